@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// The worker's command line: `npm run worker -- <command> [options]`.
+import { Command, CommanderError } from 'commander';
+import { AtlasError } from '../errors.js';
+
+const program = new Command('worker')
+  .description('feature atlas worker: activations in, dictionaries and features out')
+  .exitOverride()
+  .showHelpAfterError(false);
+
+// Each command registers itself here (one file per command in ./commands).
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof AtlasError) {
+    console.error(`${err.code}: ${err.message}`);
+    process.exit(2);
+  }
+  throw err;
+}
