@@ -1,0 +1,118 @@
+// pglite-socket's own queue runs each protocol message as it arrives, so with several connections the messages of
+// one extended-protocol query (Parse, Bind, Describe, Execute, Sync) interleave with another connection's on the
+// single PGlite backend: measured here, 8 pooled clients got other clients' rows and "portal does not exist".
+// This queue keeps a connection's messages together up to the message that ends the exchange (Sync, Query, Flush…)
+// and runs them as one unit; while a connection is inside a transaction, or between a Flush and its Sync, only
+// that connection's units run (others wait: the backend is shared, so they must).
+import type { PGlite } from '@electric-sql/pglite';
+
+interface Unit {
+  handlerId: number;
+  bytes: Uint8Array;
+  endsExchange: boolean;
+  onData: (data: Uint8Array) => void;
+  resolve: (bytes: number) => void;
+  reject: (err: unknown) => void;
+}
+
+// Frontend message types that start or continue an extended-protocol exchange without ending it.
+const CONTINUES = new Set(['P', 'B', 'D', 'E', 'C'].map((c) => c.charCodeAt(0)));
+const SYNC = 'S'.charCodeAt(0);
+const QUERY = 'Q'.charCodeAt(0);
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Same surface as pglite-socket's QueryQueueManager, which PGLiteSocketHandler calls. */
+export class SerialProtocolQueue {
+  private queue: Unit[] = [];
+  private pending = new Map<number, Uint8Array[]>();
+  /** The connection the backend belongs to until its transaction or exchange ends. */
+  private owner: number | null = null;
+  private processing = false;
+
+  constructor(private readonly db: PGlite) {}
+
+  enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+    const type = message[0];
+    if (CONTINUES.has(type)) {
+      const parts = this.pending.get(handlerId) ?? [];
+      parts.push(message);
+      this.pending.set(handlerId, parts);
+      return Promise.resolve(0);
+    }
+    const parts = this.pending.get(handlerId) ?? [];
+    this.pending.delete(handlerId);
+    parts.push(message);
+    return new Promise((resolve, reject) => {
+      this.queue.push({
+        handlerId,
+        bytes: concat(parts),
+        endsExchange: type === SYNC || type === QUERY,
+        onData,
+        resolve,
+        reject,
+      });
+      void this.process();
+    });
+  }
+
+  private async process(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        const at = this.owner === null ? 0 : this.queue.findIndex((u) => u.handlerId === this.owner);
+        if (at === -1) break; // the owner has not sent its next unit yet; everyone else waits
+        const [unit] = this.queue.splice(at, 1);
+        let sent = 0;
+        try {
+          await this.db.runExclusive(() =>
+            this.db.execProtocolRawStream(unit.bytes, {
+              onRawData: (data) => {
+                sent += data.length;
+                unit.onData(data);
+              },
+            }),
+          );
+        } catch (err) {
+          unit.reject(err);
+          continue;
+        }
+        this.owner = this.db.isInTransaction() || !unit.endsExchange ? unit.handlerId : null;
+        unit.resolve(sent);
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  getQueueLength(): number {
+    return this.queue.length;
+  }
+
+  clearQueueForHandler(handlerId: number): void {
+    this.pending.delete(handlerId);
+    this.queue = this.queue.filter((u) => {
+      if (u.handlerId !== handlerId) return true;
+      u.reject(new Error('connection closed'));
+      return false;
+    });
+  }
+
+  /** A connection that leaves mid-transaction must not keep the shared backend. */
+  async clearTransactionIfNeeded(handlerId: number): Promise<void> {
+    if (this.owner !== handlerId) return;
+    if (this.db.isInTransaction()) await this.db.runExclusive(() => this.db.exec('ROLLBACK'));
+    this.owner = null;
+    await this.process();
+  }
+}

@@ -1,0 +1,184 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The first schema. Written by hand (never `synchronize`: it would drop the HNSW indexes, which are built per
+ * dictionary at ingest on the cast expression `decoder::vector(d_in)`, because an HNSW index needs fixed dimensions
+ * and dictionaries differ in d_in).
+ */
+export class Init1732600000000 implements MigrationInterface {
+  name = 'Init1732600000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE EXTENSION IF NOT EXISTS vector`);
+    await q.query(`CREATE EXTENSION IF NOT EXISTS pg_trgm`);
+
+    await q.query(`
+      CREATE TABLE models (
+        id serial PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        architecture text NOT NULL,
+        d_model int NOT NULL CHECK (d_model > 0),
+        n_layers int NOT NULL CHECK (n_layers > 0),
+        d_mlp int,
+        n_ctx int,
+        vocab_size int NOT NULL CHECK (vocab_size > 0),
+        weights_path text,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`
+      CREATE TABLE corpora (
+        id serial PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        source text NOT NULL,
+        n_documents int NOT NULL DEFAULT 0,
+        n_tokens bigint NOT NULL DEFAULT 0,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`
+      CREATE TABLE documents (
+        corpus_id int NOT NULL REFERENCES corpora(id) ON DELETE CASCADE,
+        doc_index int NOT NULL,
+        name text,
+        genre text,
+        text text NOT NULL,
+        PRIMARY KEY (corpus_id, doc_index)
+      )`);
+    await q.query(`
+      CREATE TABLE document_tokens (
+        corpus_id int NOT NULL,
+        model_id int NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        doc_index int NOT NULL,
+        token_ids int[] NOT NULL,
+        char_starts int[] NOT NULL,
+        char_ends int[] NOT NULL,
+        PRIMARY KEY (corpus_id, model_id, doc_index),
+        FOREIGN KEY (corpus_id, doc_index) REFERENCES documents(corpus_id, doc_index) ON DELETE CASCADE,
+        CHECK (cardinality(token_ids) = cardinality(char_starts) AND cardinality(token_ids) = cardinality(char_ends))
+      )`);
+    await q.query(`
+      CREATE TABLE dictionaries (
+        id serial PRIMARY KEY,
+        name text NOT NULL,
+        model_id int REFERENCES models(id) ON DELETE SET NULL,
+        corpus_id int REFERENCES corpora(id) ON DELETE SET NULL,
+        hook_point text NOT NULL,
+        architecture text NOT NULL CHECK (architecture IN ('topk', 'batchtopk', 'relu', 'jumprelu')),
+        d_in int NOT NULL CHECK (d_in > 0),
+        n_latents int NOT NULL CHECK (n_latents > 0),
+        k int CHECK (k > 0),
+        l1_coefficient real,
+        hyperparameters jsonb NOT NULL DEFAULT '{}',
+        metrics jsonb NOT NULL DEFAULT '{}',
+        curves jsonb NOT NULL DEFAULT '{}',
+        status text NOT NULL DEFAULT 'pending'
+          CHECK (status IN ('pending', 'training', 'trained', 'analyzing', 'ready', 'failed')),
+        weights_path text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`CREATE INDEX dictionaries_model_hook_idx ON dictionaries (model_id, hook_point)`);
+    await q.query(`
+      CREATE TABLE features (
+        dictionary_id int NOT NULL REFERENCES dictionaries(id) ON DELETE CASCADE,
+        index int NOT NULL CHECK (index >= 0),
+        decoder vector,
+        decoder_half halfvec,
+        density real,
+        mean_activation real,
+        max_activation real,
+        histogram jsonb,
+        label text,
+        label_scores jsonb,
+        logits jsonb,
+        map_x real,
+        map_y real,
+        search tsvector GENERATED ALWAYS AS (to_tsvector('english', coalesce(label, ''))) STORED,
+        PRIMARY KEY (dictionary_id, index),
+        CHECK (decoder IS NULL OR decoder_half IS NULL)
+      )`);
+    await q.query(`CREATE INDEX features_label_trgm_idx ON features USING gin (label gin_trgm_ops)`);
+    await q.query(`CREATE INDEX features_search_idx ON features USING gin (search)`);
+    await q.query(`CREATE INDEX features_density_idx ON features (dictionary_id, density)`);
+    await q.query(`
+      CREATE TABLE feature_examples (
+        dictionary_id int NOT NULL,
+        feature_index int NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('top', 'quantile')),
+        bin int NOT NULL DEFAULT 0,
+        rank int NOT NULL,
+        max_activation real NOT NULL,
+        doc_index int NOT NULL,
+        token_start int NOT NULL,
+        max_position int NOT NULL,
+        tokens text[] NOT NULL,
+        activations real[] NOT NULL,
+        PRIMARY KEY (dictionary_id, feature_index, kind, bin, rank),
+        FOREIGN KEY (dictionary_id, feature_index) REFERENCES features(dictionary_id, index) ON DELETE CASCADE,
+        CHECK (cardinality(tokens) = cardinality(activations))
+      )`);
+    await q.query(`
+      CREATE TABLE explanations (
+        id serial PRIMARY KEY,
+        dictionary_id int NOT NULL,
+        feature_index int NOT NULL,
+        text text NOT NULL,
+        source text NOT NULL,
+        score real,
+        author text,
+        search tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        FOREIGN KEY (dictionary_id, feature_index) REFERENCES features(dictionary_id, index) ON DELETE CASCADE
+      )`);
+    await q.query(`CREATE INDEX explanations_feature_idx ON explanations (dictionary_id, feature_index)`);
+    await q.query(`CREATE INDEX explanations_text_trgm_idx ON explanations USING gin (text gin_trgm_ops)`);
+    await q.query(`CREATE INDEX explanations_search_idx ON explanations USING gin (search)`);
+    await q.query(`
+      CREATE TABLE jobs (
+        id serial PRIMARY KEY,
+        type text NOT NULL CHECK (type IN ('train', 'extract', 'analyze', 'import', 'export')),
+        state text NOT NULL DEFAULT 'queued'
+          CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+        payload jsonb NOT NULL DEFAULT '{}',
+        progress jsonb NOT NULL DEFAULT '{"fraction": 0}',
+        checkpoint jsonb,
+        error text,
+        attempts int NOT NULL DEFAULT 0,
+        max_attempts int NOT NULL DEFAULT 3,
+        locked_by text,
+        locked_until timestamptz,
+        run_at timestamptz NOT NULL DEFAULT now(),
+        dictionary_id int REFERENCES dictionaries(id) ON DELETE SET NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        started_at timestamptz,
+        finished_at timestamptz,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`CREATE INDEX jobs_claim_idx ON jobs (run_at) WHERE state = 'queued'`);
+    await q.query(`
+      CREATE TABLE api_keys (
+        id serial PRIMARY KEY,
+        name text NOT NULL,
+        key_hash text NOT NULL UNIQUE,
+        prefix text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        last_used_at timestamptz,
+        revoked_at timestamptz
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const table of [
+      'api_keys',
+      'jobs',
+      'explanations',
+      'feature_examples',
+      'features',
+      'dictionaries',
+      'document_tokens',
+      'documents',
+      'corpora',
+      'models',
+    ])
+      await q.query(`DROP TABLE IF EXISTS ${table}`);
+  }
+}
