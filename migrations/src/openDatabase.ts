@@ -108,7 +108,7 @@ export async function openDatabase(config: DbConfig, options: OpenOptions = {}):
   let embedded: EmbeddedDatabase | undefined;
   if (!url) {
     const running = findRunningEmbedded(config.embeddedDir);
-    if (running && running.pid !== process.pid) url = running.url;
+    if (running) url = running.url;
     else {
       embedded = await startEmbeddedDatabase({
         dataDir: config.embeddedDir,
