@@ -1,0 +1,33 @@
+// The api's configuration, parsed and validated once at start-up. Only this file reads process.env.
+import { AtlasError, DbEnv, describeIssues, loadDbConfig, type DbConfig } from '@atlas/migrations';
+import { z } from 'zod';
+
+export const ApiEnv = DbEnv.extend({
+  ATLAS_API_HOST: z.string().min(1).default('127.0.0.1'),
+  /** 0 picks a free port. */
+  ATLAS_API_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** Largest request body in bytes. */
+  ATLAS_API_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type ApiConfig = Readonly<{
+  db: DbConfig;
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  logLevel: z.infer<typeof ApiEnv>['LOG_LEVEL'];
+}>;
+
+export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
+  const parsed = ApiEnv.safeParse(env);
+  if (!parsed.success) throw new AtlasError('CONFIG_INVALID', describeIssues(parsed.error, env));
+  const e = parsed.data;
+  return {
+    db: loadDbConfig(env),
+    host: e.ATLAS_API_HOST,
+    port: e.ATLAS_API_PORT,
+    maxBodyBytes: e.ATLAS_API_MAX_BODY_BYTES,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,43 @@
+// The api's error contract: public codes reach clients with their message; anything else becomes a fixed
+// INTERNAL_SERVER_ERROR text and is logged with its cause. "A message only reaches a client if someone wrote it for a client."
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { Logger } from 'pino';
+
+/** Codes a client may branch on. A shipped code keeps its meaning. */
+export type PublicErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'FORBIDDEN';
+
+/** An error written for the client. */
+export class PublicError extends GraphQLError {
+  constructor(code: PublicErrorCode, message: string) {
+    super(message, { extensions: { code } });
+    this.name = 'PublicError';
+  }
+}
+
+/** Apollo's own request-level codes (parse, validation, bad request) are public too. */
+const APOLLO_PUBLIC = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+export function createFormatError(log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof PublicError) return { ...formatted, message: original.message, extensions: original.extensions };
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && APOLLO_PUBLIC.has(code) && !(original instanceof Error && !(original instanceof GraphQLError)))
+      return formatted;
+    log.error({ err: original, path: formatted.path }, 'unexpected error in a request');
+    return {
+      message: 'Internal server error; it has been logged. Try again, and report it if it persists.',
+      path: formatted.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}

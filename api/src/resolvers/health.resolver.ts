@@ -1,0 +1,21 @@
+import { Ctx, Query, Resolver } from 'type-graphql';
+import type { Context } from '../context.js';
+import { Health } from '../schema/health.type.js';
+
+const startedAt = Date.now();
+
+@Resolver()
+export class HealthResolver {
+  @Query(() => Health, { description: 'Liveness of the api and its database.' })
+  async health(@Ctx() { dataSource }: Context): Promise<Health> {
+    const [row] = (await dataSource.query(
+      `SELECT version() AS version, (SELECT extversion FROM pg_extension WHERE extname = 'vector') AS vector`,
+    )) as { version: string; vector: string }[];
+    return {
+      status: 'ok',
+      database: row.version.includes('PGlite') ? 'pglite' : 'postgres',
+      vectorVersion: row.vector,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    };
+  }
+}

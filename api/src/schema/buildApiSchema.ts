@@ -1,0 +1,10 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { DictionaryResolver } from '../resolvers/dictionary.resolver.js';
+import { HealthResolver } from '../resolvers/health.resolver.js';
+
+/** The api's schema, built from the resolvers (the registry of what the graph offers). */
+export function buildApiSchema(): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers: [HealthResolver, DictionaryResolver], validate: false });
+}

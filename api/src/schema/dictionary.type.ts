@@ -1,0 +1,55 @@
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: 'Summary figures of a trained dictionary; null until measured.' })
+export class DictionaryMetrics {
+  @Field(() => Float, { nullable: true, description: 'Mean number of active latents per token.' })
+  l0?: number;
+
+  @Field(() => Float, { nullable: true, description: 'Mean squared reconstruction error.' })
+  mse?: number;
+
+  @Field(() => Float, { nullable: true, description: 'Fraction of variance unexplained.' })
+  fvu?: number;
+
+  @Field(() => Float, { nullable: true, description: 'Fraction of latents that never fired in the window.' })
+  deadFraction?: number;
+
+  @Field(() => Float, { nullable: true, description: 'Fraction of latents firing on more than 10% of tokens.' })
+  denseFraction?: number;
+
+  @Field(() => Float, { nullable: true, description: 'CE loss recovered when the reconstruction is spliced in.' })
+  ceLossRecovered?: number;
+}
+
+@ObjectType({ description: 'A trained sparse autoencoder over one hook point of one model.' })
+export class Dictionary {
+  @Field(() => ID)
+  id!: number;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { description: 'TransformerLens hook name, e.g. blocks.0.mlp.hook_post.' })
+  hookPoint!: string;
+
+  @Field(() => String, { description: 'topk, batchtopk, relu or jumprelu.' })
+  architecture!: string;
+
+  @Field(() => Int)
+  dIn!: number;
+
+  @Field(() => Int)
+  nLatents!: number;
+
+  @Field(() => Int, { nullable: true })
+  k!: number | null;
+
+  @Field(() => String, { description: 'pending, training, trained, analyzing, ready or failed.' })
+  status!: string;
+
+  @Field(() => DictionaryMetrics)
+  metrics!: DictionaryMetrics;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}

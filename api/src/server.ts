@@ -1,0 +1,160 @@
+// The api's HTTP server: GraphQL at /graphql (POST, or GET for queries) and a plain /healthz for orchestrators.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import type { Context } from './context.js';
+import { createFormatError } from './errors.js';
+import { buildApiSchema } from './schema/buildApiSchema.js';
+
+export interface ApiServer {
+  /** Base URL, e.g. http://127.0.0.1:4000 */
+  url: string;
+  graphqlUrl: string;
+  httpServer: Server;
+  stop(): Promise<void>;
+}
+
+export interface ApiServerOptions {
+  dataSource: DataSource;
+  log: Logger;
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new BodyTooLarge(`request body over ${limit} bytes`));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+function badRequest(res: ServerResponse, message: string): void {
+  sendJson(res, 400, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { dataSource, log } = options;
+  const httpServer = createServer();
+  const apollo = new ApolloServer<Context>({
+    schema: await buildApiSchema(),
+    formatError: createFormatError(log),
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+  });
+  await apollo.start();
+
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    void handle(req, res).catch((err: unknown) => {
+      log.error({ err }, 'request failed outside GraphQL');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Reads are public; browsers on other origins (downstream tools) may call the api directly.
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-allow-headers', 'content-type, authorization, apollo-require-preflight');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return;
+    }
+    if (url.pathname === '/healthz') {
+      try {
+        await dataSource.query('SELECT 1');
+        sendJson(res, 200, { status: 'ok' });
+      } catch {
+        sendJson(res, 503, { status: 'database unavailable' });
+      }
+      return;
+    }
+    if (url.pathname !== '/graphql') {
+      sendJson(res, 404, { errors: [{ message: `no route ${url.pathname}; the GraphQL endpoint is /graphql`, extensions: { code: 'NOT_FOUND' } }] });
+      return;
+    }
+    let body: unknown;
+    if (req.method === 'POST') {
+      let text: string;
+      try {
+        text = await readBody(req, options.maxBodyBytes);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) {
+          sendJson(res, 413, { errors: [{ message: `${err.message}; send smaller requests`, extensions: { code: 'BAD_REQUEST' } }] });
+          return;
+        }
+        throw err;
+      }
+      try {
+        body = text.length ? JSON.parse(text) : undefined;
+      } catch {
+        badRequest(res, 'request body is not valid JSON; send {"query": "...", "variables": {...}}');
+        return;
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      context: async () => ({ dataSource }),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, options.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE')
+      throw Object.assign(
+        new Error(
+          `port ${options.host}:${options.port} for the api is already in use; set ATLAS_API_PORT to a free port (0 picks one), or stop the program using it.`,
+        ),
+        { code: 'PORT_IN_USE' },
+      );
+    throw err;
+  });
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${options.host}:${port}`;
+  return {
+    url,
+    graphqlUrl: `${url}/graphql`,
+    httpServer,
+    async stop() {
+      await apollo.stop();
+    },
+  };
+}
