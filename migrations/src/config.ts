@@ -5,10 +5,13 @@ import { AtlasError } from './errors.js';
 
 export const DbEnv = z.object({
   /** Any PostgreSQL with pgvector >= 0.7. Unset: an embedded PGlite database is started. */
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// (e.g. postgres://user:pass@host:5432/atlas)')
-    .optional(),
+  DATABASE_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v), // `DATABASE_URL=` (empty) means unset, as in shells and compose files
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// (e.g. postgres://user:pass@host:5432/atlas)')
+      .optional(),
+  ),
   /** Where local state lives (the embedded database under `<dir>/db`). */
   ATLAS_DATA_DIR: z.string().min(1).default('.atlas'),
   /** Port of the embedded database's PostgreSQL wire-protocol server on 127.0.0.1. 0 picks a free one. */

@@ -1,0 +1,81 @@
+// Starts the whole atlas the way a user does (`npm start`), on a fresh data folder and free ports.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+export interface Stack {
+  webUrl: string;
+  graphqlUrl: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+export async function startStack(timeoutMs = 240_000): Promise<Stack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'atlas-e2e-'));
+  const [apiPort, webPort] = [await freePort(), await freePort()];
+  const env = {
+    ...process.env,
+    ATLAS_DATA_DIR: dataDir,
+    ATLAS_DB_PORT: '0',
+    ATLAS_API_PORT: String(apiPort),
+    ATLAS_WEB_PORT: String(webPort),
+    LOG_LEVEL: 'warn',
+  };
+  delete env.DATABASE_URL;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, so stop() also ends the web server it spawned
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start was not up within ${timeoutMs / 1000} s:\n${out}`)), timeoutMs);
+    const check = () => {
+      if (out.includes('atlas is up')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', check);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    webUrl: `http://127.0.0.1:${webPort}`,
+    graphqlUrl: `http://127.0.0.1:${apiPort}/graphql`,
+    output: () => out,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* stopped cleanly */
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
