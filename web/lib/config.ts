@@ -1,7 +1,7 @@
 // The web's one configuration value, read at request time on the server.
 import { z } from 'zod';
 
-const WebEnv = z.object({
+export const WebEnv = z.object({
   /** GraphQL endpoint of the api, as the web server reaches it. */
   ATLAS_API_URL: z.string().url().default('http://127.0.0.1:4000/graphql'),
 });

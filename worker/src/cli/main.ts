@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The worker's command line: `npm run worker -- <command> [options]`.
 import { Command, CommanderError } from 'commander';
+import { AtlasError as DbError } from '@atlas/migrations';
 import { AtlasError } from '../errors.js';
+import { registerWork } from './commands/work.js';
 
 const program = new Command('worker')
   .description('feature atlas worker: activations in, dictionaries and features out')
@@ -9,12 +11,13 @@ const program = new Command('worker')
   .showHelpAfterError(false);
 
 // Each command registers itself here (one file per command in ./commands).
+registerWork(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
-  if (err instanceof AtlasError) {
+  if (err instanceof AtlasError || err instanceof DbError) {
     console.error(`${err.code}: ${err.message}`);
     process.exit(2);
   }
