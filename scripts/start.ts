@@ -27,7 +27,9 @@ function webBuildIsStale(): boolean {
   const buildId = join(webDir, '.next', 'BUILD_ID');
   if (!existsSync(buildId)) return true;
   const built = statSync(buildId).mtimeMs;
-  const sources = ['app', 'components', 'lib', 'next.config.ts', 'package.json'].map((p) => join(webDir, p)).filter(existsSync);
+  const sources = ['app', 'components', 'lib', 'next.config.ts', 'package.json']
+    .map((p) => join(webDir, p))
+    .filter(existsSync);
   return sources.some((p) => newestMtime(p) > built);
 }
 
@@ -57,11 +59,21 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const t0 = Date.now();
 
-  console.log(config.db.databaseUrl ? `database: ${redactUrl(config.db.databaseUrl)}` : `database: embedded PGlite in ${config.db.embeddedDir}`);
+  console.log(
+    config.db.databaseUrl
+      ? `database: ${redactUrl(config.db.databaseUrl)}`
+      : `database: embedded PGlite in ${config.db.embeddedDir}`,
+  );
   const db = await openDatabase(config.db);
   if (db.embedded) console.log(`database: serving PostgreSQL protocol at ${db.url} (migrated)`);
 
-  const api = await startApiServer({ dataSource: db.dataSource, log, host: config.host, port: config.port, maxBodyBytes: config.maxBodyBytes });
+  const api = await startApiServer({
+    dataSource: db.dataSource,
+    log,
+    host: config.host,
+    port: config.port,
+    maxBodyBytes: config.maxBodyBytes,
+  });
   console.log(`api: GraphQL at ${api.graphqlUrl}`);
 
   const webEnv = { ...process.env, ATLAS_API_URL: api.graphqlUrl, NEXT_TELEMETRY_DISABLED: '1' };

@@ -24,12 +24,17 @@ const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8')
   services: Record<string, Service>;
 };
 const services = compose.services;
-const rootScripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-const webScripts = (JSON.parse(readFileSync(join(repoRoot, 'web/package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const rootScripts = (
+  JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts;
+const webScripts = (
+  JSON.parse(readFileSync(join(repoRoot, 'web/package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts;
 
 test('postgres, api, worker and web each exist with a health check', () => {
   assert.deepEqual(Object.keys(services).sort(), ['api', 'postgres', 'web', 'worker']);
-  for (const [name, s] of Object.entries(services)) assert.ok(s.healthcheck?.test?.length, `${name} has no healthcheck`);
+  for (const [name, s] of Object.entries(services))
+    assert.ok(s.healthcheck?.test?.length, `${name} has no healthcheck`);
   assert.match(services.postgres.image ?? '', /^pgvector\/pgvector:pg1[6-9]$/);
 });
 
@@ -41,7 +46,10 @@ test('every environment variable a service sets is one its config schema reads',
   };
   for (const [name, keys] of Object.entries(known))
     for (const variable of Object.keys(services[name].environment ?? {}))
-      assert.ok(keys.includes(variable), `${name} sets ${variable}, which its config does not read (reads: ${keys.join(', ')})`);
+      assert.ok(
+        keys.includes(variable),
+        `${name} sets ${variable}, which its config does not read (reads: ${keys.join(', ')})`,
+      );
   assert.ok(Object.keys(DbEnv.shape).every((k) => known.api.includes(k) && known.worker.includes(k)));
 });
 

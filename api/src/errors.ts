@@ -29,9 +29,14 @@ const APOLLO_PUBLIC = new Set([
 export function createFormatError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    if (original instanceof PublicError) return { ...formatted, message: original.message, extensions: original.extensions };
+    if (original instanceof PublicError)
+      return { ...formatted, message: original.message, extensions: original.extensions };
     const code = formatted.extensions?.code;
-    if (typeof code === 'string' && APOLLO_PUBLIC.has(code) && !(original instanceof Error && !(original instanceof GraphQLError)))
+    if (
+      typeof code === 'string' &&
+      APOLLO_PUBLIC.has(code) &&
+      !(original instanceof Error && !(original instanceof GraphQLError))
+    )
       return formatted;
     log.error({ err: original, path: formatted.path }, 'unexpected error in a request');
     return {

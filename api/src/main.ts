@@ -8,7 +8,13 @@ try {
   const config = loadApiConfig();
   const log = createLogger(config.logLevel);
   const db = await openDatabase(config.db);
-  const server = await startApiServer({ dataSource: db.dataSource, log, host: config.host, port: config.port, maxBodyBytes: config.maxBodyBytes });
+  const server = await startApiServer({
+    dataSource: db.dataSource,
+    log,
+    host: config.host,
+    port: config.port,
+    maxBodyBytes: config.maxBodyBytes,
+  });
   console.log(`api: GraphQL at ${server.graphqlUrl} (database: ${db.engine})`);
   const shutdown = async () => {
     await server.stop();

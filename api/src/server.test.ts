@@ -19,7 +19,8 @@ after(async () => {
   await db.close();
 });
 
-async function post(body: unknown): Promise<{ status: number; json: any }> { // any: response shapes vary per test
+async function post(body: unknown): Promise<{ status: number; json: any }> {
+  // any: response shapes vary per test
   const res = await fetch(api.graphqlUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -30,7 +31,11 @@ async function post(body: unknown): Promise<{ status: number; json: any }> { // 
 
 test('health answers with the embedded engine and pgvector version', async () => {
   const { json } = await post({ query: '{ health { status database vectorVersion } }' });
-  assert.deepEqual(json.data.health, { status: 'ok', database: process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite', vectorVersion: json.data.health.vectorVersion });
+  assert.deepEqual(json.data.health, {
+    status: 'ok',
+    database: process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite',
+    vectorVersion: json.data.health.vectorVersion,
+  });
   assert.match(json.data.health.vectorVersion, /^0\.(7|8|9)\.|^[1-9]\./);
 });
 
@@ -40,7 +45,9 @@ test('dictionaries is empty at first, then lists what the database holds', async
     `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, metrics, status)
      VALUES ('tiny-4x', 'blocks.0.mlp.hook_post', 'topk', 512, 2048, 16, '{"l0": 15.9, "fvu": 0.12}', 'ready')`,
   );
-  const { json } = await post({ query: '{ dictionaries { name hookPoint architecture dIn nLatents k status metrics { l0 fvu deadFraction } } }' });
+  const { json } = await post({
+    query: '{ dictionaries { name hookPoint architecture dIn nLatents k status metrics { l0 fvu deadFraction } } }',
+  });
   assert.deepEqual(json.data.dictionaries, [
     {
       name: 'tiny-4x',

@@ -36,7 +36,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       if (size <= limit) chunks.push(chunk);
     });
     req.on('end', () =>
-      size > limit ? reject(new BodyTooLarge(`request body over ${limit} bytes`)) : resolve(Buffer.concat(chunks).toString('utf8')),
+      size > limit
+        ? reject(new BodyTooLarge(`request body over ${limit} bytes`))
+        : resolve(Buffer.concat(chunks).toString('utf8')),
     );
     req.on('error', reject);
   });
@@ -66,7 +68,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res).catch((err: unknown) => {
       log.error({ err }, 'request failed outside GraphQL');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+        });
       else res.end();
     });
   });
@@ -90,7 +95,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return;
     }
     if (url.pathname !== '/graphql') {
-      sendJson(res, 404, { errors: [{ message: `no route ${url.pathname}; the GraphQL endpoint is /graphql`, extensions: { code: 'NOT_FOUND' } }] });
+      sendJson(res, 404, {
+        errors: [
+          { message: `no route ${url.pathname}; the GraphQL endpoint is /graphql`, extensions: { code: 'NOT_FOUND' } },
+        ],
+      });
       return;
     }
     let body: unknown;
@@ -100,7 +109,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         text = await readBody(req, options.maxBodyBytes);
       } catch (err) {
         if (err instanceof BodyTooLarge) {
-          sendJson(res, 413, { errors: [{ message: `${err.message}; send smaller requests`, extensions: { code: 'BAD_REQUEST' } }] });
+          sendJson(res, 413, {
+            errors: [{ message: `${err.message}; send smaller requests`, extensions: { code: 'BAD_REQUEST' } }],
+          });
           return;
         }
         throw err;

@@ -8,7 +8,9 @@ try {
   const db = await openDatabase(config, { migrate: false });
   const applied = await migrate(db.dataSource);
   console.log(
-    applied.length ? `applied ${applied.join(', ')} to ${redactUrl(db.url)}` : `schema of ${redactUrl(db.url)} is up to date`,
+    applied.length
+      ? `applied ${applied.join(', ')} to ${redactUrl(db.url)}`
+      : `schema of ${redactUrl(db.url)} is up to date`,
   );
   await db.close();
 } catch (err) {

@@ -26,9 +26,7 @@ test('HNSW finds the same nearest decoder as exact search on clustered data, and
     const rand = rng(7);
     const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
     const centres = Array.from({ length: 16 }, () => normalise(Array.from({ length: dIn }, gauss)));
-    const vectors = Array.from({ length: 1600 }, (_, i) =>
-      normalise(centres[i % 16].map((c) => c + 0.15 * gauss())),
-    );
+    const vectors = Array.from({ length: 1600 }, (_, i) => normalise(centres[i % 16].map((c) => c + 0.15 * gauss())));
     const { rows } = await pool.query<{ id: number }>(
       `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k)
        VALUES ('clusters', 'blocks.0.mlp.hook_post', 'topk', $1, $2, 4) RETURNING id`,

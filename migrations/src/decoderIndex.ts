@@ -4,14 +4,19 @@
 import { HALFVEC_INDEX_MAX_DIMS, VECTOR_INDEX_MAX_DIMS } from './entities/feature.entity.js';
 
 /** Which column holds a dictionary's decoder rows, and whether HNSW can index it. */
-export function decoderColumn(dIn: number): { column: 'decoder' | 'decoder_half'; type: 'vector' | 'halfvec'; indexable: boolean } {
+export function decoderColumn(dIn: number): {
+  column: 'decoder' | 'decoder_half';
+  type: 'vector' | 'halfvec';
+  indexable: boolean;
+} {
   if (dIn <= VECTOR_INDEX_MAX_DIMS) return { column: 'decoder', type: 'vector', indexable: true };
   return { column: 'decoder_half', type: 'halfvec', indexable: dIn <= HALFVEC_INDEX_MAX_DIMS };
 }
 
 function assertIds(dictionaryId: number, dIn: number): void {
   // These are interpolated into DDL (parameters are not allowed there), so they must be plain integers.
-  if (!Number.isSafeInteger(dictionaryId) || dictionaryId < 0) throw new RangeError(`bad dictionary id ${dictionaryId}`);
+  if (!Number.isSafeInteger(dictionaryId) || dictionaryId < 0)
+    throw new RangeError(`bad dictionary id ${dictionaryId}`);
   if (!Number.isSafeInteger(dIn) || dIn < 1) throw new RangeError(`bad d_in ${dIn}`);
 }
 

@@ -37,7 +37,9 @@ test('an unreachable DATABASE_URL names the address and the fix, hiding the pass
   await rejectsWith(
     openDatabase(loadDbConfig({ DATABASE_URL: `postgres://atlas:secret@127.0.0.1:${port}/atlas` })),
     'DATABASE_UNREACHABLE',
-    new RegExp(`cannot reach PostgreSQL at postgres://atlas:\\*\\*\\*@127\\.0\\.0\\.1:${port}/atlas \\(ECONNREFUSED\\); check DATABASE_URL`),
+    new RegExp(
+      `cannot reach PostgreSQL at postgres://atlas:\\*\\*\\*@127\\.0\\.0\\.1:${port}/atlas \\(ECONNREFUSED\\); check DATABASE_URL`,
+    ),
   );
 });
 
@@ -101,7 +103,10 @@ test('migrating twice is a no-op, and a second process joins the running embedde
     assert.equal(second.embedded, undefined);
     assert.equal(second.engine, 'pglite');
     const rows = await second.dataSource.query(`SELECT name FROM schema_migrations`);
-    assert.deepEqual(rows.map((r: { name: string }) => r.name), ['Init1732600000000']);
+    assert.deepEqual(
+      rows.map((r: { name: string }) => r.name),
+      ['Init1732600000000'],
+    );
     await second.close();
     await first.close();
   } finally {

@@ -76,7 +76,10 @@ export async function checkVectorExtension(dataSource: DataSource, url: string):
   const fix =
     'install pgvector >= 0.7 on that server (or run the pgvector/pgvector:pg17 image), or unset DATABASE_URL to use the embedded database.';
   if (!version)
-    throw new AtlasError('VECTOR_EXTENSION_MISSING', `the database at ${redactUrl(url)} has no "vector" extension; ${fix}`);
+    throw new AtlasError(
+      'VECTOR_EXTENSION_MISSING',
+      `the database at ${redactUrl(url)} has no "vector" extension; ${fix}`,
+    );
   const [major, minor] = version.split('.').map(Number);
   if (major < MIN_VECTOR_VERSION[0] || (major === MIN_VECTOR_VERSION[0] && minor < MIN_VECTOR_VERSION[1]))
     throw new AtlasError(

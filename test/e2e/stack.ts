@@ -26,7 +26,7 @@ export interface Stack {
 export async function startStack(timeoutMs = 240_000): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'atlas-e2e-'));
   const [apiPort, webPort] = [await freePort(), await freePort()];
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     ATLAS_DATA_DIR: dataDir,
     ATLAS_DB_PORT: '0',
@@ -45,7 +45,10 @@ export async function startStack(timeoutMs = 240_000): Promise<Stack> {
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start was not up within ${timeoutMs / 1000} s:\n${out}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`npm start was not up within ${timeoutMs / 1000} s:\n${out}`)),
+      timeoutMs,
+    );
     const check = () => {
       if (out.includes('atlas is up')) {
         clearTimeout(timer);

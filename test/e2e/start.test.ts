@@ -21,11 +21,16 @@ test('npm start serves GraphQL health on the embedded database', async () => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: '{ health { status database vectorVersion } dictionaries { id } }' }),
   });
-  const body = (await res.json()) as { data: { health: { status: string; database: string }; dictionaries: unknown[] } };
+  const body = (await res.json()) as {
+    data: { health: { status: string; database: string }; dictionaries: unknown[] };
+  };
   assert.equal(body.data.health.status, 'ok');
   assert.equal(body.data.health.database, 'pglite');
   assert.deepEqual(body.data.dictionaries, []);
-  assert.match(stack.output(), /database: serving PostgreSQL protocol at postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres \(migrated\)/);
+  assert.match(
+    stack.output(),
+    /database: serving PostgreSQL protocol at postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres \(migrated\)/,
+  );
 });
 
 test('the home page renders the (empty) dictionary list from the api in a real browser', async () => {

@@ -12,7 +12,11 @@ const DICTIONARIES = /* GraphQL */ `
       architecture
       nLatents
       status
-      metrics { l0 fvu deadFraction }
+      metrics {
+        l0
+        fvu
+        deadFraction
+      }
     }
   }
 `;

@@ -8,6 +8,9 @@ export const WebEnv = z.object({
 
 export function apiUrl(): string {
   const parsed = WebEnv.safeParse(process.env);
-  if (!parsed.success) throw new Error(`ATLAS_API_URL must be a URL such as http://127.0.0.1:4000/graphql (got ${JSON.stringify(process.env.ATLAS_API_URL)})`);
+  if (!parsed.success)
+    throw new Error(
+      `ATLAS_API_URL must be a URL such as http://127.0.0.1:4000/graphql (got ${JSON.stringify(process.env.ATLAS_API_URL)})`,
+    );
   return parsed.data.ATLAS_API_URL;
 }

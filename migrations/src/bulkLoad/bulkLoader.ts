@@ -17,7 +17,8 @@ export interface BulkLoader {
 export function toArrayLiteral(values: readonly unknown[]): string {
   const parts = values.map((v) => {
     if (v === null || v === undefined) return 'NULL';
-    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : v > 0 ? '"Infinity"' : v < 0 ? '"-Infinity"' : '"NaN"';
+    if (typeof v === 'number')
+      return Number.isFinite(v) ? String(v) : v > 0 ? '"Infinity"' : v < 0 ? '"-Infinity"' : '"NaN"';
     return `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
   });
   return `{${parts.join(',')}}`;
@@ -26,7 +27,8 @@ export function toArrayLiteral(values: readonly unknown[]): string {
 /** The text form Postgres parses for a value of `type`. */
 export function toText(value: unknown, type: string): string | null {
   if (value === null || value === undefined) return null;
-  if (type === 'vector' || type === 'halfvec') return `[${(value as ArrayLike<number>).length ? Array.from(value as ArrayLike<number>).join(',') : ''}]`;
+  if (type === 'vector' || type === 'halfvec')
+    return `[${(value as ArrayLike<number>).length ? Array.from(value as ArrayLike<number>).join(',') : ''}]`;
   if (type.endsWith('[]')) return toArrayLiteral(value as unknown[]);
   if (type === 'jsonb' || type === 'json') return JSON.stringify(value);
   if (value instanceof Date) return value.toISOString();

@@ -17,7 +17,9 @@ export class UnnestLoader implements BulkLoader {
   async load(client: PoolClient, table: string, columns: BulkColumn[], rows: unknown[][]): Promise<number> {
     const names = columns.map((c) => quoteIdent(c.name)).join(', ');
     const aliases = columns.map((_, i) => `c${i}`);
-    const params = columns.map((c, i) => (NATIVE.has(c.type) ? `$${i + 1}::${c.type}[]` : `$${i + 1}::text[]`)).join(', ');
+    const params = columns
+      .map((c, i) => (NATIVE.has(c.type) ? `$${i + 1}::${c.type}[]` : `$${i + 1}::text[]`))
+      .join(', ');
     const select = columns.map((c, i) => (NATIVE.has(c.type) ? aliases[i] : `${aliases[i]}::${c.type}`)).join(', ');
     const sql = `INSERT INTO ${quoteIdent(table)} (${names}) SELECT ${select} FROM unnest(${params}) AS u(${aliases.join(', ')})`;
     for (let start = 0; start < rows.length; start += this.batchRows) {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase } from '../testing/testDatabase.js';
 
-test('parameterised queries from 8 pooled connections never see each other\'s results', async () => {
+test("parameterised queries from 8 pooled connections never see each other's results", async () => {
   const db = await openTestDatabase();
   const pool = db.pool(8);
   try {
@@ -47,12 +47,17 @@ test('two transactions on two connections run one after the other, neither inter
     };
     await Promise.race([
       Promise.all([run('a'), run('b')]),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('deadlock: transactions did not finish in 30 s')), 30_000)),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('deadlock: transactions did not finish in 30 s')), 30_000),
+      ),
     ]);
     const { rows } = await pool.query<{ tx: string }>('SELECT tx FROM tx_log ORDER BY seq');
     const order = rows.map((r) => r.tx).join('');
     assert.equal(rows.length, 40);
-    assert.ok(order === 'a'.repeat(20) + 'b'.repeat(20) || order === 'b'.repeat(20) + 'a'.repeat(20), `interleaved: ${order}`);
+    assert.ok(
+      order === 'a'.repeat(20) + 'b'.repeat(20) || order === 'b'.repeat(20) + 'a'.repeat(20),
+      `interleaved: ${order}`,
+    );
   } finally {
     await db.close();
   }

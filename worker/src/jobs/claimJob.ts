@@ -6,7 +6,12 @@ import type { DataSource } from 'typeorm';
  * died). One statement, so two workers never take the same job (SKIP LOCKED on PostgreSQL; on the embedded
  * engine statements are serialised anyway).
  */
-export async function claimJob(dataSource: DataSource, types: readonly JobType[], workerId: string, leaseMs: number): Promise<Job | undefined> {
+export async function claimJob(
+  dataSource: DataSource,
+  types: readonly JobType[],
+  workerId: string,
+  leaseMs: number,
+): Promise<Job | undefined> {
   if (types.length === 0) return undefined;
   const rows: Job[] = await dataSource.query(
     // Wrapped in a CTE: TypeORM returns [rows, count] for a bare UPDATE but plain rows for a SELECT.

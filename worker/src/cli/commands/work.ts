@@ -17,7 +17,9 @@ export function registerWork(program: Command): void {
       const log = pino({ name: 'worker', level: config.logLevel }, pino.destination(2));
       const db = await openDatabase(config.db);
       const types = Object.keys(tasks) as JobType[];
-      console.log(`worker ${config.workerId}: taking jobs of types [${types.join(', ') || 'none registered yet'}] from ${db.engine}`);
+      console.log(
+        `worker ${config.workerId}: taking jobs of types [${types.join(', ') || 'none registered yet'}] from ${db.engine}`,
+      );
       let stopping = false;
       const stop = () => (stopping = true);
       process.once('SIGINT', stop);
