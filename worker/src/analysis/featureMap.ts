@@ -1,0 +1,103 @@
+// A 2-D map of decoder directions for the atlas: UMAP (umap-js, cosine distance) when the dictionary is small
+// enough to embed in reasonable time here, else PCA (top two principal components by power iteration).
+import { UMAP } from 'umap-js';
+
+export interface MapOptions {
+  /** Past this many features, PCA is used (UMAP's neighbour search grows faster than linearly). */
+  umapLimit?: number;
+  seed?: number;
+  nNeighbors?: number;
+}
+
+function mulberry32(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function cosineDistance(a: number[], b: number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return 1 - dot / (Math.sqrt(na * nb) || 1);
+}
+
+/** Project rows of x [n, d] onto their top two principal components: [n, 2]. */
+export function pca2(x: Float32Array, n: number, d: number, seed = 0): Float32Array {
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j] / n;
+  const random = mulberry32(seed);
+  const components: Float64Array[] = [];
+  const proj = new Float64Array(n);
+  for (let c = 0; c < 2; c++) {
+    let v = Float64Array.from({ length: d }, () => random() - 0.5);
+    for (let iter = 0; iter < 100; iter++) {
+      // w = Xcᵀ (Xc v), deflated against earlier components.
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += (x[i * d + j] - mean[j]) * v[j];
+        proj[i] = s;
+      }
+      const w = new Float64Array(d);
+      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) w[j] += (x[i * d + j] - mean[j]) * proj[i];
+      for (const u of components) {
+        let dot = 0;
+        for (let j = 0; j < d; j++) dot += w[j] * u[j];
+        for (let j = 0; j < d; j++) w[j] -= dot * u[j];
+      }
+      const norm = Math.hypot(...w) || 1;
+      let delta = 0;
+      for (let j = 0; j < d; j++) {
+        const next = w[j] / norm;
+        delta += Math.abs(next - v[j]);
+        w[j] = next;
+      }
+      v = w;
+      if (delta < 1e-9) break;
+    }
+    components.push(v);
+  }
+  const out = new Float32Array(n * 2);
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < 2; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (x[i * d + j] - mean[j]) * components[c][j];
+      out[i * 2 + c] = s;
+    }
+  return out;
+}
+
+/** Map coordinates for every row of `decoder` [n, d]; returns [n, 2] and the method used. */
+export function mapDecoders(
+  decoder: Float32Array,
+  n: number,
+  d: number,
+  options: MapOptions = {},
+): { coords: Float32Array; method: 'umap' | 'pca' } {
+  const limit = options.umapLimit ?? 5000;
+  const nNeighbors = Math.min(options.nNeighbors ?? 15, n - 1);
+  if (n > limit || nNeighbors < 2) return { coords: pca2(decoder, n, d, options.seed), method: 'pca' };
+  const rows: number[][] = Array.from({ length: n }, (_, i) => Array.from(decoder.subarray(i * d, (i + 1) * d)));
+  const umap = new UMAP({
+    nComponents: 2,
+    nNeighbors,
+    minDist: 0.1,
+    distanceFn: cosineDistance,
+    random: mulberry32(options.seed ?? 0),
+  });
+  const embedding = umap.fit(rows);
+  const coords = new Float32Array(n * 2);
+  embedding.forEach(([x, y], i) => {
+    coords[i * 2] = x;
+    coords[i * 2 + 1] = y;
+  });
+  return { coords, method: 'umap' };
+}
