@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDecoderIndexSql, decoderColumn, nearestDecodersSql } from './decoderIndex.js';
+import { createStaging, stagingName, swapIn } from './dictionaryPartitions.js';
 import { openTestDatabase } from './testing/testDatabase.js';
 
 /** Deterministic PRNG (mulberry32) so the data and the answer are the same every run. */
@@ -34,9 +35,10 @@ test('HNSW finds the same nearest decoder as exact search on clustered data, and
     );
     const dictionaryId = rows[0].id;
     const client = await pool.connect();
+    await createStaging(client, dictionaryId);
     await db.bulkLoader.load(
       client,
-      'features',
+      stagingName('features', dictionaryId),
       [
         { name: 'dictionary_id', type: 'int' },
         { name: 'index', type: 'int' },
@@ -44,14 +46,14 @@ test('HNSW finds the same nearest decoder as exact search on clustered data, and
       ],
       vectors.map((v, i) => [dictionaryId, i, v]),
     );
+    await swapIn(client, dictionaryId, dIn);
     client.release();
-    await pool.query(createDecoderIndexSql(dictionaryId, dIn)!);
 
     const sql = nearestDecodersSql(dictionaryId, dIn);
     const probe = (i: number) => normalise(vectors[i].map((x) => x + 0.05 * gauss()));
     const plan = await pool.query(`EXPLAIN ${sql}`, [`[${probe(0).join(',')}]`, 5]);
     const planText = plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
-    assert.match(planText, new RegExp(`Index Scan using features_decoder_hnsw_d${dictionaryId}`));
+    assert.match(planText, new RegExp(`Index Scan using features_d${dictionaryId}_hnsw`));
 
     for (const i of [3, 250, 777, 1201, 1599]) {
       const q = probe(i);
@@ -71,6 +73,6 @@ test('decoder storage switches to halfvec past 2,000 dims and stops indexing pas
   assert.deepEqual(decoderColumn(512), { column: 'decoder', type: 'vector', indexable: true });
   assert.deepEqual(decoderColumn(2304), { column: 'decoder_half', type: 'halfvec', indexable: true });
   assert.equal(decoderColumn(4608).indexable, false);
-  assert.equal(createDecoderIndexSql(1, 4608), undefined);
-  assert.throws(() => createDecoderIndexSql(1.5, 64), /bad dictionary id/);
+  assert.equal(createDecoderIndexSql('t', 'i', 4608), undefined);
+  assert.throws(() => nearestDecodersSql(1.5, 64), /bad dictionary id/);
 });

@@ -1,6 +1,7 @@
-// Decoder-direction search. An HNSW index needs fixed dimensions, and dictionaries differ in d_in, so each
-// dictionary gets its own partial index on the cast expression; a query must repeat the same expression and
-// predicate for the planner to use it. `vector` up to 2,000 dims, `halfvec` up to 4,000 (pgvector's limits).
+// Decoder-direction search. An HNSW index needs fixed dimensions and dictionaries differ in d_in, so each
+// dictionary's partition of `features` gets its own index on the cast expression; a query on the parent must
+// repeat that expression, and name the dictionary so the planner prunes to its partition.
+// `vector` is indexable up to 2,000 dims and `halfvec` up to 4,000 (pgvector's limits); past that, search is exact.
 import { HALFVEC_INDEX_MAX_DIMS, VECTOR_INDEX_MAX_DIMS } from './entities/feature.entity.js';
 
 /** Which column holds a dictionary's decoder rows, and whether HNSW can index it. */
@@ -13,37 +14,26 @@ export function decoderColumn(dIn: number): {
   return { column: 'decoder_half', type: 'halfvec', indexable: dIn <= HALFVEC_INDEX_MAX_DIMS };
 }
 
-function assertIds(dictionaryId: number, dIn: number): void {
-  // These are interpolated into DDL (parameters are not allowed there), so they must be plain integers.
-  if (!Number.isSafeInteger(dictionaryId) || dictionaryId < 0)
-    throw new RangeError(`bad dictionary id ${dictionaryId}`);
-  if (!Number.isSafeInteger(dIn) || dIn < 1) throw new RangeError(`bad d_in ${dIn}`);
+/** Ids and dims are interpolated into SQL (DDL takes no parameters), so they must be plain integers. */
+export function assertSqlInteger(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`bad ${name} ${value}`);
 }
 
-export function decoderIndexName(dictionaryId: number): string {
-  return `features_decoder_hnsw_d${dictionaryId}`;
-}
-
-/** DDL for one dictionary's HNSW (cosine) index, or undefined past halfvec's limit (exact search only then). */
-export function createDecoderIndexSql(dictionaryId: number, dIn: number): string | undefined {
-  assertIds(dictionaryId, dIn);
+/** DDL for the HNSW (cosine) index of a features table (a dictionary's partition or its staging table). */
+export function createDecoderIndexSql(table: string, indexName: string, dIn: number): string | undefined {
+  assertSqlInteger('d_in', dIn, 1);
   const { column, type, indexable } = decoderColumn(dIn);
   if (!indexable) return undefined;
-  return `CREATE INDEX IF NOT EXISTS ${decoderIndexName(dictionaryId)} ON features
-    USING hnsw ((${column}::${type}(${dIn})) ${type}_cosine_ops) WHERE dictionary_id = ${dictionaryId}`;
-}
-
-export function dropDecoderIndexSql(dictionaryId: number): string {
-  assertIds(dictionaryId, 1);
-  return `DROP INDEX IF EXISTS ${decoderIndexName(dictionaryId)}`;
+  return `CREATE INDEX IF NOT EXISTS ${indexName} ON ${table} USING hnsw ((${column}::${type}(${dIn})) ${type}_cosine_ops)`;
 }
 
 /**
- * Nearest features of one dictionary to `$1` (a vector literal) by cosine, `$2` = k. Uses the dictionary's
- * HNSW index; returns `index` and `cosine`.
+ * Nearest features of one dictionary to `$1` (a vector literal) by cosine, `$2` = k; returns `index` and `cosine`.
+ * Uses the dictionary's HNSW index when it has one.
  */
 export function nearestDecodersSql(dictionaryId: number, dIn: number): string {
-  assertIds(dictionaryId, dIn);
+  assertSqlInteger('dictionary id', dictionaryId, 0);
+  assertSqlInteger('d_in', dIn, 1);
   const { column, type } = decoderColumn(dIn);
   const expr = `(${column}::${type}(${dIn}))`;
   return `SELECT index, 1 - (${expr} <=> $1::${type}(${dIn})) AS cosine FROM features

@@ -7,3 +7,4 @@ export * from './openDatabase.js';
 export * from './embedded/startEmbeddedDatabase.js';
 export * from './bulkLoad/index.js';
 export * from './decoderIndex.js';
+export * from './dictionaryPartitions.js';

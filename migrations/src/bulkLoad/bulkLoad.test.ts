@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { openTestDatabase } from '../testing/testDatabase.js';
 import { toArrayLiteral } from './bulkLoader.js';
 import { UnnestLoader } from './unnestLoader.js';
+import { createStaging, stagingName, swapIn } from '../dictionaryPartitions.js';
 
 test('array literals quote every element so commas, quotes, backslashes and braces survive', () => {
   assert.equal(toArrayLiteral(['a,b', 'say "hi"', 'back\\slash', null]), '{"a,b","say \\"hi\\"","back\\\\slash",NULL}');
@@ -17,10 +18,11 @@ test('unnest loader writes features and examples with vectors, arrays and JSON e
     );
     const id = rows[0].id;
     const client = await pool.connect();
+    await createStaging(client, id);
     const loader = new UnnestLoader(1); // batch of one row: exercises the batching loop
     await loader.load(
       client,
-      'features',
+      stagingName('features', id),
       [
         { name: 'dictionary_id', type: 'int' },
         { name: 'index', type: 'int' },
@@ -36,7 +38,7 @@ test('unnest loader writes features and examples with vectors, arrays and JSON e
     const tokens = [' the', '"quoted"', 'a,b', '{brace}', 'back\\slash', '\ttab'];
     await loader.load(
       client,
-      'feature_examples',
+      stagingName('feature_examples', id),
       [
         { name: 'dictionary_id', type: 'int' },
         { name: 'feature_index', type: 'int' },
@@ -52,6 +54,7 @@ test('unnest loader writes features and examples with vectors, arrays and JSON e
       ],
       [[id, 1, 'top', 0, 0, 2.5, 7, 10, 3, tokens, [0, 0.5, 1, 2.5, 0, 0]]],
     );
+    await swapIn(client, id, 3);
     client.release();
     const f = await pool.query('SELECT index, decoder::text, label, histogram FROM features ORDER BY index');
     assert.equal(f.rows[0].decoder, '[1,0,0]');

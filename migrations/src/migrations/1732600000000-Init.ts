@@ -1,9 +1,13 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The first schema. Written by hand (never `synchronize`: it would drop the HNSW indexes, which are built per
- * dictionary at ingest on the cast expression `decoder::vector(d_in)`, because an HNSW index needs fixed dimensions
- * and dictionaries differ in d_in).
+ * The first schema. Written by hand (never `synchronize`: it would drop the HNSW indexes).
+ *
+ * `features` and `feature_examples` are partitioned by dictionary: a dictionary's rows are loaded into staging
+ * tables and swapped in by one short transaction (detach old partition, attach new), so they appear all at once,
+ * re-ingesting replaces instead of duplicating, and the api keeps answering during a load. Each partition carries
+ * its own HNSW index on `decoder::vector(d_in)` (HNSW needs fixed dimensions; dictionaries differ in d_in).
+ * Explanations are keyed by (dictionary, index) without a foreign key to `features`, so they survive a re-analysis.
  */
 export class Init1732600000000 implements MigrationInterface {
   name = 'Init1732600000000';
@@ -95,13 +99,13 @@ export class Init1732600000000 implements MigrationInterface {
         search tsvector GENERATED ALWAYS AS (to_tsvector('english', coalesce(label, ''))) STORED,
         PRIMARY KEY (dictionary_id, index),
         CHECK (decoder IS NULL OR decoder_half IS NULL)
-      )`);
+      ) PARTITION BY LIST (dictionary_id)`);
     await q.query(`CREATE INDEX features_label_trgm_idx ON features USING gin (label gin_trgm_ops)`);
     await q.query(`CREATE INDEX features_search_idx ON features USING gin (search)`);
     await q.query(`CREATE INDEX features_density_idx ON features (dictionary_id, density)`);
     await q.query(`
       CREATE TABLE feature_examples (
-        dictionary_id int NOT NULL,
+        dictionary_id int NOT NULL REFERENCES dictionaries(id) ON DELETE CASCADE,
         feature_index int NOT NULL,
         kind text NOT NULL CHECK (kind IN ('top', 'quantile')),
         bin int NOT NULL DEFAULT 0,
@@ -113,21 +117,19 @@ export class Init1732600000000 implements MigrationInterface {
         tokens text[] NOT NULL,
         activations real[] NOT NULL,
         PRIMARY KEY (dictionary_id, feature_index, kind, bin, rank),
-        FOREIGN KEY (dictionary_id, feature_index) REFERENCES features(dictionary_id, index) ON DELETE CASCADE,
         CHECK (cardinality(tokens) = cardinality(activations))
-      )`);
+      ) PARTITION BY LIST (dictionary_id)`);
     await q.query(`
       CREATE TABLE explanations (
         id serial PRIMARY KEY,
-        dictionary_id int NOT NULL,
+        dictionary_id int NOT NULL REFERENCES dictionaries(id) ON DELETE CASCADE,
         feature_index int NOT NULL,
         text text NOT NULL,
         source text NOT NULL,
         score real,
         author text,
         search tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        FOREIGN KEY (dictionary_id, feature_index) REFERENCES features(dictionary_id, index) ON DELETE CASCADE
+        created_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX explanations_feature_idx ON explanations (dictionary_id, feature_index)`);
     await q.query(`CREATE INDEX explanations_text_trgm_idx ON explanations USING gin (text gin_trgm_ops)`);
