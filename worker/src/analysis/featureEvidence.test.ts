@@ -89,7 +89,8 @@ test('quantile bins are ordered weakest to strongest and drawn from the whole di
       assert.equal(bin.length, 3);
       for (let i = 1; i < bin.length; i++) assert.ok(bin[i - 1].value >= bin[i].value);
     }
-    for (let b = 1; b < q.length; b++) assert.ok(Math.min(...q[b].map((e) => e.value)) >= Math.max(...q[b - 1].map((e) => e.value)));
+    for (let b = 1; b < q.length; b++)
+      assert.ok(Math.min(...q[b].map((e) => e.value)) >= Math.max(...q[b - 1].map((e) => e.value)));
     // Values are uniform on (0, 10): a uniform sample puts the weakest bin low and the strongest high.
     assert.ok(q[0][0].value < 3, `weakest bin starts at ${q[0][0].value}`);
     assert.ok(q[9][0].value > 7, `strongest bin tops at ${q[9][0].value}`);
@@ -99,11 +100,22 @@ test('quantile bins are ordered weakest to strongest and drawn from the whole di
 test('a feature that never fires has empty evidence, and mismatched batches are refused', () => {
   const collector = new FeatureEvidenceCollector({ nLatents: 2 });
   const codes = fromDense(new Float32Array([1, 0, 2, 0]), 2);
-  collector.observe({ codes, tokenIds: new Int32Array([5, 6]), docIndex: new Int32Array([0, 0]), docPosition: new Int32Array([0, 1]) });
+  collector.observe({
+    codes,
+    tokenIds: new Int32Array([5, 6]),
+    docIndex: new Int32Array([0, 0]),
+    docPosition: new Int32Array([0, 1]),
+  });
   const never = collector.evidence(1);
   assert.deepEqual([never.density, never.maxActivation, never.top.length, never.quantiles.length], [0, 0, 0, 0]);
   assert.throws(
-    () => collector.observe({ codes, tokenIds: new Int32Array([5]), docIndex: new Int32Array([0, 0]), docPosition: new Int32Array([0, 1]) }),
+    () =>
+      collector.observe({
+        codes,
+        tokenIds: new Int32Array([5]),
+        docIndex: new Int32Array([0, 0]),
+        docPosition: new Int32Array([0, 1]),
+      }),
     /2 code rows but 1 token ids/,
   );
 });

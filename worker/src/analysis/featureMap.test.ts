@@ -4,7 +4,7 @@ import { mapDecoders, pca2 } from './featureMap.js';
 
 function clusters(perCluster: number, d: number, seed: number) {
   let s = seed;
-  const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 4294967296) - 0.5;
+  const rand = () => (s = (s * 1664525 + 1013904223) >>> 0) / 4294967296 - 0.5;
   const centres = [0, 1, 2].map(() => Array.from({ length: d }, rand));
   const n = perCluster * 3;
   const x = new Float32Array(n * d);

@@ -32,7 +32,10 @@ test('a planted feature that fires exactly on one tag scores F1 = 1; a half-over
   const best = assoc.scores(0)[0];
   assert.deepEqual([best.family, best.label, best.precision, best.recall, best.f1], ['pos', 'VBD', 1, 1, 1]);
   const names: Record<string, string> = { VBD: 'past-tense verb' };
-  assert.equal(shortLabel(assoc.scores(0), [], (_f, l) => names[l] ?? l), 'past-tense verb (F1 1.00)');
+  assert.equal(
+    shortLabel(assoc.scores(0), [], (_f, l) => names[l] ?? l),
+    'past-tense verb (F1 1.00)',
+  );
 
   const nn = assoc.scores(1).find((s) => s.label === 'NN')!;
   // NN rows: r % 3 == 0 (334 of them); even among them: r % 6 == 0 (167); feature 1 fires on 500 rows.

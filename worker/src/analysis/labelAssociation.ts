@@ -46,7 +46,8 @@ export class LabelAssociation {
     if (labels.length !== this.families.length)
       throw new RangeError(`label association: ${labels.length} label arrays for ${this.families.length} families`);
     for (const ids of labels)
-      if (ids.length !== codes.rows) throw new RangeError(`label association: ${ids.length} labels for ${codes.rows} rows`);
+      if (ids.length !== codes.rows)
+        throw new RangeError(`label association: ${ids.length} labels for ${codes.rows} rows`);
     const L = this.nLabels;
     for (let r = 0; r < codes.rows; r++) {
       for (let fam = 0; fam < labels.length; fam++) {
@@ -78,7 +79,14 @@ export class LabelAssociation {
         if (both === 0) return;
         const precision = both / fires;
         const recall = both / this.labelTokens[l];
-        out.push({ family: fam.name, label, precision, recall, f1: (2 * precision * recall) / (precision + recall), support: both });
+        out.push({
+          family: fam.name,
+          label,
+          precision,
+          recall,
+          f1: (2 * precision * recall) / (precision + recall),
+          support: both,
+        });
       });
     });
     return out.sort((a, b) => b.f1 - a.f1 || b.support - a.support);

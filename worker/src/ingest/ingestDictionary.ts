@@ -1,0 +1,186 @@
+// Bulk ingest of a dictionary's features and examples: through the engine's bulk loader (COPY on PostgreSQL,
+// unnest on the embedded database) into staging tables, then one short swap transaction. Rows go in chunks in
+// feature-index order, examples of a chunk before its features, so an interrupted ingest resumes after the last
+// chunk whose features landed.
+import {
+  createStaging,
+  decoderColumn,
+  stagingName,
+  swapIn,
+  type BulkColumn,
+  type BulkLoader,
+  type ExampleKind,
+  type LogitEffect,
+} from '@atlas/migrations';
+import type { PoolClient } from 'pg';
+import type { DataSource } from 'typeorm';
+
+export interface FeatureRecord {
+  index: number;
+  /** Decoder row [d_in]. */
+  decoder: Float32Array;
+  density: number;
+  meanActivation: number;
+  maxActivation: number;
+  histogram: { edges: number[]; counts: number[] } | null;
+  label: string | null;
+  labelScores: Record<string, unknown> | null;
+  logits: { positive: LogitEffect[]; negative: LogitEffect[] } | null;
+  mapX: number | null;
+  mapY: number | null;
+}
+
+export interface ExampleRecord {
+  featureIndex: number;
+  kind: ExampleKind;
+  bin: number;
+  rank: number;
+  maxActivation: number;
+  docIndex: number;
+  tokenStart: number;
+  maxPosition: number;
+  tokens: string[];
+  activations: number[];
+}
+
+export interface IngestTarget {
+  dataSource: DataSource;
+  bulkLoader: BulkLoader;
+}
+
+export interface IngestProgress {
+  features: number;
+  examples: number;
+  totalFeatures: number;
+}
+
+export interface IngestOptions {
+  /** Continue a staging load left by an interrupted run instead of starting over. */
+  resume?: boolean;
+  /** Features per chunk. */
+  chunk?: number;
+  onProgress?: (p: IngestProgress) => void;
+}
+
+const EXAMPLE_COLUMNS: BulkColumn[] = [
+  { name: 'dictionary_id', type: 'int' },
+  { name: 'feature_index', type: 'int' },
+  { name: 'kind', type: 'text' },
+  { name: 'bin', type: 'int' },
+  { name: 'rank', type: 'int' },
+  { name: 'max_activation', type: 'real' },
+  { name: 'doc_index', type: 'int' },
+  { name: 'token_start', type: 'int' },
+  { name: 'max_position', type: 'int' },
+  { name: 'tokens', type: 'text[]' },
+  { name: 'activations', type: 'real[]' },
+];
+
+function featureColumns(dIn: number): BulkColumn[] {
+  const { column, type } = decoderColumn(dIn);
+  return [
+    { name: 'dictionary_id', type: 'int' },
+    { name: 'index', type: 'int' },
+    { name: column, type },
+    { name: 'density', type: 'real' },
+    { name: 'mean_activation', type: 'real' },
+    { name: 'max_activation', type: 'real' },
+    { name: 'histogram', type: 'jsonb' },
+    { name: 'label', type: 'text' },
+    { name: 'label_scores', type: 'jsonb' },
+    { name: 'logits', type: 'jsonb' },
+    { name: 'map_x', type: 'real' },
+    { name: 'map_y', type: 'real' },
+  ];
+}
+
+async function withClient<T>(dataSource: DataSource, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  const client = (await runner.connect()) as PoolClient;
+  try {
+    return await work(client);
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * Load every feature (in index order) with its examples and swap them in. `examplesOf(index)` gives a feature's
+ * examples; `features` may be a generator so a large dictionary never sits in memory whole.
+ */
+export async function ingestDictionary(
+  target: IngestTarget,
+  dictionary: { id: number; dIn: number; nLatents: number },
+  features: Iterable<FeatureRecord>,
+  examplesOf: (index: number) => ExampleRecord[],
+  options: IngestOptions = {},
+): Promise<IngestProgress> {
+  const { id, dIn } = dictionary;
+  const chunk = options.chunk ?? 1000;
+  const fCols = featureColumns(dIn);
+  return withClient(target.dataSource, async (client) => {
+    const stagedFeatures = stagingName('features', id);
+    const stagedExamples = stagingName('feature_examples', id);
+    let resumeAfter = -1;
+    const staged = (await client.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [stagedFeatures])).rows[0]
+      .present as boolean;
+    if (options.resume && staged) {
+      resumeAfter = (await client.query(`SELECT coalesce(max(index), -1) AS m FROM ${stagedFeatures}`)).rows[0].m;
+      // Examples of a chunk whose features did not land are dropped and loaded again.
+      await client.query(`DELETE FROM ${stagedExamples} WHERE feature_index > $1`, [resumeAfter]);
+    } else await createStaging(client, id);
+
+    const progress: IngestProgress = { features: 0, examples: 0, totalFeatures: dictionary.nLatents };
+    let fRows: unknown[][] = [];
+    let eRows: unknown[][] = [];
+    const flush = async () => {
+      if (eRows.length) await target.bulkLoader.load(client, stagedExamples, EXAMPLE_COLUMNS, eRows);
+      if (fRows.length) await target.bulkLoader.load(client, stagedFeatures, fCols, fRows);
+      progress.examples += eRows.length;
+      progress.features += fRows.length;
+      fRows = [];
+      eRows = [];
+      options.onProgress?.({ ...progress });
+    };
+    for (const f of features) {
+      if (f.index <= resumeAfter) {
+        progress.features++;
+        continue;
+      }
+      if (f.decoder.length !== dIn)
+        throw new RangeError(`feature ${f.index}: decoder has ${f.decoder.length} values, dictionary d_in is ${dIn}`);
+      fRows.push([
+        id,
+        f.index,
+        f.decoder,
+        f.density,
+        f.meanActivation,
+        f.maxActivation,
+        f.histogram,
+        f.label,
+        f.labelScores,
+        f.logits,
+        f.mapX,
+        f.mapY,
+      ]);
+      for (const e of examplesOf(f.index))
+        eRows.push([
+          id,
+          e.featureIndex,
+          e.kind,
+          e.bin,
+          e.rank,
+          e.maxActivation,
+          e.docIndex,
+          e.tokenStart,
+          e.maxPosition,
+          e.tokens,
+          e.activations,
+        ]);
+      if (fRows.length >= chunk) await flush();
+    }
+    await flush();
+    await swapIn(client, id, dIn);
+    return progress;
+  });
+}
