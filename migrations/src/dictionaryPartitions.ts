@@ -5,7 +5,7 @@
 import type { PoolClient } from 'pg';
 import { assertSqlInteger, createDecoderIndexSql } from './decoderIndex.js';
 
-export const PARTITIONED_TABLES = ['features', 'feature_examples'] as const;
+export const PARTITIONED_TABLES = ['features', 'feature_examples', 'feature_tokens'] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
 
 export function partitionName(table: PartitionedTable, dictionaryId: number): string {

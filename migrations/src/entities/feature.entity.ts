@@ -61,4 +61,14 @@ export class Feature {
 
   @Column({ name: 'map_y', type: 'real', nullable: true })
   mapY!: number | null;
+
+  /** Nearest features of the same dictionary by exact decoder cosine, best first. */
+  @Column({ type: 'jsonb', nullable: true })
+  neighbors!: FeatureNeighbor[] | null;
+}
+
+/** A nearby feature: its index and the cosine between decoder directions. */
+export interface FeatureNeighbor {
+  index: number;
+  cosine: number;
 }

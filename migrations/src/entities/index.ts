@@ -6,6 +6,8 @@ import { DocumentTokens } from './documentTokens.entity.js';
 import { Explanation } from './explanation.entity.js';
 import { Feature } from './feature.entity.js';
 import { FeatureExample } from './featureExample.entity.js';
+import { FeatureLink } from './featureLink.entity.js';
+import { FeatureToken } from './featureToken.entity.js';
 import { Job } from './job.entity.js';
 import { Model } from './model.entity.js';
 
@@ -17,6 +19,8 @@ export * from './documentTokens.entity.js';
 export * from './explanation.entity.js';
 export * from './feature.entity.js';
 export * from './featureExample.entity.js';
+export * from './featureLink.entity.js';
+export * from './featureToken.entity.js';
 export * from './job.entity.js';
 export * from './model.entity.js';
 
@@ -29,6 +33,8 @@ export const entities = [
   Dictionary,
   Feature,
   FeatureExample,
+  FeatureToken,
+  FeatureLink,
   Explanation,
   Job,
   ApiKey,

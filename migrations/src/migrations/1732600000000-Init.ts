@@ -96,6 +96,7 @@ export class Init1732600000000 implements MigrationInterface {
         logits jsonb,
         map_x real,
         map_y real,
+        neighbors jsonb,
         search tsvector GENERATED ALWAYS AS (to_tsvector('english', coalesce(label, ''))) STORED,
         PRIMARY KEY (dictionary_id, index),
         CHECK (decoder IS NULL OR decoder_half IS NULL)
@@ -119,6 +120,29 @@ export class Init1732600000000 implements MigrationInterface {
         PRIMARY KEY (dictionary_id, feature_index, kind, bin, rank),
         CHECK (cardinality(tokens) = cardinality(activations))
       ) PARTITION BY LIST (dictionary_id)`);
+    // Inverted index for "which features fire on this token": built at ingest from each top example's peak token.
+    await q.query(`
+      CREATE TABLE feature_tokens (
+        dictionary_id int NOT NULL REFERENCES dictionaries(id) ON DELETE CASCADE,
+        token_key text NOT NULL,
+        feature_index int NOT NULL,
+        token text NOT NULL,
+        max_activation real NOT NULL,
+        examples int NOT NULL,
+        PRIMARY KEY (dictionary_id, token_key, feature_index)
+      ) PARTITION BY LIST (dictionary_id)`);
+    await q.query(`CREATE INDEX feature_tokens_lookup_idx ON feature_tokens (token_key, max_activation DESC)`);
+    // Families: each feature's nearest decoders in other dictionaries of the same hook point (exact cosine).
+    await q.query(`
+      CREATE TABLE feature_links (
+        dictionary_id int NOT NULL REFERENCES dictionaries(id) ON DELETE CASCADE,
+        feature_index int NOT NULL,
+        other_dictionary_id int NOT NULL REFERENCES dictionaries(id) ON DELETE CASCADE,
+        rank int NOT NULL,
+        other_index int NOT NULL,
+        cosine real NOT NULL,
+        PRIMARY KEY (dictionary_id, feature_index, other_dictionary_id, rank)
+      )`);
     await q.query(`
       CREATE TABLE explanations (
         id serial PRIMARY KEY,
@@ -173,6 +197,8 @@ export class Init1732600000000 implements MigrationInterface {
       'api_keys',
       'jobs',
       'explanations',
+      'feature_links',
+      'feature_tokens',
       'feature_examples',
       'features',
       'dictionaries',

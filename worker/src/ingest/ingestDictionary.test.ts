@@ -20,6 +20,7 @@ function feature(i: number): FeatureRecord {
     logits: { positive: [{ token: ' the', value: 1.5 }], negative: [{ token: '"', value: -2 }] },
     mapX: i,
     mapY: -i,
+    neighbors: [{ index: (i + 1) % nLatents, cosine: 0.5 }],
   };
 }
 
@@ -33,7 +34,7 @@ function examples(i: number): ExampleRecord[] {
     docIndex: i,
     tokenStart: rank * 10,
     maxPosition: 1,
-    tokens: [' a', ' "b"', ' c,'],
+    tokens: [' a', rank === 0 ? ' "b"' : ' "B"', ' c,'],
     activations: [0, 5 - rank, 0.5],
   }));
 }
@@ -47,14 +48,18 @@ function* features(failAt?: number): Generator<FeatureRecord> {
 
 async function snapshot(db: Awaited<ReturnType<typeof openTestDatabase>>, id: number) {
   const f = await db.dataSource.query(
-    `SELECT index, decoder::text, density, label, logits, map_x FROM features WHERE dictionary_id = $1 ORDER BY index`,
+    `SELECT index, decoder::text, density, label, logits, map_x, neighbors FROM features WHERE dictionary_id = $1 ORDER BY index`,
     [id],
   );
   const e = await db.dataSource.query(
     `SELECT feature_index, kind, rank, tokens, activations FROM feature_examples WHERE dictionary_id = $1 ORDER BY feature_index, rank`,
     [id],
   );
-  return { f, e };
+  const t = await db.dataSource.query(
+    `SELECT token_key, feature_index, token, max_activation, examples FROM feature_tokens WHERE dictionary_id = $1 ORDER BY feature_index`,
+    [id],
+  );
+  return { f, e, t };
 }
 
 test('ingest loads every feature and example; re-running replaces; an interrupted ingest resumes to the same content', async () => {
@@ -82,6 +87,10 @@ test('ingest loads every feature and example; re-running replaces; an interrupte
     assert.equal(first.f[5].label, 'feature 5');
     assert.deepEqual(first.f[5].logits.negative, [{ token: '"', value: -2 }]);
     assert.deepEqual(first.e[0].tokens, [' a', ' "b"', ' c,']);
+    assert.deepEqual(first.f[5].neighbors, [{ index: 6, cosine: 0.5 }]);
+    // Both top examples peak on '"b"' (case and spaces aside): one inverted-index row with the stronger spelling.
+    assert.equal(first.t.length, 25);
+    assert.deepEqual(first.t[3], { token_key: '"b"', feature_index: 3, token: ' "b"', max_activation: 5, examples: 2 });
 
     await ingestDictionary(db, { id: a, dIn, nLatents }, features(), examples, { chunk: 10 });
     assert.deepEqual(await snapshot(db, a), first, 're-run must replace, not duplicate');

@@ -28,6 +28,8 @@ export interface FeatureRecord {
   logits: { positive: LogitEffect[]; negative: LogitEffect[] } | null;
   mapX: number | null;
   mapY: number | null;
+  /** Nearest features of the same dictionary (exact cosine), best first. */
+  neighbors: { index: number; cosine: number }[] | null;
 }
 
 export interface ExampleRecord {
@@ -91,7 +93,41 @@ function featureColumns(dIn: number): BulkColumn[] {
     { name: 'logits', type: 'jsonb' },
     { name: 'map_x', type: 'real' },
     { name: 'map_y', type: 'real' },
+    { name: 'neighbors', type: 'jsonb' },
   ];
+}
+
+const TOKEN_COLUMNS: BulkColumn[] = [
+  { name: 'dictionary_id', type: 'int' },
+  { name: 'token_key', type: 'text' },
+  { name: 'feature_index', type: 'int' },
+  { name: 'token', type: 'text' },
+  { name: 'max_activation', type: 'real' },
+  { name: 'examples', type: 'int' },
+];
+
+/** What token lookups match on: case- and surrounding-space-insensitive (" The" and "the" meet). */
+export function tokenKey(token: string): string {
+  return token.trim().toLowerCase();
+}
+
+/** Inverted-index rows of one feature: each distinct peak token of its top examples, with its strongest activation. */
+export function peakTokens(dictionaryId: number, featureIndex: number, examples: ExampleRecord[]): unknown[][] {
+  const byKey = new Map<string, { token: string; max: number; n: number }>();
+  for (const e of examples) {
+    if (e.kind !== 'top') continue;
+    const token = e.tokens[e.maxPosition];
+    if (token === undefined) continue;
+    const key = tokenKey(token);
+    if (!key) continue;
+    const seen = byKey.get(key);
+    if (!seen) byKey.set(key, { token, max: e.maxActivation, n: 1 });
+    else {
+      seen.n++;
+      if (e.maxActivation > seen.max) [seen.max, seen.token] = [e.maxActivation, token];
+    }
+  }
+  return [...byKey.entries()].map(([key, v]) => [dictionaryId, key, featureIndex, v.token, v.max, v.n]);
 }
 
 async function withClient<T>(dataSource: DataSource, work: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -126,20 +162,25 @@ export async function ingestDictionary(
       .present as boolean;
     if (options.resume && staged) {
       resumeAfter = (await client.query(`SELECT coalesce(max(index), -1) AS m FROM ${stagedFeatures}`)).rows[0].m;
-      // Examples of a chunk whose features did not land are dropped and loaded again.
+      // Examples and tokens of a chunk whose features did not land are dropped and loaded again.
       await client.query(`DELETE FROM ${stagedExamples} WHERE feature_index > $1`, [resumeAfter]);
+      await client.query(`DELETE FROM ${stagingName('feature_tokens', id)} WHERE feature_index > $1`, [resumeAfter]);
     } else await createStaging(client, id);
 
     const progress: IngestProgress = { features: 0, examples: 0, totalFeatures: dictionary.nLatents };
+    const stagedTokens = stagingName('feature_tokens', id);
     let fRows: unknown[][] = [];
     let eRows: unknown[][] = [];
+    let tRows: unknown[][] = [];
     const flush = async () => {
       if (eRows.length) await target.bulkLoader.load(client, stagedExamples, EXAMPLE_COLUMNS, eRows);
+      if (tRows.length) await target.bulkLoader.load(client, stagedTokens, TOKEN_COLUMNS, tRows);
       if (fRows.length) await target.bulkLoader.load(client, stagedFeatures, fCols, fRows);
       progress.examples += eRows.length;
       progress.features += fRows.length;
       fRows = [];
       eRows = [];
+      tRows = [];
       options.onProgress?.({ ...progress });
     };
     for (const f of features) {
@@ -162,8 +203,11 @@ export async function ingestDictionary(
         f.logits,
         f.mapX,
         f.mapY,
+        f.neighbors,
       ]);
-      for (const e of examplesOf(f.index))
+      const examples = examplesOf(f.index);
+      tRows.push(...peakTokens(id, f.index, examples));
+      for (const e of examples)
         eRows.push([
           id,
           e.featureIndex,
