@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { Context } from './context.js';
 import { createFormatError } from './errors.js';
+import { createLoaders } from './loaders/index.js';
 import { buildApiSchema } from './schema/buildApiSchema.js';
 
 export interface ApiServer {
@@ -129,7 +130,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-      context: async () => ({ dataSource }),
+      context: async () => ({ dataSource, loaders: createLoaders(dataSource) }),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;

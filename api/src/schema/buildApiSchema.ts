@@ -2,9 +2,14 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { DictionaryResolver } from '../resolvers/dictionary.resolver.js';
+import { FeatureResolver } from '../resolvers/feature.resolver.js';
 import { HealthResolver } from '../resolvers/health.resolver.js';
+import { SearchResolver } from '../resolvers/search.resolver.js';
 
 /** The api's schema, built from the resolvers (the registry of what the graph offers). */
 export function buildApiSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [HealthResolver, DictionaryResolver], validate: false });
+  return buildSchema({
+    resolvers: [HealthResolver, DictionaryResolver, FeatureResolver, SearchResolver],
+    validate: false,
+  });
 }

@@ -1,0 +1,157 @@
+import { Arg, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../context.js';
+import { PublicError } from '../errors.js';
+import { MAX_EXAMPLES } from '../loaders/index.js';
+import { Feature, ActivationExample, FeatureNeighbor, QuantileBin } from '../schema/feature.type.js';
+import { FeatureConnection, FeatureFilter, FeatureOrder } from '../schema/featureConnection.type.js';
+import {
+  decodeCursor,
+  decoderOf,
+  listFeatures,
+  nearestInDictionary,
+  type FeatureRow,
+} from '../services/featureService.js';
+import { parseGlobalId } from '../services/globalId.js';
+import { requireDictionary, requireRange } from './arguments.js';
+
+/** Largest page any list returns. */
+export const MAX_PAGE = 100;
+
+@Resolver(() => Feature)
+export class FeatureResolver {
+  @Query(() => Feature, {
+    nullable: true,
+    description: 'One feature of a dictionary, or null if it has no such index.',
+  })
+  async feature(
+    @Arg('dictionaryId', () => ID) dictionaryId: string,
+    @Arg('index', () => Int) index: number,
+    @Ctx() ctx: Context,
+  ): Promise<FeatureRow | undefined> {
+    const dictionary = await requireDictionary(ctx, dictionaryId);
+    requireRange('index', index, 0, dictionary.nLatents - 1);
+    return ctx.loaders.feature.load({ dictionaryId: dictionary.id, index });
+  }
+
+  @Query(() => Feature, { nullable: true, description: 'Any object by its global id.' })
+  async node(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<FeatureRow | undefined> {
+    const parsed = parseGlobalId(id);
+    if (parsed.type !== 'Feature') return undefined;
+    return ctx.loaders.feature.load({ dictionaryId: parsed.dictionaryId, index: parsed.index });
+  }
+
+  @Query(() => FeatureConnection, { description: "A dictionary's features, filtered, sorted and paginated." })
+  async features(
+    @Arg('dictionaryId', () => ID) dictionaryId: string,
+    @Arg('filter', () => FeatureFilter, { nullable: true }) filter: FeatureFilter | null | undefined,
+    @Arg('orderBy', () => FeatureOrder, { defaultValue: FeatureOrder.INDEX }) orderBy: FeatureOrder,
+    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<FeatureConnection> {
+    const dictionary = await requireDictionary(ctx, dictionaryId);
+    requireRange('first', first, 1, MAX_PAGE);
+    const cursor = after == null ? undefined : decodeCursor(after);
+    if (after != null && !cursor)
+      throw new PublicError(
+        'BAD_USER_INPUT',
+        `after: "${after}" is not a cursor from this list; pass pageInfo.endCursor.`,
+      );
+    const page = await listFeatures(ctx.dataSource, dictionary.id, filter ?? {}, orderBy, first, cursor);
+    for (const { feature } of page.rows) ctx.loaders.feature.prime(feature, feature);
+    return {
+      edges: page.rows.map(({ feature, cursor: c }) => ({ cursor: c, node: feature as Feature })),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.rows.at(-1)?.cursor ?? null },
+      totalCount: page.totalCount,
+    };
+  }
+
+  @FieldResolver(() => [ActivationExample], { description: 'Strongest activating contexts, strongest first.' })
+  async topActivations(
+    @Root() f: FeatureRow,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Ctx() ctx: Context,
+  ): Promise<ActivationExample[]> {
+    requireRange('first', first, 0, MAX_EXAMPLES);
+    return (await ctx.loaders.topExamples.load(f)).slice(0, first);
+  }
+
+  @FieldResolver(() => [QuantileBin], { description: 'Examples from activation-quantile bins, weakest bin first.' })
+  async quantileExamples(
+    @Root() f: FeatureRow,
+    @Arg('perBin', () => Int, { defaultValue: 3 }) perBin: number,
+    @Ctx() ctx: Context,
+  ): Promise<QuantileBin[]> {
+    requireRange('perBin', perBin, 0, MAX_EXAMPLES);
+    const bins = new Map<number, ActivationExample[]>();
+    for (const e of await ctx.loaders.quantileExamples.load(f)) {
+      const list = bins.get(e.bin) ?? [];
+      if (list.length < perBin) list.push(e);
+      bins.set(e.bin, list);
+    }
+    return [...bins.entries()].sort((a, b) => a[0] - b[0]).map(([bin, examples]) => ({ bin, examples }));
+  }
+
+  @FieldResolver(() => [FeatureNeighbor], {
+    description:
+      'Nearest features by decoder cosine: exact neighbours stored at ingest for its own dictionary; HNSW search in the other dictionaries named.',
+  })
+  async neighbors(
+    @Root() f: FeatureRow,
+    @Arg('k', () => Int, { defaultValue: 10 }) k: number,
+    @Arg('dictionaryIds', () => [ID], { nullable: true }) dictionaryIds: string[] | null | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<FeatureNeighbor[]> {
+    requireRange('k', k, 1, MAX_PAGE);
+    const own = String(f.dictionaryId);
+    const wanted = dictionaryIds ?? [own];
+    const found: { dictionaryId: number; index: number; cosine: number }[] = [];
+    if (wanted.includes(own))
+      for (const n of (f.neighbors ?? []).slice(0, k))
+        found.push({ dictionaryId: f.dictionaryId, index: n.index, cosine: n.cosine });
+    const others = wanted.filter((d) => d !== own);
+    if (others.length) {
+      const self = await ctx.loaders.dictionary.load(f.dictionaryId);
+      const vector = self && (await decoderOf(ctx.dataSource, f, self.dIn));
+      if (vector)
+        for (const id of others) {
+          const other = await requireDictionary(ctx, id);
+          if (other.dIn !== vector.length) continue; // different hook width: not comparable
+          for (const n of await nearestInDictionary(ctx.dataSource, other, vector, k, false))
+            found.push({ dictionaryId: other.id, index: n.index, cosine: n.cosine });
+        }
+    }
+    found.sort((a, b) => b.cosine - a.cosine);
+    const top = found.slice(0, k);
+    const features = await ctx.loaders.feature.loadMany(
+      top.map((n) => ({ dictionaryId: n.dictionaryId, index: n.index })),
+    );
+    return top.flatMap((n, i) => {
+      const feature = features[i];
+      return feature && !(feature instanceof Error) ? [{ feature: feature as Feature, cosine: n.cosine }] : [];
+    });
+  }
+
+  @FieldResolver(() => [FeatureNeighbor], {
+    description: 'The same direction in other widths of this hook point (feature splitting), best first.',
+  })
+  async family(@Root() f: FeatureRow, @Ctx() ctx: Context): Promise<FeatureNeighbor[]> {
+    const links = await ctx.loaders.links.load(f);
+    const features = await ctx.loaders.feature.loadMany(
+      links.map((l) => ({ dictionaryId: l.dictionaryId, index: l.index })),
+    );
+    return links.flatMap((l, i) => {
+      const feature = features[i];
+      return feature && !(feature instanceof Error) ? [{ feature: feature as Feature, cosine: l.cosine }] : [];
+    });
+  }
+
+  @FieldResolver(() => [Float], {
+    nullable: true,
+    description: 'The decoder direction (d_in floats). Ask only when needed.',
+  })
+  async decoder(@Root() f: FeatureRow, @Ctx() ctx: Context): Promise<number[] | undefined> {
+    const d = await ctx.loaders.dictionary.load(f.dictionaryId);
+    return d ? decoderOf(ctx.dataSource, f, d.dIn) : undefined;
+  }
+}

@@ -1,0 +1,64 @@
+import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Feature } from './feature.type.js';
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType()
+export class FeatureEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => Feature)
+  node!: Feature;
+}
+
+@ObjectType({ description: 'A page of features (Relay connection).' })
+export class FeatureConnection {
+  @Field(() => [FeatureEdge])
+  edges!: FeatureEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: 'Features matching the filter, over all pages.' })
+  totalCount!: number;
+}
+
+export enum FeatureOrder {
+  INDEX = 'INDEX',
+  DENSITY_DESC = 'DENSITY_DESC',
+  DENSITY_ASC = 'DENSITY_ASC',
+  MAX_ACTIVATION_DESC = 'MAX_ACTIVATION_DESC',
+}
+registerEnumType(FeatureOrder, { name: 'FeatureOrder', description: 'Sort order of a feature list; ties by index.' });
+
+@InputType({ description: 'Every condition given must hold.' })
+export class FeatureFilter {
+  @Field(() => Float, { nullable: true })
+  densityMin?: number;
+
+  @Field(() => Float, { nullable: true })
+  densityMax?: number;
+
+  @Field(() => Float, { nullable: true })
+  maxActivationMin?: number;
+
+  @Field(() => Float, { nullable: true })
+  maxActivationMax?: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Substring of the label or of an explanation (case-insensitive).',
+  })
+  text?: string;
+
+  @Field(() => String, { nullable: true, description: 'A part-of-speech tag among the label associations (F1 ≥ 0.3).' })
+  posTag?: string;
+}

@@ -1,0 +1,26 @@
+import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { Feature } from './feature.type.js';
+
+@ObjectType({ description: 'A feature whose top examples peak on the token asked for.' })
+export class TokenMatch {
+  @Field(() => Feature)
+  feature!: Feature;
+
+  @Field(() => String, { description: 'The token as it appears in the examples.' })
+  token!: string;
+
+  @Field(() => Float)
+  maxActivation!: number;
+
+  @Field(() => Int, { description: 'Top examples of the feature that peak on this token.' })
+  examples!: number;
+}
+
+@ObjectType()
+export class SearchHit {
+  @Field(() => Feature)
+  feature!: Feature;
+
+  @Field(() => Float, { description: 'Relevance (full-text rank plus trigram similarity).' })
+  score!: number;
+}

@@ -1,0 +1,323 @@
+// Feature reads, free of GraphQL. Every statement is parameterised; batched forms take many keys at once so
+// DataLoader turns a page of N features into a constant number of statements.
+import { decoderColumn, nearestDecodersSql } from '@atlas/migrations';
+import type { DataSource } from 'typeorm';
+import { featureId } from './globalId.js';
+
+export interface FeatureKey {
+  dictionaryId: number;
+  index: number;
+}
+
+export interface FeatureRow {
+  id: string;
+  dictionaryId: number;
+  index: number;
+  label: string | null;
+  labelScores: Record<string, unknown> | null;
+  density: number | null;
+  meanActivation: number | null;
+  maxActivation: number | null;
+  histogram: { edges: number[]; counts: number[] } | null;
+  logits: { positive: { token: string; value: number }[]; negative: { token: string; value: number }[] } | null;
+  mapX: number | null;
+  mapY: number | null;
+  neighbors: { index: number; cosine: number }[] | null;
+}
+
+export const FEATURE_COLUMNS = `dictionary_id, index, label, label_scores, density, mean_activation, max_activation,
+  histogram, logits, map_x, map_y, neighbors`;
+
+type Raw = Record<string, unknown>;
+
+export function toFeature(r: Raw): FeatureRow {
+  const dictionaryId = r.dictionary_id as number;
+  const index = r.index as number;
+  return {
+    id: featureId(dictionaryId, index),
+    dictionaryId,
+    index,
+    label: r.label as string | null,
+    labelScores: r.label_scores as Record<string, unknown> | null,
+    density: r.density as number | null,
+    meanActivation: r.mean_activation as number | null,
+    maxActivation: r.max_activation as number | null,
+    histogram: r.histogram as FeatureRow['histogram'],
+    logits: r.logits as FeatureRow['logits'],
+    mapX: r.map_x as number | null,
+    mapY: r.map_y as number | null,
+    neighbors: r.neighbors as FeatureRow['neighbors'],
+  };
+}
+
+function keyArrays(keys: readonly FeatureKey[]): [number[], number[]] {
+  return [keys.map((k) => k.dictionaryId), keys.map((k) => k.index)];
+}
+
+/** Features by key, in key order (undefined where absent). */
+export async function featuresByKeys(ds: DataSource, keys: readonly FeatureKey[]): Promise<(FeatureRow | undefined)[]> {
+  const rows: Raw[] = await ds.query(
+    `SELECT ${FEATURE_COLUMNS} FROM features
+     WHERE (dictionary_id, index) IN (SELECT * FROM unnest($1::int[], $2::int[]))`,
+    keyArrays(keys),
+  );
+  const byKey = new Map(rows.map((r) => [`${r.dictionary_id}:${r.index}`, toFeature(r)]));
+  return keys.map((k) => byKey.get(`${k.dictionaryId}:${k.index}`));
+}
+
+export interface ExampleRow {
+  dictionaryId: number;
+  featureIndex: number;
+  kind: 'top' | 'quantile';
+  bin: number;
+  rank: number;
+  maxActivation: number;
+  maxPosition: number;
+  docIndex: number;
+  tokenStart: number;
+  tokens: string[];
+  activations: number[];
+}
+
+/** Examples of many features in one statement, grouped per key, ordered by bin then rank. */
+export async function examplesByKeys(
+  ds: DataSource,
+  keys: readonly FeatureKey[],
+  kind: 'top' | 'quantile',
+  perFeature: number,
+): Promise<ExampleRow[][]> {
+  const rows: Raw[] = await ds.query(
+    `SELECT dictionary_id, feature_index, kind, bin, rank, max_activation, max_position, doc_index, token_start, tokens, activations
+     FROM feature_examples
+     WHERE (dictionary_id, feature_index) IN (SELECT * FROM unnest($1::int[], $2::int[])) AND kind = $3 AND rank < $4
+     ORDER BY dictionary_id, feature_index, bin, rank`,
+    [...keyArrays(keys), kind, perFeature],
+  );
+  const groups = new Map<string, ExampleRow[]>();
+  for (const r of rows) {
+    const key = `${r.dictionary_id}:${r.feature_index}`;
+    const list = groups.get(key) ?? [];
+    list.push({
+      dictionaryId: r.dictionary_id as number,
+      featureIndex: r.feature_index as number,
+      kind: r.kind as 'top' | 'quantile',
+      bin: r.bin as number,
+      rank: r.rank as number,
+      maxActivation: r.max_activation as number,
+      maxPosition: r.max_position as number,
+      docIndex: r.doc_index as number,
+      tokenStart: r.token_start as number,
+      tokens: r.tokens as string[],
+      activations: r.activations as number[],
+    });
+    groups.set(key, list);
+  }
+  return keys.map((k) => groups.get(`${k.dictionaryId}:${k.index}`) ?? []);
+}
+
+/** Cross-width family links of many features, best first per other dictionary. */
+export async function linksByKeys(
+  ds: DataSource,
+  keys: readonly FeatureKey[],
+): Promise<{ dictionaryId: number; index: number; cosine: number }[][]> {
+  const rows: Raw[] = await ds.query(
+    `SELECT dictionary_id, feature_index, other_dictionary_id, other_index, cosine FROM feature_links
+     WHERE (dictionary_id, feature_index) IN (SELECT * FROM unnest($1::int[], $2::int[]))
+     ORDER BY dictionary_id, feature_index, cosine DESC`,
+    keyArrays(keys),
+  );
+  const groups = new Map<string, { dictionaryId: number; index: number; cosine: number }[]>();
+  for (const r of rows) {
+    const key = `${r.dictionary_id}:${r.feature_index}`;
+    const list = groups.get(key) ?? [];
+    list.push({
+      dictionaryId: r.other_dictionary_id as number,
+      index: r.other_index as number,
+      cosine: r.cosine as number,
+    });
+    groups.set(key, list);
+  }
+  return keys.map((k) => groups.get(`${k.dictionaryId}:${k.index}`) ?? []);
+}
+
+/** A feature's decoder direction. */
+export async function decoderOf(ds: DataSource, key: FeatureKey, dIn: number): Promise<number[] | undefined> {
+  const { column } = decoderColumn(dIn);
+  const rows: Raw[] = await ds.query(
+    `SELECT ${column}::text AS v FROM features WHERE dictionary_id = $1 AND index = $2`,
+    [key.dictionaryId, key.index],
+  );
+  const text = rows[0]?.v as string | undefined;
+  return text ? text.slice(1, -1).split(',').map(Number) : undefined;
+}
+
+/**
+ * Nearest features of one dictionary to `vector` by cosine. HNSW by default (with a wider candidate list than
+ * pgvector's default, since decoder directions are nearly orthogonal and hard for graph search); `exact` scans.
+ */
+export async function nearestInDictionary(
+  ds: DataSource,
+  dictionary: { id: number; dIn: number },
+  vector: number[],
+  k: number,
+  exact: boolean,
+): Promise<{ index: number; cosine: number }[]> {
+  const literal = `[${vector.join(',')}]`;
+  if (exact) {
+    const { column, type } = decoderColumn(dictionary.dIn);
+    // Ordering by the uncast expression keeps the planner off the (cast-expression) HNSW index: an exact scan.
+    return ds.query(
+      `SELECT index, 1 - (${column} <=> $1::${type}) AS cosine FROM features
+       WHERE dictionary_id = $2 ORDER BY ${column} <=> $1::${type} LIMIT $3`,
+      [literal, dictionary.id, k],
+    );
+  }
+  return ds.transaction(async (m) => {
+    await m.query(`SET LOCAL hnsw.ef_search = ${Math.max(100, 4 * k)}`);
+    return m.query(nearestDecodersSql(dictionary.id, dictionary.dIn), [literal, k]);
+  });
+}
+
+export type FeatureOrderKey = 'INDEX' | 'DENSITY_DESC' | 'DENSITY_ASC' | 'MAX_ACTIVATION_DESC';
+
+export interface FeatureListFilter {
+  densityMin?: number;
+  densityMax?: number;
+  maxActivationMin?: number;
+  maxActivationMax?: number;
+  text?: string;
+  posTag?: string;
+}
+
+/** Sort expression and direction per order; NULLs sort as -1 so keyset comparisons stay total. */
+const ORDERS: Record<FeatureOrderKey, { expr: string; desc: boolean }> = {
+  INDEX: { expr: 'index', desc: false },
+  DENSITY_DESC: { expr: 'coalesce(density, -1)', desc: true },
+  DENSITY_ASC: { expr: 'coalesce(density, -1)', desc: false },
+  MAX_ACTIVATION_DESC: { expr: 'coalesce(max_activation, -1)', desc: true },
+};
+
+export function encodeCursor(value: number, index: number): string {
+  return Buffer.from(JSON.stringify([value, index])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): [number, number] | undefined {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      return [v[0], v[1]];
+  } catch {
+    /* fall through */
+  }
+  return undefined;
+}
+
+/** One page of a dictionary's features with keyset pagination, and the filter's total count. */
+export async function listFeatures(
+  ds: DataSource,
+  dictionaryId: number,
+  filter: FeatureListFilter,
+  order: FeatureOrderKey,
+  first: number,
+  after: [number, number] | undefined,
+): Promise<{ rows: { feature: FeatureRow; cursor: string }[]; totalCount: number; hasNextPage: boolean }> {
+  const params: unknown[] = [dictionaryId];
+  const where = ['dictionary_id = $1'];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (filter.densityMin != null) add('density >= ?', filter.densityMin);
+  if (filter.densityMax != null) add('density <= ?', filter.densityMax);
+  if (filter.maxActivationMin != null) add('max_activation >= ?', filter.maxActivationMin);
+  if (filter.maxActivationMax != null) add('max_activation <= ?', filter.maxActivationMax);
+  if (filter.text) {
+    const pattern = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    add(
+      `(label ILIKE ? OR EXISTS (SELECT 1 FROM explanations e WHERE e.dictionary_id = features.dictionary_id
+        AND e.feature_index = features.index AND e.text ILIKE $${params.length + 1}))`,
+      pattern,
+    );
+  }
+  if (filter.posTag)
+    add(
+      `EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(label_scores->'scores', '[]'::jsonb)) s
+        WHERE s->>'family' = 'pos' AND s->>'label' = ? AND (s->>'f1')::float8 >= 0.3)`,
+      filter.posTag,
+    );
+  const countRows: Raw[] = await ds.query(
+    `SELECT count(*)::int AS n FROM features WHERE ${where.join(' AND ')}`,
+    params,
+  );
+  const { expr, desc } = ORDERS[order];
+  if (after) {
+    params.push(after[0], after[1]);
+    const [v, i] = [`$${params.length - 1}`, `$${params.length}`];
+    where.push(desc ? `(${expr} < ${v} OR (${expr} = ${v} AND index > ${i}))` : `(${expr}, index) > (${v}, ${i})`);
+  }
+  params.push(first + 1);
+  const rows: Raw[] = await ds.query(
+    `SELECT ${FEATURE_COLUMNS}, ${expr} AS sort_value FROM features WHERE ${where.join(' AND ')}
+     ORDER BY ${expr} ${desc ? 'DESC' : 'ASC'}, index ASC LIMIT $${params.length}`,
+    params,
+  );
+  return {
+    rows: rows.slice(0, first).map((r) => ({
+      feature: toFeature(r),
+      cursor: encodeCursor(Number(r.sort_value), r.index as number),
+    })),
+    totalCount: countRows[0].n as number,
+    hasNextPage: rows.length > first,
+  };
+}
+
+/** Features whose top examples peak on `token` (any case, surrounding spaces ignored), strongest first. */
+export async function featuresByToken(
+  ds: DataSource,
+  token: string,
+  dictionaryIds: number[] | undefined,
+  first: number,
+): Promise<{ key: FeatureKey; token: string; maxActivation: number; examples: number }[]> {
+  const rows: Raw[] = await ds.query(
+    `SELECT dictionary_id, feature_index, token, max_activation, examples FROM feature_tokens
+     WHERE token_key = $1 AND ($2::int[] IS NULL OR dictionary_id = ANY($2::int[]))
+     ORDER BY max_activation DESC, dictionary_id, feature_index LIMIT $3`,
+    [token.trim().toLowerCase(), dictionaryIds ?? null, first],
+  );
+  return rows.map((r) => ({
+    key: { dictionaryId: r.dictionary_id as number, index: r.feature_index as number },
+    token: r.token as string,
+    maxActivation: r.max_activation as number,
+    examples: r.examples as number,
+  }));
+}
+
+/** Full-text search over labels and explanations, ranked; falls back to trigram similarity for fragments. */
+export async function searchFeatures(
+  ds: DataSource,
+  query: string,
+  dictionaryIds: number[] | undefined,
+  first: number,
+): Promise<{ key: FeatureKey; score: number }[]> {
+  const rows: Raw[] = await ds.query(
+    `WITH q AS (SELECT websearch_to_tsquery('english', $1) AS ts),
+     hits AS (
+       SELECT f.dictionary_id, f.index,
+              ts_rank(f.search, q.ts) + similarity(coalesce(f.label, ''), $1) AS score
+       FROM features f, q
+       WHERE ($2::int[] IS NULL OR f.dictionary_id = ANY($2::int[]))
+         AND (f.search @@ q.ts OR f.label % $1 OR position(lower($1) IN lower(f.label)) > 0)
+       UNION ALL
+       SELECT e.dictionary_id, e.feature_index, ts_rank(e.search, q.ts) + similarity(e.text, $1) AS score
+       FROM explanations e, q
+       WHERE ($2::int[] IS NULL OR e.dictionary_id = ANY($2::int[]))
+         AND (e.search @@ q.ts OR e.text % $1 OR position(lower($1) IN lower(e.text)) > 0))
+     SELECT dictionary_id, index, max(score) AS score FROM hits
+     GROUP BY dictionary_id, index ORDER BY score DESC, dictionary_id, index LIMIT $3`,
+    [query, dictionaryIds ?? null, first],
+  );
+  return rows.map((r) => ({
+    key: { dictionaryId: r.dictionary_id as number, index: r.index as number },
+    score: Number(r.score),
+  }));
+}

@@ -1,0 +1,21 @@
+// Relay global ids: base64url of `Type:key`, opaque to clients.
+import { PublicError } from '../errors.js';
+
+export function featureId(dictionaryId: number, index: number): string {
+  return Buffer.from(`Feature:${dictionaryId}:${index}`).toString('base64url');
+}
+
+export function dictionaryGlobalId(id: number): string {
+  return Buffer.from(`Dictionary:${id}`).toString('base64url');
+}
+
+export type ParsedId = { type: 'Feature'; dictionaryId: number; index: number } | { type: 'Dictionary'; id: number };
+
+export function parseGlobalId(id: string): ParsedId {
+  const text = Buffer.from(id, 'base64url').toString('utf8');
+  const f = /^Feature:(\d+):(\d+)$/.exec(text);
+  if (f) return { type: 'Feature', dictionaryId: Number(f[1]), index: Number(f[2]) };
+  const d = /^Dictionary:(\d+)$/.exec(text);
+  if (d) return { type: 'Dictionary', id: Number(d[1]) };
+  throw new PublicError('BAD_USER_INPUT', `"${id}" is not an atlas id; use the id field of a Feature or Dictionary.`);
+}
