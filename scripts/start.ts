@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     host: config.host,
     port: config.port,
     maxBodyBytes: config.maxBodyBytes,
+    publicReads: config.publicReads,
   });
   console.log(`api: GraphQL at ${api.graphqlUrl}`);
 

@@ -8,6 +8,8 @@ export const ApiEnv = DbEnv.extend({
   ATLAS_API_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   /** Largest request body in bytes. */
   ATLAS_API_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+  /** `false` closes reads too: every request needs an API key. */
+  ATLAS_API_PUBLIC_READS: z.enum(['true', 'false']).default('true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -16,6 +18,7 @@ export type ApiConfig = Readonly<{
   host: string;
   port: number;
   maxBodyBytes: number;
+  publicReads: boolean;
   logLevel: z.infer<typeof ApiEnv>['LOG_LEVEL'];
 }>;
 
@@ -28,6 +31,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     host: e.ATLAS_API_HOST,
     port: e.ATLAS_API_PORT,
     maxBodyBytes: e.ATLAS_API_MAX_BODY_BYTES,
+    publicReads: e.ATLAS_API_PUBLIC_READS === 'true',
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -9,8 +9,8 @@ export type PublicErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED'
 
 /** An error written for the client. */
 export class PublicError extends GraphQLError {
-  constructor(code: PublicErrorCode, message: string) {
-    super(message, { extensions: { code } });
+  constructor(code: PublicErrorCode, message: string, httpStatus?: number) {
+    super(message, { extensions: { code, ...(httpStatus && { http: { status: httpStatus } }) } });
     this.name = 'PublicError';
   }
 }

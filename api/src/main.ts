@@ -14,6 +14,7 @@ try {
     host: config.host,
     port: config.port,
     maxBodyBytes: config.maxBodyBytes,
+    publicReads: config.publicReads,
   });
   console.log(`api: GraphQL at ${server.graphqlUrl} (database: ${db.engine})`);
   const shutdown = async () => {

@@ -1,11 +1,13 @@
 // The api's HTTP server: GraphQL at /graphql (POST, or GET for queries) and a plain /healthz for orchestrators.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { Context } from './context.js';
-import { createFormatError } from './errors.js';
+import { checkApiKey, type KeyCheck } from './auth/apiKeys.js';
+import { createFormatError, PublicError } from './errors.js';
 import { createLoaders } from './loaders/index.js';
 import { buildApiSchema } from './schema/buildApiSchema.js';
 
@@ -23,6 +25,8 @@ export interface ApiServerOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
+  /** Reads without an API key (default true); mutations always need one. */
+  publicReads?: boolean;
 }
 
 class BodyTooLarge extends Error {}
@@ -57,12 +61,28 @@ function badRequest(res: ServerResponse, message: string): void {
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { dataSource, log } = options;
   const httpServer = createServer();
+  // Static limits on what one operation may ask for (depth, aliases, tokens, cost); lists are also capped by
+  // their arguments (MAX_PAGE, MAX_EXAMPLES). Field suggestions stay on: the graph is public and they help.
+  const armor = new ApolloArmor({
+    maxDepth: { n: 10 },
+    maxAliases: { n: 20 },
+    // Armor's token limit throws syntax errors from a plugin hook, which Apollo answers with HTTP 500 (found by the
+    // fuzz test); graphql-js's own parser limit (parseOptions below) answers 400.
+    maxTokens: { enabled: false },
+    maxDirectives: { n: 20 },
+    costLimit: { maxCost: 5000 },
+    blockFieldSuggestion: { enabled: false },
+  }).protect();
   const apollo = new ApolloServer<Context>({
     schema: await buildApiSchema(),
     formatError: createFormatError(log),
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: 3000 },
+    validationRules: armor.validationRules,
+    // Armor's plugins are typed for the base context; they read nothing of ours.
+    plugins: [...(armor.plugins as ApolloServerPlugin<Context>[]), ApolloServerPluginDrainHttpServer({ httpServer })],
   });
   await apollo.start();
 
@@ -130,7 +150,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-      context: async () => ({ dataSource, loaders: createLoaders(dataSource) }),
+      context: async () => {
+        let check: Promise<KeyCheck> | undefined;
+        const apiKey = () => (check ??= checkApiKey(dataSource, req.headers.authorization));
+        if (options.publicReads === false && (await apiKey()).status !== 'ok')
+          throw new PublicError(
+            'UNAUTHENTICATED',
+            'this atlas requires an API key for every request; send `Authorization: Bearer <key>`.',
+            401,
+          );
+        return { dataSource, loaders: createLoaders(dataSource), apiKey };
+      },
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;

@@ -8,3 +8,4 @@ export * from './embedded/startEmbeddedDatabase.js';
 export * from './bulkLoad/index.js';
 export * from './decoderIndex.js';
 export * from './dictionaryPartitions.js';
+export * from './jobPayloads.js';

@@ -5,6 +5,7 @@ import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
 import {
   examplesByKeys,
+  explanationsByKeys,
   featuresByKeys,
   linksByKeys,
   type ExampleRow,
@@ -36,6 +37,7 @@ export function createLoaders(ds: DataSource) {
       { cacheKeyFn: keyOf },
     ),
     links: new DataLoader((keys: readonly FeatureKey[]) => linksByKeys(ds, keys), { cacheKeyFn: keyOf }),
+    explanations: new DataLoader((keys: readonly FeatureKey[]) => explanationsByKeys(ds, keys), { cacheKeyFn: keyOf }),
   };
 }
 

@@ -2,6 +2,7 @@
 import type { Dictionary } from '@atlas/migrations';
 import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
+import { MAX_ID } from '../services/globalId.js';
 
 export function requireRange(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max)
@@ -10,7 +11,7 @@ export function requireRange(name: string, value: number, min: number, max: numb
 
 export function parseDictionaryId(id: string): number {
   const n = Number(id);
-  if (!/^\d+$/.test(id) || !Number.isSafeInteger(n))
+  if (!/^\d{1,10}$/.test(id) || n > MAX_ID)
     throw new PublicError(
       'BAD_USER_INPUT',
       `dictionaryId "${id}" is not a dictionary id; list them with { dictionaries { id } }.`,

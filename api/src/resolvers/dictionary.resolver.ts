@@ -1,12 +1,38 @@
-import { Ctx, Query, Resolver } from 'type-graphql';
+import { dropPartitions } from '@atlas/migrations';
+import type { PoolClient } from 'pg';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { requireKey } from '../auth/requireKey.js';
 import type { Context } from '../context.js';
 import { Dictionary } from '../schema/dictionary.type.js';
 import { listDictionaries } from '../services/dictionaryService.js';
+import { requireDictionary } from './arguments.js';
 
 @Resolver(() => Dictionary)
 export class DictionaryResolver {
   @Query(() => [Dictionary], { description: 'Every dictionary, oldest first.' })
   dictionaries(@Ctx() { dataSource }: Context): Promise<Dictionary[]> {
     return listDictionaries(dataSource);
+  }
+
+  @Query(() => Dictionary, { nullable: true })
+  async dictionary(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return requireDictionary(ctx, id).catch(() => null);
+  }
+
+  @Mutation(() => Boolean, {
+    description: 'Delete a dictionary with its features, examples and links. Needs an API key.',
+  })
+  async deleteDictionary(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+    await requireKey(ctx);
+    const d = await requireDictionary(ctx, id);
+    const runner = ctx.dataSource.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as PoolClient;
+      await dropPartitions(client, d.id);
+      await client.query('DELETE FROM dictionaries WHERE id = $1', [d.id]);
+    } finally {
+      await runner.release();
+    }
+    return true;
   }
 }

@@ -2,14 +2,16 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { DictionaryResolver } from '../resolvers/dictionary.resolver.js';
+import { ExplanationResolver } from '../resolvers/explanation.resolver.js';
 import { FeatureResolver } from '../resolvers/feature.resolver.js';
+import { JobResolver } from '../resolvers/job.resolver.js';
 import { HealthResolver } from '../resolvers/health.resolver.js';
 import { SearchResolver } from '../resolvers/search.resolver.js';
 
 /** The api's schema, built from the resolvers (the registry of what the graph offers). */
 export function buildApiSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [HealthResolver, DictionaryResolver, FeatureResolver, SearchResolver],
+    resolvers: [HealthResolver, DictionaryResolver, FeatureResolver, ExplanationResolver, SearchResolver, JobResolver],
     validate: false,
   });
 }

@@ -321,3 +321,41 @@ export async function searchFeatures(
     score: Number(r.score),
   }));
 }
+
+export interface ExplanationRow {
+  id: number;
+  dictionaryId: number;
+  featureIndex: number;
+  text: string;
+  source: string;
+  score: number | null;
+  author: string | null;
+  createdAt: Date;
+}
+
+/** Explanations of many features, newest first per feature. */
+export async function explanationsByKeys(ds: DataSource, keys: readonly FeatureKey[]): Promise<ExplanationRow[][]> {
+  const rows: Raw[] = await ds.query(
+    `SELECT id, dictionary_id, feature_index, text, source, score, author, created_at FROM explanations
+     WHERE (dictionary_id, feature_index) IN (SELECT * FROM unnest($1::int[], $2::int[]))
+     ORDER BY created_at DESC, id DESC`,
+    keyArrays(keys),
+  );
+  const groups = new Map<string, ExplanationRow[]>();
+  for (const r of rows) {
+    const key = `${r.dictionary_id}:${r.feature_index}`;
+    const list = groups.get(key) ?? [];
+    list.push({
+      id: r.id as number,
+      dictionaryId: r.dictionary_id as number,
+      featureIndex: r.feature_index as number,
+      text: r.text as string,
+      source: r.source as string,
+      score: r.score as number | null,
+      author: r.author as string | null,
+      createdAt: r.created_at as Date,
+    });
+    groups.set(key, list);
+  }
+  return keys.map((k) => groups.get(`${k.dictionaryId}:${k.index}`) ?? []);
+}

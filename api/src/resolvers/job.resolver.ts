@@ -1,0 +1,103 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { requireKey } from '../auth/requireKey.js';
+import type { Context } from '../context.js';
+import { PublicError } from '../errors.js';
+import { Job } from '../schema/job.type.js';
+import { MAX_ID } from '../services/globalId.js';
+import {
+  ExportDictionaryInput,
+  ExtractActivationsInput,
+  ImportActivationsInput,
+  ImportSaeInput,
+  TrainDictionaryInput,
+} from '../schema/mutation.input.js';
+import { cancelJob, enqueueJob, getJob, listJobs } from '../services/jobService.js';
+import { parseDictionaryId, requireDictionary, requireRange } from './arguments.js';
+import { MAX_PAGE } from './feature.resolver.js';
+
+const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+
+function parseJobId(id: string): number {
+  if (!/^\d{1,10}$/.test(id) || Number(id) > MAX_ID)
+    throw new PublicError('BAD_USER_INPUT', `"${id}" is not a job id.`);
+  return Number(id);
+}
+
+@Resolver(() => Job)
+export class JobResolver {
+  @Query(() => Job, { nullable: true, description: 'One job with its progress; poll it to follow a long task.' })
+  job(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return getJob(ctx.dataSource, parseJobId(id));
+  }
+
+  @Query(() => [Job], { description: 'Recent jobs, newest first.' })
+  jobs(
+    @Arg('state', () => String, { nullable: true }) state: string | null | undefined,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Ctx() ctx: Context,
+  ) {
+    requireRange('first', first, 1, MAX_PAGE);
+    if (state != null && !JOB_STATES.includes(state))
+      throw new PublicError('BAD_USER_INPUT', `state must be one of ${JOB_STATES.join(', ')} (got "${state}").`);
+    return listJobs(ctx.dataSource, state ?? undefined, first);
+  }
+
+  @Mutation(() => Job, { description: 'Queue training of a new dictionary. Needs an API key.' })
+  async trainDictionary(@Arg('input', () => TrainDictionaryInput) input: TrainDictionaryInput, @Ctx() ctx: Context) {
+    await requireKey(ctx);
+    return enqueueJob(ctx.dataSource, 'train', { ...input });
+  }
+
+  @Mutation(() => Job, { description: '(Re)run the analysis of a dictionary over its corpus. Needs an API key.' })
+  async analyzeDictionary(
+    @Arg('dictionaryId', () => ID) dictionaryId: string,
+    @Arg('maxTokens', () => Int, { nullable: true }) maxTokens: number | null | undefined,
+    @Ctx() ctx: Context,
+  ) {
+    await requireKey(ctx);
+    const d = await requireDictionary(ctx, dictionaryId);
+    return enqueueJob(ctx.dataSource, 'analyze', { dictionaryId: d.id, ...(maxTokens != null && { maxTokens }) }, d.id);
+  }
+
+  @Mutation(() => Job, { description: 'Import a SAELens or sparsify folder, analyse and ingest it. Needs an API key.' })
+  async importSae(@Arg('input', () => ImportSaeInput) input: ImportSaeInput, @Ctx() ctx: Context) {
+    await requireKey(ctx);
+    return enqueueJob(ctx.dataSource, 'import', { kind: 'sae', ...input });
+  }
+
+  @Mutation(() => Job, { description: 'Import activations computed elsewhere. Needs an API key.' })
+  async importActivations(
+    @Arg('input', () => ImportActivationsInput) input: ImportActivationsInput,
+    @Ctx() ctx: Context,
+  ) {
+    await requireKey(ctx);
+    return enqueueJob(ctx.dataSource, 'import', { kind: 'activations', ...input });
+  }
+
+  @Mutation(() => Job, { description: "Extract a model's activations over a corpus. Needs an API key." })
+  async extractActivations(
+    @Arg('input', () => ExtractActivationsInput) input: ExtractActivationsInput,
+    @Ctx() ctx: Context,
+  ) {
+    await requireKey(ctx);
+    return enqueueJob(ctx.dataSource, 'extract', { ...input });
+  }
+
+  @Mutation(() => Job, { description: 'Write everything known about a dictionary to a folder. Needs an API key.' })
+  async exportDictionary(@Arg('input', () => ExportDictionaryInput) input: ExportDictionaryInput, @Ctx() ctx: Context) {
+    await requireKey(ctx);
+    const d = await requireDictionary(ctx, input.dictionaryId);
+    return enqueueJob(
+      ctx.dataSource,
+      'export',
+      { dictionaryId: parseDictionaryId(String(d.id)), out: input.out },
+      d.id,
+    );
+  }
+
+  @Mutation(() => Job, { description: 'Cancel a queued or running job. Needs an API key.' })
+  async cancelJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    await requireKey(ctx);
+    return cancelJob(ctx.dataSource, parseJobId(id));
+  }
+}

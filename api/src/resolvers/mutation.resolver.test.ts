@@ -1,0 +1,164 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
+import { pino } from 'pino';
+import { createApiKey, revokeApiKey } from '../auth/apiKeys.js';
+import { startApiServer, type ApiServer } from '../server.js';
+import { loadFixtureAtlas, type FixtureAtlas } from '../testing/fixtureAtlas.js';
+
+let db: TestDatabase;
+let api: ApiServer;
+let atlas: FixtureAtlas;
+let key: string;
+
+before(async () => {
+  db = await openTestDatabase();
+  atlas = await loadFixtureAtlas(db);
+  key = (await createApiKey(db.dataSource, 'tester')).key;
+  api = await startApiServer({
+    dataSource: db.dataSource,
+    log: pino({ level: 'silent' }),
+    host: '127.0.0.1',
+    port: 0,
+    maxBodyBytes: 100_000,
+  });
+});
+
+after(async () => {
+  await api.stop();
+  await db.close();
+});
+
+async function gql(query: string, variables: Record<string, unknown> = {}, auth?: string): Promise<any> {
+  // any: shapes vary
+  const res = await fetch(api.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(auth && { authorization: auth }) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return res.json();
+}
+
+const SET = `mutation($d: ID!, $t: String!) { setExplanation(dictionaryId: $d, index: 2, text: $t) { text source author } }`;
+
+test('mutations are refused without a key, with a bad key, and with a revoked key; accepted with a good one', async () => {
+  const d = String(atlas.narrow);
+  const none = await gql(SET, { d, t: 'plural nouns' });
+  assert.equal(none.errors[0].extensions.code, 'UNAUTHENTICATED');
+  assert.match(none.errors[0].message, /this needs an API key; send `Authorization: Bearer <key>`/);
+  const bad = await gql(SET, { d, t: 'x' }, 'Bearer atlas_wrong');
+  assert.equal(bad.errors[0].extensions.code, 'UNAUTHENTICATED');
+  const ok = await gql(SET, { d, t: '  plural nouns  ' }, `Bearer ${key}`);
+  assert.deepEqual(ok.data.setExplanation, { text: 'plural nouns', source: 'human', author: 'tester' });
+  const read = await gql(`query($d: ID!) { feature(dictionaryId: $d, index: 2) { explanations { text author } } }`, {
+    d,
+  });
+  assert.deepEqual(read.data.feature.explanations, [{ text: 'plural nouns', author: 'tester' }]);
+  const other = await createApiKey(db.dataSource, 'leaver');
+  await revokeApiKey(db.dataSource, other.prefix);
+  const revoked = await gql(SET, { d, t: 'x' }, `Bearer ${other.key}`);
+  assert.equal(revoked.errors[0].extensions.code, 'FORBIDDEN');
+  const stored = await db.dataSource.query(`SELECT key_hash FROM api_keys`);
+  assert.ok(stored.every((r: { key_hash: string }) => /^[0-9a-f]{64}$/.test(r.key_hash) && r.key_hash !== key));
+});
+
+test('jobs: enqueue with payload validation, read progress, cancel once', async () => {
+  const auth = `Bearer ${key}`;
+  const bad = await gql(
+    `mutation { trainDictionary(input: { name: "x", acts: "/data/acts", arch: "sparse", latents: 0 }) { id } }`,
+    {},
+    auth,
+  );
+  assert.equal(bad.errors[0].extensions.code, 'BAD_USER_INPUT');
+  assert.match(bad.errors[0].message, /arch: .*"topk"/);
+  assert.match(bad.errors[0].message, /latents: .*>=1/);
+  const queued = await gql(
+    `mutation { trainDictionary(input: { name: "x", acts: "/data/acts", arch: "topk", latents: 1024, k: 8 }) { id type state progress { fraction } payload } }`,
+    {},
+    auth,
+  );
+  const job = queued.data.trainDictionary;
+  assert.deepEqual([job.type, job.state, job.progress.fraction], ['train', 'queued', 0]);
+  assert.deepEqual(job.payload, { name: 'x', acts: '/data/acts', arch: 'topk', latents: 1024, k: 8 });
+  await db.dataSource.query(
+    `UPDATE jobs SET state = 'running', progress = '{"fraction": 0.25, "rate": 15000, "unit": "tokens", "etaSeconds": 40}' WHERE id = $1`,
+    [job.id],
+  );
+  const polled = await gql(`query($id: ID!) { job(id: $id) { state progress { fraction rate unit etaSeconds } } }`, {
+    id: job.id,
+  });
+  assert.deepEqual(polled.data.job, {
+    state: 'running',
+    progress: { fraction: 0.25, rate: 15000, unit: 'tokens', etaSeconds: 40 },
+  });
+  const cancelled = await gql(`mutation($id: ID!) { cancelJob(id: $id) { state } }`, { id: job.id }, auth);
+  assert.equal(cancelled.data.cancelJob.state, 'cancelled');
+  const again = await db.dataSource.query(`UPDATE jobs SET state = 'succeeded' WHERE id = $1`, [job.id]);
+  void again;
+  const late = await gql(`mutation($id: ID!) { cancelJob(id: $id) { state } }`, { id: job.id }, auth);
+  assert.match(late.errors[0].message, /has already succeeded/);
+  const list = await gql(`{ jobs(state: "succeeded") { id } }`);
+  assert.deepEqual(
+    list.data.jobs.map((j: { id: string }) => j.id),
+    [job.id],
+  );
+  const analyze = await gql(
+    `mutation($d: ID!) { analyzeDictionary(dictionaryId: $d, maxTokens: 1000) { type dictionaryId payload } }`,
+    { d: String(atlas.wide) },
+    auth,
+  );
+  assert.deepEqual(analyze.data.analyzeDictionary, {
+    type: 'analyze',
+    dictionaryId: String(atlas.wide),
+    payload: { dictionaryId: atlas.wide, maxTokens: 1000 },
+  });
+  const imp = await gql(
+    `mutation { importSae(input: { path: "/saes/gpt2-l0", model: "builtin" }) { type payload } }`,
+    {},
+    auth,
+  );
+  assert.deepEqual(imp.data.importSae.payload, { kind: 'sae', path: '/saes/gpt2-l0', model: 'builtin' });
+});
+
+test('deleteDictionary removes its features, examples, tokens and links', async () => {
+  const auth = `Bearer ${key}`;
+  const del = await gql(`mutation($d: ID!) { deleteDictionary(id: $d) }`, { d: String(atlas.wide) }, auth);
+  assert.equal(del.data.deleteDictionary, true);
+  for (const table of ['features', 'feature_examples', 'feature_tokens'])
+    assert.equal(
+      (await db.dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE dictionary_id = $1`, [atlas.wide]))[0]
+        .n,
+      0,
+      table,
+    );
+  assert.equal((await db.dataSource.query(`SELECT count(*)::int AS n FROM feature_links`))[0].n, 0);
+  const gone = await gql(`query($d: ID!) { features(dictionaryId: $d) { totalCount } }`, { d: String(atlas.wide) });
+  assert.equal(gone.errors[0].extensions.code, 'NOT_FOUND');
+  assert.equal((await gql(`{ dictionaries { id } }`)).data.dictionaries.length, 1);
+});
+
+test('with reads closed by config, queries need a key too', async () => {
+  const closed = await startApiServer({
+    dataSource: db.dataSource,
+    log: pino({ level: 'silent' }),
+    host: '127.0.0.1',
+    port: 0,
+    maxBodyBytes: 10_000,
+    publicReads: false,
+  });
+  try {
+    const ask = (auth?: string) =>
+      fetch(closed.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(auth && { authorization: auth }) },
+        body: JSON.stringify({ query: '{ dictionaries { id } }' }),
+      });
+    const refused = await ask();
+    assert.equal(refused.status, 401);
+    assert.equal(((await refused.json()) as any).errors[0].extensions.code, 'UNAUTHENTICATED');
+    const allowed = await ask(`Bearer ${key}`);
+    assert.equal(allowed.status, 200);
+  } finally {
+    await closed.stop();
+  }
+});

@@ -1,0 +1,48 @@
+// Jobs as the api sees them: enqueue (payload checked by the shared zod schema), read, cancel.
+import { Job, JobPayloads, type JobType } from '@atlas/migrations';
+import type { DataSource } from 'typeorm';
+import { PublicError } from '../errors.js';
+
+/** Validate and insert a job; the message names each bad field. */
+export async function enqueueJob(
+  ds: DataSource,
+  type: JobType,
+  payload: Record<string, unknown>,
+  dictionaryId: number | null = null,
+): Promise<Job> {
+  const parsed = JobPayloads[type].safeParse(payload);
+  if (!parsed.success)
+    throw new PublicError(
+      'BAD_USER_INPUT',
+      parsed.error.issues.map((i) => `${i.path.join('.') || type}: ${i.message}`).join('; '),
+    );
+  const repo = ds.getRepository(Job);
+  return repo.save(repo.create({ type, payload: parsed.data as Record<string, unknown>, dictionaryId }));
+}
+
+export async function getJob(ds: DataSource, id: number): Promise<Job | null> {
+  return ds.getRepository(Job).findOneBy({ id });
+}
+
+export async function listJobs(ds: DataSource, state: string | undefined, first: number): Promise<Job[]> {
+  return ds
+    .getRepository(Job)
+    .find({ where: state ? { state: state as Job['state'] } : {}, order: { id: 'DESC' }, take: first });
+}
+
+/** Cancel a queued or running job (a running one stops at its next progress report). */
+export async function cancelJob(ds: DataSource, id: number): Promise<Job> {
+  const rows = (await ds.query(
+    `WITH c AS (UPDATE jobs SET state = 'cancelled', finished_at = now(), updated_at = now()
+       WHERE id = $1 AND state IN ('queued', 'running') RETURNING id) SELECT id FROM c`,
+    [id],
+  )) as { id: number }[];
+  const job = await getJob(ds, id);
+  if (!job) throw new PublicError('NOT_FOUND', `no job ${id}; list them with { jobs { id type state } }.`);
+  if (rows.length === 0 && job.state !== 'cancelled')
+    throw new PublicError(
+      'BAD_USER_INPUT',
+      `job ${id} has already ${job.state}; only queued or running jobs can be cancelled.`,
+    );
+  return job;
+}

@@ -1,0 +1,55 @@
+// What each job type takes: one zod schema per type, checked when the api enqueues a job and again when a worker
+// dequeues it (a payload written by an older version must still be understood, or fail with the reason).
+import { z } from 'zod';
+import type { JobType } from './entities/job.entity.js';
+import { SAE_ARCHITECTURES } from './entities/dictionary.entity.js';
+
+const path = z.string().min(1).max(4096);
+
+export const JobPayloads = {
+  train: z.object({
+    name: z.string().min(1).max(200),
+    /** Activation file or folder (engine format). */
+    acts: path,
+    arch: z.enum(SAE_ARCHITECTURES),
+    latents: z.number().int().min(1).max(4_194_304),
+    k: z.number().int().min(1).max(4096).optional(),
+    l1Coefficient: z.number().positive().optional(),
+    tokens: z.number().int().positive().optional(),
+    seed: z.number().int().optional(),
+  }),
+  extract: z.object({
+    model: z.string().min(1),
+    corpus: z.string().min(1),
+    hook: z.string().regex(/^blocks\.\d+\.(hook_resid_pre|hook_resid_post|mlp\.hook_post|hook_attn_out|hook_mlp_out)$/),
+    out: path,
+    maxTokens: z.number().int().positive().optional(),
+  }),
+  analyze: z.object({
+    dictionaryId: z.number().int().positive(),
+    corpus: z.string().min(1).optional(),
+    maxTokens: z.number().int().positive().optional(),
+  }),
+  import: z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('sae'),
+      /** SAELens or sparsify folder on the server's disk. */
+      path,
+      model: z.string().min(1),
+      corpus: z.string().min(1).optional(),
+    }),
+    z.object({
+      kind: z.literal('activations'),
+      /** .npy or .safetensors activations, and optionally a tokens file. */
+      acts: path,
+      tokens: path.optional(),
+      out: path,
+    }),
+  ]),
+  export: z.object({
+    dictionaryId: z.number().int().positive(),
+    out: path,
+  }),
+} satisfies Record<JobType, z.ZodTypeAny>;
+
+export type JobPayload<T extends JobType> = z.infer<(typeof JobPayloads)[T]>;
