@@ -45,7 +45,8 @@ export async function swapIn(client: PoolClient, dictionaryId: number, dIn: numb
   if (hnsw) await client.query(hnsw);
   // Fresh statistics, or the planner guesses a handful of rows and skips the HNSW index.
   for (const table of PARTITIONED_TABLES) await client.query(`ANALYZE ${stagingName(table, dictionaryId)}`);
-  const present = await Promise.all(PARTITIONED_TABLES.map((t) => exists(client, live(t))));
+  const present: boolean[] = [];
+  for (const t of PARTITIONED_TABLES) present.push(await exists(client, live(t))); // one client: one query at a time
   await client.query('BEGIN');
   try {
     for (const [i, table] of PARTITIONED_TABLES.entries()) {

@@ -18,6 +18,7 @@ export async function freePort(): Promise<number> {
 
 export interface Stack {
   webUrl: string;
+  dataDir: string;
   graphqlUrl: string;
   output: () => string;
   stop(): Promise<void>;
@@ -63,6 +64,7 @@ export async function startStack(timeoutMs = 240_000): Promise<Stack> {
   });
   return {
     webUrl: `http://127.0.0.1:${webPort}`,
+    dataDir,
     graphqlUrl: `http://127.0.0.1:${apiPort}/graphql`,
     output: () => out,
     async stop() {

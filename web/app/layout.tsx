@@ -15,6 +15,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <a href="/" className="brand">
             feature atlas
           </a>
+          <a href="/search" style={{ marginLeft: '1.25rem' }}>
+            search
+          </a>
         </header>
         <main>{children}</main>
       </body>

@@ -37,7 +37,9 @@ export function DictionaryTable({ dictionaries }: { dictionaries: DictionaryRow[
       <tbody>
         {dictionaries.map((d) => (
           <tr key={d.id}>
-            <td>{d.name}</td>
+            <td>
+              <a href={`/d/${d.id}`}>{d.name}</a>
+            </td>
             <td>
               <code>{d.hookPoint}</code>
             </td>

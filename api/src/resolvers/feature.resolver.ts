@@ -3,10 +3,11 @@ import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
 import { MAX_EXAMPLES } from '../loaders/index.js';
 import { Feature, ActivationExample, FeatureNeighbor, QuantileBin } from '../schema/feature.type.js';
-import { FeatureConnection, FeatureFilter, FeatureOrder } from '../schema/featureConnection.type.js';
+import { FeatureConnection, FeatureFilter, FeatureMap, FeatureOrder } from '../schema/featureConnection.type.js';
 import {
   decodeCursor,
   decoderOf,
+  featureMap as loadFeatureMap,
   listFeatures,
   nearestInDictionary,
   type FeatureRow,
@@ -64,6 +65,12 @@ export class FeatureResolver {
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.rows.at(-1)?.cursor ?? null },
       totalCount: page.totalCount,
     };
+  }
+
+  @Query(() => FeatureMap, { description: "The 2-D map of a dictionary's decoder directions." })
+  async featureMap(@Arg('dictionaryId', () => ID) dictionaryId: string, @Ctx() ctx: Context): Promise<FeatureMap> {
+    const dictionary = await requireDictionary(ctx, dictionaryId);
+    return loadFeatureMap(ctx.dataSource, dictionary.id);
   }
 
   @FieldResolver(() => [ActivationExample], { description: 'Strongest activating contexts, strongest first.' })

@@ -62,3 +62,23 @@ export class FeatureFilter {
   @Field(() => String, { nullable: true, description: 'A part-of-speech tag among the label associations (F1 ≥ 0.3).' })
   posTag?: string;
 }
+
+@ObjectType({
+  description: "Every feature's map position in parallel arrays (compact for tens of thousands of points).",
+})
+export class FeatureMap {
+  @Field(() => [Int])
+  indices!: number[];
+
+  @Field(() => [Float])
+  x!: number[];
+
+  @Field(() => [Float])
+  y!: number[];
+
+  @Field(() => [Float])
+  density!: number[];
+
+  @Field(() => [String])
+  labels!: string[];
+}

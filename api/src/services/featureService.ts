@@ -359,3 +359,22 @@ export async function explanationsByKeys(ds: DataSource, keys: readonly FeatureK
   }
   return keys.map((k) => groups.get(`${k.dictionaryId}:${k.index}`) ?? []);
 }
+
+/** Map coordinates of every feature of a dictionary that has them. */
+export async function featureMap(
+  ds: DataSource,
+  dictionaryId: number,
+): Promise<{ indices: number[]; x: number[]; y: number[]; density: number[]; labels: string[] }> {
+  const rows: Raw[] = await ds.query(
+    `SELECT index, map_x, map_y, coalesce(density, 0) AS density, coalesce(label, '') AS label FROM features
+     WHERE dictionary_id = $1 AND map_x IS NOT NULL AND map_y IS NOT NULL ORDER BY index`,
+    [dictionaryId],
+  );
+  return {
+    indices: rows.map((r) => r.index as number),
+    x: rows.map((r) => r.map_x as number),
+    y: rows.map((r) => r.map_y as number),
+    density: rows.map((r) => r.density as number),
+    labels: rows.map((r) => r.label as string),
+  };
+}

@@ -1,6 +1,6 @@
 // A small atlas with known ground truth, loaded through the worker's real ingest: two dictionaries on the same
 // hook point (8 and 16 features over d_in 4), decoders on known axes, labels, examples, neighbours and family links.
-import type { TestDatabase } from '@atlas/migrations/testing';
+import type { OpenDatabase } from '@atlas/migrations';
 import { topCosineNeighbours } from '@atlas/worker/analysis/similarity';
 import { ingestDictionary, type ExampleRecord, type FeatureRecord } from '@atlas/worker/ingest';
 import { storeFeatureLinks } from '@atlas/worker/ingest/featureLinks';
@@ -94,7 +94,7 @@ export interface FixtureAtlas {
   wide: number;
 }
 
-export async function loadFixtureAtlas(db: TestDatabase): Promise<FixtureAtlas> {
+export async function loadFixtureAtlas(db: Pick<OpenDatabase, 'dataSource' | 'bulkLoader'>): Promise<FixtureAtlas> {
   const make = async (name: string, n: number) =>
     (
       await db.dataSource.query(

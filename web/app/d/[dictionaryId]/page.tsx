@@ -1,0 +1,205 @@
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { FeatureMap, type MapData } from '@/components/feature-map';
+import { fmt, fmtDensity } from '@/lib/format';
+import { graphql } from '@/lib/graphql';
+
+export const dynamic = 'force-dynamic';
+
+const QUERY = /* GraphQL */ `
+  query DictionaryPage($id: ID!, $filter: FeatureFilter, $orderBy: FeatureOrder!, $after: String) {
+    dictionary(id: $id) {
+      id
+      name
+      hookPoint
+      architecture
+      dIn
+      nLatents
+      k
+      status
+      metrics {
+        l0
+        fvu
+        deadFraction
+        ceLossRecovered
+      }
+    }
+    featureMap(dictionaryId: $id) {
+      indices
+      x
+      y
+      density
+      labels
+    }
+    features(dictionaryId: $id, filter: $filter, orderBy: $orderBy, first: 50, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          index
+          label
+          density
+          maxActivation
+        }
+      }
+    }
+  }
+`;
+
+interface Data {
+  dictionary: {
+    id: string;
+    name: string;
+    hookPoint: string;
+    architecture: string;
+    dIn: number;
+    nLatents: number;
+    k: number | null;
+    status: string;
+    metrics: { l0: number | null; fvu: number | null; deadFraction: number | null; ceLossRecovered: number | null };
+  } | null;
+  featureMap: MapData;
+  features: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: { node: { index: number; label: string | null; density: number | null; maxActivation: number | null } }[];
+  };
+}
+
+type Search = Record<string, string | undefined>;
+const ORDERS = ['INDEX', 'DENSITY_DESC', 'DENSITY_ASC', 'MAX_ACTIVATION_DESC'];
+
+export default async function DictionaryPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ dictionaryId: string }>;
+  searchParams: Promise<Search>;
+}) {
+  const { dictionaryId } = await params;
+  const search = await searchParams;
+  if (!/^\d+$/.test(dictionaryId)) notFound();
+  const filter = {
+    ...(search.text && { text: search.text }),
+    ...(search.pos && { posTag: search.pos }),
+    ...(search.dmin && { densityMin: Number(search.dmin) / 100 }),
+    ...(search.dmax && { densityMax: Number(search.dmax) / 100 }),
+  };
+  const orderBy = ORDERS.includes(search.order ?? '') ? search.order : 'INDEX';
+  const data = await graphql<Data>(QUERY, { id: dictionaryId, filter, orderBy, after: search.after ?? null }).catch(
+    (err: Error) => {
+      if (/no dictionary/.test(err.message)) notFound();
+      throw err;
+    },
+  );
+  const d = data.dictionary;
+  if (!d) notFound();
+  const keep = (extra: Search) => {
+    const q = new URLSearchParams(Object.entries({ ...search, ...extra }).filter(([, v]) => v) as [string, string][]);
+    return `/d/${d.id}?${q.toString()}`;
+  };
+  return (
+    <>
+      <p className="muted">
+        <Link href="/">Dictionaries</Link> /
+      </p>
+      <h1>{d.name}</h1>
+      <div className="stats">
+        <span>
+          <code>{d.hookPoint}</code>
+        </span>
+        <span>
+          {d.architecture}
+          {d.k ? ` k=${d.k}` : ''}
+        </span>
+        <span>
+          d_in <b>{d.dIn}</b>
+        </span>
+        <span>
+          latents <b>{d.nLatents.toLocaleString('en')}</b>
+        </span>
+        <span>
+          L0 <b>{fmt(d.metrics.l0, 1)}</b>
+        </span>
+        <span>
+          FVU <b>{fmt(d.metrics.fvu)}</b>
+        </span>
+        <span>
+          dead <b>{fmt(d.metrics.deadFraction)}</b>
+        </span>
+        <span>
+          CE loss recovered <b>{fmt(d.metrics.ceLossRecovered)}</b>
+        </span>
+        <span>{d.status}</span>
+      </div>
+      <section>
+        <h2>Map of decoder directions</h2>
+        {data.featureMap.indices.length ? (
+          <FeatureMap dictionaryId={d.id} data={data.featureMap} />
+        ) : (
+          <p className="empty">No map yet: the analysis has not run on this dictionary.</p>
+        )}
+      </section>
+      <section>
+        <h2>Features ({data.features.totalCount.toLocaleString('en')})</h2>
+        <form className="filters" method="get">
+          <label>
+            label or explanation
+            <input name="text" defaultValue={search.text} placeholder="e.g. verb" />
+          </label>
+          <label>
+            POS tag
+            <input name="pos" defaultValue={search.pos} placeholder="e.g. VBD" size={6} />
+          </label>
+          <label>
+            density ≥ %<input name="dmin" defaultValue={search.dmin} size={5} inputMode="decimal" />
+          </label>
+          <label>
+            density ≤ %<input name="dmax" defaultValue={search.dmax} size={5} inputMode="decimal" />
+          </label>
+          <label>
+            sort
+            <select name="order" defaultValue={orderBy}>
+              <option value="INDEX">index</option>
+              <option value="DENSITY_DESC">density ↓</option>
+              <option value="DENSITY_ASC">density ↑</option>
+              <option value="MAX_ACTIVATION_DESC">max activation ↓</option>
+            </select>
+          </label>
+          <button type="submit">Apply</button>
+        </form>
+        <table data-testid="feature-table">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Label</th>
+              <th>Density</th>
+              <th>Max act.</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.features.edges.map(({ node: f }) => (
+              <tr key={f.index}>
+                <td>
+                  <Link href={`/d/${d.id}/f/${f.index}`}>{f.index}</Link>
+                </td>
+                <td>{f.label ?? <span className="muted">unlabelled</span>}</td>
+                <td>{fmtDensity(f.density)}</td>
+                <td>{fmt(f.maxActivation, 2)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <nav className="pager">
+          {search.after && <Link href={keep({ after: undefined })}>First page</Link>}
+          {data.features.pageInfo.hasNextPage && (
+            <Link href={keep({ after: data.features.pageInfo.endCursor ?? undefined })}>Next page →</Link>
+          )}
+        </nav>
+      </section>
+    </>
+  );
+}
