@@ -1,10 +1,11 @@
 // `npm run worker -- work`: a long-running worker that takes jobs from the Postgres queue. Run several, on one
 // machine or many, against the same database: the queue is how the atlas scales out.
-import { openDatabase, type JobType } from '@atlas/migrations';
+import { JobPayloads, openDatabase, type JobType } from '@atlas/migrations';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { loadWorkerConfig } from '../../config.js';
 import { claimJob } from '../../jobs/claimJob.js';
+import { runJob } from '../../jobs/runJob.js';
 import { tasks } from '../../jobs/tasks/index.js';
 
 export function registerWork(program: Command): void {
@@ -31,8 +32,28 @@ export function registerWork(program: Command): void {
           await new Promise((r) => setTimeout(r, config.pollMs));
           continue;
         }
-        log.info({ job: job.id, type: job.type }, 'claimed');
-        await tasks[job.type]!.run({ id: job.id, payload: job.payload });
+        log.info({ job: job.id, type: job.type, attempt: job.attempts }, 'claimed');
+        // The same schema the api enqueued with: a payload from an older version fails with the reason.
+        const parsed = JobPayloads[job.type].safeParse(job.payload);
+        const handler = parsed.success
+          ? tasks[job.type]!
+          : {
+              run: async () => {
+                throw Object.assign(
+                  new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')),
+                  {
+                    code: 'PAYLOAD_INVALID',
+                  },
+                );
+              },
+            };
+        const outcome = await runJob(
+          db.dataSource,
+          { id: job.id, type: job.type, payload: job.payload, checkpoint: job.checkpoint, attempts: job.attempts },
+          handler,
+          { id: config.workerId, leaseMs: config.leaseMs },
+        );
+        log.info({ job: job.id, outcome }, 'finished');
       }
       await db.close();
     });

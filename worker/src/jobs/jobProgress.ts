@@ -1,0 +1,64 @@
+// Progress of a long job: fraction, rate and ETA, written to the job row (throttled) and checked for cancellation.
+import type { DataSource } from 'typeorm';
+
+/** Thrown inside a task when its job was cancelled; the runner records the cancellation, not a failure. */
+export class JobCancelled extends Error {
+  constructor(readonly jobId: number) {
+    super(`job ${jobId} was cancelled`);
+    this.name = 'JobCancelled';
+  }
+}
+
+export interface ProgressReport {
+  /** Work done so far and in all, in `unit`s (tokens, features, rows...). */
+  done: number;
+  total: number;
+  unit: string;
+  message?: string;
+}
+
+/** What a task gets to report progress and keep its lease; rate and ETA are derived here, once. */
+export class JobProgressReporter {
+  private readonly startedAt = Date.now();
+  private lastWrite = 0;
+  private firstDone: number | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    readonly jobId: number,
+    private readonly workerId: string,
+    private readonly leaseMs: number,
+    /** Minimum time between database writes. */
+    private readonly everyMs = 1000,
+  ) {}
+
+  /**
+   * Record progress (at most every `everyMs` unless `force`), renew the lease, and throw JobCancelled if the job
+   * was cancelled or taken over by another worker meanwhile.
+   */
+  async report(p: ProgressReport, force = false): Promise<void> {
+    const now = Date.now();
+    this.firstDone ??= p.done;
+    if (!force && now - this.lastWrite < this.everyMs) return;
+    this.lastWrite = now;
+    const seconds = (now - this.startedAt) / 1000;
+    const rate = seconds > 0 ? (p.done - this.firstDone) / seconds : undefined;
+    const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+    const etaSeconds = rate && rate > 0 ? Math.max(0, (p.total - p.done) / rate) : undefined;
+    const progress = { fraction, rate, unit: p.unit, etaSeconds, message: p.message, done: p.done, total: p.total };
+    const rows = (await this.dataSource.query(
+      `WITH u AS (UPDATE jobs SET progress = $2, locked_until = now() + ($3 || ' milliseconds')::interval, updated_at = now()
+         WHERE id = $1 AND state = 'running' AND locked_by = $4 RETURNING id) SELECT id FROM u`,
+      [this.jobId, JSON.stringify(progress), String(this.leaseMs), this.workerId],
+    )) as unknown[];
+    if (rows.length === 0) throw new JobCancelled(this.jobId);
+  }
+
+  /** Save where to resume after a crash (and renew the lease). */
+  async checkpoint(state: Record<string, unknown>): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE jobs SET checkpoint = $2, locked_until = now() + ($3 || ' milliseconds')::interval WHERE id = $1 AND locked_by = $4`,
+      [this.jobId, JSON.stringify(state), String(this.leaseMs), this.workerId],
+    );
+  }
+}

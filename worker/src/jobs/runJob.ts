@@ -1,0 +1,63 @@
+// Run one claimed job to its end state. A failure writes `CODE: message` to the job and reschedules it with
+// exponential backoff in one UPDATE fenced by the lease holder; permanent codes (bad input) fail at once.
+import type { DataSource } from 'typeorm';
+import { JobCancelled, JobProgressReporter } from './jobProgress.js';
+import type { TaskHandler } from './tasks/index.js';
+
+/** Error codes that no retry can fix. */
+const PERMANENT =
+  /^(ARGUMENT_INVALID|SOURCE_NOT_FOUND|SOURCE_MALFORMED|SOURCE_SHAPE_MISMATCH|SOURCE_NOT_FINITE|PROVENANCE_MISMATCH|PAYLOAD_INVALID|OUTPUT_EXISTS)\b/;
+
+export interface ClaimedJob {
+  id: number;
+  type: string;
+  payload: Record<string, unknown>;
+  checkpoint: Record<string, unknown> | null;
+  attempts: number;
+}
+
+export type JobOutcome = 'succeeded' | 'failed' | 'retrying' | 'cancelled';
+
+function describe(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return typeof e?.code === 'string' && /^[A-Z_]+$/.test(e.code) ? `${e.code}: ${message}` : `TASK_FAILED: ${message}`;
+}
+
+export async function runJob(
+  dataSource: DataSource,
+  job: ClaimedJob,
+  handler: TaskHandler,
+  worker: { id: string; leaseMs: number },
+): Promise<JobOutcome> {
+  const progress = new JobProgressReporter(dataSource, job.id, worker.id, worker.leaseMs);
+  try {
+    await handler.run({
+      id: job.id,
+      payload: job.payload,
+      checkpoint: job.checkpoint,
+      attempts: job.attempts,
+      progress,
+    });
+    await dataSource.query(
+      `UPDATE jobs SET state = 'succeeded', finished_at = now(), updated_at = now(), error = NULL, locked_by = NULL,
+         progress = jsonb_set(progress, '{fraction}', '1') WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
+      [job.id, worker.id],
+    );
+    return 'succeeded';
+  } catch (err) {
+    if (err instanceof JobCancelled) return 'cancelled';
+    const error = describe(err);
+    const [row] = (await dataSource.query(
+      `WITH f AS (
+         UPDATE jobs SET error = $3, updated_at = now(), locked_by = NULL, locked_until = NULL,
+           state = CASE WHEN $4 OR attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+           finished_at = CASE WHEN $4 OR attempts >= max_attempts THEN now() ELSE NULL END,
+           run_at = now() + (least(300, 2 ^ attempts) || ' seconds')::interval
+         WHERE id = $1 AND locked_by = $2 AND state = 'running' RETURNING state)
+       SELECT state FROM f`,
+      [job.id, worker.id, error, PERMANENT.test(error)],
+    )) as { state: string }[];
+    return row?.state === 'queued' ? 'retrying' : 'failed';
+  }
+}
