@@ -1,9 +1,10 @@
-import { DictionaryTable, type DictionaryRow } from '@/components/dictionary-table';
-import { graphql } from '@/lib/graphql';
+import { DictionaryTable } from '@/components/dictionary-table';
+import { graphql } from '@/lib/gql';
+import { request } from '@/lib/graphql';
 
 export const dynamic = 'force-dynamic';
 
-const DICTIONARIES = /* GraphQL */ `
+const DICTIONARIES = graphql(`
   query Home {
     dictionaries {
       id
@@ -19,10 +20,10 @@ const DICTIONARIES = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
 export default async function HomePage() {
-  const { dictionaries } = await graphql<{ dictionaries: DictionaryRow[] }>(DICTIONARIES);
+  const { dictionaries } = await request(DICTIONARIES, {});
   return (
     <>
       <h1>Dictionaries</h1>

@@ -1,11 +1,39 @@
 import Link from 'next/link';
-import { graphql } from '@/lib/graphql';
+import { graphql } from '@/lib/gql';
+import { request } from '@/lib/graphql';
 import { fmt } from '@/lib/format';
 
 export const dynamic = 'force-dynamic';
 
+const SEARCH = graphql(`
+  query SearchFeatures($q: String!) {
+    searchFeatures(query: $q, first: 50) {
+      score
+      feature {
+        dictionaryId
+        index
+        label
+      }
+    }
+  }
+`);
+
+const BY_TOKEN = graphql(`
+  query FeaturesByToken($t: String!) {
+    featuresByToken(token: $t, first: 50) {
+      token
+      maxActivation
+      feature {
+        dictionaryId
+        index
+        label
+      }
+    }
+  }
+`);
+
 interface Hit {
-  feature: { dictionaryId: string; index: number; label: string | null };
+  feature: { dictionaryId: string; index: number; label?: string | null };
   score?: number;
   token?: string;
   maxActivation?: number;
@@ -18,43 +46,8 @@ export default async function SearchPage({
 }) {
   const { q, token } = await searchParams;
   let hits: Hit[] = [];
-  if (q?.trim())
-    hits = (
-      await graphql<{ searchFeatures: Hit[] }>(
-        `
-          query ($q: String!) {
-            searchFeatures(query: $q, first: 50) {
-              score
-              feature {
-                dictionaryId
-                index
-                label
-              }
-            }
-          }
-        `,
-        { q },
-      )
-    ).searchFeatures;
-  else if (token?.trim())
-    hits = (
-      await graphql<{ featuresByToken: Hit[] }>(
-        `
-          query ($t: String!) {
-            featuresByToken(token: $t, first: 50) {
-              token
-              maxActivation
-              feature {
-                dictionaryId
-                index
-                label
-              }
-            }
-          }
-        `,
-        { t: token },
-      )
-    ).featuresByToken;
+  if (q?.trim()) hits = (await request(SEARCH, { q })).searchFeatures;
+  else if (token?.trim()) hits = (await request(BY_TOKEN, { t: token })).featuresByToken;
   return (
     <>
       <h1>Search features</h1>

@@ -1,12 +1,14 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { FeatureMap, type MapData } from '@/components/feature-map';
+import { FeatureMap } from '@/components/feature-map';
 import { fmt, fmtDensity } from '@/lib/format';
-import { graphql } from '@/lib/graphql';
+import { graphql } from '@/lib/gql';
+import { request } from '@/lib/graphql';
+import type { FeatureOrder } from '@/lib/gql/graphql';
 
 export const dynamic = 'force-dynamic';
 
-const QUERY = /* GraphQL */ `
+const QUERY = graphql(`
   query DictionaryPage($id: ID!, $filter: FeatureFilter, $orderBy: FeatureOrder!, $after: String) {
     dictionary(id: $id) {
       id
@@ -47,27 +49,7 @@ const QUERY = /* GraphQL */ `
       }
     }
   }
-`;
-
-interface Data {
-  dictionary: {
-    id: string;
-    name: string;
-    hookPoint: string;
-    architecture: string;
-    dIn: number;
-    nLatents: number;
-    k: number | null;
-    status: string;
-    metrics: { l0: number | null; fvu: number | null; deadFraction: number | null; ceLossRecovered: number | null };
-  } | null;
-  featureMap: MapData;
-  features: {
-    totalCount: number;
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: { node: { index: number; label: string | null; density: number | null; maxActivation: number | null } }[];
-  };
-}
+`);
 
 type Search = Record<string, string | undefined>;
 const ORDERS = ['INDEX', 'DENSITY_DESC', 'DENSITY_ASC', 'MAX_ACTIVATION_DESC'];
@@ -88,8 +70,8 @@ export default async function DictionaryPage({
     ...(search.dmin && { densityMin: Number(search.dmin) / 100 }),
     ...(search.dmax && { densityMax: Number(search.dmax) / 100 }),
   };
-  const orderBy = ORDERS.includes(search.order ?? '') ? search.order : 'INDEX';
-  const data = await graphql<Data>(QUERY, { id: dictionaryId, filter, orderBy, after: search.after ?? null }).catch(
+  const orderBy = (ORDERS.includes(search.order ?? '') ? search.order : 'INDEX') as FeatureOrder;
+  const data = await request(QUERY, { id: dictionaryId, filter, orderBy, after: search.after ?? null }).catch(
     (err: Error) => {
       if (/no dictionary/.test(err.message)) notFound();
       throw err;

@@ -1,14 +1,24 @@
 import Link from 'next/link';
+import { print } from 'graphql';
 import { notFound } from 'next/navigation';
 import { HistogramChart } from '@/components/histogram-chart';
-import { TokenWindow, type ExampleWindow } from '@/components/token-window';
+import { TokenWindow } from '@/components/token-window';
 import { fmt, fmtDensity } from '@/lib/format';
 import { apiUrl } from '@/lib/config';
-import { graphql } from '@/lib/graphql';
+import { graphql } from '@/lib/gql';
+import { request } from '@/lib/graphql';
 
 export const dynamic = 'force-dynamic';
 
-const QUERY = /* GraphQL */ `
+interface LabelScore {
+  family: string;
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+const QUERY = graphql(`
   query FeaturePage($d: ID!, $i: Int!) {
     dictionary(id: $d) {
       id
@@ -80,43 +90,21 @@ const QUERY = /* GraphQL */ `
       }
     }
   }
-`;
-
-interface Neighbor {
-  cosine: number;
-  feature: { dictionaryId?: string; index: number; label: string | null };
-}
-interface Data {
-  dictionary: { id: string; name: string; hookPoint: string; nLatents: number } | null;
-  feature: {
-    id: string;
-    index: number;
-    label: string | null;
-    labelScores: { scores?: { family: string; label: string; precision: number; recall: number; f1: number }[] } | null;
-    density: number | null;
-    meanActivation: number | null;
-    maxActivation: number | null;
-    histogram: { edges: number[]; counts: number[] } | null;
-    logits: { positive: { token: string; value: number }[]; negative: { token: string; value: number }[] } | null;
-    topActivations: ExampleWindow[];
-    quantileExamples: { bin: number; examples: ExampleWindow[] }[];
-    neighbors: Neighbor[];
-    family: Neighbor[];
-    explanations: { text: string; source: string; author: string | null; score: number | null }[];
-  } | null;
-}
+`);
 
 export default async function FeaturePage({ params }: { params: Promise<{ dictionaryId: string; index: string }> }) {
   const { dictionaryId, index } = await params;
   if (!/^\d+$/.test(dictionaryId) || !/^\d+$/.test(index)) notFound();
-  const data = await graphql<Data>(QUERY, { d: dictionaryId, i: Number(index) }).catch((err: Error) => {
+  const data = await request(QUERY, { d: dictionaryId, i: Number(index) }).catch((err: Error) => {
     if (/no dictionary|index must be/.test(err.message)) notFound();
     throw err;
   });
   const { dictionary: d, feature: f } = data;
   if (!d || !f) notFound();
+  // Stored by the analysis as { scores: [{ family, label, precision, recall, f1 }] }.
+  const scores = ((f.labelScores as { scores?: LabelScore[] } | null)?.scores ?? []).slice(0, 5);
   const scale = f.maxActivation ?? Math.max(0, ...f.topActivations.map((e) => e.maxActivation));
-  const jsonLink = `${apiUrl()}?query=${encodeURIComponent(QUERY)}&variables=${encodeURIComponent(JSON.stringify({ d: dictionaryId, i: f.index }))}`;
+  const jsonLink = `${apiUrl()}?query=${encodeURIComponent(print(QUERY))}&variables=${encodeURIComponent(JSON.stringify({ d: dictionaryId, i: f.index }))}`;
   return (
     <>
       <p className="muted">
@@ -177,7 +165,7 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
           ) : (
             <p className="muted">not computed for this hook point</p>
           )}
-          {f.labelScores?.scores?.length ? (
+          {scores.length ? (
             <>
               <h2 style={{ marginTop: '1rem' }}>Label associations</h2>
               <table>
@@ -190,7 +178,7 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
                   </tr>
                 </thead>
                 <tbody>
-                  {f.labelScores.scores.slice(0, 5).map((s, i) => (
+                  {scores.map((s, i) => (
                     <tr key={i}>
                       <td>
                         {s.family}: {s.label}
