@@ -2,6 +2,8 @@
 // The worker's command line: `npm run worker -- <command> [options]`.
 import { Command, CommanderError } from 'commander';
 import { AtlasError } from '../errors.js';
+import { registerSynth } from './commands/synth.js';
+import { registerTrain } from './commands/train.js';
 
 const program = new Command('worker')
   .description('feature atlas worker: activations in, dictionaries and features out')
@@ -9,6 +11,8 @@ const program = new Command('worker')
   .showHelpAfterError(false);
 
 // Each command registers itself here (one file per command in ./commands).
+registerTrain(program);
+registerSynth(program);
 
 try {
   await program.parseAsync(process.argv);

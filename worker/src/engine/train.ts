@@ -9,6 +9,7 @@ import { batchMetrics, densitySummary, FiringTracker, geometricMedian } from './
 import { Rng } from './rng.js';
 import type { Architecture, Encoded, SaeParams, StepContext } from './sae/architecture.js';
 import { getArchitecture } from './sae/registry.js';
+import type { TrainedWeights } from './sae/saelensFormat.js';
 
 /** Options common to every variant; defaults are derived in `resolveTrainConfig`. */
 export const TrainConfig = z.object({
@@ -394,3 +395,22 @@ export class Trainer {
 }
 
 export { getParam, setParam };
+
+/** The trained weights in the form the SAELens writer takes. */
+export function trainedWeights(t: Trainer): TrainedWeights {
+  const saelens = t.arch.saelensConfig(t.cfg.archOptions, t.params);
+  const tensors = t.arch.saelensTensors(t.cfg.archOptions, t.params);
+  const { wEncT, bEnc, wDec, bDec } = t.params;
+  return {
+    architecture: saelens.architecture as TrainedWeights['architecture'],
+    k: saelens.k as number | undefined,
+    dIn: t.dIn,
+    dSae: t.cfg.dSae,
+    wEncT: Float32Array.from(wEncT),
+    bEnc: Float32Array.from(bEnc),
+    wDec: Float32Array.from(wDec),
+    bDec: Float32Array.from(bDec),
+    threshold: tensors.threshold,
+    scale: t.scale,
+  };
+}
