@@ -101,3 +101,15 @@ export function writeSyntheticSet(outDir: string, input: z.input<typeof Syntheti
     throw err;
   }
 }
+
+/** Generate into memory: data [samples, d] and the true features [features, d]. */
+export function syntheticArray(input: z.input<typeof SyntheticOptions>): { data: Float32Array; features: Float32Array } {
+  const o = SyntheticOptions.parse(input);
+  const data = new Float32Array(o.samples * o.d);
+  let at = 0;
+  const features = generateSynthetic(o, (block) => {
+    data.set(block, at);
+    at += block.length;
+  });
+  return { data, features };
+}

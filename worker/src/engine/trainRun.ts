@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AtlasError } from '../errors.js';
-import { openActivationSource, describeSource } from './activationSource.js';
+import { describeSource, memorySource, openActivationSource } from './activationSource.js';
 import { ActivationStore, estimateNormScale, sampleRows } from './activationStore.js';
 import { loadBackend, type BackendName } from './backend.js';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -108,4 +108,28 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
     backend.dispose();
     source.close();
   }
+}
+
+/** Train on an in-memory array (tests, benches): the same store, normalisation and init as a full run. */
+export async function trainOnArray(
+  backend: import('./backend.js').Backend,
+  data: Float32Array,
+  rows: number,
+  dIn: number,
+  config: z.input<typeof TrainConfig>,
+  onStep?: (s: StepStats, t: Trainer) => void,
+): Promise<Trainer> {
+  const source = memorySource(data, rows, dIn);
+  const cfg = resolveTrainConfig(config, dIn);
+  const scale = estimateNormScale(source);
+  const store = new ActivationStore(source, { batchSize: cfg.batchSize, seed: cfg.seed, scale });
+  const sample = sampleRows(source, cfg.medianSampleRows);
+  for (let i = 0; i < sample.rows.length; i++) sample.rows[i] *= scale;
+  const trainer = Trainer.create(backend, store, cfg, { medianSample: sample.rows, medianRows: sample.n });
+  while (!trainer.done) {
+    const s = await trainer.runStep();
+    trainer.record(s);
+    onStep?.(s, trainer);
+  }
+  return trainer;
 }
