@@ -28,7 +28,8 @@ describe('TopK training', () => {
     assert.ok(score > 0.96, `MMCS ${score.toFixed(4)} should exceed 0.96`);
     const last = t.curves[t.curves.length - 1];
     assert.ok(last.fvu < 0.35, `final FVU ${last.fvu}`);
-    assert.ok(Math.abs(last.l0 - 3) < 1e-9, `TopK L0 is exactly k: ${last.l0}`);
+    // At most k: the k largest pre-activations pass a ReLU, so a negative one among them is not counted.
+    assert.ok(last.l0 <= 3 && last.l0 > 2.5, `TopK L0 ${last.l0} should be just under k = 3`);
   });
 
   it('keeps decoder rows at unit norm', async () => {
