@@ -6,9 +6,9 @@ import { compactRows, type Architecture } from './architecture.js';
 
 export const JumpReluOptions = z.object({
   /** λ on the expected L0 (per token). */
-  l0Coefficient: z.number().nonnegative().default(0.02),
-  /** ε, the kernel width; Gemma Scope uses 0.001 on unit-scale inputs. */
-  bandwidth: z.number().positive().default(0.05),
+  l0Coefficient: z.number().nonnegative().default(0.2),
+  /** ε, the kernel width. Gemma Scope uses 0.001; with inputs scaled to ‖x‖² = dIn, pre-activations are O(1). */
+  bandwidth: z.number().positive().default(0.1),
   /** θ at initialisation (Gemma Scope: 0.001). */
   initialThreshold: z.number().positive().default(0.001),
 });
@@ -20,12 +20,14 @@ export const jumprelu: Architecture<JumpReluOptions> = {
   unitNormDecoder: true,
   auxK: false,
   init(params, cfg, _dIn, dSae, _rng, alloc) {
-    params.extra.logThreshold = alloc(dSae).fill(Math.log(cfg.initialThreshold));
+    // θ itself is the parameter, not log θ as in SAELens: Adam moves a parameter by about lr per step, and in
+    // log space that takes thousands of steps to lift θ from 0.001 to the O(1) scale of normalised inputs.
+    params.extra.threshold = alloc(dSae).fill(cfg.initialThreshold);
   },
   async encode(ctx, cfg) {
     const { backend, xIn, params, n, dIn, dSae } = ctx;
     const pre = await backend.matmulT(xIn, params.wEncT, params.bEnc, n, dIn, dSae);
-    const theta = params.extra.logThreshold.map(Math.exp);
+    const theta = params.extra.threshold;
     const half = cfg.bandwidth / 2;
     // Entries above θ are active; entries within ε/2 below θ ride along with value 0, because the θ gradient
     // needs dLoss/df there too.
@@ -33,8 +35,8 @@ export const jumprelu: Architecture<JumpReluOptions> = {
   },
   backward(ctx, cfg, codes, gValues, grads) {
     const { n, params } = ctx;
-    const theta = params.extra.logThreshold.map(Math.exp);
-    const gLogTheta = grads.extra.logThreshold;
+    const theta = params.extra.threshold;
+    const gTheta = grads.extra.threshold;
     const eps = cfg.bandwidth;
     const gPre = new Float32Array(gValues.length);
     let l0 = 0;
@@ -51,16 +53,21 @@ export const jumprelu: Architecture<JumpReluOptions> = {
         if (Math.abs(pre - theta[l]) < eps / 2) {
           // ∂f/∂θ = −(θ/ε)·K and ∂H/∂θ = −(1/ε)·K with the rectangle kernel K = 1 inside the window.
           const dTheta = gValues[i] * (-theta[l] / eps) + (cfg.l0Coefficient / n) * (-1 / eps);
-          gLogTheta[l] += dTheta * theta[l];
+          gTheta[l] += dTheta;
         }
       }
     }
     return { gPre, penalty: (cfg.l0Coefficient * l0) / n };
   },
+  afterStep(ctx) {
+    // Keep θ positive: a threshold at or below zero would turn JumpReLU into a plain ReLU.
+    const theta = ctx.params.extra.threshold;
+    for (let l = 0; l < theta.length; l++) if (theta[l] < 1e-6) theta[l] = 1e-6;
+  },
   saelensConfig() {
     return { architecture: 'jumprelu', activation_fn_str: 'relu' };
   },
   saelensTensors(_cfg, params) {
-    return { threshold: params.extra.logThreshold.map(Math.exp) };
+    return { threshold: Float32Array.from(params.extra.threshold) };
   },
 };
