@@ -1,5 +1,5 @@
 // `worker train`: learn a dictionary from activations and write it as a SAELens folder.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { AtlasError } from '../../errors.js';
 import { backendNames, type BackendName } from '../../engine/backend.js';
 import { architectureNames } from '../../engine/sae/registry.js';
@@ -26,6 +26,7 @@ interface TrainFlags {
   l0Coefficient?: string;
   deadWindow?: string;
   auxK?: string;
+  stopAfter?: string;
 }
 
 export function registerTrain(program: Command): void {
@@ -50,6 +51,8 @@ export function registerTrain(program: Command): void {
     .option('--l0-coefficient <x>', 'jumprelu: L0 coefficient')
     .option('--dead-window <tokens>', 'a latent is dead after this many tokens without firing')
     .option('--aux-k <n>', 'latents in the AuxK loss (default d_in/2)')
+    // Simulates a killed run in tests: stop after this many steps, leaving only the checkpoints.
+    .addOption(new Option('--stop-after <steps>').hideHelp())
     .action(async (flags: TrainFlags) => {
       if (!flags.acts) throw new AtlasError('ARGUMENT_INVALID', '--acts is required: a .npy/.safetensors file or a folder of activation shards');
       if (!flags.out) throw new AtlasError('ARGUMENT_INVALID', '--out is required: the folder to write the dictionary to');
@@ -76,6 +79,7 @@ export function registerTrain(program: Command): void {
           threads: flags.threads === undefined ? undefined : parseNumber('--threads', flags.threads, { integer: true, min: 1 }),
           checkpointEvery: parseNumber('--checkpoint-every', flags.checkpointEvery, { integer: true, min: 0 }),
           resume: flags.resume ?? false,
+          stopAfterSteps: flags.stopAfter === undefined ? undefined : parseNumber('--stop-after', flags.stopAfter, { integer: true, min: 1 }),
           config: {
             arch: flags.arch,
             dSae,
@@ -101,6 +105,10 @@ export function registerTrain(program: Command): void {
         },
       );
       progress.done();
+      if (!result.out) {
+        console.log(`stopped at step ${result.trainer.step}; continue with --resume`);
+        return;
+      }
       const final = result.summary.final as { fvu: number; l0: number } | null;
       console.log(`wrote ${result.out} (FVU ${final?.fvu.toFixed(4)}, L0 ${final?.l0.toFixed(2)}, dead ${((result.summary.deadFraction as number) * 100).toFixed(1)}%)`);
     });
