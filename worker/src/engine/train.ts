@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AtlasError } from '../errors.js';
 import type { ActivationStore } from './activationStore.js';
 import type { Backend, SparseCodes } from './backend.js';
-import { batchMetrics, densitySummary, FiringTracker, geometricMedian } from './metrics.js';
+import { densitySummary, FiringTracker, geometricMedian } from './metrics.js';
 import { Rng } from './rng.js';
 import type { Architecture, Encoded, SaeParams, StepContext } from './sae/architecture.js';
 import { getArchitecture } from './sae/registry.js';
@@ -240,14 +240,32 @@ export class Trainer {
     const codes: Encoded = await this.arch.encode(ctx, cfg.archOptions);
     const t2 = performance.now();
 
-    // Reconstruction and its gradient g = d(mean_t ‖x̂_t − x_t‖²)/dx̂ = 2(x̂ − x)/n, kept in err.
+    // Reconstruction and its gradient g = d(mean_t ‖x̂_t − x_t‖²)/dx̂ = 2(x̂ − x)/n, kept in err; one pass
+    // also gathers the batch's SSE, the per-dimension sums for its variance (FVU) and ∂L/∂b_dec.
     backend.sparseDecode(codes, params.wDec, bDec, dIn, err);
-    for (let i = 0; i < n * dIn; i++) err[i] -= x[i];
-    const { mse, fvu } = batchMetrics(x, err, n, dIn);
     for (const name of allNames(grads)) getParam(grads, name).fill(0);
     const gbDec = grads.bDec;
-    for (let i = 0; i < n * dIn; i++) err[i] *= 2 / n;
-    for (let t = 0; t < n; t++) for (let p = 0; p < dIn; p++) gbDec[p] += err[t * dIn + p];
+    const sum = new Float64Array(dIn);
+    let sse = 0;
+    let sumSq = 0;
+    const g2 = 2 / n;
+    for (let t = 0; t < n; t++) {
+      const o = t * dIn;
+      for (let p = 0; p < dIn; p++) {
+        const xv = x[o + p];
+        const e = err[o + p] - xv;
+        sse += e * e;
+        sumSq += xv * xv;
+        sum[p] += xv;
+        const ge = e * g2;
+        err[o + p] = ge;
+        gbDec[p] += ge;
+      }
+    }
+    let sst = sumSq;
+    for (let p = 0; p < dIn; p++) sst -= (sum[p] * sum[p]) / n;
+    const mse = sse / n;
+    const fvu = sst > 0 ? sse / sst : 0;
     backend.sparseScatterRows(codes.indices, codes.values, n, codes.width, err, dIn, grads.wDec);
     const gValues = new Float32Array(n * codes.width);
     backend.sparseRowDots(codes.indices, n, codes.width, err, params.wDec, dIn, gValues);

@@ -104,7 +104,8 @@ for (const b of loaded) {
         reference.sparseScatterRows(codes.indices, dotsR, m, k, x, dIn, gradR);
         close(gradB, gradR, 'sparseScatterRows');
 
-        const p = rng.normals(dSae * dIn + 3); // a tail that is not a whole SIMD block
+        // Large enough to be split across threads, with a tail that is not a whole SIMD block.
+        const p = rng.normals(70_003);
         const grad = rng.normals(p.length);
         const [pB, mB, vB] = [put(b, p), b.alloc(p.length), b.alloc(p.length)];
         const [pR, mR, vR] = [p.slice(), new Float32Array(p.length), new Float32Array(p.length)];

@@ -5,7 +5,8 @@
 import { createRequire } from 'node:module';
 import { AtlasError } from '../../errors.js';
 import type { Backend, BackendOptions, SparseCodes } from '../backend.js';
-import { createSimdArena, SimdBackend } from './cpu/index.js';
+import { availableParallelism } from 'node:os';
+import { createSimdPool, SimdBackend } from './cpu/index.js';
 import type { DenseKernels } from './cpu/matmul.js';
 
 const require = createRequire(import.meta.url);
@@ -44,9 +45,9 @@ async function loadTf(): Promise<{ tf: Tf; flavour: string }> {
 }
 
 /** The tfjs backend (dense ops on tfjs, sparse ops in WebAssembly SIMD). */
-export async function createBackend(_opts: BackendOptions = {}): Promise<Backend> {
+export async function createBackend(opts: BackendOptions = {}): Promise<Backend> {
   const { tf, flavour } = await loadTf();
-  const { arena, simd } = createSimdArena();
+  const { arena, pool } = createSimdPool(opts.threads ?? availableParallelism());
   const dense: DenseKernels = {
     async matmulT(a, bT, bias, m, kd, n) {
       return tf.tidy(() => {
@@ -65,5 +66,5 @@ export async function createBackend(_opts: BackendOptions = {}): Promise<Backend
     },
     dispose() {},
   };
-  return new SimdBackend('tfjs', `tfjs (${flavour} ${tf.version_core ?? ''} on ${tf.getBackend()}; WebAssembly SIMD sparse kernels)`, arena, simd, dense);
+  return new SimdBackend('tfjs', `tfjs (${flavour} ${tf.version_core ?? ''} on ${tf.getBackend()}; WebAssembly SIMD sparse kernels)`, arena, pool, dense);
 }

@@ -12,13 +12,17 @@ export class Arena {
   private top = 64; // address 0 stays unused so a zero pointer is never valid data
   readonly f32: Float32Array;
 
-  constructor() {
+  readonly i32: Int32Array;
+  private scratch = new Map<string, Float32Array | Int32Array>();
+
+  /** `shared`: a SharedArrayBuffer-backed memory that helper threads can work on too. */
+  constructor(readonly shared = false) {
     let memory: WebAssembly.Memory | undefined;
     let pages = MAX_PAGES;
     // Some hosts cap virtual memory; fall back to smaller reservations.
     for (; pages >= 4096 && !memory; pages >>= 1) {
       try {
-        memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+        memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
       } catch {
         /* try half */
       }
@@ -27,6 +31,39 @@ export class Arena {
     this.memory = memory;
     this.pages = memory.buffer.byteLength / PAGE;
     this.f32 = new Float32Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
+  }
+
+  /** A reusable arena array for `key` of at least `length` (contents unspecified); grows by doubling. */
+  scratchF32(key: string, length: number): Float32Array {
+    let s = this.scratch.get(key) as Float32Array | undefined;
+    if (!s || s.length < length) this.scratch.set(key, (s = this.alloc(Math.max(length, 2 * (s?.length ?? 0)))));
+    return s.subarray(0, length);
+  }
+
+  /** Like scratchF32, as int32. */
+  scratchI32(key: string, length: number): Int32Array {
+    let s = this.scratch.get(key) as Int32Array | undefined;
+    if (!s || s.length < length) {
+      const f = this.alloc(Math.max(length, 2 * (s?.length ?? 0)));
+      this.scratch.set(key, (s = new Int32Array(f.buffer, f.byteOffset, f.length)));
+    }
+    return s.subarray(0, length);
+  }
+
+  /** `arr` itself when it lives in the arena, else a scratch copy. */
+  inArenaF32(key: string, arr: Float32Array): Float32Array {
+    if (this.owns(arr)) return arr;
+    const s = this.scratchF32(key, arr.length);
+    s.set(arr);
+    return s;
+  }
+
+  inArenaI32(key: string, arr: Int32Array): Int32Array {
+    if (arr.buffer === this.memory.buffer) return arr;
+    const s = this.scratchI32(key, arr.length);
+    s.set(arr);
+    return s;
   }
 
   /** A zeroed Float32Array of `length` inside the arena, 64-byte aligned. */

@@ -1,20 +1,15 @@
 // The fast CPU backend: onnxruntime-node runs the dense encoder (Gemm + TopK on all cores); hand-assembled
 // WebAssembly SIMD kernels run the sparse parts (decode from k latents, its gradient, the encoder gradient)
-// and Adam, on arrays that live in one WebAssembly memory shared with onnxruntime without copies.
+// and Adam on all cores (helper threads over a shared WebAssembly memory, see threads.ts).
 import { availableParallelism } from 'node:os';
 import { AtlasError } from '../../../errors.js';
 import type { AdamStep, Backend, BackendName, BackendOptions, SparseCodes } from '../../backend.js';
-import {
-  adamScalars,
-  adamStepImpl,
-  check,
-  sparseDecodeImpl,
-  sparseRowDotsImpl,
-  sparseScatterRowsImpl,
-} from '../reference.js';
+import { adamScalars, adamStepImpl, check, sparseDecodeImpl, sparseRowDotsImpl, sparseScatterRowsImpl } from '../reference.js';
 import { Arena } from './arena.js';
 import { createDenseSessions, type DenseKernels } from './matmul.js';
 import { instantiateKernels, type SimdKernels } from './simd.js';
+import { OP } from './sparseLoops.js';
+import { SparsePool } from './threads.js';
 
 /** The sparse kernels in WebAssembly SIMD around any dense kernels (onnxruntime here, tfjs in ../tfjs.ts). */
 export class SimdBackend implements Backend {
@@ -22,7 +17,7 @@ export class SimdBackend implements Backend {
     readonly name: BackendName,
     readonly description: string,
     private readonly arena: Arena,
-    private readonly simd: SimdKernels,
+    private readonly pool: SparsePool,
     private readonly dense: DenseKernels,
   ) {}
 
@@ -40,58 +35,41 @@ export class SimdBackend implements Backend {
     return this.dense.encodeTopK(x, wT, bias, m, kd, n, k);
   }
 
-  /** SIMD applies when every row array is in the arena and rows are whole 8-float blocks. */
+  /** SIMD applies when the row matrices are in the arena and rows are whole 8-float blocks. */
   private fast(dIn: number, ...arrays: Float32Array[]): boolean {
     return dIn % 8 === 0 && arrays.every((a) => this.arena.owns(a));
+  }
+
+  private at(a: Float32Array | Int32Array): number {
+    return a.byteOffset / 4;
   }
 
   sparseDecode(codes: SparseCodes, w: Float32Array, bias: Float32Array | null, dIn: number, out: Float32Array): void {
     check.codes('sparseDecode', codes.indices, codes.n, codes.width, out, dIn, -1, w);
     if (!this.fast(dIn, w, out)) return sparseDecodeImpl(codes, w, bias, dIn, out);
-    const { n, width, indices, values } = codes;
-    const { axpy } = this.simd;
-    const wBase = w.byteOffset;
-    const rowBytes = dIn * 4;
-    for (let t = 0; t < n; t++) {
-      const o = t * dIn;
-      if (bias) out.set(bias.subarray(0, dIn), o);
-      else out.fill(0, o, o + dIn);
-      const outAddr = out.byteOffset + o * 4;
-      const base = t * width;
-      for (let j = 0; j < width; j++) {
-        const v = values[base + j];
-        if (v !== 0) axpy(outAddr, wBase + indices[base + j] * rowBytes, v, dIn);
-      }
-    }
+    const { n, width } = codes;
+    const idx = this.arena.inArenaI32('idx', codes.indices.subarray(0, n * width));
+    const val = this.arena.inArenaF32('val', codes.values.subarray(0, n * width));
+    const b = bias ? this.at(this.arena.inArenaF32('bias', bias.subarray(0, dIn))) : -1;
+    this.pool.run(OP.decode, this.pool.split(n), [this.at(idx), this.at(val), width, this.at(w), b, this.at(out), dIn]);
   }
 
   sparseRowDots(indices: Int32Array, n: number, width: number, g: Float32Array, w: Float32Array, dIn: number, out: Float32Array): void {
     check.codes('sparseRowDots', indices, n, width, g, dIn, -1, w);
     if (!this.fast(dIn, g, w)) return sparseRowDotsImpl(indices, n, width, g, w, dIn, out);
-    const { dot } = this.simd;
-    const wBase = w.byteOffset;
-    const rowBytes = dIn * 4;
-    for (let t = 0; t < n; t++) {
-      const gAddr = g.byteOffset + t * rowBytes;
-      const base = t * width;
-      for (let j = 0; j < width; j++) out[base + j] = dot(gAddr, wBase + indices[base + j] * rowBytes, dIn);
-    }
+    const idx = this.arena.inArenaI32('idx', indices.subarray(0, n * width));
+    const res = this.arena.owns(out) ? out : this.arena.scratchF32('dots', n * width);
+    this.pool.run(OP.rowDots, this.pool.split(n), [this.at(idx), width, this.at(g), this.at(w), this.at(res), dIn]);
+    if (res !== out) out.set(res);
   }
 
   sparseScatterRows(indices: Int32Array, coef: Float32Array, n: number, width: number, src: Float32Array, dIn: number, grad: Float32Array): void {
     check.codes('sparseScatterRows', indices, n, width, src, dIn, -1, grad);
     if (!this.fast(dIn, src, grad)) return sparseScatterRowsImpl(indices, coef, n, width, src, dIn, grad);
-    const { axpy } = this.simd;
-    const gBase = grad.byteOffset;
-    const rowBytes = dIn * 4;
-    for (let t = 0; t < n; t++) {
-      const sAddr = src.byteOffset + t * rowBytes;
-      const base = t * width;
-      for (let j = 0; j < width; j++) {
-        const c = coef[base + j];
-        if (c !== 0) axpy(gBase + indices[base + j] * rowBytes, sAddr, c, dIn);
-      }
-    }
+    const idx = this.arena.inArenaI32('idx', indices.subarray(0, n * width));
+    const c = this.arena.inArenaF32('coef', coef.subarray(0, n * width));
+    // Shares are latent ranges, so no two threads ever add into the same gradient row.
+    this.pool.run(OP.scatter, this.pool.split(grad.length / dIn), [this.at(idx), this.at(c), n, width, this.at(src), this.at(grad), dIn]);
   }
 
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {
@@ -99,21 +77,24 @@ export class SimdBackend implements Backend {
     if (!this.fast(8, param, grad, m, v)) return adamStepImpl(param, grad, m, v, step);
     const { lr, eps } = adamScalars(step);
     const body = param.length - (param.length % 4);
-    this.simd.adam(param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, body, lr, step.beta1, step.beta2, eps);
-    if (body < param.length)
-      adamStepImpl(param.subarray(body), grad.subarray(body), m.subarray(body), v.subarray(body), step);
+    const shares = body >= 1 << 16 ? this.pool.split(body, 4) : [[0, body] as [number, number]];
+    this.pool.run(OP.adam, shares, [this.at(param), this.at(grad), this.at(m), this.at(v), lr, step.beta1, step.beta2, eps]);
+    if (body < param.length) adamStepImpl(param.subarray(body), grad.subarray(body), m.subarray(body), v.subarray(body), step);
   }
 
   dispose(): void {
     this.dense.dispose();
+    this.pool.dispose();
   }
 }
 
-/** An arena with the SIMD kernels over it; throws BACKEND_UNAVAILABLE without WebAssembly SIMD. */
-export function createSimdArena(): { arena: Arena; simd: SimdKernels } {
-  const arena = new Arena();
+/** An arena with the SIMD kernels and `threads - 1` helper threads; BACKEND_UNAVAILABLE without WebAssembly SIMD. */
+export function createSimdPool(threads: number): { arena: Arena; pool: SparsePool } {
+  const helpers = Math.max(0, threads - 1);
+  const arena = new Arena(helpers > 0);
+  let simd: SimdKernels;
   try {
-    return { arena, simd: instantiateKernels(arena.memory, arena.pages, false) };
+    simd = instantiateKernels(arena.memory, arena.pages, arena.shared);
   } catch (err) {
     throw new AtlasError(
       'BACKEND_UNAVAILABLE',
@@ -121,13 +102,14 @@ export function createSimdArena(): { arena: Arena; simd: SimdKernels } {
       { cause: err },
     );
   }
+  return { arena, pool: new SparsePool(arena, simd, helpers) };
 }
 
 /** The CPU backend; throws BACKEND_UNAVAILABLE when onnxruntime-node or WebAssembly SIMD is missing. */
 export async function createBackend(opts: BackendOptions = {}): Promise<Backend> {
   const threads = opts.threads ?? availableParallelism();
-  const { arena, simd } = createSimdArena();
+  const { arena, pool } = createSimdPool(threads);
   const dense = await createDenseSessions(arena, threads);
-  const description = `cpu (onnxruntime-node ${dense.version} GEMM on ${threads} threads; WebAssembly SIMD sparse kernels)`;
-  return new SimdBackend('cpu', description, arena, simd, dense);
+  const description = `cpu (onnxruntime-node ${dense.version} GEMM + TopK on ${threads} threads; WebAssembly SIMD sparse kernels on ${threads} threads)`;
+  return new SimdBackend('cpu', description, arena, pool, dense);
 }

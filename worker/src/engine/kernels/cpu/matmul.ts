@@ -35,7 +35,14 @@ export async function createDenseSessions(arena: Arena, threads: number): Promis
     );
   }
   const version = (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;
-  const options = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const };
+  const options = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all' as const,
+    // onnxruntime's pool threads spin after each run by default, which would take the cores the sparse kernels
+    // need right after the encoder.
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
   const sessions = new Map<string, Promise<Session>>();
   const zeros = new Map<number, Float32Array>();
 
@@ -49,10 +56,21 @@ export async function createDenseSessions(arena: Arena, threads: number): Promis
     if (!z) zeros.set(n, (z = arena.alloc(n)));
     return z;
   };
+  // onnxruntime-node refuses SharedArrayBuffer-backed inputs ("Invalid argument"), so with helper threads the
+  // inputs are staged into private buffers: ~24 MB of copying per step at the reference config, a few ms.
+  const staging = new Map<string, Float32Array>();
+  const stage = (key: string, a: Float32Array): Float32Array => {
+    if (!(a.buffer instanceof SharedArrayBuffer)) return a;
+    let s = staging.get(key);
+    if (!s || s.length < a.length) staging.set(key, (s = new Float32Array(a.length)));
+    const view = s.subarray(0, a.length);
+    view.set(a);
+    return view;
+  };
   const feeds = (x: Float32Array, w: Float32Array, b: Float32Array, m: number, kd: number, n: number) => ({
-    x: new ort.Tensor('float32', x, [m, kd]),
-    w: new ort.Tensor('float32', w, [n, kd]),
-    b: new ort.Tensor('float32', b, [n]),
+    x: new ort.Tensor('float32', stage('x', x), [m, kd]),
+    w: new ort.Tensor('float32', stage('w', w), [n, kd]),
+    b: new ort.Tensor('float32', stage('b', b), [n]),
   });
 
   return {
