@@ -8,7 +8,7 @@ import { adamScalars, adamStepImpl, check, sparseDecodeImpl, sparseRowDotsImpl, 
 import { Arena } from './arena.js';
 import { createDenseSessions, type DenseKernels } from './matmul.js';
 import { instantiateKernels, type SimdKernels } from './simd.js';
-import { OP } from './sparseLoops.js';
+import { groupByLatent, OP } from './sparseLoops.js';
 import { SparsePool } from './threads.js';
 
 /** The sparse kernels in WebAssembly SIMD around any dense kernels (onnxruntime here, tfjs in ../tfjs.ts). */
@@ -66,10 +66,13 @@ export class SimdBackend implements Backend {
   sparseScatterRows(indices: Int32Array, coef: Float32Array, n: number, width: number, src: Float32Array, dIn: number, grad: Float32Array): void {
     check.codes('sparseScatterRows', indices, n, width, src, dIn, -1, grad);
     if (!this.fast(dIn, src, grad)) return sparseScatterRowsImpl(indices, coef, n, width, src, dIn, grad);
-    const idx = this.arena.inArenaI32('idx', indices.subarray(0, n * width));
-    const c = this.arena.inArenaF32('coef', coef.subarray(0, n * width));
+    const latents = grad.length / dIn;
+    const start = this.arena.scratchI32('start', latents + 1);
+    const tok = this.arena.scratchI32('tok', n * width);
+    const sorted = this.arena.scratchF32('sorted', n * width);
+    groupByLatent(indices, coef, n, width, latents, start, tok, sorted);
     // Shares are latent ranges, so no two threads ever add into the same gradient row.
-    this.pool.run(OP.scatter, this.pool.split(grad.length / dIn), [this.at(idx), this.at(c), n, width, this.at(src), this.at(grad), dIn]);
+    this.pool.run(OP.scatter, this.pool.split(latents), [this.at(start), this.at(tok), this.at(sorted), this.at(src), this.at(grad), dIn]);
   }
 
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {

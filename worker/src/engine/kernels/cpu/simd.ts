@@ -136,7 +136,66 @@ const adam: Func = {
   ],
 };
 
-const funcs = [axpy, dot, adam];
+// axpy4(y, x0, x1, x2, x3, a0, a1, a2, a3, n): y += a0 x0 + a1 x1 + a2 x2 + a3 x3 in one pass over y, so y is
+// loaded and stored once per four rows. n a multiple of 4.
+// locals: 0 y, 1-4 x0..x3, 5-8 a0..a3, 9 n, 10 off, 11 end, 12-15 splats
+const axpy4: Func = {
+  name: 'axpy4',
+  params: [I32, I32, I32, I32, I32, F32, F32, F32, F32, I32],
+  results: [],
+  locals: [I32, I32, V128, V128, V128, V128],
+  body: [
+    ...get(5), ...splat, ...set(12),
+    ...get(6), ...splat, ...set(13),
+    ...get(7), ...splat, ...set(14),
+    ...get(8), ...splat, ...set(15),
+    ...i32c(0), ...set(10),
+    ...get(9), ...i32c(2), ...i32shl, ...set(11),
+    ...loopUntil([...get(10), ...get(11), ...i32geu], [
+      ...get(0), ...get(10), ...i32add,
+      ...get(0), ...get(10), ...i32add, ...vload,
+      ...get(1), ...get(10), ...i32add, ...vload, ...get(12), ...vmul, ...vadd,
+      ...get(2), ...get(10), ...i32add, ...vload, ...get(13), ...vmul, ...vadd,
+      ...get(3), ...get(10), ...i32add, ...vload, ...get(14), ...vmul, ...vadd,
+      ...get(4), ...get(10), ...i32add, ...vload, ...get(15), ...vmul, ...vadd,
+      ...vstore,
+      ...get(10), ...i32c(16), ...i32add, ...set(10),
+    ]),
+  ],
+};
+
+// dot4(g, w0, w1, w2, w3, n, out): out[0..4) = g·w0, g·w1, g·w2, g·w3, loading g once for four rows.
+// locals: 0 g, 1-4 w0..w3, 5 n, 6 out, 7 off, 8 end, 9 gv, 10-13 accumulators
+const hsum = (l: number) => [...get(l), ...lane(0), ...get(l), ...lane(1), ...f32add, ...get(l), ...lane(2), ...get(l), ...lane(3), ...f32add, ...f32add];
+const f32store = (offset: number) => [0x38, 2, ...uleb(offset)];
+const dot4: Func = {
+  name: 'dot4',
+  params: [I32, I32, I32, I32, I32, I32, I32],
+  results: [],
+  locals: [I32, I32, V128, V128, V128, V128, V128],
+  body: [
+    ...f32c(0), ...splat, ...set(10),
+    ...f32c(0), ...splat, ...set(11),
+    ...f32c(0), ...splat, ...set(12),
+    ...f32c(0), ...splat, ...set(13),
+    ...i32c(0), ...set(7),
+    ...get(5), ...i32c(2), ...i32shl, ...set(8),
+    ...loopUntil([...get(7), ...get(8), ...i32geu], [
+      ...get(0), ...get(7), ...i32add, ...vload, ...set(9),
+      ...get(10), ...get(1), ...get(7), ...i32add, ...vload, ...get(9), ...vmul, ...vadd, ...set(10),
+      ...get(11), ...get(2), ...get(7), ...i32add, ...vload, ...get(9), ...vmul, ...vadd, ...set(11),
+      ...get(12), ...get(3), ...get(7), ...i32add, ...vload, ...get(9), ...vmul, ...vadd, ...set(12),
+      ...get(13), ...get(4), ...get(7), ...i32add, ...vload, ...get(9), ...vmul, ...vadd, ...set(13),
+      ...get(7), ...i32c(16), ...i32add, ...set(7),
+    ]),
+    ...get(6), ...hsum(10), ...f32store(0),
+    ...get(6), ...hsum(11), ...f32store(4),
+    ...get(6), ...hsum(12), ...f32store(8),
+    ...get(6), ...hsum(13), ...f32store(12),
+  ],
+};
+
+const funcs = [axpy, dot, adam, axpy4, dot4];
 
 function localDecls(locals: number[]): number[][] {
   // Run-length encode the local types.
@@ -173,6 +232,8 @@ export interface SimdKernels {
   axpy(y: number, x: number, a: number, n: number): void;
   dot(x: number, y: number, n: number): number;
   adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number): void;
+  axpy4(y: number, x0: number, x1: number, x2: number, x3: number, a0: number, a1: number, a2: number, a3: number, n: number): void;
+  dot4(g: number, w0: number, w1: number, w2: number, w3: number, n: number, out: number): void;
 }
 
 /** Instantiate the kernels over `memory` (synchronously: the module is a few hundred bytes). */

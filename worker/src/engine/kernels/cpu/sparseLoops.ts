@@ -1,11 +1,13 @@
 // The sparse kernels' loops as one JavaScript source, run both by the main thread and by helper threads
 // (a worker_threads Worker takes source text, and sharing the text keeps the two sides identical). Each loop
 // does one share of the work: a token range, a latent range or an element range. Offsets are in elements of
-// the arena views F (float32) and I (int32); the SIMD kernels S take byte addresses.
+// the arena views F (float32) and I (int32); the SIMD kernels S take byte addresses. Rows go four at a time
+// through axpy4/dot4, which touch the shared row once per four.
 //
-//   decode   out[t] = bias + Σ_j val[t,j] w[idx[t,j]]           tokens [a, b)
-//   rowDots  out[t,j] = g[t] · w[idx[t,j]]                      tokens [a, b)
-//   scatter  grad[idx[t,j]] += coef[t,j] src[t]  for idx in [a, b): latents, so threads never share a row
+//   decode   out[t] = bias + Σ_j val[t,j] w[idx[t,j]]                   tokens [a, b)
+//   rowDots  out[t,j] = g[t] · w[idx[t,j]]                              tokens [a, b)
+//   scatter  grad[l] += Σ coef·src[token] over the entries of latent l   latents [a, b): threads never share a row;
+//            entries come grouped by latent (start[l]..start[l+1] in tok/coef), see groupByLatent
 //   adam     elements [a, b)
 
 /** Source text of `function runOp(S, F, I, op, args)`; args is a Float64Array of the op's arguments. */
@@ -14,31 +16,45 @@ function runOp(S, F, I, op, A) {
   const a = A[0], b = A[1];
   if (op === 1) { // decode: idx, val, width, w, bias(-1: none), out, dIn
     const idx = A[2], val = A[3], width = A[4], w = A[5], bias = A[6], out = A[7], dIn = A[8];
+    const rowBytes = dIn * 4, wBytes = w * 4, full = width - (width % 4);
     for (let t = a; t < b; t++) {
       const o = out + t * dIn;
       if (bias >= 0) F.copyWithin(o, bias, bias + dIn); else F.fill(0, o, o + dIn);
-      const base = t * width;
-      for (let j = 0; j < width; j++) {
+      const oBytes = o * 4, base = t * width;
+      let j = 0;
+      for (; j < full; j += 4) {
+        const e = base + j;
+        S.axpy4(oBytes, wBytes + I[idx + e] * rowBytes, wBytes + I[idx + e + 1] * rowBytes, wBytes + I[idx + e + 2] * rowBytes,
+          wBytes + I[idx + e + 3] * rowBytes, F[val + e], F[val + e + 1], F[val + e + 2], F[val + e + 3], dIn);
+      }
+      for (; j < width; j++) {
         const v = F[val + base + j];
-        if (v !== 0) S.axpy(o * 4, (w + I[idx + base + j] * dIn) * 4, v, dIn);
+        if (v !== 0) S.axpy(oBytes, wBytes + I[idx + base + j] * rowBytes, v, dIn);
       }
     }
   } else if (op === 2) { // rowDots: idx, width, g, w, out, dIn
     const idx = A[2], width = A[3], g = A[4], w = A[5], out = A[6], dIn = A[7];
+    const rowBytes = dIn * 4, wBytes = w * 4, full = width - (width % 4);
     for (let t = a; t < b; t++) {
       const gAddr = (g + t * dIn) * 4, base = t * width;
-      for (let j = 0; j < width; j++) F[out + base + j] = S.dot(gAddr, (w + I[idx + base + j] * dIn) * 4, dIn);
-    }
-  } else if (op === 3) { // scatter: idx, coef, n, width, src, grad, dIn
-    const idx = A[2], coef = A[3], n = A[4], width = A[5], src = A[6], grad = A[7], dIn = A[8];
-    for (let t = 0; t < n; t++) {
-      const sAddr = (src + t * dIn) * 4, base = t * width;
-      for (let j = 0; j < width; j++) {
-        const l = I[idx + base + j];
-        if (l < a || l >= b) continue;
-        const c = F[coef + base + j];
-        if (c !== 0) S.axpy((grad + l * dIn) * 4, sAddr, c, dIn);
+      let j = 0;
+      for (; j < full; j += 4) {
+        const e = base + j;
+        S.dot4(gAddr, wBytes + I[idx + e] * rowBytes, wBytes + I[idx + e + 1] * rowBytes, wBytes + I[idx + e + 2] * rowBytes,
+          wBytes + I[idx + e + 3] * rowBytes, dIn, (out + e) * 4);
       }
+      for (; j < width; j++) F[out + base + j] = S.dot(gAddr, wBytes + I[idx + base + j] * rowBytes, dIn);
+    }
+  } else if (op === 3) { // scatter: start, tok, coef, src, grad, dIn
+    const start = A[2], tok = A[3], coef = A[4], src = A[5], grad = A[6], dIn = A[7];
+    const rowBytes = dIn * 4, sBytes = src * 4;
+    for (let l = a; l < b; l++) {
+      const gAddr = (grad + l * dIn) * 4, end = I[start + l + 1];
+      let e = I[start + l];
+      for (; e + 4 <= end; e += 4)
+        S.axpy4(gAddr, sBytes + I[tok + e] * rowBytes, sBytes + I[tok + e + 1] * rowBytes, sBytes + I[tok + e + 2] * rowBytes,
+          sBytes + I[tok + e + 3] * rowBytes, F[coef + e], F[coef + e + 1], F[coef + e + 2], F[coef + e + 3], dIn);
+      for (; e < end; e++) S.axpy(gAddr, sBytes + I[tok + e] * rowBytes, F[coef + e], dIn);
     }
   } else if (op === 4) { // adam: p, g, m, v, lr, b1, b2, eps
     S.adam((A[2] + a) * 4, (A[3] + a) * 4, (A[4] + a) * 4, (A[5] + a) * 4, b - a, A[6], A[7], A[8], A[9]);
@@ -48,3 +64,36 @@ function runOp(S, F, I, op, A) {
 
 /** Operation codes of runOp. */
 export const OP = { decode: 1, rowDots: 2, scatter: 3, adam: 4 } as const;
+
+/**
+ * Counting sort of the nonzero entries by latent: start [latents + 1] offsets, tok [entries] token of each entry,
+ * coef [entries]. Each latent's row then takes all its updates while it sits in L1.
+ */
+export function groupByLatent(
+  indices: Int32Array,
+  coef: Float32Array,
+  n: number,
+  width: number,
+  latents: number,
+  start: Int32Array,
+  tok: Int32Array,
+  sorted: Float32Array,
+): void {
+  start.fill(0);
+  const total = n * width;
+  for (let i = 0; i < total; i++) if (coef[i] !== 0) start[indices[i] + 1]++;
+  for (let l = 0; l < latents; l++) start[l + 1] += start[l];
+  // start[l] is used as a cursor below and restored afterwards by shifting.
+  for (let t = 0; t < n; t++) {
+    const base = t * width;
+    for (let j = 0; j < width; j++) {
+      const c = coef[base + j];
+      if (c === 0) continue;
+      const at = start[indices[base + j]]++;
+      tok[at] = t;
+      sorted[at] = c;
+    }
+  }
+  for (let l = latents; l > 0; l--) start[l] = start[l - 1];
+  start[0] = 0;
+}
