@@ -136,3 +136,8 @@ console.log(`peak RSS: ${mb(peakRss())} (after scaling)`);
   );
 }
 backend.dispose();
+
+if (!args.has('no-out-of-core')) {
+  const r = spawnSync(process.execPath, [...process.execArgv, new URL('./outOfCore.ts', import.meta.url).pathname, backendName], { encoding: 'utf8', timeout: 900_000 });
+  console.log(r.status === 0 ? r.stdout.trim() : `out-of-core: failed (${(r.stderr || r.stdout).trim().split('\n').pop()})`);
+}
