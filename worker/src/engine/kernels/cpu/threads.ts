@@ -3,6 +3,7 @@
 // and waits with Atomics, so kernels stay synchronous. A step's sparse work is ~10^8 multiply-adds in chunks of
 // tens of milliseconds, so a wake-up (~50 µs) is noise.
 import { Worker } from 'node:worker_threads';
+import { AtlasError } from '../../../errors.js';
 import type { Arena } from './arena.js';
 import { assembleKernels, type SimdKernels } from './simd.js';
 import { SPARSE_LOOPS_SOURCE } from './sparseLoops.js';
@@ -13,6 +14,7 @@ type RunOp = (S: SimdKernels, F: Float32Array, I: Int32Array, op: number, A: Flo
 const SEQ = 0;
 const DONE = 1;
 const OPCODE = 2;
+const READY = 3;
 const ARGS = 12;
 const QUIT = -1;
 
@@ -26,6 +28,8 @@ const I = new Int32Array(memory.buffer);
 const ctl = new Int32Array(control);
 const args = new Float64Array(control, 8 * (${ARGS} + slot * argCount), argCount);
 let seen = 0;
+Atomics.add(ctl, ${READY}, 1);
+Atomics.notify(ctl, ${READY});
 for (;;) {
   Atomics.wait(ctl, ${SEQ}, seen);
   seen = Atomics.load(ctl, ${SEQ});
@@ -67,6 +71,21 @@ export class SparsePool {
     });
   }
 
+  private ready = false;
+
+  /**
+   * Block until `slot` reaches `target`. The event loop is blocked meanwhile, so a helper that died cannot be
+   * observed through events: a generous timeout turns a hang into an error that names the way out.
+   */
+  private waitFor(slot: number, target: number, what: string): void {
+    const deadline = Date.now() + 120_000;
+    for (let v = Atomics.load(this.ctl, slot); v < target; v = Atomics.load(this.ctl, slot)) {
+      if (Date.now() > deadline)
+        throw new AtlasError('BACKEND_UNAVAILABLE', `cpu backend: a helper thread did not ${what} within 120 s; run with --threads 1`);
+      Atomics.wait(this.ctl, slot, v, 1000);
+    }
+  }
+
   /** Run `op` split into helpers + 1 shares; share(i) gives share i's [a, b) and the common arguments. */
   run(op: number, shares: [number, number][], common: number[]): void {
     const parts = shares.length;
@@ -79,6 +98,10 @@ export class SparsePool {
         this.runOp(this.simd, this.F, this.I, op, A);
       }
       return;
+    }
+    if (!this.ready) {
+      this.waitFor(READY, this.helpers, 'start');
+      this.ready = true;
     }
     for (let h = 0; h < this.helpers; h++) {
       const A = this.args[h + 1];
@@ -95,7 +118,7 @@ export class SparsePool {
     A[1] = shares[0][1];
     A.set(common, 2);
     this.runOp(this.simd, this.F, this.I, op, A);
-    for (let done = Atomics.load(this.ctl, DONE); done < this.helpers; done = Atomics.load(this.ctl, DONE)) Atomics.wait(this.ctl, DONE, done);
+    this.waitFor(DONE, this.helpers, 'finish its share');
   }
 
   /** Split [0, n) into helpers + 1 contiguous shares, each a multiple of `align` except the last. */
