@@ -48,17 +48,20 @@ async function loadTf(): Promise<{ tf: Tf; flavour: string }> {
 export async function createBackend(opts: BackendOptions = {}): Promise<Backend> {
   const { tf, flavour } = await loadTf();
   const { arena, pool } = createSimdPool(opts.threads ?? availableParallelism());
+  // tfjs copies typed arrays into its own tensors; with helper threads the arena is a SharedArrayBuffer, which
+  // native bindings may refuse, so hand it a private copy.
+  const own = (a: Float32Array): Float32Array => (a.buffer instanceof SharedArrayBuffer ? Float32Array.from(a) : a);
   const dense: DenseKernels = {
     async matmulT(a, bT, bias, m, kd, n) {
       return tf.tidy(() => {
-        let y = tf.matMul(tf.tensor2d(a, [m, kd]), tf.tensor2d(bT, [n, kd]), false, true);
-        if (bias) y = y.add(tf.tensor1d(bias));
+        let y = tf.matMul(tf.tensor2d(own(a), [m, kd]), tf.tensor2d(own(bT), [n, kd]), false, true);
+        if (bias) y = y.add(tf.tensor1d(own(bias)));
         return y.dataSync() as Float32Array;
       });
     },
     async encodeTopK(x, wT, bias, m, kd, n, k): Promise<SparseCodes> {
       const [v, i] = tf.tidy(() => {
-        const pre = tf.matMul(tf.tensor2d(x, [m, kd]), tf.tensor2d(wT, [n, kd]), false, true).add(tf.tensor1d(bias));
+        const pre = tf.matMul(tf.tensor2d(own(x), [m, kd]), tf.tensor2d(own(wT), [n, kd]), false, true).add(tf.tensor1d(own(bias)));
         const { values, indices } = tf.topk(pre, k, false);
         return [values.relu().dataSync(), indices.dataSync()];
       });
