@@ -55,15 +55,16 @@ export async function createBackend(opts: BackendOptions = {}): Promise<Backend>
     async matmulT(a, bT, bias, m, kd, n) {
       return tf.tidy(() => {
         let y = tf.matMul(tf.tensor2d(own(a), [m, kd]), tf.tensor2d(own(bT), [n, kd]), false, true);
-        if (bias) y = y.add(tf.tensor1d(own(bias)));
+        if (bias) y = tf.add(y, tf.tensor1d(own(bias)));
         return y.dataSync() as Float32Array;
       });
     },
     async encodeTopK(x, wT, bias, m, kd, n, k): Promise<SparseCodes> {
       const [v, i] = tf.tidy(() => {
-        const pre = tf.matMul(tf.tensor2d(own(x), [m, kd]), tf.tensor2d(own(wT), [n, kd]), false, true).add(tf.tensor1d(own(bias)));
+        // Functional ops only: tfjs-core without the chained-op registrations has no tensor.add().
+        const pre = tf.add(tf.matMul(tf.tensor2d(own(x), [m, kd]), tf.tensor2d(own(wT), [n, kd]), false, true), tf.tensor1d(own(bias)));
         const { values, indices } = tf.topk(pre, k, false);
-        return [values.relu().dataSync(), indices.dataSync()];
+        return [tf.relu(values).dataSync(), indices.dataSync()];
       });
       return { n: m, width: k, values: Float32Array.from(v), indices: Int32Array.from(i) };
     },
