@@ -27,30 +27,6 @@ export function mmcs(trueFeatures: Float32Array, nTrue: number, decoder: Float32
   return total / nTrue;
 }
 
-/** Per-batch reconstruction figures. */
-export interface BatchMetrics {
-  /** Mean over tokens of the summed squared error. */
-  mse: number;
-  /** Fraction of variance unexplained: Σ‖x − x̂‖² / Σ‖x − mean(x)‖² over the batch. */
-  fvu: number;
-}
-
-/** MSE and FVU of a batch; err = x̂ − x. */
-export function batchMetrics(x: Float32Array, err: Float32Array, n: number, d: number): BatchMetrics {
-  let sse = 0;
-  for (let i = 0; i < n * d; i++) sse += err[i] * err[i];
-  const mean = new Float64Array(d);
-  for (let t = 0; t < n; t++) for (let p = 0; p < d; p++) mean[p] += x[t * d + p];
-  for (let p = 0; p < d; p++) mean[p] /= n;
-  let sst = 0;
-  for (let t = 0; t < n; t++)
-    for (let p = 0; p < d; p++) {
-      const c = x[t * d + p] - mean[p];
-      sst += c * c;
-    }
-  return { mse: sse / n, fvu: sst > 0 ? sse / sst : 0 };
-}
-
 /**
  * Firing statistics per latent: dead = no activation within the last `windowTokens` tokens (Gao et al. use
  * 10M); density = firings per token over the last completed window (the current one before any completes).

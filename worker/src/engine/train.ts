@@ -98,10 +98,6 @@ function allNames(p: SaeParams): string[] {
 function getParam(p: SaeParams, name: string): Float32Array {
   return name.startsWith('extra.') ? p.extra[name.slice(6)] : p[name as (typeof PARAM_NAMES)[number]];
 }
-function setParam(p: SaeParams, name: string, v: Float32Array): void {
-  if (name.startsWith('extra.')) p.extra[name.slice(6)] = v;
-  else p[name as (typeof PARAM_NAMES)[number]] = v;
-}
 
 /** A resumable snapshot: tensors plus JSON-able counters. */
 export interface Checkpoint {
@@ -271,7 +267,7 @@ export class Trainer {
     backend.sparseRowDots(codes.indices, n, codes.width, err, params.wDec, dIn, gValues);
     const { gPre, penalty } = this.arch.backward(ctx, cfg.archOptions, codes, gValues, grads);
     this.encoderGrad(codes.indices, gPre, codes.width);
-    const auxLoss = this.arch.auxK ? await this.auxK(ctx, codes) : 0;
+    const auxLoss = this.arch.auxK ? await this.auxK(ctx) : 0;
     // b_dec also enters through the encoder input x − b_dec: ∂/∂b_dec = −W_encᵀ ∂L/∂b_enc.
     const encPull = this.encoderBiasPull();
     for (let p = 0; p < dIn; p++) gbDec[p] -= encPull[p];
@@ -321,14 +317,13 @@ export class Trainer {
    * AuxK (Gao et al. 2024, §A.2): the top auxK dead latents reconstruct the residual x − x̂; the loss
    * auxCoefficient·‖e − ê‖² trains them back to life. The residual is held constant.
    */
-  private async auxK(ctx: StepContext, codes: Encoded): Promise<number> {
+  private async auxK(ctx: StepContext): Promise<number> {
     const { backend, dIn, params, grads, cfg } = this;
     const n = cfg.batchSize;
     const dead = this.tracker.deadMask();
     const deadIdx: number[] = [];
     for (let l = 0; l < cfg.dSae; l++) if (dead[l]) deadIdx.push(l);
     if (deadIdx.length === 0 || cfg.auxCoefficient === 0) return 0;
-    void codes;
     const nDead = deadIdx.length;
     deadIdx.forEach((l, i) => {
       this.wDeadT.set(params.wEncT.subarray(l * dIn, (l + 1) * dIn), i * dIn);
@@ -412,7 +407,7 @@ export class Trainer {
   }
 }
 
-export { getParam, setParam };
+export { getParam };
 
 /** The trained weights in the form the SAELens writer takes. */
 export function trainedWeights(t: Trainer): TrainedWeights {
