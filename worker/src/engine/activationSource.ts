@@ -14,6 +14,8 @@ export interface ShardReader {
   readonly rows: number;
   /** Rows [start, start+count) as float32 [count, dIn]. */
   readRows(start: number, count: number): Float32Array;
+  /** The same rows written into `out` without allocating (the store's streaming path). */
+  readRowsInto?(start: number, count: number, out: Float32Array): void;
   close(): void;
 }
 
@@ -69,6 +71,10 @@ function npyShard(path: string, expectDIn?: number, expectRows?: number): ShardR
       const data = file.readRows(start, count);
       assertFinite(data, dIn, path, start);
       return data;
+    },
+    readRowsInto(start, count, out) {
+      file.readRowsInto(start, count, out);
+      assertFinite(out.subarray(0, count * dIn), dIn, path, start);
     },
     close: () => file.close(),
   };

@@ -71,8 +71,10 @@ export class ActivationStore {
       this.nextChunk = 0;
     }
     const c = this.chunks[this.order[this.nextChunk++]];
-    const rows = this.source.shards[c.shard].readRows(c.start, c.count);
-    this.buffer.set(rows, this.filled * this.dIn);
+    const shard = this.source.shards[c.shard];
+    const at = this.filled * this.dIn;
+    if (shard.readRowsInto) shard.readRowsInto(c.start, c.count, this.buffer.subarray(at, at + c.count * this.dIn));
+    else this.buffer.set(shard.readRows(c.start, c.count), at);
     this.filled += c.count;
   }
 

@@ -15,6 +15,9 @@ export interface DenseKernels {
   dispose(): void;
 }
 
+/** Bytes of pre-activations per encoder run (see encodeTopK). */
+const CHUNK_BYTES = 32 * 2 ** 20;
+
 const gemm: NodeSpec = { op: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['pre'], ints: { transB: 1 } };
 const denseInputs = [
   { name: 'x', elemType: ONNX_FLOAT, dims: ['m', 'kd'] },
@@ -97,13 +100,24 @@ export async function createDenseSessions(arena: Arena, threads: number): Promis
           initializers: [{ name: 'k', dims: [1], values: [k] }],
         }),
       );
-      const out = await s.run(feeds(x, wT, bias, m, kd, n));
-      const values = out.values.data as Float32Array;
-      const big = out.indices.data as BigInt64Array;
-      const indices = new Int32Array(big.length);
-      for (let i = 0; i < big.length; i++) {
-        indices[i] = Number(big[i]);
-        if (!(values[i] > 0)) values[i] = 0; // relu after top-k selects the same set with fewer comparisons
+      const w = new ort.Tensor('float32', stage('w', wT), [n, kd]);
+      const b = new ort.Tensor('float32', stage('b', bias), [n]);
+      const xs = stage('x', x);
+      const values = new Float32Array(m * k);
+      const indices = new Int32Array(m * k);
+      // Row blocks keep the [rows, n] pre-activation block that TopK reads back near cache size (~32 MB)
+      // instead of a [4096, 65536] gigabyte at the widest dictionaries.
+      const block = Math.max(64, Math.min(m, Math.floor(CHUNK_BYTES / (4 * n))));
+      for (let r0 = 0; r0 < m; r0 += block) {
+        const rows = Math.min(block, m - r0);
+        const out = await s.run({ x: new ort.Tensor('float32', xs.subarray(r0 * kd, (r0 + rows) * kd), [rows, kd]), w, b });
+        const v = out.values.data as Float32Array;
+        const big = out.indices.data as BigInt64Array;
+        const o = r0 * k;
+        for (let i = 0; i < big.length; i++) {
+          indices[o + i] = Number(big[i]);
+          values[o + i] = v[i] > 0 ? v[i] : 0; // relu after top-k selects the same set with fewer comparisons
+        }
       }
       return { n: m, width: k, indices, values };
     },
