@@ -43,23 +43,23 @@ function sortedRows(c: SparseCodes): { indices: number[]; values: number[] } {
   return { indices, values };
 }
 
-const loaded: Backend[] = [];
-for (const name of backendNames) {
-  let backend: Backend | undefined;
-  try {
-    backend = await backends[name]({ threads: 2 });
-  } catch (err) {
-    if (!(err instanceof AtlasError && err.code === 'BACKEND_UNAVAILABLE')) throw err;
-    it(`${name}: not available here (${err.message})`, { skip: true });
-    continue;
+const loaded: { label: string; backend: Backend }[] = [];
+// Every backend with helper threads (2) and without (1): the two take different paths through shared memory.
+for (const name of backendNames)
+  for (const threads of name === 'reference' ? [1] : [2, 1]) {
+    const label = name === 'reference' ? name : `${name}, ${threads} thread${threads > 1 ? 's' : ''}`;
+    try {
+      loaded.push({ label, backend: await backends[name]({ threads }) });
+    } catch (err) {
+      if (!(err instanceof AtlasError && err.code === 'BACKEND_UNAVAILABLE')) throw err;
+      it(`${label}: not available here (${err.message})`, { skip: true });
+    }
   }
-  loaded.push(backend);
-}
-const reference = loaded.find((b) => b.name === 'reference')!;
-after(() => loaded.forEach((b) => b.dispose()));
+const reference = loaded.find((b) => b.backend.name === 'reference')!.backend;
+after(() => loaded.forEach((b) => b.backend.dispose()));
 
-for (const b of loaded) {
-  describe(`backend ${b.name}`, () => {
+for (const { label, backend: b } of loaded) {
+  describe(`backend ${label}`, () => {
     // Sizes chosen so dIn is a whole number of SIMD blocks (32) and not (12: the scalar fallback).
     for (const dIn of [32, 12]) {
       const rng = new Rng(7);
