@@ -223,11 +223,52 @@ export class Trainer {
 
   /** One batch: forward, backward, AuxK, Adam, decoder renormalisation. */
   async runStep(): Promise<StepStats> {
+    const { backend, cfg, params, grads } = this;
+    const n = cfg.batchSize;
+    const t0 = performance.now();
+    this.store.nextBatch(this.x);
+    const g = await this.computeGradients();
+    const { codes, ctx, mse, fvu, penalty, auxLoss } = g;
+    const [t1, t2, t3] = [g.t1, g.t2, g.t3];
+
+    if (this.arch.unitNormDecoder) this.projectDecoderGrad();
+    const lr = this.lrAt(this.step);
+    const adamStep = { lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, t: this.step + 1 };
+    for (const name of allNames(params)) backend.adamStep(getParam(params, name), getParam(grads, name), getParam(this.m, name), getParam(this.v, name), adamStep);
+    if (this.arch.unitNormDecoder) this.renormaliseDecoder();
+    this.arch.afterStep?.(ctx, cfg.archOptions, codes);
+    const t4 = performance.now();
+
+    this.tracker.record(codes.indices, codes.values, n, codes.width);
+    let active = 0;
+    for (let i = 0; i < codes.values.length; i++) if (codes.values[i] > 0) active++;
+    this.step++;
+    const loss = mse + penalty + auxLoss;
+    if (!Number.isFinite(loss))
+      throw new AtlasError('TRAINING_DIVERGED', `loss became ${loss} at step ${this.step} (lr ${lr.toExponential(2)}); lower --lr or check the activations`);
+    const point: CurvePoint = { step: this.step, tokens: this.step * n, loss, mse, fvu, l0: active / n, deadFraction: this.tracker.deadFraction(), lr };
+    const t5 = performance.now();
+    return { ...point, auxLoss, ms: { encoder: t2 - t1, sparse: t3 - t2, optimiser: t4 - t3, other: t1 - t0 + (t5 - t4) } };
+  }
+
+  /** The current batch [batchSize, dIn] (scaled), as the last step saw it. */
+  get batch(): Float32Array {
+    return this.x;
+  }
+
+  /** Gradients of the last computeGradients() (before the decoder projection), by parameter. */
+  get gradients(): SaeParams {
+    return this.grads;
+  }
+
+  /**
+   * Loss gradients for the batch in `batch` (main loss, the variant's penalty and AuxK), into `gradients`;
+   * parameters are not changed. runStep calls it; the gradient check in train.test.ts calls it alone.
+   */
+  async computeGradients() {
     const { backend, cfg, dIn, params, grads } = this;
     const n = cfg.batchSize;
     const dSae = cfg.dSae;
-    const t0 = performance.now();
-    this.store.nextBatch(this.x);
     const { x, xIn, err } = this;
     const bDec = params.bDec;
     for (let t = 0; t < n; t++) for (let p = 0; p < dIn; p++) xIn[t * dIn + p] = x[t * dIn + p] - bDec[p];
@@ -272,25 +313,7 @@ export class Trainer {
     const encPull = this.encoderBiasPull();
     for (let p = 0; p < dIn; p++) gbDec[p] -= encPull[p];
     const t3 = performance.now();
-
-    if (this.arch.unitNormDecoder) this.projectDecoderGrad();
-    const lr = this.lrAt(this.step);
-    const adamStep = { lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, t: this.step + 1 };
-    for (const name of allNames(params)) backend.adamStep(getParam(params, name), getParam(grads, name), getParam(this.m, name), getParam(this.v, name), adamStep);
-    if (this.arch.unitNormDecoder) this.renormaliseDecoder();
-    this.arch.afterStep?.(ctx, cfg.archOptions, codes);
-    const t4 = performance.now();
-
-    this.tracker.record(codes.indices, codes.values, n, codes.width);
-    let active = 0;
-    for (let i = 0; i < codes.values.length; i++) if (codes.values[i] > 0) active++;
-    this.step++;
-    const loss = mse + penalty + auxLoss;
-    if (!Number.isFinite(loss))
-      throw new AtlasError('TRAINING_DIVERGED', `loss became ${loss} at step ${this.step} (lr ${lr.toExponential(2)}); lower --lr or check the activations`);
-    const point: CurvePoint = { step: this.step, tokens: this.step * n, loss, mse, fvu, l0: active / n, deadFraction: this.tracker.deadFraction(), lr };
-    const t5 = performance.now();
-    return { ...point, auxLoss, ms: { encoder: t2 - t1, sparse: t3 - t2, optimiser: t4 - t3, other: t1 - t0 + (t5 - t4) } };
+    return { codes, ctx, mse, fvu, penalty, auxLoss, t1, t2, t3 };
   }
 
   /** Record a curve point (the CLI does so every few steps). */
