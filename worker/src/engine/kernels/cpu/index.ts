@@ -113,6 +113,6 @@ export async function createBackend(opts: BackendOptions = {}): Promise<Backend>
   const threads = opts.threads ?? availableParallelism();
   const { arena, pool } = createSimdPool(threads);
   const dense = await createDenseSessions(arena, threads);
-  const description = `cpu (onnxruntime-node ${dense.version} GEMM + TopK on ${threads} threads; WebAssembly SIMD sparse kernels on ${threads} threads)`;
+  const description = `cpu (onnxruntime-node ${dense.version} GEMM + TopK and WebAssembly SIMD sparse kernels on ${threads} thread${threads === 1 ? '' : 's'})`;
   return new SimdBackend('cpu', description, arena, pool, dense);
 }
