@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +14,10 @@ const acts = join(dir, 'acts');
 before(() => {
   const r = runCli(['synth', '--out', acts, '--d', '16', '--features', '48', '--l0', '3', '--samples', '4096']);
   assert.equal(r.status, 0, r.stderr);
+  // Provenance as an extraction would write it, to check that it reaches cfg.json.
+  const manifest = JSON.parse(readFileSync(join(acts, 'manifest.json'), 'utf8'));
+  manifest.provenance = { model: 'builtin:tiny', hook: 'blocks.1.hook_resid_post', tokenizer: 'bpe#1', contextSize: 64, prependBos: true, corpus: 'corpus/tiny' };
+  writeFileSync(join(acts, 'manifest.json'), JSON.stringify(manifest));
 });
 
 /** Files left next to `out` (temporary folders, checkpoints) other than the inputs. */
@@ -30,6 +34,12 @@ describe('worker train', () => {
     const sae = readSaelens(out);
     assert.equal(sae.dSae, 64);
     assert.equal(sae.k, 3);
+    const cfg = sae.cfg as Record<string, unknown>;
+    assert.deepEqual(
+      [cfg.model_name, cfg.hook_name, cfg.hook_layer, cfg.context_size, cfg.prepend_bos, cfg.dataset_path],
+      ['builtin:tiny', 'blocks.1.hook_resid_post', 1, 64, true, 'corpus/tiny'],
+      'provenance from manifest.json recorded with SAELens keys',
+    );
     const metrics = JSON.parse(readFileSync(join(out, 'atlas_metrics.json'), 'utf8'));
     assert.ok(metrics.curves.length > 0 && typeof metrics.denseFraction === 'number' && metrics.logDensityHistogram.counts.length === 8);
     assert.deepEqual(leftovers(), ['sae'], 'no temporary folder or checkpoint left behind');
