@@ -182,6 +182,7 @@ export function memorySource(data: Float32Array, rows: number, dIn: number, name
     path: name,
     rows,
     readRows: (start, count) => data.slice(start * dIn, (start + count) * dIn),
+    readRowsInto: (start, count, out) => out.set(data.subarray(start * dIn, (start + count) * dIn)),
     close() {},
   };
   return { path: name, dIn, totalRows: rows, shards: [shard], close() {} };
