@@ -52,7 +52,17 @@ function trainer(backend: Backend, data: Float32Array, rows: number, d: number, 
 
 /** Mean tokens/s and phase split over `steps` steps after `warmup`. */
 async function throughput(backend: Backend, d: number, dSae: number, k: number, batch: number, warmup: number, steps: number, data: Float32Array, rows: number) {
-  const t = trainer(backend, data, rows, d, { arch: 'topk', dSae, archOptions: { k }, batchSize: batch, tokens: batch * (warmup + steps + 10), seed: 0, lr: 1e-4 });
+  // Dead window of 10M tokens (Gao et al.): AuxK only runs for latents that are really dead, as in a long run.
+  const t = trainer(backend, data, rows, d, {
+    arch: 'topk',
+    dSae,
+    archOptions: { k },
+    batchSize: batch,
+    tokens: batch * (warmup + steps + 10),
+    seed: 0,
+    lr: 1e-4,
+    deadWindowTokens: 10_000_000,
+  });
   for (let i = 0; i < warmup; i++) await t.runStep();
   const stats: StepStats[] = [];
   const t0 = performance.now();
