@@ -1,6 +1,6 @@
 // A whole training run, as the CLI and the job runner drive it: open the activations, pick the backend, train
 // with checkpoints, and write the SAELens folder atomically (temporary sibling folder, renamed at the end).
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AtlasError } from '../errors.js';
 import { describeSource, memorySource, openActivationSource } from './activationSource.js';
@@ -66,7 +66,9 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
       const store = new ActivationStore(source, { batchSize, seed: cfg.seed, scale: ckpt.meta.scale });
       trainer = Trainer.create(backend, store, ckpt.meta.config, ckpt);
     } else {
-      rmSync(ckptDir, { recursive: true, force: true });
+      // Never delete an interrupted run's progress because --resume was forgotten.
+      if (existsSync(ckptDir) && readdirSync(ckptDir).length > 0)
+        throw new AtlasError('OUTPUT_EXISTS', `${ckptDir} holds checkpoints of an interrupted run; continue it with --resume, or delete that folder to start over`);
       const scale = estimateNormScale(source);
       const store = new ActivationStore(source, { batchSize, seed: cfg.seed, scale });
       const sample = sampleRows(source, cfg.medianSampleRows);

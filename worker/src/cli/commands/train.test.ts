@@ -95,6 +95,9 @@ describe('worker train', () => {
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stderr, /checkpoint .*step-000000010/);
     assert.ok(!existsSync(out));
+    const fresh = runCli(args);
+    assert.equal(fresh.status, 2);
+    assert.match(fresh.stderr.trim(), /^OUTPUT_EXISTS: .*resumed\.checkpoints holds checkpoints of an interrupted run; continue it with --resume/);
     const second = runCli([...args, '--resume']);
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stderr, /resuming at step 10 of 20/);
