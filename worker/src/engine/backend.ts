@@ -19,6 +19,16 @@ export interface SparseCodes {
   values: Float32Array;
 }
 
+/** Sums from the loss pass (see Backend.residual). */
+export interface Residual {
+  sse: number;
+  sumSq: number;
+  /** sum: [dIn] Σ_t x[t] */
+  sum: Float64Array;
+  /** errSum: [dIn] Σ_t err[t] after scaling */
+  errSum: Float64Array;
+}
+
 /** Adam hyper-parameters for one step (t counts from 1). */
 export interface AdamStep {
   lr: number;
@@ -53,6 +63,13 @@ export interface Backend {
     dIn: number,
     grad: Float32Array,
   ): void;
+  /** out[t,:] = x[t,:] − shift; x, out: [n, dIn]. */
+  center(x: Float32Array, shift: Float32Array, n: number, dIn: number, out: Float32Array): void;
+  /**
+   * The loss pass: on entry err holds x̂ [n, dIn]; on exit err = scale·(x̂ − x). Returns Σ‖x̂ − x‖², Σ‖x‖², and
+   * per dimension Σ_t x and Σ_t err (after scaling), for the loss, the FVU and ∂L/∂b_dec.
+   */
+  residual(err: Float32Array, x: Float32Array, n: number, dIn: number, scale: number): Residual;
   /** One Adam step (Kingma & Ba 2015, with bias correction) on param, updating the moments m and v in place. */
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void;
   /** Release native sessions and memory; the backend is unusable afterwards. */

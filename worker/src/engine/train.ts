@@ -271,38 +271,25 @@ export class Trainer {
     const dSae = cfg.dSae;
     const { x, xIn, err } = this;
     const bDec = params.bDec;
-    for (let t = 0; t < n; t++) for (let p = 0; p < dIn; p++) xIn[t * dIn + p] = x[t * dIn + p] - bDec[p];
+    backend.center(x, bDec, n, dIn, xIn);
     const ctx: StepContext = { backend, n, dIn, dSae, xIn, params, progress: this.step / cfg.steps };
     const t1 = performance.now();
     const codes: Encoded = await this.arch.encode(ctx, cfg.archOptions);
     const t2 = performance.now();
 
-    // Reconstruction and its gradient g = d(mean_t ‖x̂_t − x_t‖²)/dx̂ = 2(x̂ − x)/n, kept in err; one pass
-    // also gathers the batch's SSE, the per-dimension sums for its variance (FVU) and ∂L/∂b_dec.
+    // Reconstruction and its gradient g = d(mean_t ‖x̂_t − x_t‖²)/dx̂ = 2(x̂ − x)/n, kept in err; the same pass
+    // gathers the batch's SSE, the sums for its variance (FVU) and ∂L/∂b_dec = Σ_t g_t.
     backend.sparseDecode(codes, params.wDec, bDec, dIn, err);
     for (const name of allNames(grads)) getParam(grads, name).fill(0);
     const gbDec = grads.bDec;
-    const sum = new Float64Array(dIn);
-    let sse = 0;
-    let sumSq = 0;
-    const g2 = 2 / n;
-    for (let t = 0; t < n; t++) {
-      const o = t * dIn;
-      for (let p = 0; p < dIn; p++) {
-        const xv = x[o + p];
-        const e = err[o + p] - xv;
-        sse += e * e;
-        sumSq += xv * xv;
-        sum[p] += xv;
-        const ge = e * g2;
-        err[o + p] = ge;
-        gbDec[p] += ge;
-      }
+    const r = backend.residual(err, x, n, dIn, 2 / n);
+    let sst = r.sumSq;
+    for (let p = 0; p < dIn; p++) {
+      sst -= (r.sum[p] * r.sum[p]) / n;
+      gbDec[p] = r.errSum[p];
     }
-    let sst = sumSq;
-    for (let p = 0; p < dIn; p++) sst -= (sum[p] * sum[p]) / n;
-    const mse = sse / n;
-    const fvu = sst > 0 ? sse / sst : 0;
+    const mse = r.sse / n;
+    const fvu = sst > 0 ? r.sse / sst : 0;
     backend.sparseScatterRows(codes.indices, codes.values, n, codes.width, err, dIn, grads.wDec);
     const gValues = new Float32Array(n * codes.width);
     backend.sparseRowDots(codes.indices, n, codes.width, err, params.wDec, dIn, gValues);

@@ -119,6 +119,28 @@ for (const { label, backend: b } of loaded) {
       });
     }
 
+    it('center and residual match the reference', () => {
+      const rng = new Rng(11);
+      const n = 37;
+      const dIn = 24;
+      const x = rng.normals(n * dIn);
+      const shift = rng.normals(dIn);
+      const outB = b.alloc(n * dIn);
+      const outR = new Float32Array(n * dIn);
+      b.center(put(b, x), put(b, shift), n, dIn, outB);
+      reference.center(x, shift, n, dIn, outR);
+      close(outB, outR, 'center');
+      const xhat = rng.normals(n * dIn);
+      const errB = put(b, xhat);
+      const errR = xhat.slice();
+      const got = b.residual(errB, put(b, x), n, dIn, 2 / n);
+      const want = reference.residual(errR, x, n, dIn, 2 / n);
+      close(errB, errR, 'residual err');
+      close([got.sse, got.sumSq], [want.sse, want.sumSq], 'residual sums');
+      close(got.sum, want.sum, 'residual Σx');
+      close(got.errSum, want.errSum, 'residual Σerr');
+    });
+
     it('propagates NaN like the reference', async () => {
       const x = new Float32Array(2 * 8).fill(1);
       x[3] = NaN;

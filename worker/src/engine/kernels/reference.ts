@@ -1,5 +1,5 @@
 // The oracle: every kernel in plain JavaScript, written for clarity. Other backends are tested against it.
-import { assertLength, type AdamStep, type Backend, type SparseCodes } from '../backend.js';
+import { assertLength, type AdamStep, type Backend, type Residual, type SparseCodes } from '../backend.js';
 import { AtlasError } from '../../errors.js';
 
 /** out[m,n] = a[m,kd] · bT[n,kd]ᵀ + bias[n] */
@@ -78,6 +78,30 @@ export function sparseScatterRowsImpl(
   }
 }
 
+export function centerImpl(x: Float32Array, shift: Float32Array, n: number, dIn: number, out: Float32Array): void {
+  for (let t = 0; t < n; t++) for (let p = 0; p < dIn; p++) out[t * dIn + p] = x[t * dIn + p] - shift[p];
+}
+
+export function residualImpl(err: Float32Array, x: Float32Array, n: number, dIn: number, scale: number): Residual {
+  const sum = new Float64Array(dIn);
+  const errSum = new Float64Array(dIn);
+  let sse = 0;
+  let sumSq = 0;
+  for (let t = 0; t < n; t++) {
+    const o = t * dIn;
+    for (let p = 0; p < dIn; p++) {
+      const xv = x[o + p];
+      const e = err[o + p] - xv;
+      sse += e * e;
+      sumSq += xv * xv;
+      sum[p] += xv;
+      const g = (err[o + p] = e * scale);
+      errSum[p] += g;
+    }
+  }
+  return { sse, sumSq, sum, errSum };
+}
+
 /** Adam with bias correction folded into the step size and epsilon (Kingma & Ba 2015, end of §2). */
 export function adamStepImpl(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, s: AdamStep): void {
   const { lr, eps } = adamScalars(s);
@@ -121,6 +145,10 @@ export const check = {
       if (indices[i] < 0 || indices[i] >= latents)
         throw new AtlasError('ARGUMENT_INVALID', `${op}: latent index ${indices[i]} at entry ${i} is outside [0, ${latents})`);
   },
+  rows(op: string, n: number, dIn: number, arrays: [string, Float32Array][], shift?: Float32Array): void {
+    for (const [what, arr] of arrays) assertLength(op, what, arr, n * dIn, `[${n}, ${dIn}]`, false);
+    if (shift) assertLength(op, 'shift', shift, dIn, `[${dIn}]`, false);
+  },
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array): void {
     for (const [what, arr] of [['grad', grad], ['m', m], ['v', v]] as const)
       assertLength('adamStep', what, arr, param.length, `[${param.length}] like the parameter`);
@@ -152,6 +180,14 @@ class ReferenceBackend implements Backend {
   sparseScatterRows(indices: Int32Array, coef: Float32Array, n: number, width: number, src: Float32Array, dIn: number, grad: Float32Array): void {
     check.codes('sparseScatterRows', indices, n, width, src, dIn, -1, grad);
     sparseScatterRowsImpl(indices, coef, n, width, src, dIn, grad);
+  }
+  center(x: Float32Array, shift: Float32Array, n: number, dIn: number, out: Float32Array): void {
+    check.rows('center', n, dIn, [['x', x], ['out', out]], shift);
+    centerImpl(x, shift, n, dIn, out);
+  }
+  residual(err: Float32Array, x: Float32Array, n: number, dIn: number, scale: number): Residual {
+    check.rows('residual', n, dIn, [['err', err], ['x', x]]);
+    return residualImpl(err, x, n, dIn, scale);
   }
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {
     check.adam(param, grad, m, v);

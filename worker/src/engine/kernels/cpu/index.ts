@@ -3,8 +3,17 @@
 // and Adam on all cores (helper threads over a shared WebAssembly memory, see threads.ts).
 import { availableParallelism } from 'node:os';
 import { AtlasError } from '../../../errors.js';
-import type { AdamStep, Backend, BackendName, BackendOptions, SparseCodes } from '../../backend.js';
-import { adamScalars, adamStepImpl, check, sparseDecodeImpl, sparseRowDotsImpl, sparseScatterRowsImpl } from '../reference.js';
+import type { AdamStep, Backend, BackendName, BackendOptions, Residual, SparseCodes } from '../../backend.js';
+import {
+  adamScalars,
+  adamStepImpl,
+  centerImpl,
+  check,
+  residualImpl,
+  sparseDecodeImpl,
+  sparseRowDotsImpl,
+  sparseScatterRowsImpl,
+} from '../reference.js';
 import { Arena } from './arena.js';
 import { createDenseSessions, type DenseKernels } from './matmul.js';
 import { instantiateKernels, type SimdKernels } from './simd.js';
@@ -73,6 +82,35 @@ export class SimdBackend implements Backend {
     groupByLatent(indices, coef, n, width, latents, start, tok, sorted);
     // Shares are latent ranges, so no two threads ever add into the same gradient row.
     this.pool.run(OP.scatter, this.pool.split(latents), [this.at(start), this.at(tok), this.at(sorted), this.at(src), this.at(grad), dIn]);
+  }
+
+  center(x: Float32Array, shift: Float32Array, n: number, dIn: number, out: Float32Array): void {
+    check.rows('center', n, dIn, [['x', x], ['out', out]], shift);
+    if (!this.fast(dIn, x, out)) return centerImpl(x, shift, n, dIn, out);
+    const s = this.arena.inArenaF32('shift', shift.subarray(0, dIn));
+    this.pool.run(OP.center, this.pool.split(n), [this.at(out), this.at(x), this.at(s), dIn]);
+  }
+
+  residual(err: Float32Array, x: Float32Array, n: number, dIn: number, scale: number): Residual {
+    check.rows('residual', n, dIn, [['err', err], ['x', x]]);
+    if (!this.fast(dIn, err, x)) return residualImpl(err, x, n, dIn, scale);
+    const parts = this.pool.helpers + 1;
+    const stride = 2 * dIn + 4;
+    const partials = this.arena.scratchF32('residual', parts * stride);
+    partials.fill(0);
+    this.pool.run(OP.residual, this.pool.split(n), [this.at(err), this.at(x), scale, this.at(partials), dIn]);
+    // Per-share sums are float32 over at most n/parts rows; they are combined here in float64.
+    const out: Residual = { sse: 0, sumSq: 0, sum: new Float64Array(dIn), errSum: new Float64Array(dIn) };
+    for (let i = 0; i < parts; i++) {
+      const o = i * stride;
+      out.sse += partials[o];
+      out.sumSq += partials[o + 1];
+      for (let p = 0; p < dIn; p++) {
+        out.sum[p] += partials[o + 4 + p];
+        out.errSum[p] += partials[o + 4 + dIn + p];
+      }
+    }
+    return out;
   }
 
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {

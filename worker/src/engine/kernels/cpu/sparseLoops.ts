@@ -9,6 +9,9 @@
 //   scatter  grad[l] += Σ coef·src[token] over the entries of latent l   latents [a, b): threads never share a row;
 //            entries come grouped by latent (start[l]..start[l+1] in tok/coef), see groupByLatent
 //   adam     elements [a, b)
+//   center   out[t] = x[t] − shift                                       tokens [a, b)
+//   residual err[t] = scale·(x̂[t] − x[t]) with per-share sums for the loss, FVU and ∂L/∂b_dec  tokens [a, b)
+// A[11] is the share's index (0 = main thread), for ops that keep per-share partial sums.
 
 /** Source text of `function runOp(S, F, I, op, args)`; args is a Float64Array of the op's arguments. */
 export const SPARSE_LOOPS_SOURCE = `
@@ -58,12 +61,35 @@ function runOp(S, F, I, op, A) {
     }
   } else if (op === 4) { // adam: p, g, m, v, lr, b1, b2, eps
     S.adam((A[2] + a) * 4, (A[3] + a) * 4, (A[4] + a) * 4, (A[5] + a) * 4, b - a, A[6], A[7], A[8], A[9]);
+  } else if (op === 5) { // center: out[t] = x[t] - shift
+    const out = A[2], x = A[3], shift = A[4], dIn = A[5];
+    for (let t = a; t < b; t++) {
+      const o = out + t * dIn;
+      F.copyWithin(o, x + t * dIn, x + (t + 1) * dIn);
+      S.axpy(o * 4, shift * 4, -1, dIn);
+    }
+  } else if (op === 6) { // residual: err[t] = scale (err[t] - x[t]); per-share partials: sse, Σ‖x‖², Σx, Σerr
+    const err = A[2], x = A[3], scale = A[4], partials = A[5], dIn = A[6];
+    const part = partials + A[11] * (2 * dIn + 4); // [sse, sumSq, pad, pad, sum(dIn), gSum(dIn)]
+    const sumAddr = (part + 4) * 4, gAddr = (part + 4 + dIn) * 4;
+    let sse = 0, sumSq = 0;
+    for (let t = a; t < b; t++) {
+      const e = (err + t * dIn) * 4, xv = (x + t * dIn) * 4;
+      S.axpy(e, xv, -1, dIn);
+      sse += S.dot(e, e, dIn);
+      sumSq += S.dot(xv, xv, dIn);
+      S.axpy(sumAddr, xv, 1, dIn);
+      S.axpy(e, e, scale - 1, dIn);
+      S.axpy(gAddr, e, 1, dIn);
+    }
+    F[part] = sse;
+    F[part + 1] = sumSq;
   }
 }
 `;
 
 /** Operation codes of runOp. */
-export const OP = { decode: 1, rowDots: 2, scatter: 3, adam: 4 } as const;
+export const OP = { decode: 1, rowDots: 2, scatter: 3, adam: 4, center: 5, residual: 6 } as const;
 
 /**
  * Counting sort of the nonzero entries by latent: start [latents + 1] offsets, tok [entries] token of each entry,

@@ -95,6 +95,7 @@ export class SparsePool {
         A[0] = a;
         A[1] = b;
         A.set(common, 2);
+        A[ARG_COUNT - 1] = 0;
         this.runOp(this.simd, this.F, this.I, op, A);
       }
       return;
@@ -108,6 +109,7 @@ export class SparsePool {
       A[0] = shares[h + 1][0];
       A[1] = shares[h + 1][1];
       A.set(common, 2);
+      A[ARG_COUNT - 1] = h + 1;
     }
     Atomics.store(this.ctl, DONE, 0);
     Atomics.store(this.ctl, OPCODE, op);
@@ -117,6 +119,7 @@ export class SparsePool {
     A[0] = shares[0][0];
     A[1] = shares[0][1];
     A.set(common, 2);
+    A[ARG_COUNT - 1] = 0;
     this.runOp(this.simd, this.F, this.I, op, A);
     this.waitFor(DONE, this.helpers, 'finish its share');
   }
