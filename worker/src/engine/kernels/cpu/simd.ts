@@ -1,7 +1,8 @@
-// Hand-assembled WebAssembly SIMD kernels for the sparse parts of a step (row axpy, row dot, Adam).
+// Hand-assembled WebAssembly SIMD kernels for the sparse parts of a step (row axpy and dot, four-row axpy4 and
+// dot4, Adam).
 // Assembled at load time from the opcode tables below (spec: WebAssembly core 2.0, §5.4 and the fixed-width
 // SIMD proposal), so the repository carries no opaque binary and no build step. JS calls one kernel per
-// (token, latent) pair; the per-call cost (~10 ns) is small next to a 512-float row.
+// (token, latent) pair or group of four; the per-call cost (~10 ns) is small next to a 512-float row.
 
 const I32 = 0x7f;
 const F32 = 0x7d;

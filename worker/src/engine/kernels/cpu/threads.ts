@@ -1,6 +1,6 @@
-// Helper threads for the sparse kernels: the arena is a shared WebAssembly memory, every thread runs the same
-// loops (sparseLoops.ts) on its share, and the main thread hands out work through a small shared control block
-// and waits with Atomics, so kernels stay synchronous. A step's sparse work is ~10^8 multiply-adds in chunks of
+// Helper threads for the sparse kernels, the elementwise passes over the batch and Adam: the arena is a shared
+// WebAssembly memory, every thread runs the same loops (sparseLoops.ts) on its share, and the main thread hands
+// out work through a small shared control block and waits with Atomics, so kernels stay synchronous. A step's sparse work is ~10^8 multiply-adds in chunks of
 // tens of milliseconds, so a wake-up (~50 µs) is noise.
 import { Worker } from 'node:worker_threads';
 import { AtlasError } from '../../../errors.js';
