@@ -60,8 +60,8 @@ after(() => loaded.forEach((b) => b.backend.dispose()));
 
 for (const { label, backend: b } of loaded) {
   describe(`backend ${label}`, () => {
-    // Sizes chosen so dIn is a whole number of SIMD blocks (32) and not (12: the scalar fallback).
-    for (const dIn of [32, 12]) {
+    // dIn a whole number of 8-float SIMD blocks (32), blocks plus a scalar tail (12), and tail only (5).
+    for (const dIn of [32, 12, 5]) {
       const rng = new Rng(7);
       const m = 9;
       const dSae = 40;

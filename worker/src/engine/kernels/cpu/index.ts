@@ -44,9 +44,9 @@ export class SimdBackend implements Backend {
     return this.dense.encodeTopK(x, wT, bias, m, kd, n, k);
   }
 
-  /** SIMD applies when the row matrices are in the arena and rows are whole 8-float blocks. */
-  private fast(dIn: number, ...arrays: Float32Array[]): boolean {
-    return dIn % 8 === 0 && arrays.every((a) => this.arena.owns(a));
+  /** The threaded path applies when the row matrices are in the arena (SIMD on whole 8-float blocks, JS for the rest). */
+  private fast(_dIn: number, ...arrays: Float32Array[]): boolean {
+    return arrays.every((a) => this.arena.owns(a));
   }
 
   private at(a: Float32Array | Int32Array): number {

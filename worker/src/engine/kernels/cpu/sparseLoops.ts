@@ -19,7 +19,7 @@ function runOp(S, F, I, op, A) {
   const a = A[0], b = A[1];
   if (op === 1) { // decode: idx, val, width, w, bias(-1: none), out, dIn
     const idx = A[2], val = A[3], width = A[4], w = A[5], bias = A[6], out = A[7], dIn = A[8];
-    const rowBytes = dIn * 4, wBytes = w * 4, full = width - (width % 4);
+    const body = dIn - (dIn % 8), rowBytes = dIn * 4, wBytes = w * 4, full = width - (width % 4);
     for (let t = a; t < b; t++) {
       const o = out + t * dIn;
       if (bias >= 0) F.copyWithin(o, bias, bias + dIn); else F.fill(0, o, o + dIn);
@@ -28,59 +28,77 @@ function runOp(S, F, I, op, A) {
       for (; j < full; j += 4) {
         const e = base + j;
         S.axpy4(oBytes, wBytes + I[idx + e] * rowBytes, wBytes + I[idx + e + 1] * rowBytes, wBytes + I[idx + e + 2] * rowBytes,
-          wBytes + I[idx + e + 3] * rowBytes, F[val + e], F[val + e + 1], F[val + e + 2], F[val + e + 3], dIn);
+          wBytes + I[idx + e + 3] * rowBytes, F[val + e], F[val + e + 1], F[val + e + 2], F[val + e + 3], body);
       }
       for (; j < width; j++) {
         const v = F[val + base + j];
-        if (v !== 0) S.axpy(oBytes, wBytes + I[idx + base + j] * rowBytes, v, dIn);
+        if (v !== 0) S.axpy(oBytes, wBytes + I[idx + base + j] * rowBytes, v, body);
       }
+      if (body < dIn)
+        for (let jj = 0; jj < width; jj++) {
+          const v = F[val + base + jj], r = w + I[idx + base + jj] * dIn;
+          for (let p = body; p < dIn; p++) F[o + p] += v * F[r + p];
+        }
     }
   } else if (op === 2) { // rowDots: idx, width, g, w, out, dIn
     const idx = A[2], width = A[3], g = A[4], w = A[5], out = A[6], dIn = A[7];
-    const rowBytes = dIn * 4, wBytes = w * 4, full = width - (width % 4);
+    const body = dIn - (dIn % 8), rowBytes = dIn * 4, wBytes = w * 4, full = width - (width % 4);
     for (let t = a; t < b; t++) {
-      const gAddr = (g + t * dIn) * 4, base = t * width;
+      const gRow = g + t * dIn, gAddr = gRow * 4, base = t * width;
       let j = 0;
       for (; j < full; j += 4) {
         const e = base + j;
         S.dot4(gAddr, wBytes + I[idx + e] * rowBytes, wBytes + I[idx + e + 1] * rowBytes, wBytes + I[idx + e + 2] * rowBytes,
-          wBytes + I[idx + e + 3] * rowBytes, dIn, (out + e) * 4);
+          wBytes + I[idx + e + 3] * rowBytes, body, (out + e) * 4);
       }
-      for (; j < width; j++) F[out + base + j] = S.dot(gAddr, wBytes + I[idx + base + j] * rowBytes, dIn);
+      for (; j < width; j++) F[out + base + j] = S.dot(gAddr, wBytes + I[idx + base + j] * rowBytes, body);
+      if (body < dIn)
+        for (let jj = 0; jj < width; jj++) {
+          const r = w + I[idx + base + jj] * dIn;
+          let s = 0;
+          for (let p = body; p < dIn; p++) s += F[gRow + p] * F[r + p];
+          F[out + base + jj] += s;
+        }
     }
   } else if (op === 3) { // scatter: start, tok, coef, src, grad, dIn
     const start = A[2], tok = A[3], coef = A[4], src = A[5], grad = A[6], dIn = A[7];
-    const rowBytes = dIn * 4, sBytes = src * 4;
+    const body = dIn - (dIn % 8), rowBytes = dIn * 4, sBytes = src * 4;
     for (let l = a; l < b; l++) {
-      const gAddr = (grad + l * dIn) * 4, end = I[start + l + 1];
-      let e = I[start + l];
+      const gRow = grad + l * dIn, gAddr = gRow * 4, end = I[start + l + 1], first = I[start + l];
+      let e = first;
       for (; e + 4 <= end; e += 4)
         S.axpy4(gAddr, sBytes + I[tok + e] * rowBytes, sBytes + I[tok + e + 1] * rowBytes, sBytes + I[tok + e + 2] * rowBytes,
-          sBytes + I[tok + e + 3] * rowBytes, F[coef + e], F[coef + e + 1], F[coef + e + 2], F[coef + e + 3], dIn);
-      for (; e < end; e++) S.axpy(gAddr, sBytes + I[tok + e] * rowBytes, F[coef + e], dIn);
+          sBytes + I[tok + e + 3] * rowBytes, F[coef + e], F[coef + e + 1], F[coef + e + 2], F[coef + e + 3], body);
+      for (; e < end; e++) S.axpy(gAddr, sBytes + I[tok + e] * rowBytes, F[coef + e], body);
+      if (body < dIn)
+        for (let ee = first; ee < end; ee++) {
+          const c = F[coef + ee], r = src + I[tok + ee] * dIn;
+          for (let p = body; p < dIn; p++) F[gRow + p] += c * F[r + p];
+        }
     }
   } else if (op === 4) { // adam: p, g, m, v, lr, b1, b2, eps
     S.adam((A[2] + a) * 4, (A[3] + a) * 4, (A[4] + a) * 4, (A[5] + a) * 4, b - a, A[6], A[7], A[8], A[9]);
   } else if (op === 5) { // center: out[t] = x[t] - shift
     const out = A[2], x = A[3], shift = A[4], dIn = A[5];
     for (let t = a; t < b; t++) {
-      const o = out + t * dIn;
-      F.copyWithin(o, x + t * dIn, x + (t + 1) * dIn);
-      S.axpy(o * 4, shift * 4, -1, dIn);
+      const o = out + t * dIn, xr = x + t * dIn;
+      for (let p = 0; p < dIn; p++) F[o + p] = F[xr + p] - F[shift + p];
     }
   } else if (op === 6) { // residual: err[t] = scale (err[t] - x[t]); per-share partials: sse, Σ‖x‖², Σx, Σerr
     const err = A[2], x = A[3], scale = A[4], partials = A[5], dIn = A[6];
     const part = partials + A[11] * (2 * dIn + 4); // [sse, sumSq, pad, pad, sum(dIn), gSum(dIn)]
-    const sumAddr = (part + 4) * 4, gAddr = (part + 4 + dIn) * 4;
+    const sum = part + 4, gSum = part + 4 + dIn;
     let sse = 0, sumSq = 0;
     for (let t = a; t < b; t++) {
-      const e = (err + t * dIn) * 4, xv = (x + t * dIn) * 4;
-      S.axpy(e, xv, -1, dIn);
-      sse += S.dot(e, e, dIn);
-      sumSq += S.dot(xv, xv, dIn);
-      S.axpy(sumAddr, xv, 1, dIn);
-      S.axpy(e, e, scale - 1, dIn);
-      S.axpy(gAddr, e, 1, dIn);
+      const e = err + t * dIn, xr = x + t * dIn;
+      for (let p = 0; p < dIn; p++) {
+        const xv = F[xr + p], d = F[e + p] - xv;
+        sse += d * d;
+        sumSq += xv * xv;
+        F[sum + p] += xv;
+        const g = (F[e + p] = d * scale);
+        F[gSum + p] += g;
+      }
     }
     F[part] = sse;
     F[part + 1] = sumSq;
