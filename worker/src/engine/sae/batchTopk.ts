@@ -55,11 +55,11 @@ export const batchTopk: Architecture<BatchTopKOptions> = {
     for (let i = 0; i < gPre.length; i++) gPre[i] = codes.values[i] > 0 ? gValues[i] : 0;
     return { gPre, penalty: 0 };
   },
-  afterStep(_ctx, _cfg, codes) {
+  afterStep(ctx, _cfg, codes) {
     let min = Infinity;
     for (let i = 0; i < codes.values.length; i++) if (codes.values[i] > 0 && codes.values[i] < min) min = codes.values[i];
     if (!Number.isFinite(min)) return;
-    const th = _ctx.params.extra.threshold;
+    const th = ctx.params.extra.threshold;
     // Exponential moving average; the first batch sets it.
     th[0] = th[0] === 0 ? min : 0.99 * th[0] + 0.01 * min;
   },
