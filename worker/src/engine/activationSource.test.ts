@@ -8,7 +8,7 @@ import { writeNpy } from '../formats/npy.js';
 import { writeSafetensors } from '../formats/safetensors.js';
 import { openActivationSource } from './activationSource.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'acts-'));
+const dir = mkdtempSync(join(tmpdir(), 'engine-acts-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const folder = (): string => {

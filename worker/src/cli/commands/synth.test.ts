@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { readNpy } from '../../formats/npy.js';
 import { runCli } from '../runCli.testing.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'synth-cli-'));
+const dir = mkdtempSync(join(tmpdir(), 'engine-synth-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('worker synth', () => {

@@ -7,7 +7,7 @@ import { writeNpy } from '../../formats/npy.js';
 import { readSaelens } from '../../engine/sae/saelensFormat.js';
 import { runCli } from '../runCli.testing.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'train-cli-'));
+const dir = mkdtempSync(join(tmpdir(), 'engine-train-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const acts = join(dir, 'acts');
 

@@ -13,7 +13,7 @@ import { trainOnArray } from '../trainRun.js';
 import { decodeSaelens, encodeSaelens, foldWeights, readSaelens, writeSaelens } from './saelensFormat.js';
 
 const backend = await loadBackend('auto', { threads: 2 });
-const dir = mkdtempSync(join(tmpdir(), 'saelens-'));
+const dir = mkdtempSync(join(tmpdir(), 'engine-saelens-'));
 after(() => {
   backend.dispose();
   rmSync(dir, { recursive: true, force: true });
