@@ -47,6 +47,8 @@ export interface Backend {
   alloc(length: number): Float32Array;
   /** out[m,n] = a[m,kd] · bT[n,kd]ᵀ + bias[n] (bias may be null). */
   matmulT(a: Float32Array, bT: Float32Array, bias: Float32Array | null, m: number, kd: number, n: number): Promise<Float32Array>;
+  /** out[m,n] = a·b with a [m,kd], or aᵀ·b with a stored [kd,m] when transA; b [kd,n]. For dense-phase SAEs. */
+  matmul(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): Promise<Float32Array>;
   /** The k largest entries of relu(x[m,kd] · wT[n,kd]ᵀ + bias[n]) per row, as codes of width k (order unspecified). */
   encodeTopK(x: Float32Array, wT: Float32Array, bias: Float32Array, m: number, kd: number, n: number, k: number): Promise<SparseCodes>;
   /** out[t,:] = bias + Σ_j values[t,j] · w[indices[t,j], :]; w: [*, dIn], out: [n, dIn]. bias may be null (zero). */

@@ -28,6 +28,9 @@ const put = (b: Backend, data: Float32Array): Float32Array => {
   return a;
 };
 
+/** A fixed pseudo-random array (same values on every call with the same length). */
+const rng2 = (length: number): Float32Array => new Rng(length).normals(length);
+
 /** Codes sorted by latent within each row, so backends that do not sort compare equal. */
 function sortedRows(c: SparseCodes): { indices: number[]; values: number[] } {
   const indices: number[] = [];
@@ -74,6 +77,13 @@ for (const { label, backend: b } of loaded) {
       it(`matmulT matches the reference (dIn=${dIn})`, async () => {
         close(await b.matmulT(put(b, x), put(b, w), put(b, bias), m, dIn, dSae), await reference.matmulT(x, w, bias, m, dIn, dSae), 'matmulT');
         close(await b.matmulT(put(b, x), put(b, w), null, m, dIn, dSae), await reference.matmulT(x, w, null, m, dIn, dSae), 'matmulT no bias');
+      });
+
+      it(`matmul (plain and transposed a) matches the reference (dIn=${dIn})`, async () => {
+        const w7 = rng2(dIn * 7);
+        close(await b.matmul(put(b, x), put(b, w7), false, m, dIn, 7), await reference.matmul(x, w7, false, m, dIn, 7), 'matmul');
+        const g = rng2(m * 6);
+        close(await b.matmul(put(b, x), put(b, g), true, dIn, m, 6), await reference.matmul(x, g, true, dIn, m, 6), 'matmul transA');
       });
 
       it(`encodeTopK selects the same latents (dIn=${dIn})`, async () => {

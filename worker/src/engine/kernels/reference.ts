@@ -17,6 +17,18 @@ export function matmulTImpl(a: Float32Array, bT: Float32Array, bias: Float32Arra
   return out;
 }
 
+/** out[m,n] = op(a)·b, op(a) = a [m,kd] or, with transA, the transpose of a stored [kd,m]. */
+export function matmulImpl(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): Float32Array {
+  const out = new Float32Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let p = 0; p < kd; p++) {
+      const av = transA ? a[p * m + i] : a[i * kd + p];
+      if (av === 0) continue;
+      for (let j = 0; j < n; j++) out[i * n + j] += av * b[p * n + j];
+    }
+  return out;
+}
+
 /** The k largest entries of each row of pre [m, n], relu'd; ties go to the lower index. */
 export function topkRowsImpl(pre: Float32Array, m: number, n: number, k: number): SparseCodes {
   const indices = new Int32Array(m * k);
@@ -129,6 +141,10 @@ export const check = {
     assertLength('matmulT', 'bT', bT, n * kd, `[${n}, ${kd}]`);
     if (bias) assertLength('matmulT', 'bias', bias, n, `[${n}]`);
   },
+  matmul(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): void {
+    assertLength('matmul', 'a', a, m * kd, transA ? `[${kd}, ${m}]` : `[${m}, ${kd}]`);
+    assertLength('matmul', 'b', b, kd * n, `[${kd}, ${n}]`);
+  },
   encodeTopK(x: Float32Array, wT: Float32Array, bias: Float32Array, m: number, kd: number, n: number, k: number): void {
     check.matmulT(x, wT, bias, m, kd, n);
     if (!Number.isInteger(k) || k < 1 || k > n)
@@ -164,6 +180,10 @@ class ReferenceBackend implements Backend {
   async matmulT(a: Float32Array, bT: Float32Array, bias: Float32Array | null, m: number, kd: number, n: number): Promise<Float32Array> {
     check.matmulT(a, bT, bias, m, kd, n);
     return matmulTImpl(a, bT, bias, m, kd, n);
+  }
+  async matmul(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): Promise<Float32Array> {
+    check.matmul(a, b, transA, m, kd, n);
+    return matmulImpl(a, b, transA, m, kd, n);
   }
   async encodeTopK(x: Float32Array, wT: Float32Array, bias: Float32Array, m: number, kd: number, n: number, k: number): Promise<SparseCodes> {
     check.encodeTopK(x, wT, bias, m, kd, n, k);

@@ -59,6 +59,9 @@ export async function createBackend(opts: BackendOptions = {}): Promise<Backend>
         return y.dataSync() as Float32Array;
       });
     },
+    async matmul(a, b, transA, m, kd, n) {
+      return tf.tidy(() => tf.matMul(tf.tensor2d(own(a), transA ? [kd, m] : [m, kd]), tf.tensor2d(own(b), [kd, n]), transA, false).dataSync() as Float32Array);
+    },
     async encodeTopK(x, wT, bias, m, kd, n, k): Promise<SparseCodes> {
       const [v, i] = tf.tidy(() => {
         // Functional ops only: tfjs-core without the chained-op registrations has no tensor.add().

@@ -39,6 +39,11 @@ export class SimdBackend implements Backend {
     return this.dense.matmulT(a, bT, bias, m, kd, n);
   }
 
+  async matmul(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): Promise<Float32Array> {
+    check.matmul(a, b, transA, m, kd, n);
+    return this.dense.matmul(a, b, transA, m, kd, n);
+  }
+
   async encodeTopK(x: Float32Array, wT: Float32Array, bias: Float32Array, m: number, kd: number, n: number, k: number): Promise<SparseCodes> {
     check.encodeTopK(x, wT, bias, m, kd, n, k);
     return this.dense.encodeTopK(x, wT, bias, m, kd, n, k);

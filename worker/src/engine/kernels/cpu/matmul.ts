@@ -11,6 +11,7 @@ type Session = import('onnxruntime-node').InferenceSession;
 /** The dense ops a SIMD backend delegates. */
 export interface DenseKernels {
   matmulT(a: Float32Array, bT: Float32Array, bias: Float32Array | null, m: number, kd: number, n: number): Promise<Float32Array>;
+  matmul(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): Promise<Float32Array>;
   encodeTopK(x: Float32Array, wT: Float32Array, bias: Float32Array, m: number, kd: number, n: number, k: number): Promise<SparseCodes>;
   dispose(): void;
 }
@@ -85,6 +86,24 @@ export async function createDenseSessions(arena: Arena, threads: number): Promis
       );
       const out = await s.run(feeds(a, bT, bias ?? zeroBias(n), m, kd, n));
       return out.pre.data as Float32Array;
+    },
+    async matmul(a, b, transA, m, kd, n) {
+      if (m === 0 || n === 0 || kd === 0) return new Float32Array(m * n);
+      const s = await session(`matmul${transA ? 'TA' : ''}`, () =>
+        buildModel({
+          nodes: [{ op: 'Gemm', inputs: ['a', 'b'], outputs: ['y'], ints: { transA: transA ? 1 : 0 } }],
+          inputs: [
+            { name: 'a', elemType: ONNX_FLOAT, dims: ['ra', 'ca'] },
+            { name: 'b', elemType: ONNX_FLOAT, dims: ['kd', 'n'] },
+          ],
+          outputs: [{ name: 'y', elemType: ONNX_FLOAT, dims: ['m', 'n'] }],
+        }),
+      );
+      const out = await s.run({
+        a: new ort.Tensor('float32', stage('a', a), transA ? [kd, m] : [m, kd]),
+        b: new ort.Tensor('float32', stage('bm', b), [kd, n]),
+      });
+      return out.y.data as Float32Array;
     },
     async encodeTopK(x, wT, bias, m, kd, n, k) {
       if (m === 0) return { n: 0, width: k, indices: new Int32Array(0), values: new Float32Array(0) };
