@@ -9,7 +9,7 @@ import { Rng } from './rng.js';
 import { resolveTrainConfig, Trainer } from './train.js';
 
 const d = 8;
-const dSae = 12;
+let dSae = 12;
 const k = 3;
 const auxK = 2;
 const n = 16;
@@ -56,49 +56,53 @@ function loss(p: P, x: Float32Array, dead: number[], e0: Float64Array | null): {
 }
 
 describe('gradient check', () => {
-  it('TopK + AuxK gradients match finite differences', async () => {
-    const backend = await loadBackend('reference');
-    const rng = new Rng(3);
-    const rows = rng.normals(n * d);
-    const source = memorySource(rows, n, d);
-    const cfg = resolveTrainConfig({ arch: 'topk', dSae, archOptions: { k }, batchSize: n, tokens: n * 10, seed: 1, auxK, deadWindowTokens: 100 }, d);
-    const store = new ActivationStore(source, { batchSize: n, seed: 1 });
-    const trainer = Trainer.create(backend, store, cfg, { medianSample: rows, medianRows: n });
-    // Perturb the biases so b_dec and b_enc matter, and declare latents 6..11 dead.
-    trainer.params.bEnc.set(rng.normals(dSae, 0.3));
-    trainer.params.bDec.set(rng.normals(d, 0.3));
-    trainer.tracker.tokens = 1000;
-    for (let l = 0; l < dSae; l++) trainer.tracker.lastFired[l] = l < 6 ? 1000 : 0;
-    const dead = [6, 7, 8, 9, 10, 11];
-    store.nextBatch(trainer.batch);
-    const x = Float32Array.from(trainer.batch);
-    const g = await trainer.computeGradients();
-    assert.ok(g.auxLoss > 0, 'AuxK is active');
+  // 12 latents with k=3 take the trainer's dense route (width > dSae/8), 40 the sparse kernels.
+  for (const latents of [12, 40]) {
+    it(`TopK + AuxK gradients match finite differences (${latents} latents)`, async () => {
+      dSae = latents;
+      const backend = await loadBackend('reference');
+      const rng = new Rng(3);
+      const rows = rng.normals(n * d);
+      const source = memorySource(rows, n, d);
+      const cfg = resolveTrainConfig({ arch: 'topk', dSae, archOptions: { k }, batchSize: n, tokens: n * 10, seed: 1, auxK, deadWindowTokens: 100 }, d);
+      const store = new ActivationStore(source, { batchSize: n, seed: 1 });
+      const trainer = Trainer.create(backend, store, cfg, { medianSample: rows, medianRows: n });
+      // Perturb the biases so b_dec and b_enc matter, and declare latents 6..11 dead.
+      trainer.params.bEnc.set(rng.normals(dSae, 0.3));
+      trainer.params.bDec.set(rng.normals(d, 0.3));
+      trainer.tracker.tokens = 1000;
+      for (let l = 0; l < dSae; l++) trainer.tracker.lastFired[l] = l < 6 ? 1000 : 0;
+      const dead = [...Array(dSae - 6).keys()].map((i) => i + 6);
+      store.nextBatch(trainer.batch);
+      const x = Float32Array.from(trainer.batch);
+      const g = await trainer.computeGradients();
+      assert.ok(g.auxLoss > 0, 'AuxK is active');
 
-    const base: P = {
-      wEncT: Float64Array.from(trainer.params.wEncT),
-      bEnc: Float64Array.from(trainer.params.bEnc),
-      wDec: Float64Array.from(trainer.params.wDec),
-      bDec: Float64Array.from(trainer.params.bDec),
-    };
-    const e0 = loss(base, x, dead, null).residual;
-    const h = 1e-5;
-    const checks: [keyof P, number][] = [];
-    for (const l of [0, 3, 7, 10]) for (const q of [0, 5]) checks.push(['wDec', l * d + q], ['wEncT', l * d + q]);
-    for (const l of [1, 8]) checks.push(['bEnc', l]);
-    for (const q of [0, 2, 7]) checks.push(['bDec', q]);
-    let compared = 0;
-    for (const [name, i] of checks) {
-      const plus = { ...base, [name]: Float64Array.from(base[name]) };
-      const minus = { ...base, [name]: Float64Array.from(base[name]) };
-      plus[name][i] += h;
-      minus[name][i] -= h;
-      const numeric = (loss(plus, x, dead, e0).value - loss(minus, x, dead, e0).value) / (2 * h);
-      const analytic = trainer.gradients[name][i];
-      assert.ok(Math.abs(numeric - analytic) <= 1e-4 + 1e-2 * Math.abs(numeric), `${name}[${i}]: analytic ${analytic} vs numeric ${numeric}`);
-      if (numeric !== 0) compared++;
-    }
-    assert.ok(compared >= 15, `${compared} nonzero gradients compared`);
-    backend.dispose();
-  });
+      const base: P = {
+        wEncT: Float64Array.from(trainer.params.wEncT),
+        bEnc: Float64Array.from(trainer.params.bEnc),
+        wDec: Float64Array.from(trainer.params.wDec),
+        bDec: Float64Array.from(trainer.params.bDec),
+      };
+      const e0 = loss(base, x, dead, null).residual;
+      const h = 1e-5;
+      const checks: [keyof P, number][] = [];
+      for (const l of [0, 3, 7, 10]) for (const q of [0, 5]) checks.push(['wDec', l * d + q], ['wEncT', l * d + q]);
+      for (const l of [1, 8]) checks.push(['bEnc', l]);
+      for (const q of [0, 2, 7]) checks.push(['bDec', q]);
+      let compared = 0;
+      for (const [name, i] of checks) {
+        const plus = { ...base, [name]: Float64Array.from(base[name]) };
+        const minus = { ...base, [name]: Float64Array.from(base[name]) };
+        plus[name][i] += h;
+        minus[name][i] -= h;
+        const numeric = (loss(plus, x, dead, e0).value - loss(minus, x, dead, e0).value) / (2 * h);
+        const analytic = trainer.gradients[name][i];
+        assert.ok(Math.abs(numeric - analytic) <= 1e-4 + 1e-2 * Math.abs(numeric), `${name}[${i}]: analytic ${analytic} vs numeric ${numeric}`);
+        if (numeric !== 0) compared++;
+      }
+      assert.ok(compared >= 15, `${compared} nonzero gradients compared`);
+      backend.dispose();
+    });
+  }
 });
