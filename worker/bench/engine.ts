@@ -40,18 +40,39 @@ function superposed(rows: number, d: number, k: number, seed: number): Float32Ar
   return out;
 }
 
-function trainer(backend: Backend, data: Float32Array, rows: number, d: number, cfgIn: Parameters<typeof resolveTrainConfig>[0]): Trainer {
+function trainer(
+  backend: Backend,
+  data: Float32Array,
+  rows: number,
+  d: number,
+  cfgIn: Parameters<typeof resolveTrainConfig>[0],
+): Trainer {
   const source = memorySource(data, rows, d);
   const cfg = resolveTrainConfig(cfgIn, d);
   const scale = estimateNormScale(source);
-  const store = new ActivationStore(source, { batchSize: cfg.batchSize, seed: cfg.seed, scale, bufferRows: Math.min(rows, 4 * cfg.batchSize) });
+  const store = new ActivationStore(source, {
+    batchSize: cfg.batchSize,
+    seed: cfg.seed,
+    scale,
+    bufferRows: Math.min(rows, 4 * cfg.batchSize),
+  });
   const s = sampleRows(source, 2048);
   for (let i = 0; i < s.rows.length; i++) s.rows[i] *= scale;
   return Trainer.create(backend, store, cfg, { medianSample: s.rows, medianRows: s.n });
 }
 
 /** Mean tokens/s and phase split over `steps` steps after `warmup`. */
-async function throughput(backend: Backend, d: number, dSae: number, k: number, batch: number, warmup: number, steps: number, data: Float32Array, rows: number) {
+async function throughput(
+  backend: Backend,
+  d: number,
+  dSae: number,
+  k: number,
+  batch: number,
+  warmup: number,
+  steps: number,
+  data: Float32Array,
+  rows: number,
+) {
   // Dead window of 10M tokens (Gao et al.): AuxK only runs for latents that are really dead, as in a long run.
   const t = trainer(backend, data, rows, d, {
     arch: 'topk',
@@ -82,19 +103,26 @@ async function throughput(backend: Backend, d: number, dSae: number, k: number, 
 function peer(): { tokPerS: number; line: string } | string {
   if (!existsSync(PEER)) return `skipped (no ${PEER})`;
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return 'skipped (python3-torch not installed: apt-get install -y python3-torch libopenblas0-pthread)';
+  if (probe.status !== 0)
+    return 'skipped (python3-torch not installed: apt-get install -y python3-torch libopenblas0-pthread)';
   // The environment's OpenBLAS overrides force an older kernel; the peer runs at its best without them.
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync('/usr/bin/python3', [PEER, '512', '8192', '32', '4096', quick ? '3' : '5', String(Math.min(2, availableParallelism()))], { encoding: 'utf8', env, timeout: 300_000 });
+  const r = spawnSync(
+    '/usr/bin/python3',
+    [PEER, '512', '8192', '32', '4096', quick ? '3' : '5', String(Math.min(2, availableParallelism()))],
+    { encoding: 'utf8', env, timeout: 300_000 },
+  );
   const m = /([\d.]+) tokens\/s/.exec(r.stdout);
   if (!m) return `failed (${(r.stderr || r.stdout).trim().split('\n').pop()})`;
   return { tokPerS: Number(m[1]), line: r.stdout.trim() };
 }
 
 const backend = await loadBackend(backendName);
-console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${mb(totalmem())} RAM, Node ${process.versions.node}`);
+console.log(
+  `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${mb(totalmem())} RAM, Node ${process.versions.node}`,
+);
 console.log(`backend: ${backend.description}`);
 console.log('GPU: none on this machine (see README: Engine performance)');
 
@@ -117,7 +145,9 @@ else console.log(`peer: ${p.line}\nratio: engine/peer = ${(ref.tokPerS / p.tokPe
 
 for (const dSae of quick ? [4096, 16384] : [4096, 16384, 65536]) {
   const s = await throughput(backend, d, dSae, 32, 4096, 1, dSae >= 65536 ? 2 : 3, data, rows);
-  console.log(`scaling: ${dSae} latents: ${Math.round(s.tokPerS)} tok/s (encoder ${s.encoderMs.toFixed(0)} / sparse ${s.sparseMs.toFixed(0)} / optimiser ${s.optimiserMs.toFixed(0)} ms)`);
+  console.log(
+    `scaling: ${dSae} latents: ${Math.round(s.tokPerS)} tok/s (encoder ${s.encoderMs.toFixed(0)} / sparse ${s.sparseMs.toFixed(0)} / optimiser ${s.optimiserMs.toFixed(0)} ms)`,
+  );
 }
 console.log(`peak RSS: ${mb(peakRss())} (after scaling)`);
 
@@ -127,7 +157,15 @@ console.log(`peak RSS: ${mb(peakRss())} (after scaling)`);
   const t0 = performance.now();
   const { data: synth, features } = syntheticArray({ d: 64, features: F, l0: 5, samples: 200_000, seed: 0 });
   const genS = (performance.now() - t0) / 1000;
-  const t = trainer(backend, synth, 200_000, 64, { arch: 'topk', dSae: F, archOptions: { k: 5 }, batchSize: 1024, tokens: 200_000 * 12, lr: 0.01, seed: 0 });
+  const t = trainer(backend, synth, 200_000, 64, {
+    arch: 'topk',
+    dSae: F,
+    archOptions: { k: 5 },
+    batchSize: 1024,
+    tokens: 200_000 * 12,
+    lr: 0.01,
+    seed: 0,
+  });
   const start = performance.now();
   let reached: { secs: number; step: number } | null = null;
   let score = 0;
@@ -142,12 +180,20 @@ console.log(`peak RSS: ${mb(peakRss())} (after scaling)`);
   const secs = (performance.now() - start) / 1000;
   console.log(
     `ground truth: MMCS ${score.toFixed(4)} after ${secs.toFixed(1)} s, ${t.step} steps (data generated in ${genS.toFixed(1)} s); ` +
-      (reached ? `MMCS >= 0.97 at ${reached.secs.toFixed(1)} s (step ${reached.step})` : 'MMCS 0.97 not reached within 60 s'),
+      (reached
+        ? `MMCS >= 0.97 at ${reached.secs.toFixed(1)} s (step ${reached.step})`
+        : 'MMCS 0.97 not reached within 60 s'),
   );
 }
 backend.dispose();
 
 if (!args.has('no-out-of-core')) {
-  const r = spawnSync(process.execPath, [...process.execArgv, new URL('./outOfCore.ts', import.meta.url).pathname, backendName], { encoding: 'utf8', timeout: 900_000 });
-  console.log(r.status === 0 ? r.stdout.trim() : `out-of-core: failed (${(r.stderr || r.stdout).trim().split('\n').pop()})`);
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, new URL('./outOfCore.ts', import.meta.url).pathname, backendName],
+    { encoding: 'utf8', timeout: 900_000 },
+  );
+  console.log(
+    r.status === 0 ? r.stdout.trim() : `out-of-core: failed (${(r.stderr || r.stdout).trim().split('\n').pop()})`,
+  );
 }

@@ -35,7 +35,13 @@ try {
   }
   writeFileSync(
     join(acts, 'manifest.json'),
-    JSON.stringify({ format: 'atlas-activations/1', dIn: d, dtype: 'float32', totalRows: shards * rowsPerShard, shards: Array.from({ length: shards }, (_, s) => ({ acts: `shard${s}.npy`, rows: rowsPerShard })) }),
+    JSON.stringify({
+      format: 'atlas-activations/1',
+      dIn: d,
+      dtype: 'float32',
+      totalRows: shards * rowsPerShard,
+      shards: Array.from({ length: shards }, (_, s) => ({ acts: `shard${s}.npy`, rows: rowsPerShard })),
+    }),
   );
   const writeS = (performance.now() - t0) / 1000;
   const t1 = performance.now();
@@ -50,7 +56,9 @@ try {
   const secs = (performance.now() - t1) / 1000;
   const gib = (shards * rowsPerShard * d * 4) / 2 ** 30;
   const rss = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
-  console.log(`out-of-core: ${gib.toFixed(1)} GiB of shards (written in ${writeS.toFixed(0)} s), one pass with 1024 latents in ${secs.toFixed(0)} s, peak RSS ${rss.toFixed(0)} MiB`);
+  console.log(
+    `out-of-core: ${gib.toFixed(1)} GiB of shards (written in ${writeS.toFixed(0)} s), one pass with 1024 latents in ${secs.toFixed(0)} s, peak RSS ${rss.toFixed(0)} MiB`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -40,7 +40,8 @@ export function createProgress(label: string, stream: NodeJS.WriteStream = proce
       }
       const secs = (now - firstAt) / 1000;
       const rate = secs > 0 ? (tokens - firstTokens) / secs : 0;
-      const stepRate = secs > 0 && tokens > firstTokens ? (tokens - firstTokens) / secs / (tokens / Math.max(1, done)) : 0;
+      const stepRate =
+        secs > 0 && tokens > firstTokens ? (tokens - firstTokens) / secs / (tokens / Math.max(1, done)) : 0;
       const eta = stepRate > 0 ? (total - done) / stepRate : Infinity;
       const width = 24;
       const filled = Math.round((width * done) / total);

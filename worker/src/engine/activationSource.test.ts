@@ -24,8 +24,28 @@ describe('openActivationSource', () => {
     const a = folder();
     writeNpy(join(a, 'shard0.npy'), rows(5, 4), [5, 4]);
     writeNpy(join(a, 'shard1.npy'), rows(3, 4), [3, 4]);
-    const provenance = { model: 'm', hook: 'blocks.0.hook_resid_post', tokenizer: 't', contextSize: 8, prependBos: false, corpus: 'c' };
-    writeFileSync(join(a, 'manifest.json'), JSON.stringify({ format: 'atlas-activations/1', dIn: 4, dtype: 'float32', totalRows: 8, shards: [{ acts: 'shard0.npy', rows: 5 }, { acts: 'shard1.npy', rows: 3 }], provenance }));
+    const provenance = {
+      model: 'm',
+      hook: 'blocks.0.hook_resid_post',
+      tokenizer: 't',
+      contextSize: 8,
+      prependBos: false,
+      corpus: 'c',
+    };
+    writeFileSync(
+      join(a, 'manifest.json'),
+      JSON.stringify({
+        format: 'atlas-activations/1',
+        dIn: 4,
+        dtype: 'float32',
+        totalRows: 8,
+        shards: [
+          { acts: 'shard0.npy', rows: 5 },
+          { acts: 'shard1.npy', rows: 3 },
+        ],
+        provenance,
+      }),
+    );
     const s = openActivationSource(a);
     assert.equal(s.totalRows, 8);
     assert.equal(s.dIn, 4);
@@ -37,7 +57,11 @@ describe('openActivationSource', () => {
     writeNpy(join(b, 'part10.npy'), rows(2, 3), [2, 3]);
     writeNpy(join(b, 'part9.npy'), rows(1, 3), [1, 3]);
     const sb = openActivationSource(b);
-    assert.deepEqual(sb.shards.map((x) => x.path.split('/').pop()), ['part9.npy', 'part10.npy'], 'numeric order');
+    assert.deepEqual(
+      sb.shards.map((x) => x.path.split('/').pop()),
+      ['part9.npy', 'part10.npy'],
+      'numeric order',
+    );
     sb.close();
 
     const sf = openActivationSource(join(b, 'part10.npy'));
@@ -45,7 +69,10 @@ describe('openActivationSource', () => {
     sf.close();
 
     const st = join(folder(), 'acts.safetensors');
-    writeSafetensors(st, { acts: { data: rows(4, 2), shape: [4, 2], dtype: 'float16' }, other: { data: [1], shape: [1] } });
+    writeSafetensors(st, {
+      acts: { data: rows(4, 2), shape: [4, 2], dtype: 'float16' },
+      other: { data: [1], shape: [1] },
+    });
     const ss = openActivationSource(st);
     assert.equal(ss.dIn, 2);
     assert.deepEqual([...ss.shards[0].readRows(0, 1)], [-3, -2]);
@@ -53,13 +80,19 @@ describe('openActivationSource', () => {
   });
 
   it('names a missing path', () => {
-    assert.throws(() => openActivationSource(join(dir, 'nope')), /SOURCE_NOT_FOUND|--acts .*nope does not exist; pass a \.npy/);
+    assert.throws(
+      () => openActivationSource(join(dir, 'nope')),
+      /SOURCE_NOT_FOUND|--acts .*nope does not exist; pass a \.npy/,
+    );
   });
 
   it('rejects a wrong dtype', () => {
     const p = join(folder(), 'ids.npy');
     writeNpy(p, [1, 2, 3, 4], [2, 2], 'int32');
-    assert.throws(() => openActivationSource(p), /ids\.npy: dtype int32 is not an activation dtype \(expected float32 or float16\)/);
+    assert.throws(
+      () => openActivationSource(p),
+      /ids\.npy: dtype int32 is not an activation dtype \(expected float32 or float16\)/,
+    );
   });
 
   it('rejects a 1-D array and shards of different widths', () => {
@@ -81,12 +114,33 @@ describe('openActivationSource', () => {
   it('rejects a manifest that disagrees with its shards', () => {
     const f = folder();
     writeNpy(join(f, 's.npy'), rows(3, 4), [3, 4]);
-    writeFileSync(join(f, 'manifest.json'), JSON.stringify({ format: 'atlas-activations/1', dIn: 4, dtype: 'float32', totalRows: 3, shards: [{ acts: 's.npy', rows: 5 }] }));
+    writeFileSync(
+      join(f, 'manifest.json'),
+      JSON.stringify({
+        format: 'atlas-activations/1',
+        dIn: 4,
+        dtype: 'float32',
+        totalRows: 3,
+        shards: [{ acts: 's.npy', rows: 5 }],
+      }),
+    );
     assert.throws(() => openActivationSource(f), /s\.npy: has 3 rows but manifest\.json says 5/);
-    writeFileSync(join(f, 'manifest.json'), JSON.stringify({ format: 'atlas-activations/1', dIn: 8, dtype: 'float32', totalRows: 3, shards: [{ acts: 's.npy', rows: 3 }] }));
+    writeFileSync(
+      join(f, 'manifest.json'),
+      JSON.stringify({
+        format: 'atlas-activations/1',
+        dIn: 8,
+        dtype: 'float32',
+        totalRows: 3,
+        shards: [{ acts: 's.npy', rows: 3 }],
+      }),
+    );
     assert.throws(() => openActivationSource(f), /s\.npy: shape \[3, 4\] but dIn=8 was expected/);
     writeFileSync(join(f, 'manifest.json'), JSON.stringify({ format: 'atlas-activations/2' }));
-    assert.throws(() => openActivationSource(f), /manifest\.json: format: .*expected the atlas-activations\/1 manifest/);
+    assert.throws(
+      () => openActivationSource(f),
+      /manifest\.json: format: .*expected the atlas-activations\/1 manifest/,
+    );
     writeFileSync(join(f, 'manifest.json'), '{oops');
     assert.throws(() => openActivationSource(f), /manifest\.json: not valid JSON/);
   });

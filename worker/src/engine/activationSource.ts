@@ -51,13 +51,25 @@ function npyShard(path: string, expectDIn?: number, expectRows?: number): ShardR
   try {
     const { dtype, shape } = file.header;
     if (!FLOAT_DTYPES.has(dtype))
-      throw new AtlasError('SOURCE_MALFORMED', `${path}: dtype ${dtype} is not an activation dtype (expected float32 or float16); save it with array.astype(numpy.float32)`);
+      throw new AtlasError(
+        'SOURCE_MALFORMED',
+        `${path}: dtype ${dtype} is not an activation dtype (expected float32 or float16); save it with array.astype(numpy.float32)`,
+      );
     if (shape.length !== 2)
-      throw new AtlasError('SOURCE_SHAPE_MISMATCH', `${path}: shape [${shape.join(', ')}] is not [rows, dIn]; reshape activations to two axes`);
+      throw new AtlasError(
+        'SOURCE_SHAPE_MISMATCH',
+        `${path}: shape [${shape.join(', ')}] is not [rows, dIn]; reshape activations to two axes`,
+      );
     if (expectDIn !== undefined && shape[1] !== expectDIn)
-      throw new AtlasError('SOURCE_SHAPE_MISMATCH', `${path}: shape [${shape.join(', ')}] but dIn=${expectDIn} was expected (from the manifest or the first shard); every shard must have the same width`);
+      throw new AtlasError(
+        'SOURCE_SHAPE_MISMATCH',
+        `${path}: shape [${shape.join(', ')}] but dIn=${expectDIn} was expected (from the manifest or the first shard); every shard must have the same width`,
+      );
     if (expectRows !== undefined && shape[0] !== expectRows)
-      throw new AtlasError('SOURCE_SHAPE_MISMATCH', `${path}: has ${shape[0]} rows but manifest.json says ${expectRows}; re-write the manifest or the shard`);
+      throw new AtlasError(
+        'SOURCE_SHAPE_MISMATCH',
+        `${path}: has ${shape[0]} rows but manifest.json says ${expectRows}; re-write the manifest or the shard`,
+      );
   } catch (err) {
     file.close();
     throw err;
@@ -86,7 +98,10 @@ function safetensorsShard(path: string): ShardReader & { dIn: number } {
   const name = names.length === 1 ? names[0] : ['acts', 'activations'].find((n) => file.has(n));
   if (!name) {
     file.close();
-    throw new AtlasError('SOURCE_MALFORMED', `${path}: holds tensors ${names.join(', ') || '(none)'}; name the activation tensor 'acts' or store only one tensor`);
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${path}: holds tensors ${names.join(', ') || '(none)'}; name the activation tensor 'acts' or store only one tensor`,
+    );
   }
   const info = file.tensors.get(name)!;
   if (!FLOAT_DTYPES.has(info.dtype) || info.shape.length !== 2) {
@@ -113,7 +128,10 @@ function safetensorsShard(path: string): ShardReader & { dIn: number } {
 function openFile(path: string, expectDIn?: number, expectRows?: number): ShardReader & { dIn: number } {
   if (path.endsWith('.safetensors')) return safetensorsShard(path);
   if (path.endsWith('.npy')) return npyShard(path, expectDIn, expectRows);
-  throw new AtlasError('SOURCE_MALFORMED', `${path}: not a .npy or .safetensors file; pass a .npy/.safetensors file or a folder of .npy shards`);
+  throw new AtlasError(
+    'SOURCE_MALFORMED',
+    `${path}: not a .npy or .safetensors file; pass a .npy/.safetensors file or a folder of .npy shards`,
+  );
 }
 
 function closeAll(shards: ShardReader[]): void {
@@ -123,7 +141,10 @@ function closeAll(shards: ShardReader[]): void {
 /** Open activations at `path` (file or folder) and validate every shard. */
 export function openActivationSource(path: string): ActivationSource {
   if (!existsSync(path))
-    throw new AtlasError('SOURCE_NOT_FOUND', `--acts ${path} does not exist; pass a .npy/.safetensors file or a folder of activation shards`);
+    throw new AtlasError(
+      'SOURCE_NOT_FOUND',
+      `--acts ${path} does not exist; pass a .npy/.safetensors file or a folder of activation shards`,
+    );
   const shards: (ShardReader & { dIn: number })[] = [];
   let provenance: Provenance | undefined;
   try {
@@ -139,20 +160,29 @@ export function openActivationSource(path: string): ActivationSource {
         const parsed = ActivationManifest.safeParse(raw);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
-          throw new AtlasError('SOURCE_MALFORMED', `${manifestPath}: ${issue.path.join('.') || '(root)'}: ${issue.message}; expected the atlas-activations/1 manifest`);
+          throw new AtlasError(
+            'SOURCE_MALFORMED',
+            `${manifestPath}: ${issue.path.join('.') || '(root)'}: ${issue.message}; expected the atlas-activations/1 manifest`,
+          );
         }
         const manifest = parsed.data;
         provenance = manifest.provenance;
         for (const shard of manifest.shards) shards.push(openFile(join(path, shard.acts), manifest.dIn, shard.rows));
         const total = shards.reduce((a, s) => a + s.rows, 0);
         if (total !== manifest.totalRows)
-          throw new AtlasError('SOURCE_SHAPE_MISMATCH', `${manifestPath}: totalRows is ${manifest.totalRows} but the shards hold ${total} rows; re-write the manifest`);
+          throw new AtlasError(
+            'SOURCE_SHAPE_MISMATCH',
+            `${manifestPath}: totalRows is ${manifest.totalRows} but the shards hold ${total} rows; re-write the manifest`,
+          );
       } else {
         const files = readdirSync(path)
           .filter((f) => f.endsWith('.npy'))
           .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
         if (files.length === 0)
-          throw new AtlasError('SOURCE_NOT_FOUND', `${path}: no manifest.json and no .npy shards; write activations there first`);
+          throw new AtlasError(
+            'SOURCE_NOT_FOUND',
+            `${path}: no manifest.json and no .npy shards; write activations there first`,
+          );
         for (const f of files) shards.push(openFile(join(path, f), shards[0]?.dIn));
       }
     } else {

@@ -49,7 +49,8 @@ export class ActivationStore {
     this.rng = new Rng(opts.seed ^ 0x5eed);
     this.chunks = [];
     source.shards.forEach((s, shard) => {
-      for (let start = 0; start < s.rows; start += CHUNK_ROWS) this.chunks.push({ shard, start, count: Math.min(CHUNK_ROWS, s.rows - start) });
+      for (let start = 0; start < s.rows; start += CHUNK_ROWS)
+        this.chunks.push({ shard, start, count: Math.min(CHUNK_ROWS, s.rows - start) });
     });
     const byBudget = Math.floor(DEFAULT_BUFFER_BYTES / (4 * this.dIn));
     const wanted = opts.bufferRows ?? Math.max(4 * this.batchSize, byBudget);

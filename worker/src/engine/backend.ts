@@ -46,15 +46,38 @@ export interface Backend {
   /** A zeroed array the kernels run on fastest (e.g. inside the backend's WASM memory). */
   alloc(length: number): Float32Array;
   /** out[m,n] = a[m,kd] · bT[n,kd]ᵀ + bias[n] (bias may be null). */
-  matmulT(a: Float32Array, bT: Float32Array, bias: Float32Array | null, m: number, kd: number, n: number): Promise<Float32Array>;
+  matmulT(
+    a: Float32Array,
+    bT: Float32Array,
+    bias: Float32Array | null,
+    m: number,
+    kd: number,
+    n: number,
+  ): Promise<Float32Array>;
   /** out[m,n] = a·b with a [m,kd], or aᵀ·b with a stored [kd,m] when transA; b [kd,n]. For dense-phase SAEs. */
   matmul(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): Promise<Float32Array>;
   /** The k largest entries of relu(x[m,kd] · wT[n,kd]ᵀ + bias[n]) per row, as codes of width k (order unspecified). */
-  encodeTopK(x: Float32Array, wT: Float32Array, bias: Float32Array, m: number, kd: number, n: number, k: number): Promise<SparseCodes>;
+  encodeTopK(
+    x: Float32Array,
+    wT: Float32Array,
+    bias: Float32Array,
+    m: number,
+    kd: number,
+    n: number,
+    k: number,
+  ): Promise<SparseCodes>;
   /** out[t,:] = bias + Σ_j values[t,j] · w[indices[t,j], :]; w: [*, dIn], out: [n, dIn]. bias may be null (zero). */
   sparseDecode(codes: SparseCodes, w: Float32Array, bias: Float32Array | null, dIn: number, out: Float32Array): void;
   /** out[t,j] = g[t,:] · w[indices[t,j], :]; g: [n, dIn], out: [n, width]. */
-  sparseRowDots(indices: Int32Array, n: number, width: number, g: Float32Array, w: Float32Array, dIn: number, out: Float32Array): void;
+  sparseRowDots(
+    indices: Int32Array,
+    n: number,
+    width: number,
+    g: Float32Array,
+    w: Float32Array,
+    dIn: number,
+    out: Float32Array,
+  ): void;
   /** grad[indices[t,j], :] += coef[t,j] · src[t, :]; src: [n, dIn], grad: [*, dIn]. */
   sparseScatterRows(
     indices: Int32Array,
@@ -100,10 +123,15 @@ export const backendNames = Object.keys(backends) as BackendName[];
 export async function loadBackend(name: BackendName | 'auto', opts: BackendOptions = {}): Promise<Backend> {
   if (name !== 'auto') {
     if (!(name in backends))
-      throw new AtlasError('ARGUMENT_INVALID', `--backend ${name} is unknown; use one of auto, ${backendNames.join(', ')}.`);
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        `--backend ${name} is unknown; use one of auto, ${backendNames.join(', ')}.`,
+      );
     return backends[name](opts);
   }
-  const order: BackendName[] = (await import('./kernels/tfjs.js')).hasNativeTfjs() ? ['tfjs', 'cpu', 'reference'] : ['cpu', 'reference'];
+  const order: BackendName[] = (await import('./kernels/tfjs.js')).hasNativeTfjs()
+    ? ['tfjs', 'cpu', 'reference']
+    : ['cpu', 'reference'];
   let last: unknown;
   for (const candidate of order) {
     try {
@@ -116,7 +144,17 @@ export async function loadBackend(name: BackendName | 'auto', opts: BackendOptio
 }
 
 /** Shape checks shared by all backends: a lazy message naming the op and the shapes (the tfjs mat_mul.ts way). */
-export function assertLength(op: string, what: string, arr: ArrayLike<number>, expected: number, shape: string, exact = true): void {
+export function assertLength(
+  op: string,
+  what: string,
+  arr: ArrayLike<number>,
+  expected: number,
+  shape: string,
+  exact = true,
+): void {
   if (exact ? arr.length !== expected : arr.length < expected)
-    throw new AtlasError('ARGUMENT_INVALID', `${op}: ${what} has ${arr.length} values but shape ${shape} needs ${expected}`);
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `${op}: ${what} has ${arr.length} values but shape ${shape} needs ${expected}`,
+    );
 }

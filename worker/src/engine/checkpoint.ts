@@ -16,7 +16,10 @@ export function saveCheckpoint(dir: string, ckpt: Checkpoint): string {
   const tmp = join(dir, `${name}.partial`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
-  writeSafetensors(join(tmp, STATE_TENSORS), Object.fromEntries(Object.entries(ckpt.tensors).map(([k, v]) => [k, { data: v, shape: [v.length] }])));
+  writeSafetensors(
+    join(tmp, STATE_TENSORS),
+    Object.fromEntries(Object.entries(ckpt.tensors).map(([k, v]) => [k, { data: v, shape: [v.length] }])),
+  );
   writeFileSync(join(tmp, STATE_JSON), JSON.stringify(ckpt.meta));
   const final = join(dir, name);
   rmSync(final, { recursive: true, force: true });
@@ -33,7 +36,11 @@ export function loadLatestCheckpoint(dir: string): Checkpoint {
         .sort()
     : [];
   const latest = candidates[candidates.length - 1];
-  if (!latest) throw new AtlasError('CHECKPOINT_INVALID', `--resume: no checkpoint in ${dir}; run without --resume to start fresh`);
+  if (!latest)
+    throw new AtlasError(
+      'CHECKPOINT_INVALID',
+      `--resume: no checkpoint in ${dir}; run without --resume to start fresh`,
+    );
   const path = join(dir, latest);
   try {
     const meta = JSON.parse(readFileSync(join(path, STATE_JSON), 'utf8')) as Checkpoint['meta'];
@@ -41,6 +48,10 @@ export function loadLatestCheckpoint(dir: string): Checkpoint {
     return { meta, tensors: Object.fromEntries([...tensors].map(([k, t]) => [k, t.data])) };
   } catch (err) {
     if (err instanceof AtlasError) throw err;
-    throw new AtlasError('CHECKPOINT_INVALID', `${path}: unreadable checkpoint (${(err as Error).message}); delete it to resume from an older one`, { cause: err });
+    throw new AtlasError(
+      'CHECKPOINT_INVALID',
+      `${path}: unreadable checkpoint (${(err as Error).message}); delete it to resume from an older one`,
+      { cause: err },
+    );
   }
 }

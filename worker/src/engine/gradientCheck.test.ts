@@ -23,7 +23,12 @@ function top(latents: number[], f: (l: number) => number, count: number): number
 }
 
 /** main + AuxK loss in float64; e0 is the (constant) residual of the unperturbed model. */
-function loss(p: P, x: Float32Array, dead: number[], e0: Float64Array | null): { value: number; residual: Float64Array } {
+function loss(
+  p: P,
+  x: Float32Array,
+  dead: number[],
+  e0: Float64Array | null,
+): { value: number; residual: Float64Array } {
   const all = [...Array(dSae).keys()];
   const residual = new Float64Array(n * d);
   let main = 0;
@@ -64,7 +69,10 @@ describe('gradient check', () => {
       const rng = new Rng(3);
       const rows = rng.normals(n * d);
       const source = memorySource(rows, n, d);
-      const cfg = resolveTrainConfig({ arch: 'topk', dSae, archOptions: { k }, batchSize: n, tokens: n * 10, seed: 1, auxK, deadWindowTokens: 100 }, d);
+      const cfg = resolveTrainConfig(
+        { arch: 'topk', dSae, archOptions: { k }, batchSize: n, tokens: n * 10, seed: 1, auxK, deadWindowTokens: 100 },
+        d,
+      );
       const store = new ActivationStore(source, { batchSize: n, seed: 1 });
       const trainer = Trainer.create(backend, store, cfg, { medianSample: rows, medianRows: n });
       // Perturb the biases so b_dec and b_enc matter, and declare latents 6..11 dead.
@@ -98,7 +106,10 @@ describe('gradient check', () => {
         minus[name][i] -= h;
         const numeric = (loss(plus, x, dead, e0).value - loss(minus, x, dead, e0).value) / (2 * h);
         const analytic = trainer.gradients[name][i];
-        assert.ok(Math.abs(numeric - analytic) <= 1e-4 + 1e-2 * Math.abs(numeric), `${name}[${i}]: analytic ${analytic} vs numeric ${numeric}`);
+        assert.ok(
+          Math.abs(numeric - analytic) <= 1e-4 + 1e-2 * Math.abs(numeric),
+          `${name}[${i}]: analytic ${analytic} vs numeric ${numeric}`,
+        );
         if (numeric !== 0) compared++;
       }
       assert.ok(compared >= 15, `${compared} nonzero gradients compared`);

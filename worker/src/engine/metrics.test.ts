@@ -27,6 +27,9 @@ describe('metrics', () => {
     const s = densitySummary(t.density());
     assert.equal(s.denseFraction, 2 / 3);
     assert.equal(s.logDensityHistogram.zero, 1);
-    assert.equal(s.logDensityHistogram.counts.reduce((a, b) => a + b, 0), 2);
+    assert.equal(
+      s.logDensityHistogram.counts.reduce((a, b) => a + b, 0),
+      2,
+    );
   });
 });

@@ -1,7 +1,13 @@
 // Dictionary-quality metrics: what is logged during training and stored with the dictionary.
 
 /** Mean over true features of the best cosine with any decoder row (MMCS; Sharkey et al. 2022). */
-export function mmcs(trueFeatures: Float32Array, nTrue: number, decoder: Float32Array, nLatents: number, d: number): number {
+export function mmcs(
+  trueFeatures: Float32Array,
+  nTrue: number,
+  decoder: Float32Array,
+  nLatents: number,
+  d: number,
+): number {
   const unit = (m: Float32Array, rows: number): Float32Array => {
     const out = new Float32Array(m.length);
     for (let r = 0; r < rows; r++) {
@@ -85,7 +91,11 @@ export class FiringTracker {
 }
 
 /** Summary of a latent-density vector: dense fraction (> 0.1, as in Anthropic's reports) and a log10 histogram. */
-export function densitySummary(density: Float64Array): { denseFraction: number; deadFraction: number; logDensityHistogram: { bins: number[]; counts: number[]; zero: number } } {
+export function densitySummary(density: Float64Array): {
+  denseFraction: number;
+  deadFraction: number;
+  logDensityHistogram: { bins: number[]; counts: number[]; zero: number };
+} {
   const bins = [-8, -7, -6, -5, -4, -3, -2, -1, 0];
   const counts = new Array(bins.length - 1).fill(0);
   let zero = 0;
@@ -100,7 +110,11 @@ export function densitySummary(density: Float64Array): { denseFraction: number; 
     const b = Math.min(bins.length - 2, Math.max(0, Math.floor(l - bins[0])));
     counts[b]++;
   }
-  return { denseFraction: dense / density.length, deadFraction: zero / density.length, logDensityHistogram: { bins, counts, zero } };
+  return {
+    denseFraction: dense / density.length,
+    deadFraction: zero / density.length,
+    logDensityHistogram: { bins, counts, zero },
+  };
 }
 
 /** Geometric median of rows [n, d] by Weiszfeld's iterations (the b_dec init of Bricken et al. 2023). */

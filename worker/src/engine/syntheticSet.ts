@@ -47,7 +47,10 @@ export function firingProbabilities(o: SyntheticOptions): Float64Array {
 }
 
 /** Generate samples in blocks; `emit` receives [rows, d] blocks. Returns the true features [features, d]. */
-export function generateSynthetic(input: z.input<typeof SyntheticOptions>, emit: (block: Float32Array, rows: number) => void): Float32Array {
+export function generateSynthetic(
+  input: z.input<typeof SyntheticOptions>,
+  emit: (block: Float32Array, rows: number) => void,
+): Float32Array {
   const o = SyntheticOptions.parse(input);
   const rng = new Rng(o.seed ^ 0x51a7e7); // its own stream: a trainer seeded alike must not start from the answer
   const features = randomFeatures(o.features, o.d, rng);
@@ -63,7 +66,8 @@ export function generateSynthetic(input: z.input<typeof SyntheticOptions>, emit:
       let leaderFired = false;
       for (let i = 0; i < o.features; i++) {
         const inGroup = i % o.groupSize;
-        const fires: boolean = inGroup === 0 || !leaderFired ? rng.next() < prob[i] : rng.next() < Math.max(prob[i], o.correlation);
+        const fires: boolean =
+          inGroup === 0 || !leaderFired ? rng.next() < prob[i] : rng.next() < Math.max(prob[i], o.correlation);
         if (inGroup === 0) leaderFired = fires;
         if (!fires) continue;
         const mag = o.minMagnitude + span * rng.next();
@@ -81,7 +85,8 @@ export function generateSynthetic(input: z.input<typeof SyntheticOptions>, emit:
  * everything goes to a temporary sibling folder that is renamed into place at the end.
  */
 export function writeSyntheticSet(outDir: string, input: z.input<typeof SyntheticOptions>): { features: Float32Array } {
-  if (existsSync(outDir)) throw new AtlasError('OUTPUT_EXISTS', `--out ${outDir} already exists; remove it or choose another folder`);
+  if (existsSync(outDir))
+    throw new AtlasError('OUTPUT_EXISTS', `--out ${outDir} already exists; remove it or choose another folder`);
   const tmp = `${outDir}.partial-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -91,7 +96,13 @@ export function writeSyntheticSet(outDir: string, input: z.input<typeof Syntheti
     const features = generateSynthetic(o, (block) => writer.append(block));
     writer.finish();
     writeNpy(join(tmp, 'true_features.npy'), features, [o.features, o.d]);
-    const manifest: ActivationManifest = { format: 'atlas-activations/1', dIn: o.d, dtype: 'float32', totalRows: o.samples, shards: [{ acts: 'acts.npy', rows: o.samples }] };
+    const manifest: ActivationManifest = {
+      format: 'atlas-activations/1',
+      dIn: o.d,
+      dtype: 'float32',
+      totalRows: o.samples,
+      shards: [{ acts: 'acts.npy', rows: o.samples }],
+    };
     writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
     writeFileSync(join(tmp, 'synthetic.json'), JSON.stringify(o, null, 2));
     renameSync(tmp, outDir);
@@ -103,7 +114,10 @@ export function writeSyntheticSet(outDir: string, input: z.input<typeof Syntheti
 }
 
 /** Generate into memory: data [samples, d] and the true features [features, d]. */
-export function syntheticArray(input: z.input<typeof SyntheticOptions>): { data: Float32Array; features: Float32Array } {
+export function syntheticArray(input: z.input<typeof SyntheticOptions>): {
+  data: Float32Array;
+  features: Float32Array;
+} {
   const o = SyntheticOptions.parse(input);
   const data = new Float32Array(o.samples * o.d);
   let at = 0;

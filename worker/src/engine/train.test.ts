@@ -23,7 +23,15 @@ describe('TopK training', () => {
     const { data, features } = syntheticArray({ d, features: F, l0: 3, samples: 40_000, seed: 1 });
     // A few spare latents: with exactly one latent per feature, a handful of features stay merged (~0.94).
     const dSae = 160;
-    const t = await trainOnArray(backend, data, 40_000, d, { arch: 'topk', dSae, archOptions: { k: 3 }, batchSize: 512, tokens: 40_000 * 8, lr: 0.01, seed: 1 });
+    const t = await trainOnArray(backend, data, 40_000, d, {
+      arch: 'topk',
+      dSae,
+      archOptions: { k: 3 },
+      batchSize: 512,
+      tokens: 40_000 * 8,
+      lr: 0.01,
+      seed: 1,
+    });
     const score = mmcs(features, F, t.params.wDec, dSae, d);
     assert.ok(score > 0.96, `MMCS ${score.toFixed(4)} should exceed 0.96`);
     const last = t.curves[t.curves.length - 1];
@@ -34,7 +42,14 @@ describe('TopK training', () => {
 
   it('keeps decoder rows at unit norm', async () => {
     const { data } = syntheticArray({ d: 16, features: 32, l0: 2, samples: 2000 });
-    const t = await trainOnArray(backend, data, 2000, 16, { arch: 'topk', dSae: 48, archOptions: { k: 2 }, batchSize: 256, tokens: 256 * 10, seed: 3 });
+    const t = await trainOnArray(backend, data, 2000, 16, {
+      arch: 'topk',
+      dSae: 48,
+      archOptions: { k: 2 },
+      batchSize: 256,
+      tokens: 256 * 10,
+      seed: 3,
+    });
     for (let l = 0; l < 48; l++) {
       let s = 0;
       for (let p = 0; p < 16; p++) s += t.params.wDec[l * 16 + p] ** 2;
@@ -50,7 +65,8 @@ describe('TopK training', () => {
     assert.deepEqual([...a.params.wDec], [...b.params.wDec], 'same backend, same seed: identical');
     const r = await trainOnArray(reference, data, 4096, 16, cfg);
     let maxDiff = 0;
-    for (let i = 0; i < r.params.wDec.length; i++) maxDiff = Math.max(maxDiff, Math.abs(r.params.wDec[i] - a.params.wDec[i]));
+    for (let i = 0; i < r.params.wDec.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(r.params.wDec[i] - a.params.wDec[i]));
     assert.ok(maxDiff < 1e-3, `${backend.name} vs reference after 6 steps: max |Δw| = ${maxDiff}`);
     const c = await trainOnArray(backend, data, 4096, 16, { ...cfg, seed: 10 });
     assert.notDeepEqual([...a.params.wDec], [...c.params.wDec], 'another seed, other weights');
@@ -60,20 +76,39 @@ describe('TopK training', () => {
     // Few true features for many latents, so many latents never fire; a latent that has never fired gets no
     // gradient from the main loss, so its encoder row moves only if AuxK reaches it.
     const { data } = syntheticArray({ d: 16, features: 8, l0: 1, samples: 4096, seed: 4 });
-    const base = { arch: 'topk', dSae: 128, archOptions: { k: 1 }, batchSize: 256, tokens: 256 * 20, seed: 4, deadWindowTokens: 512 };
+    const base = {
+      arch: 'topk',
+      dSae: 128,
+      archOptions: { k: 1 },
+      batchSize: 256,
+      tokens: 256 * 20,
+      seed: 4,
+      deadWindowTokens: 512,
+    };
     const never = (t: Trainer) => [...t.tracker.lastFired.keys()].filter((l) => t.tracker.lastFired[l] === 0);
     let auxLoss = 0;
     const withAux = await trainOnArray(backend, data, 4096, 16, base, (s) => (auxLoss = Math.max(auxLoss, s.auxLoss)));
     const withoutAux = await trainOnArray(backend, data, 4096, 16, { ...base, auxCoefficient: 0 });
     const init = await trainOnArray(backend, data, 4096, 16, { ...base, tokens: 256, lr: 1e-30 });
     const moved = (t: Trainer, latents: number[]) =>
-      latents.filter((l) => t.params.wEncT.subarray(l * 16, (l + 1) * 16).some((v, p) => Math.abs(v - init.params.wEncT[l * 16 + p]) > 1e-6)).length;
+      latents.filter((l) =>
+        t.params.wEncT
+          .subarray(l * 16, (l + 1) * 16)
+          .some((v, p) => Math.abs(v - init.params.wEncT[l * 16 + p]) > 1e-6),
+      ).length;
     const idleWithout = never(withoutAux);
     assert.ok(idleWithout.length > 10, `${idleWithout.length} latents never fired without AuxK`);
-    assert.equal(moved(withoutAux, idleWithout), 0, 'without AuxK, never-fired latents keep their initial encoder rows');
+    assert.equal(
+      moved(withoutAux, idleWithout),
+      0,
+      'without AuxK, never-fired latents keep their initial encoder rows',
+    );
     assert.ok(auxLoss > 0, 'AuxK loss is reported once latents are dead');
     const idleWith = never(withAux);
-    assert.ok(moved(withAux, [...Array(128).keys()]) > moved(withoutAux, [...Array(128).keys()]), 'AuxK trains more latents');
+    assert.ok(
+      moved(withAux, [...Array(128).keys()]) > moved(withoutAux, [...Array(128).keys()]),
+      'AuxK trains more latents',
+    );
     void idleWith;
   });
 

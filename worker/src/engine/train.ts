@@ -37,7 +37,10 @@ export const TrainConfig = z.object({
   /** Latents in the AuxK reconstruction; default dIn / 2 (Gao et al. use 512 for d_model 768..). */
   auxK: z.number().int().positive().optional(),
   /** AuxK loss weight, 1/32 in Gao et al. 2024 (§A.2). */
-  auxCoefficient: z.number().nonnegative().default(1 / 32),
+  auxCoefficient: z
+    .number()
+    .nonnegative()
+    .default(1 / 32),
   /** Rows for the geometric-median init of b_dec. */
   medianSampleRows: z.number().int().positive().default(4096),
 });
@@ -58,7 +61,10 @@ export function resolveTrainConfig(input: z.input<typeof TrainConfig>, dIn: numb
   const opts = arch.options.safeParse(c.archOptions);
   if (!opts.success) {
     const i = opts.error.issues[0];
-    throw new AtlasError('ARGUMENT_INVALID', `--arch ${c.arch} option ${i.path.join('.') || '(options)'}: ${i.message}`);
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `--arch ${c.arch} option ${i.path.join('.') || '(options)'}: ${i.message}`,
+    );
   }
   const steps = Math.max(1, Math.floor(c.tokens / c.batchSize));
   return {
@@ -106,7 +112,13 @@ export interface Checkpoint {
     scale: number;
     config: ResolvedTrainConfig;
     curves: CurvePoint[];
-    tracker: { tokens: number; windowStart: number; lastFired: number[]; counts: number[]; lastCounts: number[] | null };
+    tracker: {
+      tokens: number;
+      windowStart: number;
+      lastFired: number[];
+      counts: number[];
+      lastCounts: number[] | null;
+    };
   };
   tensors: Record<string, Float32Array>;
 }
@@ -139,7 +151,13 @@ export class Trainer {
   ) {
     this.arch = getArchitecture(cfg.arch);
     const alloc = (n: number) => backend.alloc(n);
-    const blank = (): SaeParams => ({ wEncT: alloc(cfg.dSae * dIn), bEnc: alloc(cfg.dSae), wDec: alloc(cfg.dSae * dIn), bDec: alloc(dIn), extra: {} });
+    const blank = (): SaeParams => ({
+      wEncT: alloc(cfg.dSae * dIn),
+      bEnc: alloc(cfg.dSae),
+      wDec: alloc(cfg.dSae * dIn),
+      bDec: alloc(dIn),
+      extra: {},
+    });
     this.params = blank();
     this.grads = blank();
     this.m = blank();
@@ -158,7 +176,12 @@ export class Trainer {
   }
 
   /** A trainer with fresh weights (seeded), or restored from a checkpoint (the store is advanced to match). */
-  static create(backend: Backend, store: ActivationStore, cfg: ResolvedTrainConfig, init: { medianSample: Float32Array; medianRows: number } | Checkpoint): Trainer {
+  static create(
+    backend: Backend,
+    store: ActivationStore,
+    cfg: ResolvedTrainConfig,
+    init: { medianSample: Float32Array; medianRows: number } | Checkpoint,
+  ): Trainer {
     const dIn = store.dIn;
     if ('meta' in init) {
       const t = new Trainer(backend, store, init.meta.config, dIn, init.meta.scale);
@@ -168,7 +191,10 @@ export class Trainer {
         const [group, ...rest] = name.split('/');
         const target = getParam({ params: t.params, m: t.m, v: t.v }[group as 'params'] ?? t.params, rest.join('/'));
         if (!target || target.length !== data.length)
-          throw new AtlasError('CHECKPOINT_INVALID', `checkpoint tensor ${name} has ${data.length} values, expected ${target?.length ?? 'no such tensor'}; the checkpoint is from another configuration, start without --resume`);
+          throw new AtlasError(
+            'CHECKPOINT_INVALID',
+            `checkpoint tensor ${name} has ${data.length} values, expected ${target?.length ?? 'no such tensor'}; the checkpoint is from another configuration, start without --resume`,
+          );
         target.set(data);
       }
       t.step = init.meta.step;
@@ -234,7 +260,14 @@ export class Trainer {
     if (this.arch.unitNormDecoder) this.projectDecoderGrad();
     const lr = this.lrAt(this.step);
     const adamStep = { lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, t: this.step + 1 };
-    for (const name of allNames(params)) backend.adamStep(getParam(params, name), getParam(grads, name), getParam(this.m, name), getParam(this.v, name), adamStep);
+    for (const name of allNames(params))
+      backend.adamStep(
+        getParam(params, name),
+        getParam(grads, name),
+        getParam(this.m, name),
+        getParam(this.v, name),
+        adamStep,
+      );
     if (this.arch.unitNormDecoder) this.renormaliseDecoder();
     this.arch.afterStep?.(ctx, cfg.archOptions, codes);
     const t4 = performance.now();
@@ -245,10 +278,26 @@ export class Trainer {
     this.step++;
     const loss = mse + penalty + auxLoss;
     if (!Number.isFinite(loss))
-      throw new AtlasError('TRAINING_DIVERGED', `loss became ${loss} at step ${this.step} (lr ${lr.toExponential(2)}); lower --lr or check the activations`);
-    const point: CurvePoint = { step: this.step, tokens: this.step * n, loss, mse, fvu, l0: active / n, deadFraction: this.tracker.deadFraction(), lr };
+      throw new AtlasError(
+        'TRAINING_DIVERGED',
+        `loss became ${loss} at step ${this.step} (lr ${lr.toExponential(2)}); lower --lr or check the activations`,
+      );
+    const point: CurvePoint = {
+      step: this.step,
+      tokens: this.step * n,
+      loss,
+      mse,
+      fvu,
+      l0: active / n,
+      deadFraction: this.tracker.deadFraction(),
+      lr,
+    };
     const t5 = performance.now();
-    return { ...point, auxLoss, ms: { encoder: t2 - t1, sparse: t3 - t2, optimiser: t4 - t3, other: t1 - t0 + (t5 - t4) } };
+    return {
+      ...point,
+      auxLoss,
+      ms: { encoder: t2 - t1, sparse: t3 - t2, optimiser: t4 - t3, other: t1 - t0 + (t5 - t4) },
+    };
   }
 
   /** The current batch [batchSize, dIn] (scaled), as the last step saw it. */
@@ -301,14 +350,19 @@ export class Trainer {
     if (f) {
       addInto(grads.wDec, await backend.matmul(f, err, true, dSae, n, dIn));
       const gf = await backend.matmulT(err, params.wDec, null, n, dIn, dSae);
-      for (let t = 0; t < n; t++) for (let j = 0; j < codes.width; j++) gValues[t * codes.width + j] = gf[t * dSae + codes.indices[t * codes.width + j]];
+      for (let t = 0; t < n; t++)
+        for (let j = 0; j < codes.width; j++)
+          gValues[t * codes.width + j] = gf[t * dSae + codes.indices[t * codes.width + j]];
     } else {
       backend.sparseScatterRows(codes.indices, codes.values, n, codes.width, err, dIn, grads.wDec);
       backend.sparseRowDots(codes.indices, n, codes.width, err, params.wDec, dIn, gValues);
     }
     const { gPre, penalty } = this.arch.backward(ctx, cfg.archOptions, codes, gValues, grads);
     if (f) {
-      addInto(grads.wEncT, await backend.matmul(denseRows(codes.indices, gPre, n, codes.width, dSae), xIn, true, dSae, n, dIn));
+      addInto(
+        grads.wEncT,
+        await backend.matmul(denseRows(codes.indices, gPre, n, codes.width, dSae), xIn, true, dSae, n, dIn),
+      );
       for (let i = 0; i < n * codes.width; i++) grads.bEnc[codes.indices[i]] += gPre[i];
     } else this.encoderGrad(codes.indices, gPre, codes.width);
     const auxLoss = this.arch.auxK ? await this.auxK(ctx) : 0;
@@ -356,7 +410,15 @@ export class Trainer {
       this.bDead[i] = params.bEnc[l];
     });
     const k = Math.min(cfg.auxK, nDead);
-    const aux = await backend.encodeTopK(ctx.xIn, this.wDeadT.subarray(0, nDead * dIn), this.bDead.subarray(0, nDead), n, dIn, nDead, k);
+    const aux = await backend.encodeTopK(
+      ctx.xIn,
+      this.wDeadT.subarray(0, nDead * dIn),
+      this.bDead.subarray(0, nDead),
+      n,
+      dIn,
+      nDead,
+      k,
+    );
     for (let i = 0; i < aux.indices.length; i++) aux.indices[i] = deadIdx[aux.indices[i]];
     const e = this.aux;
     backend.sparseDecode(aux, params.wDec, null, dIn, e);
@@ -410,7 +472,13 @@ export class Trainer {
         scale: this.scale,
         config: this.cfg,
         curves: this.curves,
-        tracker: { tokens: tr.tokens, windowStart: tr.windowStart, lastFired: [...tr.lastFired], counts: [...tr.counts], lastCounts: tr.lastCounts ? [...tr.lastCounts] : null },
+        tracker: {
+          tokens: tr.tokens,
+          windowStart: tr.windowStart,
+          lastFired: [...tr.lastFired],
+          counts: [...tr.counts],
+          lastCounts: tr.lastCounts ? [...tr.lastCounts] : null,
+        },
       },
       tensors,
     };

@@ -29,7 +29,14 @@ export interface TrainRunOptions {
 }
 
 export interface TrainRunReporter {
-  start?(info: { backend: string; source: string; steps: number; startStep: number; batchSize: number; scale: number }): void;
+  start?(info: {
+    backend: string;
+    source: string;
+    steps: number;
+    startStep: number;
+    batchSize: number;
+    scale: number;
+  }): void;
   step?(stats: StepStats, steps: number): void;
   checkpoint?(path: string): void;
 }
@@ -48,13 +55,16 @@ function defaultTokens(rows: number, batch: number): number {
 
 export async function runTraining(o: TrainRunOptions, report: TrainRunReporter = {}): Promise<TrainRunResult> {
   const out = resolve(o.out);
-  if (existsSync(out)) throw new AtlasError('OUTPUT_EXISTS', `--out ${o.out} already exists; remove it or choose another folder`);
+  if (existsSync(out))
+    throw new AtlasError('OUTPUT_EXISTS', `--out ${o.out} already exists; remove it or choose another folder`);
   const ckptDir = o.checkpointDir ?? `${out}.checkpoints`;
   const source = openActivationSource(o.acts);
   const backend = await loadBackend(o.backend, { threads: o.threads });
   try {
     const batchSize = o.config.batchSize ?? 4096;
-    const tokens = o.config.tokens ?? (o.config.epochs ? Math.round(o.config.epochs * source.totalRows) : defaultTokens(source.totalRows, batchSize));
+    const tokens =
+      o.config.tokens ??
+      (o.config.epochs ? Math.round(o.config.epochs * source.totalRows) : defaultTokens(source.totalRows, batchSize));
     const { epochs: _epochs, ...rest } = o.config;
     const cfg = resolveTrainConfig({ ...rest, tokens }, source.dIn);
     let trainer: Trainer;
@@ -62,13 +72,19 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
       const ckpt = loadLatestCheckpoint(ckptDir);
       for (const key of ['arch', 'dSae', 'batchSize', 'seed'] as const)
         if (ckpt.meta.config[key] !== cfg[key])
-          throw new AtlasError('CHECKPOINT_INVALID', `--resume: the checkpoint in ${ckptDir} has ${key}=${ckpt.meta.config[key]} but this run asks for ${cfg[key]}; pass the same options as the interrupted run`);
+          throw new AtlasError(
+            'CHECKPOINT_INVALID',
+            `--resume: the checkpoint in ${ckptDir} has ${key}=${ckpt.meta.config[key]} but this run asks for ${cfg[key]}; pass the same options as the interrupted run`,
+          );
       const store = new ActivationStore(source, { batchSize, seed: cfg.seed, scale: ckpt.meta.scale });
       trainer = Trainer.create(backend, store, ckpt.meta.config, ckpt);
     } else {
       // Never delete an interrupted run's progress because --resume was forgotten.
       if (existsSync(ckptDir) && readdirSync(ckptDir).length > 0)
-        throw new AtlasError('OUTPUT_EXISTS', `${ckptDir} holds checkpoints of an interrupted run; continue it with --resume, or delete that folder to start over`);
+        throw new AtlasError(
+          'OUTPUT_EXISTS',
+          `${ckptDir} holds checkpoints of an interrupted run; continue it with --resume, or delete that folder to start over`,
+        );
       const scale = estimateNormScale(source);
       const store = new ActivationStore(source, { batchSize, seed: cfg.seed, scale });
       const sample = sampleRows(source, cfg.medianSampleRows);
@@ -76,7 +92,14 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
       trainer = Trainer.create(backend, store, cfg, { medianSample: sample.rows, medianRows: sample.n });
     }
     const steps = trainer.cfg.steps;
-    report.start?.({ backend: backend.description, source: describeSource(source), steps, startStep: trainer.step, batchSize, scale: trainer.scale });
+    report.start?.({
+      backend: backend.description,
+      source: describeSource(source),
+      steps,
+      startStep: trainer.step,
+      batchSize,
+      scale: trainer.scale,
+    });
     const logEvery = o.logEvery ?? Math.max(1, Math.floor(steps / 200));
     let ran = 0;
     while (!trainer.done) {
@@ -84,8 +107,10 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
       ran++;
       if (trainer.step % logEvery === 0 || trainer.done) trainer.record(stats);
       report.step?.(stats, steps);
-      if (o.checkpointEvery > 0 && trainer.step % o.checkpointEvery === 0 && !trainer.done) report.checkpoint?.(saveCheckpoint(ckptDir, trainer.checkpoint()));
-      if (o.stopAfterSteps !== undefined && ran >= o.stopAfterSteps && !trainer.done) return { out: null, sae: null, summary: trainer.summary(), trainer };
+      if (o.checkpointEvery > 0 && trainer.step % o.checkpointEvery === 0 && !trainer.done)
+        report.checkpoint?.(saveCheckpoint(ckptDir, trainer.checkpoint()));
+      if (o.stopAfterSteps !== undefined && ran >= o.stopAfterSteps && !trainer.done)
+        return { out: null, sae: null, summary: trainer.summary(), trainer };
     }
     const summary = trainer.summary();
     mkdirSync(dirname(out), { recursive: true });

@@ -26,7 +26,19 @@ describe('worker synth', () => {
   });
 
   it('rejects bad arguments with one line naming the flag', () => {
-    const r = runCli(['synth', '--out', join(dir, 'x'), '--d', '0', '--features', '32', '--l0', '3', '--samples', '10']);
+    const r = runCli([
+      'synth',
+      '--out',
+      join(dir, 'x'),
+      '--d',
+      '0',
+      '--features',
+      '32',
+      '--l0',
+      '3',
+      '--samples',
+      '10',
+    ]);
     assert.equal(r.status, 2);
     assert.equal(r.stderr.trim(), 'ARGUMENT_INVALID: --d must be an integer >= 1 (got "0")');
     const m = runCli(['synth', '--out', join(dir, 'y'), '--d', '4']);

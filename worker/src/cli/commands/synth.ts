@@ -30,8 +30,18 @@ export function registerSynth(program: Command): void {
     .option('--correlation <x>', 'chance a group member fires with its leader', '0.5')
     .option('--seed <n>', 'random seed', '0')
     .action((f: SynthFlags) => {
-      for (const [flag, v] of [['--out', f.out], ['--d', f.d], ['--features', f.features], ['--l0', f.l0], ['--samples', f.samples]] as const)
-        if (v === undefined) throw new AtlasError('ARGUMENT_INVALID', `${flag} is required (e.g. synth --out data/synth --d 64 --features 512 --l0 5 --samples 200000)`);
+      for (const [flag, v] of [
+        ['--out', f.out],
+        ['--d', f.d],
+        ['--features', f.features],
+        ['--l0', f.l0],
+        ['--samples', f.samples],
+      ] as const)
+        if (v === undefined)
+          throw new AtlasError(
+            'ARGUMENT_INVALID',
+            `${flag} is required (e.g. synth --out data/synth --d 64 --features 512 --l0 5 --samples 200000)`,
+          );
       const d = parseNumber('--d', f.d!, { integer: true, min: 1 });
       const features = parseNumber('--features', f.features!, { integer: true, min: 1 });
       const l0 = parseNumber('--l0', f.l0!, { min: Number.MIN_VALUE, max: features });
@@ -47,6 +57,8 @@ export function registerSynth(program: Command): void {
         correlation: parseNumber('--correlation', f.correlation, { min: 0, max: 1 }),
         seed: parseNumber('--seed', f.seed, { integer: true }),
       });
-      console.log(`wrote ${f.out}/acts.npy [${samples}, ${d}] and true_features.npy [${features}, ${d}] in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(
+        `wrote ${f.out}/acts.npy [${samples}, ${d}] and true_features.npy [${features}, ${d}] in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
     });
 }

@@ -75,15 +75,31 @@ for (const { label, backend: b } of loaded) {
       const bDec = rng.normals(dIn, 0.1);
 
       it(`matmulT matches the reference (dIn=${dIn})`, async () => {
-        close(await b.matmulT(put(b, x), put(b, w), put(b, bias), m, dIn, dSae), await reference.matmulT(x, w, bias, m, dIn, dSae), 'matmulT');
-        close(await b.matmulT(put(b, x), put(b, w), null, m, dIn, dSae), await reference.matmulT(x, w, null, m, dIn, dSae), 'matmulT no bias');
+        close(
+          await b.matmulT(put(b, x), put(b, w), put(b, bias), m, dIn, dSae),
+          await reference.matmulT(x, w, bias, m, dIn, dSae),
+          'matmulT',
+        );
+        close(
+          await b.matmulT(put(b, x), put(b, w), null, m, dIn, dSae),
+          await reference.matmulT(x, w, null, m, dIn, dSae),
+          'matmulT no bias',
+        );
       });
 
       it(`matmul (plain and transposed a) matches the reference (dIn=${dIn})`, async () => {
         const w7 = rng2(dIn * 7);
-        close(await b.matmul(put(b, x), put(b, w7), false, m, dIn, 7), await reference.matmul(x, w7, false, m, dIn, 7), 'matmul');
+        close(
+          await b.matmul(put(b, x), put(b, w7), false, m, dIn, 7),
+          await reference.matmul(x, w7, false, m, dIn, 7),
+          'matmul',
+        );
         const g = rng2(m * 6);
-        close(await b.matmul(put(b, x), put(b, g), true, dIn, m, 6), await reference.matmul(x, g, true, dIn, m, 6), 'matmul transA');
+        close(
+          await b.matmul(put(b, x), put(b, g), true, dIn, m, 6),
+          await reference.matmul(x, g, true, dIn, m, 6),
+          'matmul transA',
+        );
       });
 
       it(`encodeTopK selects the same latents (dIn=${dIn})`, async () => {
@@ -155,7 +171,11 @@ for (const { label, backend: b } of loaded) {
       const x = new Float32Array(2 * 8).fill(1);
       x[3] = NaN;
       const w = new Float32Array(3 * 8).fill(0.5);
-      close(await b.matmulT(put(b, x), put(b, w), null, 2, 8, 3), await reference.matmulT(x, w, null, 2, 8, 3), 'matmulT NaN');
+      close(
+        await b.matmulT(put(b, x), put(b, w), null, 2, 8, 3),
+        await reference.matmulT(x, w, null, 2, 8, 3),
+        'matmulT NaN',
+      );
       const codes: SparseCodes = { n: 1, width: 1, indices: Int32Array.of(1), values: Float32Array.of(NaN) };
       const out = b.alloc(8);
       b.sparseDecode(codes, put(b, w), null, 8, out);
@@ -172,7 +192,8 @@ for (const { label, backend: b } of loaded) {
     it('rejects ragged shapes, bad k and out-of-range latents with messages naming the op', async () => {
       await assert.rejects(
         b.matmulT(b.alloc(10), b.alloc(24), null, 2, 8, 3),
-        (e: unknown) => e instanceof AtlasError && /matmulT: a has 10 values but shape \[2, 8\] needs 16/.test(e.message),
+        (e: unknown) =>
+          e instanceof AtlasError && /matmulT: a has 10 values but shape \[2, 8\] needs 16/.test(e.message),
       );
       await assert.rejects(
         b.encodeTopK(b.alloc(16), b.alloc(24), b.alloc(3), 2, 8, 3, 4),
@@ -181,10 +202,18 @@ for (const { label, backend: b } of loaded) {
       const codes: SparseCodes = { n: 1, width: 1, indices: Int32Array.of(3), values: Float32Array.of(1) };
       assert.throws(
         () => b.sparseDecode(codes, b.alloc(24), null, 8, b.alloc(8)),
-        (e: unknown) => e instanceof AtlasError && /sparseDecode: latent index 3 at entry 0 is outside \[0, 3\)/.test(e.message),
+        (e: unknown) =>
+          e instanceof AtlasError && /sparseDecode: latent index 3 at entry 0 is outside \[0, 3\)/.test(e.message),
       );
       assert.throws(
-        () => b.adamStep(b.alloc(8), b.alloc(7), b.alloc(8), b.alloc(8), { lr: 1, beta1: 0.9, beta2: 0.99, eps: 1e-8, t: 1 }),
+        () =>
+          b.adamStep(b.alloc(8), b.alloc(7), b.alloc(8), b.alloc(8), {
+            lr: 1,
+            beta1: 0.9,
+            beta2: 0.99,
+            eps: 1e-8,
+            t: 1,
+          }),
         (e: unknown) => e instanceof AtlasError && /adamStep: grad has 7 values/.test(e.message),
       );
     });

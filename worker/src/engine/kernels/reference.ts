@@ -3,7 +3,14 @@ import { assertLength, type AdamStep, type Backend, type Residual, type SparseCo
 import { AtlasError } from '../../errors.js';
 
 /** out[m,n] = a[m,kd] · bT[n,kd]ᵀ + bias[n] */
-export function matmulTImpl(a: Float32Array, bT: Float32Array, bias: Float32Array | null, m: number, kd: number, n: number): Float32Array {
+export function matmulTImpl(
+  a: Float32Array,
+  bT: Float32Array,
+  bias: Float32Array | null,
+  m: number,
+  kd: number,
+  n: number,
+): Float32Array {
   const out = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
     const ai = i * kd;
@@ -18,7 +25,14 @@ export function matmulTImpl(a: Float32Array, bT: Float32Array, bias: Float32Arra
 }
 
 /** out[m,n] = op(a)·b, op(a) = a [m,kd] or, with transA, the transpose of a stored [kd,m]. */
-export function matmulImpl(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): Float32Array {
+export function matmulImpl(
+  a: Float32Array,
+  b: Float32Array,
+  transA: boolean,
+  m: number,
+  kd: number,
+  n: number,
+): Float32Array {
   const out = new Float32Array(m * n);
   for (let i = 0; i < m; i++)
     for (let p = 0; p < kd; p++) {
@@ -46,7 +60,13 @@ export function topkRowsImpl(pre: Float32Array, m: number, n: number, k: number)
   return { n: m, width: k, indices, values };
 }
 
-export function sparseDecodeImpl(codes: SparseCodes, w: Float32Array, bias: Float32Array | null, dIn: number, out: Float32Array): void {
+export function sparseDecodeImpl(
+  codes: SparseCodes,
+  w: Float32Array,
+  bias: Float32Array | null,
+  dIn: number,
+  out: Float32Array,
+): void {
   const { n, width, indices, values } = codes;
   for (let t = 0; t < n; t++) {
     const o = t * dIn;
@@ -60,7 +80,15 @@ export function sparseDecodeImpl(codes: SparseCodes, w: Float32Array, bias: Floa
   }
 }
 
-export function sparseRowDotsImpl(indices: Int32Array, n: number, width: number, g: Float32Array, w: Float32Array, dIn: number, out: Float32Array): void {
+export function sparseRowDotsImpl(
+  indices: Int32Array,
+  n: number,
+  width: number,
+  g: Float32Array,
+  w: Float32Array,
+  dIn: number,
+  out: Float32Array,
+): void {
   for (let t = 0; t < n; t++) {
     for (let j = 0; j < width; j++) {
       const r = indices[t * width + j] * dIn;
@@ -115,7 +143,13 @@ export function residualImpl(err: Float32Array, x: Float32Array, n: number, dIn:
 }
 
 /** Adam with bias correction folded into the step size and epsilon (Kingma & Ba 2015, end of §2). */
-export function adamStepImpl(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, s: AdamStep): void {
+export function adamStepImpl(
+  param: Float32Array,
+  grad: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  s: AdamStep,
+): void {
   const { lr, eps } = adamScalars(s);
   const b1 = s.beta1;
   const b2 = s.beta2;
@@ -148,25 +182,47 @@ export const check = {
   encodeTopK(x: Float32Array, wT: Float32Array, bias: Float32Array, m: number, kd: number, n: number, k: number): void {
     check.matmulT(x, wT, bias, m, kd, n);
     if (!Number.isInteger(k) || k < 1 || k > n)
-      throw new AtlasError('ARGUMENT_INVALID', `encodeTopK: k=${k} must be an integer in [1, ${n}] (the number of latents)`);
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        `encodeTopK: k=${k} must be an integer in [1, ${n}] (the number of latents)`,
+      );
   },
-  codes(op: string, indices: Int32Array, n: number, width: number, rows: Float32Array, dIn: number, nRows: number, other: Float32Array): void {
+  codes(
+    op: string,
+    indices: Int32Array,
+    n: number,
+    width: number,
+    rows: Float32Array,
+    dIn: number,
+    nRows: number,
+    other: Float32Array,
+  ): void {
     assertLength(op, 'indices', indices, n * width, `[${n}, ${width}]`, false);
     assertLength(op, 'token rows', rows, n * dIn, `[${n}, ${dIn}]`, false);
     if (nRows >= 0) assertLength(op, 'latent rows', other, nRows * dIn, `[${nRows}, ${dIn}]`, false);
     if (other.length % dIn !== 0)
-      throw new AtlasError('ARGUMENT_INVALID', `${op}: latent matrix has ${other.length} values, not a whole number of rows of dIn=${dIn}`);
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        `${op}: latent matrix has ${other.length} values, not a whole number of rows of dIn=${dIn}`,
+      );
     const latents = other.length / dIn;
     for (let i = 0; i < n * width; i++)
       if (indices[i] < 0 || indices[i] >= latents)
-        throw new AtlasError('ARGUMENT_INVALID', `${op}: latent index ${indices[i]} at entry ${i} is outside [0, ${latents})`);
+        throw new AtlasError(
+          'ARGUMENT_INVALID',
+          `${op}: latent index ${indices[i]} at entry ${i} is outside [0, ${latents})`,
+        );
   },
   rows(op: string, n: number, dIn: number, arrays: [string, Float32Array][], shift?: Float32Array): void {
     for (const [what, arr] of arrays) assertLength(op, what, arr, n * dIn, `[${n}, ${dIn}]`, false);
     if (shift) assertLength(op, 'shift', shift, dIn, `[${dIn}]`, false);
   },
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array): void {
-    for (const [what, arr] of [['grad', grad], ['m', m], ['v', v]] as const)
+    for (const [what, arr] of [
+      ['grad', grad],
+      ['m', m],
+      ['v', v],
+    ] as const)
       assertLength('adamStep', what, arr, param.length, `[${param.length}] like the parameter`);
   },
 };
@@ -177,15 +233,37 @@ class ReferenceBackend implements Backend {
   alloc(length: number): Float32Array {
     return new Float32Array(length);
   }
-  async matmulT(a: Float32Array, bT: Float32Array, bias: Float32Array | null, m: number, kd: number, n: number): Promise<Float32Array> {
+  async matmulT(
+    a: Float32Array,
+    bT: Float32Array,
+    bias: Float32Array | null,
+    m: number,
+    kd: number,
+    n: number,
+  ): Promise<Float32Array> {
     check.matmulT(a, bT, bias, m, kd, n);
     return matmulTImpl(a, bT, bias, m, kd, n);
   }
-  async matmul(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): Promise<Float32Array> {
+  async matmul(
+    a: Float32Array,
+    b: Float32Array,
+    transA: boolean,
+    m: number,
+    kd: number,
+    n: number,
+  ): Promise<Float32Array> {
     check.matmul(a, b, transA, m, kd, n);
     return matmulImpl(a, b, transA, m, kd, n);
   }
-  async encodeTopK(x: Float32Array, wT: Float32Array, bias: Float32Array, m: number, kd: number, n: number, k: number): Promise<SparseCodes> {
+  async encodeTopK(
+    x: Float32Array,
+    wT: Float32Array,
+    bias: Float32Array,
+    m: number,
+    kd: number,
+    n: number,
+    k: number,
+  ): Promise<SparseCodes> {
     check.encodeTopK(x, wT, bias, m, kd, n, k);
     return topkRowsImpl(matmulTImpl(x, wT, bias, m, kd, n), m, n, k);
   }
@@ -193,20 +271,48 @@ class ReferenceBackend implements Backend {
     check.codes('sparseDecode', codes.indices, codes.n, codes.width, out, dIn, -1, w);
     sparseDecodeImpl(codes, w, bias, dIn, out);
   }
-  sparseRowDots(indices: Int32Array, n: number, width: number, g: Float32Array, w: Float32Array, dIn: number, out: Float32Array): void {
+  sparseRowDots(
+    indices: Int32Array,
+    n: number,
+    width: number,
+    g: Float32Array,
+    w: Float32Array,
+    dIn: number,
+    out: Float32Array,
+  ): void {
     check.codes('sparseRowDots', indices, n, width, g, dIn, -1, w);
     sparseRowDotsImpl(indices, n, width, g, w, dIn, out);
   }
-  sparseScatterRows(indices: Int32Array, coef: Float32Array, n: number, width: number, src: Float32Array, dIn: number, grad: Float32Array): void {
+  sparseScatterRows(
+    indices: Int32Array,
+    coef: Float32Array,
+    n: number,
+    width: number,
+    src: Float32Array,
+    dIn: number,
+    grad: Float32Array,
+  ): void {
     check.codes('sparseScatterRows', indices, n, width, src, dIn, -1, grad);
     sparseScatterRowsImpl(indices, coef, n, width, src, dIn, grad);
   }
   center(x: Float32Array, shift: Float32Array, n: number, dIn: number, out: Float32Array): void {
-    check.rows('center', n, dIn, [['x', x], ['out', out]], shift);
+    check.rows(
+      'center',
+      n,
+      dIn,
+      [
+        ['x', x],
+        ['out', out],
+      ],
+      shift,
+    );
     centerImpl(x, shift, n, dIn, out);
   }
   residual(err: Float32Array, x: Float32Array, n: number, dIn: number, scale: number): Residual {
-    check.rows('residual', n, dIn, [['err', err], ['x', x]]);
+    check.rows('residual', n, dIn, [
+      ['err', err],
+      ['x', x],
+    ]);
     return residualImpl(err, x, n, dIn, scale);
   }
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {

@@ -60,12 +60,20 @@ export async function createBackend(opts: BackendOptions = {}): Promise<Backend>
       });
     },
     async matmul(a, b, transA, m, kd, n) {
-      return tf.tidy(() => tf.matMul(tf.tensor2d(own(a), transA ? [kd, m] : [m, kd]), tf.tensor2d(own(b), [kd, n]), transA, false).dataSync() as Float32Array);
+      return tf.tidy(
+        () =>
+          tf
+            .matMul(tf.tensor2d(own(a), transA ? [kd, m] : [m, kd]), tf.tensor2d(own(b), [kd, n]), transA, false)
+            .dataSync() as Float32Array,
+      );
     },
     async encodeTopK(x, wT, bias, m, kd, n, k): Promise<SparseCodes> {
       const [v, i] = tf.tidy(() => {
         // Functional ops only: tfjs-core without the chained-op registrations has no tensor.add().
-        const pre = tf.add(tf.matMul(tf.tensor2d(own(x), [m, kd]), tf.tensor2d(own(wT), [n, kd]), false, true), tf.tensor1d(own(bias)));
+        const pre = tf.add(
+          tf.matMul(tf.tensor2d(own(x), [m, kd]), tf.tensor2d(own(wT), [n, kd]), false, true),
+          tf.tensor1d(own(bias)),
+        );
         const { values, indices } = tf.topk(pre, k, false);
         return [tf.relu(values).dataSync(), indices.dataSync()];
       });
@@ -73,5 +81,11 @@ export async function createBackend(opts: BackendOptions = {}): Promise<Backend>
     },
     dispose() {},
   };
-  return new SimdBackend('tfjs', `tfjs (${flavour} ${tf.version_core ?? ''} on ${tf.getBackend()}; WebAssembly SIMD sparse kernels)`, arena, pool, dense);
+  return new SimdBackend(
+    'tfjs',
+    `tfjs (${flavour} ${tf.version_core ?? ''} on ${tf.getBackend()}; WebAssembly SIMD sparse kernels)`,
+    arena,
+    pool,
+    dense,
+  );
 }

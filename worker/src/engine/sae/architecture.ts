@@ -70,7 +70,13 @@ export interface Architecture<Cfg = Record<string, unknown>> {
 }
 
 /** Gather the nonzero entries of dense rows [n, dSae] selected by `keep` into codes of width = max per row. */
-export function compactRows(pre: Float32Array, n: number, dSae: number, keep: (v: number, latent: number) => boolean, value: (v: number, latent: number) => number): Encoded {
+export function compactRows(
+  pre: Float32Array,
+  n: number,
+  dSae: number,
+  keep: (v: number, latent: number) => boolean,
+  value: (v: number, latent: number) => number,
+): Encoded {
   let width = 1;
   const counts = new Int32Array(n);
   for (let t = 0; t < n; t++) {

@@ -27,7 +27,10 @@ const options: Record<string, Record<string, unknown>> = {
 describe('architectures', () => {
   it('registry lists the four variants and rejects unknown names', () => {
     assert.deepEqual(architectureNames().sort(), ['batchtopk', 'jumprelu', 'relu', 'topk']);
-    assert.throws(() => getArchitecture('gated'), /--arch gated is unknown; use one of topk, batchtopk, relu, jumprelu/);
+    assert.throws(
+      () => getArchitecture('gated'),
+      /--arch gated is unknown; use one of topk, batchtopk, relu, jumprelu/,
+    );
   });
 
   for (const arch of architectureNames()) {
@@ -43,7 +46,10 @@ describe('architectures', () => {
       );
       const first = curves[0];
       const last = curves[curves.length - 1];
-      assert.ok(last.fvu < 0.5 * first.fvu, `${arch}: FVU ${first.fvu.toFixed(3)} → ${last.fvu.toFixed(3)} should halve`);
+      assert.ok(
+        last.fvu < 0.5 * first.fvu,
+        `${arch}: FVU ${first.fvu.toFixed(3)} → ${last.fvu.toFixed(3)} should halve`,
+      );
       assert.ok(last.fvu < 0.4, `${arch}: final FVU ${last.fvu.toFixed(3)}`);
       const score = mmcs(features, F, t.params.wDec, 64, d);
       // Short runs (192 steps); JumpReLU's thresholds are still settling, hence its lower bar.

@@ -24,7 +24,15 @@ export const batchTopk: Architecture<BatchTopKOptions> = {
     const { backend, xIn, params, n, dIn, dSae } = ctx;
     // A token rarely holds more than candidateFactor·k of the batch's top n·k, so a per-row top-(cf·k) first
     // keeps the selection exact in practice while staying on the fast TopK kernel.
-    const cand = await backend.encodeTopK(xIn, params.wEncT, params.bEnc, n, dIn, dSae, Math.min(dSae, cfg.k * cfg.candidateFactor));
+    const cand = await backend.encodeTopK(
+      xIn,
+      params.wEncT,
+      params.bEnc,
+      n,
+      dIn,
+      dSae,
+      Math.min(dSae, cfg.k * cfg.candidateFactor),
+    );
     const keep = Math.min(n * cfg.k, cand.values.length);
     const sorted = Float32Array.from(cand.values).sort();
     const threshold = sorted[sorted.length - keep];
@@ -32,7 +40,8 @@ export const batchTopk: Architecture<BatchTopKOptions> = {
     const counts = new Int32Array(n);
     for (let t = 0; t < n; t++) {
       let c = 0;
-      for (let j = 0; j < cand.width; j++) if (cand.values[t * cand.width + j] >= threshold && cand.values[t * cand.width + j] > 0) c++;
+      for (let j = 0; j < cand.width; j++)
+        if (cand.values[t * cand.width + j] >= threshold && cand.values[t * cand.width + j] > 0) c++;
       counts[t] = c;
       width = Math.max(width, c);
     }
@@ -57,7 +66,8 @@ export const batchTopk: Architecture<BatchTopKOptions> = {
   },
   afterStep(ctx, _cfg, codes) {
     let min = Infinity;
-    for (let i = 0; i < codes.values.length; i++) if (codes.values[i] > 0 && codes.values[i] < min) min = codes.values[i];
+    for (let i = 0; i < codes.values.length; i++)
+      if (codes.values[i] > 0 && codes.values[i] < min) min = codes.values[i];
     if (!Number.isFinite(min)) return;
     const th = ctx.params.extra.threshold;
     // Exponential moving average; the first batch sets it.

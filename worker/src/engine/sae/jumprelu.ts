@@ -31,7 +31,13 @@ export const jumprelu: Architecture<JumpReluOptions> = {
     const half = cfg.bandwidth / 2;
     // Entries above θ are active; entries within ε/2 below θ ride along with value 0, because the θ gradient
     // needs dLoss/df there too.
-    return compactRows(pre, n, dSae, (v, l) => v > theta[l] - half, (v, l) => (v > theta[l] ? v : 0));
+    return compactRows(
+      pre,
+      n,
+      dSae,
+      (v, l) => v > theta[l] - half,
+      (v, l) => (v > theta[l] ? v : 0),
+    );
   },
   backward(ctx, cfg, codes, gValues, grads) {
     const { n, params } = ctx;

@@ -25,6 +25,7 @@ export const architectureNames = (): string[] => [...registry.keys()];
 /** The variant called `name`, or ARGUMENT_INVALID listing the known ones. */
 export function getArchitecture(name: string): Architecture<Record<string, unknown>> {
   const arch = registry.get(name);
-  if (!arch) throw new AtlasError('ARGUMENT_INVALID', `--arch ${name} is unknown; use one of ${architectureNames().join(', ')}`);
+  if (!arch)
+    throw new AtlasError('ARGUMENT_INVALID', `--arch ${name} is unknown; use one of ${architectureNames().join(', ')}`);
   return arch as unknown as Architecture<Record<string, unknown>>;
 }

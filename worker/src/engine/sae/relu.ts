@@ -36,7 +36,13 @@ export const relu: Architecture<ReluOptions> = {
   async encode(ctx) {
     const { backend, xIn, params, n, dIn, dSae } = ctx;
     const pre = await backend.matmulT(xIn, params.wEncT, params.bEnc, n, dIn, dSae);
-    return compactRows(pre, n, dSae, (v) => v > 0, (v) => v);
+    return compactRows(
+      pre,
+      n,
+      dSae,
+      (v) => v > 0,
+      (v) => v,
+    );
   },
   backward(ctx, cfg, codes, gValues, grads) {
     const { n, dIn, dSae, params, progress } = ctx;

@@ -32,12 +32,26 @@ describe('SAELens format', () => {
     ['batchtopk', { k: 3 }],
   ] as const) {
     it(`${arch}: export → import → identical encodings`, async () => {
-      const t = await trainOnArray(backend, data, 4096, d, { arch, dSae: 40, archOptions, batchSize: 256, tokens: 256 * 10, seed: 1 });
+      const t = await trainOnArray(backend, data, 4096, d, {
+        arch,
+        dSae: 40,
+        archOptions,
+        batchSize: 256,
+        tokens: 256 * 10,
+        seed: 1,
+      });
       const weights = trainedWeights(t);
       const out = join(dir, arch);
       mkdirSync(out);
       const written = writeSaelens(out, weights, {
-        provenance: { model: 'builtin:tiny', hook: 'blocks.3.mlp.hook_post', tokenizer: 'tok#abc', contextSize: 128, prependBos: true, corpus: 'corpus/x' },
+        provenance: {
+          model: 'builtin:tiny',
+          hook: 'blocks.3.mlp.hook_post',
+          tokenizer: 'tok#abc',
+          contextSize: 128,
+          prependBos: true,
+          corpus: 'corpus/x',
+        },
       });
       const read = readSaelens(out);
       const x = data.subarray(0, 64 * d);
@@ -47,7 +61,10 @@ describe('SAELens format', () => {
       const cfg = JSON.parse(readFileSync(join(out, 'cfg.json'), 'utf8'));
       assert.equal(cfg.d_in, d);
       assert.equal(cfg.d_sae, 40);
-      assert.equal(cfg.architecture, { topk: 'topk', jumprelu: 'jumprelu', relu: 'standard', batchtopk: 'jumprelu' }[arch]);
+      assert.equal(
+        cfg.architecture,
+        { topk: 'topk', jumprelu: 'jumprelu', relu: 'standard', batchtopk: 'jumprelu' }[arch],
+      );
       assert.equal(cfg.model_name, 'builtin:tiny');
       assert.equal(cfg.hook_name, 'blocks.3.mlp.hook_post');
       assert.equal(cfg.hook_layer, 3);
@@ -58,14 +75,24 @@ describe('SAELens format', () => {
       let sq = 0;
       for (const v of data) sq += v * v;
       const expected = Math.sqrt(d / (sq / 4096));
-      assert.ok(Math.abs(cfg.atlas.normalization_scale / expected - 1) < 0.02, `scale ${cfg.atlas.normalization_scale} ≈ sqrt(dIn / mean ‖x‖²) = ${expected}`);
+      assert.ok(
+        Math.abs(cfg.atlas.normalization_scale / expected - 1) < 0.02,
+        `scale ${cfg.atlas.normalization_scale} ≈ sqrt(dIn / mean ‖x‖²) = ${expected}`,
+      );
       if (arch === 'topk') assert.equal(cfg.k, 3);
       if (arch === 'jumprelu' || arch === 'batchtopk') assert.equal(read.threshold!.length, 40);
     });
   }
 
   it('folds the normalisation factor: raw activations reconstruct as well as scaled ones did', async () => {
-    const t = await trainOnArray(backend, data, 4096, d, { arch: 'topk', dSae: 40, archOptions: { k: 3 }, batchSize: 256, tokens: 256 * 30, seed: 1 });
+    const t = await trainOnArray(backend, data, 4096, d, {
+      arch: 'topk',
+      dSae: 40,
+      archOptions: { k: 3 },
+      batchSize: 256,
+      tokens: 256 * 30,
+      seed: 1,
+    });
     const sae = { ...foldWeights(trainedWeights(t)), applyBDecToInput: true, cfg: {} };
     const n = 256;
     const x = data.subarray(0, n * d);
@@ -80,13 +107,26 @@ describe('SAELens format', () => {
     }
     const fvu = sse / sst;
     const trainFvu = t.curves[t.curves.length - 1].fvu;
-    assert.ok(Math.abs(fvu - trainFvu) < 0.1, `FVU on raw data ${fvu.toFixed(3)} ≈ training FVU ${trainFvu.toFixed(3)}`);
+    assert.ok(
+      Math.abs(fvu - trainFvu) < 0.1,
+      `FVU on raw data ${fvu.toFixed(3)} ≈ training FVU ${trainFvu.toFixed(3)}`,
+    );
   });
 
   it('reads SAELens folders written elsewhere (topk as standard + activation_fn_kwargs)', () => {
     const out = join(dir, 'foreign');
     mkdirSync(out);
-    writeFileSync(join(out, 'cfg.json'), JSON.stringify({ architecture: 'standard', d_in: 2, d_sae: 3, activation_fn_str: 'topk', activation_fn_kwargs: { k: 1 }, normalize_activations: 'none' }));
+    writeFileSync(
+      join(out, 'cfg.json'),
+      JSON.stringify({
+        architecture: 'standard',
+        d_in: 2,
+        d_sae: 3,
+        activation_fn_str: 'topk',
+        activation_fn_kwargs: { k: 1 },
+        normalize_activations: 'none',
+      }),
+    );
     writeSafetensors(join(out, 'sae_weights.safetensors'), {
       W_enc: { data: [1, 0, 0, 0, 1, 1], shape: [2, 3] },
       W_dec: { data: [1, 0, 0, 1, 0, 1], shape: [3, 2] },
@@ -109,13 +149,24 @@ describe('SAELens format', () => {
       b_enc: { data: [0, 0, 0], shape: [3] },
       b_dec: { data: [0, 0], shape: [2] },
     });
-    assert.throws(() => readSaelens(out), /sae_weights\.safetensors: W_enc is \[3, 2\] but cfg\.json \(d_in=2, d_sae=3\) needs \[2, 3\]/);
+    assert.throws(
+      () => readSaelens(out),
+      /sae_weights\.safetensors: W_enc is \[3, 2\] but cfg\.json \(d_in=2, d_sae=3\) needs \[2, 3\]/,
+    );
     writeFileSync(join(out, 'cfg.json'), JSON.stringify({ architecture: 'gated', d_in: 2, d_sae: 3 }));
     assert.throws(() => readSaelens(out), /architecture 'gated' is not supported/);
-    writeFileSync(join(out, 'cfg.json'), JSON.stringify({ architecture: 'topk', d_in: 2, d_sae: 3, k: 1, normalize_activations: 'expected_average_only_in' }));
+    writeFileSync(
+      join(out, 'cfg.json'),
+      JSON.stringify({
+        architecture: 'topk',
+        d_in: 2,
+        d_sae: 3,
+        k: 1,
+        normalize_activations: 'expected_average_only_in',
+      }),
+    );
     assert.throws(() => readSaelens(out), /fold it into the weights/);
     rmSync(join(out, 'cfg.json'));
     assert.throws(() => readSaelens(out), /cfg\.json: cannot read/);
   });
 });
-

@@ -111,7 +111,12 @@ export function writeSaelens(
     dataset_trust_remote_code: false,
     sae_lens_training_version: null,
     metadata: { ...provenanceKeys, sae_lens_version: null, sae_lens_training_version: null },
-    atlas: { normalization_scale: weights.scale, normalization_folded: true, tokenizer: p?.tokenizer ?? null, ...extra.atlas },
+    atlas: {
+      normalization_scale: weights.scale,
+      normalization_folded: true,
+      tokenizer: p?.tokenizer ?? null,
+      ...extra.atlas,
+    },
   };
   const tensors: Record<string, { data: Float32Array; shape: number[] }> = {
     W_enc: { data: folded.wEnc, shape: [folded.dIn, folded.dSae] },
@@ -146,12 +151,19 @@ export function readSaelens(dir: string): SaelensSae {
   try {
     raw = JSON.parse(readFileSync(cfgPath, 'utf8'));
   } catch (err) {
-    throw new AtlasError('SOURCE_MALFORMED', `${cfgPath}: cannot read (${(err as Error).message}); a SAELens folder holds cfg.json and ${WEIGHTS_FILE}`, { cause: err });
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${cfgPath}: cannot read (${(err as Error).message}); a SAELens folder holds cfg.json and ${WEIGHTS_FILE}`,
+      { cause: err },
+    );
   }
   const parsed = SaelensCfg.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    throw new AtlasError('SOURCE_MALFORMED', `${cfgPath}: ${i.path.join('.')}: ${i.message}; expected SAELens cfg keys d_in, d_sae, architecture`);
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${cfgPath}: ${i.path.join('.')}: ${i.message}; expected SAELens cfg keys d_in, d_sae, architecture`,
+    );
   }
   const cfg = parsed.data;
   const kwK = cfg.activation_fn_kwargs?.k;
@@ -160,8 +172,13 @@ export function readSaelens(dir: string): SaelensSae {
   const a = cfg.architecture ?? 'standard';
   if (a === 'topk' || (a === 'standard' && cfg.activation_fn_str === 'topk')) architecture = 'topk';
   else if (a === 'jumprelu' || a === 'standard') architecture = a;
-  else throw new AtlasError('SOURCE_MALFORMED', `${cfgPath}: architecture '${a}' is not supported (expected standard, topk or jumprelu)`);
-  if (architecture === 'topk' && !k) throw new AtlasError('SOURCE_MALFORMED', `${cfgPath}: a topk SAE needs k (cfg key k or activation_fn_kwargs.k)`);
+  else
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${cfgPath}: architecture '${a}' is not supported (expected standard, topk or jumprelu)`,
+    );
+  if (architecture === 'topk' && !k)
+    throw new AtlasError('SOURCE_MALFORMED', `${cfgPath}: a topk SAE needs k (cfg key k or activation_fn_kwargs.k)`);
   if (cfg.normalize_activations && cfg.normalize_activations !== 'none')
     throw new AtlasError(
       'SOURCE_MALFORMED',
@@ -173,9 +190,13 @@ export function readSaelens(dir: string): SaelensSae {
     const { d_in: dIn, d_sae: dSae } = cfg;
     const tensor = (name: string, shape: number[]): Float32Array => {
       const info = file.tensors.get(name);
-      if (!info) throw new AtlasError('SOURCE_MALFORMED', `${weightsPath}: missing tensor ${name} [${shape.join(', ')}]`);
+      if (!info)
+        throw new AtlasError('SOURCE_MALFORMED', `${weightsPath}: missing tensor ${name} [${shape.join(', ')}]`);
       if (info.shape.join(',') !== shape.join(','))
-        throw new AtlasError('SOURCE_SHAPE_MISMATCH', `${weightsPath}: ${name} is [${info.shape.join(', ')}] but cfg.json (d_in=${dIn}, d_sae=${dSae}) needs [${shape.join(', ')}]`);
+        throw new AtlasError(
+          'SOURCE_SHAPE_MISMATCH',
+          `${weightsPath}: ${name} is [${info.shape.join(', ')}] but cfg.json (d_in=${dIn}, d_sae=${dSae}) needs [${shape.join(', ')}]`,
+        );
       return file.read(name).data;
     };
     return {

@@ -27,7 +27,11 @@ export class Arena {
         /* try half */
       }
     }
-    if (!memory) throw new AtlasError('BACKEND_UNAVAILABLE', 'cpu backend: could not reserve WebAssembly memory (needs 256 MiB of address space)');
+    if (!memory)
+      throw new AtlasError(
+        'BACKEND_UNAVAILABLE',
+        'cpu backend: could not reserve WebAssembly memory (needs 256 MiB of address space)',
+      );
     this.memory = memory;
     this.pages = memory.buffer.byteLength / PAGE;
     this.f32 = new Float32Array(memory.buffer);

@@ -34,17 +34,39 @@ export class SimdBackend implements Backend {
     return this.arena.alloc(length);
   }
 
-  async matmulT(a: Float32Array, bT: Float32Array, bias: Float32Array | null, m: number, kd: number, n: number): Promise<Float32Array> {
+  async matmulT(
+    a: Float32Array,
+    bT: Float32Array,
+    bias: Float32Array | null,
+    m: number,
+    kd: number,
+    n: number,
+  ): Promise<Float32Array> {
     check.matmulT(a, bT, bias, m, kd, n);
     return this.dense.matmulT(a, bT, bias, m, kd, n);
   }
 
-  async matmul(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): Promise<Float32Array> {
+  async matmul(
+    a: Float32Array,
+    b: Float32Array,
+    transA: boolean,
+    m: number,
+    kd: number,
+    n: number,
+  ): Promise<Float32Array> {
     check.matmul(a, b, transA, m, kd, n);
     return this.dense.matmul(a, b, transA, m, kd, n);
   }
 
-  async encodeTopK(x: Float32Array, wT: Float32Array, bias: Float32Array, m: number, kd: number, n: number, k: number): Promise<SparseCodes> {
+  async encodeTopK(
+    x: Float32Array,
+    wT: Float32Array,
+    bias: Float32Array,
+    m: number,
+    kd: number,
+    n: number,
+    k: number,
+  ): Promise<SparseCodes> {
     check.encodeTopK(x, wT, bias, m, kd, n, k);
     return this.dense.encodeTopK(x, wT, bias, m, kd, n, k);
   }
@@ -68,7 +90,15 @@ export class SimdBackend implements Backend {
     this.pool.run(OP.decode, this.pool.split(n), [this.at(idx), this.at(val), width, this.at(w), b, this.at(out), dIn]);
   }
 
-  sparseRowDots(indices: Int32Array, n: number, width: number, g: Float32Array, w: Float32Array, dIn: number, out: Float32Array): void {
+  sparseRowDots(
+    indices: Int32Array,
+    n: number,
+    width: number,
+    g: Float32Array,
+    w: Float32Array,
+    dIn: number,
+    out: Float32Array,
+  ): void {
     check.codes('sparseRowDots', indices, n, width, g, dIn, -1, w);
     if (!this.fast(dIn, g, w)) return sparseRowDotsImpl(indices, n, width, g, w, dIn, out);
     const idx = this.arena.inArenaI32('idx', indices.subarray(0, n * width));
@@ -77,7 +107,15 @@ export class SimdBackend implements Backend {
     if (res !== out) out.set(res);
   }
 
-  sparseScatterRows(indices: Int32Array, coef: Float32Array, n: number, width: number, src: Float32Array, dIn: number, grad: Float32Array): void {
+  sparseScatterRows(
+    indices: Int32Array,
+    coef: Float32Array,
+    n: number,
+    width: number,
+    src: Float32Array,
+    dIn: number,
+    grad: Float32Array,
+  ): void {
     check.codes('sparseScatterRows', indices, n, width, src, dIn, -1, grad);
     if (!this.fast(dIn, src, grad)) return sparseScatterRowsImpl(indices, coef, n, width, src, dIn, grad);
     const latents = grad.length / dIn;
@@ -86,18 +124,37 @@ export class SimdBackend implements Backend {
     const sorted = this.arena.scratchF32('sorted', n * width);
     groupByLatent(indices, coef, n, width, latents, start, tok, sorted);
     // Shares are latent ranges, so no two threads ever add into the same gradient row.
-    this.pool.run(OP.scatter, this.pool.split(latents), [this.at(start), this.at(tok), this.at(sorted), this.at(src), this.at(grad), dIn]);
+    this.pool.run(OP.scatter, this.pool.split(latents), [
+      this.at(start),
+      this.at(tok),
+      this.at(sorted),
+      this.at(src),
+      this.at(grad),
+      dIn,
+    ]);
   }
 
   center(x: Float32Array, shift: Float32Array, n: number, dIn: number, out: Float32Array): void {
-    check.rows('center', n, dIn, [['x', x], ['out', out]], shift);
+    check.rows(
+      'center',
+      n,
+      dIn,
+      [
+        ['x', x],
+        ['out', out],
+      ],
+      shift,
+    );
     if (!this.fast(dIn, x, out)) return centerImpl(x, shift, n, dIn, out);
     const s = this.arena.inArenaF32('shift', shift.subarray(0, dIn));
     this.pool.run(OP.center, this.pool.split(n), [this.at(out), this.at(x), this.at(s), dIn]);
   }
 
   residual(err: Float32Array, x: Float32Array, n: number, dIn: number, scale: number): Residual {
-    check.rows('residual', n, dIn, [['err', err], ['x', x]]);
+    check.rows('residual', n, dIn, [
+      ['err', err],
+      ['x', x],
+    ]);
     if (!this.fast(dIn, err, x)) return residualImpl(err, x, n, dIn, scale);
     const parts = this.pool.helpers + 1;
     const stride = 2 * dIn + 4;
@@ -124,8 +181,18 @@ export class SimdBackend implements Backend {
     const { lr, eps } = adamScalars(step);
     const body = param.length - (param.length % 4);
     const shares = body >= 1 << 16 ? this.pool.split(body, 4) : [[0, body] as [number, number]];
-    this.pool.run(OP.adam, shares, [this.at(param), this.at(grad), this.at(m), this.at(v), lr, step.beta1, step.beta2, eps]);
-    if (body < param.length) adamStepImpl(param.subarray(body), grad.subarray(body), m.subarray(body), v.subarray(body), step);
+    this.pool.run(OP.adam, shares, [
+      this.at(param),
+      this.at(grad),
+      this.at(m),
+      this.at(v),
+      lr,
+      step.beta1,
+      step.beta2,
+      eps,
+    ]);
+    if (body < param.length)
+      adamStepImpl(param.subarray(body), grad.subarray(body), m.subarray(body), v.subarray(body), step);
   }
 
   dispose(): void {

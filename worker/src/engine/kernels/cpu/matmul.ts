@@ -10,9 +10,24 @@ type Session = import('onnxruntime-node').InferenceSession;
 
 /** The dense ops a SIMD backend delegates. */
 export interface DenseKernels {
-  matmulT(a: Float32Array, bT: Float32Array, bias: Float32Array | null, m: number, kd: number, n: number): Promise<Float32Array>;
+  matmulT(
+    a: Float32Array,
+    bT: Float32Array,
+    bias: Float32Array | null,
+    m: number,
+    kd: number,
+    n: number,
+  ): Promise<Float32Array>;
   matmul(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): Promise<Float32Array>;
-  encodeTopK(x: Float32Array, wT: Float32Array, bias: Float32Array, m: number, kd: number, n: number, k: number): Promise<SparseCodes>;
+  encodeTopK(
+    x: Float32Array,
+    wT: Float32Array,
+    bias: Float32Array,
+    m: number,
+    kd: number,
+    n: number,
+    k: number,
+  ): Promise<SparseCodes>;
   dispose(): void;
 }
 
@@ -80,9 +95,14 @@ export async function createDenseSessions(arena: Arena, threads: number): Promis
   return {
     version,
     async matmulT(a, bT, bias, m, kd, n) {
-      if (m === 0 || n === 0 || kd === 0) return new Float32Array(m * n).fill(0).map((_, i) => (bias && kd === 0 ? bias[i % n] : 0));
+      if (m === 0 || n === 0 || kd === 0)
+        return new Float32Array(m * n).fill(0).map((_, i) => (bias && kd === 0 ? bias[i % n] : 0));
       const s = await session('gemm', () =>
-        buildModel({ nodes: [gemm], inputs: denseInputs, outputs: [{ name: 'pre', elemType: ONNX_FLOAT, dims: ['m', 'n'] }] }),
+        buildModel({
+          nodes: [gemm],
+          inputs: denseInputs,
+          outputs: [{ name: 'pre', elemType: ONNX_FLOAT, dims: ['m', 'n'] }],
+        }),
       );
       const out = await s.run(feeds(a, bT, bias ?? zeroBias(n), m, kd, n));
       return out.pre.data as Float32Array;
@@ -110,7 +130,15 @@ export async function createDenseSessions(arena: Arena, threads: number): Promis
       const s = await session(`topk${k}`, () =>
         buildModel({
           // sorted=0: callers never rely on the order, and skipping the sort saves a pass over the k entries.
-          nodes: [gemm, { op: 'TopK', inputs: ['pre', 'k'], outputs: ['values', 'indices'], ints: { axis: -1, largest: 1, sorted: 0 } }],
+          nodes: [
+            gemm,
+            {
+              op: 'TopK',
+              inputs: ['pre', 'k'],
+              outputs: ['values', 'indices'],
+              ints: { axis: -1, largest: 1, sorted: 0 },
+            },
+          ],
           inputs: denseInputs,
           outputs: [
             { name: 'values', elemType: ONNX_FLOAT, dims: ['m', 'k'] },
@@ -129,7 +157,11 @@ export async function createDenseSessions(arena: Arena, threads: number): Promis
       const block = Math.max(64, Math.min(m, Math.floor(CHUNK_BYTES / (4 * n))));
       for (let r0 = 0; r0 < m; r0 += block) {
         const rows = Math.min(block, m - r0);
-        const out = await s.run({ x: new ort.Tensor('float32', xs.subarray(r0 * kd, (r0 + rows) * kd), [rows, kd]), w, b });
+        const out = await s.run({
+          x: new ort.Tensor('float32', xs.subarray(r0 * kd, (r0 + rows) * kd), [rows, kd]),
+          w,
+          b,
+        });
         const v = out.values.data as Float32Array;
         const big = out.indices.data as BigInt64Array;
         const o = r0 * k;

@@ -57,15 +57,28 @@ export class SparsePool {
     readonly simd: SimdKernels,
     readonly helpers: number,
   ) {
-    this.runOp = new Function('S', 'F', 'I', 'op', 'A', `${SPARSE_LOOPS_SOURCE}\nreturn runOp(S, F, I, op, A);`) as RunOp;
+    this.runOp = new Function(
+      'S',
+      'F',
+      'I',
+      'op',
+      'A',
+      `${SPARSE_LOOPS_SOURCE}\nreturn runOp(S, F, I, op, A);`,
+    ) as RunOp;
     const control = new SharedArrayBuffer(8 * (ARGS + (helpers + 1) * ARG_COUNT));
     this.ctl = new Int32Array(control);
-    this.args = Array.from({ length: helpers + 1 }, (_, slot) => new Float64Array(control, 8 * (ARGS + slot * ARG_COUNT), ARG_COUNT));
+    this.args = Array.from(
+      { length: helpers + 1 },
+      (_, slot) => new Float64Array(control, 8 * (ARGS + slot * ARG_COUNT), ARG_COUNT),
+    );
     this.F = new Float32Array(arena.memory.buffer);
     this.I = new Int32Array(arena.memory.buffer);
     const bytes = assembleKernels(arena.pages, true);
     this.workers = Array.from({ length: helpers }, (_, slot) => {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory: arena.memory, control, bytes, slot: slot + 1, argCount: ARG_COUNT } });
+      const w = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { memory: arena.memory, control, bytes, slot: slot + 1, argCount: ARG_COUNT },
+      });
       w.unref();
       return w;
     });
@@ -81,7 +94,10 @@ export class SparsePool {
     const deadline = Date.now() + 120_000;
     for (let v = Atomics.load(this.ctl, slot); v < target; v = Atomics.load(this.ctl, slot)) {
       if (Date.now() > deadline)
-        throw new AtlasError('BACKEND_UNAVAILABLE', `cpu backend: a helper thread did not ${what} within 120 s; run with --threads 1`);
+        throw new AtlasError(
+          'BACKEND_UNAVAILABLE',
+          `cpu backend: a helper thread did not ${what} within 120 s; run with --threads 1`,
+        );
       Atomics.wait(this.ctl, slot, v, 1000);
     }
   }
