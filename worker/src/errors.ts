@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'PROVENANCE_MISMATCH'
   | 'OUTPUT_EXISTS'
   | 'BACKEND_UNAVAILABLE'
+  | 'TRAINING_DIVERGED'
+  | 'CHECKPOINT_INVALID'
   | 'DATABASE_UNAVAILABLE';
 
 /** An error meant for a person: the message says what failed, where, what was expected and the fix. */

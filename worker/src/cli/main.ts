@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { AtlasError as DbError } from '@atlas/migrations';
 import { AtlasError } from '../errors.js';
 import { registerWork } from './commands/work.js';
+import { registerSynth } from './commands/synth.js';
+import { registerTrain } from './commands/train.js';
 
 const program = new Command('worker')
   .description('feature atlas worker: activations in, dictionaries and features out')
@@ -12,6 +14,8 @@ const program = new Command('worker')
 
 // Each command registers itself here (one file per command in ./commands).
 registerWork(program);
+registerTrain(program);
+registerSynth(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NpyWriter, readNpy, writeNpy } from './npy.js';
+import { NpyFile, NpyWriter, readNpy, writeNpy } from './npy.js';
 
 const fixtures = new URL('../../test-fixtures/npy/', import.meta.url).pathname;
 
@@ -57,4 +57,16 @@ test('float16 round trip through the writer', () => {
   const path = join(dir, 'h.npy');
   writeNpy(path, [0.5, -1.25, 65504, 3.140625], [2, 2], 'float16');
   assert.deepEqual([...readNpy(path).data], [0.5, -1.25, 65504, 3.140625]);
+});
+
+test('readRowsInto reads row ranges into a caller buffer (float32 and float16) like readRows', () => {
+  for (const name of ['f32_3x4.npy', 'f16_2x3.npy']) {
+    const file = new NpyFile(join(fixtures, name));
+    const out = new Float32Array(64).fill(-1);
+    file.readRowsInto(1, 1, out.subarray(8));
+    assert.deepEqual([...out.subarray(8, 8 + file.rowLength)], [...file.readRows(1, 1)]);
+    assert.equal(out[8 + file.rowLength], -1, 'nothing written past the rows');
+    assert.throws(() => file.readRowsInto(file.rows, 1, out), /outside/);
+    file.close();
+  }
 });

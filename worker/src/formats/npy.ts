@@ -114,6 +114,28 @@ export class NpyFile {
     return decodeToFloat32(buf, this.header.dtype, n);
   }
 
+  /**
+   * Rows [start, start+count) into `out` (at least count·rowLength long) without allocating per call: float32
+   * data is read straight into out's bytes, other dtypes are decoded from a reused scratch buffer. Streaming
+   * readers use this so a pass over a large corpus does not churn the garbage collector.
+   */
+  readRowsInto(start: number, count: number, out: Float32Array): void {
+    if (start < 0 || count < 0 || start + count > this.rows)
+      throw new RangeError(`${this.path}: rows [${start}, ${start + count}) outside [0, ${this.rows})`);
+    const n = count * this.rowLength;
+    const bpe = bytesPerElement[this.header.dtype];
+    const position = this.header.dataOffset + start * this.rowLength * bpe;
+    if (this.header.dtype === 'float32') {
+      readSync(this.fd, new Uint8Array(out.buffer, out.byteOffset, n * 4), 0, n * 4, position);
+      return;
+    }
+    if (!this.scratch || this.scratch.length < n * bpe) this.scratch = Buffer.allocUnsafe(n * bpe);
+    readSync(this.fd, this.scratch, 0, n * bpe, position);
+    out.set(decodeToFloat32(this.scratch, this.header.dtype, n));
+  }
+
+  private scratch: Buffer | null = null;
+
   /** Rows as raw integers (for token id files); int64 values must fit in a double. */
   readAll(): Float32Array {
     return this.readRows(0, this.rows);

@@ -1,6 +1,6 @@
 // safetensors files (Hugging Face): 8-byte little-endian header length, a JSON header, then raw tensor bytes.
 // Spec: huggingface/safetensors README. Tensors are read lazily by name so large files stay out of memory.
-import { closeSync, fstatSync, openSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { AtlasError } from '../errors.js';
 import { bytesPerElement, decodeToFloat32, encodeFromNumbers, type DType } from './dtype.js';
 
@@ -158,7 +158,15 @@ export function writeSafetensors(
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(jsonBytes.length));
   const tmp = `${path}.partial`;
-  writeFileSync(tmp, Buffer.concat([len, jsonBytes, ...chunks]));
+  // Chunk by chunk rather than one concatenated buffer: checkpoints of wide dictionaries are gigabytes.
+  const fd = openSync(tmp, 'w');
+  try {
+    for (const part of [len, jsonBytes, ...chunks])
+      // write(2) may stop short (Linux caps one call at ~2 GiB), so loop until the part is out.
+      for (let done = 0; done < part.byteLength; ) done += writeSync(fd, part, done, part.byteLength - done);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
 }
 

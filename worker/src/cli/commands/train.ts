@@ -1,0 +1,152 @@
+// `worker train`: learn a dictionary from activations and write it as a SAELens folder.
+import { Option, type Command } from 'commander';
+import { AtlasError } from '../../errors.js';
+import { backendNames, type BackendName } from '../../engine/backend.js';
+import { architectureNames } from '../../engine/sae/registry.js';
+import { runTraining } from '../../engine/trainRun.js';
+import { createProgress } from '../progress.js';
+import { parseNumber } from '../parseArgs.js';
+
+interface TrainFlags {
+  acts?: string;
+  out?: string;
+  arch: string;
+  latents?: string;
+  k?: string;
+  batch: string;
+  tokens?: string;
+  epochs?: string;
+  lr?: string;
+  seed: string;
+  backend: string;
+  threads?: string;
+  checkpointEvery: string;
+  resume?: boolean;
+  l1?: string;
+  l0Coefficient?: string;
+  deadWindow?: string;
+  auxK?: string;
+  stopAfter?: string;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a sparse autoencoder on activations and write a SAELens folder')
+    .option('--acts <path>', 'activations: a .npy or .safetensors file, or a folder of shards (manifest.json optional)')
+    .option('--out <folder>', 'where to write cfg.json + sae_weights.safetensors (must not exist)')
+    .option('--arch <name>', `architecture: ${architectureNames().join(', ')}`, 'topk')
+    .option('--latents <n>', 'dictionary size (d_sae)')
+    .option('--k <n>', 'active latents per token (topk, batchtopk)')
+    .option('--batch <n>', 'tokens per step', '4096')
+    .option('--tokens <n>', 'training tokens (default: one pass and at least 1000 steps)')
+    .option('--epochs <x>', 'training length in passes over the activations (instead of --tokens)')
+    .option('--lr <x>', 'peak learning rate (default 2e-4·sqrt(16384/latents))')
+    .option('--seed <n>', 'random seed', '0')
+    .option('--backend <name>', `kernels: auto, ${backendNames.join(', ')}`, 'auto')
+    .option('--threads <n>', 'threads for the dense kernels (default: all cores)')
+    .option('--checkpoint-every <steps>', 'steps between checkpoints in <out>.checkpoints (0: never)', '500')
+    .option('--resume', 'continue from the newest checkpoint of an interrupted run with the same options')
+    .option('--l1 <x>', 'relu: L1 coefficient (default 5)')
+    .option('--l0-coefficient <x>', 'jumprelu: L0 coefficient')
+    .option('--dead-window <tokens>', 'a latent is dead after this many tokens without firing')
+    .option('--aux-k <n>', 'latents in the AuxK loss (default d_in/2)')
+    // Simulates a killed run in tests: stop after this many steps, leaving only the checkpoints.
+    .addOption(new Option('--stop-after <steps>').hideHelp())
+    .action(async (flags: TrainFlags) => {
+      if (!flags.acts)
+        throw new AtlasError(
+          'ARGUMENT_INVALID',
+          '--acts is required: a .npy/.safetensors file or a folder of activation shards',
+        );
+      if (!flags.out)
+        throw new AtlasError('ARGUMENT_INVALID', '--out is required: the folder to write the dictionary to');
+      if (!architectureNames().includes(flags.arch))
+        throw new AtlasError(
+          'ARGUMENT_INVALID',
+          `--arch ${flags.arch} is unknown; use one of ${architectureNames().join(', ')}`,
+        );
+      if (flags.backend !== 'auto' && !backendNames.includes(flags.backend as BackendName))
+        throw new AtlasError(
+          'ARGUMENT_INVALID',
+          `--backend ${flags.backend} is unknown; use one of auto, ${backendNames.join(', ')}`,
+        );
+      if (flags.latents === undefined)
+        throw new AtlasError('ARGUMENT_INVALID', '--latents is required: the dictionary size, e.g. --latents 1024');
+      const dSae = parseNumber('--latents', flags.latents, { integer: true, min: 1 });
+      const archOptions: Record<string, unknown> = {};
+      if (flags.arch === 'topk' || flags.arch === 'batchtopk') {
+        if (flags.k === undefined)
+          throw new AtlasError(
+            'ARGUMENT_INVALID',
+            `--k is required for --arch ${flags.arch}: active latents per token, e.g. --k 32`,
+          );
+        archOptions.k = parseNumber('--k', flags.k, { integer: true, min: 1, max: dSae });
+      } else if (flags.k !== undefined)
+        throw new AtlasError('ARGUMENT_INVALID', `--k applies to topk and batchtopk, not --arch ${flags.arch}`);
+      if (flags.l1 !== undefined) archOptions.l1Coefficient = parseNumber('--l1', flags.l1, { min: 0 });
+      if (flags.l0Coefficient !== undefined)
+        archOptions.l0Coefficient = parseNumber('--l0-coefficient', flags.l0Coefficient, { min: 0 });
+      if (flags.tokens !== undefined && flags.epochs !== undefined)
+        throw new AtlasError('ARGUMENT_INVALID', 'give --tokens or --epochs, not both');
+      const progress = createProgress('train');
+      const result = await runTraining(
+        {
+          acts: flags.acts,
+          out: flags.out,
+          backend: flags.backend as BackendName | 'auto',
+          threads:
+            flags.threads === undefined
+              ? undefined
+              : parseNumber('--threads', flags.threads, { integer: true, min: 1 }),
+          checkpointEvery: parseNumber('--checkpoint-every', flags.checkpointEvery, { integer: true, min: 0 }),
+          resume: flags.resume ?? false,
+          stopAfterSteps:
+            flags.stopAfter === undefined
+              ? undefined
+              : parseNumber('--stop-after', flags.stopAfter, { integer: true, min: 1 }),
+          config: {
+            arch: flags.arch,
+            dSae,
+            archOptions,
+            batchSize: parseNumber('--batch', flags.batch, { integer: true, min: 1 }),
+            tokens:
+              flags.tokens === undefined ? undefined : parseNumber('--tokens', flags.tokens, { integer: true, min: 1 }),
+            epochs:
+              flags.epochs === undefined ? undefined : parseNumber('--epochs', flags.epochs, { min: Number.MIN_VALUE }),
+            lr: flags.lr === undefined ? undefined : parseNumber('--lr', flags.lr, { min: Number.MIN_VALUE }),
+            seed: parseNumber('--seed', flags.seed, { integer: true }),
+            deadWindowTokens:
+              flags.deadWindow === undefined
+                ? undefined
+                : parseNumber('--dead-window', flags.deadWindow, { integer: true, min: 1 }),
+            auxK: flags.auxK === undefined ? undefined : parseNumber('--aux-k', flags.auxK, { integer: true, min: 1 }),
+          },
+        },
+        {
+          start: (i) => {
+            progress.log(`backend: ${i.backend}`);
+            progress.log(`activations: ${i.source}, normalisation factor ${i.scale.toPrecision(4)}`);
+            if (i.startStep > 0) progress.log(`resuming at step ${i.startStep} of ${i.steps}`);
+          },
+          step: (s, steps) =>
+            progress.update(
+              s.step,
+              steps,
+              s.tokens,
+              `loss ${s.loss.toFixed(4)}  L0 ${s.l0.toFixed(1)}  FVU ${s.fvu.toFixed(3)}  dead ${(100 * s.deadFraction).toFixed(1)}%`,
+            ),
+          checkpoint: (path) => progress.note(`checkpoint ${path}`),
+        },
+      );
+      progress.done();
+      if (!result.out) {
+        console.log(`stopped at step ${result.trainer.step}; continue with --resume`);
+        return;
+      }
+      const final = result.summary.final as { fvu: number; l0: number } | null;
+      console.log(
+        `wrote ${result.out} (FVU ${final?.fvu.toFixed(4)}, L0 ${final?.l0.toFixed(2)}, dead ${((result.summary.deadFraction as number) * 100).toFixed(1)}%)`,
+      );
+    });
+}

@@ -1,0 +1,160 @@
+// The kernel interface every backend implements, and the registry of backends (one file each in ./kernels).
+// Training receives a `Backend`; only this folder imports backend files.
+import { AtlasError } from '../errors.js';
+
+export type BackendName = 'reference' | 'cpu' | 'tfjs';
+
+/**
+ * Sparse codes: per token a fixed-width list of (latent, value). Padding entries have value 0 (and any index),
+ * so every kernel may process them without changing the result.
+ */
+export interface SparseCodes {
+  /** Tokens. */
+  n: number;
+  /** Entries per token. */
+  width: number;
+  /** indices: [n, width] latent ids. */
+  indices: Int32Array;
+  /** values: [n, width] activations. */
+  values: Float32Array;
+}
+
+/** Sums from the loss pass (see Backend.residual). */
+export interface Residual {
+  sse: number;
+  sumSq: number;
+  /** sum: [dIn] Σ_t x[t] */
+  sum: Float64Array;
+  /** errSum: [dIn] Σ_t err[t] after scaling */
+  errSum: Float64Array;
+}
+
+/** Adam hyper-parameters for one step (t counts from 1). */
+export interface AdamStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  t: number;
+}
+
+/** The kernels of a training step. All matrices are row-major Float32Array. */
+export interface Backend {
+  readonly name: BackendName;
+  /** One line for the start-up banner: library, threads, SIMD. */
+  readonly description: string;
+  /** A zeroed array the kernels run on fastest (e.g. inside the backend's WASM memory). */
+  alloc(length: number): Float32Array;
+  /** out[m,n] = a[m,kd] · bT[n,kd]ᵀ + bias[n] (bias may be null). */
+  matmulT(
+    a: Float32Array,
+    bT: Float32Array,
+    bias: Float32Array | null,
+    m: number,
+    kd: number,
+    n: number,
+  ): Promise<Float32Array>;
+  /** out[m,n] = a·b with a [m,kd], or aᵀ·b with a stored [kd,m] when transA; b [kd,n]. For dense-phase SAEs. */
+  matmul(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): Promise<Float32Array>;
+  /** The k largest entries of relu(x[m,kd] · wT[n,kd]ᵀ + bias[n]) per row, as codes of width k (order unspecified). */
+  encodeTopK(
+    x: Float32Array,
+    wT: Float32Array,
+    bias: Float32Array,
+    m: number,
+    kd: number,
+    n: number,
+    k: number,
+  ): Promise<SparseCodes>;
+  /** out[t,:] = bias + Σ_j values[t,j] · w[indices[t,j], :]; w: [*, dIn], out: [n, dIn]. bias may be null (zero). */
+  sparseDecode(codes: SparseCodes, w: Float32Array, bias: Float32Array | null, dIn: number, out: Float32Array): void;
+  /** out[t,j] = g[t,:] · w[indices[t,j], :]; g: [n, dIn], out: [n, width]. */
+  sparseRowDots(
+    indices: Int32Array,
+    n: number,
+    width: number,
+    g: Float32Array,
+    w: Float32Array,
+    dIn: number,
+    out: Float32Array,
+  ): void;
+  /** grad[indices[t,j], :] += coef[t,j] · src[t, :]; src: [n, dIn], grad: [*, dIn]. */
+  sparseScatterRows(
+    indices: Int32Array,
+    coef: Float32Array,
+    n: number,
+    width: number,
+    src: Float32Array,
+    dIn: number,
+    grad: Float32Array,
+  ): void;
+  /** out[t,:] = x[t,:] − shift; x, out: [n, dIn]. */
+  center(x: Float32Array, shift: Float32Array, n: number, dIn: number, out: Float32Array): void;
+  /**
+   * The loss pass: on entry err holds x̂ [n, dIn]; on exit err = scale·(x̂ − x). Returns Σ‖x̂ − x‖², Σ‖x‖², and
+   * per dimension Σ_t x and Σ_t err (after scaling), for the loss, the FVU and ∂L/∂b_dec.
+   */
+  residual(err: Float32Array, x: Float32Array, n: number, dIn: number, scale: number): Residual;
+  /** One Adam step (Kingma & Ba 2015, with bias correction) on param, updating the moments m and v in place. */
+  adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void;
+  /** Release native sessions and memory; the backend is unusable afterwards. */
+  dispose(): void;
+}
+
+/** Options every backend factory accepts. */
+export interface BackendOptions {
+  /** Threads for the dense kernels (default: all cores). */
+  threads?: number;
+}
+
+/** The registry: a new backend is one file in ./kernels plus one line here. */
+export const backends: Record<BackendName, (opts: BackendOptions) => Promise<Backend>> = {
+  reference: () => import('./kernels/reference.js').then((m) => m.createBackend()),
+  cpu: (opts) => import('./kernels/cpu/index.js').then((m) => m.createBackend(opts)),
+  tfjs: (opts) => import('./kernels/tfjs.js').then((m) => m.createBackend(opts)),
+};
+
+export const backendNames = Object.keys(backends) as BackendName[];
+
+/**
+ * The backend named, or the fastest that loads: tfjs only when a native tfjs (tfjs-node-gpu / tfjs-node) is
+ * installed, since its pure-JS fallbacks are slower than `cpu`; then `cpu`; then `reference`.
+ */
+export async function loadBackend(name: BackendName | 'auto', opts: BackendOptions = {}): Promise<Backend> {
+  if (name !== 'auto') {
+    if (!(name in backends))
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        `--backend ${name} is unknown; use one of auto, ${backendNames.join(', ')}.`,
+      );
+    return backends[name](opts);
+  }
+  const order: BackendName[] = (await import('./kernels/tfjs.js')).hasNativeTfjs()
+    ? ['tfjs', 'cpu', 'reference']
+    : ['cpu', 'reference'];
+  let last: unknown;
+  for (const candidate of order) {
+    try {
+      return await backends[candidate](opts);
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw new AtlasError('BACKEND_UNAVAILABLE', `no backend loaded (${(last as Error)?.message})`, { cause: last });
+}
+
+/** Shape checks shared by all backends: a lazy message naming the op and the shapes (the tfjs mat_mul.ts way). */
+export function assertLength(
+  op: string,
+  what: string,
+  arr: ArrayLike<number>,
+  expected: number,
+  shape: string,
+  exact = true,
+): void {
+  if (exact ? arr.length !== expected : arr.length < expected)
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `${op}: ${what} has ${arr.length} values but shape ${shape} needs ${expected}`,
+    );
+}

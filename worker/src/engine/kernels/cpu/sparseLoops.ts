@@ -1,0 +1,143 @@
+// The sparse kernels' loops as one JavaScript source, run both by the main thread and by helper threads
+// (a worker_threads Worker takes source text, and sharing the text keeps the two sides identical). Each loop
+// does one share of the work: a token range, a latent range or an element range. Offsets are in elements of
+// the arena views F (float32) and I (int32); the SIMD kernels S take byte addresses. Rows go four at a time
+// through axpy4/dot4, which touch the shared row once per four.
+//
+//   decode   out[t] = bias + Σ_j val[t,j] w[idx[t,j]]                   tokens [a, b)
+//   rowDots  out[t,j] = g[t] · w[idx[t,j]]                              tokens [a, b)
+//   scatter  grad[l] += Σ coef·src[token] over the entries of latent l   latents [a, b): threads never share a row;
+//            entries come grouped by latent (start[l]..start[l+1] in tok/coef), see groupByLatent
+//   adam     elements [a, b)
+//   center   out[t] = x[t] − shift                                       tokens [a, b)
+//   residual err[t] = scale·(x̂[t] − x[t]) with per-share sums for the loss, FVU and ∂L/∂b_dec  tokens [a, b)
+// A[11] is the share's index (0 = main thread), for ops that keep per-share partial sums.
+
+/** Source text of `function runOp(S, F, I, op, args)`; args is a Float64Array of the op's arguments. */
+export const SPARSE_LOOPS_SOURCE = `
+function runOp(S, F, I, op, A) {
+  const a = A[0], b = A[1];
+  if (op === 1) { // decode: idx, val, width, w, bias(-1: none), out, dIn
+    const idx = A[2], val = A[3], width = A[4], w = A[5], bias = A[6], out = A[7], dIn = A[8];
+    const body = dIn - (dIn % 8), rowBytes = dIn * 4, wBytes = w * 4, full = width - (width % 4);
+    for (let t = a; t < b; t++) {
+      const o = out + t * dIn;
+      if (bias >= 0) F.copyWithin(o, bias, bias + dIn); else F.fill(0, o, o + dIn);
+      const oBytes = o * 4, base = t * width;
+      let j = 0;
+      for (; j < full; j += 4) {
+        const e = base + j;
+        S.axpy4(oBytes, wBytes + I[idx + e] * rowBytes, wBytes + I[idx + e + 1] * rowBytes, wBytes + I[idx + e + 2] * rowBytes,
+          wBytes + I[idx + e + 3] * rowBytes, F[val + e], F[val + e + 1], F[val + e + 2], F[val + e + 3], body);
+      }
+      for (; j < width; j++) {
+        const v = F[val + base + j];
+        if (v !== 0) S.axpy(oBytes, wBytes + I[idx + base + j] * rowBytes, v, body);
+      }
+      if (body < dIn)
+        for (let jj = 0; jj < width; jj++) {
+          const v = F[val + base + jj], r = w + I[idx + base + jj] * dIn;
+          for (let p = body; p < dIn; p++) F[o + p] += v * F[r + p];
+        }
+    }
+  } else if (op === 2) { // rowDots: idx, width, g, w, out, dIn
+    const idx = A[2], width = A[3], g = A[4], w = A[5], out = A[6], dIn = A[7];
+    const body = dIn - (dIn % 8), rowBytes = dIn * 4, wBytes = w * 4, full = width - (width % 4);
+    for (let t = a; t < b; t++) {
+      const gRow = g + t * dIn, gAddr = gRow * 4, base = t * width;
+      let j = 0;
+      for (; j < full; j += 4) {
+        const e = base + j;
+        S.dot4(gAddr, wBytes + I[idx + e] * rowBytes, wBytes + I[idx + e + 1] * rowBytes, wBytes + I[idx + e + 2] * rowBytes,
+          wBytes + I[idx + e + 3] * rowBytes, body, (out + e) * 4);
+      }
+      for (; j < width; j++) F[out + base + j] = S.dot(gAddr, wBytes + I[idx + base + j] * rowBytes, body);
+      if (body < dIn)
+        for (let jj = 0; jj < width; jj++) {
+          const r = w + I[idx + base + jj] * dIn;
+          let s = 0;
+          for (let p = body; p < dIn; p++) s += F[gRow + p] * F[r + p];
+          F[out + base + jj] += s;
+        }
+    }
+  } else if (op === 3) { // scatter: start, tok, coef, src, grad, dIn
+    const start = A[2], tok = A[3], coef = A[4], src = A[5], grad = A[6], dIn = A[7];
+    const body = dIn - (dIn % 8), rowBytes = dIn * 4, sBytes = src * 4;
+    for (let l = a; l < b; l++) {
+      const gRow = grad + l * dIn, gAddr = gRow * 4, end = I[start + l + 1], first = I[start + l];
+      let e = first;
+      for (; e + 4 <= end; e += 4)
+        S.axpy4(gAddr, sBytes + I[tok + e] * rowBytes, sBytes + I[tok + e + 1] * rowBytes, sBytes + I[tok + e + 2] * rowBytes,
+          sBytes + I[tok + e + 3] * rowBytes, F[coef + e], F[coef + e + 1], F[coef + e + 2], F[coef + e + 3], body);
+      for (; e < end; e++) S.axpy(gAddr, sBytes + I[tok + e] * rowBytes, F[coef + e], body);
+      if (body < dIn)
+        for (let ee = first; ee < end; ee++) {
+          const c = F[coef + ee], r = src + I[tok + ee] * dIn;
+          for (let p = body; p < dIn; p++) F[gRow + p] += c * F[r + p];
+        }
+    }
+  } else if (op === 4) { // adam: p, g, m, v, lr, b1, b2, eps
+    S.adam((A[2] + a) * 4, (A[3] + a) * 4, (A[4] + a) * 4, (A[5] + a) * 4, b - a, A[6], A[7], A[8], A[9]);
+  } else if (op === 5) { // center: out[t] = x[t] - shift
+    const out = A[2], x = A[3], shift = A[4], dIn = A[5];
+    for (let t = a; t < b; t++) {
+      const o = out + t * dIn, xr = x + t * dIn;
+      for (let p = 0; p < dIn; p++) F[o + p] = F[xr + p] - F[shift + p];
+    }
+  } else if (op === 6) { // residual: err[t] = scale (err[t] - x[t]); per-share partials: sse, Σ‖x‖², Σx, Σerr
+    const err = A[2], x = A[3], scale = A[4], partials = A[5], dIn = A[6];
+    const part = partials + A[11] * (2 * dIn + 4); // [sse, sumSq, pad, pad, sum(dIn), gSum(dIn)]
+    const sum = part + 4, gSum = part + 4 + dIn;
+    let sse = 0, sumSq = 0;
+    for (let t = a; t < b; t++) {
+      const e = err + t * dIn, xr = x + t * dIn;
+      for (let p = 0; p < dIn; p++) {
+        const xv = F[xr + p], d = F[e + p] - xv;
+        sse += d * d;
+        sumSq += xv * xv;
+        F[sum + p] += xv;
+        const g = (F[e + p] = d * scale);
+        F[gSum + p] += g;
+      }
+    }
+    F[part] = sse;
+    F[part + 1] = sumSq;
+  }
+}
+`;
+
+/** Operation codes of runOp. */
+export const OP = { decode: 1, rowDots: 2, scatter: 3, adam: 4, center: 5, residual: 6 } as const;
+
+/**
+ * Counting sort of the nonzero entries by latent: start [latents + 1] offsets, tok [entries] token of each entry,
+ * coef [entries]. Each latent's row then takes all its updates while it sits in L1.
+ */
+export function groupByLatent(
+  indices: Int32Array,
+  coef: Float32Array,
+  n: number,
+  width: number,
+  latents: number,
+  start: Int32Array,
+  tok: Int32Array,
+  sorted: Float32Array,
+): void {
+  start.fill(0);
+  const total = n * width;
+  for (let i = 0; i < total; i++) if (coef[i] !== 0) start[indices[i] + 1]++;
+  for (let l = 0; l < latents; l++) start[l + 1] += start[l];
+  // start[l] is used as a cursor below and restored afterwards by shifting.
+  for (let t = 0; t < n; t++) {
+    const base = t * width;
+    for (let j = 0; j < width; j++) {
+      const c = coef[base + j];
+      if (c === 0) continue;
+      const at = start[indices[base + j]]++;
+      tok[at] = t;
+      sorted[at] = c;
+    }
+  }
+  for (let l = latents; l > 0; l--) start[l] = start[l - 1];
+  start[0] = 0;
+}

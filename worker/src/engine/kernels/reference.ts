@@ -1,0 +1,328 @@
+// The oracle: every kernel in plain JavaScript, written for clarity. Other backends are tested against it.
+import { assertLength, type AdamStep, type Backend, type Residual, type SparseCodes } from '../backend.js';
+import { AtlasError } from '../../errors.js';
+
+/** out[m,n] = a[m,kd] · bT[n,kd]ᵀ + bias[n] */
+export function matmulTImpl(
+  a: Float32Array,
+  bT: Float32Array,
+  bias: Float32Array | null,
+  m: number,
+  kd: number,
+  n: number,
+): Float32Array {
+  const out = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const ai = i * kd;
+    for (let j = 0; j < n; j++) {
+      const bj = j * kd;
+      let s = 0;
+      for (let p = 0; p < kd; p++) s += a[ai + p] * bT[bj + p];
+      out[i * n + j] = s + (bias ? bias[j] : 0);
+    }
+  }
+  return out;
+}
+
+/** out[m,n] = op(a)·b, op(a) = a [m,kd] or, with transA, the transpose of a stored [kd,m]. */
+export function matmulImpl(
+  a: Float32Array,
+  b: Float32Array,
+  transA: boolean,
+  m: number,
+  kd: number,
+  n: number,
+): Float32Array {
+  const out = new Float32Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let p = 0; p < kd; p++) {
+      const av = transA ? a[p * m + i] : a[i * kd + p];
+      if (av === 0) continue;
+      for (let j = 0; j < n; j++) out[i * n + j] += av * b[p * n + j];
+    }
+  return out;
+}
+
+/** The k largest entries of each row of pre [m, n], relu'd; ties go to the lower index. */
+export function topkRowsImpl(pre: Float32Array, m: number, n: number, k: number): SparseCodes {
+  const indices = new Int32Array(m * k);
+  const values = new Float32Array(m * k);
+  const order = new Int32Array(n);
+  for (let i = 0; i < m; i++) {
+    const row = pre.subarray(i * n, (i + 1) * n);
+    for (let j = 0; j < n; j++) order[j] = j;
+    order.sort((p, q) => row[q] - row[p] || p - q);
+    for (let j = 0; j < k; j++) {
+      indices[i * k + j] = order[j];
+      values[i * k + j] = Math.max(0, row[order[j]]);
+    }
+  }
+  return { n: m, width: k, indices, values };
+}
+
+export function sparseDecodeImpl(
+  codes: SparseCodes,
+  w: Float32Array,
+  bias: Float32Array | null,
+  dIn: number,
+  out: Float32Array,
+): void {
+  const { n, width, indices, values } = codes;
+  for (let t = 0; t < n; t++) {
+    const o = t * dIn;
+    for (let p = 0; p < dIn; p++) out[o + p] = bias ? bias[p] : 0;
+    for (let j = 0; j < width; j++) {
+      const v = values[t * width + j];
+      if (v === 0) continue;
+      const r = indices[t * width + j] * dIn;
+      for (let p = 0; p < dIn; p++) out[o + p] += v * w[r + p];
+    }
+  }
+}
+
+export function sparseRowDotsImpl(
+  indices: Int32Array,
+  n: number,
+  width: number,
+  g: Float32Array,
+  w: Float32Array,
+  dIn: number,
+  out: Float32Array,
+): void {
+  for (let t = 0; t < n; t++) {
+    for (let j = 0; j < width; j++) {
+      const r = indices[t * width + j] * dIn;
+      let s = 0;
+      for (let p = 0; p < dIn; p++) s += g[t * dIn + p] * w[r + p];
+      out[t * width + j] = s;
+    }
+  }
+}
+
+export function sparseScatterRowsImpl(
+  indices: Int32Array,
+  coef: Float32Array,
+  n: number,
+  width: number,
+  src: Float32Array,
+  dIn: number,
+  grad: Float32Array,
+): void {
+  for (let t = 0; t < n; t++) {
+    for (let j = 0; j < width; j++) {
+      const c = coef[t * width + j];
+      if (c === 0) continue;
+      const r = indices[t * width + j] * dIn;
+      for (let p = 0; p < dIn; p++) grad[r + p] += c * src[t * dIn + p];
+    }
+  }
+}
+
+export function centerImpl(x: Float32Array, shift: Float32Array, n: number, dIn: number, out: Float32Array): void {
+  for (let t = 0; t < n; t++) for (let p = 0; p < dIn; p++) out[t * dIn + p] = x[t * dIn + p] - shift[p];
+}
+
+export function residualImpl(err: Float32Array, x: Float32Array, n: number, dIn: number, scale: number): Residual {
+  const sum = new Float64Array(dIn);
+  const errSum = new Float64Array(dIn);
+  let sse = 0;
+  let sumSq = 0;
+  for (let t = 0; t < n; t++) {
+    const o = t * dIn;
+    for (let p = 0; p < dIn; p++) {
+      const xv = x[o + p];
+      const e = err[o + p] - xv;
+      sse += e * e;
+      sumSq += xv * xv;
+      sum[p] += xv;
+      const g = (err[o + p] = e * scale);
+      errSum[p] += g;
+    }
+  }
+  return { sse, sumSq, sum, errSum };
+}
+
+/** Adam with bias correction folded into the step size and epsilon (Kingma & Ba 2015, end of §2). */
+export function adamStepImpl(
+  param: Float32Array,
+  grad: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  s: AdamStep,
+): void {
+  const { lr, eps } = adamScalars(s);
+  const b1 = s.beta1;
+  const b2 = s.beta2;
+  for (let i = 0; i < param.length; i++) {
+    const g = grad[i];
+    const mi = (m[i] = b1 * m[i] + (1 - b1) * g);
+    const vi = (v[i] = b2 * v[i] + (1 - b2) * g * g);
+    param[i] -= (lr * mi) / (Math.sqrt(vi) + eps);
+  }
+}
+
+/** Step size and epsilon with the bias corrections folded in. */
+export function adamScalars(s: AdamStep): { lr: number; eps: number } {
+  const c1 = 1 - s.beta1 ** s.t;
+  const c2 = Math.sqrt(1 - s.beta2 ** s.t);
+  return { lr: (s.lr * c2) / c1, eps: s.eps * c2 };
+}
+
+/** Argument checks shared by every backend, before any loop runs. */
+export const check = {
+  matmulT(a: Float32Array, bT: Float32Array, bias: Float32Array | null, m: number, kd: number, n: number): void {
+    assertLength('matmulT', 'a', a, m * kd, `[${m}, ${kd}]`);
+    assertLength('matmulT', 'bT', bT, n * kd, `[${n}, ${kd}]`);
+    if (bias) assertLength('matmulT', 'bias', bias, n, `[${n}]`);
+  },
+  matmul(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): void {
+    assertLength('matmul', 'a', a, m * kd, transA ? `[${kd}, ${m}]` : `[${m}, ${kd}]`);
+    assertLength('matmul', 'b', b, kd * n, `[${kd}, ${n}]`);
+  },
+  encodeTopK(x: Float32Array, wT: Float32Array, bias: Float32Array, m: number, kd: number, n: number, k: number): void {
+    check.matmulT(x, wT, bias, m, kd, n);
+    if (!Number.isInteger(k) || k < 1 || k > n)
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        `encodeTopK: k=${k} must be an integer in [1, ${n}] (the number of latents)`,
+      );
+  },
+  codes(
+    op: string,
+    indices: Int32Array,
+    n: number,
+    width: number,
+    rows: Float32Array,
+    dIn: number,
+    nRows: number,
+    other: Float32Array,
+  ): void {
+    assertLength(op, 'indices', indices, n * width, `[${n}, ${width}]`, false);
+    assertLength(op, 'token rows', rows, n * dIn, `[${n}, ${dIn}]`, false);
+    if (nRows >= 0) assertLength(op, 'latent rows', other, nRows * dIn, `[${nRows}, ${dIn}]`, false);
+    if (other.length % dIn !== 0)
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        `${op}: latent matrix has ${other.length} values, not a whole number of rows of dIn=${dIn}`,
+      );
+    const latents = other.length / dIn;
+    for (let i = 0; i < n * width; i++)
+      if (indices[i] < 0 || indices[i] >= latents)
+        throw new AtlasError(
+          'ARGUMENT_INVALID',
+          `${op}: latent index ${indices[i]} at entry ${i} is outside [0, ${latents})`,
+        );
+  },
+  rows(op: string, n: number, dIn: number, arrays: [string, Float32Array][], shift?: Float32Array): void {
+    for (const [what, arr] of arrays) assertLength(op, what, arr, n * dIn, `[${n}, ${dIn}]`, false);
+    if (shift) assertLength(op, 'shift', shift, dIn, `[${dIn}]`, false);
+  },
+  adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array): void {
+    for (const [what, arr] of [
+      ['grad', grad],
+      ['m', m],
+      ['v', v],
+    ] as const)
+      assertLength('adamStep', what, arr, param.length, `[${param.length}] like the parameter`);
+  },
+};
+
+class ReferenceBackend implements Backend {
+  readonly name = 'reference' as const;
+  readonly description = 'reference (plain JavaScript, one thread)';
+  alloc(length: number): Float32Array {
+    return new Float32Array(length);
+  }
+  async matmulT(
+    a: Float32Array,
+    bT: Float32Array,
+    bias: Float32Array | null,
+    m: number,
+    kd: number,
+    n: number,
+  ): Promise<Float32Array> {
+    check.matmulT(a, bT, bias, m, kd, n);
+    return matmulTImpl(a, bT, bias, m, kd, n);
+  }
+  async matmul(
+    a: Float32Array,
+    b: Float32Array,
+    transA: boolean,
+    m: number,
+    kd: number,
+    n: number,
+  ): Promise<Float32Array> {
+    check.matmul(a, b, transA, m, kd, n);
+    return matmulImpl(a, b, transA, m, kd, n);
+  }
+  async encodeTopK(
+    x: Float32Array,
+    wT: Float32Array,
+    bias: Float32Array,
+    m: number,
+    kd: number,
+    n: number,
+    k: number,
+  ): Promise<SparseCodes> {
+    check.encodeTopK(x, wT, bias, m, kd, n, k);
+    return topkRowsImpl(matmulTImpl(x, wT, bias, m, kd, n), m, n, k);
+  }
+  sparseDecode(codes: SparseCodes, w: Float32Array, bias: Float32Array | null, dIn: number, out: Float32Array): void {
+    check.codes('sparseDecode', codes.indices, codes.n, codes.width, out, dIn, -1, w);
+    sparseDecodeImpl(codes, w, bias, dIn, out);
+  }
+  sparseRowDots(
+    indices: Int32Array,
+    n: number,
+    width: number,
+    g: Float32Array,
+    w: Float32Array,
+    dIn: number,
+    out: Float32Array,
+  ): void {
+    check.codes('sparseRowDots', indices, n, width, g, dIn, -1, w);
+    sparseRowDotsImpl(indices, n, width, g, w, dIn, out);
+  }
+  sparseScatterRows(
+    indices: Int32Array,
+    coef: Float32Array,
+    n: number,
+    width: number,
+    src: Float32Array,
+    dIn: number,
+    grad: Float32Array,
+  ): void {
+    check.codes('sparseScatterRows', indices, n, width, src, dIn, -1, grad);
+    sparseScatterRowsImpl(indices, coef, n, width, src, dIn, grad);
+  }
+  center(x: Float32Array, shift: Float32Array, n: number, dIn: number, out: Float32Array): void {
+    check.rows(
+      'center',
+      n,
+      dIn,
+      [
+        ['x', x],
+        ['out', out],
+      ],
+      shift,
+    );
+    centerImpl(x, shift, n, dIn, out);
+  }
+  residual(err: Float32Array, x: Float32Array, n: number, dIn: number, scale: number): Residual {
+    check.rows('residual', n, dIn, [
+      ['err', err],
+      ['x', x],
+    ]);
+    return residualImpl(err, x, n, dIn, scale);
+  }
+  adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {
+    check.adam(param, grad, m, v);
+    adamStepImpl(param, grad, m, v, step);
+  }
+  dispose(): void {}
+}
+
+/** The reference backend. */
+export function createBackend(): Backend {
+  return new ReferenceBackend();
+}

@@ -1,0 +1,260 @@
+// SAELens' on-disk format, in and out: a folder with cfg.json and sae_weights.safetensors holding W_enc
+// [d_in, d_sae], W_dec [d_sae, d_in], b_enc [d_sae], b_dec [d_in] and, for JumpReLU, threshold [d_sae].
+// cfg keys follow SAELens' flat cfg.json (sae_lens/saes/sae.py, SAEConfig.to_dict) with the v6 `metadata`
+// block mirrored, so both generations of loaders find what they need. The atlas' own fields sit under `atlas`.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AtlasError } from '../../errors.js';
+import type { Provenance } from '../../formats/activationManifest.js';
+import { SafetensorsFile, writeSafetensors } from '../../formats/safetensors.js';
+
+export const CFG_FILE = 'cfg.json';
+export const WEIGHTS_FILE = 'sae_weights.safetensors';
+
+/** Inference-time architectures SAELens knows (BatchTopK exports as JumpReLU, ReLU+L1 as standard). */
+export type SaelensArchitecture = 'standard' | 'topk' | 'jumprelu';
+
+/** A dictionary as SAELens sees it: weights in SAELens layout, normalisation already folded in. */
+export interface SaelensSae {
+  architecture: SaelensArchitecture;
+  dIn: number;
+  dSae: number;
+  k?: number;
+  applyBDecToInput: boolean;
+  /** W_enc: [dIn, dSae] */
+  wEnc: Float32Array;
+  bEnc: Float32Array;
+  /** W_dec: [dSae, dIn] */
+  wDec: Float32Array;
+  bDec: Float32Array;
+  threshold?: Float32Array;
+  /** The whole cfg.json as read or written. */
+  cfg: Record<string, unknown>;
+}
+
+/** What the trainer hands over: SAE weights in training layout on activations scaled by `scale`. */
+export interface TrainedWeights {
+  architecture: SaelensArchitecture;
+  dIn: number;
+  dSae: number;
+  k?: number;
+  /** wEncT: [dSae, dIn] */
+  wEncT: Float32Array;
+  bEnc: Float32Array;
+  wDec: Float32Array;
+  bDec: Float32Array;
+  threshold?: Float32Array;
+  /** The normalisation factor the training data was multiplied by. */
+  scale: number;
+}
+
+/**
+ * Fold the normalisation factor s into the weights so the dictionary reads raw activations: the model saw s·x,
+ * so W_enc' = s·W_enc, and reconstructions come out divided by s: W_dec' = W_dec/s, b_dec' = b_dec/s.
+ */
+export function foldWeights(t: TrainedWeights): Omit<SaelensSae, 'cfg' | 'applyBDecToInput'> {
+  const { dIn, dSae, scale: s } = t;
+  const wEnc = new Float32Array(dIn * dSae);
+  for (let l = 0; l < dSae; l++) for (let p = 0; p < dIn; p++) wEnc[p * dSae + l] = t.wEncT[l * dIn + p] * s;
+  return {
+    architecture: t.architecture,
+    dIn,
+    dSae,
+    k: t.k,
+    wEnc,
+    bEnc: Float32Array.from(t.bEnc),
+    wDec: t.wDec.map((v) => v / s),
+    bDec: t.bDec.map((v) => v / s),
+    threshold: t.threshold ? Float32Array.from(t.threshold) : undefined,
+  };
+}
+
+function hookLayer(hook: string | undefined): number {
+  const m = /blocks\.(\d+)\./.exec(hook ?? '');
+  return m ? Number(m[1]) : 0;
+}
+
+/** Write cfg.json + sae_weights.safetensors into `dir` (which must exist; the caller renames it into place). */
+export function writeSaelens(
+  dir: string,
+  weights: TrainedWeights,
+  extra: { provenance?: Provenance; datasetPath?: string; atlas?: Record<string, unknown> } = {},
+): SaelensSae {
+  const folded = foldWeights(weights);
+  const p = extra.provenance;
+  const provenanceKeys = {
+    model_name: p?.model ?? null,
+    hook_name: p?.hook ?? null,
+    hook_layer: hookLayer(p?.hook),
+    hook_head_index: null,
+    context_size: p?.contextSize ?? null,
+    prepend_bos: p?.prependBos ?? null,
+    dataset_path: p?.corpus ?? extra.datasetPath ?? null,
+  };
+  const activation =
+    folded.architecture === 'topk'
+      ? { activation_fn_str: 'topk', activation_fn_kwargs: { k: folded.k }, k: folded.k }
+      : { activation_fn_str: 'relu', activation_fn_kwargs: {} };
+  const cfg: Record<string, unknown> = {
+    architecture: folded.architecture,
+    d_in: folded.dIn,
+    d_sae: folded.dSae,
+    dtype: 'float32',
+    device: 'cpu',
+    ...provenanceKeys,
+    ...activation,
+    apply_b_dec_to_input: true,
+    finetuning_scaling_factor: false,
+    // The factor is folded into the weights, so loaders must not rescale again.
+    normalize_activations: 'none',
+    dataset_trust_remote_code: false,
+    sae_lens_training_version: null,
+    metadata: { ...provenanceKeys, sae_lens_version: null, sae_lens_training_version: null },
+    atlas: {
+      normalization_scale: weights.scale,
+      normalization_folded: true,
+      tokenizer: p?.tokenizer ?? null,
+      ...extra.atlas,
+    },
+  };
+  const tensors: Record<string, { data: Float32Array; shape: number[] }> = {
+    W_enc: { data: folded.wEnc, shape: [folded.dIn, folded.dSae] },
+    W_dec: { data: folded.wDec, shape: [folded.dSae, folded.dIn] },
+    b_enc: { data: folded.bEnc, shape: [folded.dSae] },
+    b_dec: { data: folded.bDec, shape: [folded.dIn] },
+  };
+  if (folded.threshold) tensors.threshold = { data: folded.threshold, shape: [folded.dSae] };
+  writeSafetensors(join(dir, WEIGHTS_FILE), tensors);
+  writeFileSync(join(dir, CFG_FILE), JSON.stringify(cfg, null, 2) + '\n');
+  return { ...folded, applyBDecToInput: true, cfg };
+}
+
+const SaelensCfg = z
+  .object({
+    architecture: z.string().optional(),
+    d_in: z.number().int().positive(),
+    d_sae: z.number().int().positive(),
+    dtype: z.string().optional(),
+    k: z.number().int().positive().optional(),
+    activation_fn_str: z.string().optional(),
+    activation_fn_kwargs: z.record(z.string(), z.unknown()).optional(),
+    apply_b_dec_to_input: z.boolean().optional(),
+    normalize_activations: z.string().nullable().optional(),
+  })
+  .passthrough();
+
+/** Read a SAELens folder (ours or one trained elsewhere), checking every tensor's shape against cfg.json. */
+export function readSaelens(dir: string): SaelensSae {
+  const cfgPath = join(dir, CFG_FILE);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(cfgPath, 'utf8'));
+  } catch (err) {
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${cfgPath}: cannot read (${(err as Error).message}); a SAELens folder holds cfg.json and ${WEIGHTS_FILE}`,
+      { cause: err },
+    );
+  }
+  const parsed = SaelensCfg.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${cfgPath}: ${i.path.join('.')}: ${i.message}; expected SAELens cfg keys d_in, d_sae, architecture`,
+    );
+  }
+  const cfg = parsed.data;
+  const kwK = cfg.activation_fn_kwargs?.k;
+  const k = cfg.k ?? (typeof kwK === 'number' ? kwK : undefined);
+  let architecture: SaelensArchitecture;
+  const a = cfg.architecture ?? 'standard';
+  if (a === 'topk' || (a === 'standard' && cfg.activation_fn_str === 'topk')) architecture = 'topk';
+  else if (a === 'jumprelu' || a === 'standard') architecture = a;
+  else
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${cfgPath}: architecture '${a}' is not supported (expected standard, topk or jumprelu)`,
+    );
+  if (architecture === 'topk' && !k)
+    throw new AtlasError('SOURCE_MALFORMED', `${cfgPath}: a topk SAE needs k (cfg key k or activation_fn_kwargs.k)`);
+  if (cfg.normalize_activations && cfg.normalize_activations !== 'none')
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${cfgPath}: normalize_activations is '${cfg.normalize_activations}' but no scaling factor is stored; fold it into the weights (SAELens fold_activation_norm_scaling_factor) and save again`,
+    );
+  const weightsPath = join(dir, WEIGHTS_FILE);
+  const file = new SafetensorsFile(weightsPath);
+  try {
+    const { d_in: dIn, d_sae: dSae } = cfg;
+    const tensor = (name: string, shape: number[]): Float32Array => {
+      const info = file.tensors.get(name);
+      if (!info)
+        throw new AtlasError('SOURCE_MALFORMED', `${weightsPath}: missing tensor ${name} [${shape.join(', ')}]`);
+      if (info.shape.join(',') !== shape.join(','))
+        throw new AtlasError(
+          'SOURCE_SHAPE_MISMATCH',
+          `${weightsPath}: ${name} is [${info.shape.join(', ')}] but cfg.json (d_in=${dIn}, d_sae=${dSae}) needs [${shape.join(', ')}]`,
+        );
+      return file.read(name).data;
+    };
+    return {
+      architecture,
+      dIn,
+      dSae,
+      k,
+      applyBDecToInput: cfg.apply_b_dec_to_input ?? true,
+      wEnc: tensor('W_enc', [dIn, dSae]),
+      wDec: tensor('W_dec', [dSae, dIn]),
+      bEnc: tensor('b_enc', [dSae]),
+      bDec: tensor('b_dec', [dIn]),
+      threshold: architecture === 'jumprelu' ? tensor('threshold', [dSae]) : undefined,
+      cfg: raw as Record<string, unknown>,
+    };
+  } finally {
+    file.close();
+  }
+}
+
+/** SAELens' encode for raw activations x [n, dIn] → dense feature activations [n, dSae]. */
+export function encodeSaelens(sae: SaelensSae, x: Float32Array, n: number): Float32Array {
+  const { dIn, dSae } = sae;
+  const out = new Float32Array(n * dSae);
+  const xi = new Float32Array(dIn);
+  for (let t = 0; t < n; t++) {
+    for (let p = 0; p < dIn; p++) xi[p] = x[t * dIn + p] - (sae.applyBDecToInput ? sae.bDec[p] : 0);
+    const row = out.subarray(t * dSae, (t + 1) * dSae);
+    row.set(sae.bEnc);
+    for (let p = 0; p < dIn; p++) {
+      const v = xi[p];
+      const w = p * dSae;
+      for (let l = 0; l < dSae; l++) row[l] += v * sae.wEnc[w + l];
+    }
+    if (sae.architecture === 'topk') {
+      // SAELens TopK: top-k of the pre-activations, then ReLU.
+      const order = [...row.keys()].sort((a, b) => row[b] - row[a] || a - b);
+      const keep = new Set(order.slice(0, sae.k));
+      for (let l = 0; l < dSae; l++) row[l] = keep.has(l) ? Math.max(0, row[l]) : 0;
+    } else if (sae.architecture === 'jumprelu') {
+      for (let l = 0; l < dSae; l++) row[l] = row[l] > sae.threshold![l] ? Math.max(0, row[l]) : 0;
+    } else {
+      for (let l = 0; l < dSae; l++) row[l] = Math.max(0, row[l]);
+    }
+  }
+  return out;
+}
+
+/** Decode dense activations f [n, dSae] → reconstructions [n, dIn]. */
+export function decodeSaelens(sae: SaelensSae, f: Float32Array, n: number): Float32Array {
+  const { dIn, dSae } = sae;
+  const out = new Float32Array(n * dIn);
+  for (let t = 0; t < n; t++) {
+    out.set(sae.bDec, t * dIn);
+    for (let l = 0; l < dSae; l++) {
+      const v = f[t * dSae + l];
+      if (v !== 0) for (let p = 0; p < dIn; p++) out[t * dIn + p] += v * sae.wDec[l * dIn + p];
+    }
+  }
+  return out;
+}

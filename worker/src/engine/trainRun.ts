@@ -1,0 +1,162 @@
+// A whole training run, as the CLI and the job runner drive it: open the activations, pick the backend, train
+// with checkpoints, and write the SAELens folder atomically (temporary sibling folder, renamed at the end).
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { AtlasError } from '../errors.js';
+import { describeSource, memorySource, openActivationSource } from './activationSource.js';
+import { ActivationStore, estimateNormScale, sampleRows } from './activationStore.js';
+import { loadBackend, type BackendName } from './backend.js';
+import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { writeSaelens, type SaelensSae } from './sae/saelensFormat.js';
+import { resolveTrainConfig, trainedWeights, Trainer, type StepStats, type TrainConfig } from './train.js';
+import type { z } from 'zod';
+
+export interface TrainRunOptions {
+  acts: string;
+  out: string;
+  config: Omit<z.input<typeof TrainConfig>, 'tokens'> & { tokens?: number; epochs?: number };
+  backend: BackendName | 'auto';
+  threads?: number;
+  /** Steps between checkpoints (0: none). */
+  checkpointEvery: number;
+  /** Where checkpoints go; default `<out>.checkpoints`. */
+  checkpointDir?: string;
+  resume: boolean;
+  /** Steps between curve points. */
+  logEvery?: number;
+  /** Stop after this many steps in this process (tests use it to simulate a kill). */
+  stopAfterSteps?: number;
+}
+
+export interface TrainRunReporter {
+  start?(info: {
+    backend: string;
+    source: string;
+    steps: number;
+    startStep: number;
+    batchSize: number;
+    scale: number;
+  }): void;
+  step?(stats: StepStats, steps: number): void;
+  checkpoint?(path: string): void;
+}
+
+export interface TrainRunResult {
+  out: string | null;
+  sae: SaelensSae | null;
+  summary: Record<string, unknown>;
+  trainer: Trainer;
+}
+
+/** Default training length when neither --tokens nor --epochs is given: one pass, and at least 1000 steps. */
+function defaultTokens(rows: number, batch: number): number {
+  return Math.max(rows, 1000 * batch);
+}
+
+export async function runTraining(o: TrainRunOptions, report: TrainRunReporter = {}): Promise<TrainRunResult> {
+  const out = resolve(o.out);
+  if (existsSync(out))
+    throw new AtlasError('OUTPUT_EXISTS', `--out ${o.out} already exists; remove it or choose another folder`);
+  const ckptDir = o.checkpointDir ?? `${out}.checkpoints`;
+  const source = openActivationSource(o.acts);
+  const backend = await loadBackend(o.backend, { threads: o.threads });
+  try {
+    const batchSize = o.config.batchSize ?? 4096;
+    const tokens =
+      o.config.tokens ??
+      (o.config.epochs ? Math.round(o.config.epochs * source.totalRows) : defaultTokens(source.totalRows, batchSize));
+    const { epochs: _epochs, ...rest } = o.config;
+    const cfg = resolveTrainConfig({ ...rest, tokens }, source.dIn);
+    let trainer: Trainer;
+    if (o.resume) {
+      const ckpt = loadLatestCheckpoint(ckptDir);
+      for (const key of ['arch', 'dSae', 'batchSize', 'seed'] as const)
+        if (ckpt.meta.config[key] !== cfg[key])
+          throw new AtlasError(
+            'CHECKPOINT_INVALID',
+            `--resume: the checkpoint in ${ckptDir} has ${key}=${ckpt.meta.config[key]} but this run asks for ${cfg[key]}; pass the same options as the interrupted run`,
+          );
+      const store = new ActivationStore(source, { batchSize, seed: cfg.seed, scale: ckpt.meta.scale });
+      trainer = Trainer.create(backend, store, ckpt.meta.config, ckpt);
+    } else {
+      // Never delete an interrupted run's progress because --resume was forgotten.
+      if (existsSync(ckptDir) && readdirSync(ckptDir).length > 0)
+        throw new AtlasError(
+          'OUTPUT_EXISTS',
+          `${ckptDir} holds checkpoints of an interrupted run; continue it with --resume, or delete that folder to start over`,
+        );
+      const scale = estimateNormScale(source);
+      const store = new ActivationStore(source, { batchSize, seed: cfg.seed, scale });
+      const sample = sampleRows(source, cfg.medianSampleRows);
+      for (let i = 0; i < sample.rows.length; i++) sample.rows[i] *= scale;
+      trainer = Trainer.create(backend, store, cfg, { medianSample: sample.rows, medianRows: sample.n });
+    }
+    const steps = trainer.cfg.steps;
+    report.start?.({
+      backend: backend.description,
+      source: describeSource(source),
+      steps,
+      startStep: trainer.step,
+      batchSize,
+      scale: trainer.scale,
+    });
+    const logEvery = o.logEvery ?? Math.max(1, Math.floor(steps / 200));
+    let ran = 0;
+    while (!trainer.done) {
+      const stats = await trainer.runStep();
+      ran++;
+      if (trainer.step % logEvery === 0 || trainer.done) trainer.record(stats);
+      report.step?.(stats, steps);
+      if (o.checkpointEvery > 0 && trainer.step % o.checkpointEvery === 0 && !trainer.done)
+        report.checkpoint?.(saveCheckpoint(ckptDir, trainer.checkpoint()));
+      if (o.stopAfterSteps !== undefined && ran >= o.stopAfterSteps && !trainer.done)
+        return { out: null, sae: null, summary: trainer.summary(), trainer };
+    }
+    const summary = trainer.summary();
+    mkdirSync(dirname(out), { recursive: true });
+    const tmp = `${out}.partial-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp);
+    try {
+      const sae = writeSaelens(tmp, trainedWeights(trainer), {
+        provenance: source.provenance,
+        datasetPath: resolve(o.acts),
+        atlas: { architecture: trainer.cfg.arch, training: trainer.cfg, metrics: { ...summary, curves: undefined } },
+      });
+      writeFileSync(`${tmp}/atlas_metrics.json`, JSON.stringify(summary, null, 2) + '\n');
+      renameSync(tmp, out);
+      rmSync(ckptDir, { recursive: true, force: true });
+      return { out, sae, summary, trainer };
+    } catch (err) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw err;
+    }
+  } finally {
+    backend.dispose();
+    source.close();
+  }
+}
+
+/** Train on an in-memory array (tests, benches): the same store, normalisation and init as a full run. */
+export async function trainOnArray(
+  backend: import('./backend.js').Backend,
+  data: Float32Array,
+  rows: number,
+  dIn: number,
+  config: z.input<typeof TrainConfig>,
+  onStep?: (s: StepStats, t: Trainer) => void,
+): Promise<Trainer> {
+  const source = memorySource(data, rows, dIn);
+  const cfg = resolveTrainConfig(config, dIn);
+  const scale = estimateNormScale(source);
+  const store = new ActivationStore(source, { batchSize: cfg.batchSize, seed: cfg.seed, scale });
+  const sample = sampleRows(source, cfg.medianSampleRows);
+  for (let i = 0; i < sample.rows.length; i++) sample.rows[i] *= scale;
+  const trainer = Trainer.create(backend, store, cfg, { medianSample: sample.rows, medianRows: sample.n });
+  while (!trainer.done) {
+    const s = await trainer.runStep();
+    trainer.record(s);
+    onStep?.(s, trainer);
+  }
+  return trainer;
+}
