@@ -8,6 +8,8 @@ import { loadDbConfig } from '../config.js';
 import { openDatabase, type OpenDatabase } from '../openDatabase.js';
 
 export interface TestDatabase extends OpenDatabase {
+  /** ATLAS_DATA_DIR of the embedded database (undefined on TEST_DATABASE_URL): child processes join it from here. */
+  dataDir: string | undefined;
   /** A plain pg pool on the same database, for tests that need several raw connections. */
   pool(max?: number): pg.Pool;
 }
@@ -31,6 +33,7 @@ export async function openTestDatabase(options: { poolSize?: number } = {}): Pro
   const pools: pg.Pool[] = [];
   return {
     ...db,
+    dataDir: dir,
     pool(max = 4) {
       const p = new pg.Pool({ connectionString: db.url, max });
       pools.push(p);

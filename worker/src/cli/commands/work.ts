@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { loadWorkerConfig } from '../../config.js';
 import { claimJob } from '../../jobs/claimJob.js';
 import { runJob } from '../../jobs/runJob.js';
-import { tasks } from '../../jobs/tasks/index.js';
+import { createTasks } from '../../jobs/tasks/index.js';
 
 export function registerWork(program: Command): void {
   program
@@ -17,6 +17,7 @@ export function registerWork(program: Command): void {
       const config = loadWorkerConfig();
       const log = pino({ name: 'worker', level: config.logLevel }, pino.destination(2));
       const db = await openDatabase(config.db);
+      const tasks = createTasks({ dataSource: db.dataSource, dataDir: config.db.dataDir });
       const types = Object.keys(tasks) as JobType[];
       console.log(
         `worker ${config.workerId}: taking jobs of types [${types.join(', ') || 'none registered yet'}] from ${db.engine}`,

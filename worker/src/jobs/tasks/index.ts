@@ -1,5 +1,7 @@
 import type { JobType } from '@atlas/migrations';
+import type { DataSource } from 'typeorm';
 import type { JobProgressReporter } from '../jobProgress.js';
+import { createTrainTask } from './trainTask.js';
 
 /** What a task receives: its payload (already validated), where it got to last time, and its progress reporter. */
 export interface TaskRun {
@@ -16,5 +18,15 @@ export interface TaskHandler {
   run(job: TaskRun): Promise<void>;
 }
 
-// TODO(#6): register train, extract, analyze, import and export as their tasks land.
-export const tasks: Partial<Record<JobType, TaskHandler>> = {};
+/** What tasks need from the worker process. */
+export interface TaskDeps {
+  dataSource: DataSource;
+  /** ATLAS_DATA_DIR: where trained dictionaries and other outputs go. */
+  dataDir: string;
+}
+
+/** The registry of job types this worker can run. */
+// TODO(#6): register extract, analyze, import and export as their tasks land.
+export function createTasks(deps: TaskDeps): Partial<Record<JobType, TaskHandler>> {
+  return { train: createTrainTask(deps) };
+}
