@@ -1,9 +1,9 @@
 import { dropPartitions } from '@atlas/migrations';
 import type { PoolClient } from 'pg';
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireKey } from '../auth/requireKey.js';
 import type { Context } from '../context.js';
-import { Dictionary } from '../schema/dictionary.type.js';
+import { Dictionary, DictionaryCurves } from '../schema/dictionary.type.js';
 import { listDictionaries } from '../services/dictionaryService.js';
 import { requireDictionary } from './arguments.js';
 
@@ -17,6 +17,16 @@ export class DictionaryResolver {
   @Query(() => Dictionary, { nullable: true })
   async dictionary(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return requireDictionary(ctx, id).catch(() => null);
+  }
+
+  @FieldResolver(() => DictionaryCurves, {
+    nullable: true,
+    description: 'Null when the dictionary was not trained here.',
+  })
+  curves(@Root() d: { curves?: { tokens?: number[] } | null }): DictionaryCurves | null {
+    const c = d.curves;
+    if (!c?.tokens?.length) return null;
+    return c as DictionaryCurves;
   }
 
   @Mutation(() => Boolean, {

@@ -21,6 +21,24 @@ export class DictionaryMetrics {
   ceLossRecovered?: number;
 }
 
+@ObjectType({ description: 'Training curves: each value against tokens seen.' })
+export class DictionaryCurves {
+  @Field(() => [Float])
+  tokens!: number[];
+
+  @Field(() => [Float])
+  loss!: number[];
+
+  @Field(() => [Float])
+  l0!: number[];
+
+  @Field(() => [Float])
+  fvu!: number[];
+
+  @Field(() => [Float])
+  deadFraction!: number[];
+}
+
 @ObjectType({ description: 'A trained sparse autoencoder over one hook point of one model.' })
 export class Dictionary {
   @Field(() => ID)

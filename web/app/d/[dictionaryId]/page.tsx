@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { CurvesChart } from '@/components/curves-chart';
 import { FeatureMap } from '@/components/feature-map';
 import { fmt, fmtDensity } from '@/lib/format';
 import { graphql } from '@/lib/gql';
@@ -19,6 +20,13 @@ const QUERY = graphql(`
       nLatents
       k
       status
+      curves {
+        tokens
+        loss
+        l0
+        fvu
+        deadFraction
+      }
       metrics {
         l0
         fvu
@@ -117,6 +125,12 @@ export default async function DictionaryPage({
         </span>
         <span>{d.status}</span>
       </div>
+      {d.curves && (
+        <section>
+          <h2>Training</h2>
+          <CurvesChart curves={d.curves} />
+        </section>
+      )}
       <section>
         <h2>Map of decoder directions</h2>
         {data.featureMap.indices.length ? (

@@ -1,0 +1,59 @@
+'use client';
+import { useMemo } from 'react';
+import { EChart } from './echart';
+
+export interface Curves {
+  tokens: number[];
+  loss: number[];
+  l0: number[];
+  fvu: number[];
+  deadFraction: number[];
+}
+
+/** Training curves against tokens: FVU and dead fraction (left axis), L0 (right axis). */
+export function CurvesChart({ curves, height = 160 }: { curves: Curves; height?: number }) {
+  const option = useMemo(
+    () => ({
+      grid: { left: 40, right: 40, top: 24, bottom: 28 },
+      tooltip: { trigger: 'axis' },
+      legend: { show: false },
+      xAxis: {
+        type: 'value',
+        name: 'tokens',
+        nameLocation: 'middle',
+        nameGap: 18,
+        axisLabel: { formatter: (v: number) => `${(v / 1e6).toFixed(1)}M` },
+      },
+      yAxis: [
+        { type: 'value', name: 'FVU / dead', min: 0 },
+        { type: 'value', name: 'L0', min: 0 },
+      ],
+      series: [
+        {
+          name: 'FVU',
+          type: 'line',
+          showSymbol: false,
+          data: curves.tokens.map((t, i) => [t, curves.fvu[i]]),
+          color: '#0b5cad',
+        },
+        {
+          name: 'dead',
+          type: 'line',
+          showSymbol: false,
+          data: curves.tokens.map((t, i) => [t, curves.deadFraction[i]]),
+          color: '#a4352a',
+        },
+        {
+          name: 'L0',
+          type: 'line',
+          showSymbol: false,
+          yAxisIndex: 1,
+          data: curves.tokens.map((t, i) => [t, curves.l0[i]]),
+          color: '#e66100',
+        },
+      ],
+    }),
+    [curves],
+  );
+  return <EChart option={option} height={height} testId="curves" />;
+}
