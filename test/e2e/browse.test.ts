@@ -79,3 +79,15 @@ test('an unknown feature gets the not-found page, not a crash', async () => {
   assert.equal(res?.status(), 404);
   assert.match(await page.locator('h1').innerText(), /Not in the atlas/);
 });
+
+test('the README example script prints a feature report from the api', () => {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'examples/featureReport.ts', String(ids.narrow), '3', stack.graphqlUrl],
+    { cwd: repoRoot, encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^feature 3: preposition of place \(density 0\.04\)/);
+  assert.match(r.stdout, /10\.00 {2} He then\[ under\] away\./);
+  assert.match(r.stdout, /near #\d+ /);
+});
