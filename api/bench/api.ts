@@ -120,15 +120,15 @@ const api = await startApiServer({
   port: 0,
   maxBodyBytes: 1_000_000,
 });
-const gql = async (query: string, variables: Record<string, unknown>) => {
+const gql = async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
   const res = await fetch(api.graphqlUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await res.json()) as { data?: any; errors?: unknown }; // any: bench reads a few known fields
+  const body = (await res.json()) as { data?: T; errors?: unknown };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
+  return body.data!;
 };
 
 const PAGE = `query($d: ID!, $i: Int!) { feature(dictionaryId: $d, index: $i) { label density maxActivation
@@ -152,6 +152,7 @@ console.log(
   `feature page (feature + 20 top activations + 10 neighbours), ${values.connections} clients, ${values.seconds} s: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, errors ${result.errors + result.non2xx}`,
 );
 
+type Similar = { similarFeatures: { feature: { index: number } }[] };
 const SIMILAR = `query($v: [Float!], $ds: [ID!]!, $exact: Boolean!) { similarFeatures(vector: $v, dictionaryIds: $ds, k: 10, exact: $exact) { feature { index } } }`;
 let hits = 0;
 const probes = 50;
@@ -161,10 +162,10 @@ for (let p = 0; p < probes; p++) {
   const base = decoders[Math.floor(rand() * N)];
   const q = Array.from(base, (x) => x + 0.02 * gauss());
   let t = performance.now();
-  const approx = await gql(SIMILAR, { v: q, ds: [String(id)], exact: false });
+  const approx = await gql<Similar>(SIMILAR, { v: q, ds: [String(id)], exact: false });
   hnswMs += performance.now() - t;
   t = performance.now();
-  const exact = await gql(SIMILAR, { v: q, ds: [String(id)], exact: true });
+  const exact = await gql<Similar>(SIMILAR, { v: q, ds: [String(id)], exact: true });
   exactMs += performance.now() - t;
   const truth = new Set(exact.similarFeatures.map((h: { feature: { index: number } }) => h.feature.index));
   hits += approx.similarFeatures.filter((h: { feature: { index: number } }) => truth.has(h.feature.index)).length;
