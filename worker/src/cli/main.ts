@@ -2,6 +2,7 @@
 // The worker's command line: `npm run worker -- <command> [options]`.
 import { Command, CommanderError } from 'commander';
 import { AtlasError } from '../errors.js';
+import { registerTrainLm } from './commands/train-lm.js';
 
 const program = new Command('worker')
   .description('feature atlas worker: activations in, dictionaries and features out')
@@ -9,6 +10,7 @@ const program = new Command('worker')
   .showHelpAfterError(false);
 
 // Each command registers itself here (one file per command in ./commands).
+registerTrainLm(program);
 
 try {
   await program.parseAsync(process.argv);
