@@ -2,6 +2,7 @@
 // The worker's command line: `npm run worker -- <command> [options]`.
 import { Command, CommanderError } from 'commander';
 import { AtlasError } from '../errors.js';
+import { registerExtract } from './commands/extract.js';
 import { registerTrainLm } from './commands/train-lm.js';
 
 const program = new Command('worker')
@@ -11,6 +12,7 @@ const program = new Command('worker')
 
 // Each command registers itself here (one file per command in ./commands).
 registerTrainLm(program);
+registerExtract(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -147,7 +147,7 @@ function assertClose(actual: ArrayLike<number>, expected: number[], what: string
 test('TF.js forward pass matches a naive GPT-2 on logits and every hook, batched', async () => {
   await initTfjs();
   const dir = writeRandomModel();
-  const model = loadModel(dir);
+  const model = await loadModel(dir);
   const batch = [
     [5, 17, 260, 3, 99, 42, 7, 7, 0, 299],
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
@@ -178,5 +178,5 @@ test('a config that does not fit the weights is refused with both shapes', async
   await initTfjs();
   const dir = writeRandomModel();
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ vocab_size: 300, n_positions: 12, n_embd: 16, n_layer: 2, n_head: 2, n_inner: 64 }));
-  assert.throws(() => loadModel(dir), /'transformer\.h\.0\.mlp\.c_fc\.weight' is \[16, 40\] but config\.json implies \[16, 64\]/);
+  await assert.rejects(loadModel(dir), /'transformer\.h\.0\.mlp\.c_fc\.weight' is \[16, 40\] but config\.json implies \[16, 64\]/);
 });

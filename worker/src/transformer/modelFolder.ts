@@ -9,7 +9,7 @@ import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../format
 import { loadTokenizer, type BpeTokenizer } from '../tokenizer/bpe.js';
 import { gpt2ConfigToJson, readGpt2Config, type Gpt2Config } from './config.js';
 import type { BlockParams, Gpt2Params } from './gpt2.js';
-import { tf } from './runtime.js';
+import { initTfjs, tf } from './runtime.js';
 
 /** The committed tiny LM trained on Brown (`--model builtin`). */
 export const BUILTIN_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/tiny-brown');
@@ -65,8 +65,9 @@ export function modelDir(spec: string): { dir: string; name: string } {
   return { dir, name: dir };
 }
 
-/** Load config, weights and tokenizer of a GPT-2-layout folder. */
-export function loadModel(spec: string): LoadedModel {
+/** Load config, weights and tokenizer of a GPT-2-layout folder (starts TF.js if needed). */
+export async function loadModel(spec: string): Promise<LoadedModel> {
+  await initTfjs();
   const { dir, name } = modelDir(spec);
   if (!existsSync(join(dir, 'config.json')))
     throw new AtlasError(
