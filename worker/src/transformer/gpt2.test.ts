@@ -1,77 +1,14 @@
 // The TF.js forward pass against a naive GPT-2 written here with plain loops over the safetensors
 // arrays: a different code path (no TF.js, no shared helpers) reading the same files.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readSafetensors, writeSafetensors, type TensorToWrite } from '../formats/safetensors.js';
-import { trainBpe } from '../tokenizer/trainBpe.js';
+import { readSafetensors } from '../formats/safetensors.js';
 import { disposeResult, forwardTidy } from './gpt2.js';
 import { disposeModel, loadModel } from './modelFolder.js';
+import { randomModelShape as cfg, writeRandomModel } from './randomModel.js';
 import { initTfjs, tf } from './runtime.js';
-
-const cfg = { vocab: 300, ctx: 12, d: 16, heads: 2, mlp: 40, layers: 2, eps: 1e-5 };
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
-
-/** Write a random GPT2LMHeadModel-style folder (with the `transformer.` prefix) and return its path. */
-function writeRandomModel(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gpt2-'));
-  const r = rng(7);
-  const t = (shape: number[], scale = 0.5, offset = 0): TensorToWrite => ({
-    data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => offset + scale * r()),
-    shape,
-  });
-  const { d, mlp } = cfg;
-  const tensors: Record<string, TensorToWrite> = {
-    'transformer.wte.weight': t([cfg.vocab, d], 1),
-    'transformer.wpe.weight': t([cfg.ctx, d], 0.5),
-    'transformer.ln_f.weight': t([d], 0.4, 1),
-    'transformer.ln_f.bias': t([d], 0.2),
-  };
-  for (let l = 0; l < cfg.layers; l++) {
-    const p = `transformer.h.${l}.`;
-    Object.assign(tensors, {
-      [`${p}ln_1.weight`]: t([d], 0.4, 1),
-      [`${p}ln_1.bias`]: t([d], 0.2),
-      [`${p}attn.c_attn.weight`]: t([d, 3 * d], 0.8),
-      [`${p}attn.c_attn.bias`]: t([3 * d], 0.2),
-      [`${p}attn.c_proj.weight`]: t([d, d], 0.5),
-      [`${p}attn.c_proj.bias`]: t([d], 0.2),
-      [`${p}ln_2.weight`]: t([d], 0.4, 1),
-      [`${p}ln_2.bias`]: t([d], 0.2),
-      [`${p}mlp.c_fc.weight`]: t([d, mlp], 0.8),
-      [`${p}mlp.c_fc.bias`]: t([mlp], 0.2),
-      [`${p}mlp.c_proj.weight`]: t([mlp, d], 0.5),
-      [`${p}mlp.c_proj.bias`]: t([d], 0.2),
-    });
-  }
-  writeSafetensors(join(dir, 'model.safetensors'), tensors);
-  writeFileSync(
-    join(dir, 'config.json'),
-    JSON.stringify({
-      model_type: 'gpt2',
-      vocab_size: cfg.vocab,
-      n_positions: cfg.ctx,
-      n_embd: d,
-      n_layer: cfg.layers,
-      n_head: cfg.heads,
-      n_inner: mlp,
-      activation_function: 'gelu_new',
-      layer_norm_epsilon: cfg.eps,
-    }),
-  );
-  const tok = trainBpe(['the cat sat on the mat, the end'], { vocabSize: 270 });
-  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tok.toJSON()));
-  return dir;
-}
 
 /** GPT-2 by the book, one token at a time: returns logits [seq][vocab] and named activations [seq][width]. */
 function naiveGpt2(dir: string, ids: number[]) {
