@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { AtlasError } from '../errors.js';
 import { registerExtract } from './commands/extract.js';
+import { registerImportActs } from './commands/import-acts.js';
 import { registerTrainLm } from './commands/train-lm.js';
 
 const program = new Command('worker')
@@ -13,6 +14,7 @@ const program = new Command('worker')
 // Each command registers itself here (one file per command in ./commands).
 registerTrainLm(program);
 registerExtract(program);
+registerImportActs(program);
 
 try {
   await program.parseAsync(process.argv);
