@@ -30,6 +30,8 @@ export interface Gpt2Params {
   lnFB: tf.Tensor1D;
   /** [vocab, d]; absent when tied to wte. */
   lmHead?: tf.Tensor2D;
+  /** A host copy of wte for inference: looking rows up in JS is ~20x faster than wasm's Gather. */
+  wteHost?: Float32Array;
 }
 
 export interface ForwardOptions {
@@ -43,6 +45,14 @@ export interface ForwardOptions {
 export interface ForwardResult {
   logits?: tf.Tensor3D;
   hooks: Record<string, tf.Tensor3D>;
+}
+
+/** Embedding lookup on the host (no gradient): rows of wte for ids [b, s] -> [b, s, d]. */
+function embedHost(wte: Float32Array, d: number, ids: tf.Tensor2D): tf.Tensor3D {
+  const idData = ids.dataSync();
+  const out = new Float32Array(idData.length * d);
+  for (let i = 0; i < idData.length; i++) out.set(wte.subarray(idData[i] * d, (idData[i] + 1) * d), i * d);
+  return tf.tensor3d(out, [ids.shape[0], ids.shape[1], d]);
 }
 
 function activation(config: Gpt2Config, x: tf.Tensor): tf.Tensor {
@@ -72,7 +82,7 @@ export function forward(params: Gpt2Params, config: Gpt2Config, ids: tf.Tensor2D
 
   // Causal mask: -1e9 above the diagonal, added to the attention scores [seq, seq].
   const mask = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([seq, seq]), -1, 0)), -1e9);
-  const tokens = embed(params.wte, ids); // [b, s, d]
+  const tokens = params.wteHost ? embedHost(params.wteHost, d, ids) : embed(params.wte, ids); // [b, s, d]
   let x = tf.add(tokens, params.wpe.slice([0, 0], [seq, d])).reshape([n, d]) as tf.Tensor2D;
   for (let l = 0; l <= lastLayer; l++) {
     const p = params.blocks[l];

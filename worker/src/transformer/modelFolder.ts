@@ -97,8 +97,10 @@ export async function loadModel(spec: string): Promise<LoadedModel> {
       blocks.push(b as unknown as BlockParams);
     }
     const d = config.dModel;
+    const wte = read('wte.weight', [config.vocabSize, d]) as tf.Tensor2D;
     const params: Gpt2Params = {
-      wte: read('wte.weight', [config.vocabSize, d]) as tf.Tensor2D,
+      wte,
+      wteHost: wte.dataSync() as Float32Array,
       wpe: read('wpe.weight', [config.nPositions, d]) as tf.Tensor2D,
       blocks,
       lnFG: read('ln_f.weight', [d]) as tf.Tensor1D,
@@ -122,7 +124,9 @@ export async function loadModel(spec: string): Promise<LoadedModel> {
 
 /** Free a model's tensors. */
 export function disposeModel(model: LoadedModel): void {
-  tf.dispose(model.params as unknown as tf.TensorContainer);
+  const { wteHost: _host, ...tensors } = model.params;
+  void _host;
+  tf.dispose(tensors as unknown as tf.TensorContainer);
 }
 
 /** Write params in the Hugging Face layout (+ config.json, tokenizer.json) atomically into `dir`. */

