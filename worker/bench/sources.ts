@@ -83,6 +83,7 @@ const live = await trainLm(brownCorpus({ limit: 30 }), {
   nHead: model.config.nHead,
   nLayer: model.config.nLayer,
   contextSize: ctx,
+  tieEmbeddings: model.config.tieWordEmbeddings,
   batchSize: 32,
   epochs: 1,
   lr: 3e-3,

@@ -106,8 +106,11 @@ export async function loadModel(spec: string): Promise<LoadedModel> {
       lnFG: read('ln_f.weight', [d]) as tf.Tensor1D,
       lnFB: read('ln_f.bias', [d]) as tf.Tensor1D,
     };
+    // GPT2LMHeadModel stores the unembedding as lm_head.weight [vocab, d] (no prefix) when untied.
     if (!config.tieWordEmbeddings && file.has('lm_head.weight')) {
       const t = file.read('lm_head.weight');
+      if (t.shape.join(',') !== `${config.vocabSize},${d}`)
+        throw new AtlasError('SOURCE_SHAPE_MISMATCH', `${file.path}: lm_head.weight is [${t.shape.join(', ')}] but config.json implies [${config.vocabSize}, ${d}]`);
       params.lmHead = tf.tensor2d(t.data, [config.vocabSize, d]);
     }
     const tok = loadTokenizer(join(dir, 'tokenizer.json'), name === 'builtin:tiny-brown' ? 'tiny-brown' : dir.split('/').pop());
@@ -142,6 +145,7 @@ export async function saveModel(dir: string, config: Gpt2Config, params: Gpt2Par
   await put('wpe.weight', params.wpe);
   await put('ln_f.weight', params.lnFG);
   await put('ln_f.bias', params.lnFB);
+  if (params.lmHead) await put('lm_head.weight', params.lmHead);
   for (let l = 0; l < params.blocks.length; l++)
     for (const key of Object.keys(blockNames) as (keyof BlockParams)[]) await put(`h.${l}.${blockNames[key]}`, params.blocks[l][key]);
   writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });

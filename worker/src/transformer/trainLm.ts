@@ -20,6 +20,8 @@ export interface TrainLmOptions {
   nHead: number;
   nLayer: number;
   contextSize: number;
+  /** Share wte with the unembedding (GPT-2 does); untied lets the direct path learn asymmetric bigrams. */
+  tieEmbeddings: boolean;
   batchSize: number;
   epochs: number;
   /** Peak learning rate after warmup. */
@@ -95,17 +97,19 @@ export function initParams(config: Gpt2Config, seed: number): Gpt2Params {
       outW: normalInit(rand, [config.dMlp, d], residStd) as tf.Variable<tf.Rank.R2>,
       outB: zeros(d),
     });
-  return {
+  const params: Gpt2Params = {
     wte: normalInit(rand, [config.vocabSize, d], 0.02) as tf.Variable<tf.Rank.R2>,
     wpe: normalInit(rand, [config.nPositions, d], 0.01) as tf.Variable<tf.Rank.R2>,
     blocks,
     lnFG: ones(d),
     lnFB: zeros(d),
   };
+  if (!config.tieWordEmbeddings) params.lmHead = normalInit(rand, [config.vocabSize, d], 0.02) as tf.Variable<tf.Rank.R2>;
+  return params;
 }
 
 function paramList(p: Gpt2Params): tf.Variable[] {
-  return [p.wte, p.wpe, p.lnFG, p.lnFB, ...p.blocks.flatMap((b) => Object.values(b))] as tf.Variable[];
+  return [p.wte, p.wpe, p.lnFG, p.lnFB, ...(p.lmHead ? [p.lmHead] : []), ...p.blocks.flatMap((b) => Object.values(b))] as tf.Variable[];
 }
 
 /** Concatenate documents' tokens with <|endoftext|> between them (GPT-2's training convention). */
@@ -178,7 +182,7 @@ export async function trainLm(corpus: Corpus, o: TrainLmOptions): Promise<TrainL
     dMlp: o.dMlp,
     activation: 'gelu_new',
     layerNormEpsilon: 1e-5,
-    tieWordEmbeddings: true,
+    tieWordEmbeddings: o.tieEmbeddings,
     bosTokenId: tokenizer.eosId,
   };
   // Baselines on exactly the validation targets the LM is scored on.

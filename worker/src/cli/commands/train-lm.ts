@@ -28,8 +28,9 @@ export function registerTrainLm(program: Command): void {
     .option('--heads <n>', 'attention heads', int('--heads', 1), 4)
     .option('--layers <n>', 'transformer blocks', int('--layers', 1), 1)
     .option('--context <n>', 'context length in tokens', int('--context', 2), 64)
+    .option('--tie-embeddings', 'share the token embedding with the unembedding (GPT-2 style); default untied')
     .option('--batch <n>', 'sequences per step', int('--batch', 1), 32)
-    .option('--epochs <n>', 'passes over the training tokens', int('--epochs', 1), 4)
+    .option('--epochs <n>', 'passes over the training tokens', int('--epochs', 1), 3)
     .option('--lr <x>', 'peak learning rate', (v) => Number(v), 3e-3)
     .option('--warmup <n>', 'warmup steps', int('--warmup', 0), 100)
     .option('--seed <n>', 'random seed', int('--seed', 0), 0)
@@ -46,6 +47,7 @@ export function registerTrainLm(program: Command): void {
         nHead: o.heads,
         nLayer: o.layers,
         contextSize: o.context,
+        tieEmbeddings: o.tieEmbeddings === true,
         batchSize: o.batch,
         epochs: o.epochs,
         lr: o.lr,
