@@ -72,6 +72,13 @@ test('.safetensors activations import by tensor name', () => {
   const out = outDir();
   run({ acts: path, tensor: 'blocks.0.mlp.hook_post', out });
   assert.deepEqual([...readNpy(join(out, 'acts-00000.npy')).data], expected.slice(0, 16));
+  const seq = join(workDir, 'seq.safetensors');
+  writeSafetensors(seq, { acts: { data: Float32Array.from(expected), shape: [2, 3, 4], dtype: 'bfloat16' } });
+  const seqOut = outDir();
+  const m = run({ acts: seq, tokens: fx('tokens_i32_2x3.npy'), out: seqOut, shardRows: 5 });
+  assert.equal(m.dtype, 'float32');
+  assert.deepEqual([...readNpy(join(seqOut, 'acts-00001.npy')).data], expected.slice(20)); // exact in bfloat16
+  assert.deepEqual([...readNpy(join(seqOut, 'positions-00001.npy')).data], [1, 2]);
   rejects({ acts: path }, 'ARGUMENT_INVALID', /acts\.safetensors holds 2 tensors \(blocks\.0\.mlp\.hook_post, other\); pick one with --tensor/);
 });
 
