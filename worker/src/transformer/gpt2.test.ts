@@ -117,3 +117,23 @@ test('a config that does not fit the weights is refused with both shapes', async
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ vocab_size: 300, n_positions: 12, n_embd: 16, n_layer: 2, n_head: 2, n_inner: 64 }));
   await assert.rejects(loadModel(dir), /'transformer\.h\.0\.mlp\.c_fc\.weight' is \[16, 40\] but config\.json implies \[16, 64\]/);
 });
+
+test('replacing a hook changes everything downstream: identity is a no-op, zero-ablating the MLP equals its bias', async () => {
+  await initTfjs();
+  const model = await loadModel(writeRandomModel());
+  const ids = () => tf.tensor2d([[3, 1, 4, 1, 5, 9]], [1, 6], 'int32');
+  const logitsWith = async (replace: Record<string, (x: tf.Tensor2D) => tf.Tensor2D>) => {
+    const r = forwardTidy(model.params, model.config, ids(), { logits: true, replace });
+    const v = Array.from(await r.logits!.data());
+    disposeResult(r);
+    return v;
+  };
+  const clean = await logitsWith({});
+  assertClose(await logitsWith({ 'blocks.0.mlp.hook_post': (x) => x }), clean, 'identity replacement');
+  const zeroed = await logitsWith({ 'blocks.1.mlp.hook_post': (x) => tf.zerosLike(x) });
+  const biasOnly = await logitsWith({ 'blocks.1.hook_mlp_out': (x) => tf.zerosLike(x).add(model.params.blocks[1].outB) as tf.Tensor2D });
+  assertClose(zeroed, biasOnly, 'zero MLP neurons = MLP output equal to its bias');
+  assert.ok(Math.abs(zeroed[0] - clean[0]) > 1e-3, 'the ablation changed the logits');
+  assert.throws(() => forwardTidy(model.params, model.config, ids(), { replace: { 'blocks.0.nope': (x) => x } }), /is not a hook point/);
+  disposeModel(model);
+});

@@ -39,6 +39,12 @@ export interface ForwardOptions {
   hooks?: readonly string[];
   /** Compute logits (skip it when only early hooks are wanted: the unembedding is the largest matmul). */
   logits?: boolean;
+  /**
+   * Interventions: the activation at a hook ([batch * seq, width]) is replaced by what the function returns,
+   * and everything downstream sees the replacement (e.g. a dictionary's reconstruction, or zeros to ablate).
+   * A hook that is both recorded and replaced records the original.
+   */
+  replace?: Readonly<Record<string, (x: tf.Tensor2D) => tf.Tensor2D>>;
 }
 
 /** Logits [batch, seq, vocab] (when asked) and each requested hook [batch, seq, width]. */
@@ -69,14 +75,17 @@ export function forward(params: Gpt2Params, config: Gpt2Config, ids: tf.Tensor2D
   const [batch, seq] = ids.shape;
   if (seq > config.nPositions) throw new RangeError(`forward: sequence length ${seq} exceeds the model's ${config.nPositions} positions`);
   const wanted = new Set(options.hooks ?? []);
+  for (const h of Object.keys(options.replace ?? {})) parseHook(h, config);
   const lastLayer = options.logits ? config.nLayer - 1 : Math.max(-1, ...[...wanted].map((h) => parseHook(h, config).layer));
   const hooks: Record<string, tf.Tensor3D> = {};
   const d = config.dModel;
   const nHead = config.nHead;
   const dHead = d / nHead;
   const n = batch * seq;
-  const record = (name: string, x2d: tf.Tensor) => {
-    if (wanted.has(name)) hooks[name] = x2d.reshape([batch, seq, x2d.shape[x2d.shape.length - 1]]) as tf.Tensor3D;
+  const record = (name: string, x2d: tf.Tensor2D): tf.Tensor2D => {
+    if (wanted.has(name)) hooks[name] = x2d.reshape([batch, seq, x2d.shape[1]]) as tf.Tensor3D;
+    const swap = options.replace?.[name];
+    return swap ? swap(x2d) : x2d;
   };
   const remaining = () => [...wanted].some((h) => !(h in hooks));
 
@@ -87,7 +96,7 @@ export function forward(params: Gpt2Params, config: Gpt2Config, ids: tf.Tensor2D
   for (let l = 0; l <= lastLayer; l++) {
     const p = params.blocks[l];
     const name = (k: string) => `blocks.${l}.${k}`;
-    record(name('hook_resid_pre'), x);
+    x = record(name('hook_resid_pre'), x);
     const h = layerNorm(x, p.ln1G, p.ln1B, config.layerNormEpsilon) as tf.Tensor2D;
     const qkv = linear(h, p.attnW, p.attnB); // [n, 3d]
     const split = (i: number) => tf.transpose(qkv.slice([0, i * d], [n, d]).reshape([batch, seq, nHead, dHead]), [0, 2, 1, 3]);
@@ -97,20 +106,14 @@ export function forward(params: Gpt2Params, config: Gpt2Config, ids: tf.Tensor2D
     const scores = tf.add(tf.mul(matMul(q, transposeLast(k)), 1 / Math.sqrt(dHead)), mask); // [b, h, s, s]
     const z = matMul(tf.softmax(scores), v); // [b, h, s, dHead]
     const merged = tf.transpose(z, [0, 2, 1, 3]).reshape([n, d]) as tf.Tensor2D;
-    const attnOut = linear(merged, p.projW, p.projB);
-    record(name('hook_attn_out'), attnOut);
-    x = tf.add(x, attnOut) as tf.Tensor2D;
-    record(name('hook_resid_mid'), x);
+    const attnOut = record(name('hook_attn_out'), linear(merged, p.projW, p.projB));
+    x = record(name('hook_resid_mid'), tf.add(x, attnOut) as tf.Tensor2D);
     const h2 = layerNorm(x, p.ln2G, p.ln2B, config.layerNormEpsilon) as tf.Tensor2D;
-    const pre = linear(h2, p.fcW, p.fcB);
-    record(name('mlp.hook_pre'), pre);
-    const post = activation(config, pre) as tf.Tensor2D;
-    record(name('mlp.hook_post'), post);
+    const pre = record(name('mlp.hook_pre'), linear(h2, p.fcW, p.fcB));
+    const post = record(name('mlp.hook_post'), activation(config, pre) as tf.Tensor2D);
     if (!options.logits && !remaining()) return { hooks };
-    const mlpOut = linear(post, p.outW, p.outB);
-    record(name('hook_mlp_out'), mlpOut);
-    x = tf.add(x, mlpOut) as tf.Tensor2D;
-    record(name('hook_resid_post'), x);
+    const mlpOut = record(name('hook_mlp_out'), linear(post, p.outW, p.outB));
+    x = record(name('hook_resid_post'), tf.add(x, mlpOut) as tf.Tensor2D);
   }
   if (!options.logits) return { hooks };
   const final = layerNorm(x, params.lnFG, params.lnFB, config.layerNormEpsilon) as tf.Tensor2D;
