@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { AtlasError } from '../errors.js';
 import { ActivationManifest, MANIFEST_FILE, type Provenance, type Shard } from '../formats/activationManifest.js';
 import { NpyWriter } from '../formats/npy.js';
-import { disposeResult, forwardTidy } from '../transformer/gpt2.js';
 import { hookWidth, parseHook } from '../transformer/hooks.js';
 import type { LoadedModel } from '../transformer/modelFolder.js';
-import { initTfjs, tf } from '../transformer/runtime.js';
+import { initTfjs } from '../transformer/runtime.js';
 import { CORPUS_CACHE_FILE, CorpusCacheWriter, readCorpusCache, tokenizeDocument } from './corpusCache.js';
 import type { Corpus } from './document.js';
+import { streamActivations } from './streamActivations.js';
 
 const PROGRESS_FILE = 'progress.json';
 
@@ -116,7 +116,6 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
 
   // Phase 1: tokenized corpus (reused on resume: same key, same tokenizer).
   const cachePath = join(o.out, CORPUS_CACHE_FILE);
-  const perWindow = ctx - (o.prependBos ? 1 : 0);
   if (!existsSync(cachePath)) {
     const writer = new CorpusCacheWriter(cachePath);
     let tokens = 0;
@@ -172,60 +171,25 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
     }
   };
 
-  interface Window {
-    doc: number;
-    offset: number;
-    tokens: number[];
-    /** Global index of the window's first row. */
-    rowStart: number;
-  }
-  let batch: Window[] = [];
   const started = Date.now();
-  const runBatch = () => {
-    if (batch.length === 0) return;
-    const ids = new Int32Array(batch.length * ctx).fill(bos ?? 0);
-    const p0 = o.prependBos ? 1 : 0;
-    batch.forEach((w, b) => ids.set(w.tokens, b * ctx + p0));
-    const result = forwardTidy(model.params, model.config, tf.tensor2d(ids, [batch.length, ctx], 'int32'), { hooks: [hook.name] });
-    const acts = result.hooks[hook.name].dataSync() as Float32Array;
-    disposeResult(result);
-    for (let b = 0; b < batch.length; b++) {
-      const w = batch[b];
-      // Rows before skipRows were written by an earlier run.
-      const first = Math.max(0, skipRows - w.rowStart);
-      const n = w.tokens.length - first;
-      if (n <= 0) continue;
-      const pos = new Int32Array(n * 2);
-      for (let i = 0; i < n; i++) {
-        pos[2 * i] = w.doc;
-        pos[2 * i + 1] = w.offset + first + i;
-      }
-      const base = (b * ctx + p0 + first) * dIn;
-      appendRows(acts.subarray(base, base + n * dIn), Int32Array.from(w.tokens.slice(first)), pos);
-      rowsWritten += n;
-    }
-    batch = [];
-    if (o.onProgress) {
-      const secs = (Date.now() - started) / 1000;
-      const tps = (rowsWritten - skipRows) / Math.max(secs, 1e-3);
-      o.onProgress({ rows: rowsWritten, totalRows, tokensPerSecond: tps, etaSeconds: (totalRows - rowsWritten) / Math.max(tps, 1e-9) });
-    }
-  };
-
   try {
-    let rowStart = 0;
-    outer: for await (const doc of readCorpusCache(cachePath)) {
-      for (let off = 0; off < doc.tokens.length; off += perWindow) {
-        if (rowStart >= totalRows) break outer;
-        const len = Math.min(perWindow, doc.tokens.length - off, totalRows - rowStart);
-        if (rowStart + len > skipRows) {
-          batch.push({ doc: doc.doc, offset: off, tokens: doc.tokens.slice(off, off + len), rowStart });
-          if (batch.length >= o.batchSize) runBatch();
-        }
-        rowStart += len;
+    for await (const b of streamActivations({
+      model,
+      documents: readCorpusCache(cachePath),
+      hook: hook.name,
+      contextSize: ctx,
+      bosId: o.prependBos ? bos : undefined,
+      batchSize: o.batchSize,
+      skipRows,
+      maxRows: totalRows,
+    })) {
+      appendRows(b.acts, b.tokens, b.positions);
+      rowsWritten += b.tokens.length;
+      if (o.onProgress) {
+        const tps = (rowsWritten - skipRows) / Math.max((Date.now() - started) / 1000, 1e-3);
+        o.onProgress({ rows: rowsWritten, totalRows, tokensPerSecond: tps, etaSeconds: (totalRows - rowsWritten) / Math.max(tps, 1e-9) });
       }
     }
-    runBatch();
     closeShard();
   } catch (err) {
     const w = writers as { acts: NpyWriter; tokens: NpyWriter; positions: NpyWriter } | null;
