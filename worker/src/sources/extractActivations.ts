@@ -96,7 +96,7 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
       `${o.out} already holds activations of ${done.provenance?.model ?? 'another source'} at ${done.provenance?.hook ?? '?'} made with other settings; choose another --out or delete the folder`,
     );
   }
-  let shards: Shard[] = [];
+  const shards: Shard[] = [];
   if (existsSync(progressPath)) {
     const prev = JSON.parse(readFileSync(progressPath, 'utf8')) as { key: ExtractionKey; shards: Shard[] };
     if (!sameKey(prev.key))
