@@ -74,7 +74,7 @@ function naiveGpt2(dir: string, ids: number[]) {
   return { logits, acts };
 }
 
-function assertClose(actual: ArrayLike<number>, expected: number[], what: string, tol = 2e-4) {
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 2e-4) {
   assert.equal(actual.length, expected.length, what);
   let worst = 0;
   for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / (1 + Math.abs(expected[i])));
@@ -106,6 +106,13 @@ test('TF.js forward pass matches a naive GPT-2 on logits and every hook, batched
   const early = forwardTidy(model.params, model.config, tf.tensor2d(batch, [2, 10], 'int32'), { hooks: ['blocks.0.mlp.hook_post'] });
   assert.equal(early.logits, undefined);
   assertClose((await early.hooks['blocks.0.mlp.hook_post'].array())[1].flat(), naiveGpt2(dir, batch[1]).acts['blocks.0.mlp.hook_post'].flat(), 'early hook');
+  // The training path (no host copy: TF.js attention and gather, with gradients) gives the same numbers.
+  const { wteHost: _host, ...trainable } = model.params;
+  void _host;
+  const viaTf = forwardTidy(trainable, model.config, tf.tensor2d(batch, [2, 10], 'int32'), { hooks, logits: true });
+  assertClose(await viaTf.logits!.data(), (await out.logits!.data()) as unknown as number[], 'TF.js path logits');
+  assertClose(await viaTf.hooks['blocks.1.hook_attn_out'].data(), (await out.hooks['blocks.1.hook_attn_out'].data()) as unknown as number[], 'TF.js path attention');
+  disposeResult(viaTf);
   disposeResult(out);
   disposeResult(early);
   disposeModel(model);

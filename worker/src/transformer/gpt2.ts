@@ -2,6 +2,7 @@
 // (extraction, analysis) and training (parameters as tf.Variables), so what we train is what we read.
 import type { Gpt2Config } from './config.js';
 import { parseHook } from './hooks.js';
+import { causalAttention } from './attentionHost.js';
 import { embed, geluExact, geluNew, layerNorm, linear, matMul, transposeLast } from './ops.js';
 import { tf } from './runtime.js';
 
@@ -30,7 +31,10 @@ export interface Gpt2Params {
   lnFB: tf.Tensor1D;
   /** [vocab, d]; absent when tied to wte. */
   lmHead?: tf.Tensor2D;
-  /** A host copy of wte for inference: looking rows up in JS is ~20x faster than wasm's Gather. */
+  /**
+   * A host copy of wte, present on inference-only parameters (loaded models): embeddings are looked up in
+   * JS (~20x faster than wasm's Gather) and attention runs on the host. Training parameters leave it out.
+   */
   wteHost?: Float32Array;
 }
 
@@ -90,7 +94,8 @@ export function forward(params: Gpt2Params, config: Gpt2Config, ids: tf.Tensor2D
   const remaining = () => [...wanted].some((h) => !(h in hooks));
 
   // Causal mask: -1e9 above the diagonal, added to the attention scores [seq, seq].
-  const mask = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([seq, seq]), -1, 0)), -1e9);
+  let maskTensor: tf.Tensor | null = null;
+  const mask = () => (maskTensor ??= tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([seq, seq]), -1, 0)), -1e9));
   const tokens = params.wteHost ? embedHost(params.wteHost, d, ids) : embed(params.wte, ids); // [b, s, d]
   let x = tf.add(tokens, params.wpe.slice([0, 0], [seq, d])).reshape([n, d]) as tf.Tensor2D;
   for (let l = 0; l <= lastLayer; l++) {
@@ -99,13 +104,19 @@ export function forward(params: Gpt2Params, config: Gpt2Config, ids: tf.Tensor2D
     x = record(name('hook_resid_pre'), x);
     const h = layerNorm(x, p.ln1G, p.ln1B, config.layerNormEpsilon) as tf.Tensor2D;
     const qkv = linear(h, p.attnW, p.attnB); // [n, 3d]
-    const split = (i: number) => tf.transpose(qkv.slice([0, i * d], [n, d]).reshape([batch, seq, nHead, dHead]), [0, 2, 1, 3]);
-    const q = split(0);
-    const k = split(1);
-    const v = split(2);
-    const scores = tf.add(tf.mul(matMul(q, transposeLast(k)), 1 / Math.sqrt(dHead)), mask); // [b, h, s, s]
-    const z = matMul(tf.softmax(scores), v); // [b, h, s, dHead]
-    const merged = tf.transpose(z, [0, 2, 1, 3]).reshape([n, d]) as tf.Tensor2D;
+    let merged: tf.Tensor2D;
+    if (params.wteHost) {
+      // Inference (loaded models carry wteHost): attention on the host, see attentionHost.ts.
+      merged = tf.tensor2d(causalAttention(qkv.dataSync() as Float32Array, batch, seq, nHead, dHead), [n, d]);
+    } else {
+      const split = (i: number) => tf.transpose(qkv.slice([0, i * d], [n, d]).reshape([batch, seq, nHead, dHead]), [0, 2, 1, 3]);
+      const q = split(0);
+      const k = split(1);
+      const v = split(2);
+      const scores = tf.add(tf.mul(matMul(q, transposeLast(k)), 1 / Math.sqrt(dHead)), mask()); // [b, h, s, s]
+      const z = matMul(tf.softmax(scores), v); // [b, h, s, dHead]
+      merged = tf.transpose(z, [0, 2, 1, 3]).reshape([n, d]) as tf.Tensor2D;
+    }
     const attnOut = record(name('hook_attn_out'), linear(merged, p.projW, p.projB));
     x = record(name('hook_resid_mid'), tf.add(x, attnOut) as tf.Tensor2D);
     const h2 = layerNorm(x, p.ln2G, p.ln2B, config.layerNormEpsilon) as tf.Tensor2D;
