@@ -95,5 +95,5 @@ const live = await trainLm(brownCorpus({ limit: 30 }), {
 rmSync(lmOut, { recursive: true, force: true });
 console.log(
   `train-lm throughput now: ${Math.round(live.tokensPerSecond)} tokens/s on ${live.steps} steps of 32x${ctx} ` +
-    `(a 4-epoch run over Brown's ~1.47M training tokens would take ~${((4 * 1.47e6) / live.tokensPerSecond / 60).toFixed(0)} min)`,
+    `(a 3-epoch run over Brown's ~1.47M training tokens would take ~${((3 * 1.47e6) / live.tokensPerSecond / 60).toFixed(0)} min)`,
 );
