@@ -2,17 +2,16 @@
 // Tensor names follow transformers' GPT2Model, with or without the `transformer.` prefix that
 // GPT2LMHeadModel checkpoints carry.
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { AtlasError } from '../errors.js';
+import { BUILTIN_MODEL_DIR } from './builtinModel.js';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../formats/safetensors.js';
 import { loadTokenizer, type BpeTokenizer } from '../tokenizer/bpe.js';
 import { gpt2ConfigToJson, readGpt2Config, type Gpt2Config } from './config.js';
 import type { BlockParams, Gpt2Params } from './gpt2.js';
 import { initTfjs, tf } from './runtime.js';
 
-/** The committed tiny LM trained on Brown (`--model builtin`). */
-export const BUILTIN_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/tiny-brown');
+export { BUILTIN_MODEL_DIR };
 
 /** A loaded model: config, parameters on the TF.js backend, tokenizer and identities for provenance. */
 export interface LoadedModel {

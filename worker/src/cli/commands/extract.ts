@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { AtlasError } from '../../errors.js';
 import { openCorpus } from '../../sources/corpus.js';
-import { extractActivations, type ExtractProgress } from '../../sources/extractActivations.js';
-import { disposeModel, loadModel } from '../../transformer/modelFolder.js';
+import type { ExtractProgress } from '../../sources/extractActivations.js';
 
 function int(name: string, min: number) {
   return (v: string) => {
@@ -54,6 +53,9 @@ export function registerExtract(program: Command): void {
     .action(async (o) => {
       if (o.dtype !== 'float32' && o.dtype !== 'float16')
         throw new AtlasError('ARGUMENT_INVALID', `--dtype must be float32 or float16 (got '${o.dtype}')`);
+      // Loaded here so other commands do not pay for TF.js start-up.
+      const { extractActivations } = await import('../../sources/extractActivations.js');
+      const { disposeModel, loadModel } = await import('../../transformer/modelFolder.js');
       const model = await loadModel(o.model);
       try {
         const started = Date.now();

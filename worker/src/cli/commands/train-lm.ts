@@ -4,8 +4,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { AtlasError } from '../../errors.js';
 import { openCorpus } from '../../sources/corpus.js';
-import { BUILTIN_MODEL_DIR } from '../../transformer/modelFolder.js';
-import { trainLm } from '../../transformer/trainLm.js';
+import { BUILTIN_MODEL_DIR } from '../../transformer/builtinModel.js';
 
 function int(name: string, min: number) {
   return (v: string) => {
@@ -39,6 +38,8 @@ export function registerTrainLm(program: Command): void {
     .action(async (o) => {
       if (o.dModel % o.heads !== 0)
         throw new AtlasError('ARGUMENT_INVALID', `--d-model ${o.dModel} must be divisible by --heads ${o.heads}`);
+      // Loaded here so other commands do not pay for TF.js start-up.
+      const { trainLm } = await import('../../transformer/trainLm.js');
       const report = await trainLm(openCorpus(o.corpus), {
         out: resolve(o.out),
         vocabSize: o.vocab,
