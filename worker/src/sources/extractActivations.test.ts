@@ -17,7 +17,9 @@ import { folderCorpus } from './folderCorpus.js';
 const corpusDir = mkdtempSync(join(tmpdir(), 'corpus-'));
 writeFileSync(
   join(corpusDir, 'docs.jsonl'),
-  ['the cat sat on the mat and the cat ate', 'a mat', 'the end of the cat, the mat, the hat and the bat'].map((t) => JSON.stringify({ text: t })).join('\n'),
+  ['the cat sat on the mat and the cat ate', 'a mat', 'the end of the cat, the mat, the hat and the bat']
+    .map((t) => JSON.stringify({ text: t }))
+    .join('\n'),
 );
 let model: LoadedModel;
 
@@ -57,14 +59,21 @@ test('shards hold every token once with its (document, offset) and the activatio
     const acts = readNpy(join(out, s.acts)).data;
     const ids = readNpy(join(out, s.tokens!)).data;
     const pos = readNpy(join(out, s.positions!)).data;
-    return Array.from(ids, (id, i) => ({ id, doc: pos[2 * i], offset: pos[2 * i + 1], act: acts.subarray(i * 40, (i + 1) * 40) }));
+    return Array.from(ids, (id, i) => ({
+      id,
+      doc: pos[2 * i],
+      offset: pos[2 * i + 1],
+      act: acts.subarray(i * 40, (i + 1) * 40),
+    }));
   });
   // Document 0 has more tokens than one window (11 after BOS): the second window starts again with BOS.
   assert.ok(docs[0].tokens.length > 11);
   const expected = (doc: number, offset: number) => {
     const windowStart = offset - (offset % 11);
     const ids = [model.tokenizer.eosId!, ...docs[doc].tokens.slice(windowStart, windowStart + 11)];
-    const r = forwardTidy(model.params, model.config, tf.tensor2d(ids, [1, ids.length], 'int32'), { hooks: ['blocks.1.mlp.hook_post'] });
+    const r = forwardTidy(model.params, model.config, tf.tensor2d(ids, [1, ids.length], 'int32'), {
+      hooks: ['blocks.1.mlp.hook_post'],
+    });
     const all = r.hooks['blocks.1.mlp.hook_post'].dataSync();
     disposeResult(r);
     const at = offset - windowStart + 1;
@@ -76,7 +85,8 @@ test('shards hold every token once with its (document, offset) and the activatio
       assert.deepEqual([rows[i].doc, rows[i].offset, rows[i].id], [d.doc, t, d.tokens[t]]);
       if (t === 0 || t === 12 || t === d.tokens.length - 1) {
         const e = expected(d.doc, t);
-        for (let k = 0; k < 40; k++) assert.ok(Math.abs(rows[i].act[k] - e[k]) < 1e-4, `doc ${d.doc} token ${t} unit ${k}`);
+        for (let k = 0; k < 40; k++)
+          assert.ok(Math.abs(rows[i].act[k] - e[k]) < 1e-4, `doc ${d.doc} token ${t} unit ${k}`);
       }
     }
 });
@@ -101,7 +111,10 @@ test('an interrupted extraction resumes: finished shards are kept, the result eq
   assert.equal(manifest.totalRows, 30);
   assert.equal(statSync(join(out, 'acts-00000.npy')).mtimeMs, first, 'completed shard was not rewritten');
   for (const f of readdirSync(clean).filter((x) => x.endsWith('.npy')))
-    assert.ok(readFileSync(join(out, f)).equals(readFileSync(join(clean, f))), `${f} differs from the uninterrupted run`);
+    assert.ok(
+      readFileSync(join(out, f)).equals(readFileSync(join(clean, f))),
+      `${f} differs from the uninterrupted run`,
+    );
   // Finished: a second call returns the same manifest without work.
   assert.deepEqual(await run(out, { maxTokens: 30 }), manifest);
 });
@@ -111,8 +124,14 @@ test('the same folder with another hook is refused with the way out', async () =
   await run(out, { maxTokens: 10 });
   await assert.rejects(run(out, { maxTokens: 10, hook: 'blocks.0.hook_resid_post' }), (err: AtlasError) => {
     assert.equal(err.code, 'OUTPUT_EXISTS');
-    assert.match(err.message, /already holds activations of .* at blocks\.1\.mlp\.hook_post made with other settings; choose another --out or delete the folder/);
+    assert.match(
+      err.message,
+      /already holds activations of .* at blocks\.1\.mlp\.hook_post made with other settings; choose another --out or delete the folder/,
+    );
     return true;
   });
-  await assert.rejects(run(out, { hook: 'blocks.7.mlp.hook_post' }), /--hook 'blocks\.7\.mlp\.hook_post': the model has 2 layer\(s\)/);
+  await assert.rejects(
+    run(out, { hook: 'blocks.7.mlp.hook_post' }),
+    /--hook 'blocks\.7\.mlp\.hook_post': the model has 2 layer\(s\)/,
+  );
 });

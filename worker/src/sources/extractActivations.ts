@@ -65,10 +65,16 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
   const hook = parseHook(o.hook, model.config);
   const ctx = o.contextSize ?? model.config.nPositions;
   if (ctx > model.config.nPositions || ctx < 2)
-    throw new AtlasError('ARGUMENT_INVALID', `--context ${ctx} must be between 2 and the model's n_positions ${model.config.nPositions}`);
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `--context ${ctx} must be between 2 and the model's n_positions ${model.config.nPositions}`,
+    );
   const bos = model.tokenizer.eosId ?? model.config.bosTokenId;
   if (o.prependBos && bos === undefined)
-    throw new AtlasError('ARGUMENT_INVALID', `${model.name}: the tokenizer has no <|endoftext|> token to prepend; pass --no-bos`);
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `${model.name}: the tokenizer has no <|endoftext|> token to prepend; pass --no-bos`,
+    );
   const dIn = hookWidth(hook, model.config);
   const key: ExtractionKey = {
     provenance: {
@@ -152,7 +158,12 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
     w.acts.finish();
     w.tokens.finish();
     w.positions.finish();
-    shards.push({ acts: shardName('acts', i), tokens: shardName('tokens', i), positions: shardName('positions', i), rows: w.acts.rowCount });
+    shards.push({
+      acts: shardName('acts', i),
+      tokens: shardName('tokens', i),
+      positions: shardName('positions', i),
+      rows: w.acts.rowCount,
+    });
     writers = null;
     writeJsonAtomic(progressPath, { key, shards });
   };
@@ -187,7 +198,12 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
       rowsWritten += b.tokens.length;
       if (o.onProgress) {
         const tps = (rowsWritten - skipRows) / Math.max((Date.now() - started) / 1000, 1e-3);
-        o.onProgress({ rows: rowsWritten, totalRows, tokensPerSecond: tps, etaSeconds: (totalRows - rowsWritten) / Math.max(tps, 1e-9) });
+        o.onProgress({
+          rows: rowsWritten,
+          totalRows,
+          tokensPerSecond: tps,
+          etaSeconds: (totalRows - rowsWritten) / Math.max(tps, 1e-9),
+        });
       }
     }
     closeShard();

@@ -42,5 +42,8 @@ test('a .jsonl line without text names the file and line', async () => {
 });
 
 test('a missing corpus path says what to pass instead', () => {
-  assert.throws(() => folderCorpus('/nonexistent/corpus'), /SOURCE_NOT_FOUND|no such file or folder; pass --corpus brown/);
+  assert.throws(
+    () => folderCorpus('/nonexistent/corpus'),
+    /SOURCE_NOT_FOUND|no such file or folder; pass --corpus brown/,
+  );
 });

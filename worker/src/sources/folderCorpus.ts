@@ -24,13 +24,20 @@ export function folderCorpus(path: string): Corpus {
   try {
     isDir = statSync(root).isDirectory();
   } catch (err) {
-    throw new AtlasError('SOURCE_NOT_FOUND', `corpus ${path}: no such file or folder; pass --corpus brown or a folder of .txt/.jsonl files`, {
-      cause: err,
-    });
+    throw new AtlasError(
+      'SOURCE_NOT_FOUND',
+      `corpus ${path}: no such file or folder; pass --corpus brown or a folder of .txt/.jsonl files`,
+      {
+        cause: err,
+      },
+    );
   }
   const files = isDir ? listFiles(root) : [root];
   if (files.length === 0)
-    throw new AtlasError('SOURCE_NOT_FOUND', `corpus ${path}: the folder holds no .txt or .jsonl files; add some or pass --corpus brown`);
+    throw new AtlasError(
+      'SOURCE_NOT_FOUND',
+      `corpus ${path}: the folder holds no .txt or .jsonl files; add some or pass --corpus brown`,
+    );
   return {
     name: `folder:${root}`,
     async *documents(): AsyncGenerator<CorpusDocument> {
@@ -49,11 +56,17 @@ export function folderCorpus(path: string): Corpus {
           try {
             row = JSON.parse(line);
           } catch {
-            throw new AtlasError('SOURCE_MALFORMED', `${file}:${lineNo}: not valid JSON; each line must be {"text": "..."}`);
+            throw new AtlasError(
+              'SOURCE_MALFORMED',
+              `${file}:${lineNo}: not valid JSON; each line must be {"text": "..."}`,
+            );
           }
           const r = row as { text?: unknown; id?: unknown; genre?: unknown };
           if (typeof r.text !== 'string')
-            throw new AtlasError('SOURCE_MALFORMED', `${file}:${lineNo}: no string field "text"; each line must be {"text": "..."}`);
+            throw new AtlasError(
+              'SOURCE_MALFORMED',
+              `${file}:${lineNo}: no string field "text"; each line must be {"text": "..."}`,
+            );
           yield {
             id: typeof r.id === 'string' ? r.id : `${rel}#${lineNo}`,
             text: r.text,

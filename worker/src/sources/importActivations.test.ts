@@ -19,7 +19,13 @@ let n = 0;
 const outDir = () => join(workDir, `out${n++}`);
 
 function run(o: Partial<ImportOptions>) {
-  return importActivations({ acts: fx('acts_f32_6x4.npy'), tokens: fx('tokens_i64_6.npy'), out: outDir(), shardRows: 4, ...o });
+  return importActivations({
+    acts: fx('acts_f32_6x4.npy'),
+    tokens: fx('tokens_i64_6.npy'),
+    out: outDir(),
+    shardRows: 4,
+    ...o,
+  });
 }
 
 function rejects(o: Partial<ImportOptions>, code: string, message: RegExp) {
@@ -40,7 +46,10 @@ test('a float32 .npy written by numpy imports with the right values, ids and pos
   const m = run({ out });
   assert.equal(m.totalRows, 6);
   assert.equal(m.dIn, 4);
-  assert.deepEqual(m.shards.map((s) => s.rows), [4, 2]);
+  assert.deepEqual(
+    m.shards.map((s) => s.rows),
+    [4, 2],
+  );
   const acts = [...readNpy(join(out, 'acts-00000.npy')).data, ...readNpy(join(out, 'acts-00001.npy')).data];
   assert.deepEqual(acts, expected);
   assert.deepEqual([...readNpy(join(out, 'tokens-00000.npy')).data], [5, 1, 4, 1]);
@@ -68,7 +77,10 @@ test('float16, 3-D [sequences, seq_len, d_in], 2-D ids, document starts and toke
 
 test('.safetensors activations import by tensor name', () => {
   const path = join(workDir, 'acts.safetensors');
-  writeSafetensors(path, { 'blocks.0.mlp.hook_post': { data: Float32Array.from(expected), shape: [6, 4] }, other: { data: [1], shape: [1] } });
+  writeSafetensors(path, {
+    'blocks.0.mlp.hook_post': { data: Float32Array.from(expected), shape: [6, 4] },
+    other: { data: [1], shape: [1] },
+  });
   const out = outDir();
   run({ acts: path, tensor: 'blocks.0.mlp.hook_post', out });
   assert.deepEqual([...readNpy(join(out, 'acts-00000.npy')).data], expected.slice(0, 16));
@@ -79,17 +91,41 @@ test('.safetensors activations import by tensor name', () => {
   assert.equal(m.dtype, 'float32');
   assert.deepEqual([...readNpy(join(seqOut, 'acts-00001.npy')).data], expected.slice(20)); // exact in bfloat16
   assert.deepEqual([...readNpy(join(seqOut, 'positions-00001.npy')).data], [1, 2]);
-  rejects({ acts: path }, 'ARGUMENT_INVALID', /acts\.safetensors holds 2 tensors \(blocks\.0\.mlp\.hook_post, other\); pick one with --tensor/);
+  rejects(
+    { acts: path },
+    'ARGUMENT_INVALID',
+    /acts\.safetensors holds 2 tensors \(blocks\.0\.mlp\.hook_post, other\); pick one with --tensor/,
+  );
 });
 
 test('bad inputs fail with one message naming the file, the row and the fix', () => {
-  rejects({ acts: fx('acts_nan_row3.npy') }, 'SOURCE_NOT_FINITE', /acts_nan_row3\.npy: row 3, column 2 is NaN; activations must be finite/);
+  rejects(
+    { acts: fx('acts_nan_row3.npy') },
+    'SOURCE_NOT_FINITE',
+    /acts_nan_row3\.npy: row 3, column 2 is NaN; activations must be finite/,
+  );
   rejects({ acts: fx('acts_inf_row5.npy') }, 'SOURCE_NOT_FINITE', /acts_inf_row5\.npy: row 5, column 0 is Infinity/);
-  rejects({ acts: fx('acts_truncated.npy') }, 'SOURCE_MALFORMED', /acts_truncated\.npy: truncated: shape \[6, 4\] float32 needs 96 data bytes but the file has 86/);
+  rejects(
+    { acts: fx('acts_truncated.npy') },
+    'SOURCE_MALFORMED',
+    /acts_truncated\.npy: truncated: shape \[6, 4\] float32 needs 96 data bytes but the file has 86/,
+  );
   rejects({ acts: fx('acts_f64_6x4.npy') }, 'SOURCE_MALFORMED', /acts_f64_6x4\.npy: dtype '<f8' is not supported/);
-  rejects({ acts: fx('acts_i32_6x4.npy') }, 'SOURCE_MALFORMED', /acts_i32_6x4\.npy: activations have dtype int32; expected float32 or float16; save them with numpy\.save/);
-  rejects({ tokens: fx('tokens_i64_5.npy') }, 'SOURCE_SHAPE_MISMATCH', /tokens_i64_5\.npy has 5 token ids \[5\] but .*acts_f32_6x4\.npy has 6 rows \[6, 4\]; each activation row needs exactly one token id/);
-  rejects({ tokens: fx('tokens_f32_6.npy') }, 'SOURCE_MALFORMED', /tokens_f32_6\.npy: token ids have dtype float32; expected integers/);
+  rejects(
+    { acts: fx('acts_i32_6x4.npy') },
+    'SOURCE_MALFORMED',
+    /acts_i32_6x4\.npy: activations have dtype int32; expected float32 or float16; save them with numpy\.save/,
+  );
+  rejects(
+    { tokens: fx('tokens_i64_5.npy') },
+    'SOURCE_SHAPE_MISMATCH',
+    /tokens_i64_5\.npy has 5 token ids \[5\] but .*acts_f32_6x4\.npy has 6 rows \[6, 4\]; each activation row needs exactly one token id/,
+  );
+  rejects(
+    { tokens: fx('tokens_f32_6.npy') },
+    'SOURCE_MALFORMED',
+    /tokens_f32_6\.npy: token ids have dtype float32; expected integers/,
+  );
   rejects({ acts: fx('tokens_i64_6.npy') }, 'SOURCE_MALFORMED', /tokens_i64_6\.npy: activations have dtype int64/);
   rejects({ acts: fx('missing.npy') }, 'SOURCE_NOT_FOUND', /missing\.npy: no such activations file/);
   const badIds = join(workDir, 'neg.json');
@@ -97,10 +133,18 @@ test('bad inputs fail with one message naming the file, the row and the fix', ()
   rejects({ tokens: badIds }, 'SOURCE_MALFORMED', /neg\.json: row 2 has token id -3; ids must be integers/);
   const badStarts = join(workDir, 'starts.json');
   writeFileSync(badStarts, JSON.stringify([0, 4, 3]));
-  rejects({ docStarts: badStarts }, 'SOURCE_MALFORMED', /starts\.json: entry 2 is 3; document starts must begin at 0 and increase strictly/);
+  rejects(
+    { docStarts: badStarts },
+    'SOURCE_MALFORMED',
+    /starts\.json: entry 2 is 3; document starts must begin at 0 and increase strictly/,
+  );
   const shortVocab = join(workDir, 'short.json');
   writeFileSync(shortVocab, JSON.stringify(['a', 'b']));
-  rejects({ tokenStrings: shortVocab }, 'SOURCE_SHAPE_MISMATCH', /short\.json has 2 strings: neither one per row \(6\) nor a vocabulary covering the largest id 9/);
+  rejects(
+    { tokenStrings: shortVocab },
+    'SOURCE_SHAPE_MISMATCH',
+    /short\.json has 2 strings: neither one per row \(6\) nor a vocabulary covering the largest id 9/,
+  );
   const out = outDir();
   run({ out });
   assert.throws(() => run({ out }), /already exists; choose another --out or delete it/);

@@ -35,14 +35,21 @@ function readIds(path: string, what: string): { ids: Float64Array; shape: number
     try {
       json = JSON.parse(readFileSync(path, 'utf8'));
     } catch {
-      throw new AtlasError('SOURCE_MALFORMED', `${path}: not valid JSON; the ${what} file must be a JSON array of integers or a .npy file`);
+      throw new AtlasError(
+        'SOURCE_MALFORMED',
+        `${path}: not valid JSON; the ${what} file must be a JSON array of integers or a .npy file`,
+      );
     }
     const flat = Array.isArray(json) ? (json as unknown[]).flat() : null;
-    const shape = Array.isArray(json) && Array.isArray((json as unknown[])[0]) ? [(json as unknown[]).length, ((json as unknown[][])[0]).length] : [flat?.length ?? 0];
+    const shape =
+      Array.isArray(json) && Array.isArray((json as unknown[])[0])
+        ? [(json as unknown[]).length, (json as unknown[][])[0].length]
+        : [flat?.length ?? 0];
     if (!flat) throw new AtlasError('SOURCE_MALFORMED', `${path}: expected a JSON array of integers for the ${what}`);
     const ids = new Float64Array(flat.length);
     flat.forEach((v, i) => {
-      if (typeof v !== 'number') throw new AtlasError('SOURCE_MALFORMED', `${path}: entry ${i} is ${JSON.stringify(v)}, not an integer`);
+      if (typeof v !== 'number')
+        throw new AtlasError('SOURCE_MALFORMED', `${path}: entry ${i} is ${JSON.stringify(v)}, not an integer`);
       ids[i] = v;
     });
     return { ids, shape };
@@ -87,11 +94,21 @@ function openActs(path: string, tensor?: string): ActsSource {
       const names = [...f.tensors.keys()];
       const name = tensor ?? (names.length === 1 ? names[0] : undefined);
       if (name === undefined)
-        throw new AtlasError('ARGUMENT_INVALID', `${path} holds ${names.length} tensors (${names.join(', ')}); pick one with --tensor`);
+        throw new AtlasError(
+          'ARGUMENT_INVALID',
+          `${path} holds ${names.length} tensors (${names.join(', ')}); pick one with --tensor`,
+        );
       const info = f.tensors.get(name);
-      if (!info) throw new AtlasError('ARGUMENT_INVALID', `${path}: no tensor named '${name}' (it has ${names.join(', ')}); fix --tensor`);
+      if (!info)
+        throw new AtlasError(
+          'ARGUMENT_INVALID',
+          `${path}: no tensor named '${name}' (it has ${names.join(', ')}); fix --tensor`,
+        );
       if (info.dtype !== 'float32' && info.dtype !== 'float16' && info.dtype !== 'bfloat16')
-        throw new AtlasError('SOURCE_MALFORMED', `${path}: tensor '${name}' has dtype ${info.dtype}; activations must be F32, F16 or BF16`);
+        throw new AtlasError(
+          'SOURCE_MALFORMED',
+          `${path}: tensor '${name}' has dtype ${info.dtype}; activations must be F32, F16 or BF16`,
+        );
       const { rows, dIn } = shapeOf(info.shape, `${path}: tensor '${name}'`);
       const flat = name;
       return {
@@ -151,17 +168,26 @@ function readStrings(path: string): string[] {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new AtlasError('SOURCE_MALFORMED', `${path}: cannot read token strings (${(err as Error).message}); expected a JSON array of strings`);
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${path}: cannot read token strings (${(err as Error).message}); expected a JSON array of strings`,
+    );
   }
   if (!Array.isArray(json) || json.some((s) => typeof s !== 'string'))
-    throw new AtlasError('SOURCE_MALFORMED', `${path}: expected a JSON array of strings (one per row, or a vocabulary indexed by token id)`);
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${path}: expected a JSON array of strings (one per row, or a vocabulary indexed by token id)`,
+    );
   return json as string[];
 }
 
 /** Validate and convert; returns the manifest of the finished folder. */
 export function importActivations(o: ImportOptions): ActivationManifest {
   if (existsSync(o.out))
-    throw new AtlasError('OUTPUT_EXISTS', `${o.out} already exists; choose another --out or delete it (an import never merges into a folder)`);
+    throw new AtlasError(
+      'OUTPUT_EXISTS',
+      `${o.out} already exists; choose another --out or delete it (an import never merges into a folder)`,
+    );
   const provenance = o.provenance ? Provenance.parse(o.provenance) : undefined;
   const acts = openActs(o.acts, o.tensor);
   const tmp = `${o.out}.partial`;
@@ -175,7 +201,10 @@ export function importActivations(o: ImportOptions): ActivationManifest {
       );
     for (let i = 0; i < ids.length; i++)
       if (!Number.isInteger(ids[i]) || ids[i] < 0 || ids[i] > 2 ** 31 - 1)
-        throw new AtlasError('SOURCE_MALFORMED', `${o.tokens}: row ${i} has token id ${ids[i]}; ids must be integers in [0, 2^31)`);
+        throw new AtlasError(
+          'SOURCE_MALFORMED',
+          `${o.tokens}: row ${i} has token id ${ids[i]}; ids must be integers in [0, 2^31)`,
+        );
 
     // Document boundaries: explicit starts, else one document per sequence of a 2-D ids/3-D acts file, else one.
     let starts: number[];
@@ -215,7 +244,12 @@ export function importActivations(o: ImportOptions): ActivationManifest {
     const name = (kind: string) => `${kind}-${String(shards.length).padStart(5, '0')}.npy`;
     const close = () => {
       if (!writers) return;
-      const s: Shard = { acts: name('acts'), tokens: name('tokens'), positions: name('positions'), rows: writers.acts.rowCount };
+      const s: Shard = {
+        acts: name('acts'),
+        tokens: name('tokens'),
+        positions: name('positions'),
+        rows: writers.acts.rowCount,
+      };
       writers.acts.finish();
       writers.tokens.finish();
       writers.positions.finish();
@@ -294,7 +328,15 @@ export function importActivations(o: ImportOptions): ActivationManifest {
     };
     writeFileSync(
       join(tmp, MANIFEST_FILE),
-      JSON.stringify({ ...manifest, corpusCache: CORPUS_CACHE_FILE, importedFrom: { acts: o.acts, tensor: o.tensor, tokens: o.tokens } }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          ...manifest,
+          corpusCache: CORPUS_CACHE_FILE,
+          importedFrom: { acts: o.acts, tensor: o.tensor, tokens: o.tokens },
+        },
+        null,
+        2,
+      ) + '\n',
     );
     renameSync(tmp, o.out);
     return manifest;

@@ -47,7 +47,9 @@ export async function* streamActivations(o: StreamOptions): AsyncGenerator<Activ
     if (batch.length === 0) return null;
     const ids = new Int32Array(batch.length * ctx).fill(o.bosId ?? 0);
     batch.forEach((w, b) => ids.set(w.tokens, b * ctx + p0));
-    const result = forwardTidy(model.params, model.config, tf.tensor2d(ids, [batch.length, ctx], 'int32'), { hooks: [hook.name] });
+    const result = forwardTidy(model.params, model.config, tf.tensor2d(ids, [batch.length, ctx], 'int32'), {
+      hooks: [hook.name],
+    });
     const all = result.hooks[hook.name].dataSync() as Float32Array;
     disposeResult(result);
     let n = 0;

@@ -11,7 +11,8 @@ import { trainBpe } from './trainBpe.js';
 const texts: string[] = [];
 for await (const d of brownCorpus({ limit: 20 }).documents()) texts.push(d.text);
 const tok = trainBpe(texts, { vocabSize: 1024 });
-const sample = 'The jury said it did find that many of Georgia\'s laws "are outmoded" — naïve café 東京 1961. <|endoftext|>Next';
+const sample =
+  'The jury said it did find that many of Georgia\'s laws "are outmoded" — naïve café 東京 1961. <|endoftext|>Next';
 
 test('training on Brown gives the requested vocabulary with <|endoftext|> last', () => {
   assert.equal(tok.vocabSize, 1024);

@@ -95,7 +95,11 @@ export class BpeTokenizer {
     const byteLens: number[] = [];
     for (const s of symbols) {
       const id = this.vocab.get(s);
-      if (id === undefined) throw new AtlasError('SOURCE_MALFORMED', `tokenizer: symbol '${s}' is not in the vocabulary; the merges and vocab disagree`);
+      if (id === undefined)
+        throw new AtlasError(
+          'SOURCE_MALFORMED',
+          `tokenizer: symbol '${s}' is not in the vocabulary; the merges and vocab disagree`,
+        );
       ids.push(id);
       byteLens.push(s.length);
     }
@@ -227,7 +231,8 @@ export function tokenizerFromJson(json: unknown, where = 'tokenizer.json'): BpeT
       'SOURCE_MALFORMED',
       `${where}: ${what}; the atlas reads byte-level BPE tokenizers (GPT-2 layout: model.type "BPE", pre_tokenizer "ByteLevel")`,
     );
-  if (j.model?.type !== 'BPE' || !j.model.vocab || !j.model.merges) throw unsupported(`model type is ${JSON.stringify(j.model?.type)}`);
+  if (j.model?.type !== 'BPE' || !j.model.vocab || !j.model.merges)
+    throw unsupported(`model type is ${JSON.stringify(j.model?.type)}`);
   let pattern = GPT2_PATTERN;
   const pre = j.pre_tokenizer;
   if (pre?.type === 'ByteLevel') {
@@ -241,7 +246,9 @@ export function tokenizerFromJson(json: unknown, where = 'tokenizer.json'): BpeT
       try {
         pattern = new RegExp(split.pattern.Regex, 'gu');
       } catch {
-        throw unsupported(`split pattern ${JSON.stringify(split.pattern.Regex)} is not a JavaScript regular expression`);
+        throw unsupported(
+          `split pattern ${JSON.stringify(split.pattern.Regex)} is not a JavaScript regular expression`,
+        );
       }
     }
   } else throw unsupported(`pre_tokenizer type is ${JSON.stringify(pre?.type)}`);
@@ -268,15 +275,22 @@ export function loadTokenizer(path: string, name = 'tokenizer'): LoadedTokenizer
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new AtlasError('SOURCE_NOT_FOUND', `${path}: cannot read the tokenizer (${(err as Error).message}); a model folder needs tokenizer.json`, {
-      cause: err,
-    });
+    throw new AtlasError(
+      'SOURCE_NOT_FOUND',
+      `${path}: cannot read the tokenizer (${(err as Error).message}); a model folder needs tokenizer.json`,
+      {
+        cause: err,
+      },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new AtlasError('SOURCE_MALFORMED', `${path}: not valid JSON; save it with tokenizer.save(path) from Hugging Face tokenizers`);
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${path}: not valid JSON; save it with tokenizer.save(path) from Hugging Face tokenizers`,
+    );
   }
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
   return { tokenizer: tokenizerFromJson(json, path), identity: `${name}@${hash}` };

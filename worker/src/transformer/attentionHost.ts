@@ -6,7 +6,13 @@
  * qkv: [batch * seq, 3 * d] row-major (q | k | v, heads contiguous inside each); returns z: [batch * seq, d]
  * with z[t] = sum_{s <= t} softmax_s(q_t . k_s / sqrt(dHead)) v_s per head.
  */
-export function causalAttention(qkv: Float32Array, batch: number, seq: number, nHead: number, dHead: number): Float32Array {
+export function causalAttention(
+  qkv: Float32Array,
+  batch: number,
+  seq: number,
+  nHead: number,
+  dHead: number,
+): Float32Array {
   const d = nHead * dHead;
   const stride = 3 * d;
   const z = new Float32Array(batch * seq * d);

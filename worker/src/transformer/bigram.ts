@@ -26,7 +26,12 @@ export function countBigrams(stream: ArrayLike<number>, vocabSize: number): Bigr
 }
 
 /** Mean cross-entropy (nats) of add-k bigram predictions for (prev, next) pairs. */
-export function bigramCrossEntropy(counts: BigramCounts, prev: ArrayLike<number>, next: ArrayLike<number>, k: number): number {
+export function bigramCrossEntropy(
+  counts: BigramCounts,
+  prev: ArrayLike<number>,
+  next: ArrayLike<number>,
+  k: number,
+): number {
   let total = 0;
   const v = counts.vocabSize;
   for (let i = 0; i < prev.length; i++) {
@@ -37,7 +42,11 @@ export function bigramCrossEntropy(counts: BigramCounts, prev: ArrayLike<number>
 }
 
 /** The k (from a log-spaced grid) with the lowest validation cross-entropy, and that loss. */
-export function tuneAddK(counts: BigramCounts, prev: ArrayLike<number>, next: ArrayLike<number>): { k: number; loss: number; addOneLoss: number } {
+export function tuneAddK(
+  counts: BigramCounts,
+  prev: ArrayLike<number>,
+  next: ArrayLike<number>,
+): { k: number; loss: number; addOneLoss: number } {
   let best = { k: 1, loss: Infinity };
   for (let e = -5; e <= 0; e += 0.25) {
     const k = 10 ** e;

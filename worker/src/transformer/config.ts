@@ -44,10 +44,16 @@ export function parseGpt2Config(json: unknown, where = 'config.json'): Gpt2Confi
     );
   const c = r.data;
   if (c.model_type && c.model_type !== 'gpt2')
-    throw new AtlasError('SOURCE_MALFORMED', `${where}: model_type is '${c.model_type}'; only GPT-2-layout models ('gpt2') are supported`);
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${where}: model_type is '${c.model_type}'; only GPT-2-layout models ('gpt2') are supported`,
+    );
   const act = c.activation_function === 'gelu_pytorch_tanh' ? 'gelu_new' : c.activation_function;
   if (act !== 'gelu_new' && act !== 'gelu' && act !== 'relu')
-    throw new AtlasError('SOURCE_MALFORMED', `${where}: activation_function '${c.activation_function}' is not one of gelu_new, gelu, relu`);
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${where}: activation_function '${c.activation_function}' is not one of gelu_new, gelu, relu`,
+    );
   if (c.n_embd % c.n_head !== 0)
     throw new AtlasError('SOURCE_MALFORMED', `${where}: n_embd ${c.n_embd} is not divisible by n_head ${c.n_head}`);
   return {
@@ -93,9 +99,13 @@ export function readGpt2Config(path: string): Gpt2Config {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new AtlasError('SOURCE_NOT_FOUND', `${path}: cannot read the model config (${(err as Error).message}); a model folder needs config.json`, {
-      cause: err,
-    });
+    throw new AtlasError(
+      'SOURCE_NOT_FOUND',
+      `${path}: cannot read the model config (${(err as Error).message}); a model folder needs config.json`,
+      {
+        cause: err,
+      },
+    );
   }
   return parseGpt2Config(json, path);
 }

@@ -33,12 +33,19 @@ function naiveGpt2(dir: string, ids: number[]) {
   const gelu = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
   const acts: Record<string, number[][]> = {};
   const rec = (name: string, t: number, v: number[]) => ((acts[name] ??= [])[t] = v);
-  let resid = ids.map((id, t) => Array.from({ length: d }, (_, i) => W('wte.weight')[id * d + i] + W('wpe.weight')[t * d + i]));
+  let resid = ids.map((id, t) =>
+    Array.from({ length: d }, (_, i) => W('wte.weight')[id * d + i] + W('wpe.weight')[t * d + i]),
+  );
   for (let l = 0; l < cfg.layers; l++) {
     const p = `h.${l}.`;
     const qkv = resid.map((x, t) => {
       rec(`blocks.${l}.hook_resid_pre`, t, x);
-      return conv1d(ln(x, W(p + 'ln_1.weight'), W(p + 'ln_1.bias')), W(p + 'attn.c_attn.weight'), W(p + 'attn.c_attn.bias'), 3 * d);
+      return conv1d(
+        ln(x, W(p + 'ln_1.weight'), W(p + 'ln_1.bias')),
+        W(p + 'attn.c_attn.weight'),
+        W(p + 'attn.c_attn.bias'),
+        3 * d,
+      );
     });
     resid = resid.map((x, t) => {
       const z: number[] = [];
@@ -57,7 +64,12 @@ function naiveGpt2(dir: string, ids: number[]) {
       const attnOut = conv1d(z, W(p + 'attn.c_proj.weight'), W(p + 'attn.c_proj.bias'), d);
       rec(`blocks.${l}.hook_attn_out`, t, attnOut);
       const mid = x.map((u, i) => u + attnOut[i]);
-      const pre = conv1d(ln(mid, W(p + 'ln_2.weight'), W(p + 'ln_2.bias')), W(p + 'mlp.c_fc.weight'), W(p + 'mlp.c_fc.bias'), mlp);
+      const pre = conv1d(
+        ln(mid, W(p + 'ln_2.weight'), W(p + 'ln_2.bias')),
+        W(p + 'mlp.c_fc.weight'),
+        W(p + 'mlp.c_fc.bias'),
+        mlp,
+      );
       const post = pre.map(gelu);
       rec(`blocks.${l}.mlp.hook_post`, t, post);
       const mlpOut = conv1d(post, W(p + 'mlp.c_proj.weight'), W(p + 'mlp.c_proj.bias'), d);
@@ -77,7 +89,8 @@ function naiveGpt2(dir: string, ids: number[]) {
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 2e-4) {
   assert.equal(actual.length, expected.length, what);
   let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / (1 + Math.abs(expected[i])));
+  for (let i = 0; i < expected.length; i++)
+    worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / (1 + Math.abs(expected[i])));
   assert.ok(worst < tol, `${what}: worst relative error ${worst}`);
 }
 
@@ -90,7 +103,9 @@ test('TF.js forward pass matches a naive GPT-2 on logits and every hook, batched
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
   ];
   const hooks = ['0', '1'].flatMap((l) =>
-    ['hook_resid_pre', 'hook_attn_out', 'mlp.hook_post', 'hook_mlp_out', 'hook_resid_post'].map((k) => `blocks.${l}.${k}`),
+    ['hook_resid_pre', 'hook_attn_out', 'mlp.hook_post', 'hook_mlp_out', 'hook_resid_post'].map(
+      (k) => `blocks.${l}.${k}`,
+    ),
   );
   const out = forwardTidy(model.params, model.config, tf.tensor2d(batch, [2, 10], 'int32'), { hooks, logits: true });
   const logits = await out.logits!.array();
@@ -103,15 +118,25 @@ test('TF.js forward pass matches a naive GPT-2 on logits and every hook, batched
     }
   }
   // Hooks alone stop early and still agree.
-  const early = forwardTidy(model.params, model.config, tf.tensor2d(batch, [2, 10], 'int32'), { hooks: ['blocks.0.mlp.hook_post'] });
+  const early = forwardTidy(model.params, model.config, tf.tensor2d(batch, [2, 10], 'int32'), {
+    hooks: ['blocks.0.mlp.hook_post'],
+  });
   assert.equal(early.logits, undefined);
-  assertClose((await early.hooks['blocks.0.mlp.hook_post'].array())[1].flat(), naiveGpt2(dir, batch[1]).acts['blocks.0.mlp.hook_post'].flat(), 'early hook');
+  assertClose(
+    (await early.hooks['blocks.0.mlp.hook_post'].array())[1].flat(),
+    naiveGpt2(dir, batch[1]).acts['blocks.0.mlp.hook_post'].flat(),
+    'early hook',
+  );
   // The training path (no host copy: TF.js attention and gather, with gradients) gives the same numbers.
   const { wteHost: _host, ...trainable } = model.params;
   void _host;
   const viaTf = forwardTidy(trainable, model.config, tf.tensor2d(batch, [2, 10], 'int32'), { hooks, logits: true });
   assertClose(await viaTf.logits!.data(), (await out.logits!.data()) as unknown as number[], 'TF.js path logits');
-  assertClose(await viaTf.hooks['blocks.1.hook_attn_out'].data(), (await out.hooks['blocks.1.hook_attn_out'].data()) as unknown as number[], 'TF.js path attention');
+  assertClose(
+    await viaTf.hooks['blocks.1.hook_attn_out'].data(),
+    (await out.hooks['blocks.1.hook_attn_out'].data()) as unknown as number[],
+    'TF.js path attention',
+  );
   disposeResult(viaTf);
   disposeResult(out);
   disposeResult(early);
@@ -121,8 +146,14 @@ test('TF.js forward pass matches a naive GPT-2 on logits and every hook, batched
 test('a config that does not fit the weights is refused with both shapes', async () => {
   await initTfjs();
   const dir = writeRandomModel();
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ vocab_size: 300, n_positions: 12, n_embd: 16, n_layer: 2, n_head: 2, n_inner: 64 }));
-  await assert.rejects(loadModel(dir), /'transformer\.h\.0\.mlp\.c_fc\.weight' is \[16, 40\] but config\.json implies \[16, 64\]/);
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({ vocab_size: 300, n_positions: 12, n_embd: 16, n_layer: 2, n_head: 2, n_inner: 64 }),
+  );
+  await assert.rejects(
+    loadModel(dir),
+    /'transformer\.h\.0\.mlp\.c_fc\.weight' is \[16, 40\] but config\.json implies \[16, 64\]/,
+  );
 });
 
 test('replacing a hook changes everything downstream: identity is a no-op, zero-ablating the MLP equals its bias', async () => {
@@ -138,9 +169,14 @@ test('replacing a hook changes everything downstream: identity is a no-op, zero-
   const clean = await logitsWith({});
   assertClose(await logitsWith({ 'blocks.0.mlp.hook_post': (x) => x }), clean, 'identity replacement');
   const zeroed = await logitsWith({ 'blocks.1.mlp.hook_post': (x) => tf.zerosLike(x) });
-  const biasOnly = await logitsWith({ 'blocks.1.hook_mlp_out': (x) => tf.zerosLike(x).add(model.params.blocks[1].outB) as tf.Tensor2D });
+  const biasOnly = await logitsWith({
+    'blocks.1.hook_mlp_out': (x) => tf.zerosLike(x).add(model.params.blocks[1].outB) as tf.Tensor2D,
+  });
   assertClose(zeroed, biasOnly, 'zero MLP neurons = MLP output equal to its bias');
   assert.ok(Math.abs(zeroed[0] - clean[0]) > 1e-3, 'the ablation changed the logits');
-  assert.throws(() => forwardTidy(model.params, model.config, ids(), { replace: { 'blocks.0.nope': (x) => x } }), /is not a hook point/);
+  assert.throws(
+    () => forwardTidy(model.params, model.config, ids(), { replace: { 'blocks.0.nope': (x) => x } }),
+    /is not a hook point/,
+  );
   disposeModel(model);
 });

@@ -75,12 +75,20 @@ function activation(config: Gpt2Config, x: tf.Tensor): tf.Tensor {
  * Run the model on token ids [batch, seq] (int32, seq <= nPositions). Call inside tf.tidy; the returned
  * tensors escape it. Stops after the last requested hook when logits are not wanted.
  */
-export function forward(params: Gpt2Params, config: Gpt2Config, ids: tf.Tensor2D, options: ForwardOptions = {}): ForwardResult {
+export function forward(
+  params: Gpt2Params,
+  config: Gpt2Config,
+  ids: tf.Tensor2D,
+  options: ForwardOptions = {},
+): ForwardResult {
   const [batch, seq] = ids.shape;
-  if (seq > config.nPositions) throw new RangeError(`forward: sequence length ${seq} exceeds the model's ${config.nPositions} positions`);
+  if (seq > config.nPositions)
+    throw new RangeError(`forward: sequence length ${seq} exceeds the model's ${config.nPositions} positions`);
   const wanted = new Set(options.hooks ?? []);
   for (const h of Object.keys(options.replace ?? {})) parseHook(h, config);
-  const lastLayer = options.logits ? config.nLayer - 1 : Math.max(-1, ...[...wanted].map((h) => parseHook(h, config).layer));
+  const lastLayer = options.logits
+    ? config.nLayer - 1
+    : Math.max(-1, ...[...wanted].map((h) => parseHook(h, config).layer));
   const hooks: Record<string, tf.Tensor3D> = {};
   const d = config.dModel;
   const nHead = config.nHead;
@@ -109,7 +117,8 @@ export function forward(params: Gpt2Params, config: Gpt2Config, ids: tf.Tensor2D
       // Inference (loaded models carry wteHost): attention on the host, see attentionHost.ts.
       merged = tf.tensor2d(causalAttention(qkv.dataSync() as Float32Array, batch, seq, nHead, dHead), [n, d]);
     } else {
-      const split = (i: number) => tf.transpose(qkv.slice([0, i * d], [n, d]).reshape([batch, seq, nHead, dHead]), [0, 2, 1, 3]);
+      const split = (i: number) =>
+        tf.transpose(qkv.slice([0, i * d], [n, d]).reshape([batch, seq, nHead, dHead]), [0, 2, 1, 3]);
       const q = split(0);
       const k = split(1);
       const v = split(2);
@@ -144,8 +153,15 @@ export function crossEntropy(logits: tf.Tensor3D, targets: tf.Tensor2D): tf.Scal
 }
 
 /** `forward` inside its own tf.tidy: intermediates are freed, the returned tensors are the caller's to dispose. */
-export function forwardTidy(params: Gpt2Params, config: Gpt2Config, ids: tf.Tensor2D, options: ForwardOptions = {}): ForwardResult {
-  return tf.tidy(() => forward(params, config, ids, options) as unknown as tf.TensorContainer) as unknown as ForwardResult;
+export function forwardTidy(
+  params: Gpt2Params,
+  config: Gpt2Config,
+  ids: tf.Tensor2D,
+  options: ForwardOptions = {},
+): ForwardResult {
+  return tf.tidy(
+    () => forward(params, config, ids, options) as unknown as tf.TensorContainer,
+  ) as unknown as ForwardResult;
 }
 
 /** Dispose every tensor of a forward result. */

@@ -27,10 +27,16 @@ export function parseHook(name: string, config: Gpt2Config): HookPoint {
   const kind = m?.[2] as HookKind | undefined;
   const valid = `blocks.{0..${config.nLayer - 1}}.{${HOOK_KINDS.join(',')}}`;
   if (!m || !HOOK_KINDS.includes(kind!))
-    throw new AtlasError('ARGUMENT_INVALID', `--hook '${name}' is not a hook point; use one of ${valid}, e.g. blocks.0.mlp.hook_post`);
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `--hook '${name}' is not a hook point; use one of ${valid}, e.g. blocks.0.mlp.hook_post`,
+    );
   const layer = Number(m[1]);
   if (layer >= config.nLayer)
-    throw new AtlasError('ARGUMENT_INVALID', `--hook '${name}': the model has ${config.nLayer} layer(s); use one of ${valid}`);
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `--hook '${name}': the model has ${config.nLayer} layer(s); use one of ${valid}`,
+    );
   return { name, layer, kind: kind! };
 }
 

@@ -59,7 +59,8 @@ function expectedShapes(c: Gpt2Config): Record<keyof BlockParams, number[]> {
 
 /** Resolve `--model`: `builtin` is the committed tiny LM, anything else a folder path. */
 export function modelDir(spec: string): { dir: string; name: string } {
-  if (spec === 'builtin' || spec === 'builtin:tiny-brown') return { dir: BUILTIN_MODEL_DIR, name: 'builtin:tiny-brown' };
+  if (spec === 'builtin' || spec === 'builtin:tiny-brown')
+    return { dir: BUILTIN_MODEL_DIR, name: 'builtin:tiny-brown' };
   const dir = resolve(spec);
   return { dir, name: dir };
 }
@@ -78,7 +79,10 @@ export async function loadModel(spec: string): Promise<LoadedModel> {
   try {
     const prefix = file.has('wte.weight') ? '' : file.has('transformer.wte.weight') ? 'transformer.' : null;
     if (prefix === null)
-      throw new AtlasError('SOURCE_MALFORMED', `${file.path}: no 'wte.weight' or 'transformer.wte.weight'; is this a GPT-2-layout checkpoint?`);
+      throw new AtlasError(
+        'SOURCE_MALFORMED',
+        `${file.path}: no 'wte.weight' or 'transformer.wte.weight'; is this a GPT-2-layout checkpoint?`,
+      );
     const read = (tensor: string, shape: number[]) => {
       const t = file.read(prefix + tensor);
       if (t.shape.join(',') !== shape.join(','))
@@ -92,7 +96,8 @@ export async function loadModel(spec: string): Promise<LoadedModel> {
     const blocks: BlockParams[] = [];
     for (let l = 0; l < config.nLayer; l++) {
       const b = {} as Record<keyof BlockParams, tf.Tensor>;
-      for (const key of Object.keys(blockNames) as (keyof BlockParams)[]) b[key] = read(`h.${l}.${blockNames[key]}`, shapes[key]);
+      for (const key of Object.keys(blockNames) as (keyof BlockParams)[])
+        b[key] = read(`h.${l}.${blockNames[key]}`, shapes[key]);
       blocks.push(b as unknown as BlockParams);
     }
     const d = config.dModel;
@@ -109,10 +114,16 @@ export async function loadModel(spec: string): Promise<LoadedModel> {
     if (!config.tieWordEmbeddings && file.has('lm_head.weight')) {
       const t = file.read('lm_head.weight');
       if (t.shape.join(',') !== `${config.vocabSize},${d}`)
-        throw new AtlasError('SOURCE_SHAPE_MISMATCH', `${file.path}: lm_head.weight is [${t.shape.join(', ')}] but config.json implies [${config.vocabSize}, ${d}]`);
+        throw new AtlasError(
+          'SOURCE_SHAPE_MISMATCH',
+          `${file.path}: lm_head.weight is [${t.shape.join(', ')}] but config.json implies [${config.vocabSize}, ${d}]`,
+        );
       params.lmHead = tf.tensor2d(t.data, [config.vocabSize, d]);
     }
-    const tok = loadTokenizer(join(dir, 'tokenizer.json'), name === 'builtin:tiny-brown' ? 'tiny-brown' : dir.split('/').pop());
+    const tok = loadTokenizer(
+      join(dir, 'tokenizer.json'),
+      name === 'builtin:tiny-brown' ? 'tiny-brown' : dir.split('/').pop(),
+    );
     if (tok.tokenizer.vocabSize > config.vocabSize)
       throw new AtlasError(
         'SOURCE_SHAPE_MISMATCH',
@@ -132,7 +143,12 @@ export function disposeModel(model: LoadedModel): void {
 }
 
 /** Write params in the Hugging Face layout (+ config.json, tokenizer.json) atomically into `dir`. */
-export async function saveModel(dir: string, config: Gpt2Config, params: Gpt2Params, tokenizerJson: object): Promise<void> {
+export async function saveModel(
+  dir: string,
+  config: Gpt2Config,
+  params: Gpt2Params,
+  tokenizerJson: object,
+): Promise<void> {
   const tmp = `${dir}.partial`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -146,7 +162,8 @@ export async function saveModel(dir: string, config: Gpt2Config, params: Gpt2Par
   await put('ln_f.bias', params.lnFB);
   if (params.lmHead) await put('lm_head.weight', params.lmHead);
   for (let l = 0; l < params.blocks.length; l++)
-    for (const key of Object.keys(blockNames) as (keyof BlockParams)[]) await put(`h.${l}.${blockNames[key]}`, params.blocks[l][key]);
+    for (const key of Object.keys(blockNames) as (keyof BlockParams)[])
+      await put(`h.${l}.${blockNames[key]}`, params.blocks[l][key]);
   writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
   writeFileSync(join(tmp, 'config.json'), JSON.stringify(gpt2ConfigToJson(config), null, 2) + '\n');
   writeFileSync(join(tmp, 'tokenizer.json'), JSON.stringify(tokenizerJson));

@@ -68,4 +68,3 @@ export function writeRandomModel(dir = mkdtempSync(join(tmpdir(), 'gpt2-'))): st
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tok.toJSON()));
   return dir;
 }
-

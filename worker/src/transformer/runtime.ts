@@ -23,7 +23,10 @@ export function initTfjs(): Promise<typeof tf> {
     for (const l of process.listeners('unhandledRejection'))
       if (!before.unhandledRejection.includes(l)) process.removeListener('unhandledRejection', l);
     if (!ok && !(await tf.setBackend('cpu')))
-      throw new AtlasError('BACKEND_UNAVAILABLE', 'TensorFlow.js could start neither the wasm nor the cpu backend; reinstall @tensorflow/tfjs-backend-wasm');
+      throw new AtlasError(
+        'BACKEND_UNAVAILABLE',
+        'TensorFlow.js could start neither the wasm nor the cpu backend; reinstall @tensorflow/tfjs-backend-wasm',
+      );
     await tf.ready();
     return tf;
   })();

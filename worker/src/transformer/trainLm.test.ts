@@ -45,8 +45,12 @@ test('train-lm learns a patterned corpus, beats its bigram baseline, and saves a
     log: () => {},
   });
   assert.ok(report.epochs[0].validationLoss > report.validationLoss, 'validation loss fell over training');
-  assert.ok(report.validationLoss < report.bigram.validationLoss, `LM ${report.validationLoss} vs bigram ${report.bigram.validationLoss}`);
-  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'training.json']) assert.ok(existsSync(join(out, f)), f);
+  assert.ok(
+    report.validationLoss < report.bigram.validationLoss,
+    `LM ${report.validationLoss} vs bigram ${report.bigram.validationLoss}`,
+  );
+  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'training.json'])
+    assert.ok(existsSync(join(out, f)), f);
   assert.equal(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).tie_word_embeddings, false);
 
   const model = await loadModel(out);

@@ -104,12 +104,20 @@ export function initParams(config: Gpt2Config, seed: number): Gpt2Params {
     lnFG: ones(d),
     lnFB: zeros(d),
   };
-  if (!config.tieWordEmbeddings) params.lmHead = normalInit(rand, [config.vocabSize, d], 0.02) as tf.Variable<tf.Rank.R2>;
+  if (!config.tieWordEmbeddings)
+    params.lmHead = normalInit(rand, [config.vocabSize, d], 0.02) as tf.Variable<tf.Rank.R2>;
   return params;
 }
 
 function paramList(p: Gpt2Params): tf.Variable[] {
-  return [p.wte, p.wpe, p.lnFG, p.lnFB, ...(p.lmHead ? [p.lmHead] : []), ...p.blocks.flatMap((b) => Object.values(b))] as tf.Variable[];
+  return [
+    p.wte,
+    p.wpe,
+    p.lnFG,
+    p.lnFB,
+    ...(p.lmHead ? [p.lmHead] : []),
+    ...p.blocks.flatMap((b) => Object.values(b)),
+  ] as tf.Variable[];
 }
 
 /** Concatenate documents' tokens with <|endoftext|> between them (GPT-2's training convention). */
@@ -168,10 +176,14 @@ export async function trainLm(corpus: Corpus, o: TrainLmOptions): Promise<TrainL
   }
   const t0 = Date.now();
   const tokenizer = trainBpe(trainTexts, { vocabSize: o.vocabSize });
-  log(`tokenizer: ${tokenizer.vocabSize} tokens trained on ${trainTexts.length} documents in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `tokenizer: ${tokenizer.vocabSize} tokens trained on ${trainTexts.length} documents in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const train = tokenStream(tokenizer, trainTexts);
   const val = tokenStream(tokenizer, valTexts);
-  log(`split: ${trainTexts.length} train documents (${train.length} tokens), ${valTexts.length} validation documents (${val.length} tokens)`);
+  log(
+    `split: ${trainTexts.length} train documents (${train.length} tokens), ${valTexts.length} validation documents (${val.length} tokens)`,
+  );
 
   const config: Gpt2Config = {
     vocabSize: tokenizer.vocabSize,
@@ -227,11 +239,18 @@ export async function trainLm(corpus: Corpus, o: TrainLmOptions): Promise<TrainL
         ids.set(train.subarray(at, at + ctx), b * ctx);
         targets.set(train.subarray(at + 1, at + ctx + 1), b * ctx);
       }
-      const lr = step < o.warmupSteps ? (o.lr * (step + 1)) / o.warmupSteps : o.lr * (0.1 + 0.45 * (1 + Math.cos((Math.PI * (step - o.warmupSteps)) / Math.max(1, totalSteps - o.warmupSteps))));
+      const lr =
+        step < o.warmupSteps
+          ? (o.lr * (step + 1)) / o.warmupSteps
+          : o.lr *
+            (0.1 + 0.45 * (1 + Math.cos((Math.PI * (step - o.warmupSteps)) / Math.max(1, totalSteps - o.warmupSteps))));
       const loss = tf.tidy(() => {
         const idT = tf.tensor2d(ids, [o.batchSize, ctx], 'int32');
         const tgT = tf.tensor2d(targets, [o.batchSize, ctx], 'int32');
-        const { value, grads } = tf.variableGrads(() => crossEntropy(forward(params, config, idT, { logits: true }).logits!, tgT), vars);
+        const { value, grads } = tf.variableGrads(
+          () => crossEntropy(forward(params, config, idT, { logits: true }).logits!, tgT),
+          vars,
+        );
         const g = vars.map((v) => grads[v.name]);
         const norm = Math.sqrt(tf.addN(g.map((x) => tf.sum(tf.square(x)))).dataSync()[0]);
         const scale = norm > clip ? clip / norm : 1;
@@ -258,7 +277,9 @@ export async function trainLm(corpus: Corpus, o: TrainLmOptions): Promise<TrainL
     lastTrainLoss = epochLoss / stepsPerEpoch;
     validationLoss = evaluate(params, config, val, o.batchSize);
     epochs.push({ epoch, trainLoss: lastTrainLoss, validationLoss, seconds: (Date.now() - epochStart) / 1000 });
-    log(`epoch ${epoch}: train ${lastTrainLoss.toFixed(3)}, validation ${validationLoss.toFixed(3)} nats (add-k bigram ${bigram.loss.toFixed(3)})`);
+    log(
+      `epoch ${epoch}: train ${lastTrainLoss.toFixed(3)}, validation ${validationLoss.toFixed(3)} nats (add-k bigram ${bigram.loss.toFixed(3)})`,
+    );
     await saveModel(o.out, config, params, tokenizer.toJSON());
   }
   const seconds = (Date.now() - start) / 1000;

@@ -8,7 +8,8 @@ import type { ExtractProgress } from '../../sources/extractActivations.js';
 function int(name: string, min: number) {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new AtlasError('ARGUMENT_INVALID', `${name} must be an integer >= ${min} (got '${v}')`);
+    if (!Number.isInteger(n) || n < min)
+      throw new AtlasError('ARGUMENT_INVALID', `${name} must be an integer >= ${min} (got '${v}')`);
     return n;
   };
 }

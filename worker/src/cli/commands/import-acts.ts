@@ -9,7 +9,9 @@ import { importActivations } from '../../sources/importActivations.js';
 export function registerImportActs(program: Command): void {
   program
     .command('import-acts')
-    .description('import external activations (.npy float32/float16 or .safetensors) with their token ids into an activation folder')
+    .description(
+      'import external activations (.npy float32/float16 or .safetensors) with their token ids into an activation folder',
+    )
     .requiredOption('--acts <file>', '.npy [rows, d_in] or [sequences, seq_len, d_in], or .safetensors')
     .option('--tensor <name>', 'tensor inside a .safetensors file (default: its only tensor)')
     .requiredOption('--tokens <file>', 'token ids: .npy (int32/int64) or .json, [rows] or [sequences, seq_len]')
@@ -27,7 +29,10 @@ export function registerImportActs(program: Command): void {
       if (!Number.isInteger(o.shardRows) || o.shardRows < 1)
         throw new AtlasError('ARGUMENT_INVALID', `--shard-rows must be an integer >= 1 (got ${o.shardRows})`);
       if ((o.modelName === undefined) !== (o.hook === undefined))
-        throw new AtlasError('ARGUMENT_INVALID', 'give --model-name and --hook together (provenance needs both) or neither');
+        throw new AtlasError(
+          'ARGUMENT_INVALID',
+          'give --model-name and --hook together (provenance needs both) or neither',
+        );
       if (o.hook !== undefined && (!Number.isInteger(o.context) || o.context < 1))
         throw new AtlasError('ARGUMENT_INVALID', `--context must be a positive integer (got ${o.context})`);
       const m = importActivations({
@@ -41,8 +46,17 @@ export function registerImportActs(program: Command): void {
         provenance:
           o.hook === undefined
             ? undefined
-            : { model: o.modelName, hook: o.hook, tokenizer: o.tokenizer, contextSize: o.context, prependBos: o.bos, corpus: o.corpusName },
+            : {
+                model: o.modelName,
+                hook: o.hook,
+                tokenizer: o.tokenizer,
+                contextSize: o.context,
+                prependBos: o.bos,
+                corpus: o.corpusName,
+              },
       });
-      console.log(`imported ${m.totalRows} rows x ${m.dIn} (${m.dtype}) into ${m.shards.length} shard(s) at ${resolve(o.out)}`);
+      console.log(
+        `imported ${m.totalRows} rows x ${m.dIn} (${m.dtype}) into ${m.shards.length} shard(s) at ${resolve(o.out)}`,
+      );
     });
 }

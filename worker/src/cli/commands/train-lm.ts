@@ -9,7 +9,8 @@ import { BUILTIN_MODEL_DIR } from '../../transformer/builtinModel.js';
 function int(name: string, min: number) {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new AtlasError('ARGUMENT_INVALID', `${name} must be an integer >= ${min} (got '${v}')`);
+    if (!Number.isInteger(n) || n < min)
+      throw new AtlasError('ARGUMENT_INVALID', `${name} must be an integer >= ${min} (got '${v}')`);
     return n;
   };
 }
