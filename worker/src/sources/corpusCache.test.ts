@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { trainBpe } from '../tokenizer/trainBpe.js';
 import { brownCorpus } from './brown.js';
 import { CorpusCacheWriter, loadCorpusCache, tokenContext, tokenizeDocument } from './corpusCache.js';
+
+// Every file a test writes lives under one folder, removed when the file's tests end.
+const scratch = mkdtempSync(join(tmpdir(), 'atlas-corpusCache-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 
 test('Brown POS tags land on the tokens of their words, and contexts come back from the cache', async () => {
   const docs = [];
@@ -22,7 +26,7 @@ test('Brown POS tags land on the tokens of their words, and contexts come back f
   assert.ok(inSaid.length >= 1);
   for (const i of inSaid) assert.equal(t.tags![i], 'vbd');
   assert.equal(t.tags![0], 'at'); // "The"
-  const dir = mkdtempSync(join(tmpdir(), 'cache-'));
+  const dir = mkdtempSync(join(scratch, 'cache-'));
   const w = new CorpusCacheWriter(join(dir, 'documents.jsonl'));
   for (let i = 0; i < docs.length; i++) w.append(tokenizeDocument(tok, docs[i], i));
   w.finish();

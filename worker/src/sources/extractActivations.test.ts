@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import type { AtlasError } from '../errors.js';
 import { ActivationManifest } from '../formats/activationManifest.js';
 import { readNpy } from '../formats/npy.js';
@@ -14,7 +14,11 @@ import { loadCorpusCache } from './corpusCache.js';
 import { extractActivations, type ExtractOptions } from './extractActivations.js';
 import { folderCorpus } from './folderCorpus.js';
 
-const corpusDir = mkdtempSync(join(tmpdir(), 'corpus-'));
+// Every file a test writes lives under one folder, removed when the file's tests end.
+const scratch = mkdtempSync(join(tmpdir(), 'atlas-extractActivations-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const corpusDir = mkdtempSync(join(scratch, 'corpus-'));
 writeFileSync(
   join(corpusDir, 'docs.jsonl'),
   ['the cat sat on the mat and the cat ate', 'a mat', 'the end of the cat, the mat, the hat and the bat']
@@ -24,7 +28,7 @@ writeFileSync(
 let model: LoadedModel;
 
 async function run(out: string, extra: Partial<ExtractOptions> = {}) {
-  model ??= await loadModel(writeRandomModel());
+  model ??= await loadModel(writeRandomModel(mkdtempSync(join(scratch, 'gpt2-'))));
   return extractActivations({
     model,
     corpus: folderCorpus(corpusDir),
@@ -39,7 +43,7 @@ async function run(out: string, extra: Partial<ExtractOptions> = {}) {
 }
 
 test('shards hold every token once with its (document, offset) and the activations of a direct forward pass', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'acts-'));
+  const out = mkdtempSync(join(scratch, 'acts-'));
   const manifest = await run(out);
   ActivationManifest.parse(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
   const docs = await loadCorpusCache(join(out, 'documents.jsonl'));
@@ -92,9 +96,9 @@ test('shards hold every token once with its (document, offset) and the activatio
 });
 
 test('an interrupted extraction resumes: finished shards are kept, the result equals an uninterrupted run', async () => {
-  const clean = mkdtempSync(join(tmpdir(), 'acts-'));
+  const clean = mkdtempSync(join(scratch, 'acts-'));
   await run(clean, { maxTokens: 30 });
-  const out = mkdtempSync(join(tmpdir(), 'acts-'));
+  const out = mkdtempSync(join(scratch, 'acts-'));
   await assert.rejects(
     run(out, {
       maxTokens: 30,
@@ -120,7 +124,7 @@ test('an interrupted extraction resumes: finished shards are kept, the result eq
 });
 
 test('the same folder with another hook is refused with the way out', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'acts-'));
+  const out = mkdtempSync(join(scratch, 'acts-'));
   await run(out, { maxTokens: 10 });
   await assert.rejects(run(out, { maxTokens: 10, hook: 'blocks.0.hook_resid_post' }), (err: AtlasError) => {
     assert.equal(err.code, 'OUTPUT_EXISTS');

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { AtlasError } from '../errors.js';
 import { folderCorpus } from './folderCorpus.js';
+
+// Every file a test writes lives under one folder, removed when the file's tests end.
+const scratch = mkdtempSync(join(tmpdir(), 'atlas-folderCorpus-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function collect(c: ReturnType<typeof folderCorpus>) {
   const out = [];
@@ -13,7 +17,7 @@ async function collect(c: ReturnType<typeof folderCorpus>) {
 }
 
 test('a folder of .txt and .jsonl files yields documents in sorted path order', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'corpus-'));
+  const dir = mkdtempSync(join(scratch, 'corpus-'));
   mkdirSync(join(dir, 'sub'));
   writeFileSync(join(dir, 'b.txt'), 'second file');
   writeFileSync(join(dir, 'a.jsonl'), '{"text":"one","genre":"x"}\n\n{"text":"two","id":"doc-2"}\n');
@@ -32,7 +36,7 @@ test('a folder of .txt and .jsonl files yields documents in sorted path order', 
 });
 
 test('a .jsonl line without text names the file and line', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'corpus-'));
+  const dir = mkdtempSync(join(scratch, 'corpus-'));
   writeFileSync(join(dir, 'bad.jsonl'), '{"text":"ok"}\n{"body":"no"}\n');
   await assert.rejects(collect(folderCorpus(dir)), (err: AtlasError) => {
     assert.equal(err.code, 'SOURCE_MALFORMED');

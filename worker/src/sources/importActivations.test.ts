@@ -1,10 +1,10 @@
 // Import of numpy-written fixtures (worker/test-fixtures/acts, made with numpy.save; see its README)
 // and every bad-input case with the message a user sees.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { AtlasError } from '../errors.js';
 import { readNpy } from '../formats/npy.js';
@@ -12,9 +12,13 @@ import { writeSafetensors } from '../formats/safetensors.js';
 import { loadCorpusCache } from './corpusCache.js';
 import { importActivations, type ImportOptions } from './importActivations.js';
 
+// Every file a test writes lives under one folder, removed when the file's tests end.
+const scratch = mkdtempSync(join(tmpdir(), 'atlas-importActivations-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
 const fx = (f: string) => resolve(dirname(fileURLToPath(import.meta.url)), '../../test-fixtures/acts', f);
 const expected = Array.from({ length: 24 }, (_, i) => (i - 10) / 8);
-const workDir = mkdtempSync(join(tmpdir(), 'import-'));
+const workDir = mkdtempSync(join(scratch, 'import-'));
 let n = 0;
 const outDir = () => join(workDir, `out${n++}`);
 

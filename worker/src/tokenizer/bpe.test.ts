@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { brownCorpus } from '../sources/brown.js';
 import { loadTokenizer, tokenizerFromJson } from './bpe.js';
 import { trainBpe } from './trainBpe.js';
+
+// Every file a test writes lives under one folder, removed when the file's tests end.
+const scratch = mkdtempSync(join(tmpdir(), 'atlas-bpe-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 
 const texts: string[] = [];
 for await (const d of brownCorpus({ limit: 20 }).documents()) texts.push(d.text);
@@ -44,7 +48,7 @@ test('every token carries the character span it came from', () => {
 
 test('tokenizer.json round-trips and matches Hugging Face tokenizers.js id for id', () => {
   const json = JSON.parse(JSON.stringify(tok.toJSON()));
-  const dir = mkdtempSync(join(tmpdir(), 'tok-'));
+  const dir = mkdtempSync(join(scratch, 'tok-'));
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(json));
   const loaded = loadTokenizer(join(dir, 'tokenizer.json'), 'test');
   assert.match(loaded.identity, /^test@[0-9a-f]{12}$/);

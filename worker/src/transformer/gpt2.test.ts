@@ -1,14 +1,19 @@
 // The TF.js forward pass against a naive GPT-2 written here with plain loops over the safetensors
 // arrays: a different code path (no TF.js, no shared helpers) reading the same files.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { tmpdir } from 'node:os';
+import { after, test } from 'node:test';
 import { readSafetensors } from '../formats/safetensors.js';
 import { disposeResult, forwardTidy } from './gpt2.js';
 import { disposeModel, loadModel } from './modelFolder.js';
 import { randomModelShape as cfg, writeRandomModel } from './randomModel.js';
 import { initTfjs, tf } from './runtime.js';
+
+// Every file a test writes lives under one folder, removed when the file's tests end.
+const scratch = mkdtempSync(join(tmpdir(), 'atlas-gpt2-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** GPT-2 by the book, one token at a time: returns logits [seq][vocab] and named activations [seq][width]. */
 function naiveGpt2(dir: string, ids: number[]) {
@@ -96,7 +101,7 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
 
 test('TF.js forward pass matches a naive GPT-2 on logits and every hook, batched', async () => {
   await initTfjs();
-  const dir = writeRandomModel();
+  const dir = writeRandomModel(mkdtempSync(join(scratch, 'gpt2-')));
   const model = await loadModel(dir);
   const batch = [
     [5, 17, 260, 3, 99, 42, 7, 7, 0, 299],
@@ -145,7 +150,7 @@ test('TF.js forward pass matches a naive GPT-2 on logits and every hook, batched
 
 test('a config that does not fit the weights is refused with both shapes', async () => {
   await initTfjs();
-  const dir = writeRandomModel();
+  const dir = writeRandomModel(mkdtempSync(join(scratch, 'gpt2-')));
   writeFileSync(
     join(dir, 'config.json'),
     JSON.stringify({ vocab_size: 300, n_positions: 12, n_embd: 16, n_layer: 2, n_head: 2, n_inner: 64 }),
@@ -158,7 +163,7 @@ test('a config that does not fit the weights is refused with both shapes', async
 
 test('replacing a hook changes everything downstream: identity is a no-op, zero-ablating the MLP equals its bias', async () => {
   await initTfjs();
-  const model = await loadModel(writeRandomModel());
+  const model = await loadModel(writeRandomModel(mkdtempSync(join(scratch, 'gpt2-'))));
   const ids = () => tf.tensor2d([[3, 1, 4, 1, 5, 9]], [1, 6], 'int32');
   const logitsWith = async (replace: Record<string, (x: tf.Tensor2D) => tf.Tensor2D>) => {
     const r = forwardTidy(model.params, model.config, ids(), { logits: true, replace });

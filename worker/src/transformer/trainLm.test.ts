@@ -1,18 +1,22 @@
 // A tiny end-to-end run: tokenizer + LM trained on a patterned corpus, saved in the Hugging Face layout,
 // loaded back, and scored the same. The real run (Brown, README figures) is `npm run worker -- train-lm`.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { folderCorpus } from '../sources/folderCorpus.js';
 import { crossEntropy, disposeResult, forwardTidy } from './gpt2.js';
 import { disposeModel, loadModel } from './modelFolder.js';
 import { tf } from './runtime.js';
 import { seededRandom, trainLm } from './trainLm.js';
 
+// Every file a test writes lives under one folder, removed when the file's tests end.
+const scratch = mkdtempSync(join(tmpdir(), 'atlas-trainLm-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
 test('train-lm learns a patterned corpus, beats its bigram baseline, and saves a folder that loads back', async () => {
-  const corpus = mkdtempSync(join(tmpdir(), 'lm-corpus-'));
+  const corpus = mkdtempSync(join(scratch, 'lm-corpus-'));
   const rand = seededRandom(3);
   const animals = ['cat', 'dog', 'cow', 'hen'];
   const lines: string[] = [];
@@ -26,7 +30,7 @@ test('train-lm learns a patterned corpus, beats its bigram baseline, and saves a
     lines.push(JSON.stringify({ text }));
   }
   writeFileSync(join(corpus, 'docs.jsonl'), lines.join('\n'));
-  const out = join(mkdtempSync(join(tmpdir(), 'lm-')), 'model');
+  const out = join(mkdtempSync(join(scratch, 'lm-')), 'model');
   const report = await trainLm(folderCorpus(corpus), {
     out,
     vocabSize: 280,

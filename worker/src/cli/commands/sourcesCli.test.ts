@@ -2,13 +2,17 @@
 // errors as `CODE: message` with exit status 2.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readNpy } from '../../formats/npy.js';
 import { writeRandomModel } from '../../transformer/randomModel.js';
+
+// Every file a test writes lives under one folder, removed when the file's tests end.
+const scratch = mkdtempSync(join(tmpdir(), 'atlas-sourcesCli-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 
 const here = dirname(fileURLToPath(import.meta.url));
 const main = resolve(here, '../main.ts');
@@ -22,13 +26,13 @@ function worker(...args: string[]) {
 }
 
 test('extract --no-bos --max-tokens writes a manifest with that provenance and reports progress', () => {
-  const corpus = mkdtempSync(join(tmpdir(), 'corpus-'));
+  const corpus = mkdtempSync(join(scratch, 'corpus-'));
   writeFileSync(join(corpus, 'a.txt'), 'the cat sat on the mat, and the dog sat on the log.');
-  const out = join(mkdtempSync(join(tmpdir(), 'cli-')), 'acts');
+  const out = join(mkdtempSync(join(scratch, 'cli-')), 'acts');
   const r = worker(
     'extract',
     '--model',
-    writeRandomModel(),
+    writeRandomModel(mkdtempSync(join(scratch, 'gpt2-'))),
     '--corpus',
     corpus,
     '--hook',
@@ -61,7 +65,7 @@ test('extract --no-bos --max-tokens writes a manifest with that provenance and r
 });
 
 test('import-acts errors reach the user as CODE: message with exit status 2', () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'cli-')), 'acts');
+  const out = join(mkdtempSync(join(scratch, 'cli-')), 'acts');
   const r = worker(
     'import-acts',
     '--acts',
