@@ -1,8 +1,8 @@
 // The extract and import-acts commands as a user runs them: options parsed, progress on stderr,
 // errors as `CODE: message` with exit status 2.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -95,4 +95,39 @@ test('import-acts errors reach the user as CODE: message with exit status 2', ()
     JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).provenance.hook,
     'blocks.6.hook_resid_post',
   );
+});
+
+test('extract killed with SIGKILL mid-run resumes to files identical to an uninterrupted run', async () => {
+  const args = (out: string) => [
+    'extract',
+    '--model',
+    'builtin',
+    '--corpus',
+    'brown',
+    '--out',
+    out,
+    '--max-tokens',
+    '30000',
+    '--shard-rows',
+    '4000',
+  ];
+  const killed = join(scratch, 'killed');
+  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args(killed)], {
+    cwd: resolve(here, '../../..'),
+    stdio: 'ignore',
+  });
+  const exited = new Promise((done) => child.on('exit', done));
+  // Kill once the second shard is on disk (or let it finish if this machine is too quick to catch).
+  for (let i = 0; i < 600 && !existsSync(join(killed, 'acts-00001.npy')) && child.exitCode === null; i++)
+    await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGKILL');
+  await exited;
+  const resumed = worker(...args(killed));
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const clean = join(scratch, 'clean');
+  assert.equal(worker(...args(clean)).status, 0);
+  const files = readdirSync(clean).filter((f) => f.endsWith('.npy'));
+  assert.equal(files.length, 24);
+  for (const f of files) assert.ok(readFileSync(join(killed, f)).equals(readFileSync(join(clean, f))), `${f} differs`);
+  assert.ok(!readdirSync(killed).some((f) => f.endsWith('.partial') || f === 'progress.json'));
 });
