@@ -6,6 +6,9 @@ import { AtlasError } from '../errors.js';
 import { registerWork } from './commands/work.js';
 import { registerSynth } from './commands/synth.js';
 import { registerTrain } from './commands/train.js';
+import { registerExtract } from './commands/extract.js';
+import { registerImportActs } from './commands/import-acts.js';
+import { registerTrainLm } from './commands/train-lm.js';
 
 const program = new Command('worker')
   .description('feature atlas worker: activations in, dictionaries and features out')
@@ -16,6 +19,9 @@ const program = new Command('worker')
 registerWork(program);
 registerTrain(program);
 registerSynth(program);
+registerTrainLm(program);
+registerExtract(program);
+registerImportActs(program);
 
 try {
   await program.parseAsync(process.argv);

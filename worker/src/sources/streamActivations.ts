@@ -1,0 +1,93 @@
+// Tokenized documents -> model windows -> activation rows at one hook, as a stream of batches. Shared by
+// extraction (which writes the rows to shards) and the analysis pass (which feeds them to a dictionary
+// without touching disk). Rows are numbered in corpus order; the numbering does not depend on batch size.
+import { disposeResult, forwardTidy } from '../transformer/gpt2.js';
+import { hookWidth, parseHook } from '../transformer/hooks.js';
+import type { LoadedModel } from '../transformer/modelFolder.js';
+import { tf } from '../transformer/runtime.js';
+import type { TokenizedDocument } from './corpusCache.js';
+
+export interface StreamOptions {
+  model: LoadedModel;
+  documents: AsyncIterable<TokenizedDocument> | Iterable<TokenizedDocument>;
+  hook: string;
+  /** Tokens per window including BOS. */
+  contextSize: number;
+  /** Start every window with this token (its row is not emitted); undefined: no BOS. */
+  bosId?: number;
+  /** Windows per forward pass. */
+  batchSize: number;
+  /** Emit rows [skipRows, maxRows) of the corpus order; windows wholly before skipRows are not run. */
+  skipRows?: number;
+  maxRows?: number;
+}
+
+/** A batch of consecutive rows. acts: [n, dIn] row-major; tokens: [n]; positions: [n, 2] = (document, offset). */
+export interface ActivationBatch {
+  firstRow: number;
+  acts: Float32Array;
+  tokens: Int32Array;
+  positions: Int32Array;
+}
+
+/** Run the model over documents window by window and yield the hook's activations in corpus order. */
+export async function* streamActivations(o: StreamOptions): AsyncGenerator<ActivationBatch> {
+  const { model } = o;
+  const hook = parseHook(o.hook, model.config);
+  const dIn = hookWidth(hook, model.config);
+  const ctx = o.contextSize;
+  const p0 = o.bosId === undefined ? 0 : 1;
+  const perWindow = ctx - p0;
+  const skipRows = o.skipRows ?? 0;
+  const maxRows = o.maxRows ?? Infinity;
+  type Window = { doc: number; offset: number; tokens: number[]; rowStart: number };
+  let batch: Window[] = [];
+
+  const run = (): ActivationBatch | null => {
+    if (batch.length === 0) return null;
+    const ids = new Int32Array(batch.length * ctx).fill(o.bosId ?? 0);
+    batch.forEach((w, b) => ids.set(w.tokens, b * ctx + p0));
+    const result = forwardTidy(model.params, model.config, tf.tensor2d(ids, [batch.length, ctx], 'int32'), { hooks: [hook.name] });
+    const all = result.hooks[hook.name].dataSync() as Float32Array;
+    disposeResult(result);
+    let n = 0;
+    for (const w of batch) n += w.tokens.length - Math.max(0, skipRows - w.rowStart);
+    const out: ActivationBatch = {
+      firstRow: Math.max(skipRows, batch[0].rowStart),
+      acts: new Float32Array(n * dIn),
+      tokens: new Int32Array(n),
+      positions: new Int32Array(n * 2),
+    };
+    let r = 0;
+    batch.forEach((w, b) => {
+      // Rows before skipRows were produced by an earlier run.
+      const first = Math.max(0, skipRows - w.rowStart);
+      const len = w.tokens.length - first;
+      const base = (b * ctx + p0 + first) * dIn;
+      out.acts.set(all.subarray(base, base + len * dIn), r * dIn);
+      for (let i = 0; i < len; i++) {
+        out.tokens[r + i] = w.tokens[first + i];
+        out.positions[2 * (r + i)] = w.doc;
+        out.positions[2 * (r + i) + 1] = w.offset + first + i;
+      }
+      r += len;
+    });
+    batch = [];
+    return out;
+  };
+
+  let rowStart = 0;
+  outer: for await (const doc of o.documents) {
+    for (let off = 0; off < doc.tokens.length; off += perWindow) {
+      if (rowStart >= maxRows) break outer;
+      const len = Math.min(perWindow, doc.tokens.length - off, maxRows - rowStart);
+      if (rowStart + len > skipRows) {
+        batch.push({ doc: doc.doc, offset: off, tokens: doc.tokens.slice(off, off + len), rowStart });
+        if (batch.length >= o.batchSize) yield run()!;
+      }
+      rowStart += len;
+    }
+  }
+  const last = run();
+  if (last) yield last;
+}

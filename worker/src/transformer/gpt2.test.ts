@@ -1,0 +1,146 @@
+// The TF.js forward pass against a naive GPT-2 written here with plain loops over the safetensors
+// arrays: a different code path (no TF.js, no shared helpers) reading the same files.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readSafetensors } from '../formats/safetensors.js';
+import { disposeResult, forwardTidy } from './gpt2.js';
+import { disposeModel, loadModel } from './modelFolder.js';
+import { randomModelShape as cfg, writeRandomModel } from './randomModel.js';
+import { initTfjs, tf } from './runtime.js';
+
+/** GPT-2 by the book, one token at a time: returns logits [seq][vocab] and named activations [seq][width]. */
+function naiveGpt2(dir: string, ids: number[]) {
+  const w = readSafetensors(join(dir, 'model.safetensors')).tensors;
+  const W = (n: string) => w.get(`transformer.${n}`)!.data;
+  const { d, heads, mlp, eps } = cfg;
+  const dh = d / heads;
+  const ln = (x: number[], g: Float32Array, b: Float32Array) => {
+    const m = x.reduce((a, v) => a + v, 0) / x.length;
+    const v = x.reduce((a, u) => a + (u - m) ** 2, 0) / x.length;
+    return x.map((u, i) => ((u - m) / Math.sqrt(v + eps)) * g[i] + b[i]);
+  };
+  const conv1d = (x: number[], wt: Float32Array, b: Float32Array, nOut: number) => {
+    const out: number[] = [];
+    for (let o = 0; o < nOut; o++) {
+      let s = b[o];
+      for (let i = 0; i < x.length; i++) s += x[i] * wt[i * nOut + o];
+      out.push(s);
+    }
+    return out;
+  };
+  const gelu = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+  const acts: Record<string, number[][]> = {};
+  const rec = (name: string, t: number, v: number[]) => ((acts[name] ??= [])[t] = v);
+  let resid = ids.map((id, t) => Array.from({ length: d }, (_, i) => W('wte.weight')[id * d + i] + W('wpe.weight')[t * d + i]));
+  for (let l = 0; l < cfg.layers; l++) {
+    const p = `h.${l}.`;
+    const qkv = resid.map((x, t) => {
+      rec(`blocks.${l}.hook_resid_pre`, t, x);
+      return conv1d(ln(x, W(p + 'ln_1.weight'), W(p + 'ln_1.bias')), W(p + 'attn.c_attn.weight'), W(p + 'attn.c_attn.bias'), 3 * d);
+    });
+    resid = resid.map((x, t) => {
+      const z: number[] = [];
+      for (let h = 0; h < heads; h++) {
+        const scores: number[] = [];
+        for (let s = 0; s <= t; s++) {
+          let dot = 0;
+          for (let i = 0; i < dh; i++) dot += qkv[t][h * dh + i] * qkv[s][d + h * dh + i];
+          scores.push(dot / Math.sqrt(dh));
+        }
+        const mx = Math.max(...scores);
+        const e = scores.map((s) => Math.exp(s - mx));
+        const sum = e.reduce((a, b) => a + b, 0);
+        for (let i = 0; i < dh; i++) z.push(e.reduce((a, ei, s) => a + (ei / sum) * qkv[s][2 * d + h * dh + i], 0));
+      }
+      const attnOut = conv1d(z, W(p + 'attn.c_proj.weight'), W(p + 'attn.c_proj.bias'), d);
+      rec(`blocks.${l}.hook_attn_out`, t, attnOut);
+      const mid = x.map((u, i) => u + attnOut[i]);
+      const pre = conv1d(ln(mid, W(p + 'ln_2.weight'), W(p + 'ln_2.bias')), W(p + 'mlp.c_fc.weight'), W(p + 'mlp.c_fc.bias'), mlp);
+      const post = pre.map(gelu);
+      rec(`blocks.${l}.mlp.hook_post`, t, post);
+      const mlpOut = conv1d(post, W(p + 'mlp.c_proj.weight'), W(p + 'mlp.c_proj.bias'), d);
+      rec(`blocks.${l}.hook_mlp_out`, t, mlpOut);
+      const out = mid.map((u, i) => u + mlpOut[i]);
+      rec(`blocks.${l}.hook_resid_post`, t, out);
+      return out;
+    });
+  }
+  const logits = resid.map((x) => {
+    const f = ln(x, W('ln_f.weight'), W('ln_f.bias'));
+    return Array.from({ length: cfg.vocab }, (_, v) => f.reduce((a, u, i) => a + u * W('wte.weight')[v * d + i], 0));
+  });
+  return { logits, acts };
+}
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 2e-4) {
+  assert.equal(actual.length, expected.length, what);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / (1 + Math.abs(expected[i])));
+  assert.ok(worst < tol, `${what}: worst relative error ${worst}`);
+}
+
+test('TF.js forward pass matches a naive GPT-2 on logits and every hook, batched', async () => {
+  await initTfjs();
+  const dir = writeRandomModel();
+  const model = await loadModel(dir);
+  const batch = [
+    [5, 17, 260, 3, 99, 42, 7, 7, 0, 299],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  ];
+  const hooks = ['0', '1'].flatMap((l) =>
+    ['hook_resid_pre', 'hook_attn_out', 'mlp.hook_post', 'hook_mlp_out', 'hook_resid_post'].map((k) => `blocks.${l}.${k}`),
+  );
+  const out = forwardTidy(model.params, model.config, tf.tensor2d(batch, [2, 10], 'int32'), { hooks, logits: true });
+  const logits = await out.logits!.array();
+  for (let b = 0; b < batch.length; b++) {
+    const ref = naiveGpt2(dir, batch[b]);
+    assertClose(logits[b].flat(), ref.logits.flat(), `logits of sequence ${b}`);
+    for (const h of hooks) {
+      const got = (await out.hooks[h].array())[b].flat();
+      assertClose(got, ref.acts[h].flat(), `${h} of sequence ${b}`);
+    }
+  }
+  // Hooks alone stop early and still agree.
+  const early = forwardTidy(model.params, model.config, tf.tensor2d(batch, [2, 10], 'int32'), { hooks: ['blocks.0.mlp.hook_post'] });
+  assert.equal(early.logits, undefined);
+  assertClose((await early.hooks['blocks.0.mlp.hook_post'].array())[1].flat(), naiveGpt2(dir, batch[1]).acts['blocks.0.mlp.hook_post'].flat(), 'early hook');
+  // The training path (no host copy: TF.js attention and gather, with gradients) gives the same numbers.
+  const { wteHost: _host, ...trainable } = model.params;
+  void _host;
+  const viaTf = forwardTidy(trainable, model.config, tf.tensor2d(batch, [2, 10], 'int32'), { hooks, logits: true });
+  assertClose(await viaTf.logits!.data(), (await out.logits!.data()) as unknown as number[], 'TF.js path logits');
+  assertClose(await viaTf.hooks['blocks.1.hook_attn_out'].data(), (await out.hooks['blocks.1.hook_attn_out'].data()) as unknown as number[], 'TF.js path attention');
+  disposeResult(viaTf);
+  disposeResult(out);
+  disposeResult(early);
+  disposeModel(model);
+});
+
+test('a config that does not fit the weights is refused with both shapes', async () => {
+  await initTfjs();
+  const dir = writeRandomModel();
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ vocab_size: 300, n_positions: 12, n_embd: 16, n_layer: 2, n_head: 2, n_inner: 64 }));
+  await assert.rejects(loadModel(dir), /'transformer\.h\.0\.mlp\.c_fc\.weight' is \[16, 40\] but config\.json implies \[16, 64\]/);
+});
+
+test('replacing a hook changes everything downstream: identity is a no-op, zero-ablating the MLP equals its bias', async () => {
+  await initTfjs();
+  const model = await loadModel(writeRandomModel());
+  const ids = () => tf.tensor2d([[3, 1, 4, 1, 5, 9]], [1, 6], 'int32');
+  const logitsWith = async (replace: Record<string, (x: tf.Tensor2D) => tf.Tensor2D>) => {
+    const r = forwardTidy(model.params, model.config, ids(), { logits: true, replace });
+    const v = Array.from(await r.logits!.data());
+    disposeResult(r);
+    return v;
+  };
+  const clean = await logitsWith({});
+  assertClose(await logitsWith({ 'blocks.0.mlp.hook_post': (x) => x }), clean, 'identity replacement');
+  const zeroed = await logitsWith({ 'blocks.1.mlp.hook_post': (x) => tf.zerosLike(x) });
+  const biasOnly = await logitsWith({ 'blocks.1.hook_mlp_out': (x) => tf.zerosLike(x).add(model.params.blocks[1].outB) as tf.Tensor2D });
+  assertClose(zeroed, biasOnly, 'zero MLP neurons = MLP output equal to its bias');
+  assert.ok(Math.abs(zeroed[0] - clean[0]) > 1e-3, 'the ablation changed the logits');
+  assert.throws(() => forwardTidy(model.params, model.config, ids(), { replace: { 'blocks.0.nope': (x) => x } }), /is not a hook point/);
+  disposeModel(model);
+});

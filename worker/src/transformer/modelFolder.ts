@@ -1,0 +1,156 @@
+// A Hugging Face GPT-2 folder on disk: config.json + model.safetensors (+ tokenizer.json).
+// Tensor names follow transformers' GPT2Model, with or without the `transformer.` prefix that
+// GPT2LMHeadModel checkpoints carry.
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AtlasError } from '../errors.js';
+import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../formats/safetensors.js';
+import { loadTokenizer, type BpeTokenizer } from '../tokenizer/bpe.js';
+import { gpt2ConfigToJson, readGpt2Config, type Gpt2Config } from './config.js';
+import type { BlockParams, Gpt2Params } from './gpt2.js';
+import { initTfjs, tf } from './runtime.js';
+
+/** The committed tiny LM trained on Brown (`--model builtin`). */
+export const BUILTIN_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/tiny-brown');
+
+/** A loaded model: config, parameters on the TF.js backend, tokenizer and identities for provenance. */
+export interface LoadedModel {
+  /** `builtin:tiny-brown` or the absolute folder path. */
+  name: string;
+  dir: string;
+  config: Gpt2Config;
+  params: Gpt2Params;
+  tokenizer: BpeTokenizer;
+  tokenizerIdentity: string;
+}
+
+const blockNames: Record<keyof BlockParams, string> = {
+  ln1G: 'ln_1.weight',
+  ln1B: 'ln_1.bias',
+  attnW: 'attn.c_attn.weight',
+  attnB: 'attn.c_attn.bias',
+  projW: 'attn.c_proj.weight',
+  projB: 'attn.c_proj.bias',
+  ln2G: 'ln_2.weight',
+  ln2B: 'ln_2.bias',
+  fcW: 'mlp.c_fc.weight',
+  fcB: 'mlp.c_fc.bias',
+  outW: 'mlp.c_proj.weight',
+  outB: 'mlp.c_proj.bias',
+};
+
+function expectedShapes(c: Gpt2Config): Record<keyof BlockParams, number[]> {
+  const d = c.dModel;
+  return {
+    ln1G: [d],
+    ln1B: [d],
+    attnW: [d, 3 * d],
+    attnB: [3 * d],
+    projW: [d, d],
+    projB: [d],
+    ln2G: [d],
+    ln2B: [d],
+    fcW: [d, c.dMlp],
+    fcB: [c.dMlp],
+    outW: [c.dMlp, d],
+    outB: [d],
+  };
+}
+
+/** Resolve `--model`: `builtin` is the committed tiny LM, anything else a folder path. */
+export function modelDir(spec: string): { dir: string; name: string } {
+  if (spec === 'builtin' || spec === 'builtin:tiny-brown') return { dir: BUILTIN_MODEL_DIR, name: 'builtin:tiny-brown' };
+  const dir = resolve(spec);
+  return { dir, name: dir };
+}
+
+/** Load config, weights and tokenizer of a GPT-2-layout folder (starts TF.js if needed). */
+export async function loadModel(spec: string): Promise<LoadedModel> {
+  await initTfjs();
+  const { dir, name } = modelDir(spec);
+  if (!existsSync(join(dir, 'config.json')))
+    throw new AtlasError(
+      'SOURCE_NOT_FOUND',
+      `--model ${spec}: ${dir} has no config.json; pass 'builtin' or a Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer.json)`,
+    );
+  const config = readGpt2Config(join(dir, 'config.json'));
+  const file = new SafetensorsFile(join(dir, 'model.safetensors'));
+  try {
+    const prefix = file.has('wte.weight') ? '' : file.has('transformer.wte.weight') ? 'transformer.' : null;
+    if (prefix === null)
+      throw new AtlasError('SOURCE_MALFORMED', `${file.path}: no 'wte.weight' or 'transformer.wte.weight'; is this a GPT-2-layout checkpoint?`);
+    const read = (tensor: string, shape: number[]) => {
+      const t = file.read(prefix + tensor);
+      if (t.shape.join(',') !== shape.join(','))
+        throw new AtlasError(
+          'SOURCE_SHAPE_MISMATCH',
+          `${file.path}: tensor '${prefix + tensor}' is [${t.shape.join(', ')}] but config.json implies [${shape.join(', ')}]; the config does not belong to these weights`,
+        );
+      return tf.tensor(t.data, shape);
+    };
+    const shapes = expectedShapes(config);
+    const blocks: BlockParams[] = [];
+    for (let l = 0; l < config.nLayer; l++) {
+      const b = {} as Record<keyof BlockParams, tf.Tensor>;
+      for (const key of Object.keys(blockNames) as (keyof BlockParams)[]) b[key] = read(`h.${l}.${blockNames[key]}`, shapes[key]);
+      blocks.push(b as unknown as BlockParams);
+    }
+    const d = config.dModel;
+    const wte = read('wte.weight', [config.vocabSize, d]) as tf.Tensor2D;
+    const params: Gpt2Params = {
+      wte,
+      wteHost: wte.dataSync() as Float32Array,
+      wpe: read('wpe.weight', [config.nPositions, d]) as tf.Tensor2D,
+      blocks,
+      lnFG: read('ln_f.weight', [d]) as tf.Tensor1D,
+      lnFB: read('ln_f.bias', [d]) as tf.Tensor1D,
+    };
+    // GPT2LMHeadModel stores the unembedding as lm_head.weight [vocab, d] (no prefix) when untied.
+    if (!config.tieWordEmbeddings && file.has('lm_head.weight')) {
+      const t = file.read('lm_head.weight');
+      if (t.shape.join(',') !== `${config.vocabSize},${d}`)
+        throw new AtlasError('SOURCE_SHAPE_MISMATCH', `${file.path}: lm_head.weight is [${t.shape.join(', ')}] but config.json implies [${config.vocabSize}, ${d}]`);
+      params.lmHead = tf.tensor2d(t.data, [config.vocabSize, d]);
+    }
+    const tok = loadTokenizer(join(dir, 'tokenizer.json'), name === 'builtin:tiny-brown' ? 'tiny-brown' : dir.split('/').pop());
+    if (tok.tokenizer.vocabSize > config.vocabSize)
+      throw new AtlasError(
+        'SOURCE_SHAPE_MISMATCH',
+        `${dir}: tokenizer.json has ${tok.tokenizer.vocabSize} tokens but the model's vocab_size is ${config.vocabSize}; the tokenizer belongs to another model`,
+      );
+    return { name, dir, config, params, tokenizer: tok.tokenizer, tokenizerIdentity: tok.identity };
+  } finally {
+    file.close();
+  }
+}
+
+/** Free a model's tensors. */
+export function disposeModel(model: LoadedModel): void {
+  const { wteHost: _host, ...tensors } = model.params;
+  void _host;
+  tf.dispose(tensors as unknown as tf.TensorContainer);
+}
+
+/** Write params in the Hugging Face layout (+ config.json, tokenizer.json) atomically into `dir`. */
+export async function saveModel(dir: string, config: Gpt2Config, params: Gpt2Params, tokenizerJson: object): Promise<void> {
+  const tmp = `${dir}.partial`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const tensors: Record<string, TensorToWrite> = {};
+  const put = async (n: string, t: tf.Tensor) => {
+    tensors[n] = { data: (await t.data()) as Float32Array, shape: t.shape };
+  };
+  await put('wte.weight', params.wte);
+  await put('wpe.weight', params.wpe);
+  await put('ln_f.weight', params.lnFG);
+  await put('ln_f.bias', params.lnFB);
+  if (params.lmHead) await put('lm_head.weight', params.lmHead);
+  for (let l = 0; l < params.blocks.length; l++)
+    for (const key of Object.keys(blockNames) as (keyof BlockParams)[]) await put(`h.${l}.${blockNames[key]}`, params.blocks[l][key]);
+  writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
+  writeFileSync(join(tmp, 'config.json'), JSON.stringify(gpt2ConfigToJson(config), null, 2) + '\n');
+  writeFileSync(join(tmp, 'tokenizer.json'), JSON.stringify(tokenizerJson));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+}
