@@ -45,8 +45,8 @@ export interface AnalysisResult {
  * escapes such as `\x00`; tab and newline stay (the atlas shows them).
  */
 export function storableToken(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );
