@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { AtlasError as DbError } from '@atlas/migrations';
 import { AtlasError } from '../errors.js';
+import { registerAnalyze } from './commands/analyze.js';
 import { registerWork } from './commands/work.js';
 import { registerSynth } from './commands/synth.js';
 import { registerTrain } from './commands/train.js';
@@ -17,6 +18,7 @@ const program = new Command('worker')
 
 // Each command registers itself here (one file per command in ./commands).
 registerWork(program);
+registerAnalyze(program);
 registerTrain(program);
 registerSynth(program);
 registerTrainLm(program);
