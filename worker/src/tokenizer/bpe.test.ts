@@ -39,6 +39,7 @@ test('every token carries the character span it came from', () => {
     if (i > 0) assert.ok(e.starts[i] >= e.starts[i - 1]);
     const piece = sample.slice(e.starts[i], e.ends[i]);
     // ASCII tokens decode to exactly their span; tokens splitting a multi-byte character cover that character.
+    // eslint-disable-next-line no-control-regex -- ASCII range test
     if (/^[\x00-\x7f]*$/.test(piece)) assert.equal(tok.tokenText(e.ids[i]), piece);
   }
   const cafe = sample.indexOf('café');

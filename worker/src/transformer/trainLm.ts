@@ -2,7 +2,7 @@
 // BPE on the training documents, next-token cross-entropy, Adam with warmup and cosine decay, a
 // checkpoint in the Hugging Face layout after every epoch. Deterministic for a given seed.
 import { writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { Corpus } from '../sources/document.js';
 import type { BpeTokenizer } from '../tokenizer/bpe.js';
 import { trainBpe } from '../tokenizer/trainBpe.js';
