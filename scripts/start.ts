@@ -7,11 +7,16 @@ import { fileURLToPath } from 'node:url';
 import { ApiEnv, createLogger, loadApiConfig, startApiServer } from '@atlas/api';
 import { AtlasError, describeIssues, openDatabase, redactUrl } from '@atlas/migrations';
 import { z } from 'zod';
+import { runDemo } from './demo.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const webDir = join(root, 'web');
 
 const StartEnv = ApiEnv.extend({
+  /** Build the demo atlas (tiny LM on Brown, two dictionaries) when the atlas is empty. */
+  ATLAS_DEMO: z.enum(['on', 'off']).default('on'),
+  ATLAS_DEMO_TOKENS: z.coerce.number().int().min(1000).default(400_000),
+  ATLAS_DEMO_ANALYZE_TOKENS: z.coerce.number().int().min(1000).default(200_000),
   ATLAS_WEB_HOST: z.string().min(1).default('127.0.0.1'),
   ATLAS_WEB_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
 });
@@ -92,6 +97,25 @@ async function main(): Promise<void> {
   await waitForHttp(webUrl, web, 60_000);
   console.log(`web: atlas at ${webUrl}`);
   console.log(`atlas is up in ${((Date.now() - t0) / 1000).toFixed(1)} s: open ${webUrl} (Ctrl-C stops it)`);
+  if (parsed.data.ATLAS_DEMO === 'on') {
+    const [{ n }] = (await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM dictionaries WHERE weights_path IS NULL OR weights_path NOT LIKE '%/demo/%'`,
+    )) as { n: number }[];
+    if (n === 0)
+      runDemo({
+        root,
+        dataDir: config.db.dataDir,
+        tokens: parsed.data.ATLAS_DEMO_TOKENS,
+        analyzeTokens: parsed.data.ATLAS_DEMO_ANALYZE_TOKENS,
+        env: { ...process.env, DATABASE_URL: config.db.databaseUrl ?? '', ATLAS_DATA_DIR: config.db.dataDir },
+        dataSource: db.dataSource,
+      }).then(
+        () =>
+          console.log(`demo: ready; browse it at ${webUrl} (${((Date.now() - t0) / 1000).toFixed(0)} s since start)`),
+        (err: Error) =>
+          console.error(`demo stopped: ${err.message}; the atlas keeps running, and the next start resumes it`),
+      );
+  }
 
   let stopping = false;
   const stop = async (code: number) => {

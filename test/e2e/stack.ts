@@ -34,6 +34,7 @@ export async function startStack(timeoutMs = 240_000): Promise<Stack> {
     ATLAS_API_PORT: String(apiPort),
     ATLAS_WEB_PORT: String(webPort),
     LOG_LEVEL: 'warn',
+    ATLAS_DEMO: 'off', // the demo trains for minutes; tests load fixtures instead
   };
   delete env.DATABASE_URL;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
