@@ -1,0 +1,50 @@
+// One way in for dictionaries trained elsewhere: look at the folder, pick the format by its weights file, and
+// return SAELens layout whatever the source.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { AtlasError } from '../../errors.js';
+import { CFG_FILE, readSaelens, saelensProvenance, WEIGHTS_FILE, type SaelensSae } from './saelensFormat.js';
+import { readSparsify, SPARSIFY_WEIGHTS_FILE } from './sparsifyFormat.js';
+
+export type ExternalFormat = 'saelens' | 'sparsify';
+
+/** A dictionary from another tool, in the engine's SAELens layout, with the provenance its files carry. */
+export interface ExternalSae extends SaelensSae {
+  format: ExternalFormat;
+  hookName: string | null;
+  modelName: string | null;
+}
+
+/** Which format `dir` holds, or SOURCE_NOT_FOUND / SOURCE_MALFORMED saying what was found instead. */
+export function detectSaeFormat(dir: string): ExternalFormat {
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new AtlasError(
+      'SOURCE_NOT_FOUND',
+      `${dir}: no such folder; pass a SAELens folder (cfg.json + ${WEIGHTS_FILE}) or a sparsify folder (cfg.json + ${SPARSIFY_WEIGHTS_FILE})`,
+    );
+  if (existsSync(join(dir, WEIGHTS_FILE))) return 'saelens';
+  if (existsSync(join(dir, SPARSIFY_WEIGHTS_FILE))) return 'sparsify';
+  const entries = readdirSync(dir);
+  // sparsify saves one sub-folder per hook point (layers.6, layers.6.mlp, ...) under the run's folder.
+  const nested = entries.filter((e) => existsSync(join(dir, e, CFG_FILE)));
+  if (nested.length > 0)
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${dir}: holds dictionaries for several hook points (${nested.slice(0, 5).join(', ')}${nested.length > 5 ? ', ...' : ''}); pass one of those folders`,
+    );
+  throw new AtlasError(
+    'SOURCE_MALFORMED',
+    `${dir}: unknown SAE format (found ${entries.slice(0, 8).join(', ') || 'nothing'}); expected cfg.json with ${WEIGHTS_FILE} (SAELens) or ${SPARSIFY_WEIGHTS_FILE} (sparsify)`,
+  );
+}
+
+/** Load a SAELens (any generation) or sparsify folder, checking shapes and finiteness. */
+export function loadExternalSae(dir: string): ExternalSae {
+  const format = detectSaeFormat(dir);
+  if (format === 'sparsify') {
+    const sae = readSparsify(dir);
+    return { ...sae, format, modelName: null };
+  }
+  const sae = readSaelens(dir);
+  return { ...sae, format, ...saelensProvenance(sae.cfg) };
+}
