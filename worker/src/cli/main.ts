@@ -6,6 +6,8 @@ import { AtlasError } from '../errors.js';
 import { registerWork } from './commands/work.js';
 import { registerSynth } from './commands/synth.js';
 import { registerTrain } from './commands/train.js';
+import { registerExport } from './commands/export.js';
+import { registerImportExport } from './commands/importExport.js';
 
 const program = new Command('worker')
   .description('feature atlas worker: activations in, dictionaries and features out')
@@ -16,6 +18,8 @@ const program = new Command('worker')
 registerWork(program);
 registerTrain(program);
 registerSynth(program);
+registerExport(program);
+registerImportExport(program);
 
 try {
   await program.parseAsync(process.argv);
