@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
 import { writeSaelens } from '../engine/sae/saelensFormat.js';
-import { writeSafetensors } from '../formats/safetensors.js';
+import { halfToFloat, floatToHalf } from '../formats/dtype.js';
+import { readSafetensors, writeSafetensors } from '../formats/safetensors.js';
 import { ingestDictionary, type ExampleRecord, type FeatureRecord } from '../ingest/ingestDictionary.js';
 import { insertExplanations } from '../store/explanationRows.js';
 import { insertLinks } from '../store/linkRows.js';
@@ -302,5 +303,38 @@ describe('export → import round trip', () => {
     writeFileSync(join(cut, 'examples.jsonl'), readFileSync(join(good, 'examples.jsonl'), 'utf8').slice(0, -40));
     await assert.rejects(importExport(target, cut, { weightsDir }), /examples\.jsonl: line 15 is not valid JSON/);
     assert.equal(await count(), before, 'failed imports leave no dictionary behind');
+  });
+});
+
+describe('export → import of a wide dictionary (d_in > 2,000: decoders stored as halfvec)', () => {
+  it('keeps the half-precision decoder rows exactly', async () => {
+    const wide = 2001;
+    const [{ id }] = await source.dataSource.query(
+      `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k) VALUES ('wide', 'h', 'topk', $1, 2, 1) RETURNING id`,
+      [wide],
+    );
+    const rows = [0, 1].map((i) => ({
+      ...feature(i, 2),
+      decoder: Float32Array.from({ length: wide }, (_, j) => Math.cos(i + j / 10) / 7),
+    }));
+    await ingestDictionary(source, { id, dIn: wide, nLatents: 2 }, rows, () => []);
+    const first = join(root, 'wide-1');
+    await exportDictionary(source.dataSource, id, first);
+    const manifest = JSON.parse(readFileSync(join(first, 'dictionary.json'), 'utf8'));
+    assert.equal(manifest.decoders.dtype, 'float16');
+    const imported = await importExport(target, first, { weightsDir: (i) => join(root, 'wide-weights', String(i)) });
+    const [{ half }] = await target.dataSource.query(
+      `SELECT decoder IS NULL AND decoder_half IS NOT NULL AS half FROM features WHERE dictionary_id = $1 AND index = 1`,
+      [imported.dictionaryId],
+    );
+    assert.equal(half, true);
+    const second = join(root, 'wide-2');
+    await exportDictionary(target.dataSource, imported.dictionaryId, second);
+    assert.deepEqual(content(second), content(first));
+    // The stored rows are the float16 roundings of what was ingested, and the export holds exactly those.
+    const decoder = readSafetensors(join(second, 'decoders.safetensors')).tensors.get('decoder')!;
+    assert.deepEqual(decoder.shape, [2, wide]);
+    for (let j = 0; j < wide; j += 97)
+      assert.equal(decoder.data[wide + j], halfToFloat(floatToHalf(rows[1].decoder[j])), `decoder[1, ${j}]`);
   });
 });

@@ -25,6 +25,12 @@ export function detectSaeFormat(dir: string): ExternalFormat {
   if (existsSync(join(dir, WEIGHTS_FILE))) return 'saelens';
   if (existsSync(join(dir, SPARSIFY_WEIGHTS_FILE))) return 'sparsify';
   const entries = readdirSync(dir);
+  // archive/exportFormat.ts: dictionary.json + features.jsonl + weights/ (a SAELens folder).
+  if (entries.includes('dictionary.json') && entries.includes('features.jsonl'))
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${dir}: is a feature-atlas export; restore it with \`worker import-export ${dir}\`, or load its SAELens weights from ${join(dir, 'weights')}`,
+    );
   // sparsify saves one sub-folder per hook point (layers.6, layers.6.mlp, ...) under the run's folder.
   const nested = entries.filter((e) => existsSync(join(dir, e, CFG_FILE)));
   if (nested.length > 0)
