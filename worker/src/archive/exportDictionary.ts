@@ -83,8 +83,9 @@ export async function exportDictionary(
   q: Queryable,
   id: number,
   out: string,
-  onProgress?: (p: ExportProgress) => void,
+  options: { onProgress?: (p: ExportProgress) => void; pageRows?: number } = {},
 ): Promise<ExportSummary> {
+  const { onProgress, pageRows = PAGE } = options;
   if (existsSync(out))
     throw new AtlasError('OUTPUT_EXISTS', `--out ${out} already exists; pick a new folder or remove it first`);
   const d = await readDictionary(q, id);
@@ -103,7 +104,7 @@ export async function exportDictionary(
 
     const features = new JsonLinesWriter(join(partial, FEATURES_FILE));
     for (let after = -1; ;) {
-      const page = await readFeaturePage(q, id, after, PAGE);
+      const page = await readFeaturePage(q, id, after, pageRows);
       for (const f of page) {
         if (f.index >= nLatents)
           throw new AtlasError(
@@ -127,17 +128,17 @@ export async function exportDictionary(
         features.write(line);
       }
       onProgress?.({ stage: 'features', rows: features.count });
-      if (page.length < PAGE) break;
+      if (page.length < pageRows) break;
       after = page[page.length - 1].index;
     }
     features.close();
 
     const examples = new JsonLinesWriter(join(partial, EXAMPLES_FILE));
     for (let after: ExampleKey = [-1, '', 0, 0]; ;) {
-      const page = await readExamplePage(q, id, after, PAGE);
+      const page = await readExamplePage(q, id, after, pageRows);
       for (const e of page) examples.write(e);
       onProgress?.({ stage: 'examples', rows: examples.count });
-      if (page.length < PAGE) break;
+      if (page.length < pageRows) break;
       const last = page[page.length - 1];
       after = [last.feature_index, last.kind, last.bin, last.rank];
     }
