@@ -6,7 +6,7 @@ import { decoderColumn } from '@atlas/migrations';
 import { AtlasError } from '../errors.js';
 import { CFG_FILE, WEIGHTS_FILE } from '../engine/sae/saelensFormat.js';
 import { JsonLinesWriter } from '../formats/jsonLines.js';
-import { writeSafetensors } from '../formats/safetensors.js';
+import { SafetensorsRowWriter } from '../formats/safetensorsRowWriter.js';
 import { readDictionary, type DictionaryRow } from '../store/dictionaryRows.js';
 import { readExamplePage, type ExampleKey } from '../store/exampleRows.js';
 import { readExplanations } from '../store/explanationRows.js';
@@ -56,10 +56,8 @@ function isSaelensFolder(path: string | null): path is string {
   );
 }
 
-/** A SAELens folder with W_dec only, for a dictionary whose trained weights are not on this machine. */
-function writeDecoderOnlyWeights(dir: string, d: DictionaryRow, wDec: Float32Array): void {
-  mkdirSync(dir);
-  writeSafetensors(join(dir, WEIGHTS_FILE), { W_dec: { data: wDec, shape: [d.n_latents, d.d_in] } });
+/** cfg.json of a SAELens folder with W_dec only, for a dictionary whose trained weights are not on this machine. */
+function writeDecoderOnlyCfg(dir: string, d: DictionaryRow): void {
   const cfg = {
     architecture: SAELENS_ARCHITECTURE[d.architecture] ?? d.architecture,
     d_in: d.d_in,
@@ -97,12 +95,30 @@ export async function exportDictionary(
   const partial = `${out}.partial`;
   rmSync(partial, { recursive: true, force: true }); // left by an interrupted export
   mkdirSync(partial, { recursive: true });
+  // Everything opened, so a failure closes it before the partial folder goes.
+  const writers: { abort(): void }[] = [];
   try {
     const { d_in: dIn, n_latents: nLatents } = d;
     const half = decoderColumn(dIn).type === 'halfvec';
-    const decoders = new Float32Array(nLatents * dIn);
+    const weightsDir = join(partial, WEIGHTS_DIR);
+    const copied = isSaelensFolder(d.weights_path);
+    // Decoder rows stream to disk as they are read: a wide dictionary's decoder need not fit in memory.
+    const decoders = new SafetensorsRowWriter(
+      join(partial, DECODERS_FILE),
+      DECODER_TENSOR,
+      [nLatents, dIn],
+      half ? 'float16' : 'float32',
+    );
+    writers.push(decoders);
+    let wDec: SafetensorsRowWriter | undefined;
+    if (!copied) {
+      mkdirSync(weightsDir);
+      wDec = new SafetensorsRowWriter(join(weightsDir, WEIGHTS_FILE), 'W_dec', [nLatents, dIn]);
+      writers.push(wDec);
+    }
 
     const features = new JsonLinesWriter(join(partial, FEATURES_FILE));
+    writers.push({ abort: () => features.close() });
     for (let after = -1; ;) {
       const page = await readFeaturePage(q, id, after, pageRows);
       for (const f of page) {
@@ -111,7 +127,10 @@ export async function exportDictionary(
             'SOURCE_MALFORMED',
             `dictionary ${id}: feature ${f.index} is past n_latents=${nLatents}; re-run the analysis`,
           );
-        if (f.decoder) decoders.set(f.decoder, f.index * dIn);
+        if (f.decoder) {
+          decoders.writeRow(f.index, f.decoder);
+          wDec?.writeRow(f.index, f.decoder);
+        }
         const line: FeatureLine = {
           index: f.index,
           density: f.density,
@@ -134,6 +153,7 @@ export async function exportDictionary(
     features.close();
 
     const examples = new JsonLinesWriter(join(partial, EXAMPLES_FILE));
+    writers.push({ abort: () => examples.close() });
     for (let after: ExampleKey = [-1, '', 0, 0]; ;) {
       const page = await readExamplePage(q, id, after, pageRows);
       for (const e of page) examples.write(e);
@@ -145,11 +165,13 @@ export async function exportDictionary(
     examples.close();
 
     const explanations = new JsonLinesWriter(join(partial, EXPLANATIONS_FILE));
+    writers.push({ abort: () => explanations.close() });
     for (const e of await readExplanations(q, id)) explanations.write(e);
     explanations.close();
     onProgress?.({ stage: 'explanations', rows: explanations.count });
 
     const links = new JsonLinesWriter(join(partial, LINKS_FILE));
+    writers.push({ abort: () => links.close() });
     for (const l of await readLinks(q, id))
       links.write({
         direction: l.direction,
@@ -167,13 +189,11 @@ export async function exportDictionary(
     links.close();
     onProgress?.({ stage: 'links', rows: links.count });
 
-    writeSafetensors(join(partial, DECODERS_FILE), {
-      [DECODER_TENSOR]: { data: decoders, shape: [nLatents, dIn], dtype: half ? 'float16' : 'float32' },
-    });
-    const weightsDir = join(partial, WEIGHTS_DIR);
-    const copied = isSaelensFolder(d.weights_path);
-    if (copied) cpSync(d.weights_path!, weightsDir, { recursive: true });
-    else writeDecoderOnlyWeights(weightsDir, d, decoders);
+    decoders.close();
+    if (wDec) {
+      wDec.close();
+      writeDecoderOnlyCfg(weightsDir, d);
+    } else cpSync(d.weights_path!, weightsDir, { recursive: true });
     onProgress?.({ stage: 'weights', rows: nLatents });
 
     const counts = {
@@ -218,6 +238,7 @@ export async function exportDictionary(
     renameSync(partial, out);
     return { ...counts, out, encoder: copied };
   } catch (err) {
+    for (const w of writers) w.abort();
     rmSync(partial, { recursive: true, force: true });
     throw err;
   }

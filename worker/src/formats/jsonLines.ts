@@ -50,6 +50,7 @@ export class JsonLinesWriter {
   private fd: number;
   private buffer: string[] = [];
   private size = 0;
+  private closed = false;
   count = 0;
 
   constructor(readonly path: string) {
@@ -72,7 +73,10 @@ export class JsonLinesWriter {
     this.size = 0;
   }
 
+  /** Flush and close; a second call does nothing (so error paths can close everything). */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.flush();
     closeSync(this.fd);
   }
