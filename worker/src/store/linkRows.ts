@@ -26,7 +26,7 @@ export async function readLinks(q: Queryable, dictionaryId: number): Promise<Lin
        FROM feature_links l
        JOIN dictionaries o ON o.id = CASE WHEN l.dictionary_id = $1 THEN l.other_dictionary_id ELSE l.dictionary_id END
       WHERE (l.dictionary_id = $1 OR l.other_dictionary_id = $1) AND l.dictionary_id <> l.other_dictionary_id
-      ORDER BY direction DESC, o.name, o.hook_point, o.n_latents, l.feature_index, l.rank`,
+      ORDER BY direction DESC, o.name, o.hook_point, o.n_latents, o.id, l.feature_index, l.rank`,
     [dictionaryId],
   );
 }

@@ -15,7 +15,7 @@ const root = mkdtempSync(join(tmpdir(), 'engine-external-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const dIn = 6;
-const dSae = 10;
+const dSae = 12;
 const n = 32;
 const rng = new Rng(11);
 const random = (count: number, scale = 1) => Float32Array.from({ length: count }, () => (rng.next() * 2 - 1) * scale);
@@ -120,7 +120,8 @@ describe('loadExternalSae', () => {
     const dir = folder('saelens-old-topk', {
       'cfg.json': {
         d_in: dIn,
-        d_sae: dSae,
+        // No d_sae: the oldest runner configs give expansion_factor instead.
+        expansion_factor: dSae / dIn,
         hook_point: 'blocks.2.hook_mlp_out',
         activation_fn_str: 'topk',
         activation_fn_kwargs: { k: 3 },
@@ -222,13 +223,13 @@ describe('loadExternalSae', () => {
     });
     assert.throws(
       () => loadExternalSae(wrong),
-      /sae\.safetensors: encoder\.weight is \[6, 10\] but cfg\.json \(d_in=6, num_latents=10\) needs \[10, 6\]/,
+      /sae\.safetensors: encoder\.weight is \[6, 12\] but cfg\.json \(d_in=6, num_latents=12\) needs \[12, 6\]/,
     );
     const missing = folder('sparsify-missing', {
       'cfg.json': { num_latents: dSae, k: 2, d_in: dIn },
       'sae.safetensors': { W_dec: sparsifyTensors.W_dec, b_dec: sparsifyTensors.b_dec },
     });
-    assert.throws(() => loadExternalSae(missing), /sae\.safetensors: missing tensor encoder\.weight \[10, 6\]/);
+    assert.throws(() => loadExternalSae(missing), /sae\.safetensors: missing tensor encoder\.weight \[12, 6\]/);
 
     const nan = Float32Array.from(wDec);
     nan[7] = NaN;

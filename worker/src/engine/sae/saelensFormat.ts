@@ -165,6 +165,9 @@ export function upgradeSaelensCfg(raw: Record<string, unknown>): Record<string, 
     if (to && raw[to] !== undefined) continue;
     out[to ?? key] = value;
   }
+  // The oldest runner configs give the width as a multiple of d_in.
+  if (out.d_sae === undefined && typeof out.d_in === 'number' && typeof out.expansion_factor === 'number')
+    out.d_sae = out.d_in * out.expansion_factor;
   if (typeof out.normalize_activations === 'boolean')
     out.normalize_activations = out.normalize_activations ? 'expected_average_only_in' : 'none';
   return out;
