@@ -39,7 +39,8 @@ function feature(i: number, nLatents: number): FeatureRecord {
     density: i / 97,
     meanActivation: 0.1 + i / 3,
     maxActivation: 2.5 + i,
-    histogram: { edges: [0, 0.5, 1.25], counts: [i, 3] },
+    // A key this version does not know must survive the round trip too.
+    histogram: { edges: [0, 0.5, 1.25], counts: [i, 3], underflow: i } as FeatureRecord['histogram'],
     label: i % 3 === 0 ? null : `past-tense verb (F1 0.${i}1)`,
     labelScores: i % 3 === 0 ? null : { pos: { VBD: { precision: 0.9, recall: 0.1 * i, f1: 0.5 } } },
     logits: { positive: [{ token: ' café', value: 1.5 + i }], negative: [{ token: '"日本"', value: -2.25 }] },

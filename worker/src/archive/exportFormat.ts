@@ -62,24 +62,30 @@ export const ExportedDictionary = z.object({
 export type ExportedDictionary = z.infer<typeof ExportedDictionary>;
 
 const nullableNumber = z.number().nullable();
+// jsonb columns keep keys this version does not know (passthrough), so a round trip never drops them.
+const logitEffect = z.object({ token: z.string(), value: z.number() }).passthrough();
 
 export const FeatureLine = z.object({
   index: z.number().int().nonnegative(),
   density: nullableNumber,
   mean_activation: nullableNumber,
   max_activation: nullableNumber,
-  histogram: z.object({ edges: z.array(z.number()), counts: z.array(z.number()) }).nullable(),
+  histogram: z
+    .object({ edges: z.array(z.number()), counts: z.array(z.number()) })
+    .passthrough()
+    .nullable(),
   label: z.string().nullable(),
   label_scores: json.nullable(),
   logits: z
     .object({
-      positive: z.array(z.object({ token: z.string(), value: z.number() })),
-      negative: z.array(z.object({ token: z.string(), value: z.number() })),
+      positive: z.array(logitEffect),
+      negative: z.array(logitEffect),
     })
+    .passthrough()
     .nullable(),
   map_x: nullableNumber,
   map_y: nullableNumber,
-  neighbors: z.array(z.object({ index: z.number().int(), cosine: z.number() })).nullable(),
+  neighbors: z.array(z.object({ index: z.number().int(), cosine: z.number() }).passthrough()).nullable(),
 });
 export type FeatureLine = z.infer<typeof FeatureLine>;
 
