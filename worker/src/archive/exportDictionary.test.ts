@@ -305,6 +305,10 @@ describe('export → import round trip', () => {
     writeFileSync(join(cut, 'examples.jsonl'), readFileSync(join(good, 'examples.jsonl'), 'utf8').slice(0, -40));
     await assert.rejects(importExport(target, cut, { weightsDir }), /examples\.jsonl: line 15 is not valid JSON/);
     assert.equal(await count(), before, 'failed imports leave no dictionary behind');
+    const [{ staged }] = await target.dataSource.query(
+      `SELECT count(*)::int AS staged FROM pg_tables WHERE tablename LIKE '%\\_next'`,
+    );
+    assert.equal(staged, 0, 'nor staging tables');
   });
 });
 
