@@ -11,10 +11,7 @@ test('reads float32 written by numpy', () => {
   const { data, shape, dtype } = readNpy(join(fixtures, 'f32_3x4.npy'));
   assert.deepEqual(shape, [3, 4]);
   assert.equal(dtype, 'float32');
-  assert.deepEqual(
-    [...data],
-    Array.from({ length: 12 }, (_, i) => (i - 5.5) / 4),
-  );
+  assert.deepEqual([...data], Array.from({ length: 12 }, (_, i) => (i - 5.5) / 4));
 });
 
 test('reads float16 written by numpy, including max half and subnormal-range values', () => {
@@ -33,10 +30,7 @@ test('reads int64 token ids', () => {
 });
 
 test('rejects truncated, Fortran-order and float64 files with the file named', () => {
-  assert.throws(
-    () => readNpy(join(fixtures, 'truncated.npy')),
-    /truncated\.npy: truncated: shape \[3, 4\] float32 needs 48 data bytes but the file has 43/,
-  );
+  assert.throws(() => readNpy(join(fixtures, 'truncated.npy')), /truncated\.npy: truncated: shape \[3, 4\] float32 needs 48 data bytes but the file has 43/);
   assert.throws(() => readNpy(join(fixtures, 'fortran.npy')), /fortran\.npy: array is in Fortran order/);
   assert.throws(() => readNpy(join(fixtures, 'f64.npy')), /dtype '<f8' is not supported/);
 });

@@ -60,10 +60,7 @@ export function readNpyHeader(fd: number, path: string): NpyHeader {
     throw malformed(path, `unreadable header ${JSON.stringify(header.trim())}`);
   const dtype = descrToDType[descr];
   if (!dtype)
-    throw malformed(
-      path,
-      `dtype '${descr}' is not supported (expected float32 '<f4' or float16 '<f2', or integer ids)`,
-    );
+    throw malformed(path, `dtype '${descr}' is not supported (expected float32 '<f4' or float16 '<f2', or integer ids)`);
   if (fortran === 'True') throw malformed(path, 'array is in Fortran order; save numpy.ascontiguousarray(array)');
   const shape = shapeText
     .split(',')

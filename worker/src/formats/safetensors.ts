@@ -31,10 +31,7 @@ export interface Tensor {
 }
 
 function malformed(path: string, what: string): AtlasError {
-  return new AtlasError(
-    'SOURCE_MALFORMED',
-    `${path}: ${what}; re-save it with safetensors.torch.save_file or safetensors.numpy.save_file.`,
-  );
+  return new AtlasError('SOURCE_MALFORMED', `${path}: ${what}; re-save it with safetensors.torch.save_file or safetensors.numpy.save_file.`);
 }
 
 /** An open safetensors file: the header is parsed and validated, tensors are read on demand. */
@@ -54,8 +51,7 @@ export class SafetensorsFile {
       const lenBuf = Buffer.alloc(8);
       if (readSync(this.fd, lenBuf, 0, 8, 0) < 8) throw malformed(path, 'shorter than the 8-byte header length');
       const headerLen = Number(lenBuf.readBigUInt64LE(0));
-      if (headerLen > 100_000_000 || 8 + headerLen > size)
-        throw malformed(path, `header length ${headerLen} exceeds the file`);
+      if (headerLen > 100_000_000 || 8 + headerLen > size) throw malformed(path, `header length ${headerLen} exceeds the file`);
       const headerBuf = Buffer.alloc(headerLen);
       readSync(this.fd, headerBuf, 0, headerLen, 8);
       let header: Record<string, unknown>;
@@ -74,17 +70,13 @@ export class SafetensorsFile {
         }
         const entry = raw as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
         const dtype = entry.dtype ? codeToDType[entry.dtype] : undefined;
-        if (!dtype)
-          throw malformed(path, `tensor '${name}' has unsupported dtype ${entry.dtype} (expected F32, F16 or BF16)`);
+        if (!dtype) throw malformed(path, `tensor '${name}' has unsupported dtype ${entry.dtype} (expected F32, F16 or BF16)`);
         if (!Array.isArray(entry.shape) || !Array.isArray(entry.data_offsets))
           throw malformed(path, `tensor '${name}' lacks shape or data_offsets`);
         const [b, e] = entry.data_offsets;
         const count = entry.shape.reduce((x, y) => x * y, 1);
         if (e - b !== count * bytesPerElement[dtype])
-          throw malformed(
-            path,
-            `tensor '${name}' shape [${entry.shape.join(', ')}] ${dtype} does not match its ${e - b} bytes`,
-          );
+          throw malformed(path, `tensor '${name}' shape [${entry.shape.join(', ')}] ${dtype} does not match its ${e - b} bytes`);
         if (base + e > size)
           throw malformed(path, `truncated: tensor '${name}' ends at byte ${base + e} but the file has ${size} bytes`);
         tensors.set(name, { dtype, shape: entry.shape, begin: base + b, end: base + e });
@@ -151,8 +143,7 @@ export function writeSafetensors(
     const t = tensors[name];
     const dtype = t.dtype ?? 'float32';
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length)
-      throw new RangeError(`safetensors: '${name}' has ${t.data.length} values for shape [${t.shape}]`);
+    if (count !== t.data.length) throw new RangeError(`safetensors: '${name}' has ${t.data.length} values for shape [${t.shape}]`);
     const bytes =
       dtype === 'float32' && t.data instanceof Float32Array
         ? new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)
@@ -172,7 +163,7 @@ export function writeSafetensors(
   try {
     for (const part of [len, jsonBytes, ...chunks])
       // write(2) may stop short (Linux caps one call at ~2 GiB), so loop until the part is out.
-      for (let done = 0; done < part.byteLength;) done += writeSync(fd, part, done, part.byteLength - done);
+      for (let done = 0; done < part.byteLength; ) done += writeSync(fd, part, done, part.byteLength - done);
   } finally {
     closeSync(fd);
   }
