@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeSafetensors } from '../../formats/safetensors.js';
 import { Rng } from '../rng.js';
-import { loadExternalSae } from './loadExternalSae.js';
+import { loadExternalSae, saveExternalAsSaelens } from './loadExternalSae.js';
 import { encodeSaelens } from './saelensFormat.js';
 
 const root = mkdtempSync(join(tmpdir(), 'engine-external-'));
@@ -188,6 +188,16 @@ describe('loadExternalSae', () => {
     assert.equal(sae.hookName, 'layers.3.mlp');
     assert.deepEqual([...sae.wDec], [...wDec]);
     assertClose(encodeSaelens(sae, x, n), naiveSparsify(4), 'sparsify');
+
+    // Saved as SAELens, it reads back as the same dictionary with the same codes.
+    const saved = join(root, 'sparsify-as-saelens');
+    mkdirSync(saved);
+    saveExternalAsSaelens(saved, sae);
+    const back = loadExternalSae(saved);
+    assert.equal(back.format, 'saelens');
+    assert.equal(back.hookName, 'layers.3.mlp');
+    assert.equal(back.k, 4);
+    assert.deepEqual([...encodeSaelens(back, x, n)], [...encodeSaelens(sae, x, n)]);
   });
 
   it('sizes a sparsify coder from expansion_factor and b_dec when num_latents and d_in are absent', () => {

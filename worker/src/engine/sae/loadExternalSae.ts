@@ -1,8 +1,9 @@
 // One way in for dictionaries trained elsewhere: look at the folder, pick the format by its weights file, and
 // return SAELens layout whatever the source.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AtlasError } from '../../errors.js';
+import { writeSafetensors } from '../../formats/safetensors.js';
 import { CFG_FILE, readSaelens, saelensProvenance, WEIGHTS_FILE, type SaelensSae } from './saelensFormat.js';
 import { readSparsify, SPARSIFY_WEIGHTS_FILE } from './sparsifyFormat.js';
 
@@ -53,4 +54,37 @@ export function loadExternalSae(dir: string): ExternalSae {
   }
   const sae = readSaelens(dir);
   return { ...sae, format, ...saelensProvenance(sae.cfg) };
+}
+
+/**
+ * Save a loaded dictionary as a v6-style SAELens folder in `dir` (which must exist), so one trained elsewhere gets
+ * a weights folder every SAELens loader and `worker export` understand. Weights are written as loaded (float32).
+ */
+export function saveExternalAsSaelens(dir: string, sae: ExternalSae): void {
+  const provenance = { model_name: sae.modelName, hook_name: sae.hookName };
+  const activation =
+    sae.architecture === 'topk'
+      ? { k: sae.k, activation_fn_str: 'topk', activation_fn_kwargs: { k: sae.k } }
+      : { activation_fn_str: 'relu', activation_fn_kwargs: {} };
+  const cfg = {
+    architecture: sae.architecture,
+    d_in: sae.dIn,
+    d_sae: sae.dSae,
+    dtype: 'float32',
+    ...provenance,
+    ...activation,
+    apply_b_dec_to_input: sae.applyBDecToInput,
+    normalize_activations: 'none',
+    metadata: { ...provenance, sae_lens_version: null },
+    atlas: { imported_from: sae.format, source_cfg: sae.cfg },
+  };
+  const tensors: Record<string, { data: Float32Array; shape: number[] }> = {
+    W_enc: { data: sae.wEnc, shape: [sae.dIn, sae.dSae] },
+    W_dec: { data: sae.wDec, shape: [sae.dSae, sae.dIn] },
+    b_enc: { data: sae.bEnc, shape: [sae.dSae] },
+    b_dec: { data: sae.bDec, shape: [sae.dIn] },
+  };
+  if (sae.threshold) tensors.threshold = { data: sae.threshold, shape: [sae.dSae] };
+  writeSafetensors(join(dir, WEIGHTS_FILE), tensors);
+  writeFileSync(join(dir, CFG_FILE), JSON.stringify(cfg, null, 2) + '\n');
 }
