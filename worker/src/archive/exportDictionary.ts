@@ -41,7 +41,10 @@ const SAELENS_ARCHITECTURE: Record<string, string> = {
 
 export interface ExportProgress {
   stage: 'features' | 'examples' | 'explanations' | 'links' | 'weights';
+  /** Rows written in this stage so far. */
   rows: number;
+  features: number;
+  totalFeatures: number;
 }
 
 /** What was written. */
@@ -81,7 +84,11 @@ export async function exportDictionary(
   q: Queryable,
   id: number,
   out: string,
-  options: { onProgress?: (p: ExportProgress) => void; pageRows?: number } = {},
+  options: {
+    /** Awaited, so a job can renew its lease or stop the export here (a throw removes the partial folder). */
+    onProgress?: (p: ExportProgress) => void | Promise<void>;
+    pageRows?: number;
+  } = {},
 ): Promise<ExportSummary> {
   const { onProgress, pageRows = PAGE } = options;
   if (existsSync(out))
@@ -146,7 +153,12 @@ export async function exportDictionary(
         };
         features.write(line);
       }
-      onProgress?.({ stage: 'features', rows: features.count });
+      await onProgress?.({
+        stage: 'features',
+        rows: features.count,
+        features: features.count,
+        totalFeatures: nLatents,
+      });
       if (page.length < pageRows) break;
       after = page[page.length - 1].index;
     }
@@ -157,7 +169,12 @@ export async function exportDictionary(
     for (let after: ExampleKey = [-1, '', 0, 0]; ;) {
       const page = await readExamplePage(q, id, after, pageRows);
       for (const e of page) examples.write(e);
-      onProgress?.({ stage: 'examples', rows: examples.count });
+      await onProgress?.({
+        stage: 'examples',
+        rows: examples.count,
+        features: features.count,
+        totalFeatures: nLatents,
+      });
       if (page.length < pageRows) break;
       const last = page[page.length - 1];
       after = [last.feature_index, last.kind, last.bin, last.rank];
@@ -168,7 +185,12 @@ export async function exportDictionary(
     writers.push({ abort: () => explanations.close() });
     for (const e of await readExplanations(q, id)) explanations.write(e);
     explanations.close();
-    onProgress?.({ stage: 'explanations', rows: explanations.count });
+    await onProgress?.({
+      stage: 'explanations',
+      rows: explanations.count,
+      features: features.count,
+      totalFeatures: nLatents,
+    });
 
     const links = new JsonLinesWriter(join(partial, LINKS_FILE));
     writers.push({ abort: () => links.close() });
@@ -187,14 +209,14 @@ export async function exportDictionary(
         cosine: l.cosine,
       });
     links.close();
-    onProgress?.({ stage: 'links', rows: links.count });
+    await onProgress?.({ stage: 'links', rows: links.count, features: features.count, totalFeatures: nLatents });
 
     decoders.close();
     if (wDec) {
       wDec.close();
       writeDecoderOnlyCfg(weightsDir, d);
     } else cpSync(d.weights_path!, weightsDir, { recursive: true });
-    onProgress?.({ stage: 'weights', rows: nLatents });
+    await onProgress?.({ stage: 'weights', rows: nLatents, features: features.count, totalFeatures: nLatents });
 
     const counts = {
       features: features.count,

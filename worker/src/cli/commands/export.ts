@@ -21,7 +21,9 @@ export function registerExport(program: Command): void {
       const db = await openDatabase(config.db);
       try {
         const s = await exportDictionary(db.dataSource, id, flags.out, {
-          onProgress: (p) => process.stderr.write(`export: ${p.stage} ${p.rows.toLocaleString('en-US')}\n`),
+          onProgress: (p) => {
+            process.stderr.write(`export: ${p.stage} ${p.rows.toLocaleString('en-US')}\n`);
+          },
         });
         console.log(
           `exported dictionary ${id} to ${s.out}: ${s.features} features, ${s.examples} examples, ${s.explanations} explanations, ${s.links} links, weights ${s.encoder ? 'with encoder' : 'decoder only (no encoder stored)'}`,
