@@ -2,7 +2,7 @@
 // into a fresh database and exported again gives the same files apart from ids and timestamps; links come back
 // only once their other dictionary exists; bad folders fail with the file and the fix.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -277,10 +277,15 @@ describe('export → import round trip', () => {
     await exportDictionary(source.dataSource, a, good);
     const copy = (name: string) => {
       const dir = join(root, name);
-      mkdirSync(dir);
-      for (const f of readdirSync(good)) if (f !== 'weights') writeFileSync(join(dir, f), readFileSync(join(good, f)));
+      cpSync(good, dir, { recursive: true });
       return dir;
     };
+    const noWeights = copy('no-weights');
+    rmSync(join(noWeights, 'weights'), { recursive: true });
+    await assert.rejects(
+      importExport(target, noWeights, { weightsDir }),
+      /no-weights\/weights: missing sae_weights\.safetensors, which dictionary\.json says holds the encoder/,
+    );
     const wrongShape = copy('wrong-shape');
     writeSafetensors(join(wrongShape, 'decoders.safetensors'), {
       decoder: { data: new Float32Array(12), shape: [3, 4] },

@@ -252,7 +252,7 @@ export async function exportDictionary(
         : {
             source: 'decoder rows',
             encoder: false,
-            note: `the dictionary's SAELens folder (weights_path ${d.weights_path ?? 'unset'}) was not found, so ${WEIGHTS_DIR}/ holds W_dec from the stored decoder rows and no encoder`,
+            note: `the dictionary's trained SAELens folder was not on the exporting machine, so ${WEIGHTS_DIR}/ holds W_dec from the stored decoder rows and no encoder`,
           },
       decoders: { tensor: DECODER_TENSOR, dtype: half ? 'float16' : 'float32' },
     };

@@ -7,6 +7,7 @@ import type { BulkLoader } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { AtlasError } from '../errors.js';
+import { WEIGHTS_FILE } from '../engine/sae/saelensFormat.js';
 import { readJsonLines } from '../formats/jsonLines.js';
 import { SafetensorsFile } from '../formats/safetensors.js';
 import { ingestDictionary, type ExampleRecord, type FeatureRecord } from '../ingest/ingestDictionary.js';
@@ -95,6 +96,12 @@ export async function importExport(
   const manifest = readExportManifest(folder);
   const d = manifest.dictionary;
   const { d_in: dIn, n_latents: nLatents } = d;
+  const weightsSource = join(folder, WEIGHTS_DIR);
+  if (manifest.weights.encoder && !existsSync(join(weightsSource, WEIGHTS_FILE)))
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${weightsSource}: missing ${WEIGHTS_FILE}, which ${DICTIONARY_FILE} says holds the encoder; copy the whole export folder`,
+    );
   const decodersPath = join(folder, DECODERS_FILE);
   const decoders = new SafetensorsFile(decodersPath);
   const q = target.dataSource;
@@ -224,7 +231,7 @@ export async function importExport(
       const dest = options.weightsDir(id);
       if (existsSync(dest))
         throw new AtlasError('OUTPUT_EXISTS', `${dest} already exists; remove it or import into another data dir`);
-      cpSync(join(folder, WEIGHTS_DIR), dest, { recursive: true });
+      cpSync(weightsSource, dest, { recursive: true });
       weightsPath = dest;
     }
     // The decoder-only folder is rebuilt from the rows on the next export, so it needs no weights_path.
