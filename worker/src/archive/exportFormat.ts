@@ -8,6 +8,7 @@
 //   links.jsonl           feature-family links touching the dictionary, both directions
 //   decoders.safetensors  `decoder` [n_latents, d_in]: row i is feature i's decoder exactly as stored
 //   weights/              SAELens folder (cfg.json + sae_weights.safetensors)
+import { DICTIONARY_STATUSES, SAE_ARCHITECTURES } from '@atlas/migrations';
 import { z } from 'zod';
 
 export const EXPORT_FORMAT = 'feature-atlas-export';
@@ -33,7 +34,7 @@ export const ExportedDictionary = z.object({
     model: z.string().nullable(),
     corpus: z.string().nullable(),
     hook_point: z.string(),
-    architecture: z.string(),
+    architecture: z.enum(SAE_ARCHITECTURES),
     d_in: z.number().int().positive(),
     n_latents: z.number().int().positive(),
     k: z.number().int().positive().nullable(),
@@ -41,7 +42,7 @@ export const ExportedDictionary = z.object({
     hyperparameters: json,
     metrics: json,
     curves: json,
-    status: z.string(),
+    status: z.enum(DICTIONARY_STATUSES),
     created_at: z.string(),
     updated_at: z.string(),
   }),

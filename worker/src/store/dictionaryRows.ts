@@ -1,5 +1,11 @@
 // Dictionary rows for export and import: the whole row with its model's and corpus' names, and an insert.
-import { PARTITIONED_TABLES, partitionName, stagingName } from '@atlas/migrations';
+import {
+  PARTITIONED_TABLES,
+  partitionName,
+  stagingName,
+  type DictionaryStatus,
+  type SaeArchitecture,
+} from '@atlas/migrations';
 import { selectRows, type Queryable } from './queryable.js';
 
 /** A dictionary row as export writes it (ids of other tables replaced by their names). */
@@ -7,7 +13,7 @@ export interface DictionaryRow {
   id: number;
   name: string;
   hook_point: string;
-  architecture: string;
+  architecture: SaeArchitecture;
   d_in: number;
   n_latents: number;
   k: number | null;
@@ -15,7 +21,7 @@ export interface DictionaryRow {
   hyperparameters: Record<string, unknown>;
   metrics: Record<string, unknown>;
   curves: Record<string, unknown>;
-  status: string;
+  status: DictionaryStatus;
   weights_path: string | null;
   model: string | null;
   corpus: string | null;
@@ -89,7 +95,7 @@ export async function findDictionaryIds(
 export async function setDictionaryStatus(
   q: Queryable,
   id: number,
-  status: string,
+  status: DictionaryStatus,
   weightsPath: string | null,
 ): Promise<void> {
   await q.query(`UPDATE dictionaries SET status = $2, weights_path = $3, updated_at = now() WHERE id = $1`, [
