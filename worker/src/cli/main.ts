@@ -10,6 +10,8 @@ import { registerTrain } from './commands/train.js';
 import { registerExtract } from './commands/extract.js';
 import { registerImportActs } from './commands/import-acts.js';
 import { registerTrainLm } from './commands/train-lm.js';
+import { registerExport } from './commands/export.js';
+import { registerImportExport } from './commands/importExport.js';
 
 const program = new Command('worker')
   .description('feature atlas worker: activations in, dictionaries and features out')
@@ -24,6 +26,8 @@ registerSynth(program);
 registerTrainLm(program);
 registerExtract(program);
 registerImportActs(program);
+registerExport(program);
+registerImportExport(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,150 +1,115 @@
-// Dictionary rows: registering a trained (or imported) SAELens folder with its metrics and curves.
-import { existsSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { join } from 'node:path';
-import type { DictionaryCurves, DictionaryMetrics } from '@atlas/migrations';
-import type { DataSource } from 'typeorm';
+// Dictionary rows for export and import: the whole row with its model's and corpus' names, and an insert.
+import {
+  PARTITIONED_TABLES,
+  partitionName,
+  stagingName,
+  type DictionaryStatus,
+  type SaeArchitecture,
+} from '@atlas/migrations';
+import { selectRows, type Queryable } from './queryable.js';
 
-interface AtlasMetricsFile {
-  tokens: number;
-  final: { mse: number; fvu: number; l0: number };
-  deadFraction: number;
-  denseFraction: number;
-  curves: { tokens: number; loss: number; l0: number; fvu: number; deadFraction: number }[];
+/** A dictionary row as export writes it (ids of other tables replaced by their names). */
+export interface DictionaryRow {
+  id: number;
+  name: string;
+  hook_point: string;
+  architecture: SaeArchitecture;
+  d_in: number;
+  n_latents: number;
+  k: number | null;
+  l1_coefficient: number | null;
+  hyperparameters: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  curves: Record<string, unknown>;
+  status: DictionaryStatus;
+  weights_path: string | null;
+  model: string | null;
+  corpus: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
-/** Metrics and curves as the schema stores them, from a trained folder's atlas_metrics.json. */
-export function readTrainingMetrics(folder: string): { metrics: DictionaryMetrics; curves: DictionaryCurves } {
-  // A dictionary trained elsewhere has no metrics file: nothing measured yet.
-  if (!existsSync(join(folder, 'atlas_metrics.json'))) return { metrics: {}, curves: {} };
-  const m = JSON.parse(readFileSync(join(folder, 'atlas_metrics.json'), 'utf8')) as AtlasMetricsFile;
-  return {
-    metrics: {
-      l0: m.final.l0,
-      mse: m.final.mse,
-      fvu: m.final.fvu,
-      deadFraction: m.deadFraction,
-      denseFraction: m.denseFraction,
-      tokensTrained: m.tokens,
-    },
-    curves: {
-      tokens: m.curves.map((c) => c.tokens),
-      loss: m.curves.map((c) => c.loss),
-      l0: m.curves.map((c) => c.l0),
-      fvu: m.curves.map((c) => c.fvu),
-      deadFraction: m.curves.map((c) => c.deadFraction),
-    },
-  };
-}
-
-/** Insert a dictionary for a SAELens folder (cfg.json gives the shape and hook). Returns its id. */
-export async function registerDictionary(
-  ds: DataSource,
-  folder: string,
-  options: { name: string; status: 'trained' | 'ready'; hyperparameters?: Record<string, unknown> },
-): Promise<number> {
-  const cfg = JSON.parse(readFileSync(join(folder, 'cfg.json'), 'utf8')) as {
-    architecture: string;
-    d_in: number;
-    d_sae: number;
-    k?: number;
-    hook_name?: string | null;
-    l1_coefficient?: number;
-  };
-  const { metrics, curves } = readTrainingMetrics(folder);
-  const [row] = (await ds.query(
-    `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, l1_coefficient, hyperparameters, metrics, curves, status, weights_path)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-    [
-      options.name,
-      cfg.hook_name ?? 'unknown',
-      cfg.architecture,
-      cfg.d_in,
-      cfg.d_sae,
-      cfg.k ?? null,
-      cfg.l1_coefficient ?? null,
-      JSON.stringify(options.hyperparameters ?? {}),
-      JSON.stringify(metrics),
-      JSON.stringify(curves),
-      options.status,
-      folder,
-    ],
-  )) as { id: number }[];
-  return row.id;
-}
-
-/** The dictionary registered for a folder (by weights_path), or a new one. */
-export async function ensureDictionary(
-  ds: DataSource,
-  folder: string,
-  sae: { architecture: string; dIn: number; dSae: number; k?: number },
-  options: { name?: string; hook: string },
-): Promise<number> {
-  const existing = (await ds.query(`SELECT id FROM dictionaries WHERE weights_path = $1 ORDER BY id LIMIT 1`, [
-    folder,
-  ])) as { id: number }[];
-  if (existing[0]) return existing[0].id;
-  const { metrics, curves } = readTrainingMetrics(folder);
-  const [row] = (await ds.query(
-    `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, metrics, curves, status, weights_path)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'trained', $9) RETURNING id`,
-    [
-      options.name ?? basename(folder),
-      options.hook,
-      sae.architecture === 'standard' ? 'relu' : sae.architecture,
-      sae.dIn,
-      sae.dSae,
-      sae.k ?? null,
-      JSON.stringify(metrics),
-      JSON.stringify(curves),
-      folder,
-    ],
-  )) as { id: number }[];
-  return row.id;
-}
-
-/** Other analysed dictionaries on the same hook point and width: candidates for family links. */
-export async function dictionariesOnHook(
-  ds: DataSource,
-  id: number,
-  hook: string,
-  dIn: number,
-): Promise<{ id: number; nLatents: number }[]> {
-  const rows = (await ds.query(
-    `SELECT id, n_latents FROM dictionaries WHERE id <> $1 AND hook_point = $2 AND d_in = $3 AND status = 'ready' ORDER BY id`,
-    [id, hook, dIn],
-  )) as { id: number; n_latents: number }[];
-  return rows.map((r) => ({ id: r.id, nLatents: r.n_latents }));
-}
-
-/** A dictionary's decoder rows from the database: [nLatents, dIn]. */
-export async function readDecoder(ds: DataSource, id: number, dIn: number, nLatents: number): Promise<Float32Array> {
-  const column = dIn <= 2000 ? 'decoder' : 'decoder_half';
-  const rows = (await ds.query(`SELECT index, ${column}::text AS v FROM features WHERE dictionary_id = $1`, [id])) as {
-    index: number;
-    v: string | null;
-  }[];
-  const out = new Float32Array(nLatents * dIn);
-  for (const r of rows) if (r.v) out.set(r.v.slice(1, -1).split(',').map(Number), r.index * dIn);
-  return out;
-}
-
-/** Record what the analysis measured and open the dictionary to readers. */
-export async function finishAnalysis(
-  ds: DataSource,
-  id: number,
-  ce: { clean: number; spliced: number; zeroAblated: number; recovered: number } | undefined,
-): Promise<void> {
-  const patch: DictionaryMetrics = ce
-    ? {
-        ceLossClean: ce.clean,
-        ceLossSpliced: ce.spliced,
-        ceLossZeroAblated: ce.zeroAblated,
-        ceLossRecovered: ce.recovered,
-      }
-    : {};
-  await ds.query(
-    `UPDATE dictionaries SET metrics = metrics || $2::jsonb, status = 'ready', updated_at = now() WHERE id = $1`,
-    [id, JSON.stringify(patch)],
+/** The dictionary `id`, or undefined. */
+export async function readDictionary(q: Queryable, id: number): Promise<DictionaryRow | undefined> {
+  const rows = await selectRows<DictionaryRow>(
+    q,
+    `SELECT d.id, d.name, d.hook_point, d.architecture, d.d_in, d.n_latents, d.k, d.l1_coefficient,
+            d.hyperparameters, d.metrics, d.curves, d.status, d.weights_path, m.name AS model, c.name AS corpus,
+            to_json(d.created_at) #>> '{}' AS created_at, to_json(d.updated_at) #>> '{}' AS updated_at
+       FROM dictionaries d
+       LEFT JOIN models m ON m.id = d.model_id
+       LEFT JOIN corpora c ON c.id = d.corpus_id
+      WHERE d.id = $1`,
+    [id],
   );
+  return rows[0];
+}
+
+/** Insert a dictionary, linking its model and corpus by name where those exist here; returns the new id. */
+export async function insertDictionary(
+  q: Queryable,
+  d: Omit<DictionaryRow, 'id' | 'created_at' | 'updated_at'>,
+): Promise<number> {
+  const [row] = await selectRows<{ id: number }>(
+    q,
+    `INSERT INTO dictionaries (name, model_id, corpus_id, hook_point, architecture, d_in, n_latents, k, l1_coefficient,
+                               hyperparameters, metrics, curves, status, weights_path)
+     VALUES ($1, (SELECT id FROM models WHERE name = $2), (SELECT id FROM corpora WHERE name = $3), $4, $5, $6, $7,
+             $8, $9, $10, $11, $12, $13, $14)
+     RETURNING id`,
+    [
+      d.name,
+      d.model,
+      d.corpus,
+      d.hook_point,
+      d.architecture,
+      d.d_in,
+      d.n_latents,
+      d.k,
+      d.l1_coefficient,
+      JSON.stringify(d.hyperparameters),
+      JSON.stringify(d.metrics),
+      JSON.stringify(d.curves),
+      d.status,
+      d.weights_path,
+    ],
+  );
+  return row.id;
+}
+
+/** Dictionaries other than `exceptId` that match an exported one by name, hook point and size (ids differ between databases). */
+export async function findDictionaryIds(
+  q: Queryable,
+  match: { name: string; hook_point: string; n_latents: number },
+  exceptId: number,
+): Promise<number[]> {
+  const rows = await selectRows<{ id: number }>(
+    q,
+    `SELECT id FROM dictionaries WHERE name = $1 AND hook_point = $2 AND n_latents = $3 AND id <> $4 ORDER BY id`,
+    [match.name, match.hook_point, match.n_latents, exceptId],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Set a dictionary's status and weights folder. */
+export async function setDictionaryStatus(
+  q: Queryable,
+  id: number,
+  status: DictionaryStatus,
+  weightsPath: string | null,
+): Promise<void> {
+  await q.query(`UPDATE dictionaries SET status = $2, weights_path = $3, updated_at = now() WHERE id = $1`, [
+    id,
+    status,
+    weightsPath,
+  ]);
+}
+
+/** Remove a dictionary with its partitions and any staging tables an interrupted ingest left. */
+export async function deleteDictionary(q: Queryable, id: number): Promise<void> {
+  for (const table of PARTITIONED_TABLES) {
+    await q.query(`DROP TABLE IF EXISTS ${stagingName(table, id)}`);
+    await q.query(`DROP TABLE IF EXISTS ${partitionName(table, id)}`);
+  }
+  await q.query(`DELETE FROM dictionaries WHERE id = $1`, [id]);
 }

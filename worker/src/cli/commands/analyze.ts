@@ -14,7 +14,7 @@ import { openCorpus } from '../../sources/corpus.js';
 import { tokenizeDocument, type TokenizedDocument } from '../../sources/corpusCache.js';
 import { loadModel } from '../../transformer/modelFolder.js';
 import { initTfjs } from '../../transformer/runtime.js';
-import { ensureDictionary, dictionariesOnHook, finishAnalysis, readDecoder } from '../../store/dictionaryRows.js';
+import { ensureDictionary, dictionariesOnHook, finishAnalysis, readDecoder } from '../../store/dictionaryLifecycle.js';
 import { createProgress } from '../progress.js';
 
 interface AnalyzeFlags {

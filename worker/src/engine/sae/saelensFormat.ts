@@ -137,14 +137,63 @@ const SaelensCfg = z
     d_sae: z.number().int().positive(),
     dtype: z.string().optional(),
     k: z.number().int().positive().optional(),
+    activation_fn: z.string().optional(),
     activation_fn_str: z.string().optional(),
-    activation_fn_kwargs: z.record(z.string(), z.unknown()).optional(),
+    activation_fn_kwargs: z.record(z.string(), z.unknown()).nullable().optional(),
     apply_b_dec_to_input: z.boolean().optional(),
-    normalize_activations: z.string().nullable().optional(),
+    // Before 6.0 a boolean: true meant 'expected_average_only_in' (handle_pre_6_0_config in SAELens' loaders).
+    normalize_activations: z.union([z.string(), z.boolean()]).nullable().optional(),
+    finetuning_scaling_factor: z.boolean().optional(),
   })
   .passthrough();
 
-/** Read a SAELens folder (ours or one trained elsewhere), checking every tensor's shape against cfg.json. */
+/**
+ * Map a pre-6.0 flat cfg.json onto the keys this reader uses, as SAELens' own handle_pre_6_0_config does:
+ * hook_point → hook_name, hook_point_layer → hook_layer, activation_fn_str → activation_fn.
+ */
+export function upgradeSaelensCfg(raw: Record<string, unknown>): Record<string, unknown> {
+  const renames: Record<string, string> = {
+    hook_point: 'hook_name',
+    hook_point_layer: 'hook_layer',
+    hook_point_head_index: 'hook_head_index',
+    activation_fn_str: 'activation_fn',
+  };
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const to = renames[key];
+    // A v6 file we wrote carries both spellings; the new one wins.
+    if (to && raw[to] !== undefined) continue;
+    out[to ?? key] = value;
+  }
+  // The oldest runner configs give the width as a multiple of d_in.
+  if (out.d_sae === undefined && typeof out.d_in === 'number' && typeof out.expansion_factor === 'number')
+    out.d_sae = out.d_in * out.expansion_factor;
+  if (typeof out.normalize_activations === 'boolean')
+    out.normalize_activations = out.normalize_activations ? 'expected_average_only_in' : 'none';
+  return out;
+}
+
+/** Hook and model names of a SAELens cfg, from the flat keys (any generation) or the v6 metadata block. */
+export function saelensProvenance(cfg: Record<string, unknown>): { hookName: string | null; modelName: string | null } {
+  const meta = (cfg.metadata ?? cfg.meta ?? {}) as Record<string, unknown>;
+  const pick = (...values: unknown[]) => (values.find((v) => typeof v === 'string' && v !== '') as string) ?? null;
+  return {
+    hookName: pick(cfg.hook_name, cfg.hook_point, meta.hook_name),
+    modelName: pick(cfg.model_name, meta.model_name),
+  };
+}
+
+/** Throw SOURCE_NOT_FINITE naming the file, tensor and flat position of the first NaN or ±Inf. */
+export function assertFinite(path: string, name: string, data: Float32Array): void {
+  for (let i = 0; i < data.length; i++)
+    if (!Number.isFinite(data[i]))
+      throw new AtlasError(
+        'SOURCE_NOT_FINITE',
+        `${path}: ${name}[${i}] is ${data[i]}; the SAE weights must be finite (the training run likely diverged)`,
+      );
+}
+
+/** Read a SAELens folder (ours or one trained elsewhere, pre-6.0 flat configs included), checking every tensor's shape against cfg.json. */
 export function readSaelens(dir: string): SaelensSae {
   const cfgPath = join(dir, CFG_FILE);
   let raw: unknown;
@@ -157,7 +206,9 @@ export function readSaelens(dir: string): SaelensSae {
       { cause: err },
     );
   }
-  const parsed = SaelensCfg.safeParse(raw);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new AtlasError('SOURCE_MALFORMED', `${cfgPath}: expected a JSON object with SAELens cfg keys d_in, d_sae`);
+  const parsed = SaelensCfg.safeParse(upgradeSaelensCfg(raw as Record<string, unknown>));
   if (!parsed.success) {
     const i = parsed.error.issues[0];
     throw new AtlasError(
@@ -170,12 +221,17 @@ export function readSaelens(dir: string): SaelensSae {
   const k = cfg.k ?? (typeof kwK === 'number' ? kwK : undefined);
   let architecture: SaelensArchitecture;
   const a = cfg.architecture ?? 'standard';
-  if (a === 'topk' || (a === 'standard' && cfg.activation_fn_str === 'topk')) architecture = 'topk';
+  if (a === 'topk' || (a === 'standard' && cfg.activation_fn === 'topk')) architecture = 'topk';
   else if (a === 'jumprelu' || a === 'standard') architecture = a;
   else
     throw new AtlasError(
       'SOURCE_MALFORMED',
       `${cfgPath}: architecture '${a}' is not supported (expected standard, topk or jumprelu)`,
+    );
+  if (architecture === 'standard' && cfg.activation_fn !== undefined && cfg.activation_fn !== 'relu')
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${cfgPath}: activation function '${cfg.activation_fn}' is not supported (expected relu or topk)`,
     );
   if (architecture === 'topk' && !k)
     throw new AtlasError('SOURCE_MALFORMED', `${cfgPath}: a topk SAE needs k (cfg key k or activation_fn_kwargs.k)`);
@@ -197,8 +253,17 @@ export function readSaelens(dir: string): SaelensSae {
           'SOURCE_SHAPE_MISMATCH',
           `${weightsPath}: ${name} is [${info.shape.join(', ')}] but cfg.json (d_in=${dIn}, d_sae=${dSae}) needs [${shape.join(', ')}]`,
         );
-      return file.read(name).data;
+      const data = file.read(name).data;
+      assertFinite(weightsPath, name, data);
+      return data;
     };
+    const wDec = tensor('W_dec', [dSae, dIn]);
+    // Pre-6.0 SAEs fine-tuned with a per-latent scaling_factor multiply feature activations by it before
+    // decoding (SAELens apply_finetuning_scaling_factor); folding it into the decoder rows leaves codes unchanged.
+    if (file.has('scaling_factor')) {
+      const s = tensor('scaling_factor', [dSae]);
+      for (let l = 0; l < dSae; l++) if (s[l] !== 1) for (let p = 0; p < dIn; p++) wDec[l * dIn + p] *= s[l];
+    }
     return {
       architecture,
       dIn,
@@ -206,7 +271,7 @@ export function readSaelens(dir: string): SaelensSae {
       k,
       applyBDecToInput: cfg.apply_b_dec_to_input ?? true,
       wEnc: tensor('W_enc', [dIn, dSae]),
-      wDec: tensor('W_dec', [dSae, dIn]),
+      wDec,
       bEnc: tensor('b_enc', [dSae]),
       bDec: tensor('b_dec', [dIn]),
       threshold: architecture === 'jumprelu' ? tensor('threshold', [dSae]) : undefined,

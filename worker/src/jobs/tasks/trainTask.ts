@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { JobPayload } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 import { AtlasError, type ErrorCode } from '../../errors.js';
-import { registerDictionary } from '../../store/dictionaryRows.js';
+import { registerDictionary } from '../../store/dictionaryLifecycle.js';
 import { JobCancelled } from '../jobProgress.js';
 import type { TaskHandler, TaskRun } from './index.js';
 

@@ -1,0 +1,151 @@
+// A dictionary's life in the atlas: registered for a trained (or imported) SAELens folder with its metrics and
+// curves, found again for re-analysis, linked to its siblings on the same hook, opened to readers when analysed.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { join } from 'node:path';
+import type { DictionaryCurves, DictionaryMetrics } from '@atlas/migrations';
+import type { DataSource } from 'typeorm';
+
+interface AtlasMetricsFile {
+  tokens: number;
+  final: { mse: number; fvu: number; l0: number };
+  deadFraction: number;
+  denseFraction: number;
+  curves: { tokens: number; loss: number; l0: number; fvu: number; deadFraction: number }[];
+}
+
+/** Metrics and curves as the schema stores them, from a trained folder's atlas_metrics.json. */
+export function readTrainingMetrics(folder: string): { metrics: DictionaryMetrics; curves: DictionaryCurves } {
+  // A dictionary trained elsewhere has no metrics file: nothing measured yet.
+  if (!existsSync(join(folder, 'atlas_metrics.json'))) return { metrics: {}, curves: {} };
+  const m = JSON.parse(readFileSync(join(folder, 'atlas_metrics.json'), 'utf8')) as AtlasMetricsFile;
+  return {
+    metrics: {
+      l0: m.final.l0,
+      mse: m.final.mse,
+      fvu: m.final.fvu,
+      deadFraction: m.deadFraction,
+      denseFraction: m.denseFraction,
+      tokensTrained: m.tokens,
+    },
+    curves: {
+      tokens: m.curves.map((c) => c.tokens),
+      loss: m.curves.map((c) => c.loss),
+      l0: m.curves.map((c) => c.l0),
+      fvu: m.curves.map((c) => c.fvu),
+      deadFraction: m.curves.map((c) => c.deadFraction),
+    },
+  };
+}
+
+/** Insert a dictionary for a SAELens folder (cfg.json gives the shape and hook). Returns its id. */
+export async function registerDictionary(
+  ds: DataSource,
+  folder: string,
+  options: { name: string; status: 'trained' | 'ready'; hyperparameters?: Record<string, unknown> },
+): Promise<number> {
+  const cfg = JSON.parse(readFileSync(join(folder, 'cfg.json'), 'utf8')) as {
+    architecture: string;
+    d_in: number;
+    d_sae: number;
+    k?: number;
+    hook_name?: string | null;
+    l1_coefficient?: number;
+  };
+  const { metrics, curves } = readTrainingMetrics(folder);
+  const [row] = (await ds.query(
+    `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, l1_coefficient, hyperparameters, metrics, curves, status, weights_path)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+    [
+      options.name,
+      cfg.hook_name ?? 'unknown',
+      cfg.architecture,
+      cfg.d_in,
+      cfg.d_sae,
+      cfg.k ?? null,
+      cfg.l1_coefficient ?? null,
+      JSON.stringify(options.hyperparameters ?? {}),
+      JSON.stringify(metrics),
+      JSON.stringify(curves),
+      options.status,
+      folder,
+    ],
+  )) as { id: number }[];
+  return row.id;
+}
+
+/** The dictionary registered for a folder (by weights_path), or a new one. */
+export async function ensureDictionary(
+  ds: DataSource,
+  folder: string,
+  sae: { architecture: string; dIn: number; dSae: number; k?: number },
+  options: { name?: string; hook: string },
+): Promise<number> {
+  const existing = (await ds.query(`SELECT id FROM dictionaries WHERE weights_path = $1 ORDER BY id LIMIT 1`, [
+    folder,
+  ])) as { id: number }[];
+  if (existing[0]) return existing[0].id;
+  const { metrics, curves } = readTrainingMetrics(folder);
+  const [row] = (await ds.query(
+    `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, metrics, curves, status, weights_path)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'trained', $9) RETURNING id`,
+    [
+      options.name ?? basename(folder),
+      options.hook,
+      sae.architecture === 'standard' ? 'relu' : sae.architecture,
+      sae.dIn,
+      sae.dSae,
+      sae.k ?? null,
+      JSON.stringify(metrics),
+      JSON.stringify(curves),
+      folder,
+    ],
+  )) as { id: number }[];
+  return row.id;
+}
+
+/** Other analysed dictionaries on the same hook point and width: candidates for family links. */
+export async function dictionariesOnHook(
+  ds: DataSource,
+  id: number,
+  hook: string,
+  dIn: number,
+): Promise<{ id: number; nLatents: number }[]> {
+  const rows = (await ds.query(
+    `SELECT id, n_latents FROM dictionaries WHERE id <> $1 AND hook_point = $2 AND d_in = $3 AND status = 'ready' ORDER BY id`,
+    [id, hook, dIn],
+  )) as { id: number; n_latents: number }[];
+  return rows.map((r) => ({ id: r.id, nLatents: r.n_latents }));
+}
+
+/** A dictionary's decoder rows from the database: [nLatents, dIn]. */
+export async function readDecoder(ds: DataSource, id: number, dIn: number, nLatents: number): Promise<Float32Array> {
+  const column = dIn <= 2000 ? 'decoder' : 'decoder_half';
+  const rows = (await ds.query(`SELECT index, ${column}::text AS v FROM features WHERE dictionary_id = $1`, [id])) as {
+    index: number;
+    v: string | null;
+  }[];
+  const out = new Float32Array(nLatents * dIn);
+  for (const r of rows) if (r.v) out.set(r.v.slice(1, -1).split(',').map(Number), r.index * dIn);
+  return out;
+}
+
+/** Record what the analysis measured and open the dictionary to readers. */
+export async function finishAnalysis(
+  ds: DataSource,
+  id: number,
+  ce: { clean: number; spliced: number; zeroAblated: number; recovered: number } | undefined,
+): Promise<void> {
+  const patch: DictionaryMetrics = ce
+    ? {
+        ceLossClean: ce.clean,
+        ceLossSpliced: ce.spliced,
+        ceLossZeroAblated: ce.zeroAblated,
+        ceLossRecovered: ce.recovered,
+      }
+    : {};
+  await ds.query(
+    `UPDATE dictionaries SET metrics = metrics || $2::jsonb, status = 'ready', updated_at = now() WHERE id = $1`,
+    [id, JSON.stringify(patch)],
+  );
+}
