@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { analyzeDictionary } from '../../analysis/analyzeDictionary.js';
 import { topCosineNeighbours } from '../../analysis/similarity.js';
 import { loadBackend } from '../../engine/backend.js';
-import { readSaelens } from '../../engine/sae/saelensFormat.js';
+import { loadExternalSae } from '../../engine/sae/loadExternalSae.js';
 import { AtlasError } from '../../errors.js';
 import { ingestDictionary } from '../../ingest/ingestDictionary.js';
 import { storeFeatureLinks } from '../../ingest/featureLinks.js';
@@ -32,7 +32,7 @@ export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
     .description('analyse a dictionary over a corpus and ingest its features into the atlas')
-    .option('--sae <folder>', 'SAELens folder (cfg.json + sae_weights.safetensors)')
+    .option('--sae <folder>', 'SAELens (any version) or EleutherAI sparsify folder')
     .option('--model <spec>', 'builtin or a Hugging Face GPT-2-layout folder', 'builtin')
     .option('--corpus <spec>', 'brown or a folder of .txt/.jsonl', 'brown')
     .option('--hook <name>', "hook point (default: the dictionary's hook_name)")
@@ -43,17 +43,17 @@ export function registerAnalyze(program: Command): void {
     .action(async (flags: AnalyzeFlags) => {
       if (!flags.sae) throw new AtlasError('ARGUMENT_INVALID', '--sae is required: the SAELens folder to analyse');
       const folder = resolve(flags.sae);
-      const sae = readSaelens(folder);
-      const hook = flags.hook ?? (sae.cfg.hook_name as string | undefined);
+      const sae = loadExternalSae(folder);
+      const hook = flags.hook ?? sae.hookName ?? undefined;
       if (!hook)
         throw new AtlasError(
           'ARGUMENT_INVALID',
           `${folder}/cfg.json has no hook_name; pass --hook, e.g. --hook blocks.0.mlp.hook_post`,
         );
-      if (flags.hook && sae.cfg.hook_name && flags.hook !== sae.cfg.hook_name)
+      if (flags.hook && sae.hookName && flags.hook !== sae.hookName)
         throw new AtlasError(
           'PROVENANCE_MISMATCH',
-          `--hook ${flags.hook} but ${folder} was trained on ${String(sae.cfg.hook_name)}; drop --hook or pick the matching dictionary`,
+          `--hook ${flags.hook} but ${folder} was trained on ${sae.hookName}; drop --hook or pick the matching dictionary`,
         );
       const maxTokens = flags.maxTokens === undefined ? undefined : Number(flags.maxTokens);
       if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 0))
@@ -61,7 +61,7 @@ export function registerAnalyze(program: Command): void {
       const progress = createProgress('analyze');
       await initTfjs();
       const model = await loadModel(flags.model);
-      const trainedOn = sae.cfg.model_name as string | null | undefined;
+      const trainedOn = sae.modelName;
       if (trainedOn && trainedOn !== model.name)
         throw new AtlasError(
           'PROVENANCE_MISMATCH',
