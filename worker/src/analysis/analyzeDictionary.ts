@@ -143,7 +143,6 @@ export async function analyzeDictionary(o: AnalyzeOptions): Promise<AnalysisResu
   o.onProgress?.({ done: 2, total: 4, phase: 'neighbours' });
   const neighbours = topCosineNeighbours(sae.wDec, sae.dSae, sae.wDec, sae.dSae, sae.dIn, 10, {
     excludeSelf: true,
-    matmul: (a, m, b, n, d) => matmulSync(backend, a, m, b, n, d),
   });
 
   const features: FeatureRecord[] = [];
@@ -178,20 +177,6 @@ export async function analyzeDictionary(o: AnalyzeOptions): Promise<AnalysisResu
   const ceLoss = await ceLossRecovered(o);
   o.onProgress?.({ done: 4, total: 4, phase: 'done' });
   return { features, examples, tokens: done, ceLoss, mapMethod: method };
-}
-
-/** The engine's GEMM is async (it may run on helper threads); neighbours want a plain function, so run it eagerly. */
-function matmulSync(backend: Backend, a: Float32Array, m: number, b: Float32Array, n: number, d: number): Float32Array {
-  // Plain loops: computed once per dictionary at ingest; fast enough for the demo's widths.
-  void backend;
-  const out = new Float32Array(m * n);
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let t = 0; t < d; t++) s += a[i * d + t] * b[j * d + t];
-      out[i * n + j] = s;
-    }
-  return out;
 }
 
 /**

@@ -2,6 +2,7 @@
 // of firing events from which quantile-bin examples are drawn, and firing statistics with a log-scale histogram.
 // Memory is O(nLatents × (topN + bins × perBin) × window), independent of the number of tokens.
 import { activationAt, type SparseCodes } from './sparseCodes.js';
+import { seededRandom } from '../engine/rng.js';
 
 export interface EvidenceOptions {
   nLatents: number;
@@ -57,15 +58,6 @@ export interface FeatureEvidence {
 /** Log-spaced histogram edges: 6 bins a decade from 1e-3 to 1e3; values outside go to the end bins. */
 export const HISTOGRAM_EDGES = Array.from({ length: 37 }, (_, i) => 10 ** (-3 + i / 6));
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Min-heap of examples by value (the root is the weakest kept). */
 function heapPush(heap: FeatureExampleWindow[], item: FeatureExampleWindow, cap: number): void {
   if (heap.length < cap) {
@@ -118,7 +110,7 @@ export class FeatureEvidenceCollector {
     this.reservoirSize = this.bins * (options.perBin ?? 3);
     this.before = options.windowBefore ?? 24;
     this.after = options.windowAfter ?? 8;
-    this.random = mulberry32(options.seed ?? 0);
+    this.random = seededRandom(options.seed ?? 0);
     const n = this.nLatents;
     this.fires = new Float64Array(n);
     this.sums = new Float64Array(n);

@@ -1,21 +1,13 @@
 // A 2-D map of decoder directions for the atlas: UMAP (umap-js, cosine distance) when the dictionary is small
 // enough to embed in reasonable time here, else PCA (top two principal components by power iteration).
 import { UMAP } from 'umap-js';
+import { seededRandom } from '../engine/rng.js';
 
 export interface MapOptions {
   /** Past this many features, PCA is used (UMAP's neighbour search grows faster than linearly). */
   umapLimit?: number;
   seed?: number;
   nNeighbors?: number;
-}
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function cosineDistance(a: number[], b: number[]): number {
@@ -34,7 +26,7 @@ function cosineDistance(a: number[], b: number[]): number {
 export function pca2(x: Float32Array, n: number, d: number, seed = 0): Float32Array {
   const mean = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j] / n;
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const components: Float64Array[] = [];
   const proj = new Float64Array(n);
   for (let c = 0; c < 2; c++) {
@@ -91,7 +83,7 @@ export function mapDecoders(
     nNeighbors,
     minDist: 0.1,
     distanceFn: cosineDistance,
-    random: mulberry32(options.seed ?? 0),
+    random: seededRandom(options.seed ?? 0),
   });
   const embedding = umap.fit(rows);
   const coords = new Float32Array(n * 2);

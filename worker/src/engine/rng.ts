@@ -74,3 +74,9 @@ export class Rng {
     return a;
   }
 }
+
+/** A seeded generator as a plain () => [0, 1) function, for code that takes one (umap-js, samplers). */
+export function seededRandom(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
+}
