@@ -31,7 +31,10 @@ interface AnalyzeFlags {
 export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
-    .description('analyse a dictionary over a corpus and ingest its features into the atlas')
+    .alias('import-sae')
+    .description(
+      'bring a dictionary into the atlas: analyse it over a corpus and ingest its features (alias: import-sae)',
+    )
     .option('--sae <folder>', 'SAELens (any version) or EleutherAI sparsify folder')
     .option('--model <spec>', 'builtin or a Hugging Face GPT-2-layout folder', 'builtin')
     .option('--corpus <spec>', 'brown or a folder of .txt/.jsonl', 'brown')
@@ -40,8 +43,14 @@ export function registerAnalyze(program: Command): void {
     .option('--max-tokens <n>', 'analyse at most this many tokens')
     .option('--context <n>', 'tokens per window including BOS', '64')
     .option('--no-bos', 'do not prepend <|endoftext|> to each window')
-    .action(async (flags: AnalyzeFlags) => {
-      if (!flags.sae) throw new AtlasError('ARGUMENT_INVALID', '--sae is required: the SAELens folder to analyse');
+    .argument('[folder]', 'the SAELens or sparsify folder (same as --sae)')
+    .action(async (folderArg: string | undefined, flags: AnalyzeFlags) => {
+      flags.sae ??= folderArg;
+      if (!flags.sae)
+        throw new AtlasError(
+          'ARGUMENT_INVALID',
+          '--sae is required (or the folder as the first argument): the SAELens or sparsify folder to analyse',
+        );
       const folder = resolve(flags.sae);
       const sae = loadExternalSae(folder);
       const hook = flags.hook ?? sae.hookName ?? undefined;
