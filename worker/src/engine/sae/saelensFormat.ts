@@ -244,19 +244,7 @@ export function readSaelens(dir: string): SaelensSae {
   const file = new SafetensorsFile(weightsPath);
   try {
     const { d_in: dIn, d_sae: dSae } = cfg;
-    const tensor = (name: string, shape: number[]): Float32Array => {
-      const info = file.tensors.get(name);
-      if (!info)
-        throw new AtlasError('SOURCE_MALFORMED', `${weightsPath}: missing tensor ${name} [${shape.join(', ')}]`);
-      if (info.shape.join(',') !== shape.join(','))
-        throw new AtlasError(
-          'SOURCE_SHAPE_MISMATCH',
-          `${weightsPath}: ${name} is [${info.shape.join(', ')}] but cfg.json (d_in=${dIn}, d_sae=${dSae}) needs [${shape.join(', ')}]`,
-        );
-      const data = file.read(name).data;
-      assertFinite(weightsPath, name, data);
-      return data;
-    };
+    const tensor = checkedTensorReader(file, weightsPath, `cfg.json (d_in=${dIn}, d_sae=${dSae})`);
     const wDec = tensor('W_dec', [dSae, dIn]);
     // Pre-6.0 SAEs fine-tuned with a per-latent scaling_factor multiply feature activations by it before
     // decoding (SAELens apply_finetuning_scaling_factor); folding it into the decoder rows leaves codes unchanged.
@@ -322,4 +310,27 @@ export function decodeSaelens(sae: SaelensSae, f: Float32Array, n: number): Floa
     }
   }
   return out;
+}
+
+/**
+ * A reader of a weights file's tensors that checks presence, shape (against what `expectedBy` implies) and
+ * finiteness, with messages naming the file and tensor.
+ */
+export function checkedTensorReader(
+  file: SafetensorsFile,
+  weightsPath: string,
+  expectedBy: string,
+): (name: string, shape: number[]) => Float32Array {
+  return (name, shape) => {
+    const info = file.tensors.get(name);
+    if (!info) throw new AtlasError('SOURCE_MALFORMED', `${weightsPath}: missing tensor ${name} [${shape.join(', ')}]`);
+    if (info.shape.join(',') !== shape.join(','))
+      throw new AtlasError(
+        'SOURCE_SHAPE_MISMATCH',
+        `${weightsPath}: ${name} is [${info.shape.join(', ')}] but ${expectedBy} needs [${shape.join(', ')}]`,
+      );
+    const data = file.read(name).data;
+    assertFinite(weightsPath, name, data);
+    return data;
+  };
 }

@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { AtlasError } from '../../errors.js';
 import { SafetensorsFile } from '../../formats/safetensors.js';
-import { assertFinite, type SaelensSae } from './saelensFormat.js';
+import { checkedTensorReader, type SaelensSae } from './saelensFormat.js';
 
 export const SPARSIFY_CFG_FILE = 'cfg.json';
 export const SPARSIFY_WEIGHTS_FILE = 'sae.safetensors';
@@ -69,19 +69,7 @@ export function readSparsify(dir: string): SaelensSae & { hookName: string } {
     if (!dIn)
       throw new AtlasError('SOURCE_MALFORMED', `${cfgPath}: no d_in, and ${weightsPath} has no b_dec to infer it from`);
     const dSae = cfg.num_latents || dIn * cfg.expansion_factor;
-    const tensor = (name: string, shape: number[]): Float32Array => {
-      const info = file.tensors.get(name);
-      if (!info)
-        throw new AtlasError('SOURCE_MALFORMED', `${weightsPath}: missing tensor ${name} [${shape.join(', ')}]`);
-      if (info.shape.join(',') !== shape.join(','))
-        throw new AtlasError(
-          'SOURCE_SHAPE_MISMATCH',
-          `${weightsPath}: ${name} is [${info.shape.join(', ')}] but cfg.json (d_in=${dIn}, num_latents=${dSae}) needs [${shape.join(', ')}]`,
-        );
-      const data = file.read(name).data;
-      assertFinite(weightsPath, name, data);
-      return data;
-    };
+    const tensor = checkedTensorReader(file, weightsPath, `cfg.json (d_in=${dIn}, num_latents=${dSae})`);
     if (cfg.k > dSae) throw new AtlasError('SOURCE_MALFORMED', `${cfgPath}: k=${cfg.k} exceeds the ${dSae} latents`);
     const encoderWeight = tensor('encoder.weight', [dSae, dIn]);
     const wEnc = new Float32Array(dIn * dSae);
