@@ -21,7 +21,11 @@ export const JobPayloads = {
   extract: z.object({
     model: z.string().min(1),
     corpus: z.string().min(1),
-    hook: z.string().regex(/^blocks\.\d+\.(hook_resid_pre|hook_resid_post|mlp\.hook_post|hook_attn_out|hook_mlp_out)$/),
+    hook: z
+      .string()
+      .regex(
+        /^blocks\.\d+\.(hook_resid_pre|hook_attn_out|hook_resid_mid|mlp\.hook_pre|mlp\.hook_post|hook_mlp_out|hook_resid_post)$/,
+      ),
     out: path,
     maxTokens: z.number().int().positive().optional(),
   }),

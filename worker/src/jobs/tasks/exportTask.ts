@@ -21,7 +21,6 @@ function alreadyExported(out: string, dictionaryId: number): boolean {
  * The export task on `dataSource`. A retry starts the export over (the partial folder is discarded); an export
  * the previous attempt completed counts as done.
  */
-// TODO(#6): register in tasks/index.ts once TaskRun carries the database (tasks there get only the job).
 export function exportTask(dataSource: DataSource): TaskHandler {
   return {
     async run({ payload, progress }) {

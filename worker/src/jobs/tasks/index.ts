@@ -1,6 +1,7 @@
 import type { JobType } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 import type { JobProgressReporter } from '../jobProgress.js';
+import { exportTask } from './exportTask.js';
 import { createTrainTask } from './trainTask.js';
 
 /** What a task receives: its payload (already validated), where it got to last time, and its progress reporter. */
@@ -26,7 +27,7 @@ export interface TaskDeps {
 }
 
 /** The registry of job types this worker can run. */
-// TODO(#6): register extract, analyze, import and export as their tasks land.
+// TODO(#6): register extract, analyze and import as their tasks land.
 export function createTasks(deps: TaskDeps): Partial<Record<JobType, TaskHandler>> {
-  return { train: createTrainTask(deps) };
+  return { train: createTrainTask(deps), export: exportTask(deps.dataSource) };
 }
