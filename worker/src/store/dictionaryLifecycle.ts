@@ -118,15 +118,14 @@ export async function dictionariesOnHook(
   return rows.map((r) => ({ id: r.id, nLatents: r.n_latents }));
 }
 
-/** A dictionary's decoder rows from the database: [nLatents, dIn]. */
+/** A dictionary's decoder rows from the database: [nLatents, dIn] (the same read as featureRows, decoders only). */
 export async function readDecoder(ds: DataSource, id: number, dIn: number, nLatents: number): Promise<Float32Array> {
-  const column = dIn <= 2000 ? 'decoder' : 'decoder_half';
-  const rows = (await ds.query(`SELECT index, ${column}::text AS v FROM features WHERE dictionary_id = $1`, [id])) as {
-    index: number;
-    v: string | null;
-  }[];
+  const rows = (await ds.query(
+    `SELECT index, coalesce(decoder::real[], decoder_half::vector::real[]) AS v FROM features WHERE dictionary_id = $1`,
+    [id],
+  )) as { index: number; v: number[] | null }[];
   const out = new Float32Array(nLatents * dIn);
-  for (const r of rows) if (r.v) out.set(r.v.slice(1, -1).split(',').map(Number), r.index * dIn);
+  for (const r of rows) if (r.v) out.set(r.v, r.index * dIn);
   return out;
 }
 
