@@ -54,6 +54,18 @@ function keyArrays(keys: readonly FeatureKey[]): [number[], number[]] {
   return [keys.map((k) => k.dictionaryId), keys.map((k) => k.index)];
 }
 
+/** Rows keyed by (dictionary_id, feature_index), mapped and grouped in row order, then listed in key order. */
+function groupByFeature<T>(keys: readonly FeatureKey[], rows: Raw[], toItem: (r: Raw) => T): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const r of rows) {
+    const key = `${r.dictionary_id}:${r.feature_index}`;
+    const list = groups.get(key);
+    if (list) list.push(toItem(r));
+    else groups.set(key, [toItem(r)]);
+  }
+  return keys.map((k) => groups.get(`${k.dictionaryId}:${k.index}`) ?? []);
+}
+
 /** Features by key, in key order (undefined where absent). */
 export async function featuresByKeys(ds: DataSource, keys: readonly FeatureKey[]): Promise<(FeatureRow | undefined)[]> {
   const rows: Raw[] = await ds.query(
@@ -93,26 +105,19 @@ export async function examplesByKeys(
      ORDER BY dictionary_id, feature_index, bin, rank`,
     [...keyArrays(keys), kind, perFeature],
   );
-  const groups = new Map<string, ExampleRow[]>();
-  for (const r of rows) {
-    const key = `${r.dictionary_id}:${r.feature_index}`;
-    const list = groups.get(key) ?? [];
-    list.push({
-      dictionaryId: r.dictionary_id as number,
-      featureIndex: r.feature_index as number,
-      kind: r.kind as 'top' | 'quantile',
-      bin: r.bin as number,
-      rank: r.rank as number,
-      maxActivation: r.max_activation as number,
-      maxPosition: r.max_position as number,
-      docIndex: r.doc_index as number,
-      tokenStart: r.token_start as number,
-      tokens: r.tokens as string[],
-      activations: r.activations as number[],
-    });
-    groups.set(key, list);
-  }
-  return keys.map((k) => groups.get(`${k.dictionaryId}:${k.index}`) ?? []);
+  return groupByFeature(keys, rows, (r) => ({
+    dictionaryId: r.dictionary_id as number,
+    featureIndex: r.feature_index as number,
+    kind: r.kind as 'top' | 'quantile',
+    bin: r.bin as number,
+    rank: r.rank as number,
+    maxActivation: r.max_activation as number,
+    maxPosition: r.max_position as number,
+    docIndex: r.doc_index as number,
+    tokenStart: r.token_start as number,
+    tokens: r.tokens as string[],
+    activations: r.activations as number[],
+  }));
 }
 
 /** Cross-width family links of many features, best first per other dictionary. */
@@ -126,18 +131,11 @@ export async function linksByKeys(
      ORDER BY dictionary_id, feature_index, cosine DESC`,
     keyArrays(keys),
   );
-  const groups = new Map<string, { dictionaryId: number; index: number; cosine: number }[]>();
-  for (const r of rows) {
-    const key = `${r.dictionary_id}:${r.feature_index}`;
-    const list = groups.get(key) ?? [];
-    list.push({
-      dictionaryId: r.other_dictionary_id as number,
-      index: r.other_index as number,
-      cosine: r.cosine as number,
-    });
-    groups.set(key, list);
-  }
-  return keys.map((k) => groups.get(`${k.dictionaryId}:${k.index}`) ?? []);
+  return groupByFeature(keys, rows, (r) => ({
+    dictionaryId: r.other_dictionary_id as number,
+    index: r.other_index as number,
+    cosine: r.cosine as number,
+  }));
 }
 
 /** A feature's decoder direction. */
@@ -341,23 +339,16 @@ export async function explanationsByKeys(ds: DataSource, keys: readonly FeatureK
      ORDER BY created_at DESC, id DESC`,
     keyArrays(keys),
   );
-  const groups = new Map<string, ExplanationRow[]>();
-  for (const r of rows) {
-    const key = `${r.dictionary_id}:${r.feature_index}`;
-    const list = groups.get(key) ?? [];
-    list.push({
-      id: r.id as number,
-      dictionaryId: r.dictionary_id as number,
-      featureIndex: r.feature_index as number,
-      text: r.text as string,
-      source: r.source as string,
-      score: r.score as number | null,
-      author: r.author as string | null,
-      createdAt: r.created_at as Date,
-    });
-    groups.set(key, list);
-  }
-  return keys.map((k) => groups.get(`${k.dictionaryId}:${k.index}`) ?? []);
+  return groupByFeature(keys, rows, (r) => ({
+    id: r.id as number,
+    dictionaryId: r.dictionary_id as number,
+    featureIndex: r.feature_index as number,
+    text: r.text as string,
+    source: r.source as string,
+    score: r.score as number | null,
+    author: r.author as string | null,
+    createdAt: r.created_at as Date,
+  }));
 }
 
 /** Map coordinates of every feature of a dictionary that has them. */
