@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { KeyCheck } from './auth/apiKeys.js';
 import type { Loaders } from './loaders/index.js';
+import type { TextAnalyzer } from './services/textAnalysisService.js';
 
 /** What every resolver receives; built once per request. */
 export interface Context {
@@ -8,4 +9,6 @@ export interface Context {
   loaders: Loaders;
   /** The request's API key, checked on first use. */
   apiKey: () => Promise<KeyCheck>;
+  /** The server's one analyzer (its model caches outlive requests). */
+  textAnalyzer: TextAnalyzer;
 }

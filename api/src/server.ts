@@ -10,6 +10,7 @@ import { checkApiKey, type KeyCheck } from './auth/apiKeys.js';
 import { createFormatError, PublicError } from './errors.js';
 import { createLoaders } from './loaders/index.js';
 import { buildApiSchema } from './schema/buildApiSchema.js';
+import { TextAnalyzer } from './services/textAnalysisService.js';
 
 export interface ApiServer {
   /** Base URL, e.g. http://127.0.0.1:4000 */
@@ -27,6 +28,8 @@ export interface ApiServerOptions {
   maxBodyBytes: number;
   /** Reads without an API key (default true); mutations always need one. */
   publicReads?: boolean;
+  /** Models and dictionaries analyzeText keeps loaded. */
+  analysisCache?: { maxModels: number; maxDictionaries: number };
 }
 
 class BodyTooLarge extends Error {}
@@ -61,6 +64,7 @@ function badRequest(res: ServerResponse, message: string): void {
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { dataSource, log } = options;
   const httpServer = createServer();
+  const textAnalyzer = new TextAnalyzer(options.analysisCache);
   // Static limits on what one operation may ask for (depth, aliases, tokens, cost); lists are also capped by
   // their arguments (MAX_PAGE, MAX_EXAMPLES). Field suggestions stay on: the graph is public and they help.
   const armor = new ApolloArmor({
@@ -159,7 +163,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
             'this atlas requires an API key for every request; send `Authorization: Bearer <key>`.',
             401,
           );
-        return { dataSource, loaders: createLoaders(dataSource), apiKey };
+        return { dataSource, loaders: createLoaders(dataSource), apiKey, textAnalyzer };
       },
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -197,6 +201,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     httpServer,
     async stop() {
       await apollo.stop();
+      await textAnalyzer.dispose();
     },
   };
 }

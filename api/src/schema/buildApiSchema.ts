@@ -7,11 +7,20 @@ import { FeatureResolver } from '../resolvers/feature.resolver.js';
 import { JobResolver } from '../resolvers/job.resolver.js';
 import { HealthResolver } from '../resolvers/health.resolver.js';
 import { SearchResolver } from '../resolvers/search.resolver.js';
+import { TextAnalysisResolver } from '../resolvers/textAnalysis.resolver.js';
 
 /** The api's schema, built from the resolvers (the registry of what the graph offers). */
 export function buildApiSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [HealthResolver, DictionaryResolver, FeatureResolver, ExplanationResolver, SearchResolver, JobResolver],
+    resolvers: [
+      HealthResolver,
+      DictionaryResolver,
+      FeatureResolver,
+      ExplanationResolver,
+      SearchResolver,
+      JobResolver,
+      TextAnalysisResolver,
+    ],
     validate: false,
   });
 }

@@ -1,0 +1,13 @@
+// What other workspaces (the api) use of the worker, named one by one. Importing this module starts nothing:
+// TF.js is only initialised by an explicit initTfjs()/loadModel() call, backends by loadBackend().
+export { decodeCodes, encodeBatch, prepareEncoder, type PreparedEncoder } from './analysis/encodeBatch.js';
+export type { SparseCodes } from './analysis/sparseCodes.js';
+export { loadBackend, type Backend } from './engine/backend.js';
+export { loadExternalSae, type ExternalSae } from './engine/sae/loadExternalSae.js';
+export { encodeSaelens, writeSaelens, type SaelensSae } from './engine/sae/saelensFormat.js';
+export { trainOnArray } from './engine/trainRun.js';
+export { trainedWeights } from './engine/train.js';
+export { streamActivations, type ActivationBatch } from './sources/streamActivations.js';
+export { hookWidth, parseHook } from './transformer/hooks.js';
+export { disposeModel, loadModel, modelDir, type LoadedModel } from './transformer/modelFolder.js';
+export { AtlasError as WorkerError } from './errors.js';
