@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiEnv, createLogger, loadApiConfig, startApiServer } from '@atlas/api';
+import { ApiEnv, applyStatementTimeout, createLogger, loadApiConfig, startApiServer } from '@atlas/api';
 import { AtlasError, describeIssues, openDatabase, redactUrl } from '@atlas/migrations';
 import { z } from 'zod';
 import { runDemo } from './demo.js';
@@ -79,8 +79,10 @@ async function main(): Promise<void> {
     port: config.port,
     maxBodyBytes: config.maxBodyBytes,
     publicReads: config.publicReads,
+    requestTimeoutMs: config.requestTimeoutMs,
   });
-  console.log(`api: GraphQL at ${api.graphqlUrl}`);
+  const statementTimeout = await applyStatementTimeout(db.dataSource, db.engine, config.statementTimeoutMs);
+  console.log(`api: GraphQL at ${api.graphqlUrl} (statement_timeout: ${statementTimeout})`);
 
   const webEnv = { ...process.env, ATLAS_API_URL: api.graphqlUrl, NEXT_TELEMETRY_DISABLED: '1' };
   const nextBin = join(root, 'node_modules', 'next', 'dist', 'bin', 'next');

@@ -10,6 +10,13 @@ export const ApiEnv = DbEnv.extend({
   ATLAS_API_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
   /** `false` closes reads too: every request needs an API key. */
   ATLAS_API_PUBLIC_READS: z.enum(['true', 'false']).default('true'),
+  /** Longest a request may run before it is answered REQUEST_TIMEOUT; 0: no limit. */
+  ATLAS_API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  /**
+   * statement_timeout of the api's database sessions on PostgreSQL; default: the request timeout, 0: none. The
+   * embedded database accepts the setting but never fires it (see statementTimeout.ts), so it is not set there.
+   */
+  ATLAS_API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -19,6 +26,8 @@ export type ApiConfig = Readonly<{
   port: number;
   maxBodyBytes: number;
   publicReads: boolean;
+  requestTimeoutMs: number;
+  statementTimeoutMs: number;
   logLevel: z.infer<typeof ApiEnv>['LOG_LEVEL'];
 }>;
 
@@ -32,6 +41,8 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     port: e.ATLAS_API_PORT,
     maxBodyBytes: e.ATLAS_API_MAX_BODY_BYTES,
     publicReads: e.ATLAS_API_PUBLIC_READS === 'true',
+    requestTimeoutMs: e.ATLAS_API_REQUEST_TIMEOUT_MS,
+    statementTimeoutMs: e.ATLAS_API_STATEMENT_TIMEOUT_MS ?? e.ATLAS_API_REQUEST_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -11,4 +11,6 @@ export interface Context {
   apiKey: () => Promise<KeyCheck>;
   /** The server's one analyzer (its model caches outlive requests). */
   textAnalyzer: TextAnalyzer;
+  /** Aborted when the request runs past its time limit: long work checks it between steps. */
+  signal: AbortSignal;
 }

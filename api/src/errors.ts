@@ -5,7 +5,10 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 
 /** Codes a client may branch on. A shipped code keeps its meaning. */
-export type PublicErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'FORBIDDEN';
+export type PublicErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'REQUEST_TIMEOUT';
+
+/** PostgreSQL's query_canceled: a statement ran past statement_timeout. */
+const QUERY_CANCELED = '57014';
 
 /** An error written for the client. */
 export class PublicError extends GraphQLError {
@@ -31,6 +34,13 @@ export function createFormatError(log: Logger) {
     const original = unwrapResolverError(error);
     if (original instanceof PublicError)
       return { ...formatted, message: original.message, extensions: original.extensions };
+    if ((original as { code?: unknown } | undefined)?.code === QUERY_CANCELED)
+      return {
+        message:
+          'a database statement ran past the statement timeout (ATLAS_API_STATEMENT_TIMEOUT_MS) and was cancelled; ask for less (smaller first/k), or raise the limit.',
+        path: formatted.path,
+        extensions: { code: 'REQUEST_TIMEOUT' },
+      };
     const code = formatted.extensions?.code;
     if (
       typeof code === 'string' &&

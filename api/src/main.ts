@@ -3,11 +3,13 @@ import { AtlasError, openDatabase } from '@atlas/migrations';
 import { loadApiConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startApiServer } from './server.js';
+import { applyStatementTimeout } from './statementTimeout.js';
 
 try {
   const config = loadApiConfig();
   const log = createLogger(config.logLevel);
   const db = await openDatabase(config.db);
+  const statementTimeout = await applyStatementTimeout(db.dataSource, db.engine, config.statementTimeoutMs);
   const server = await startApiServer({
     dataSource: db.dataSource,
     log,
@@ -15,8 +17,11 @@ try {
     port: config.port,
     maxBodyBytes: config.maxBodyBytes,
     publicReads: config.publicReads,
+    requestTimeoutMs: config.requestTimeoutMs,
   });
-  console.log(`api: GraphQL at ${server.graphqlUrl} (database: ${db.engine})`);
+  console.log(
+    `api: GraphQL at ${server.graphqlUrl} (database: ${db.engine}; request timeout ${config.requestTimeoutMs || 'off'} ms, statement_timeout ${statementTimeout === 'set' ? `${config.statementTimeoutMs} ms` : statementTimeout})`,
+  );
   const shutdown = async () => {
     await server.stop();
     await db.close();

@@ -28,6 +28,8 @@ export interface ApiServerOptions {
   maxBodyBytes: number;
   /** Reads without an API key (default true); mutations always need one. */
   publicReads?: boolean;
+  /** Longest a request may run before it is answered REQUEST_TIMEOUT (HTTP 503); 0 or absent: no limit. */
+  requestTimeoutMs?: number;
   /** Models and dictionaries analyzeText keeps loaded. */
   analysisCache?: { maxModels: number; maxDictionaries: number };
 }
@@ -59,6 +61,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function badRequest(res: ServerResponse, message: string): void {
   sendJson(res, 400, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), ms)));
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
@@ -152,7 +162,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const response = await apollo.executeHTTPGraphQLRequest({
+    const timeoutMs = options.requestTimeoutMs ?? 0;
+    const timedOut = new PublicError(
+      'REQUEST_TIMEOUT',
+      `the request ran past the api's ${timeoutMs} ms limit (ATLAS_API_REQUEST_TIMEOUT_MS) and was abandoned; ask for less (smaller first, k or text), or retry later.`,
+      503,
+    );
+    const abort = new AbortController();
+    const execution = apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
       context: async () => {
         let check: Promise<KeyCheck> | undefined;
@@ -163,9 +180,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
             'this atlas requires an API key for every request; send `Authorization: Bearer <key>`.',
             401,
           );
-        return { dataSource, loaders: createLoaders(dataSource), apiKey, textAnalyzer };
+        return { dataSource, loaders: createLoaders(dataSource), apiKey, textAnalyzer, signal: abort.signal };
       },
     });
+    const response = timeoutMs > 0 ? await withTimeout(execution, timeoutMs) : await execution;
+    if (response === TIMED_OUT) {
+      // The resolvers may still be waiting on the database; the signal tells those that look to stop, and
+      // whatever they finish with is dropped (the client already has its answer).
+      abort.abort(timedOut);
+      execution.catch((err: unknown) => log.error({ err }, 'abandoned request failed'));
+      sendJson(res, 503, { errors: [{ message: timedOut.message, extensions: { code: 'REQUEST_TIMEOUT' } }] });
+      return;
+    }
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

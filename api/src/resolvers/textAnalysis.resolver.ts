@@ -28,7 +28,7 @@ export class TextAnalysisResolver {
       );
     const dictionaries = await Promise.all(ids.map((id) => requireDictionary(ctx, id)));
     try {
-      const result = await ctx.textAnalyzer.analyze(ctx.dataSource, dictionaries, text, topK);
+      const result = await ctx.textAnalyzer.analyze(ctx.dataSource, dictionaries, text, topK, ctx.signal);
       return {
         ...result,
         tokens: result.tokens.map((t) => ({

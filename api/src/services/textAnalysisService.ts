@@ -87,7 +87,13 @@ export class TextAnalyzer {
   }
 
   /** Analyse `text` with `dictionaries` (checked to exist by the caller); AnalysisRefused for bad input. */
-  analyze(ds: DataSource, dictionaries: Dictionary[], text: string, topK: number): Promise<TextAnalysisResult> {
+  analyze(
+    ds: DataSource,
+    dictionaries: Dictionary[],
+    text: string,
+    topK: number,
+    signal?: AbortSignal,
+  ): Promise<TextAnalysisResult> {
     if (text.trim().length === 0) throw new AnalysisRefused('text is empty; send the text to analyse.');
     if (text.length > MAX_TEXT_CHARS)
       throw new AnalysisRefused(
@@ -104,7 +110,7 @@ export class TextAnalyzer {
         `dictionary ${missing.id} has no weights on this server (weights_path is empty), so it cannot be run on new text; it can still be browsed.`,
       );
     // One analysis at a time: they share the backend's threads, and queueing keeps each one's latency honest.
-    const run = this.queue.then(() => this.run(ds, dictionaries, text, topK));
+    const run = this.queue.then(() => this.run(ds, dictionaries, text, topK, signal));
     this.queue = run.catch(() => {});
     return run;
   }
@@ -114,7 +120,10 @@ export class TextAnalyzer {
     dictionaries: Dictionary[],
     text: string,
     topK: number,
+    signal: AbortSignal | undefined,
   ): Promise<TextAnalysisResult> {
+    // A request that timed out while queued is not run at all.
+    signal?.throwIfAborted();
     const w = await this.loadWorker();
     const loaded = await Promise.all(dictionaries.map((d) => this.dictionary(w, d)));
     const specs = await Promise.all(dictionaries.map((d, i) => modelSpec(ds, d, loaded[i].sae)));
@@ -173,6 +182,7 @@ export class TextAnalyzer {
       }
       // The forward pass and kernels block; give queued requests a turn between passes.
       await nextTurn();
+      signal?.throwIfAborted();
     }
     const elapsedMs = performance.now() - t0;
     return {
