@@ -1,0 +1,95 @@
+'use client';
+// The jobs list: rendered by the server, then refreshed every POLL_MS while any job is queued or running.
+import Link from 'next/link';
+import { useCallback, useState } from 'react';
+import { clientRequest, describeFailure } from '@/lib/client-request';
+import { graphql } from '@/lib/gql';
+import type { JobFieldsFragment } from '@/lib/gql/graphql';
+import { isLive } from '@/lib/progress';
+import { usePolling } from '@/lib/use-polling';
+import { CancelJobButton } from './cancel-job-button';
+import { JobProgress } from './job-progress';
+
+graphql(`
+  fragment JobFields on Job {
+    id
+    type
+    state
+    payload
+    error
+    attempts
+    dictionaryId
+    createdAt
+    startedAt
+    finishedAt
+    progress {
+      fraction
+      rate
+      unit
+      etaSeconds
+      message
+    }
+  }
+`);
+
+export const JOBS = graphql(`
+  query Jobs {
+    jobs(first: 30) {
+      ...JobFields
+    }
+  }
+`);
+
+export function JobTable({ initial }: { initial: JobFieldsFragment[] }) {
+  const [jobs, setJobs] = useState(initial);
+  const [error, setError] = useState<string | null>(null);
+  const refresh = useCallback(async () => {
+    try {
+      setJobs((await clientRequest(JOBS, {})).jobs);
+      setError(null);
+    } catch (err) {
+      setError(`Could not refresh the jobs: ${describeFailure(err)}`);
+    }
+  }, []);
+  usePolling(
+    refresh,
+    jobs.some((j) => isLive(j.state)),
+  );
+  const replace = (job: JobFieldsFragment) => setJobs((js) => js.map((j) => (j.id === job.id ? job : j)));
+  if (jobs.length === 0) return <p className="empty">No jobs yet. Start an import below.</p>;
+  return (
+    <>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <table data-testid="jobs">
+        <thead>
+          <tr>
+            <th>Job</th>
+            <th>Progress</th>
+            <th />
+            <th>Type</th>
+            <th>Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {jobs.map((job) => (
+            <tr key={job.id} data-job-id={job.id}>
+              <td>
+                <Link href={`/jobs/${job.id}`}>#{job.id}</Link>
+              </td>
+              <td>
+                <JobProgress job={job} />
+              </td>
+              <td>{isLive(job.state) && <CancelJobButton jobId={job.id} onCancelled={replace} />}</td>
+              <td>{job.type}</td>
+              <td className="muted">{new Date(job.createdAt).toLocaleString('en')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
