@@ -147,7 +147,7 @@ test('a real click on a point of the map opens that feature, whose examples are 
 test('an explanation is refused without a valid key and appears, without a reload, with one', async () => {
   const page = await browser.newPage();
   await page.goto(`${stack.webUrl}/d/${ids.narrow}/f/5`);
-  await page.evaluate(() => ((window as any).sameDocument = true));
+  await page.evaluate(() => ((globalThis as any).sameDocument = true));
   const form = page.getByTestId('explanation-form');
   await form.locator('textarea').fill('fires on quotation marks opening a quote');
   await form.getByRole('button', { name: 'Save' }).click();
@@ -161,7 +161,7 @@ test('an explanation is refused without a valid key and appears, without a reloa
   const explanations = page.getByTestId('explanations');
   await explanations.getByText('fires on quotation marks opening a quote').waitFor();
   assert.equal(await form.getByRole('alert').count(), 0);
-  assert.equal(await page.evaluate(() => (window as any).sameDocument), true, 'the page was reloaded');
+  assert.equal(await page.evaluate(() => (globalThis as any).sameDocument), true, 'the page was reloaded');
   await page.reload();
   await explanations.getByText('fires on quotation marks opening a quote').waitFor();
 });
@@ -251,8 +251,8 @@ test('at phone width (375 px) a long token window wraps instead of scrolling the
   await window60.waitFor();
   assert.equal(await window60.locator('.tok').count(), 60);
   const { scrollWidth, clientWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    clientWidth: document.documentElement.clientWidth,
+    scrollWidth: (globalThis as any).document.documentElement.scrollWidth,
+    clientWidth: (globalThis as any).document.documentElement.clientWidth,
   }));
   assert.ok(
     scrollWidth <= clientWidth,
