@@ -242,7 +242,7 @@ test('at phone width (375 px) a long token window wraps instead of scrolling the
     'test/e2e/atlasSql.ts',
     `INSERT INTO feature_examples (dictionary_id, feature_index, kind, bin, rank, max_activation, doc_index, token_start,
        max_position, tokens, activations)
-     VALUES (${ids.wide}, 2, 'top', 0, 99, 9, 7, 0, 30, ARRAY[${long.map((t) => `'${t}'`).join(',')}],
+     VALUES (${ids.wide}, 2, 'top', 0, 6, 9, 7, 0, 30, ARRAY[${long.map((t) => `'${t}'`).join(',')}],
        ARRAY[${acts.join(',')}]::real[])`,
   );
   const page = await browser.newPage({ viewport: { width: 375, height: 800 } });

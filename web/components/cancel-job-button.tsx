@@ -2,16 +2,8 @@
 import { useState } from 'react';
 import { useApiKey } from '@/lib/api-key';
 import { clientRequest, describeFailure } from '@/lib/client-request';
-import { graphql } from '@/lib/gql';
 import type { JobFieldsFragment } from '@/lib/gql/graphql';
-
-const CANCEL = graphql(`
-  mutation CancelJob($id: ID!) {
-    cancelJob(id: $id) {
-      ...JobFields
-    }
-  }
-`);
+import { CANCEL_JOB } from '@/lib/job-queries';
 
 /** Cancels a queued or running job with the tab's API key; reports the job as the api now has it. */
 export function CancelJobButton({
@@ -28,7 +20,7 @@ export function CancelJobButton({
     setBusy(true);
     setError(null);
     try {
-      onCancelled((await clientRequest(CANCEL, { id: jobId }, apiKey)).cancelJob);
+      onCancelled((await clientRequest(CANCEL_JOB, { id: jobId }, apiKey)).cancelJob);
     } catch (err) {
       setError(describeFailure(err));
     } finally {

@@ -3,32 +3,12 @@
 // an api without Job.logs still shows the progress.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { clientRequest, describeFailure } from '@/lib/client-request';
-import { graphql } from '@/lib/gql';
 import type { JobFieldsFragment, JobLogsQuery } from '@/lib/gql/graphql';
+import { JOB, JOB_LOGS } from '@/lib/job-queries';
 import { isLive } from '@/lib/progress';
 import { usePolling } from '@/lib/use-polling';
 import { CancelJobButton } from './cancel-job-button';
 import { JobProgress } from './job-progress';
-
-export const JOB = graphql(`
-  query Job($id: ID!) {
-    job(id: $id) {
-      ...JobFields
-    }
-  }
-`);
-
-const JOB_LOGS = graphql(`
-  query JobLogs($id: ID!) {
-    job(id: $id) {
-      logs(last: 50) {
-        at
-        level
-        message
-      }
-    }
-  }
-`);
 
 type LogLine = NonNullable<JobLogsQuery['job']>['logs'][number];
 

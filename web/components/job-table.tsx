@@ -3,42 +3,12 @@
 import Link from 'next/link';
 import { useCallback, useState } from 'react';
 import { clientRequest, describeFailure } from '@/lib/client-request';
-import { graphql } from '@/lib/gql';
 import type { JobFieldsFragment } from '@/lib/gql/graphql';
+import { JOBS } from '@/lib/job-queries';
 import { isLive } from '@/lib/progress';
 import { usePolling } from '@/lib/use-polling';
 import { CancelJobButton } from './cancel-job-button';
 import { JobProgress } from './job-progress';
-
-graphql(`
-  fragment JobFields on Job {
-    id
-    type
-    state
-    payload
-    error
-    attempts
-    dictionaryId
-    createdAt
-    startedAt
-    finishedAt
-    progress {
-      fraction
-      rate
-      unit
-      etaSeconds
-      message
-    }
-  }
-`);
-
-export const JOBS = graphql(`
-  query Jobs {
-    jobs(first: 30) {
-      ...JobFields
-    }
-  }
-`);
 
 export function JobTable({ initial }: { initial: JobFieldsFragment[] }) {
   const [jobs, setJobs] = useState(initial);

@@ -64,7 +64,7 @@ export function TextAnalysis({ dictionaries }: { dictionaries: { id: string; nam
       <form className="filters" onSubmit={submit} data-testid="analyze-form">
         <label style={{ flex: '1 1 20rem' }}>
           free text, run through the model now
-          <textarea name="text" rows={2} maxLength={4000} placeholder="e.g. The cat sat under the table." />
+          <textarea name="text" rows={2} maxLength={4000} placeholder="e.g. He walked under the bridge." />
         </label>
         <fieldset className="dictionary-choice">
           <legend>dictionaries (one model)</legend>

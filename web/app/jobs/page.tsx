@@ -1,5 +1,6 @@
 import { ImportForm } from '@/components/import-form';
-import { JOBS, JobTable } from '@/components/job-table';
+import { JobTable } from '@/components/job-table';
+import { JOBS } from '@/lib/job-queries';
 import { request } from '@/lib/graphql';
 
 export const dynamic = 'force-dynamic';

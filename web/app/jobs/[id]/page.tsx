@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { JOB, JobDetail } from '@/components/job-detail';
+import { JobDetail } from '@/components/job-detail';
+import { JOB } from '@/lib/job-queries';
 import { request } from '@/lib/graphql';
 
 export const dynamic = 'force-dynamic';
