@@ -4,7 +4,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const config: CodegenConfig = {
   schema: 'api/schema.graphql',
-  documents: ['web/app/**/*.tsx', 'web/components/**/*.tsx', 'examples/**/*.ts'],
+  documents: ['web/app/**/*.tsx', 'web/components/**/*.tsx', 'web/lib/*.ts', 'examples/**/*.ts'],
   ignoreNoDocuments: true,
   generates: {
     'web/lib/gql/': {

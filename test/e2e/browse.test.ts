@@ -12,17 +12,25 @@ import { repoRoot, startStack, type Stack } from './stack.js';
 let stack: Stack;
 let browser: Browser;
 let ids: { narrow: number; wide: number };
+let apiKey: string;
 const shots = join(repoRoot, 'test-results');
 
-before(async () => {
-  stack = await startStack();
-  const seeded = spawnSync(process.execPath, ['--import', 'tsx', 'api/src/testing/seedFixture.ts'], {
+/** Run a script against the running atlas's database; its last stdout line. */
+function runOnAtlas(script: string, ...args: string[]): string {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ATLAS_DATA_DIR: stack.dataDir, DATABASE_URL: '' },
     encoding: 'utf8',
   });
-  assert.equal(seeded.status, 0, seeded.stderr);
-  ids = JSON.parse(seeded.stdout.trim().split('\n').at(-1)!);
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim().split('\n').at(-1)!;
+}
+
+before(async () => {
+  stack = await startStack();
+  ids = JSON.parse(runOnAtlas('api/src/testing/seedFixture.ts'));
+  apiKey = runOnAtlas('api/src/cli/apiKey.ts', 'create', '--name', 'e2e');
+  assert.match(apiKey, /^atlas_/);
   browser = await launchBrowser();
   mkdirSync(shots, { recursive: true });
 });
@@ -90,4 +98,165 @@ test('the README example script prints a feature report from the api', () => {
   assert.match(r.stdout, /^feature 3: preposition of place \(density 0\.04\)/);
   assert.match(r.stdout, /10\.00 {2} He then\[ under\] away\./);
   assert.match(r.stdout, /near #\d+ /);
+});
+
+/** A mutation straight to the api with the test's key. */
+async function mutate<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+  const res = await fetch(stack.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data: T; errors?: { message: string }[] };
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  return body.data;
+}
+
+test('a real click on a point of the map opens that feature, whose examples are highlighted', async () => {
+  const page = await browser.newPage();
+  await page.goto(stack.webUrl);
+  await page.getByRole('link', { name: 'narrow-8' }).click();
+  const map = page.getByTestId('feature-map');
+  await map.locator('canvas').first().waitFor();
+  // The point farthest from its nearest neighbour on screen, so the click cannot land on another one.
+  const handle = await map.elementHandle();
+  await page.waitForFunction((el) => Boolean((el as any).chart?.getOption()?.series?.[0]?.data?.length), handle);
+  const target = await map.evaluate((el) => {
+    const chart = (el as any).chart;
+    const data: number[][] = chart.getOption().series[0].data;
+    const px = data.map((p) => chart.convertToPixel({ seriesIndex: 0 }, [p[0], p[1]]) as number[]);
+    let best = { x: 0, y: 0, index: -1, gap: -1 };
+    px.forEach(([x, y], i) => {
+      const gap = Math.min(...px.filter((_, j) => j !== i).map(([u, v]) => Math.hypot(u - x, v - y)));
+      if (gap > best.gap) best = { x, y, index: data[i][3], gap };
+    });
+    return best;
+  });
+  assert.ok(target.index >= 0 && target.gap > 10, `points overlap on the map: ${JSON.stringify(target)}`);
+  const box = (await map.boundingBox())!;
+  await page.mouse.move(box.x + target.x, box.y + target.y);
+  await page.mouse.click(box.x + target.x, box.y + target.y);
+  await page.waitForURL(new RegExp(`/d/${ids.narrow}/f/${target.index}$`));
+  assert.match(await page.getByTestId('feature-title').innerText(), new RegExp(`^#${target.index} `));
+  const peak = page.getByTestId('example').first().locator('.tok-max');
+  assert.ok(Number(await peak.getAttribute('data-activation')) > 0);
+  assert.match((await peak.getAttribute('style')) ?? '', /background: rgba\(230, 97, 0/);
+  await shot(page, 'feature-from-map');
+});
+
+test('an explanation is refused without a valid key and appears, without a reload, with one', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${stack.webUrl}/d/${ids.narrow}/f/5`);
+  await page.evaluate(() => ((globalThis as any).sameDocument = true));
+  const form = page.getByTestId('explanation-form');
+  await form.locator('textarea').fill('fires on quotation marks opening a quote');
+  await form.getByRole('button', { name: 'Save' }).click();
+  assert.match(await form.getByRole('alert').innerText(), /Paste an API key in the "API key" field/);
+  await form.getByLabel('API key').fill('atlas_not-a-real-key');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await form.getByRole('alert').filter({ hasText: 'refused' }).waitFor();
+  assert.match(await form.getByRole('alert').innerText(), /API key refused: the API key is not valid/);
+  await form.getByLabel('API key').fill(apiKey);
+  await form.getByRole('button', { name: 'Save' }).click();
+  const explanations = page.getByTestId('explanations');
+  await explanations.getByText('fires on quotation marks opening a quote').waitFor();
+  assert.equal(await form.getByRole('alert').count(), 0);
+  assert.equal(await page.evaluate(() => (globalThis as any).sameDocument), true, 'the page was reloaded');
+  await page.reload();
+  await explanations.getByText('fires on quotation marks opening a quote').waitFor();
+});
+
+test('live text analysis: tokens tinted by their strongest feature; a token lists its features', async (t) => {
+  const page = await browser.newPage();
+  await page.goto(`${stack.webUrl}/search`);
+  const form = page.getByTestId('analyze-form');
+  await form.locator('textarea').fill('He then walked under the bridge.');
+  await form.getByRole('button', { name: 'Analyse' }).click();
+  await page.getByTestId('analysis').or(page.getByTestId('analysis-error')).waitFor();
+  const error = page.getByTestId('analysis-error');
+  if ((await error.count()) && /Cannot query field "analyzeText"/.test(await error.innerText())) {
+    await shot(page, 'analysis');
+    return t.skip('this api has no analyzeText yet (another branch adds it); the step runs once it is merged');
+  }
+  assert.equal(await error.count(), 0, await error.innerText().catch(() => ''));
+  const tokens = page.getByTestId('analysis').locator('.tok-button');
+  assert.ok((await tokens.count()) >= 5);
+  const peaks = await tokens.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-activation'))));
+  const strongest = peaks.indexOf(Math.max(...peaks));
+  assert.ok(peaks[strongest] > 0, 'no feature fired anywhere in the text');
+  await tokens.nth(strongest).click();
+  const rows = page.getByTestId('token-features').locator('tbody tr');
+  await rows.first().waitFor();
+  await shot(page, 'analysis');
+  await rows.first().getByRole('link').click();
+  await page.getByTestId('feature-title').waitFor();
+});
+
+test('jobs: a job enqueued over the api is listed; import and export start jobs; cancel needs the key', async () => {
+  const { exportDictionary } = await mutate<{ exportDictionary: { id: string } }>(
+    'mutation ($d: ID!) { exportDictionary(input: { dictionaryId: $d, out: "/tmp/atlas-e2e-export" }) { id } }',
+    { d: String(ids.narrow) },
+  );
+  const page = await browser.newPage();
+  await page.goto(stack.webUrl);
+  await page.getByRole('link', { name: 'jobs & import' }).click();
+  const row = page.locator(`[data-job-id="${exportDictionary.id}"]`);
+  await row.waitFor();
+  assert.match(await row.innerText(), /queued/);
+  assert.match(await row.innerText(), /export/);
+  await shot(page, 'jobs');
+
+  const importForm = page.getByTestId('import-form');
+  await importForm.getByLabel('SAE folder on the server').fill('/srv/saes/missing-sae');
+  await importForm.getByLabel('API key').fill('atlas_wrong');
+  await importForm.getByRole('button', { name: 'Import' }).click();
+  await importForm.getByRole('alert').waitFor();
+  assert.match(await importForm.getByRole('alert').innerText(), /API key refused/);
+  await importForm.getByLabel('API key').fill(apiKey);
+  await importForm.getByRole('button', { name: 'Import' }).click();
+  await page.waitForURL(/\/jobs\/\d+$/);
+  assert.match(await page.getByTestId('job-title').innerText(), /import/);
+  assert.match(await page.locator('pre').first().innerText(), /"path": "\/srv\/saes\/missing-sae"/);
+  await page.getByRole('heading', { name: 'Logs' }).waitFor();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByTestId('job-progress').getByText('cancelled').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Cancel' }).count(), 0);
+  await shot(page, 'job');
+
+  await page.goto(`${stack.webUrl}/d/${ids.narrow}`);
+  const exportForm = page.getByTestId('export-form');
+  await exportForm.getByLabel('folder on the server').fill('/tmp/atlas-e2e-export-2');
+  await exportForm.getByRole('button', { name: 'Export' }).click();
+  const started = page.getByTestId('export-started');
+  await started.waitFor();
+  assert.match(await started.innerText(), /Job #\d+ writes this dictionary to \/tmp\/atlas-e2e-export-2 on the server/);
+  await started.getByRole('link').click();
+  await page.getByTestId('job-out').waitFor();
+  assert.match(await page.getByTestId('job-out').innerText(), /\/tmp\/atlas-e2e-export-2/);
+});
+
+test('at phone width (375 px) a long token window wraps instead of scrolling the page sideways', async () => {
+  const long = Array.from({ length: 60 }, (_, i) => (i === 30 ? 'x'.repeat(120) : ` word${i}`));
+  const acts = long.map((_, i) => (i === 30 ? 9 : 0.1));
+  runOnAtlas(
+    'test/e2e/atlasSql.ts',
+    `INSERT INTO feature_examples (dictionary_id, feature_index, kind, bin, rank, max_activation, doc_index, token_start,
+       max_position, tokens, activations)
+     VALUES (${ids.wide}, 2, 'top', 0, 6, 9, 7, 0, 30, ARRAY[${long.map((t) => `'${t}'`).join(',')}],
+       ARRAY[${acts.join(',')}]::real[])`,
+  );
+  const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+  await page.goto(`${stack.webUrl}/d/${ids.wide}/f/2`);
+  const window60 = page.getByTestId('example').filter({ hasText: 'word59' });
+  await window60.waitFor();
+  assert.equal(await window60.locator('.tok').count(), 60);
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+    scrollWidth: (globalThis as any).document.documentElement.scrollWidth,
+    clientWidth: (globalThis as any).document.documentElement.clientWidth,
+  }));
+  assert.ok(
+    scrollWidth <= clientWidth,
+    `the page scrolls sideways: ${scrollWidth} px wide in a ${clientWidth} px window`,
+  );
+  await shot(page, 'feature-phone');
 });

@@ -15,9 +15,10 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <a href="/" className="brand">
             feature atlas
           </a>
-          <a href="/search" style={{ marginLeft: '1.25rem' }}>
-            search
-          </a>
+          <nav className="site-nav">
+            <a href="/search">search</a>
+            <a href="/jobs">jobs &amp; import</a>
+          </nav>
         </header>
         <main>{children}</main>
       </body>

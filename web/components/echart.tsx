@@ -28,6 +28,8 @@ export function EChart({
     if (!ref.current) return;
     const instance = echarts.init(ref.current, undefined, { renderer: 'canvas' });
     chart.current = instance;
+    // Browser tests find a point's pixel through the instance (convertToPixel) to click it like a person.
+    (ref.current as HTMLDivElement & { chart?: echarts.ECharts }).chart = instance;
     const observer = new ResizeObserver(() => instance.resize());
     observer.observe(ref.current);
     return () => {

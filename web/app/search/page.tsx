@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { graphql } from '@/lib/gql';
 import { request } from '@/lib/graphql';
 import { fmt } from '@/lib/format';
+import { TextAnalysis } from '@/components/text-analysis';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,6 +15,15 @@ const SEARCH = graphql(`
         index
         label
       }
+    }
+  }
+`);
+
+const DICTIONARY_NAMES = graphql(`
+  query DictionaryNames {
+    dictionaries {
+      id
+      name
     }
   }
 `);
@@ -48,6 +58,7 @@ export default async function SearchPage({
   let hits: Hit[] = [];
   if (q?.trim()) hits = (await request(SEARCH, { q })).searchFeatures;
   else if (token?.trim()) hits = (await request(BY_TOKEN, { t: token })).featuresByToken;
+  const { dictionaries } = await request(DICTIONARY_NAMES, {});
   return (
     <>
       <h1>Search features</h1>
@@ -96,6 +107,10 @@ export default async function SearchPage({
           )}
         </section>
       )}
+      <section>
+        <h2>Analyse a text</h2>
+        <TextAnalysis dictionaries={dictionaries} />
+      </section>
     </>
   );
 }

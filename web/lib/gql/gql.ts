@@ -19,7 +19,17 @@ type Documents = {
     "\n  query DictionaryPage($id: ID!, $filter: FeatureFilter, $orderBy: FeatureOrder!, $after: String) {\n    dictionary(id: $id) {\n      id\n      name\n      hookPoint\n      architecture\n      dIn\n      nLatents\n      k\n      status\n      curves {\n        tokens\n        loss\n        l0\n        fvu\n        deadFraction\n      }\n      metrics {\n        l0\n        fvu\n        deadFraction\n        ceLossRecovered\n      }\n    }\n    featureMap(dictionaryId: $id) {\n      indices\n      x\n      y\n      density\n      labels\n    }\n    features(dictionaryId: $id, filter: $filter, orderBy: $orderBy, first: 50, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          index\n          label\n          density\n          maxActivation\n        }\n      }\n    }\n  }\n": typeof types.DictionaryPageDocument,
     "\n  query Home {\n    dictionaries {\n      id\n      name\n      hookPoint\n      architecture\n      nLatents\n      status\n      metrics {\n        l0\n        fvu\n        deadFraction\n      }\n    }\n  }\n": typeof types.HomeDocument,
     "\n  query SearchFeatures($q: String!) {\n    searchFeatures(query: $q, first: 50) {\n      score\n      feature {\n        dictionaryId\n        index\n        label\n      }\n    }\n  }\n": typeof types.SearchFeaturesDocument,
+    "\n  query DictionaryNames {\n    dictionaries {\n      id\n      name\n    }\n  }\n": typeof types.DictionaryNamesDocument,
     "\n  query FeaturesByToken($t: String!) {\n    featuresByToken(token: $t, first: 50) {\n      token\n      maxActivation\n      feature {\n        dictionaryId\n        index\n        label\n      }\n    }\n  }\n": typeof types.FeaturesByTokenDocument,
+    "\n  mutation SetExplanation($d: ID!, $i: Int!, $text: String!) {\n    setExplanation(dictionaryId: $d, index: $i, text: $text) {\n      id\n      text\n      source\n      author\n      score\n    }\n  }\n": typeof types.SetExplanationDocument,
+    "\n  mutation ExportDictionary($input: ExportDictionaryInput!) {\n    exportDictionary(input: $input) {\n      id\n      state\n      payload\n    }\n  }\n": typeof types.ExportDictionaryDocument,
+    "\n  mutation ImportSae($input: ImportSaeInput!) {\n    importSae(input: $input) {\n      id\n    }\n  }\n": typeof types.ImportSaeDocument,
+    "\n  query AnalyzeText($text: String!, $dictionaryIds: [ID!]!) {\n    analyzeText(text: $text, dictionaryIds: $dictionaryIds, topK: 5) {\n      modelName\n      hookPoint\n      elapsedMs\n      tokens {\n        position\n        text\n        features {\n          dictionaryId\n          index\n          activation\n          feature {\n            label\n          }\n        }\n      }\n    }\n  }\n": typeof types.AnalyzeTextDocument,
+    "\n  fragment JobFields on Job {\n    id\n    type\n    state\n    payload\n    error\n    attempts\n    dictionaryId\n    createdAt\n    startedAt\n    finishedAt\n    progress {\n      fraction\n      rate\n      unit\n      etaSeconds\n      message\n    }\n  }\n": typeof types.JobFieldsFragmentDoc,
+    "\n  query Jobs {\n    jobs(first: 30) {\n      ...JobFields\n    }\n  }\n": typeof types.JobsDocument,
+    "\n  query Job($id: ID!) {\n    job(id: $id) {\n      ...JobFields\n    }\n  }\n": typeof types.JobDocument,
+    "\n  query JobLogs($id: ID!) {\n    job(id: $id) {\n      logs(last: 50) {\n        at\n        level\n        message\n      }\n    }\n  }\n": typeof types.JobLogsDocument,
+    "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) {\n      ...JobFields\n    }\n  }\n": typeof types.CancelJobDocument,
 };
 const documents: Documents = {
     "\n  query FeatureReport($d: ID!, $i: Int!) {\n    feature(dictionaryId: $d, index: $i) {\n      label\n      density\n      topActivations(first: 5) {\n        tokens\n        activations\n        maxActivation\n        maxPosition\n      }\n      neighbors(k: 5) {\n        cosine\n        feature {\n          index\n          label\n        }\n      }\n    }\n  }\n": types.FeatureReportDocument,
@@ -27,7 +37,17 @@ const documents: Documents = {
     "\n  query DictionaryPage($id: ID!, $filter: FeatureFilter, $orderBy: FeatureOrder!, $after: String) {\n    dictionary(id: $id) {\n      id\n      name\n      hookPoint\n      architecture\n      dIn\n      nLatents\n      k\n      status\n      curves {\n        tokens\n        loss\n        l0\n        fvu\n        deadFraction\n      }\n      metrics {\n        l0\n        fvu\n        deadFraction\n        ceLossRecovered\n      }\n    }\n    featureMap(dictionaryId: $id) {\n      indices\n      x\n      y\n      density\n      labels\n    }\n    features(dictionaryId: $id, filter: $filter, orderBy: $orderBy, first: 50, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          index\n          label\n          density\n          maxActivation\n        }\n      }\n    }\n  }\n": types.DictionaryPageDocument,
     "\n  query Home {\n    dictionaries {\n      id\n      name\n      hookPoint\n      architecture\n      nLatents\n      status\n      metrics {\n        l0\n        fvu\n        deadFraction\n      }\n    }\n  }\n": types.HomeDocument,
     "\n  query SearchFeatures($q: String!) {\n    searchFeatures(query: $q, first: 50) {\n      score\n      feature {\n        dictionaryId\n        index\n        label\n      }\n    }\n  }\n": types.SearchFeaturesDocument,
+    "\n  query DictionaryNames {\n    dictionaries {\n      id\n      name\n    }\n  }\n": types.DictionaryNamesDocument,
     "\n  query FeaturesByToken($t: String!) {\n    featuresByToken(token: $t, first: 50) {\n      token\n      maxActivation\n      feature {\n        dictionaryId\n        index\n        label\n      }\n    }\n  }\n": types.FeaturesByTokenDocument,
+    "\n  mutation SetExplanation($d: ID!, $i: Int!, $text: String!) {\n    setExplanation(dictionaryId: $d, index: $i, text: $text) {\n      id\n      text\n      source\n      author\n      score\n    }\n  }\n": types.SetExplanationDocument,
+    "\n  mutation ExportDictionary($input: ExportDictionaryInput!) {\n    exportDictionary(input: $input) {\n      id\n      state\n      payload\n    }\n  }\n": types.ExportDictionaryDocument,
+    "\n  mutation ImportSae($input: ImportSaeInput!) {\n    importSae(input: $input) {\n      id\n    }\n  }\n": types.ImportSaeDocument,
+    "\n  query AnalyzeText($text: String!, $dictionaryIds: [ID!]!) {\n    analyzeText(text: $text, dictionaryIds: $dictionaryIds, topK: 5) {\n      modelName\n      hookPoint\n      elapsedMs\n      tokens {\n        position\n        text\n        features {\n          dictionaryId\n          index\n          activation\n          feature {\n            label\n          }\n        }\n      }\n    }\n  }\n": types.AnalyzeTextDocument,
+    "\n  fragment JobFields on Job {\n    id\n    type\n    state\n    payload\n    error\n    attempts\n    dictionaryId\n    createdAt\n    startedAt\n    finishedAt\n    progress {\n      fraction\n      rate\n      unit\n      etaSeconds\n      message\n    }\n  }\n": types.JobFieldsFragmentDoc,
+    "\n  query Jobs {\n    jobs(first: 30) {\n      ...JobFields\n    }\n  }\n": types.JobsDocument,
+    "\n  query Job($id: ID!) {\n    job(id: $id) {\n      ...JobFields\n    }\n  }\n": types.JobDocument,
+    "\n  query JobLogs($id: ID!) {\n    job(id: $id) {\n      logs(last: 50) {\n        at\n        level\n        message\n      }\n    }\n  }\n": types.JobLogsDocument,
+    "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) {\n      ...JobFields\n    }\n  }\n": types.CancelJobDocument,
 };
 
 /**
@@ -67,7 +87,47 @@ export function graphql(source: "\n  query SearchFeatures($q: String!) {\n    se
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query DictionaryNames {\n    dictionaries {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  query DictionaryNames {\n    dictionaries {\n      id\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query FeaturesByToken($t: String!) {\n    featuresByToken(token: $t, first: 50) {\n      token\n      maxActivation\n      feature {\n        dictionaryId\n        index\n        label\n      }\n    }\n  }\n"): (typeof documents)["\n  query FeaturesByToken($t: String!) {\n    featuresByToken(token: $t, first: 50) {\n      token\n      maxActivation\n      feature {\n        dictionaryId\n        index\n        label\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetExplanation($d: ID!, $i: Int!, $text: String!) {\n    setExplanation(dictionaryId: $d, index: $i, text: $text) {\n      id\n      text\n      source\n      author\n      score\n    }\n  }\n"): (typeof documents)["\n  mutation SetExplanation($d: ID!, $i: Int!, $text: String!) {\n    setExplanation(dictionaryId: $d, index: $i, text: $text) {\n      id\n      text\n      source\n      author\n      score\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ExportDictionary($input: ExportDictionaryInput!) {\n    exportDictionary(input: $input) {\n      id\n      state\n      payload\n    }\n  }\n"): (typeof documents)["\n  mutation ExportDictionary($input: ExportDictionaryInput!) {\n    exportDictionary(input: $input) {\n      id\n      state\n      payload\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ImportSae($input: ImportSaeInput!) {\n    importSae(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation ImportSae($input: ImportSaeInput!) {\n    importSae(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AnalyzeText($text: String!, $dictionaryIds: [ID!]!) {\n    analyzeText(text: $text, dictionaryIds: $dictionaryIds, topK: 5) {\n      modelName\n      hookPoint\n      elapsedMs\n      tokens {\n        position\n        text\n        features {\n          dictionaryId\n          index\n          activation\n          feature {\n            label\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query AnalyzeText($text: String!, $dictionaryIds: [ID!]!) {\n    analyzeText(text: $text, dictionaryIds: $dictionaryIds, topK: 5) {\n      modelName\n      hookPoint\n      elapsedMs\n      tokens {\n        position\n        text\n        features {\n          dictionaryId\n          index\n          activation\n          feature {\n            label\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment JobFields on Job {\n    id\n    type\n    state\n    payload\n    error\n    attempts\n    dictionaryId\n    createdAt\n    startedAt\n    finishedAt\n    progress {\n      fraction\n      rate\n      unit\n      etaSeconds\n      message\n    }\n  }\n"): (typeof documents)["\n  fragment JobFields on Job {\n    id\n    type\n    state\n    payload\n    error\n    attempts\n    dictionaryId\n    createdAt\n    startedAt\n    finishedAt\n    progress {\n      fraction\n      rate\n      unit\n      etaSeconds\n      message\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Jobs {\n    jobs(first: 30) {\n      ...JobFields\n    }\n  }\n"): (typeof documents)["\n  query Jobs {\n    jobs(first: 30) {\n      ...JobFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Job($id: ID!) {\n    job(id: $id) {\n      ...JobFields\n    }\n  }\n"): (typeof documents)["\n  query Job($id: ID!) {\n    job(id: $id) {\n      ...JobFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query JobLogs($id: ID!) {\n    job(id: $id) {\n      logs(last: 50) {\n        at\n        level\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  query JobLogs($id: ID!) {\n    job(id: $id) {\n      logs(last: 50) {\n        at\n        level\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) {\n      ...JobFields\n    }\n  }\n"): (typeof documents)["\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) {\n      ...JobFields\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

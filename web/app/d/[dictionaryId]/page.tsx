@@ -1,11 +1,13 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { ExportAction } from '@/components/export-action';
 import { CurvesChart } from '@/components/curves-chart';
 import { FeatureMap } from '@/components/feature-map';
 import { fmt, fmtDensity } from '@/lib/format';
 import { graphql } from '@/lib/gql';
 import { request } from '@/lib/graphql';
 import type { FeatureOrder } from '@/lib/gql/graphql';
+import { pagerLinks, type SearchParams } from '@/lib/pagination';
 
 export const dynamic = 'force-dynamic';
 
@@ -59,7 +61,6 @@ const QUERY = graphql(`
   }
 `);
 
-type Search = Record<string, string | undefined>;
 const ORDERS = ['INDEX', 'DENSITY_DESC', 'DENSITY_ASC', 'MAX_ACTIVATION_DESC'];
 
 export default async function DictionaryPage({
@@ -67,7 +68,7 @@ export default async function DictionaryPage({
   searchParams,
 }: {
   params: Promise<{ dictionaryId: string }>;
-  searchParams: Promise<Search>;
+  searchParams: Promise<SearchParams>;
 }) {
   const { dictionaryId } = await params;
   const search = await searchParams;
@@ -87,10 +88,7 @@ export default async function DictionaryPage({
   );
   const d = data.dictionary;
   if (!d) notFound();
-  const keep = (extra: Search) => {
-    const q = new URLSearchParams(Object.entries({ ...search, ...extra }).filter(([, v]) => v) as [string, string][]);
-    return `/d/${d.id}?${q.toString()}`;
-  };
+  const pager = pagerLinks(`/d/${d.id}`, search, data.features.pageInfo);
   return (
     <>
       <p className="muted">
@@ -190,11 +188,14 @@ export default async function DictionaryPage({
           </tbody>
         </table>
         <nav className="pager">
-          {search.after && <Link href={keep({ after: undefined })}>First page</Link>}
-          {data.features.pageInfo.hasNextPage && (
-            <Link href={keep({ after: data.features.pageInfo.endCursor ?? undefined })}>Next page →</Link>
-          )}
+          {pager.first && <Link href={pager.first}>First page</Link>}
+          {pager.next && <Link href={pager.next}>Next page →</Link>}
         </nav>
+      </section>
+      <section>
+        <h2>Export</h2>
+        <p className="muted">Writes the weights, features and examples to a folder on the server, as a job.</p>
+        <ExportAction dictionaryId={d.id} defaultOut={`exports/${d.name}`} />
       </section>
     </>
   );

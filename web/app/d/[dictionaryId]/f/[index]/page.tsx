@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { print } from 'graphql';
 import { notFound } from 'next/navigation';
+import { ExplanationEditor } from '@/components/explanation-editor';
 import { HistogramChart } from '@/components/histogram-chart';
 import { TokenWindow } from '@/components/token-window';
 import { fmt, fmtDensity } from '@/lib/format';
@@ -243,15 +244,7 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
       </div>
       <section>
         <h2>Explanations</h2>
-        {f.explanations.length ? (
-          f.explanations.map((e, i) => (
-            <p key={i}>
-              {e.text} <span className="muted">— {e.author ?? e.source}</span>
-            </p>
-          ))
-        ) : (
-          <p className="muted">None yet. Add one over GraphQL with setExplanation (needs an API key).</p>
-        )}
+        <ExplanationEditor dictionaryId={d.id} index={f.index} initial={f.explanations} />
       </section>
     </>
   );
