@@ -12,11 +12,31 @@ import {
   type FeatureKey,
   type FeatureRow,
 } from '../services/featureService.js';
+import { jobLogsByIds, type JobLogRow } from '../services/jobService.js';
 
 /** Most examples any one request may read per feature and kind. */
 export const MAX_EXAMPLES = 50;
 
 const keyOf = (k: FeatureKey) => `${k.dictionaryId}:${k.index}`;
+
+/** A job's newest `last` log lines. */
+export interface JobLogsKey {
+  jobId: number;
+  last: number;
+}
+
+/** One statement per distinct `last` (a list of jobs asks with one value): never one per job. */
+async function jobLogsByKeys(ds: DataSource, keys: readonly JobLogsKey[]): Promise<JobLogRow[][]> {
+  const byLast = new Map<number, number[]>();
+  for (const k of keys) byLast.set(k.last, [...(byLast.get(k.last) ?? []), k.jobId]);
+  const found = new Map<string, JobLogRow[]>();
+  for (const [last, ids] of byLast) {
+    const unique = [...new Set(ids)];
+    const lines = await jobLogsByIds(ds, unique, last);
+    unique.forEach((id, i) => found.set(`${id}:${last}`, lines[i]));
+  }
+  return keys.map((k) => found.get(`${k.jobId}:${k.last}`)!);
+}
 
 export function createLoaders(ds: DataSource) {
   return {
@@ -38,6 +58,9 @@ export function createLoaders(ds: DataSource) {
     ),
     links: new DataLoader((keys: readonly FeatureKey[]) => linksByKeys(ds, keys), { cacheKeyFn: keyOf }),
     explanations: new DataLoader((keys: readonly FeatureKey[]) => explanationsByKeys(ds, keys), { cacheKeyFn: keyOf }),
+    jobLogs: new DataLoader<JobLogsKey, JobLogRow[], string>((keys) => jobLogsByKeys(ds, keys), {
+      cacheKeyFn: (k) => `${k.jobId}:${k.last}`,
+    }),
   };
 }
 

@@ -1,8 +1,8 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireKey } from '../auth/requireKey.js';
 import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
-import { Job } from '../schema/job.type.js';
+import { Job, JobLogLine } from '../schema/job.type.js';
 import { MAX_ID } from '../services/globalId.js';
 import {
   ExportDictionaryInput,
@@ -16,6 +16,9 @@ import { parseDictionaryId, requireDictionary, requireRange } from './arguments.
 import { MAX_PAGE } from './feature.resolver.js';
 
 const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+
+/** Most log lines one request may read per job. */
+const MAX_LOG_LINES = 1000;
 
 function parseJobId(id: string): number {
   if (!/^\d{1,10}$/.test(id) || Number(id) > MAX_ID)
@@ -40,6 +43,16 @@ export class JobResolver {
     if (state != null && !JOB_STATES.includes(state))
       throw new PublicError('BAD_USER_INPUT', `state must be one of ${JOB_STATES.join(', ')} (got "${state}").`);
     return listJobs(ctx.dataSource, state ?? undefined, first);
+  }
+
+  @FieldResolver(() => [JobLogLine], { description: "The job's newest log lines, oldest first." })
+  logs(
+    @Root() job: Job,
+    @Arg('last', () => Int, { defaultValue: 50 }) last: number,
+    @Ctx() ctx: Context,
+  ): Promise<JobLogLine[]> {
+    requireRange('last', last, 1, MAX_LOG_LINES);
+    return ctx.loaders.jobLogs.load({ jobId: job.id, last });
   }
 
   @Mutation(() => Job, { description: 'Queue training of a new dictionary. Needs an API key.' })

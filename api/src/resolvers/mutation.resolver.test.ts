@@ -120,6 +120,52 @@ test('jobs: enqueue with payload validation, read progress, cancel once', async 
   assert.deepEqual(imp.data.importSae.payload, { kind: 'sae', path: '/saes/gpt2-l0', model: 'builtin' });
 });
 
+test('Job.logs: the newest lines oldest first, per job, read for a whole list in one statement', async () => {
+  const q = (sql: string, p: unknown[] = []) => db.dataSource.query(sql, p);
+  const [{ id: a }] = await q(`INSERT INTO jobs (type, payload) VALUES ('export', '{}') RETURNING id`);
+  const [{ id: b }] = await q(`INSERT INTO jobs (type, payload) VALUES ('export', '{}') RETURNING id`);
+  const [{ id: quiet }] = await q(`INSERT INTO jobs (type, payload) VALUES ('export', '{}') RETURNING id`);
+  for (let i = 1; i <= 60; i++)
+    await q(`INSERT INTO job_logs (job_id, level, message) VALUES ($1, 'info', $2)`, [a, `a line ${i}`]);
+  await q(`INSERT INTO job_logs (job_id, level, message) VALUES ($1, 'info', 'b started'), ($1, 'error', 'B: boom')`, [
+    b,
+  ]);
+  const one = await gql(`query($id: ID!) { job(id: $id) { logs { at level message } } }`, { id: String(a) });
+  const lines = one.data.job.logs;
+  assert.equal(lines.length, 50); // the default
+  assert.equal(lines[0].message, 'a line 11');
+  assert.equal(lines[49].message, 'a line 60');
+  assert.ok(!Number.isNaN(Date.parse(lines[0].at)));
+  const few = await gql(`query($id: ID!) { job(id: $id) { logs(last: 2) { message } } }`, { id: String(a) });
+  assert.deepEqual(few.data.job.logs, [{ message: 'a line 59' }, { message: 'a line 60' }]);
+  const tooMany = await gql(`query($id: ID!) { job(id: $id) { logs(last: 0) { message } } }`, { id: String(a) });
+  assert.equal(tooMany.errors[0].extensions.code, 'BAD_USER_INPUT');
+
+  const original = db.dataSource.query.bind(db.dataSource);
+  let logStatements = 0;
+  db.dataSource.query = ((sql: string, params?: unknown[]) => {
+    if (sql.includes('job_logs')) logStatements++;
+    return original(sql, params);
+  }) as typeof db.dataSource.query;
+  try {
+    const list = await gql(`{ jobs(first: 3) { id logs(last: 3) { level message } } }`);
+    assert.deepEqual(list.data.jobs, [
+      { id: String(quiet), logs: [] },
+      {
+        id: String(b),
+        logs: [
+          { level: 'info', message: 'b started' },
+          { level: 'error', message: 'B: boom' },
+        ],
+      },
+      { id: String(a), logs: ['a line 58', 'a line 59', 'a line 60'].map((message) => ({ level: 'info', message })) },
+    ]);
+    assert.equal(logStatements, 1);
+  } finally {
+    db.dataSource.query = original;
+  }
+});
+
 test('deleteDictionary removes its features, examples, tokens and links', async () => {
   const auth = `Bearer ${key}`;
   const del = await gql(`mutation($d: ID!) { deleteDictionary(id: $d) }`, { d: String(atlas.wide) }, auth);

@@ -19,6 +19,18 @@ export class JobProgress {
   message?: string;
 }
 
+@ObjectType({ description: 'One line a job wrote while it ran.' })
+export class JobLogLine {
+  @Field(() => Date)
+  at!: Date;
+
+  @Field(() => String, { description: 'debug, info, warn or error.' })
+  level!: string;
+
+  @Field(() => String)
+  message!: string;
+}
+
 @ObjectType({ description: 'A long task on the queue: train, extract, analyze, import or export.' })
 export class Job {
   @Field(() => ID)

@@ -46,3 +46,25 @@ export async function cancelJob(ds: DataSource, id: number): Promise<Job> {
     );
   return job;
 }
+
+export interface JobLogRow {
+  jobId: number;
+  at: Date;
+  level: string;
+  message: string;
+}
+
+/** The newest `last` log lines of each job, oldest first: one statement for any number of jobs. */
+export async function jobLogsByIds(ds: DataSource, jobIds: readonly number[], last: number): Promise<JobLogRow[][]> {
+  const rows = (await ds.query(
+    `SELECT j.id AS job_id, l.at, l.level, l.message
+     FROM unnest($1::int[]) AS j(id)
+     CROSS JOIN LATERAL (
+       SELECT id, at, level, message FROM job_logs WHERE job_id = j.id ORDER BY id DESC LIMIT $2) l
+     ORDER BY j.id, l.id`,
+    [jobIds, last],
+  )) as { job_id: number; at: Date; level: string; message: string }[];
+  const byJob = new Map<number, JobLogRow[]>(jobIds.map((id) => [id, []]));
+  for (const r of rows) byJob.get(r.job_id)!.push({ jobId: r.job_id, at: r.at, level: r.level, message: r.message });
+  return jobIds.map((id) => byJob.get(id)!);
+}

@@ -9,6 +9,7 @@ import { FeatureExample } from './featureExample.entity.js';
 import { FeatureLink } from './featureLink.entity.js';
 import { FeatureToken } from './featureToken.entity.js';
 import { Job } from './job.entity.js';
+import { JobLog } from './jobLog.entity.js';
 import { Model } from './model.entity.js';
 
 export * from './apiKey.entity.js';
@@ -22,6 +23,7 @@ export * from './featureExample.entity.js';
 export * from './featureLink.entity.js';
 export * from './featureToken.entity.js';
 export * from './job.entity.js';
+export * from './jobLog.entity.js';
 export * from './model.entity.js';
 
 /** Every entity of the one schema. */
@@ -37,5 +39,6 @@ export const entities = [
   FeatureLink,
   Explanation,
   Job,
+  JobLog,
   ApiKey,
 ];

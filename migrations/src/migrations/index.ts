@@ -1,4 +1,5 @@
 import { Init1732600000000 } from './1732600000000-Init.js';
+import { JobLogs1732700000000 } from './1732700000000-JobLogs.js';
 
 /** Every migration, in order. */
-export const migrations = [Init1732600000000];
+export const migrations = [Init1732600000000, JobLogs1732700000000];

@@ -1,5 +1,10 @@
-// Progress of a long job: fraction, rate and ETA, written to the job row (throttled) and checked for cancellation.
+// Progress of a long job: fraction, rate and ETA, written to the job row (throttled) and checked for cancellation;
+// and the job's log lines, written to job_logs as they happen.
+import type { JobLogLevel } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
+
+/** Longest log line kept; a longer one (a stack, a huge payload) is cut with a note. */
+const MAX_LOG_CHARS = 4000;
 
 /** Thrown inside a task when its job was cancelled; the runner records the cancellation, not a failure. */
 export class JobCancelled extends Error {
@@ -52,6 +57,17 @@ export class JobProgressReporter {
       [this.jobId, JSON.stringify(progress), String(this.leaseMs), this.workerId],
     )) as unknown[];
     if (rows.length === 0) throw new JobCancelled(this.jobId);
+  }
+
+  /** Append a line to the job's log (not throttled: tasks log milestones, not every step). */
+  async log(level: JobLogLevel, message: string): Promise<void> {
+    const text =
+      message.length > MAX_LOG_CHARS ? `${message.slice(0, MAX_LOG_CHARS)}… (${message.length} characters)` : message;
+    await this.dataSource.query(`INSERT INTO job_logs (job_id, level, message) VALUES ($1, $2, $3)`, [
+      this.jobId,
+      level,
+      text,
+    ]);
   }
 
   /** Save where to resume after a crash (and renew the lease). */

@@ -44,6 +44,15 @@ test('a task reports progress with rate and ETA, checkpoints, and resumes from i
     const [done] = await q(`SELECT state, attempts, progress FROM jobs WHERE id = $1`, [id]);
     assert.deepEqual([done.state, done.attempts, done.progress.fraction], ['succeeded', 2, 1]);
     assert.ok(done.progress.rate > 0);
+    const logs = await q(`SELECT level, message FROM job_logs WHERE job_id = $1 ORDER BY id`, [id]);
+    assert.deepEqual(
+      logs.map((l: { level: string }) => l.level),
+      ['info', 'warn', 'info', 'info'],
+    );
+    assert.equal(logs[0].message, 'attempt 1 started on worker w1');
+    assert.equal(logs[1].message, 'IO_ERROR: disk hiccup; retrying in 2 s (attempt 1 of 3)');
+    assert.equal(logs[2].message, 'attempt 2 started on worker w1, resuming from checkpoint {"next":7}');
+    assert.match(logs[3].message, /^succeeded in \d+\.\d s$/);
   } finally {
     await db.close();
   }
@@ -62,6 +71,11 @@ test('bad input fails at once; a cancelled job stops at its next report', async 
     assert.equal(await runJob(db.dataSource, await claim(db), permanent, worker), 'failed');
     const [row] = await q(`SELECT state, error, attempts FROM jobs WHERE id = $1`, [bad]);
     assert.deepEqual(row, { state: 'failed', error: 'SOURCE_NOT_FOUND: no such folder /x', attempts: 1 });
+    const [failLog] = await q(`SELECT level, message FROM job_logs WHERE job_id = $1 ORDER BY id DESC LIMIT 1`, [bad]);
+    assert.deepEqual(failLog, {
+      level: 'error',
+      message: 'SOURCE_NOT_FOUND: no such folder /x (failed: a retry cannot fix this)',
+    });
 
     const [{ id }] = await q(`INSERT INTO jobs (type, payload) VALUES ('export', '{}') RETURNING id`);
     let reached = 0;
@@ -78,6 +92,10 @@ test('bad input fails at once; a cancelled job stops at its next report', async 
     assert.equal(reached, 3);
     const [c] = await q(`SELECT state FROM jobs WHERE id = $1`, [id]);
     assert.equal(c.state, 'cancelled');
+    const [cancelLog] = await q(`SELECT message FROM job_logs WHERE job_id = $1 ORDER BY id DESC LIMIT 1`, [id]);
+    assert.equal(cancelLog.message, 'cancelled; stopped at the next progress report');
+    await q(`DELETE FROM jobs WHERE id = $1`, [id]);
+    assert.deepEqual(await q(`SELECT id FROM job_logs WHERE job_id = $1`, [id]), []); // deleted with their job
   } finally {
     await db.close();
   }

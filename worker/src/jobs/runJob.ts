@@ -31,6 +31,12 @@ export async function runJob(
   worker: { id: string; leaseMs: number },
 ): Promise<JobOutcome> {
   const progress = new JobProgressReporter(dataSource, job.id, worker.id, worker.leaseMs);
+  const started = performance.now();
+  await progress.log(
+    'info',
+    `attempt ${job.attempts} started on worker ${worker.id}` +
+      (job.checkpoint ? `, resuming from checkpoint ${JSON.stringify(job.checkpoint)}` : ''),
+  );
   try {
     await handler.run({
       id: job.id,
@@ -39,14 +45,18 @@ export async function runJob(
       attempts: job.attempts,
       progress,
     });
-    await dataSource.query(
-      `UPDATE jobs SET state = 'succeeded', finished_at = now(), updated_at = now(), error = NULL, locked_by = NULL,
-         progress = jsonb_set(progress, '{fraction}', '1') WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
+    const rows = (await dataSource.query(
+      `WITH s AS (UPDATE jobs SET state = 'succeeded', finished_at = now(), updated_at = now(), error = NULL,
+         locked_by = NULL, progress = jsonb_set(progress, '{fraction}', '1')
+       WHERE id = $1 AND locked_by = $2 AND state = 'running' RETURNING id) SELECT id FROM s`,
       [job.id, worker.id],
-    );
+    )) as unknown[];
+    // Cancelled (or taken over) after the task's last report: the work is done but the job is not ours to close.
+    if (rows.length === 0) return await stopped(dataSource, progress, job.id);
+    await progress.log('info', `succeeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     return 'succeeded';
   } catch (err) {
-    if (err instanceof JobCancelled) return 'cancelled';
+    if (err instanceof JobCancelled) return await stopped(dataSource, progress, job.id);
     const error = describe(err);
     const [row] = (await dataSource.query(
       `WITH f AS (
@@ -54,10 +64,32 @@ export async function runJob(
            state = CASE WHEN $4 OR attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
            finished_at = CASE WHEN $4 OR attempts >= max_attempts THEN now() ELSE NULL END,
            run_at = now() + (least(300, 2 ^ attempts) || ' seconds')::interval
-         WHERE id = $1 AND locked_by = $2 AND state = 'running' RETURNING state)
-       SELECT state FROM f`,
+         WHERE id = $1 AND locked_by = $2 AND state = 'running' RETURNING state, attempts, max_attempts)
+       SELECT state, attempts, max_attempts FROM f`,
       [job.id, worker.id, error, PERMANENT.test(error)],
-    )) as { state: string }[];
-    return row?.state === 'queued' ? 'retrying' : 'failed';
+    )) as { state: string; attempts: number; max_attempts: number }[];
+    if (!row) return await stopped(dataSource, progress, job.id);
+    if (row.state === 'queued') {
+      await progress.log(
+        'warn',
+        `${error}; retrying in ${Math.min(300, 2 ** row.attempts)} s (attempt ${row.attempts} of ${row.max_attempts})`,
+      );
+      return 'retrying';
+    }
+    const why = PERMANENT.test(error) ? 'a retry cannot fix this' : `attempt ${row.attempts} of ${row.max_attempts}`;
+    await progress.log('error', `${error} (failed: ${why})`);
+    return 'failed';
   }
+}
+
+/** The job left this worker's hands while running: cancelled, or its lease passed to another worker. */
+async function stopped(dataSource: DataSource, progress: JobProgressReporter, jobId: number): Promise<JobOutcome> {
+  const [row] = (await dataSource.query(`SELECT state FROM jobs WHERE id = $1`, [jobId])) as { state: string }[];
+  if (!row) return 'cancelled'; // deleted meanwhile, with its log
+  if (row.state === 'cancelled') {
+    await progress.log('warn', 'cancelled; stopped at the next progress report');
+    return 'cancelled';
+  }
+  await progress.log('warn', 'stopped: the lease passed to another worker (this one was too slow to renew it)');
+  return 'cancelled';
 }
