@@ -33,7 +33,8 @@ const ANALYZE = graphql(`
 
 type Analysis = AnalyzeTextQuery['analyzeText'];
 
-export function TextAnalysis({ dictionaries }: { dictionaries: { id: string; name: string }[] }) {
+/** `dictionaries`: those whose weights the server holds; the ones on the first one's hook point start ticked. */
+export function TextAnalysis({ dictionaries }: { dictionaries: { id: string; name: string; hookPoint: string }[] }) {
   const [analysis, setAnalysis] = useState<Analysis | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -59,6 +60,13 @@ export function TextAnalysis({ dictionaries }: { dictionaries: { id: string; nam
   };
   const { peaks, scale } = tokenPeaks(analysis?.tokens ?? []);
   const token = selected === null ? null : analysis?.tokens[selected];
+  if (dictionaries.length === 0)
+    return (
+      <p className="muted" data-testid="analysis-empty">
+        No dictionary on this server has its weights here, so none can run on new text. Dictionaries trained or imported
+        by this server&apos;s worker (<code>npm run worker -- analyze --sae &lt;folder&gt;</code>) can.
+      </p>
+    );
   return (
     <>
       <form className="filters" onSubmit={submit} data-testid="analyze-form">
@@ -70,7 +78,13 @@ export function TextAnalysis({ dictionaries }: { dictionaries: { id: string; nam
           <legend>dictionaries (one model)</legend>
           {dictionaries.map((d) => (
             <label key={d.id}>
-              <input type="checkbox" name="dictionary" value={d.id} defaultChecked /> {d.name}
+              <input
+                type="checkbox"
+                name="dictionary"
+                value={d.id}
+                defaultChecked={d.hookPoint === dictionaries[0].hookPoint}
+              />{' '}
+              {d.name}
             </label>
           ))}
         </fieldset>

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dropPartitions } from '@atlas/migrations';
 import type { PoolClient } from 'pg';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
@@ -27,6 +28,13 @@ export class DictionaryResolver {
     const c = d.curves;
     if (!c?.tokens?.length) return null;
     return c as DictionaryCurves;
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: 'True when this server holds the weights, so analyzeText can run the dictionary on new text.',
+  })
+  canAnalyzeText(@Root() d: { weightsPath?: string | null }): boolean {
+    return !!d.weightsPath && existsSync(d.weightsPath);
   }
 
   @Mutation(() => Boolean, {

@@ -193,3 +193,13 @@ test('analyzeText refuses bad input with stable codes and messages that name the
   const { data } = await gql(ANALYZE, { t: 'the', ds: [String(analysed)], k: 2 });
   assert.equal(data.analyzeText.tokens.length, 1);
 });
+
+test('Dictionary.canAnalyzeText says which dictionaries have weights on this server', async () => {
+  const { data } = await gql('{ dictionaries { id canAnalyzeText } }');
+  const can = new Map(
+    (data.dictionaries as { id: string; canAnalyzeText: boolean }[]).map((d) => [d.id, d.canAnalyzeText]),
+  );
+  assert.equal(can.get(String(analysed)), true);
+  assert.equal(can.get(String(unanalysed)), true);
+  assert.equal(can.get(String(noWeights)), false);
+});

@@ -24,6 +24,8 @@ const DICTIONARY_NAMES = graphql(`
     dictionaries {
       id
       name
+      hookPoint
+      canAnalyzeText
     }
   }
 `);
@@ -109,7 +111,7 @@ export default async function SearchPage({
       )}
       <section>
         <h2>Analyse a text</h2>
-        <TextAnalysis dictionaries={dictionaries} />
+        <TextAnalysis dictionaries={dictionaries.filter((d) => d.canAnalyzeText)} />
       </section>
     </>
   );
