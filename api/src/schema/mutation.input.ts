@@ -64,8 +64,8 @@ export class ImportActivationsInput {
   @Field(() => String)
   acts!: string;
 
-  @Field(() => String, { nullable: true, description: 'Token ids file (and optionally strings and boundaries).' })
-  tokens?: string;
+  @Field(() => String, { description: 'Token ids: .npy or .json, [rows] or [sequences, seq_len].' })
+  tokens!: string;
 
   @Field(() => String, { description: 'Output folder on the server.' })
   out!: string;
