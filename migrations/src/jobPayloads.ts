@@ -45,6 +45,7 @@ export const JobPayloads = {
       path,
       model: z.string().min(1),
       corpus: z.string().min(1).optional(),
+      maxTokens: z.number().int().positive().optional(),
     }),
     z.object({
       kind: z.literal('activations'),

@@ -39,6 +39,9 @@ export class ImportSaeInput {
 
   @Field(() => String, { nullable: true, description: '"brown" (default) or a corpus folder.' })
   corpus?: string;
+
+  @Field(() => Int, { nullable: true, description: 'Analyse at most this many tokens (default: the whole corpus).' })
+  maxTokens?: number;
 }
 
 @InputType({ description: 'Run a model over a corpus and write activation shards on the server.' })

@@ -21,6 +21,7 @@ export function createImportTask(db: OpenDatabase): TaskHandler {
           folder: p.path,
           model: p.model,
           corpus: p.corpus ?? 'brown',
+          maxTokens: p.maxTokens,
           contextSize: ANALYSIS_CONTEXT,
           prependBos: true,
         });
