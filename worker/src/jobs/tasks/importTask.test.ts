@@ -2,45 +2,12 @@
 // worker SIGKILLed mid-analysis leaves the job running; the next worker analyses again and ingests, and the
 // dictionary's rows equal those of an uninterrupted import of the same folder.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
-import { Rng } from '../../engine/rng.js';
-import { writeSaelens } from '../../engine/sae/saelensFormat.js';
+import { writeTinySae } from './tinySae.testing.js';
 import { jobLog, killMidJobThenResume, readJob, runWorkerOnce, workerDataDir } from '../workerProcess.testing.js';
-
-/** A random TopK dictionary on the builtin model's MLP (d_mlp 512): small, but analysed like any other. */
-function writeTinySae(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  const dIn = 512;
-  const dSae = 64;
-  const rng = new Rng(5);
-  writeSaelens(
-    dir,
-    {
-      architecture: 'topk',
-      dIn,
-      dSae,
-      k: 4,
-      wEncT: rng.normals(dSae * dIn, 0.05),
-      bEnc: new Float32Array(dSae),
-      wDec: rng.normals(dSae * dIn, 0.05),
-      bDec: new Float32Array(dIn),
-      scale: 1,
-    },
-    {
-      provenance: {
-        model: 'builtin:tiny-brown',
-        hook: 'blocks.0.mlp.hook_post',
-        tokenizer: 'builtin',
-        contextSize: 64,
-        prependBos: true,
-        corpus: 'brown',
-      },
-    },
-  );
-}
 
 /** Everything the atlas stores about a dictionary's features, without its id. */
 async function dictionaryContent(db: TestDatabase, id: number) {
