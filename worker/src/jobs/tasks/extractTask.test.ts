@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { JobPayloads } from '@atlas/migrations';
 import { openTestDatabase } from '@atlas/migrations/testing';
+import { HOOK_KINDS } from '../../transformer/hooks.js';
 import { jobLog, killMidJobThenResume, readJob, runWorkerOnce, workerDataDir } from '../workerProcess.testing.js';
 
 test('an extract job killed with SIGKILL mid-run resumes after its last complete shard and ends like an uninterrupted one', async () => {
@@ -48,4 +50,11 @@ test('an extract job killed with SIGKILL mid-run resumes after its last complete
   } finally {
     await db.close();
   }
+});
+
+test('extract payloads accept every hook point the transformer exposes, and nothing else', () => {
+  const payload = (hook: string) => ({ model: 'builtin', corpus: 'brown', hook, out: '/x' });
+  for (const kind of HOOK_KINDS) assert.ok(JobPayloads.extract.safeParse(payload(`blocks.3.${kind}`)).success, kind);
+  for (const bad of ['blocks.0.mlp.hook_mid', 'hook_resid_pre', 'blocks.x.hook_resid_pre'])
+    assert.equal(JobPayloads.extract.safeParse(payload(bad)).success, false, bad);
 });

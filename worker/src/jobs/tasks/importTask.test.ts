@@ -2,12 +2,16 @@
 // worker SIGKILLed mid-analysis leaves the job running; the next worker analyses again and ingests, and the
 // dictionary's rows equal those of an uninterrupted import of the same folder.
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
 import { writeTinySae } from './tinySae.testing.js';
+import { claimJob } from '../claimJob.js';
+import { runJob, type ClaimedJob } from '../runJob.js';
 import { jobLog, killMidJobThenResume, readJob, runWorkerOnce, workerDataDir } from '../workerProcess.testing.js';
+import { createImportTask } from './importTask.js';
 
 /** Everything the atlas stores about a dictionary's features, without its id. */
 async function dictionaryContent(db: TestDatabase, id: number) {
@@ -69,6 +73,38 @@ test('an import-sae job killed with SIGKILL mid-analysis is finished by the next
     assert.ok(killedContent.examples.length > 64);
     assert.equal(killedContent.dictionary[0].status, 'ready');
     assert.deepEqual(killedContent, await dictionaryContent(db, b.dictionary_id));
+  } finally {
+    await db.close();
+  }
+});
+
+test('an import-activations job writes the shard folder, and a retry after it was completed succeeds', async () => {
+  const db = await openTestDatabase();
+  try {
+    const fixture = (f: string) => resolve(dirname(fileURLToPath(import.meta.url)), '../../../test-fixtures/acts', f);
+    const out = join(workerDataDir(db), 'imported');
+    const worker = { id: 'w1', leaseMs: 60_000 };
+    const [{ id }] = await db.dataSource.query(`INSERT INTO jobs (type, payload) VALUES ('import', $1) RETURNING id`, [
+      JSON.stringify({
+        kind: 'activations',
+        acts: fixture('acts_f32_6x4.npy'),
+        tokens: fixture('tokens_i64_6.npy'),
+        out,
+      }),
+    ]);
+    const attempt = async () => {
+      const job = (await claimJob(db.dataSource, ['import'], worker.id, worker.leaseMs)) as unknown as ClaimedJob;
+      return runJob(db.dataSource, job, createImportTask(db), worker);
+    };
+    assert.equal(await attempt(), 'succeeded', (await readJob(db, id)).error ?? '');
+    assert.ok(existsSync(join(out, 'manifest.json')));
+    assert.ok(
+      (await jobLog(db, id)).some((l) => l.startsWith(`imported 6 rows x 4 (float32) into 1 shard(s) at ${out}`)),
+    );
+    // As if the worker died after the import but before marking the job: the retry finds the folder complete.
+    await db.dataSource.query(`UPDATE jobs SET state = 'queued', run_at = now() WHERE id = $1`, [id]);
+    assert.equal(await attempt(), 'succeeded', (await readJob(db, id)).error ?? '');
+    assert.ok((await jobLog(db, id)).includes(`${out} was completed by an earlier attempt`));
   } finally {
     await db.close();
   }
