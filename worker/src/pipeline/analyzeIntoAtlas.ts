@@ -59,9 +59,12 @@ export interface AnalyzeIntoAtlasEvents {
   ingesting?(id: number): void | Promise<void>;
 }
 
-/** Analyse and ingest; returns the dictionary's id. */
+/**
+ * Analyse and ingest; returns the dictionary's id. `database` is called once the folder, model and corpus have
+ * checked out, so a bad argument fails before an embedded database is started.
+ */
 export async function analyzeIntoAtlas(
-  db: OpenDatabase,
+  database: () => Promise<OpenDatabase>,
   o: AnalyzeIntoAtlasOptions,
   events: AnalyzeIntoAtlasEvents,
 ): Promise<number> {
@@ -97,6 +100,7 @@ export async function analyzeIntoAtlas(
       tokens += t.tokens.length;
       if (o.maxTokens !== undefined && tokens >= o.maxTokens) break;
     }
+    const db = await database();
     await events.log(
       `backend: ${backend.description}; ${documents.length} documents, ${tokens} tokens of ${corpus.name}`,
     );

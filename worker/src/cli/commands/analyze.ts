@@ -1,6 +1,6 @@
 // `worker analyze --sae <folder>`: bring a dictionary (trained here or a SAELens folder) into the atlas: run the
 // analysis pass over a corpus, ingest features and examples, link families across widths, mark it ready.
-import { loadDbConfig, openDatabase } from '@atlas/migrations';
+import { loadDbConfig, openDatabase, type OpenDatabase } from '@atlas/migrations';
 import type { Command } from 'commander';
 import { AtlasError } from '../../errors.js';
 import { ANALYSIS_CONTEXT, analyzeIntoAtlas } from '../../pipeline/analyzeIntoAtlas.js';
@@ -44,11 +44,11 @@ export function registerAnalyze(program: Command): void {
       if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 0))
         throw new AtlasError('ARGUMENT_INVALID', `--max-tokens must be a positive integer (got '${flags.maxTokens}')`);
       const progress = createProgress('analyze');
-      const db = await openDatabase(loadDbConfig());
+      let db: OpenDatabase | undefined;
       try {
         let stage = '';
         const id = await analyzeIntoAtlas(
-          db,
+          async () => (db = await openDatabase(loadDbConfig())),
           {
             folder: flags.sae,
             model: flags.model,
@@ -74,7 +74,7 @@ export function registerAnalyze(program: Command): void {
         );
         console.log(`dictionary ${id} is ready`);
       } finally {
-        await db.close();
+        await db?.close();
       }
     });
 }

@@ -17,7 +17,7 @@ export async function analyzeAsJob(
     await progress.log('info', 'the previous attempt finished the analysis: analysing again, then resuming its ingest');
   let stage = '';
   const id = await analyzeIntoAtlas(
-    db,
+    async () => db,
     { ...options, resumeIngest },
     {
       log: (line) => progress.log('info', line),
