@@ -20,6 +20,8 @@ export interface ProgressReport {
   total: number;
   unit: string;
   message?: string;
+  /** Of the whole job, when it has several stages (default done / total); rate and ETA stay the stage's. */
+  fraction?: number;
 }
 
 /** What a task gets to report progress and keep its lease; rate and ETA are derived here, once. */
@@ -56,7 +58,7 @@ export class JobProgressReporter {
     this.lastWrite = now;
     const seconds = (now - this.startedAt) / 1000;
     const rate = seconds > 0 ? (p.done - this.firstDone) / seconds : undefined;
-    const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+    const fraction = p.fraction ?? (p.total > 0 ? Math.min(1, p.done / p.total) : 0);
     const etaSeconds = rate && rate > 0 ? Math.max(0, (p.total - p.done) / rate) : undefined;
     const progress = { fraction, rate, unit: p.unit, etaSeconds, message: p.message, done: p.done, total: p.total };
     const rows = (await this.dataSource.query(

@@ -5,6 +5,9 @@ import type { OpenDatabase } from '@atlas/migrations';
 import { analyzeIntoAtlas, type AnalyzeIntoAtlasOptions } from '../../pipeline/analyzeIntoAtlas.js';
 import type { TaskRun } from './index.js';
 
+/** Share of the whole job at the start and end of each stage (rough times of the demo's analysis), for `fraction`. */
+const STAGE_SPAN = { corpus: [0, 0.6], summaries: [0.6, 0.8], ingest: [0.8, 1] } as const;
+
 /** Analyse and ingest as job `job`; the job row gets the dictionary's id. */
 export async function analyzeAsJob(
   db: OpenDatabase,
@@ -22,11 +25,13 @@ export async function analyzeAsJob(
     {
       log: (line) => progress.log('info', line),
       progress: (p) => {
+        const [from, to] = STAGE_SPAN[p.stage];
         progress.reportSoon({
           done: p.done,
           total: p.total,
           unit: p.unit,
           message: p.detail ? `${p.stage}: ${p.detail}` : p.stage,
+          fraction: from + (to - from) * (p.total > 0 ? Math.min(1, p.done / p.total) : 0),
         });
         if (p.stage !== stage) {
           stage = p.stage;
