@@ -28,9 +28,13 @@ export const JobPayloads = {
       ),
     out: path,
     maxTokens: z.number().int().positive().optional(),
+    /** Rows per shard: a killed extraction resumes after its last complete shard. */
+    shardRows: z.number().int().positive().optional(),
   }),
   analyze: z.object({
     dictionaryId: z.number().int().positive(),
+    /** 'builtin' (default) or a model folder on the server. */
+    model: z.string().min(1).optional(),
     corpus: z.string().min(1).optional(),
     maxTokens: z.number().int().positive().optional(),
   }),
@@ -41,12 +45,13 @@ export const JobPayloads = {
       path,
       model: z.string().min(1),
       corpus: z.string().min(1).optional(),
+      maxTokens: z.number().int().positive().optional(),
     }),
     z.object({
       kind: z.literal('activations'),
-      /** .npy or .safetensors activations, and optionally a tokens file. */
+      /** .npy or .safetensors activations, and their token ids (.npy or .json, [rows] or [sequences, seq_len]). */
       acts: path,
-      tokens: path.optional(),
+      tokens: path,
       out: path,
     }),
   ]),

@@ -39,6 +39,9 @@ export class ImportSaeInput {
 
   @Field(() => String, { nullable: true, description: '"brown" (default) or a corpus folder.' })
   corpus?: string;
+
+  @Field(() => Int, { nullable: true, description: 'Analyse at most this many tokens (default: the whole corpus).' })
+  maxTokens?: number;
 }
 
 @InputType({ description: 'Run a model over a corpus and write activation shards on the server.' })
@@ -64,8 +67,8 @@ export class ImportActivationsInput {
   @Field(() => String)
   acts!: string;
 
-  @Field(() => String, { nullable: true, description: 'Token ids file (and optionally strings and boundaries).' })
-  tokens?: string;
+  @Field(() => String, { description: 'Token ids: .npy or .json, [rows] or [sequences, seq_len].' })
+  tokens!: string;
 
   @Field(() => String, { description: 'Output folder on the server.' })
   out!: string;

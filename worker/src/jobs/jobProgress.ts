@@ -20,13 +20,19 @@ export interface ProgressReport {
   total: number;
   unit: string;
   message?: string;
+  /** Of the whole job, when it has several stages (default done / total); rate and ETA stay the stage's. */
+  fraction?: number;
 }
 
 /** What a task gets to report progress and keep its lease; rate and ETA are derived here, once. */
 export class JobProgressReporter {
-  private readonly startedAt = Date.now();
+  /** Rate and ETA are measured from the first report of the current unit (a new stage counts anew). */
+  private startedAt = Date.now();
+  private firstDone = 0;
+  private unit: string | undefined;
   private lastWrite = 0;
-  private firstDone: number | undefined;
+  private queued: Promise<void> | undefined;
+  private deferred: unknown;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -43,12 +49,16 @@ export class JobProgressReporter {
    */
   async report(p: ProgressReport, force = false): Promise<void> {
     const now = Date.now();
-    this.firstDone ??= p.done;
+    if (p.unit !== this.unit) {
+      this.unit = p.unit;
+      this.startedAt = now;
+      this.firstDone = p.done;
+    }
     if (!force && now - this.lastWrite < this.everyMs) return;
     this.lastWrite = now;
     const seconds = (now - this.startedAt) / 1000;
     const rate = seconds > 0 ? (p.done - this.firstDone) / seconds : undefined;
-    const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+    const fraction = p.fraction ?? (p.total > 0 ? Math.min(1, p.done / p.total) : 0);
     const etaSeconds = rate && rate > 0 ? Math.max(0, (p.total - p.done) / rate) : undefined;
     const progress = { fraction, rate, unit: p.unit, etaSeconds, message: p.message, done: p.done, total: p.total };
     const rows = (await this.dataSource.query(
@@ -57,6 +67,29 @@ export class JobProgressReporter {
       [this.jobId, JSON.stringify(progress), String(this.leaseMs), this.workerId],
     )) as unknown[];
     if (rows.length === 0) throw new JobCancelled(this.jobId);
+  }
+
+  /**
+   * `report` for synchronous progress callbacks (a work loop that cannot await): the write happens in the
+   * background, at most one at a time; a JobCancelled (or any failure) it met is thrown by the next call here, so
+   * the loop stops at its next callback. Call `settle()` when the work ends.
+   */
+  reportSoon(p: ProgressReport): void {
+    if (this.deferred !== undefined) throw this.deferred;
+    if (this.queued || Date.now() - this.lastWrite < this.everyMs) return;
+    this.queued = this.report(p).then(
+      () => (this.queued = undefined),
+      (err: unknown) => {
+        this.deferred = err;
+        this.queued = undefined;
+      },
+    );
+  }
+
+  /** Wait for a background report and throw what it met. */
+  async settle(): Promise<void> {
+    await this.queued;
+    if (this.deferred !== undefined) throw this.deferred;
   }
 
   /** Append a line to the job's log (not throttled: tasks log milestones, not every step). */

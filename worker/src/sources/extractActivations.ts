@@ -58,6 +58,14 @@ function writeJsonAtomic(path: string, value: unknown): void {
 
 const shardName = (kind: string, i: number) => `${kind}-${String(i).padStart(5, '0')}.npy`;
 
+/** What an interrupted extraction into `out` left to resume from, or undefined if there is nothing to resume. */
+export function extractionResumePoint(out: string): { shards: number; rows: number } | undefined {
+  const path = join(out, PROGRESS_FILE);
+  if (!existsSync(path)) return undefined;
+  const { shards } = JSON.parse(readFileSync(path, 'utf8')) as { shards: Shard[] };
+  return { shards: shards.length, rows: shards.reduce((a, s) => a + s.rows, 0) };
+}
+
 /** Extract activations; returns the manifest written (or found complete). */
 export async function extractActivations(o: ExtractOptions): Promise<ActivationManifest> {
   await initTfjs();

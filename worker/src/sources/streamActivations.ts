@@ -85,7 +85,11 @@ export async function* streamActivations(o: StreamOptions): AsyncGenerator<Activ
       const len = Math.min(perWindow, doc.tokens.length - off, maxRows - rowStart);
       if (rowStart + len > skipRows) {
         batch.push({ doc: doc.doc, offset: off, tokens: doc.tokens.slice(off, off + len), rowStart });
-        if (batch.length >= o.batchSize) yield run()!;
+        if (batch.length >= o.batchSize) {
+          yield run()!;
+          // A forward pass blocks (dataSync): let pending I/O run between batches, such as a job's lease renewal.
+          await new Promise((r) => setImmediate(r));
+        }
       }
       rowStart += len;
     }

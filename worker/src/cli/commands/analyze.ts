@@ -1,20 +1,9 @@
 // `worker analyze --sae <folder>`: bring a dictionary (trained here or a SAELens folder) into the atlas: run the
 // analysis pass over a corpus, ingest features and examples, link families across widths, mark it ready.
-import { resolve } from 'node:path';
-import { loadDbConfig, openDatabase } from '@atlas/migrations';
+import { loadDbConfig, openDatabase, type OpenDatabase } from '@atlas/migrations';
 import type { Command } from 'commander';
-import { analyzeDictionary } from '../../analysis/analyzeDictionary.js';
-import { topCosineNeighbours } from '../../analysis/similarity.js';
-import { loadBackend } from '../../engine/backend.js';
-import { loadExternalSae } from '../../engine/sae/loadExternalSae.js';
 import { AtlasError } from '../../errors.js';
-import { ingestDictionary } from '../../ingest/ingestDictionary.js';
-import { storeFeatureLinks } from '../../ingest/featureLinks.js';
-import { openCorpus } from '../../sources/corpus.js';
-import { tokenizeDocument, type TokenizedDocument } from '../../sources/corpusCache.js';
-import { loadModel } from '../../transformer/modelFolder.js';
-import { initTfjs } from '../../transformer/runtime.js';
-import { ensureDictionary, dictionariesOnHook, finishAnalysis, readDecoder } from '../../store/dictionaryLifecycle.js';
+import { ANALYSIS_CONTEXT, analyzeIntoAtlas } from '../../pipeline/analyzeIntoAtlas.js';
 import { createProgress } from '../progress.js';
 
 interface AnalyzeFlags {
@@ -41,7 +30,7 @@ export function registerAnalyze(program: Command): void {
     .option('--hook <name>', "hook point (default: the dictionary's hook_name)")
     .option('--name <name>', 'dictionary name in the atlas (default: the folder name)')
     .option('--max-tokens <n>', 'analyse at most this many tokens')
-    .option('--context <n>', 'tokens per window including BOS', '64')
+    .option('--context <n>', 'tokens per window including BOS', String(ANALYSIS_CONTEXT))
     .option('--no-bos', 'do not prepend <|endoftext|> to each window')
     .argument('[folder]', 'the SAELens or sparsify folder (same as --sae)')
     .action(async (folderArg: string | undefined, flags: AnalyzeFlags) => {
@@ -51,91 +40,41 @@ export function registerAnalyze(program: Command): void {
           'ARGUMENT_INVALID',
           '--sae is required (or the folder as the first argument): the SAELens or sparsify folder to analyse',
         );
-      const folder = resolve(flags.sae);
-      const sae = loadExternalSae(folder);
-      const hook = flags.hook ?? sae.hookName ?? undefined;
-      if (!hook)
-        throw new AtlasError(
-          'ARGUMENT_INVALID',
-          `${folder}/cfg.json has no hook_name; pass --hook, e.g. --hook blocks.0.mlp.hook_post`,
-        );
-      if (flags.hook && sae.hookName && flags.hook !== sae.hookName)
-        throw new AtlasError(
-          'PROVENANCE_MISMATCH',
-          `--hook ${flags.hook} but ${folder} was trained on ${sae.hookName}; drop --hook or pick the matching dictionary`,
-        );
       const maxTokens = flags.maxTokens === undefined ? undefined : Number(flags.maxTokens);
       if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 0))
         throw new AtlasError('ARGUMENT_INVALID', `--max-tokens must be a positive integer (got '${flags.maxTokens}')`);
       const progress = createProgress('analyze');
-      await initTfjs();
-      const model = await loadModel(flags.model);
-      const trainedOn = sae.modelName;
-      if (trainedOn && trainedOn !== model.name)
-        throw new AtlasError(
-          'PROVENANCE_MISMATCH',
-          `${folder} was trained on activations of ${trainedOn}, not ${model.name}; pass --model ${trainedOn}`,
-        );
-      const corpus = openCorpus(flags.corpus);
-      const documents: TokenizedDocument[] = [];
-      let tokens = 0;
-      for await (const doc of corpus.documents()) {
-        const t = tokenizeDocument(model.tokenizer, doc, documents.length);
-        documents.push(t);
-        tokens += t.tokens.length;
-        if (maxTokens !== undefined && tokens >= maxTokens) break;
-      }
-      const backend = await loadBackend('auto');
-      progress.log(
-        `backend: ${backend.description}; ${documents.length} documents, ${tokens} tokens of ${corpus.name}`,
-      );
-      const db = await openDatabase(loadDbConfig());
+      let db: OpenDatabase | undefined;
       try {
-        const id = await ensureDictionary(db.dataSource, folder, sae, { name: flags.name, hook });
-        await db.dataSource.query(`UPDATE dictionaries SET status = 'analyzing' WHERE id = $1`, [id]);
-        const t0 = performance.now();
-        const result = await analyzeDictionary({
-          sae,
-          model,
-          documents,
-          hook,
-          backend,
-          contextSize: Number(flags.context),
-          prependBos: flags.bos,
-          maxTokens,
-          onProgress: (p) => {
-            if (p.phase === 'corpus') progress.update(p.done, p.total, p.done, 'corpus');
-            else progress.note(`${p.phase}…`);
+        let stage = '';
+        const id = await analyzeIntoAtlas(
+          async () => (db = await openDatabase(loadDbConfig())),
+          {
+            folder: flags.sae,
+            model: flags.model,
+            corpus: flags.corpus,
+            hook: flags.hook,
+            name: flags.name,
+            maxTokens,
+            contextSize: Number(flags.context),
+            prependBos: flags.bos,
           },
-        });
-        progress.done();
-        const seconds = (performance.now() - t0) / 1000;
-        progress.log(
-          `analysed ${result.tokens} tokens in ${seconds.toFixed(1)} s (${Math.round(result.tokens / seconds)} tokens/s); map by ${result.mapMethod}`,
+          {
+            log: (line) => {
+              if (stage === 'corpus') progress.done();
+              stage = '';
+              progress.log(line);
+            },
+            progress: (p) => {
+              if (p.stage === 'corpus') progress.update(p.done, p.total, p.done, 'corpus');
+              else if (p.stage === 'summaries' && p.detail !== stage) progress.note(`${p.detail}…`);
+              stage = p.stage === 'summaries' ? (p.detail ?? '') : p.stage;
+            },
+          },
         );
-        const ingested = await ingestDictionary(
-          db,
-          { id, dIn: sae.dIn, nLatents: sae.dSae },
-          result.features,
-          (f) => result.examples.get(f) ?? [],
-        );
-        progress.log(`ingested ${ingested.features} features and ${ingested.examples} examples`);
-        for (const other of await dictionariesOnHook(db.dataSource, id, hook, sae.dIn)) {
-          const otherDecoder = await readDecoder(db.dataSource, other.id, sae.dIn, other.nLatents);
-          const aToB = topCosineNeighbours(sae.wDec, sae.dSae, otherDecoder, other.nLatents, sae.dIn, 3);
-          const bToA = topCosineNeighbours(otherDecoder, other.nLatents, sae.wDec, sae.dSae, sae.dIn, 3);
-          const n = await storeFeatureLinks(db, id, other.id, aToB, bToA);
-          progress.log(`linked ${n} family pairs with dictionary ${other.id}`);
-        }
-        await finishAnalysis(db.dataSource, id, result.ceLoss);
-        if (result.ceLoss)
-          progress.log(
-            `CE loss: clean ${result.ceLoss.clean.toFixed(3)}, spliced ${result.ceLoss.spliced.toFixed(3)}, zero-ablated ${result.ceLoss.zeroAblated.toFixed(3)}: recovered ${result.ceLoss.recovered.toFixed(3)}`,
-          );
         console.log(`dictionary ${id} is ready`);
       } finally {
-        backend.dispose();
-        await db.close();
+        await db?.close();
       }
     });
 }

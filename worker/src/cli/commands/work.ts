@@ -17,7 +17,7 @@ export function registerWork(program: Command): void {
       const config = loadWorkerConfig();
       const log = pino({ name: 'worker', level: config.logLevel }, pino.destination(2));
       const db = await openDatabase(config.db);
-      const tasks = createTasks({ dataSource: db.dataSource, dataDir: config.db.dataDir });
+      const tasks = createTasks({ db, dataDir: config.db.dataDir });
       const types = Object.keys(tasks) as JobType[];
       console.log(
         `worker ${config.workerId}: taking jobs of types [${types.join(', ') || 'none registered yet'}] from ${db.engine}`,
@@ -37,7 +37,7 @@ export function registerWork(program: Command): void {
         // The same schema the api enqueued with: a payload from an older version fails with the reason.
         const parsed = JobPayloads[job.type].safeParse(job.payload);
         const handler = parsed.success
-          ? tasks[job.type]!
+          ? tasks[job.type]
           : {
               run: async () => {
                 throw Object.assign(

@@ -25,8 +25,11 @@ export function exportTask(dataSource: DataSource): TaskHandler {
   return {
     async run({ payload, progress }) {
       const { dictionaryId, out } = JobPayloads.export.parse(payload);
-      if (existsSync(out) && alreadyExported(out, dictionaryId)) return;
-      await exportDictionary(dataSource, dictionaryId, out, {
+      if (existsSync(out) && alreadyExported(out, dictionaryId)) {
+        await progress.log('info', `${out} holds this dictionary's export already (an earlier attempt finished it)`);
+        return;
+      }
+      const s = await exportDictionary(dataSource, dictionaryId, out, {
         onProgress: (p) =>
           progress.report({
             done: p.features,
@@ -35,6 +38,10 @@ export function exportTask(dataSource: DataSource): TaskHandler {
             message: `${p.stage}: ${p.rows} rows`,
           }),
       });
+      await progress.log(
+        'info',
+        `exported dictionary ${dictionaryId} to ${s.out}: ${s.features} features, ${s.examples} examples, ${s.explanations} explanations, ${s.links} links`,
+      );
     },
   };
 }

@@ -1,7 +1,9 @@
-import type { JobType } from '@atlas/migrations';
-import type { DataSource } from 'typeorm';
+import type { JobType, OpenDatabase } from '@atlas/migrations';
 import type { JobProgressReporter } from '../jobProgress.js';
+import { createAnalyzeTask } from './analyzeTask.js';
 import { exportTask } from './exportTask.js';
+import { createExtractTask } from './extractTask.js';
+import { createImportTask } from './importTask.js';
 import { createTrainTask } from './trainTask.js';
 
 /** What a task receives: its payload (already validated), where it got to last time, and its progress reporter. */
@@ -21,13 +23,18 @@ export interface TaskHandler {
 
 /** What tasks need from the worker process. */
 export interface TaskDeps {
-  dataSource: DataSource;
+  db: OpenDatabase;
   /** ATLAS_DATA_DIR: where trained dictionaries and other outputs go. */
   dataDir: string;
 }
 
 /** The registry of job types this worker can run. */
-// TODO(#6): register extract, analyze and import as their tasks land.
-export function createTasks(deps: TaskDeps): Partial<Record<JobType, TaskHandler>> {
-  return { train: createTrainTask(deps), export: exportTask(deps.dataSource) };
+export function createTasks(deps: TaskDeps): Record<JobType, TaskHandler> {
+  return {
+    train: createTrainTask({ dataSource: deps.db.dataSource, dataDir: deps.dataDir }),
+    extract: createExtractTask(),
+    analyze: createAnalyzeTask(deps.db),
+    import: createImportTask(deps.db),
+    export: exportTask(deps.db.dataSource),
+  };
 }

@@ -1,0 +1,165 @@
+// Bring a dictionary into the atlas: load its folder (SAELens any version, or sparsify), check it against the
+// model's hook point, run the analysis pass over a corpus, ingest features and examples, link families across
+// widths, mark it ready. The one body behind `worker analyze` / `import-sae` and the `analyze` and `import` jobs.
+import { resolve } from 'node:path';
+import type { OpenDatabase } from '@atlas/migrations';
+import { analyzeDictionary } from '../analysis/analyzeDictionary.js';
+import { topCosineNeighbours } from '../analysis/similarity.js';
+import { loadBackend } from '../engine/backend.js';
+import { loadExternalSae } from '../engine/sae/loadExternalSae.js';
+import { AtlasError } from '../errors.js';
+import { storeFeatureLinks } from '../ingest/featureLinks.js';
+import { ingestDictionary } from '../ingest/ingestDictionary.js';
+import { openCorpus } from '../sources/corpus.js';
+import { tokenizeDocument, type TokenizedDocument } from '../sources/corpusCache.js';
+import { dictionariesOnHook, ensureDictionary, finishAnalysis, readDecoder } from '../store/dictionaryLifecycle.js';
+import { disposeModel, loadModel } from '../transformer/modelFolder.js';
+import { initTfjs } from '../transformer/runtime.js';
+
+/** Tokens per analysis window including BOS, unless told otherwise. */
+export const ANALYSIS_CONTEXT = 64;
+
+export interface AnalyzeIntoAtlasOptions {
+  /** SAELens or sparsify folder. */
+  folder: string;
+  /** 'builtin' or a Hugging Face GPT-2-layout folder. */
+  model: string;
+  /** 'brown' or a folder of .txt/.jsonl. */
+  corpus: string;
+  /** Hook point; default the dictionary's hook_name (a different one is refused). */
+  hook?: string;
+  /** Name in the atlas for a new dictionary (default: the folder name). */
+  name?: string;
+  /** Re-analyse this dictionary instead of the one registered for the folder (or a new one). */
+  dictionaryId?: number;
+  maxTokens?: number;
+  /** Tokens per window including BOS. */
+  contextSize: number;
+  prependBos: boolean;
+  /** Continue the staging load an interrupted run of the same analysis left (ingest resumes; analysis restarts). */
+  resumeIngest?: boolean;
+}
+
+/** Where the work is: `stage` names it; done and total count `unit`s. */
+export interface AnalyzeIntoAtlasProgress {
+  stage: 'corpus' | 'summaries' | 'ingest';
+  done: number;
+  total: number;
+  unit: 'tokens' | 'steps' | 'features';
+  detail?: string;
+}
+
+/** What the caller hears. `progress` is called synchronously from the work loop; throwing from it stops the work. */
+export interface AnalyzeIntoAtlasEvents {
+  log(line: string): void | Promise<void>;
+  progress(p: AnalyzeIntoAtlasProgress): void;
+  /** The dictionary's id is known (before any analysis). */
+  dictionary?(id: number): void | Promise<void>;
+  /** Analysis done, ingest about to start: from here on a rerun can resume the load. */
+  ingesting?(id: number): void | Promise<void>;
+}
+
+/**
+ * Analyse and ingest; returns the dictionary's id. `database` is called once the folder, model and corpus have
+ * checked out, so a bad argument fails before an embedded database is started.
+ */
+export async function analyzeIntoAtlas(
+  database: () => Promise<OpenDatabase>,
+  o: AnalyzeIntoAtlasOptions,
+  events: AnalyzeIntoAtlasEvents,
+): Promise<number> {
+  const folder = resolve(o.folder);
+  const sae = loadExternalSae(folder);
+  const hook = o.hook ?? sae.hookName ?? undefined;
+  if (!hook)
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `${folder}/cfg.json has no hook_name; pass --hook, e.g. --hook blocks.0.mlp.hook_post`,
+    );
+  if (o.hook && sae.hookName && o.hook !== sae.hookName)
+    throw new AtlasError(
+      'PROVENANCE_MISMATCH',
+      `--hook ${o.hook} but ${folder} was trained on ${sae.hookName}; drop --hook or pick the matching dictionary`,
+    );
+  await initTfjs();
+  const model = await loadModel(o.model);
+  const backend = await loadBackend('auto');
+  try {
+    const trainedOn = sae.modelName;
+    if (trainedOn && trainedOn !== model.name)
+      throw new AtlasError(
+        'PROVENANCE_MISMATCH',
+        `${folder} was trained on activations of ${trainedOn}, not ${model.name}; pass --model ${trainedOn}`,
+      );
+    const corpus = openCorpus(o.corpus);
+    const documents: TokenizedDocument[] = [];
+    let tokens = 0;
+    for await (const doc of corpus.documents()) {
+      const t = tokenizeDocument(model.tokenizer, doc, documents.length);
+      documents.push(t);
+      tokens += t.tokens.length;
+      if (o.maxTokens !== undefined && tokens >= o.maxTokens) break;
+    }
+    const db = await database();
+    await events.log(
+      `backend: ${backend.description}; ${documents.length} documents, ${tokens} tokens of ${corpus.name}`,
+    );
+    const id = o.dictionaryId ?? (await ensureDictionary(db.dataSource, folder, sae, { name: o.name, hook }));
+    await events.dictionary?.(id);
+    await db.dataSource.query(`UPDATE dictionaries SET status = 'analyzing' WHERE id = $1`, [id]);
+    const t0 = performance.now();
+    const result = await analyzeDictionary({
+      sae,
+      model,
+      documents,
+      hook,
+      backend,
+      contextSize: o.contextSize,
+      prependBos: o.prependBos,
+      maxTokens: o.maxTokens,
+      onProgress: (p) =>
+        p.phase === 'corpus'
+          ? events.progress({ stage: 'corpus', done: p.done, total: p.total, unit: 'tokens' })
+          : events.progress({ stage: 'summaries', done: p.done, total: p.total, unit: 'steps', detail: p.phase }),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    await events.log(
+      `analysed ${result.tokens} tokens in ${seconds.toFixed(1)} s (${Math.round(result.tokens / seconds)} tokens/s); map by ${result.mapMethod}`,
+    );
+    await events.ingesting?.(id);
+    const ingested = await ingestDictionary(
+      db,
+      { id, dIn: sae.dIn, nLatents: sae.dSae },
+      result.features,
+      (f) => result.examples.get(f) ?? [],
+      {
+        resume: o.resumeIngest,
+        onProgress: (p) =>
+          events.progress({
+            stage: 'ingest',
+            done: p.features,
+            total: p.totalFeatures,
+            unit: 'features',
+            detail: `${p.examples} examples`,
+          }),
+      },
+    );
+    await events.log(`ingested ${ingested.features} features and ${ingested.examples} examples`);
+    for (const other of await dictionariesOnHook(db.dataSource, id, hook, sae.dIn)) {
+      const otherDecoder = await readDecoder(db.dataSource, other.id, sae.dIn, other.nLatents);
+      const aToB = topCosineNeighbours(sae.wDec, sae.dSae, otherDecoder, other.nLatents, sae.dIn, 3);
+      const bToA = topCosineNeighbours(otherDecoder, other.nLatents, sae.wDec, sae.dSae, sae.dIn, 3);
+      const n = await storeFeatureLinks(db, id, other.id, aToB, bToA);
+      await events.log(`linked ${n} family pairs with dictionary ${other.id}`);
+    }
+    await finishAnalysis(db.dataSource, id, result.ceLoss);
+    if (result.ceLoss)
+      await events.log(
+        `CE loss: clean ${result.ceLoss.clean.toFixed(3)}, spliced ${result.ceLoss.spliced.toFixed(3)}, zero-ablated ${result.ceLoss.zeroAblated.toFixed(3)}: recovered ${result.ceLoss.recovered.toFixed(3)}`,
+      );
+    return id;
+  } finally {
+    backend.dispose();
+    disposeModel(model);
+  }
+}
