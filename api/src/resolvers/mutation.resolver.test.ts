@@ -78,6 +78,13 @@ test('jobs: enqueue with payload validation, read progress, cancel once', async 
     auth,
   );
   const job = queued.data.trainDictionary;
+  // Optional fields sent as explicit nulls (as form clients do) mean "not given".
+  const nulls = await gql(
+    `mutation { trainDictionary(input: { name: "y", acts: "/data/acts", arch: "relu", latents: 64, k: null, l1Coefficient: null, seed: null }) { payload } }`,
+    {},
+    auth,
+  );
+  assert.deepEqual(nulls.data?.trainDictionary.payload, { name: 'y', acts: '/data/acts', arch: 'relu', latents: 64 });
   assert.deepEqual([job.type, job.state, job.progress.fraction], ['train', 'queued', 0]);
   assert.deepEqual(job.payload, { name: 'x', acts: '/data/acts', arch: 'topk', latents: 1024, k: 8 });
   await db.dataSource.query(

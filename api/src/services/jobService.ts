@@ -10,7 +10,10 @@ export async function enqueueJob(
   payload: Record<string, unknown>,
   dictionaryId: number | null = null,
 ): Promise<Job> {
-  const parsed = JobPayloads[type].safeParse(payload);
+  // An optional GraphQL input field sent as an explicit null means "not given": drop it so the payload schema's
+  // defaults apply (the zod schemas accept absent optional fields, not nulls).
+  const given = Object.fromEntries(Object.entries(payload).filter(([, v]) => v != null));
+  const parsed = JobPayloads[type].safeParse(given);
   if (!parsed.success)
     throw new PublicError(
       'BAD_USER_INPUT',
