@@ -164,9 +164,12 @@ export async function createDenseSessions(arena: Arena, threads: number): Promis
         });
         const v = out.values.data as Float32Array;
         const big = out.indices.data as BigInt64Array;
+        // Indices are below 2^31, so each int64 is its low little-endian word: reading those skips BigInt
+        // conversions (~30 ns each, 131k per step at the reference config).
+        const low = new Int32Array(big.buffer, big.byteOffset, 2 * big.length);
         const o = r0 * k;
         for (let i = 0; i < big.length; i++) {
-          indices[o + i] = Number(big[i]);
+          indices[o + i] = low[2 * i];
           values[o + i] = v[i] > 0 ? v[i] : 0; // relu after top-k selects the same set with fewer comparisons
         }
       }

@@ -80,18 +80,25 @@ function runOp(S, F, I, op, A) {
     S.adam((A[2] + a) * 4, (A[3] + a) * 4, (A[4] + a) * 4, (A[5] + a) * 4, b - a, A[6], A[7], A[8], A[9]);
   } else if (op === 5) { // center: out[t] = x[t] - shift
     const out = A[2], x = A[3], shift = A[4], dIn = A[5];
+    const body = dIn - (dIn % 4);
     for (let t = a; t < b; t++) {
       const o = out + t * dIn, xr = x + t * dIn;
-      for (let p = 0; p < dIn; p++) F[o + p] = F[xr + p] - F[shift + p];
+      S.sub(o * 4, xr * 4, shift * 4, body);
+      for (let p = body; p < dIn; p++) F[o + p] = F[xr + p] - F[shift + p];
     }
   } else if (op === 6) { // residual: err[t] = scale (err[t] - x[t]); per-share partials: sse, Σ‖x‖², Σx, Σerr
     const err = A[2], x = A[3], scale = A[4], partials = A[5], dIn = A[6];
-    const part = partials + A[11] * (2 * dIn + 4); // [sse, sumSq, pad, pad, sum(dIn), gSum(dIn)]
+    const part = partials + A[11] * (2 * dIn + 4); // [sse, sumSq, row sse, row sumSq, sum(dIn), gSum(dIn)]
     const sum = part + 4, gSum = part + 4 + dIn;
+    const body = dIn - (dIn % 4);
+    // Rows are summed in float32 by the kernel and across rows in float64 here.
     let sse = 0, sumSq = 0;
     for (let t = a; t < b; t++) {
       const e = err + t * dIn, xr = x + t * dIn;
-      for (let p = 0; p < dIn; p++) {
+      S.residual(e * 4, xr * 4, sum * 4, gSum * 4, body, scale, (part + 2) * 4);
+      sse += F[part + 2];
+      sumSq += F[part + 3];
+      for (let p = body; p < dIn; p++) {
         const xv = F[xr + p], d = F[e + p] - xv;
         sse += d * d;
         sumSq += xv * xv;
