@@ -95,6 +95,21 @@ export interface Backend {
    * per dimension Σ_t x and Σ_t err (after scaling), for the loss, the FVU and ∂L/∂b_dec.
    */
   residual(err: Float32Array, x: Float32Array, n: number, dIn: number, scale: number): Residual;
+  /**
+   * The forward pass from sparse codes to the latent gradients, fused: sparseDecode(codes, w, bias) into err,
+   * residual(err, x, scale), then dots[t,j] = err[t] · w[indices[t,j]] (sparseRowDots). Same results as the
+   * three calls; a backend may run them token by token so each token's decoder rows are read once.
+   */
+  reconstruct(
+    codes: SparseCodes,
+    w: Float32Array,
+    bias: Float32Array | null,
+    x: Float32Array,
+    dIn: number,
+    scale: number,
+    err: Float32Array,
+    dots: Float32Array,
+  ): Residual;
   /** One Adam step (Kingma & Ba 2015, with bias correction) on param, updating the moments m and v in place. */
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void;
   /** Release native sessions and memory; the backend is unusable afterwards. */

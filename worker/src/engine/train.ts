@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { AtlasError } from '../errors.js';
 import type { ActivationStore } from './activationStore.js';
-import type { Backend, SparseCodes } from './backend.js';
+import type { Backend, Residual, SparseCodes } from './backend.js';
 import { densitySummary, FiringTracker, geometricMedian } from './metrics.js';
 import { Rng } from './rng.js';
 import type { Architecture, Encoded, SaeParams, StepContext } from './sae/architecture.js';
@@ -332,13 +332,17 @@ export class Trainer {
     // and JumpReLU early in training, when half the latents fire) the dense route is the faster one.
     const dense = codes.width * 8 > dSae;
     const f = dense ? denseRows(codes.indices, codes.values, n, codes.width, dSae) : null;
+    // gValues[t,j] = ∂L/∂(activation j of token t) = g_t · W_dec[latent]: on the sparse route reconstruct
+    // computes it with the decode, while each token's decoder rows are still in cache.
+    const gValues = new Float32Array(n * codes.width);
+    let r: Residual;
     if (f) {
       err.set(await backend.matmul(f, params.wDec, false, n, dSae, dIn));
       for (let t = 0; t < n; t++) for (let p = 0; p < dIn; p++) err[t * dIn + p] += bDec[p];
-    } else backend.sparseDecode(codes, params.wDec, bDec, dIn, err);
+      r = backend.residual(err, x, n, dIn, 2 / n);
+    } else r = backend.reconstruct(codes, params.wDec, bDec, x, dIn, 2 / n, err, gValues);
     for (const name of allNames(grads)) getParam(grads, name).fill(0);
     const gbDec = grads.bDec;
-    const r = backend.residual(err, x, n, dIn, 2 / n);
     let sst = r.sumSq;
     for (let p = 0; p < dIn; p++) {
       sst -= (r.sum[p] * r.sum[p]) / n;
@@ -346,17 +350,13 @@ export class Trainer {
     }
     const mse = r.sse / n;
     const fvu = sst > 0 ? r.sse / sst : 0;
-    const gValues = new Float32Array(n * codes.width);
     if (f) {
       addInto(grads.wDec, await backend.matmul(f, err, true, dSae, n, dIn));
       const gf = await backend.matmulT(err, params.wDec, null, n, dIn, dSae);
       for (let t = 0; t < n; t++)
         for (let j = 0; j < codes.width; j++)
           gValues[t * codes.width + j] = gf[t * dSae + codes.indices[t * codes.width + j]];
-    } else {
-      backend.sparseScatterRows(codes.indices, codes.values, n, codes.width, err, dIn, grads.wDec);
-      backend.sparseRowDots(codes.indices, n, codes.width, err, params.wDec, dIn, gValues);
-    }
+    } else backend.sparseScatterRows(codes.indices, codes.values, n, codes.width, err, dIn, grads.wDec);
     const { gPre, penalty } = this.arch.backward(ctx, cfg.archOptions, codes, gValues, grads);
     if (f) {
       addInto(

@@ -109,7 +109,7 @@ for (const { label, backend: b } of loaded) {
         close(got.values, want.values, 'topk values');
       });
 
-      it(`sparse decode, row dots, scatter and Adam match the reference (dIn=${dIn})`, async () => {
+      it(`sparse decode, row dots, reconstruct, scatter and Adam match the reference (dIn=${dIn})`, async () => {
         const codes = await reference.encodeTopK(x, w, bias, m, dIn, dSae, k);
         const outB = b.alloc(m * dIn);
         const outR = new Float32Array(m * dIn);
@@ -123,6 +123,19 @@ for (const { label, backend: b } of loaded) {
         b.sparseRowDots(codes.indices, m, k, put(b, g), put(b, w), dIn, dotsB);
         reference.sparseRowDots(codes.indices, m, k, g, w, dIn, dotsR);
         close(dotsB, dotsR, 'sparseRowDots');
+
+        // The fused forward pass equals decode, residual and row dots one after another.
+        const want = { err: new Float32Array(m * dIn), dots: new Float32Array(m * k) };
+        reference.sparseDecode(codes, w, bDec, dIn, want.err);
+        const wantSums = reference.residual(want.err, x, m, dIn, 2 / m);
+        reference.sparseRowDots(codes.indices, m, k, want.err, w, dIn, want.dots);
+        const got = { err: b.alloc(m * dIn), dots: new Float32Array(m * k) };
+        const gotSums = b.reconstruct(codes, put(b, w), put(b, bDec), put(b, x), dIn, 2 / m, got.err, got.dots);
+        close(got.err, want.err, 'reconstruct err');
+        close(got.dots, want.dots, 'reconstruct dots');
+        close([gotSums.sse, gotSums.sumSq], [wantSums.sse, wantSums.sumSq], 'reconstruct sums');
+        close(gotSums.errSum, wantSums.errSum, 'reconstruct Σerr');
+        close(gotSums.sum, wantSums.sum, 'reconstruct Σx');
 
         const gradB = b.alloc(dSae * dIn);
         const gradR = new Float32Array(dSae * dIn);

@@ -143,6 +143,23 @@ export function residualImpl(err: Float32Array, x: Float32Array, n: number, dIn:
 }
 
 /** Adam with bias correction folded into the step size and epsilon (Kingma & Ba 2015, end of §2). */
+/** Backend.reconstruct as its three parts. */
+export function reconstructImpl(
+  codes: SparseCodes,
+  w: Float32Array,
+  bias: Float32Array | null,
+  x: Float32Array,
+  dIn: number,
+  scale: number,
+  err: Float32Array,
+  dots: Float32Array,
+): Residual {
+  sparseDecodeImpl(codes, w, bias, dIn, err);
+  const r = residualImpl(err, x, codes.n, dIn, scale);
+  sparseRowDotsImpl(codes.indices, codes.n, codes.width, err, w, dIn, dots);
+  return r;
+}
+
 export function adamStepImpl(
   param: Float32Array,
   grad: Float32Array,
@@ -216,6 +233,19 @@ export const check = {
   rows(op: string, n: number, dIn: number, arrays: [string, Float32Array][], shift?: Float32Array): void {
     for (const [what, arr] of arrays) assertLength(op, what, arr, n * dIn, `[${n}, ${dIn}]`, false);
     if (shift) assertLength(op, 'shift', shift, dIn, `[${dIn}]`, false);
+  },
+  reconstruct(
+    codes: SparseCodes,
+    w: Float32Array,
+    bias: Float32Array | null,
+    x: Float32Array,
+    dIn: number,
+    err: Float32Array,
+    dots: Float32Array,
+  ): void {
+    check.codes('reconstruct', codes.indices, codes.n, codes.width, err, dIn, -1, w);
+    check.rows('reconstruct', codes.n, dIn, [['x', x]], bias ?? undefined);
+    assertLength('reconstruct', 'dots', dots, codes.n * codes.width, `[${codes.n}, ${codes.width}]`, false);
   },
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array): void {
     for (const [what, arr] of [
@@ -314,6 +344,19 @@ class ReferenceBackend implements Backend {
       ['x', x],
     ]);
     return residualImpl(err, x, n, dIn, scale);
+  }
+  reconstruct(
+    codes: SparseCodes,
+    w: Float32Array,
+    bias: Float32Array | null,
+    x: Float32Array,
+    dIn: number,
+    scale: number,
+    err: Float32Array,
+    dots: Float32Array,
+  ): Residual {
+    check.reconstruct(codes, w, bias, x, dIn, err, dots);
+    return reconstructImpl(codes, w, bias, x, dIn, scale, err, dots);
   }
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {
     check.adam(param, grad, m, v);
