@@ -112,6 +112,19 @@ export interface Backend {
   ): Residual;
   /** One Adam step (Kingma & Ba 2015, with bias correction) on param, updating the moments m and v in place. */
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void;
+  /**
+   * Adam on a matrix [rows, dIn] whose rows live on the unit sphere (the decoder): each row's gradient loses its
+   * component along the row, the row takes the Adam step, then is scaled back to unit norm (a zero row stays
+   * zero). grad is left projected.
+   */
+  adamStepUnitRows(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    step: AdamStep,
+    dIn: number,
+  ): void;
   /** Release native sessions and memory; the backend is unusable afterwards. */
   dispose(): void;
 }

@@ -257,18 +257,16 @@ export class Trainer {
     const { codes, ctx, mse, fvu, penalty, auxLoss } = g;
     const [t1, t2, t3] = [g.t1, g.t2, g.t3];
 
-    if (this.arch.unitNormDecoder) this.projectDecoderGrad();
     const lr = this.lrAt(this.step);
     const adamStep = { lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, t: this.step + 1 };
-    for (const name of allNames(params))
-      backend.adamStep(
-        getParam(params, name),
-        getParam(grads, name),
-        getParam(this.m, name),
-        getParam(this.v, name),
-        adamStep,
-      );
-    if (this.arch.unitNormDecoder) this.renormaliseDecoder();
+    for (const name of allNames(params)) {
+      const p = getParam(params, name);
+      const [g, m, v] = [getParam(grads, name), getParam(this.m, name), getParam(this.v, name)];
+      // Decoder rows stay on the unit sphere: the gradient is projected onto the tangent space, and the rows
+      // renormalised after the step.
+      if (name === 'wDec' && this.arch.unitNormDecoder) backend.adamStepUnitRows(p, g, m, v, adamStep, this.dIn);
+      else backend.adamStep(p, g, m, v, adamStep);
+    }
     this.arch.afterStep?.(ctx, cfg.archOptions, codes);
     const t4 = performance.now();
 
@@ -436,25 +434,6 @@ export class Trainer {
     for (let i = 0; i < gValues.length; i++) if (!(aux.values[i] > 0)) gValues[i] = 0;
     this.encoderGrad(aux.indices, gValues, k);
     return (cfg.auxCoefficient * sse) / n;
-  }
-
-  /** Remove from each decoder row's gradient its component along the row (the rows stay on the unit sphere). */
-  private projectDecoderGrad(): void {
-    const { backend, dIn, params, grads, identity } = this;
-    const dSae = this.cfg.dSae;
-    const dots = new Float32Array(dSae);
-    backend.sparseRowDots(identity.indices, dSae, 1, grads.wDec, params.wDec, dIn, dots);
-    for (let l = 0; l < dSae; l++) dots[l] = -dots[l];
-    backend.sparseScatterRows(identity.indices, dots, dSae, 1, params.wDec, dIn, grads.wDec);
-  }
-
-  private renormaliseDecoder(): void {
-    const { backend, dIn, params, identity } = this;
-    const dSae = this.cfg.dSae;
-    const sq = new Float32Array(dSae);
-    backend.sparseRowDots(identity.indices, dSae, 1, params.wDec, params.wDec, dIn, sq);
-    for (let l = 0; l < dSae; l++) sq[l] = sq[l] > 0 ? 1 / Math.sqrt(sq[l]) - 1 : 0;
-    backend.sparseScatterRows(identity.indices, sq, dSae, 1, params.wDec, dIn, params.wDec);
   }
 
   /** Everything needed to resume exactly. */

@@ -7,6 +7,7 @@ import type { AdamStep, Backend, BackendName, BackendOptions, Residual, SparseCo
 import {
   adamScalars,
   adamStepImpl,
+  adamStepUnitRowsImpl,
   centerImpl,
   check,
   reconstructImpl,
@@ -239,6 +240,32 @@ export class SimdBackend implements Backend {
     ]);
     if (body < param.length)
       adamStepImpl(param.subarray(body), grad.subarray(body), m.subarray(body), v.subarray(body), step);
+  }
+
+  adamStepUnitRows(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    step: AdamStep,
+    dIn: number,
+  ): void {
+    check.adam(param, grad, m, v);
+    check.unitRows(param, dIn);
+    // One visit per row does the projection, the step and the renormalisation while the row is in L1.
+    if (dIn % 8 !== 0 || !this.fast(dIn, param, grad, m, v)) return adamStepUnitRowsImpl(param, grad, m, v, step, dIn);
+    const { lr, eps } = adamScalars(step);
+    this.pool.run(OP.adamUnitRows, this.pool.split(param.length / dIn), [
+      this.at(param),
+      this.at(grad),
+      this.at(m),
+      this.at(v),
+      lr,
+      step.beta1,
+      step.beta2,
+      eps,
+      dIn,
+    ]);
   }
 
   dispose(): void {

@@ -13,6 +13,7 @@
 //   residual    err[t] = scale·(x̂[t] − x[t]) with per-share sums for the loss, FVU and ∂L/∂b_dec  tokens [a, b)
 //   reconstruct decode, residual and rowDots of one token after another    tokens [a, b): the second pass over
 //               a token's k decoder rows finds them in cache instead of gathering them again
+//   adamUnitRows project out each row's gradient along the row, Adam, renormalise   rows [a, b)
 // The last argument is the share's index (0 = main thread), for ops that keep per-share partial sums.
 
 /** Source text of `function runOp(S, F, I, op, args)`; args is a Float64Array of the op's arguments. */
@@ -128,12 +129,30 @@ function runOp(S, F, I, op, A) {
     }
     F[part] = sse;
     F[part + 1] = sumSq;
+  } else if (op === 8) { // adamUnitRows: p, g, m, v, lr, b1, b2, eps, dIn (a multiple of 8)
+    const p = A[2], g = A[3], m = A[4], v = A[5], dIn = A[10];
+    for (let l = a; l < b; l++) {
+      const o = l * dIn * 4, po = (p * 4) + o, go = (g * 4) + o;
+      S.axpy(go, po, -S.dot(go, po, dIn), dIn);
+      S.adam(po, go, (m * 4) + o, (v * 4) + o, dIn, A[6], A[7], A[8], A[9]);
+      const sq = S.dot(po, po, dIn);
+      if (sq > 0) S.axpy(po, po, 1 / Math.sqrt(sq) - 1, dIn);
+    }
   }
 }
 `;
 
 /** Operation codes of runOp. */
-export const OP = { decode: 1, rowDots: 2, scatter: 3, adam: 4, center: 5, residual: 6, reconstruct: 7 } as const;
+export const OP = {
+  decode: 1,
+  rowDots: 2,
+  scatter: 3,
+  adam: 4,
+  center: 5,
+  residual: 6,
+  reconstruct: 7,
+  adamUnitRows: 8,
+} as const;
 
 /**
  * Counting sort of the nonzero entries by latent: start [latents + 1] offsets, tok [entries] token of each entry,
