@@ -133,6 +133,8 @@ export interface Backend {
 export interface BackendOptions {
   /** Threads for the dense kernels (default: all cores). */
   threads?: number;
+  /** tfjs only: load a GPU or native TensorFlow.js or fail, never the slower wasm fallback (auto-selection). */
+  acceleratedOnly?: boolean;
 }
 
 /** The registry: a new backend is one file in ./kernels plus one line here. */
@@ -145,8 +147,9 @@ export const backends: Record<BackendName, (opts: BackendOptions) => Promise<Bac
 export const backendNames = Object.keys(backends) as BackendName[];
 
 /**
- * The backend named, or the fastest that loads: tfjs only when a native tfjs (tfjs-node-gpu / tfjs-node) is
- * installed, since its pure-JS fallbacks are slower than `cpu`; then `cpu`; then `reference`.
+ * The backend named, or the fastest that loads: tfjs first when an accelerated TensorFlow.js is installed
+ * (tfjs-node-gpu, tfjs-node, or tfjs-backend-webgpu with the webgpu package and a GPU adapter), since its wasm
+ * fallback is slower than `cpu`; then `cpu`; then `reference`.
  */
 export async function loadBackend(name: BackendName | 'auto', opts: BackendOptions = {}): Promise<Backend> {
   if (name !== 'auto') {
@@ -157,13 +160,13 @@ export async function loadBackend(name: BackendName | 'auto', opts: BackendOptio
       );
     return backends[name](opts);
   }
-  const order: BackendName[] = (await import('./kernels/tfjs.js')).hasNativeTfjs()
+  const order: BackendName[] = (await import('./kernels/tfjs.js')).hasAcceleratedTfjs()
     ? ['tfjs', 'cpu', 'reference']
     : ['cpu', 'reference'];
   let last: unknown;
   for (const candidate of order) {
     try {
-      return await backends[candidate](opts);
+      return await backends[candidate]({ ...opts, acceleratedOnly: true });
     } catch (err) {
       last = err;
     }
