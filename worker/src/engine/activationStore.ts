@@ -27,7 +27,7 @@ interface Chunk {
 export class ActivationStore {
   readonly dIn: number;
   readonly batchSize: number;
-  scale: number;
+  readonly scale: number;
   /** Batches served so far (the resume position). */
   batchesServed = 0;
   epoch = 0;
@@ -74,8 +74,12 @@ export class ActivationStore {
     const c = this.chunks[this.order[this.nextChunk++]];
     const shard = this.source.shards[c.shard];
     const at = this.filled * this.dIn;
-    if (shard.readRowsInto) shard.readRowsInto(c.start, c.count, this.buffer.subarray(at, at + c.count * this.dIn));
-    else this.buffer.set(shard.readRows(c.start, c.count), at);
+    const rows = this.buffer.subarray(at, at + c.count * this.dIn);
+    if (shard.readRowsInto) shard.readRowsInto(c.start, c.count, rows);
+    else rows.set(shard.readRows(c.start, c.count));
+    // Rows are scaled once on the way in, so a batch is plain row copies (the same float32 values either way).
+    const scale = this.scale;
+    if (scale !== 1) for (let i = 0; i < rows.length; i++) rows[i] *= scale;
     this.filled += c.count;
   }
 
@@ -87,12 +91,7 @@ export class ActivationStore {
       // Take a random buffered row and move the last row into its place (a shuffle buffer, as in tf.data).
       const i = this.rng.int(this.filled);
       const last = this.filled - 1;
-      if (out) {
-        const o = r * d;
-        const s = i * d;
-        const scale = this.scale;
-        for (let p = 0; p < d; p++) out[o + p] = this.buffer[s + p] * scale;
-      }
+      if (out) out.set(this.buffer.subarray(i * d, i * d + d), r * d);
       if (i !== last) this.buffer.copyWithin(i * d, last * d, last * d + d);
       this.filled--;
     }

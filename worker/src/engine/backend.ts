@@ -95,8 +95,36 @@ export interface Backend {
    * per dimension Σ_t x and Σ_t err (after scaling), for the loss, the FVU and ∂L/∂b_dec.
    */
   residual(err: Float32Array, x: Float32Array, n: number, dIn: number, scale: number): Residual;
+  /**
+   * The forward pass from sparse codes to the latent gradients, fused: sparseDecode(codes, w, bias) into err,
+   * residual(err, x, scale), then dots[t,j] = err[t] · w[indices[t,j]] (sparseRowDots). Same results as the
+   * three calls; a backend may run them token by token so each token's decoder rows are read once.
+   */
+  reconstruct(
+    codes: SparseCodes,
+    w: Float32Array,
+    bias: Float32Array | null,
+    x: Float32Array,
+    dIn: number,
+    scale: number,
+    err: Float32Array,
+    dots: Float32Array,
+  ): Residual;
   /** One Adam step (Kingma & Ba 2015, with bias correction) on param, updating the moments m and v in place. */
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void;
+  /**
+   * Adam on a matrix [rows, dIn] whose rows live on the unit sphere (the decoder): each row's gradient loses its
+   * component along the row, the row takes the Adam step, then is scaled back to unit norm (a zero row stays
+   * zero). grad is left projected.
+   */
+  adamStepUnitRows(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    step: AdamStep,
+    dIn: number,
+  ): void;
   /** Release native sessions and memory; the backend is unusable afterwards. */
   dispose(): void;
 }
@@ -105,6 +133,8 @@ export interface Backend {
 export interface BackendOptions {
   /** Threads for the dense kernels (default: all cores). */
   threads?: number;
+  /** tfjs only: load a GPU or native TensorFlow.js or fail, never the slower wasm fallback (auto-selection). */
+  acceleratedOnly?: boolean;
 }
 
 /** The registry: a new backend is one file in ./kernels plus one line here. */
@@ -117,8 +147,9 @@ export const backends: Record<BackendName, (opts: BackendOptions) => Promise<Bac
 export const backendNames = Object.keys(backends) as BackendName[];
 
 /**
- * The backend named, or the fastest that loads: tfjs only when a native tfjs (tfjs-node-gpu / tfjs-node) is
- * installed, since its pure-JS fallbacks are slower than `cpu`; then `cpu`; then `reference`.
+ * The backend named, or the fastest that loads: tfjs first when an accelerated TensorFlow.js is installed
+ * (tfjs-node-gpu, tfjs-node, or tfjs-backend-webgpu with the webgpu package and a GPU adapter), since its wasm
+ * fallback is slower than `cpu`; then `cpu`; then `reference`.
  */
 export async function loadBackend(name: BackendName | 'auto', opts: BackendOptions = {}): Promise<Backend> {
   if (name !== 'auto') {
@@ -129,13 +160,13 @@ export async function loadBackend(name: BackendName | 'auto', opts: BackendOptio
       );
     return backends[name](opts);
   }
-  const order: BackendName[] = (await import('./kernels/tfjs.js')).hasNativeTfjs()
+  const order: BackendName[] = (await import('./kernels/tfjs.js')).hasAcceleratedTfjs()
     ? ['tfjs', 'cpu', 'reference']
     : ['cpu', 'reference'];
   let last: unknown;
   for (const candidate of order) {
     try {
-      return await backends[candidate](opts);
+      return await backends[candidate]({ ...opts, acceleratedOnly: true });
     } catch (err) {
       last = err;
     }

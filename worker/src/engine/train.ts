@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { AtlasError } from '../errors.js';
 import type { ActivationStore } from './activationStore.js';
-import type { Backend, SparseCodes } from './backend.js';
+import type { Backend, Residual, SparseCodes } from './backend.js';
 import { densitySummary, FiringTracker, geometricMedian } from './metrics.js';
 import { Rng } from './rng.js';
 import type { Architecture, Encoded, SaeParams, StepContext } from './sae/architecture.js';
@@ -257,18 +257,16 @@ export class Trainer {
     const { codes, ctx, mse, fvu, penalty, auxLoss } = g;
     const [t1, t2, t3] = [g.t1, g.t2, g.t3];
 
-    if (this.arch.unitNormDecoder) this.projectDecoderGrad();
     const lr = this.lrAt(this.step);
     const adamStep = { lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, t: this.step + 1 };
-    for (const name of allNames(params))
-      backend.adamStep(
-        getParam(params, name),
-        getParam(grads, name),
-        getParam(this.m, name),
-        getParam(this.v, name),
-        adamStep,
-      );
-    if (this.arch.unitNormDecoder) this.renormaliseDecoder();
+    for (const name of allNames(params)) {
+      const p = getParam(params, name);
+      const [g, m, v] = [getParam(grads, name), getParam(this.m, name), getParam(this.v, name)];
+      // Decoder rows stay on the unit sphere: the gradient is projected onto the tangent space, and the rows
+      // renormalised after the step.
+      if (name === 'wDec' && this.arch.unitNormDecoder) backend.adamStepUnitRows(p, g, m, v, adamStep, this.dIn);
+      else backend.adamStep(p, g, m, v, adamStep);
+    }
     this.arch.afterStep?.(ctx, cfg.archOptions, codes);
     const t4 = performance.now();
 
@@ -332,13 +330,17 @@ export class Trainer {
     // and JumpReLU early in training, when half the latents fire) the dense route is the faster one.
     const dense = codes.width * 8 > dSae;
     const f = dense ? denseRows(codes.indices, codes.values, n, codes.width, dSae) : null;
+    // gValues[t,j] = ∂L/∂(activation j of token t) = g_t · W_dec[latent]: on the sparse route reconstruct
+    // computes it with the decode, while each token's decoder rows are still in cache.
+    const gValues = new Float32Array(n * codes.width);
+    let r: Residual;
     if (f) {
       err.set(await backend.matmul(f, params.wDec, false, n, dSae, dIn));
       for (let t = 0; t < n; t++) for (let p = 0; p < dIn; p++) err[t * dIn + p] += bDec[p];
-    } else backend.sparseDecode(codes, params.wDec, bDec, dIn, err);
+      r = backend.residual(err, x, n, dIn, 2 / n);
+    } else r = backend.reconstruct(codes, params.wDec, bDec, x, dIn, 2 / n, err, gValues);
     for (const name of allNames(grads)) getParam(grads, name).fill(0);
     const gbDec = grads.bDec;
-    const r = backend.residual(err, x, n, dIn, 2 / n);
     let sst = r.sumSq;
     for (let p = 0; p < dIn; p++) {
       sst -= (r.sum[p] * r.sum[p]) / n;
@@ -346,17 +348,13 @@ export class Trainer {
     }
     const mse = r.sse / n;
     const fvu = sst > 0 ? r.sse / sst : 0;
-    const gValues = new Float32Array(n * codes.width);
     if (f) {
       addInto(grads.wDec, await backend.matmul(f, err, true, dSae, n, dIn));
       const gf = await backend.matmulT(err, params.wDec, null, n, dIn, dSae);
       for (let t = 0; t < n; t++)
         for (let j = 0; j < codes.width; j++)
           gValues[t * codes.width + j] = gf[t * dSae + codes.indices[t * codes.width + j]];
-    } else {
-      backend.sparseScatterRows(codes.indices, codes.values, n, codes.width, err, dIn, grads.wDec);
-      backend.sparseRowDots(codes.indices, n, codes.width, err, params.wDec, dIn, gValues);
-    }
+    } else backend.sparseScatterRows(codes.indices, codes.values, n, codes.width, err, dIn, grads.wDec);
     const { gPre, penalty } = this.arch.backward(ctx, cfg.archOptions, codes, gValues, grads);
     if (f) {
       addInto(
@@ -436,25 +434,6 @@ export class Trainer {
     for (let i = 0; i < gValues.length; i++) if (!(aux.values[i] > 0)) gValues[i] = 0;
     this.encoderGrad(aux.indices, gValues, k);
     return (cfg.auxCoefficient * sse) / n;
-  }
-
-  /** Remove from each decoder row's gradient its component along the row (the rows stay on the unit sphere). */
-  private projectDecoderGrad(): void {
-    const { backend, dIn, params, grads, identity } = this;
-    const dSae = this.cfg.dSae;
-    const dots = new Float32Array(dSae);
-    backend.sparseRowDots(identity.indices, dSae, 1, grads.wDec, params.wDec, dIn, dots);
-    for (let l = 0; l < dSae; l++) dots[l] = -dots[l];
-    backend.sparseScatterRows(identity.indices, dots, dSae, 1, params.wDec, dIn, grads.wDec);
-  }
-
-  private renormaliseDecoder(): void {
-    const { backend, dIn, params, identity } = this;
-    const dSae = this.cfg.dSae;
-    const sq = new Float32Array(dSae);
-    backend.sparseRowDots(identity.indices, dSae, 1, params.wDec, params.wDec, dIn, sq);
-    for (let l = 0; l < dSae; l++) sq[l] = sq[l] > 0 ? 1 / Math.sqrt(sq[l]) - 1 : 0;
-    backend.sparseScatterRows(identity.indices, sq, dSae, 1, params.wDec, dIn, params.wDec);
   }
 
   /** Everything needed to resume exactly. */

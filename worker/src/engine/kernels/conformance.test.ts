@@ -109,7 +109,7 @@ for (const { label, backend: b } of loaded) {
         close(got.values, want.values, 'topk values');
       });
 
-      it(`sparse decode, row dots, scatter and Adam match the reference (dIn=${dIn})`, async () => {
+      it(`sparse decode, row dots, reconstruct, scatter, Adam and unit-row Adam match the reference (dIn=${dIn})`, async () => {
         const codes = await reference.encodeTopK(x, w, bias, m, dIn, dSae, k);
         const outB = b.alloc(m * dIn);
         const outR = new Float32Array(m * dIn);
@@ -123,6 +123,19 @@ for (const { label, backend: b } of loaded) {
         b.sparseRowDots(codes.indices, m, k, put(b, g), put(b, w), dIn, dotsB);
         reference.sparseRowDots(codes.indices, m, k, g, w, dIn, dotsR);
         close(dotsB, dotsR, 'sparseRowDots');
+
+        // The fused forward pass equals decode, residual and row dots one after another.
+        const want = { err: new Float32Array(m * dIn), dots: new Float32Array(m * k) };
+        reference.sparseDecode(codes, w, bDec, dIn, want.err);
+        const wantSums = reference.residual(want.err, x, m, dIn, 2 / m);
+        reference.sparseRowDots(codes.indices, m, k, want.err, w, dIn, want.dots);
+        const got = { err: b.alloc(m * dIn), dots: new Float32Array(m * k) };
+        const gotSums = b.reconstruct(codes, put(b, w), put(b, bDec), put(b, x), dIn, 2 / m, got.err, got.dots);
+        close(got.err, want.err, 'reconstruct err');
+        close(got.dots, want.dots, 'reconstruct dots');
+        close([gotSums.sse, gotSums.sumSq], [wantSums.sse, wantSums.sumSq], 'reconstruct sums');
+        close(gotSums.errSum, wantSums.errSum, 'reconstruct Σerr');
+        close(gotSums.sum, wantSums.sum, 'reconstruct Σx');
 
         const gradB = b.alloc(dSae * dIn);
         const gradR = new Float32Array(dSae * dIn);
@@ -142,6 +155,30 @@ for (const { label, backend: b } of loaded) {
         }
         close(pB, pR, 'adam param');
         close(vB, vR, 'adam v');
+
+        // Unit-norm rows: 60 rows of dIn, stepped three times, stay at unit norm and match the reference.
+        const rows = 60;
+        const d0 = rng.normals(rows * dIn);
+        const gd = rng.normals(rows * dIn);
+        const unit = [put(b, d0), put(b, gd), b.alloc(d0.length), b.alloc(d0.length)] as const;
+        const unitR = [d0.slice(), gd.slice(), new Float32Array(d0.length), new Float32Array(d0.length)] as const;
+        let before = new Float32Array(0);
+        for (let t = 1; t <= 3; t++) {
+          const step = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, t };
+          before = Float32Array.from(unit[0]);
+          b.adamStepUnitRows(...unit, step, dIn);
+          reference.adamStepUnitRows(...unitR, step, dIn);
+        }
+        close(unit[0], unitR[0], 'adamStepUnitRows param');
+        close(unit[1], unitR[1], 'adamStepUnitRows projected grad');
+        for (let l = 0; l < rows; l++) {
+          const row = unit[0].subarray(l * dIn, (l + 1) * dIn);
+          const norm = Math.hypot(...row);
+          assert.ok(Math.abs(norm - 1) < 1e-5, `row ${l} has norm ${norm}`);
+          let along = 0;
+          for (let p = 0; p < dIn; p++) along += unit[1][l * dIn + p] * before[l * dIn + p];
+          assert.ok(Math.abs(along) < 1e-5, `row ${l}: the gradient keeps a component ${along} along the row`);
+        }
       });
     }
 

@@ -143,6 +143,23 @@ export function residualImpl(err: Float32Array, x: Float32Array, n: number, dIn:
 }
 
 /** Adam with bias correction folded into the step size and epsilon (Kingma & Ba 2015, end of §2). */
+/** Backend.reconstruct as its three parts. */
+export function reconstructImpl(
+  codes: SparseCodes,
+  w: Float32Array,
+  bias: Float32Array | null,
+  x: Float32Array,
+  dIn: number,
+  scale: number,
+  err: Float32Array,
+  dots: Float32Array,
+): Residual {
+  sparseDecodeImpl(codes, w, bias, dIn, err);
+  const r = residualImpl(err, x, codes.n, dIn, scale);
+  sparseRowDotsImpl(codes.indices, codes.n, codes.width, err, w, dIn, dots);
+  return r;
+}
+
 export function adamStepImpl(
   param: Float32Array,
   grad: Float32Array,
@@ -162,6 +179,32 @@ export function adamStepImpl(
 }
 
 /** Step size and epsilon with the bias corrections folded in. */
+/** Backend.adamStepUnitRows: project, step, renormalise. */
+export function adamStepUnitRowsImpl(
+  param: Float32Array,
+  grad: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  s: AdamStep,
+  dIn: number,
+): void {
+  const rows = param.length / dIn;
+  for (let l = 0; l < rows; l++) {
+    const o = l * dIn;
+    let d = 0;
+    for (let p = 0; p < dIn; p++) d += grad[o + p] * param[o + p];
+    for (let p = 0; p < dIn; p++) grad[o + p] -= d * param[o + p];
+  }
+  adamStepImpl(param, grad, m, v, s);
+  for (let l = 0; l < rows; l++) {
+    const o = l * dIn;
+    let sq = 0;
+    for (let p = 0; p < dIn; p++) sq += param[o + p] * param[o + p];
+    const f = sq > 0 ? 1 / Math.sqrt(sq) : 1;
+    for (let p = 0; p < dIn; p++) param[o + p] *= f;
+  }
+}
+
 export function adamScalars(s: AdamStep): { lr: number; eps: number } {
   const c1 = 1 - s.beta1 ** s.t;
   const c2 = Math.sqrt(1 - s.beta2 ** s.t);
@@ -216,6 +259,26 @@ export const check = {
   rows(op: string, n: number, dIn: number, arrays: [string, Float32Array][], shift?: Float32Array): void {
     for (const [what, arr] of arrays) assertLength(op, what, arr, n * dIn, `[${n}, ${dIn}]`, false);
     if (shift) assertLength(op, 'shift', shift, dIn, `[${dIn}]`, false);
+  },
+  reconstruct(
+    codes: SparseCodes,
+    w: Float32Array,
+    bias: Float32Array | null,
+    x: Float32Array,
+    dIn: number,
+    err: Float32Array,
+    dots: Float32Array,
+  ): void {
+    check.codes('reconstruct', codes.indices, codes.n, codes.width, err, dIn, -1, w);
+    check.rows('reconstruct', codes.n, dIn, [['x', x]], bias ?? undefined);
+    assertLength('reconstruct', 'dots', dots, codes.n * codes.width, `[${codes.n}, ${codes.width}]`, false);
+  },
+  unitRows(param: Float32Array, dIn: number): void {
+    if (!Number.isInteger(dIn) || dIn < 1 || param.length % dIn !== 0)
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        `adamStepUnitRows: parameter has ${param.length} values, not a whole number of rows of dIn=${dIn}`,
+      );
   },
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array): void {
     for (const [what, arr] of [
@@ -315,9 +378,34 @@ class ReferenceBackend implements Backend {
     ]);
     return residualImpl(err, x, n, dIn, scale);
   }
+  reconstruct(
+    codes: SparseCodes,
+    w: Float32Array,
+    bias: Float32Array | null,
+    x: Float32Array,
+    dIn: number,
+    scale: number,
+    err: Float32Array,
+    dots: Float32Array,
+  ): Residual {
+    check.reconstruct(codes, w, bias, x, dIn, err, dots);
+    return reconstructImpl(codes, w, bias, x, dIn, scale, err, dots);
+  }
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {
     check.adam(param, grad, m, v);
     adamStepImpl(param, grad, m, v, step);
+  }
+  adamStepUnitRows(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    step: AdamStep,
+    dIn: number,
+  ): void {
+    check.adam(param, grad, m, v);
+    check.unitRows(param, dIn);
+    adamStepUnitRowsImpl(param, grad, m, v, step, dIn);
   }
   dispose(): void {}
 }

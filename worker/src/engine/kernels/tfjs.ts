@@ -1,7 +1,8 @@
 // TensorFlow.js for the dense encoder, with the CPU backend's SIMD kernels for the sparse parts. Optional: the
 // tfjs packages are not dependencies (tfjs-node downloads libtensorflow at install, which these machines cannot),
-// so they load at run time when a user has installed one. Preference: tfjs-node-gpu (CUDA), tfjs-node, then
-// tfjs-backend-wasm (portable, one thread, ~43 GFLOPS here: slower than `cpu`, so never chosen automatically).
+// so they load at run time when a user has installed one. Preference: tfjs-node-gpu (CUDA), tfjs-node, WebGPU
+// (tfjs-backend-webgpu over the `webgpu` package, when it finds an adapter), then tfjs-backend-wasm (portable,
+// one thread, ~43 GFLOPS here: slower than `cpu`, so never chosen automatically).
 import { createRequire } from 'node:module';
 import { AtlasError } from '../../errors.js';
 import type { Backend, BackendOptions, SparseCodes } from '../backend.js';
@@ -21,16 +22,53 @@ function resolvable(pkg: string): boolean {
   }
 }
 
-/** Whether a native (libtensorflow) tfjs is installed. */
-export function hasNativeTfjs(): boolean {
-  return NATIVE.some(resolvable);
+const WEBGPU = ['@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-core', 'webgpu'];
+
+/** Whether a native (libtensorflow) tfjs or the WebGPU packages are installed (an adapter is checked at load). */
+export function hasAcceleratedTfjs(): boolean {
+  return NATIVE.some(resolvable) || WEBGPU.every(resolvable);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Tf = any;
 
-async function loadTf(): Promise<{ tf: Tf; flavour: string }> {
+/**
+ * tfjs on WebGPU through Dawn (the `webgpu` package), or null when no GPU adapter is found. `release` drops the
+ * GPU (Node does not exit while Dawn is referenced) and restores the global navigator.
+ */
+async function loadWebGpuTf(): Promise<{ tf: Tf; release: () => void } | null> {
+  const { create, globals } = await import('webgpu' as string);
+  Object.assign(globalThis, globals);
+  const gpu = create([]);
+  if (!(await gpu.requestAdapter())) return null;
+  // tfjs-backend-webgpu looks for navigator.gpu; Node 21+ defines navigator as a getter, hence defineProperty.
+  const previous = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  const release = () => {
+    if (previous) Object.defineProperty(globalThis, 'navigator', previous);
+    else delete (globalThis as { navigator?: unknown }).navigator;
+  };
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  const tf = await import('@tensorflow/tfjs-core' as string);
+  await import('@tensorflow/tfjs-backend-webgpu' as string);
+  if (!(await tf.setBackend('webgpu'))) {
+    release();
+    return null;
+  }
+  await tf.ready();
+  return { tf, release };
+}
+
+async function loadTf(acceleratedOnly: boolean): Promise<{ tf: Tf; flavour: string; release?: () => void }> {
   for (const pkg of NATIVE) if (resolvable(pkg)) return { tf: await import(pkg), flavour: pkg };
+  if (WEBGPU.every(resolvable)) {
+    const webgpu = await loadWebGpuTf();
+    if (webgpu) return { ...webgpu, flavour: '@tensorflow/tfjs-backend-webgpu' };
+  }
+  if (acceleratedOnly)
+    throw new AtlasError(
+      'BACKEND_UNAVAILABLE',
+      'tfjs backend: no GPU or native TensorFlow.js loaded (tfjs-node-gpu, tfjs-node, or WebGPU with an adapter)',
+    );
   if (resolvable('@tensorflow/tfjs-backend-wasm') && resolvable('@tensorflow/tfjs-core')) {
     const tf = await import('@tensorflow/tfjs-core' as string);
     await import('@tensorflow/tfjs-backend-wasm' as string);
@@ -40,13 +78,13 @@ async function loadTf(): Promise<{ tf: Tf; flavour: string }> {
   }
   throw new AtlasError(
     'BACKEND_UNAVAILABLE',
-    'tfjs backend: no TensorFlow.js is installed; npm install -w worker @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node, or use --backend cpu',
+    'tfjs backend: no TensorFlow.js is installed; npm install -w worker @tensorflow/tfjs-node-gpu (CUDA), @tensorflow/tfjs-node, or @tensorflow/tfjs-backend-webgpu and webgpu, or use --backend cpu',
   );
 }
 
 /** The tfjs backend (dense ops on tfjs, sparse ops in WebAssembly SIMD). */
 export async function createBackend(opts: BackendOptions = {}): Promise<Backend> {
-  const { tf, flavour } = await loadTf();
+  const { tf, flavour, release } = await loadTf(opts.acceleratedOnly ?? false);
   const { arena, pool } = createSimdPool(opts.threads ?? availableParallelism());
   // tfjs copies typed arrays into its own tensors; with helper threads the arena is a SharedArrayBuffer, which
   // native bindings may refuse, so hand it a private copy.
@@ -79,7 +117,9 @@ export async function createBackend(opts: BackendOptions = {}): Promise<Backend>
       });
       return { n: m, width: k, values: Float32Array.from(v), indices: Int32Array.from(i) };
     },
-    dispose() {},
+    dispose() {
+      release?.();
+    },
   };
   return new SimdBackend(
     'tfjs',

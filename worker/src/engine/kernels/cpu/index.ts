@@ -7,8 +7,10 @@ import type { AdamStep, Backend, BackendName, BackendOptions, Residual, SparseCo
 import {
   adamScalars,
   adamStepImpl,
+  adamStepUnitRowsImpl,
   centerImpl,
   check,
+  reconstructImpl,
   residualImpl,
   sparseDecodeImpl,
   sparseRowDotsImpl,
@@ -156,11 +158,56 @@ export class SimdBackend implements Backend {
       ['x', x],
     ]);
     if (!this.fast(dIn, err, x)) return residualImpl(err, x, n, dIn, scale);
+    const partials = this.partials(dIn);
+    this.pool.run(OP.residual, this.pool.split(n), [this.at(err), this.at(x), scale, this.at(partials), dIn]);
+    return this.sumPartials(partials, dIn);
+  }
+
+  reconstruct(
+    codes: SparseCodes,
+    w: Float32Array,
+    bias: Float32Array | null,
+    x: Float32Array,
+    dIn: number,
+    scale: number,
+    err: Float32Array,
+    dots: Float32Array,
+  ): Residual {
+    check.reconstruct(codes, w, bias, x, dIn, err, dots);
+    if (!this.fast(dIn, w, x, err)) return reconstructImpl(codes, w, bias, x, dIn, scale, err, dots);
+    const { n, width } = codes;
+    const idx = this.arena.inArenaI32('idx', codes.indices.subarray(0, n * width));
+    const val = this.arena.inArenaF32('val', codes.values.subarray(0, n * width));
+    const b = bias ? this.at(this.arena.inArenaF32('bias', bias.subarray(0, dIn))) : -1;
+    const res = this.arena.owns(dots) ? dots : this.arena.scratchF32('dots', n * width);
+    const partials = this.partials(dIn);
+    this.pool.run(OP.reconstruct, this.pool.split(n), [
+      this.at(idx),
+      this.at(val),
+      width,
+      this.at(w),
+      b,
+      this.at(x),
+      this.at(err),
+      this.at(res),
+      scale,
+      this.at(partials),
+      dIn,
+    ]);
+    if (res !== dots) dots.set(res);
+    return this.sumPartials(partials, dIn);
+  }
+
+  /** Zeroed per-share partial sums of the loss pass (layout in sparseLoops.ts). */
+  private partials(dIn: number): Float32Array {
+    const partials = this.arena.scratchF32('residual', (this.pool.helpers + 1) * (2 * dIn + 4));
+    partials.fill(0);
+    return partials;
+  }
+
+  private sumPartials(partials: Float32Array, dIn: number): Residual {
     const parts = this.pool.helpers + 1;
     const stride = 2 * dIn + 4;
-    const partials = this.arena.scratchF32('residual', parts * stride);
-    partials.fill(0);
-    this.pool.run(OP.residual, this.pool.split(n), [this.at(err), this.at(x), scale, this.at(partials), dIn]);
     // Per-share sums are float32 over at most n/parts rows; they are combined here in float64.
     const out: Residual = { sse: 0, sumSq: 0, sum: new Float64Array(dIn), errSum: new Float64Array(dIn) };
     for (let i = 0; i < parts; i++) {
@@ -193,6 +240,32 @@ export class SimdBackend implements Backend {
     ]);
     if (body < param.length)
       adamStepImpl(param.subarray(body), grad.subarray(body), m.subarray(body), v.subarray(body), step);
+  }
+
+  adamStepUnitRows(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    step: AdamStep,
+    dIn: number,
+  ): void {
+    check.adam(param, grad, m, v);
+    check.unitRows(param, dIn);
+    // One visit per row does the projection, the step and the renormalisation while the row is in L1.
+    if (dIn % 8 !== 0 || !this.fast(dIn, param, grad, m, v)) return adamStepUnitRowsImpl(param, grad, m, v, step, dIn);
+    const { lr, eps } = adamScalars(step);
+    this.pool.run(OP.adamUnitRows, this.pool.split(param.length / dIn), [
+      this.at(param),
+      this.at(grad),
+      this.at(m),
+      this.at(v),
+      lr,
+      step.beta1,
+      step.beta2,
+      eps,
+      dIn,
+    ]);
   }
 
   dispose(): void {

@@ -1,5 +1,5 @@
 // Hand-assembled WebAssembly SIMD kernels for the sparse parts of a step (row axpy and dot, four-row axpy4 and
-// dot4, Adam).
+// dot4, Adam) and the row passes over the batch (centring, the loss pass).
 // Assembled at load time from the opcode tables below (spec: WebAssembly core 2.0, §5.4 and the fixed-width
 // SIMD proposal), so the repository carries no opaque binary and no build step. JS calls one kernel per
 // (token, latent) pair or group of four; the per-call cost (~10 ns) is small next to a 512-float row.
@@ -469,7 +469,141 @@ const dot4: Func = {
   ],
 };
 
-const funcs = [axpy, dot, adam, axpy4, dot4];
+// sub(out, x, s, n): out[0..n) = x[0..n) − s[0..n) (centring a row). n a multiple of 4.
+// locals: 0 out, 1 x, 2 s, 3 n, 4 end
+const sub: Func = {
+  name: 'sub',
+  params: [I32, I32, I32, I32],
+  results: [],
+  locals: [I32],
+  body: [
+    ...get(0),
+    ...get(3),
+    ...i32c(2),
+    ...i32shl,
+    ...i32add,
+    ...set(4),
+    ...loopUntil(
+      [...get(0), ...get(4), ...i32geu],
+      [
+        ...get(0),
+        ...get(1),
+        ...vload,
+        ...get(2),
+        ...vload,
+        ...vsub,
+        ...vstore,
+        ...get(0),
+        ...i32c(16),
+        ...i32add,
+        ...set(0),
+        ...get(1),
+        ...i32c(16),
+        ...i32add,
+        ...set(1),
+        ...get(2),
+        ...i32c(16),
+        ...i32add,
+        ...set(2),
+      ],
+    ),
+  ],
+};
+
+// residual(err, x, sum, gSum, n, scale, acc): one token of the loss pass. d = err − x; err = scale·d;
+// sum += x; gSum += scale·d elementwise; acc[0] = Σd², acc[1] = Σx² (float32 over the row). n a multiple of 4.
+// locals: 0 err, 1 x, 2 sum, 3 gSum, 4 n, 5 scale, 6 acc, 7 end, 8 xv, 9 d, 10 sse, 11 sq, 12 scale splat
+const residual: Func = {
+  name: 'residual',
+  params: [I32, I32, I32, I32, I32, F32, I32],
+  results: [],
+  locals: [I32, V128, V128, V128, V128, V128],
+  body: [
+    ...get(5),
+    ...splat,
+    ...set(12),
+    ...f32c(0),
+    ...splat,
+    ...set(10),
+    ...f32c(0),
+    ...splat,
+    ...set(11),
+    ...get(0),
+    ...get(4),
+    ...i32c(2),
+    ...i32shl,
+    ...i32add,
+    ...set(7),
+    ...loopUntil(
+      [...get(0), ...get(7), ...i32geu],
+      [
+        ...get(1),
+        ...vload,
+        ...set(8),
+        ...get(0),
+        ...vload,
+        ...get(8),
+        ...vsub,
+        ...set(9),
+        ...get(10),
+        ...get(9),
+        ...get(9),
+        ...vmul,
+        ...vadd,
+        ...set(10),
+        ...get(11),
+        ...get(8),
+        ...get(8),
+        ...vmul,
+        ...vadd,
+        ...set(11),
+        ...get(2),
+        ...get(2),
+        ...vload,
+        ...get(8),
+        ...vadd,
+        ...vstore,
+        ...get(9),
+        ...get(12),
+        ...vmul,
+        ...set(9),
+        ...get(0),
+        ...get(9),
+        ...vstore,
+        ...get(3),
+        ...get(3),
+        ...vload,
+        ...get(9),
+        ...vadd,
+        ...vstore,
+        ...get(0),
+        ...i32c(16),
+        ...i32add,
+        ...set(0),
+        ...get(1),
+        ...i32c(16),
+        ...i32add,
+        ...set(1),
+        ...get(2),
+        ...i32c(16),
+        ...i32add,
+        ...set(2),
+        ...get(3),
+        ...i32c(16),
+        ...i32add,
+        ...set(3),
+      ],
+    ),
+    ...get(6),
+    ...hsum(10),
+    ...f32store(0),
+    ...get(6),
+    ...hsum(11),
+    ...f32store(4),
+  ],
+};
+
+const funcs = [axpy, dot, adam, axpy4, dot4, sub, residual];
 
 function localDecls(locals: number[]): number[][] {
   // Run-length encode the local types.
@@ -536,6 +670,8 @@ export interface SimdKernels {
     n: number,
   ): void;
   dot4(g: number, w0: number, w1: number, w2: number, w3: number, n: number, out: number): void;
+  sub(out: number, x: number, s: number, n: number): void;
+  residual(err: number, x: number, sum: number, gSum: number, n: number, scale: number, acc: number): void;
 }
 
 /** Instantiate the kernels over `memory` (synchronously: the module is a few hundred bytes). */

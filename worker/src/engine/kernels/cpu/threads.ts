@@ -41,7 +41,7 @@ for (;;) {
 }
 `;
 
-const ARG_COUNT = 12;
+const ARG_COUNT = 16;
 
 /** The main thread's share plus `helpers` worker threads. */
 export class SparsePool {
