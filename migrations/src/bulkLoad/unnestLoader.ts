@@ -29,10 +29,16 @@ function flatElementType(type: string): ElementType | undefined {
   return element === 'text' ? undefined : element;
 }
 
+/** Any of SEPARATORS (one test per row in the common case where no token holds one). */
+const ANY_SEPARATOR = new RegExp(`[${SEPARATORS.join('')}]`, 'u');
+
 /** A character that occurs in no string of `rows`, or undefined. */
 function freeSeparator(rows: readonly (readonly string[])[]): string | undefined {
   const used = new Set<string>();
-  for (const r of rows) for (const s of r) for (const sep of SEPARATORS) if (s.includes(sep)) used.add(sep);
+  for (const r of rows) {
+    if (!ANY_SEPARATOR.test(r.join(''))) continue;
+    for (const s of r) for (const sep of SEPARATORS) if (s.includes(sep)) used.add(sep);
+  }
   return SEPARATORS.find((s) => !used.has(s));
 }
 
