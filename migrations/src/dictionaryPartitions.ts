@@ -81,8 +81,17 @@ export async function swapIn(client: PoolClient, dictionaryId: number, dIn: numb
   for (const table of PARTITIONED_TABLES) await indexStaging(client, table, dictionaryId);
   const hnsw = createDecoderIndexSql(stagingName('features', dictionaryId), `${live('features')}_hnsw_next`, dIn);
   if (hnsw) await client.query(hnsw);
-  // Fresh statistics, or the planner guesses a handful of rows and skips the HNSW index.
-  for (const table of PARTITIONED_TABLES) await client.query(`ANALYZE ${stagingName(table, dictionaryId)}`);
+  // Fresh statistics, or the planner guesses a handful of rows and skips the HNSW index. Array columns are left
+  // out: no query filters on them, and their element statistics cost as much as loading the token windows.
+  for (const table of PARTITIONED_TABLES) {
+    const { rows } = await client.query<{ columns: string }>(
+      `SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) AS columns
+         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+        WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND t.typcategory <> 'A'`,
+      [table],
+    );
+    await client.query(`ANALYZE ${stagingName(table, dictionaryId)} (${rows[0].columns})`);
+  }
   const present: boolean[] = [];
   for (const t of PARTITIONED_TABLES) present.push(await exists(client, live(t))); // one client: one query at a time
   await client.query('BEGIN');
