@@ -169,9 +169,17 @@ export class UnnestLoader implements BulkLoader {
   constructor(private readonly batchRows = BATCH_ROWS) {}
 
   async load(client: PoolClient, table: string, columns: BulkColumn[], rows: unknown[][]): Promise<number> {
-    for (let start = 0; start < rows.length; start += this.batchRows) {
-      const { sql, values } = unnestStatement(table, columns, rows.slice(start, start + this.batchRows));
-      await client.query(sql, values);
+    // Encode the next batch while the previous one runs: when the database is another process (the embedded
+    // server of `npm start`, or PostgreSQL), the two overlap.
+    let running: Promise<unknown> = Promise.resolve();
+    try {
+      for (let start = 0; start < rows.length; start += this.batchRows) {
+        const { sql, values } = unnestStatement(table, columns, rows.slice(start, start + this.batchRows));
+        await running;
+        running = client.query(sql, values);
+      }
+    } finally {
+      await running;
     }
     return rows.length;
   }
