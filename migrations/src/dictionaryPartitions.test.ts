@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createStaging, dropPartitions, stagingName, swapIn } from './dictionaryPartitions.js';
+import {
+  createStaging,
+  dropPartitions,
+  indexStaging,
+  partitionName,
+  PARTITIONED_TABLES,
+  stagingName,
+  swapIn,
+} from './dictionaryPartitions.js';
 import { openTestDatabase } from './testing/testDatabase.js';
 
 test('staged rows appear all at once, a re-run replaces them, and explanations survive', async () => {
@@ -88,6 +96,56 @@ test('staged rows appear all at once, a re-run replaces them, and explanations s
     await dropPartitions(client, id);
     client.release();
     assert.equal(await count(), 0);
+  } finally {
+    await db.close();
+  }
+});
+
+test("the indexes built after the load are the ones ATTACH adopts: each partition has exactly its parent's", async () => {
+  const db = await openTestDatabase();
+  const pool = db.pool(1);
+  try {
+    const { rows } = await pool.query<{ id: number }>(
+      `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents) VALUES ('d', 'h', 'topk', 2, 3) RETURNING id`,
+    );
+    const id = rows[0].id;
+    const client = await pool.connect();
+    for (let run = 0; run < 2; run++) {
+      await createStaging(client, id);
+      const { rows: none } = await client.query(
+        `SELECT count(*)::int AS n FROM pg_index WHERE indrelid = $1::regclass`,
+        [stagingName('feature_examples', id)],
+      );
+      assert.equal(none[0].n, 0, 'staging tables load without indexes');
+      await indexStaging(client, 'features', id); // a swap interrupted after its first builds
+      await swapIn(client, id, 2);
+    }
+    client.release();
+    for (const table of PARTITIONED_TABLES) {
+      const { rows: indexes } = await pool.query<{ name: string; parent: string | null }>(
+        `SELECT i.relname AS name, p.relname AS parent
+           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+           LEFT JOIN pg_inherits h ON h.inhrelid = x.indexrelid LEFT JOIN pg_class p ON p.oid = h.inhparent
+          WHERE x.indrelid = $1::regclass ORDER BY p.relname`,
+        [partitionName(table, id)],
+      );
+      const { rows: parents } = await pool.query<{ name: string }>(
+        `SELECT i.relname AS name FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = $1::regclass ORDER BY i.relname`,
+        [table],
+      );
+      const adopted = indexes.filter((i) => i.parent !== null).map((i) => i.parent);
+      assert.deepEqual(
+        adopted,
+        parents.map((p) => p.name),
+        `${table}: every parent index adopted once`,
+      );
+      const own = indexes.filter((i) => i.parent === null).map((i) => i.name);
+      assert.deepEqual(
+        own,
+        table === 'features' ? [`${partitionName(table, id)}_hnsw`] : [],
+        `${table}: no stray index`,
+      );
+    }
   } finally {
     await db.close();
   }

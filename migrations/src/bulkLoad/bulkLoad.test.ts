@@ -69,3 +69,68 @@ test('unnest loader writes features and examples with vectors, arrays and JSON e
     await db.close();
   }
 });
+
+test('unnest loader round-trips the edge cases of its binary encodings', async () => {
+  const db = await openTestDatabase();
+  const pool = db.pool(1);
+  try {
+    await pool.query(
+      `CREATE TABLE edge (n int, big bigint, flag boolean, x double precision, s text, words text[], acts real[], v vector(2), h halfvec(2), j jsonb)`,
+    );
+    const columns = [
+      { name: 'n', type: 'int' },
+      { name: 'big', type: 'bigint' },
+      { name: 'flag', type: 'boolean' },
+      { name: 'x', type: 'double precision' },
+      { name: 's', type: 'text' },
+      { name: 'words', type: 'text[]' },
+      { name: 'acts', type: 'real[]' },
+      { name: 'v', type: 'vector' },
+      { name: 'h', type: 'halfvec' },
+      { name: 'j', type: 'jsonb' },
+    ];
+    // Zero and one element (an empty string is both {} and {""} once joined), separators inside tokens, NULL rows.
+    const words = [[], [''], ['', ''], ['a\x1fb', 'c'], ['é', '"q"', 'x\\y'], null];
+    const rows = words.map((w, i) => [
+      i,
+      i === 5 ? null : 2 ** 40 + i,
+      i % 2 === 0,
+      i / 3,
+      i === 5 ? null : `row ${i}`,
+      w,
+      i === 5 ? null : i === 0 ? [] : Float32Array.from({ length: i }, (_, k) => k - 0.5),
+      i === 5 ? null : [i, -i],
+      i === 5 ? null : Float32Array.of(0.5, i),
+      i === 5 ? null : { i },
+    ]);
+    const client = await pool.connect();
+    await new UnnestLoader(4).load(client, 'edge', columns, rows);
+    // NULL elements inside a text array take the literal path.
+    await new UnnestLoader().load(client, 'edge', columns, [[6, 1, true, 0, 's', ['a', null], [], [0, 0], null, null]]);
+    client.release();
+    const { rows: got } = await pool.query(
+      `SELECT n, big::text, flag, x, s, words, acts, v::text, h::text, j FROM edge ORDER BY n`,
+    );
+    assert.deepEqual(
+      got.map((r) => r.words),
+      [...words, ['a', null]],
+    );
+    assert.deepEqual(got[3].acts, [-0.5, 0.5, 1.5]);
+    assert.deepEqual(got[0].acts, []);
+    assert.equal(got[5].acts, null);
+    assert.equal(got[4].big, String(2 ** 40 + 4));
+    assert.equal(got[5].big, null);
+    assert.deepEqual(
+      got.map((r) => r.flag),
+      [true, false, true, false, true, false, true],
+    );
+    assert.equal(got[1].x, 1 / 3);
+    assert.equal(got[4].s, 'row 4');
+    assert.equal(got[2].v, '[2,-2]');
+    assert.equal(got[5].v, null);
+    assert.equal(got[3].h, '[0.5,3]');
+    assert.deepEqual(got[3].j, { i: 3 });
+  } finally {
+    await db.close();
+  }
+});

@@ -2,7 +2,27 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketHandler, type PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
+import { MessageFramer } from './messageFramer.js';
 import { SerialProtocolQueue } from './serialProtocolQueue.js';
+
+/** The socket as the handler sees it, except that its 'data' listeners receive whole messages (see MessageFramer). */
+function framedSocket(socket: Socket): Socket {
+  const facade: Socket = new Proxy(socket, {
+    get(target, key) {
+      if (key === 'on')
+        return (event: string, listener: (...args: unknown[]) => void) => {
+          if (event === 'data') {
+            const framer = new MessageFramer((messages) => listener(messages));
+            target.on('data', (chunk: Buffer) => framer.push(chunk));
+          } else target.on(event, listener);
+          return facade;
+        };
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return facade;
+}
 
 export class WireServer {
   private server: Server | undefined;
@@ -50,7 +70,7 @@ export class WireServer {
     const forget = () => this.handlers.delete(handler);
     handler.addEventListener('close', forget);
     handler.addEventListener('error', forget);
-    void handler.attach(socket);
+    void handler.attach(framedSocket(socket));
   }
 
   get connections(): number {
