@@ -141,6 +141,8 @@ test('a real click on a point of the map opens that feature, whose examples are 
   const peak = page.getByTestId('example').first().locator('.tok-max');
   assert.ok(Number(await peak.getAttribute('data-activation')) > 0);
   assert.match((await peak.getAttribute('style')) ?? '', /background: rgba\(230, 97, 0/);
+  // Drawn on the server: an SVG with one bar per non-empty bin, and no charting code in the browser.
+  assert.ok((await page.getByTestId('histogram').locator('svg path').count()) > 0);
   await shot(page, 'feature-from-map');
 });
 
