@@ -260,5 +260,13 @@ test('at phone width (375 px) a long token window wraps instead of scrolling the
     scrollWidth <= clientWidth,
     `the page scrolls sideways: ${scrollWidth} px wide in a ${clientWidth} px window`,
   );
+  const splitTokens = await window60
+    .locator('.tok')
+    .evaluateAll((els) => els.filter((e) => e.textContent!.length < 20 && e.getClientRects().length > 1).length);
+  assert.equal(splitTokens, 0, 'short tokens are broken across lines; lines should break between tokens');
   await shot(page, 'feature-phone');
+  // Control: without the wrap rules this window does push the page sideways, so the check above is not vacuous.
+  await page.addStyleTag({ content: '.window-tokens, main { overflow-wrap: normal !important; }' });
+  const unwrapped = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth);
+  assert.ok(unwrapped > clientWidth, `the long window fits even unwrapped (${unwrapped} px)`);
 });
