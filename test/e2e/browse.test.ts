@@ -249,6 +249,7 @@ test('text analysis view, on a canned analyzeText answer: tint by strongest feat
       ['#3', 'unlabelled', '5.00', 'wide-16'],
     ],
   );
+  await shot(page, 'analysis-view');
   await rows.first().getByRole('link').click();
   await page.waitForURL(new RegExp(`/d/${narrow}/f/3$`));
   assert.match(await page.getByTestId('feature-title').innerText(), /#3 preposition of place/);
