@@ -4,7 +4,7 @@ import * as echarts from 'echarts/core';
 import { BarChart } from 'echarts/charts';
 import { GridComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
-import { histogramBars } from '@/lib/histogram';
+import { histogramBars, type Bar } from '@/lib/histogram';
 
 echarts.use([BarChart, GridComponent, SVGRenderer]);
 
@@ -12,8 +12,15 @@ echarts.use([BarChart, GridComponent, SVGRenderer]);
 const WIDTH = 520;
 const HEIGHT = 180;
 
-export function HistogramChart({ edges, counts, xName }: { edges: number[]; counts: number[]; xName: string }) {
-  const bars = histogramBars(edges, counts);
+/** Rendered SVGs by content (so never stale), oldest evicted first: ~15 kB each, at most ~4 MB. */
+const rendered = new Map<string, string>();
+const MAX_RENDERED = 256;
+
+/** ECharts' SSR costs milliseconds per chart; a feature's histogram only changes when it is re-analysed. */
+function renderSvg(bars: Bar[], xName: string): string {
+  const key = JSON.stringify([xName, bars]);
+  const hit = rendered.get(key);
+  if (hit) return hit;
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height: HEIGHT });
   try {
     chart.setOption({
@@ -23,18 +30,26 @@ export function HistogramChart({ edges, counts, xName }: { edges: number[]; coun
       yAxis: { type: 'value', name: 'count' },
       series: [{ type: 'bar', data: bars.map((b) => b.count), itemStyle: { color: '#e66100' }, barCategoryGap: '10%' }],
     });
-    const summary = bars.map((b) => `${b.label}: ${b.count}`).join(', ');
-    return (
-      <div
-        className="chart-svg"
-        data-testid="histogram"
-        role="img"
-        aria-label={`${xName}: ${summary}`}
-        title={summary}
-        dangerouslySetInnerHTML={{ __html: chart.renderToSVGString() }}
-      />
-    );
+    const svg = chart.renderToSVGString();
+    if (rendered.size >= MAX_RENDERED) rendered.delete(rendered.keys().next().value!);
+    rendered.set(key, svg);
+    return svg;
   } finally {
     chart.dispose();
   }
+}
+
+export function HistogramChart({ edges, counts, xName }: { edges: number[]; counts: number[]; xName: string }) {
+  const bars = histogramBars(edges, counts);
+  const summary = bars.map((b) => `${b.label}: ${b.count}`).join(', ');
+  return (
+    <div
+      className="chart-svg"
+      data-testid="histogram"
+      role="img"
+      aria-label={`${xName}: ${summary}`}
+      title={summary}
+      dangerouslySetInnerHTML={{ __html: renderSvg(bars, xName) }}
+    />
+  );
 }
