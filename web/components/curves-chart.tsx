@@ -1,6 +1,9 @@
 'use client';
 import { useMemo } from 'react';
-import { EChart } from './echart';
+import { LineChart } from 'echarts/charts';
+import { EChart, echarts } from './echart';
+
+echarts.use([LineChart]);
 
 export interface Curves {
   tokens: number[];

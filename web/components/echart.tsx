@@ -1,13 +1,15 @@
 'use client';
 // One ECharts instance on a div: created on mount, updated with the option, resized with its box, disposed on
-// unmount. Only the chart types the atlas uses are registered, to keep the bundle small.
+// unmount. Each chart component registers the chart types it draws (echarts.use), so a page ships only those:
+// the feature page's histogram needs no scatter, line or zoom code.
 import { useEffect, useRef } from 'react';
 import * as echarts from 'echarts/core';
-import { BarChart, LineChart, ScatterChart } from 'echarts/charts';
-import { DataZoomComponent, GridComponent, TooltipComponent } from 'echarts/components';
+import { GridComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
-echarts.use([BarChart, LineChart, ScatterChart, GridComponent, TooltipComponent, DataZoomComponent, CanvasRenderer]);
+echarts.use([GridComponent, TooltipComponent, CanvasRenderer]);
+
+export { echarts };
 
 export type EChartsOption = echarts.EChartsCoreOption;
 

@@ -3,7 +3,11 @@
 // smoothly); wheel zooms, drag pans, hover shows the label, click opens the feature.
 import { useRouter } from 'next/navigation';
 import { useCallback, useMemo } from 'react';
-import { EChart } from './echart';
+import { ScatterChart } from 'echarts/charts';
+import { DataZoomComponent } from 'echarts/components';
+import { EChart, echarts } from './echart';
+
+echarts.use([ScatterChart, DataZoomComponent]);
 
 export interface MapData {
   indices: number[];

@@ -1,5 +1,5 @@
 import type { JobFieldsFragment } from '@/lib/gql/graphql';
-import { formatEta, formatFraction, formatRate, isLive } from '@/lib/progress';
+import { formatEta, formatFraction, formatRate } from '@/lib/progress';
 
 /** A job's state and progress: a bar with the fraction, throughput and ETA while live, the error when failed. */
 export function JobProgress({ job }: { job: JobFieldsFragment }) {
@@ -10,12 +10,13 @@ export function JobProgress({ job }: { job: JobFieldsFragment }) {
       <span className={`job-state job-${job.state}`}>{job.state}</span>
       <progress max={1} value={done} aria-label={`job ${job.id} progress`} />
       <span>{formatFraction(done)}</span>
-      {isLive(job.state) && (
+      {job.state === 'running' && (
         <>
           <span>{formatRate(p.rate, p.unit)}</span>
           <span>ETA {formatEta(p.etaSeconds)}</span>
         </>
       )}
+      {job.state === 'queued' && <span className="muted">waiting for a worker</span>}
       {p.message && <span className="muted">{p.message}</span>}
       {job.error && (
         <span className="job-error" role="alert">

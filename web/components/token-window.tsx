@@ -1,3 +1,4 @@
+import { Fragment } from 'react';
 import { displayToken, formatActivation, tint, tintText } from '@/lib/tint';
 
 export interface ExampleWindow {
@@ -22,16 +23,19 @@ export function TokenWindow({ example, scale }: { example: ExampleWindow; scale:
       <span className="window-tokens">
         {example.tokens.map((token, i) => {
           const a = example.activations[i] ?? 0;
+          // <wbr /> lets a line break between tokens: their leading spaces are no-break spaces (displayToken).
           return (
-            <span
-              key={i}
-              className={i === example.maxPosition ? 'tok tok-max' : 'tok'}
-              style={{ background: tint(a, scale), color: tintText(a, scale) }}
-              title={`${JSON.stringify(token)}: ${formatActivation(a)}`}
-              data-activation={a}
-            >
-              {displayToken(token)}
-            </span>
+            <Fragment key={i}>
+              <span
+                className={i === example.maxPosition ? 'tok tok-max' : 'tok'}
+                style={{ background: tint(a, scale), color: tintText(a, scale) }}
+                title={`${JSON.stringify(token)}: ${formatActivation(a)}`}
+                data-activation={a}
+              >
+                {displayToken(token)}
+              </span>
+              <wbr />
+            </Fragment>
           );
         })}
       </span>

@@ -57,10 +57,14 @@ export default async function SearchPage({
   searchParams: Promise<Record<string, string | undefined>>;
 }) {
   const { q, token } = await searchParams;
-  let hits: Hit[] = [];
-  if (q?.trim()) hits = (await request(SEARCH, { q })).searchFeatures;
-  else if (token?.trim()) hits = (await request(BY_TOKEN, { t: token })).featuresByToken;
-  const { dictionaries } = await request(DICTIONARY_NAMES, {});
+  const [hits, { dictionaries }] = await Promise.all([
+    q?.trim()
+      ? request(SEARCH, { q }).then((r): Hit[] => r.searchFeatures)
+      : token?.trim()
+        ? request(BY_TOKEN, { t: token }).then((r): Hit[] => r.featuresByToken)
+        : Promise.resolve<Hit[]>([]),
+    request(DICTIONARY_NAMES, {}),
+  ]);
   return (
     <>
       <h1>Search features</h1>

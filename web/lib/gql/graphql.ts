@@ -32,6 +32,8 @@ export type FeatureOrder =
 export type ImportSaeInput = {
   /** "brown" (default) or a corpus folder. */
   corpus?: string | null | undefined;
+  /** Analyse at most this many tokens (default: the whole corpus). */
+  maxTokens?: number | null | undefined;
   /** "builtin" or a Hugging Face model folder on the server. */
   model: string;
   /** SAELens (cfg.json + sae_weights.safetensors) or sparsify folder on the server. */
