@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mapDecoders, pca2 } from './featureMap.js';
+import { topCosineNeighbours } from './similarity.js';
 
 function clusters(perCluster: number, d: number, seed: number) {
   let s = seed;
@@ -56,4 +57,12 @@ test('both methods keep clusters of decoder directions together on the map', () 
   assert.equal(pca.method, 'pca');
   assert.ok(neighbourPurity(pca.coords, label) > 0.95);
   assert.ok(umap.coords.every(Number.isFinite));
+});
+
+test('UMAP on precomputed exact neighbours keeps clusters together too', () => {
+  const { x, n, label } = clusters(40, 16, 5);
+  const knn = topCosineNeighbours(x, n, x, n, 16, 14, { excludeSelf: true });
+  const map = mapDecoders(x, n, 16, { seed: 2, knn });
+  assert.equal(map.method, 'umap');
+  assert.ok(neighbourPurity(map.coords, label) > 0.95);
 });

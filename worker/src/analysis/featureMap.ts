@@ -8,6 +8,13 @@ export interface MapOptions {
   umapLimit?: number;
   seed?: number;
   nNeighbors?: number;
+  /** UMAP optimisation epochs (umap-js picks 500 below 2,500 points; 200 is umap-learn's default for large sets). */
+  nEpochs?: number;
+  /**
+   * Exact cosine neighbours already computed (e.g. the atlas' decoder neighbours, one GEMM): row i's nearest rows,
+   * best first, self excluded. UMAP then skips its approximate neighbour search.
+   */
+  knn?: { k: number; indices: Int32Array; cosines: Float32Array };
 }
 
 function cosineDistance(a: number[], b: number[]): number {
@@ -84,7 +91,27 @@ export function mapDecoders(
     minDist: 0.1,
     distanceFn: cosineDistance,
     random: seededRandom(options.seed ?? 0),
+    nEpochs: options.nEpochs ?? 200,
   });
+  const knn = options.knn;
+  if (knn && knn.k >= nNeighbors - 1) {
+    // UMAP's own search lists each point first, at distance 0.
+    const indices: number[][] = [];
+    const distances: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      const idx = [i];
+      const dist = [0];
+      for (let r = 0; r < nNeighbors - 1; r++) {
+        const j = knn.indices[i * knn.k + r];
+        if (j < 0) break;
+        idx.push(j);
+        dist.push(Math.max(0, 1 - knn.cosines[i * knn.k + r]));
+      }
+      indices.push(idx);
+      distances.push(dist);
+    }
+    umap.setPrecomputedKNN(indices, distances);
+  }
   const embedding = umap.fit(rows);
   const coords = new Float32Array(n * 2);
   embedding.forEach(([x, y], i) => {
