@@ -8,7 +8,7 @@
 // bottom-R sample by a per-event priority hash(seed, row, feature): a uniform random sample without replacement of
 // the firing events, and the R smallest priorities of a union are the R smallest of the parts' R smallest.
 import { AtlasError } from '../errors.js';
-import { activationAt, type SparseCodes } from './sparseCodes.js';
+import type { SparseCodes } from './sparseCodes.js';
 
 export interface EvidenceOptions {
   nLatents: number;
@@ -288,6 +288,7 @@ export class FeatureEvidenceCollector {
     const to = Math.min(until, this.owned.end);
     const { topN, seed } = this.options;
     const logLo = -3;
+    if (to > from) this.link(buf);
     for (let row = from; row < to; row++) {
       const r = row - buf.firstRow;
       for (let j = codes.rowStart[r]; j < codes.rowStart[r + 1]; j++) {
@@ -302,13 +303,13 @@ export class FeatureEvidenceCollector {
         // Equal to the floor can still win on row order only against a later row, and rows arrive in order.
         if (v > this.heapFloor[f]) {
           const heap = this.heaps[f];
-          heapPush(heap, this.window(buf, r, f, v), topN, topBelow);
+          heapPush(heap, this.window(buf, r, j, v), topN, topBelow);
           if (heap.length === topN) this.heapFloor[f] = heap[0].value;
         }
         const priority = samplePriority(seed, row, f);
         if (priority < this.sampleCeiling[f]) {
           const sample = this.samples[f];
-          heapPush(sample, { priority, example: this.window(buf, r, f, v) }, this.sampleSize, sampleBelow);
+          heapPush(sample, { priority, example: this.window(buf, r, j, v) }, this.sampleSize, sampleBelow);
           if (sample.length === this.sampleSize) this.sampleCeiling[f] = sample[0].priority;
         }
       }
@@ -319,8 +320,44 @@ export class FeatureEvidenceCollector {
     if (keepFrom > 0) this.buffer = keepFrom >= codes.rows ? sliceBuffer(buf, codes.rows) : sliceBuffer(buf, keepFrom);
   }
 
-  /** The window around buffer row r for feature f, clipped to the buffer, the document and contiguous positions. */
-  private window(buf: RowBuffer, r: number, f: number, value: number): FeatureExampleWindow {
+  /** entryRow[j]: buffer row of code entry j; prevSame/nextSame[j]: the entry of the same latent before/after (-1). */
+  private entryRow = new Int32Array(0);
+  private prevSame = new Int32Array(0);
+  private nextSame = new Int32Array(0);
+  private lastSeen: Int32Array | null = null;
+
+  /**
+   * Chain each code entry to the previous and next entries of the same latent, so a window reads a feature's
+   * activations in the rows around a token by following links (O(firings in the window)), not by scanning
+   * every active latent of every row.
+   */
+  private link(buf: RowBuffer): void {
+    const { rowStart, indices, rows } = buf.codes;
+    const nEntries = rowStart[rows];
+    if (this.entryRow.length < nEntries) {
+      const size = Math.max(nEntries, 2 * this.entryRow.length);
+      this.entryRow = new Int32Array(size);
+      this.prevSame = new Int32Array(size);
+      this.nextSame = new Int32Array(size);
+    }
+    const last = (this.lastSeen ??= new Int32Array(this.nLatents)).fill(-1);
+    for (let r = 0; r < rows; r++)
+      for (let j = rowStart[r]; j < rowStart[r + 1]; j++) {
+        const f = indices[j];
+        this.entryRow[j] = r;
+        const p = last[f];
+        this.prevSame[j] = p;
+        this.nextSame[j] = -1;
+        if (p >= 0) this.nextSame[p] = j;
+        last[f] = j;
+      }
+  }
+
+  /**
+   * The window around buffer row r (code entry j, latent f) for feature f, clipped to the buffer, the document
+   * and contiguous positions.
+   */
+  private window(buf: RowBuffer, r: number, j: number, value: number): FeatureExampleWindow {
     const { docIndex, docPosition } = buf;
     const { windowBefore, windowAfter } = this.options;
     let start = r;
@@ -340,7 +377,12 @@ export class FeatureEvidenceCollector {
     )
       end++;
     const activations = new Float32Array(end - start);
-    for (let i = start; i < end; i++) activations[i - start] = i === r ? value : activationAt(buf.codes, i, f);
+    activations[r - start] = value;
+    const { entryRow, prevSame, nextSame } = this;
+    for (let e = prevSame[j]; e >= 0 && entryRow[e] >= start; e = prevSame[e])
+      activations[entryRow[e] - start] = buf.codes.values[e];
+    for (let e = nextSame[j]; e >= 0 && entryRow[e] < end; e = nextSame[e])
+      activations[entryRow[e] - start] = buf.codes.values[e];
     return {
       value,
       row: buf.firstRow + r,
