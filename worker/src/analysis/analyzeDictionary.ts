@@ -7,6 +7,7 @@ import type { ExampleRecord, FeatureRecord } from '../ingest/ingestDictionary.js
 import type { TokenizedDocument } from '../sources/corpusCache.js';
 import { streamActivations } from '../sources/streamActivations.js';
 import { disposeResult, forwardTidy } from '../transformer/gpt2.js';
+import { layerNorm } from '../transformer/ops.js';
 import { parseHook } from '../transformer/hooks.js';
 import type { LoadedModel } from '../transformer/modelFolder.js';
 import { tf } from '../transformer/runtime.js';
@@ -317,7 +318,7 @@ async function completeAnalysis(
   });
 
   o.onProgress?.({ done: 0, total: 4, phase: 'logits' });
-  const logits = await timed('logits', () => logitEffects(o));
+  const logits = await timed('logits', () => logitEffects(o, tokenText));
   o.onProgress?.({ done: 1, total: 4, phase: 'neighbours' });
   // One GEMM pass gives the atlas' 10 neighbours and UMAP's 15-neighbour graph (self + 14).
   const neighbours = await timed('neighbours', () =>
@@ -377,7 +378,10 @@ async function completeAnalysis(
  * Top ±10 output tokens of each decoder direction through the unembedding (directly for hooks that write to the
  * residual stream, through the layer's W_out for MLP neurons); undefined for other hooks.
  */
-async function logitEffects(o: AnalyzeOptions): Promise<FeatureRecord['logits'][] | undefined> {
+async function logitEffects(
+  o: AnalyzeOptions,
+  tokenText: (id: number) => string,
+): Promise<FeatureRecord['logits'][] | undefined> {
   const { sae, model } = o;
   const hook = parseHook(o.hook, model.config);
   const d = model.config.dModel;
@@ -390,10 +394,7 @@ async function logitEffects(o: AnalyzeOptions): Promise<FeatureRecord['logits'][
   } else if (sae.dIn === d) dirs = sae.wDec;
   else return undefined;
   const out: FeatureRecord['logits'][] = [];
-  const token = (row: Float32Array, i: number) => ({
-    token: storableToken(model.tokenizer.tokenText(i)),
-    value: row[i],
-  });
+  const token = (row: Float32Array, i: number) => ({ token: tokenText(i), value: row[i] });
   // Blocks of ~16 MiB of scores; unembed [vocab, d] is already the transposed operand of matmulT.
   const block = Math.max(16, Math.floor(2 ** 22 / vocab));
   for (let s = 0; s < sae.dSae; s += block) {
@@ -432,7 +433,7 @@ export function extremeIndices(row: Float32Array, k: number, sign: 1 | -1): numb
  * CE loss of the model with the dictionary's reconstruction spliced in at the hook, against the clean and the
  * zero-ablated loss, on the first windows of the corpus: recovered = (zero − spliced) / (zero − clean).
  */
-async function ceLossRecovered(o: AnalyzeOptions): Promise<AnalysisResult['ceLoss']> {
+export async function ceLossRecovered(o: AnalyzeOptions): Promise<AnalysisResult['ceLoss']> {
   const { model, sae } = o;
   const ctx = o.contextSize;
   const windows: number[][] = [];
@@ -446,22 +447,42 @@ async function ceLossRecovered(o: AnalyzeOptions): Promise<AnalysisResult['ceLos
   const inputs = ids.slice([0, 0], [windows.length, ctx - 1]) as tf.Tensor2D;
   const targets = ids.slice([0, 1], [windows.length, ctx - 1]) as tf.Tensor2D;
   const targetIds = targets.dataSync() as Int32Array;
-  const loss = (replace?: (x: tf.Tensor2D) => tf.Tensor2D) => {
+  const finalHook = `blocks.${model.config.nLayer - 1}.hook_resid_post`;
+  const unembed = (model.params.lmHead ?? model.params.wte).dataSync() as Float32Array; // [vocab, d]
+  const vocab = model.config.vocabSize;
+  const d = model.config.dModel;
+  // The final residual through ln_f on TF.js, the unembedding on the backend's GEMM (the bulk of the FLOPs), and
+  // the cross-entropy on the host: no [tokens, vocab] tensors on wasm.
+  const loss = async (replacement?: Float32Array) => {
     const result = forwardTidy(model.params, model.config, inputs, {
-      logits: true,
-      hooks: [o.hook],
-      replace: replace ? { [o.hook]: replace } : undefined,
+      hooks: [o.hook, finalHook],
+      replace: replacement ? { [o.hook]: (x) => tf.tensor2d(replacement, x.shape) } : undefined,
     });
-    const value = meanCrossEntropy(result.logits!.dataSync() as Float32Array, targetIds, model.config.vocabSize);
     const acts = result.hooks[o.hook].dataSync() as Float32Array;
+    // A hook records its input before the replacement: when the hook is the final residual, use the replacement.
+    const resid =
+      replacement && o.hook === finalHook ? tf.tensor2d(replacement, [targetIds.length, d]) : result.hooks[finalHook];
+    const normed = tf
+      .tidy(() =>
+        layerNorm(resid.reshape([-1, d]), model.params.lnFG, model.params.lnFB, model.config.layerNormEpsilon),
+      )
+      .dataSync() as Float32Array;
+    if (resid !== result.hooks[finalHook]) resid.dispose();
     disposeResult(result);
-    return { value, acts };
+    let total = 0;
+    const block = Math.max(64, Math.floor(2 ** 22 / vocab)); // ~16 MiB of logits at a time
+    for (let s = 0; s < targetIds.length; s += block) {
+      const m = Math.min(block, targetIds.length - s);
+      const logits = await o.backend.matmulT(normed.subarray(s * d, (s + m) * d), unembed, null, m, d, vocab);
+      total += m * meanCrossEntropy(logits, targetIds.subarray(s, s + m), vocab);
+    }
+    return { value: total / targetIds.length, acts };
   };
-  const clean = loss();
+  const clean = await loss();
   const n = clean.acts.length / sae.dIn;
   const recon = decodeCodes(sae, await encodeBatch(prepareEncoder(sae, o.backend), o.backend, clean.acts, n));
-  const spliced = loss(() => tf.tensor2d(recon, [n, sae.dIn])).value;
-  const zeroAblated = loss((x) => tf.zerosLike(x)).value;
+  const spliced = (await loss(recon)).value;
+  const zeroAblated = (await loss(new Float32Array(n * sae.dIn))).value;
   tf.dispose([ids, inputs, targets]);
   const recovered = (zeroAblated - spliced) / (zeroAblated - clean.value);
   return { clean: clean.value, spliced, zeroAblated, recovered };

@@ -9,9 +9,16 @@ import type { SaelensSae } from '../engine/sae/saelensFormat.js';
 import { openCorpus } from '../sources/corpus.js';
 import { tokenizeDocument, type TokenizedDocument } from '../sources/corpusCache.js';
 import { loadModel } from '../transformer/modelFolder.js';
-import { initTfjs } from '../transformer/runtime.js';
+import { initTfjs, tf } from '../transformer/runtime.js';
 import { readPartial, writePartial } from './analysisPartial.js';
-import { analyzeDictionary, analyzeRange, mergePartials, type AnalyzeOptions } from './analyzeDictionary.js';
+import {
+  analyzeDictionary,
+  analyzeRange,
+  ceLossRecovered,
+  mergePartials,
+  type AnalyzeOptions,
+} from './analyzeDictionary.js';
+import { crossEntropy, disposeResult, forwardTidy } from '../transformer/gpt2.js';
 
 /** A random TopK dictionary on the built-in model's MLP (encoder = decoderᵀ, so codes follow the activations). */
 function randomTopK(dIn: number, dSae: number, k: number): SaelensSae {
@@ -89,5 +96,61 @@ test('a dictionary analysed in two token ranges and merged equals one pass (exam
   } finally {
     backend.dispose();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CE loss recovered is 1 for a dictionary that reconstructs exactly; the clean loss matches the TF.js reference', async () => {
+  await initTfjs();
+  const model = await loadModel('builtin');
+  const documents: TokenizedDocument[] = [];
+  for await (const doc of openCorpus('brown').documents()) {
+    documents.push(tokenizeDocument(model.tokenizer, doc, documents.length));
+    if (documents.length === 3) break;
+  }
+  // ReLU codes of [x, −x] decode to x⁺ − x⁻ = x.
+  const dIn = 512;
+  const dSae = 2 * dIn;
+  const wEnc = new Float32Array(dIn * dSae);
+  const wDec = new Float32Array(dSae * dIn);
+  for (let p = 0; p < dIn; p++) {
+    wEnc[p * dSae + p] = 1;
+    wEnc[p * dSae + dIn + p] = -1;
+    wDec[p * dIn + p] = 1;
+    wDec[(dIn + p) * dIn + p] = -1;
+  }
+  const sae: SaelensSae = {
+    architecture: 'standard',
+    dIn,
+    dSae,
+    applyBDecToInput: false,
+    wEnc,
+    bEnc: new Float32Array(dSae),
+    wDec,
+    bDec: new Float32Array(dIn),
+    cfg: {},
+  };
+  const backend = await loadBackend('auto');
+  try {
+    const hook = 'blocks.0.mlp.hook_post';
+    const o = { sae, model, documents, hook, backend, contextSize: 64, prependBos: true };
+    const ce = (await ceLossRecovered(o))!;
+    assert.ok(Math.abs(ce.spliced - ce.clean) < 1e-4, `spliced ${ce.spliced} vs clean ${ce.clean}`);
+    assert.ok(Math.abs(ce.recovered - 1) < 1e-3, `recovered ${ce.recovered}`);
+    assert.ok(ce.zeroAblated > ce.clean + 0.05, `zero-ablated ${ce.zeroAblated} vs clean ${ce.clean}`);
+    // Reference: TF.js logits and crossEntropy over the same windows (the first 64 whole windows of 64 tokens).
+    const windows: number[][] = [];
+    for (const doc of documents)
+      for (let s = 0; s + 64 <= doc.tokens.length && windows.length < 64; s += 64)
+        windows.push(doc.tokens.slice(s, s + 64));
+    const ids = tf.tensor2d(windows.flat(), [windows.length, 64], 'int32');
+    const inputs = ids.slice([0, 0], [windows.length, 63]) as tf.Tensor2D;
+    const targets = ids.slice([0, 1], [windows.length, 63]) as tf.Tensor2D;
+    const result = forwardTidy(model.params, model.config, inputs, { logits: true });
+    const reference = tf.tidy(() => crossEntropy(result.logits!, targets).dataSync()[0]);
+    disposeResult(result);
+    tf.dispose([ids, inputs, targets]);
+    assert.ok(Math.abs(ce.clean - reference) < 1e-4, `clean ${ce.clean} vs TF.js ${reference}`);
+  } finally {
+    backend.dispose();
   }
 });
