@@ -328,7 +328,11 @@ async function completeAnalysis(
   );
   o.onProgress?.({ done: 2, total: 4, phase: 'map' });
   const { coords, method } = await timed('map', () =>
-    mapDecoders(sae.wDec, sae.dSae, sae.dIn, { umapLimit: 3000, knn: neighbours }),
+    mapDecoders(sae.wDec, sae.dSae, sae.dIn, {
+      umapLimit: 3000,
+      knn: neighbours,
+      gram: (a, n, d) => o.backend.matmul(a, a, true, d, n, d),
+    }),
   );
 
   const features: FeatureRecord[] = [];
