@@ -301,15 +301,17 @@ export class FeatureEvidenceCollector {
         const b = Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor((Math.log10(v) - logLo) * 6)));
         this.hist[f * HISTOGRAM_BINS + b]++;
         // Equal to the floor can still win on row order only against a later row, and rows arrive in order.
+        // One window serves both the heap and the sample when the event enters both (most do, early on).
+        let win: FeatureExampleWindow | null = null;
         if (v > this.heapFloor[f]) {
           const heap = this.heaps[f];
-          heapPush(heap, this.window(buf, r, j, v), topN, topBelow);
+          heapPush(heap, (win = this.window(buf, r, j, v)), topN, topBelow);
           if (heap.length === topN) this.heapFloor[f] = heap[0].value;
         }
         const priority = samplePriority(seed, row, f);
         if (priority < this.sampleCeiling[f]) {
           const sample = this.samples[f];
-          heapPush(sample, { priority, example: this.window(buf, r, j, v) }, this.sampleSize, sampleBelow);
+          heapPush(sample, { priority, example: win ?? this.window(buf, r, j, v) }, this.sampleSize, sampleBelow);
           if (sample.length === this.sampleSize) this.sampleCeiling[f] = sample[0].priority;
         }
       }
