@@ -230,11 +230,8 @@ export async function analyzeRange(o: AnalyzeOptions, range?: TokenRange): Promi
   };
 }
 
-/**
- * Merge the partials of ranges that tile [0, total) and finish the analysis (logit effects, map, neighbours,
- * labels, CE loss) once: the result equals `analyzeDictionary` over the whole corpus.
- */
-export async function mergePartials(o: AnalyzeOptions, partials: AnalysisPartial[]): Promise<AnalysisResult> {
+/** Partials sorted by range, after checking they were analysed like `o` and tile [0, total) exactly. */
+export function checkPartials(o: AnalyzeOptions, partials: AnalysisPartial[]): AnalysisPartial[] {
   const subject = subjectOf(o);
   for (const p of partials) {
     const differs = (Object.keys(subject) as (keyof PartialSubject)[]).filter((k) => p.subject[k] !== subject[k]);
@@ -259,6 +256,15 @@ export async function mergePartials(o: AnalyzeOptions, partials: AnalysisPartial
       'ARGUMENT_INVALID',
       `partials must tile rows [0, ${subject.totalRows}) but end at ${covered}; analyse rows [${covered}, ${subject.totalRows}) too`,
     );
+  return sorted;
+}
+
+/**
+ * Merge the partials of ranges that tile [0, total) and finish the analysis (logit effects, map, neighbours,
+ * labels, CE loss) once: the result equals `analyzeDictionary` over the whole corpus.
+ */
+export async function mergePartials(o: AnalyzeOptions, partials: AnalysisPartial[]): Promise<AnalysisResult> {
+  const sorted = checkPartials(o, partials);
   const evidence = evidenceCollector(o);
   const labels = new LabelAssociation(o.sae.dSae, corpusLabels(o.documents).families);
   const timings: Record<string, number> = {};

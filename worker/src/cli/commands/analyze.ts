@@ -7,6 +7,7 @@ import { readPartial, writePartial } from '../../analysis/analysisPartial.js';
 import {
   analyzeDictionary,
   analyzeRange,
+  checkPartials,
   mergePartials,
   type AnalyzeOptions,
   type TokenRange,
@@ -152,6 +153,7 @@ export function registerAnalyze(program: Command): void {
         return;
       }
       const partials = flags.merge?.split(',').map((f) => readPartial(resolve(f.trim())));
+      if (partials) checkPartials(options, partials); // before the dictionary is marked as analysing
       const db = await openDatabase(loadDbConfig());
       try {
         const id = await ensureDictionary(db.dataSource, folder, sae, { name: flags.name, hook });
