@@ -118,7 +118,7 @@ try {
     });
     const total = performance.now() - t0;
     const t = result.timings;
-    const pass = t.forward + t.encode + t.evidence;
+    const pass = t.forward + t.encode + t.evidence + t.labels;
     console.log(
       `\n${dSae} latents (${fromDemo ? `demo dictionary ${demo}` : 'data-initialised'}), ${result.tokens} tokens, ` +
         `map by ${result.mapMethod}, load ${loadavg()[0].toFixed(2)}`,
@@ -126,6 +126,9 @@ try {
     console.log(
       `  analysis: ${Math.round(result.tokens / (pass / 1000))} tokens/s through model + dictionary + heaps; ` +
         `whole per-dictionary analysis ${s(total)} (${Math.round(result.tokens / (total / 1000))} tokens/s)`,
+    );
+    console.log(
+      `  corpus pass CPU time ${s(t.passCpu)} (all threads): ${Math.round(result.tokens / (t.passCpu / 1000))} tokens per CPU-second`,
     );
     console.log(
       `  split: ${Object.entries(t)

@@ -43,7 +43,10 @@ export interface AnalysisResult {
   tokens: number;
   ceLoss?: { clean: number; spliced: number; zeroAblated: number; recovered: number };
   mapMethod: 'umap' | 'pca';
-  /** Milliseconds per phase: forward, encode, evidence, labels (the corpus pass) and the per-dictionary steps. */
+  /**
+   * Milliseconds per phase: forward, encode, evidence, labels (the corpus pass) and the per-dictionary steps;
+   * passCpu is the corpus pass's CPU time (all threads).
+   */
   timings: Record<string, number>;
 }
 
@@ -159,7 +162,9 @@ async function corpusPass(o: AnalyzeOptions, range: TokenRange) {
   const { families, posIds, genreId } = corpusLabels(documents);
   const labels = new LabelAssociation(sae.dSae, families);
   const { windowBefore, windowAfter } = { windowBefore: Math.min(24, o.contextSize - 2), windowAfter: 8 };
-  const timings = { forward: 0, encode: 0, evidence: 0, labels: 0 };
+  const timings = { forward: 0, encode: 0, evidence: 0, labels: 0, passCpu: 0 };
+  // CPU time of the pass (user + system, all threads): on a shared machine, wall time alone says little.
+  const cpu0 = process.cpuUsage();
   let done = 0;
   // Rows around the range are read as context only, so windows at its edges match a single pass's.
   const stream = streamActivations({
@@ -210,6 +215,8 @@ async function corpusPass(o: AnalyzeOptions, range: TokenRange) {
   const t = performance.now();
   evidence.finish();
   timings.evidence += performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  timings.passCpu = (cpu.user + cpu.system) / 1000;
   return { evidence, labels, timings, range: { start, end } };
 }
 
