@@ -73,8 +73,8 @@ export function baseTag(tag: string): string {
   return tag.split(/[-+]/)[0].replace(/[$*]+$/, '') || tag;
 }
 
-/** Rows the analysis reads: the corpus, cut at maxTokens. */
-function totalRows(o: AnalyzeOptions): number {
+/** Rows the analysis reads: the corpus, cut at maxTokens (what a split into token ranges must tile). */
+export function totalRows(o: AnalyzeOptions): number {
   return Math.min(
     o.maxTokens ?? Infinity,
     o.documents.reduce((n, d) => n + d.tokens.length, 0),
