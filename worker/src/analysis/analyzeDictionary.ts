@@ -6,15 +6,18 @@ import type { SaelensSae } from '../engine/sae/saelensFormat.js';
 import type { ExampleRecord, FeatureRecord } from '../ingest/ingestDictionary.js';
 import type { TokenizedDocument } from '../sources/corpusCache.js';
 import { streamActivations } from '../sources/streamActivations.js';
-import { crossEntropy, disposeResult, forwardTidy } from '../transformer/gpt2.js';
+import { disposeResult, forwardTidy } from '../transformer/gpt2.js';
+import { layerNorm } from '../transformer/ops.js';
 import { parseHook } from '../transformer/hooks.js';
 import type { LoadedModel } from '../transformer/modelFolder.js';
 import { tf } from '../transformer/runtime.js';
+import { AtlasError } from '../errors.js';
+import type { AnalysisPartial, PartialSubject } from './analysisPartial.js';
 import { decodeCodes, encodeBatch, prepareEncoder } from './encodeBatch.js';
 import { FeatureEvidenceCollector, type FeatureExampleWindow } from './featureEvidence.js';
 import { mapDecoders } from './featureMap.js';
 import { LabelAssociation, shortLabel, type LabelFamily } from './labelAssociation.js';
-import { topCosineNeighbours } from './similarity.js';
+import { topCosineNeighboursOn, type AsyncMatmulABt } from './similarity.js';
 
 export interface AnalyzeOptions {
   sae: SaelensSae;
@@ -29,6 +32,8 @@ export interface AnalyzeOptions {
   /** Windows per forward pass. */
   batchWindows?: number;
   topN?: number;
+  /** Seed of the quantile sample's priorities (every range of one analysis must use the same). */
+  seed?: number;
   onProgress?: (p: { done: number; total: number; phase: string }) => void;
 }
 
@@ -38,6 +43,17 @@ export interface AnalysisResult {
   tokens: number;
   ceLoss?: { clean: number; spliced: number; zeroAblated: number; recovered: number };
   mapMethod: 'umap' | 'pca';
+  /**
+   * Milliseconds per phase: forward, encode, evidence, labels (the corpus pass) and the per-dictionary steps;
+   * passCpu is the corpus pass's CPU time (all threads).
+   */
+  timings: Record<string, number>;
+}
+
+/** A range of corpus rows (tokens in corpus order, the numbering of `streamActivations`). */
+export interface TokenRange {
+  start: number;
+  end: number;
 }
 
 /**
@@ -57,22 +73,28 @@ export function baseTag(tag: string): string {
   return tag.split(/[-+]/)[0].replace(/[$*]+$/, '') || tag;
 }
 
-export async function analyzeDictionary(o: AnalyzeOptions): Promise<AnalysisResult> {
-  const { sae, model, documents, backend } = o;
-  const hook = parseHook(o.hook, model.config);
-  const total = Math.min(
+/** Rows the analysis reads: the corpus, cut at maxTokens (what a split into token ranges must tile). */
+export function totalRows(o: AnalyzeOptions): number {
+  return Math.min(
     o.maxTokens ?? Infinity,
-    documents.reduce((n, d) => n + d.tokens.length, 0),
+    o.documents.reduce((n, d) => n + d.tokens.length, 0),
   );
-  const ctx = o.contextSize;
-  const bosId = o.prependBos ? (model.tokenizer.eosId ?? model.config.bosTokenId) : undefined;
-  const encoder = prepareEncoder(sae, backend);
-  const evidence = new FeatureEvidenceCollector({
-    nLatents: sae.dSae,
+}
+
+/** Window sizes: 24 tokens before (less for short contexts) and 8 after the firing token. */
+function evidenceCollector(o: AnalyzeOptions, ownedRows?: TokenRange): FeatureEvidenceCollector {
+  return new FeatureEvidenceCollector({
+    nLatents: o.sae.dSae,
     topN: o.topN ?? 20,
-    windowBefore: Math.min(24, ctx - 2),
+    windowBefore: Math.min(24, o.contextSize - 2),
     windowAfter: 8,
+    seed: o.seed ?? 0,
+    ownedRows,
   });
+}
+
+/** The label families of the corpus (POS base tags, genres) in first-seen order, and per-document label ids. */
+function corpusLabels(documents: TokenizedDocument[]) {
   const tags = new Map<string, number>();
   const genres = new Map<string, number>();
   for (const d of documents) {
@@ -83,40 +105,212 @@ export async function analyzeDictionary(o: AnalyzeOptions): Promise<AnalysisResu
     { name: 'pos', values: [...tags.keys()] },
     { name: 'genre', values: [...genres.keys()] },
   ];
+  const posCache = new Map<number, Int32Array>();
+  /** POS label id of every token of document d (-1: untagged). */
+  const posIds = (d: number): Int32Array => {
+    let ids = posCache.get(d);
+    if (!ids) {
+      const doc = documents[d];
+      ids = new Int32Array(doc.tokens.length).fill(-1);
+      doc.tags?.forEach((t, i) => {
+        if (t) ids![i] = tags.get(baseTag(t)) ?? -1;
+      });
+      posCache.set(d, ids);
+    }
+    return ids;
+  };
+  const genreId = (d: number) => {
+    const g = documents[d].genre;
+    return g === undefined ? -1 : (genres.get(g) ?? -1);
+  };
+  return { families, posIds, genreId };
+}
+
+/** A cheap checksum of the decoder (a strided sample of its bits), so partials of different dictionaries differ. */
+function decoderChecksum(wDec: Float32Array): number {
+  const bits = new Int32Array(wDec.buffer, wDec.byteOffset, wDec.length);
+  const stride = Math.max(1, Math.floor(bits.length / 4096));
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bits.length; i += stride) h = Math.imul(h ^ bits[i], 0x01000193);
+  return h >>> 0;
+}
+
+function subjectOf(o: AnalyzeOptions): PartialSubject {
+  return {
+    dIn: o.sae.dIn,
+    dSae: o.sae.dSae,
+    architecture: o.sae.architecture,
+    k: o.sae.k ?? null,
+    decoderChecksum: decoderChecksum(o.sae.wDec),
+    hook: o.hook,
+    contextSize: o.contextSize,
+    prependBos: o.prependBos,
+    totalRows: totalRows(o),
+  };
+}
+
+/** Stream rows of the corpus through model and dictionary into evidence and label counts. */
+async function corpusPass(o: AnalyzeOptions, range: TokenRange) {
+  const { sae, model, documents, backend } = o;
+  const hook = parseHook(o.hook, model.config);
+  const total = totalRows(o);
+  const start = Math.max(0, Math.min(range.start, total));
+  const end = Math.max(start, Math.min(range.end, total));
+  const bosId = o.prependBos ? (model.tokenizer.eosId ?? model.config.bosTokenId) : undefined;
+  const encoder = prepareEncoder(sae, backend);
+  const evidence = evidenceCollector(o, { start, end });
+  const { families, posIds, genreId } = corpusLabels(documents);
   const labels = new LabelAssociation(sae.dSae, families);
+  const { windowBefore, windowAfter } = { windowBefore: Math.min(24, o.contextSize - 2), windowAfter: 8 };
+  const timings = { forward: 0, encode: 0, evidence: 0, labels: 0, passCpu: 0 };
+  // CPU time of the pass (user + system, all threads): on a shared machine, wall time alone says little.
+  const cpu0 = process.cpuUsage();
   let done = 0;
-  for await (const batch of streamActivations({
+  // Rows around the range are read as context only, so windows at its edges match a single pass's.
+  const stream = streamActivations({
     model,
     documents,
     hook: hook.name,
-    contextSize: ctx,
+    contextSize: o.contextSize,
     bosId,
     batchSize: o.batchWindows ?? 32,
-    maxRows: total,
-  })) {
+    skipRows: Math.max(0, start - windowBefore),
+    maxRows: Math.min(total, end + windowAfter),
+  });
+  for (let t = performance.now(); ;) {
+    const next = await stream.next();
+    timings.forward += performance.now() - t;
+    if (next.done) break;
+    const batch = next.value;
     const n = batch.tokens.length;
+    t = performance.now();
     const codes = await encodeBatch(encoder, backend, batch.acts, n);
+    timings.encode += performance.now() - t;
+    t = performance.now();
     const docIndex = new Int32Array(n);
     const docPosition = new Int32Array(n);
-    const posIds = new Int32Array(n).fill(-1);
-    const genreIds = new Int32Array(n).fill(-1);
     for (let r = 0; r < n; r++) {
-      const d = batch.positions[2 * r];
-      const off = batch.positions[2 * r + 1];
-      docIndex[r] = d;
-      docPosition[r] = off;
-      const doc = documents[d];
-      const tag = doc.tags?.[off];
-      if (tag) posIds[r] = tags.get(baseTag(tag)) ?? -1;
-      if (doc.genre !== undefined) genreIds[r] = genres.get(doc.genre) ?? -1;
+      docIndex[r] = batch.positions[2 * r];
+      docPosition[r] = batch.positions[2 * r + 1];
     }
-    evidence.observe({ codes, tokenIds: batch.tokens, docIndex, docPosition });
-    labels.observe(codes, [posIds, genreIds]);
-    done += n;
-    o.onProgress?.({ done, total, phase: 'corpus' });
+    evidence.observe({ codes, tokenIds: batch.tokens, docIndex, docPosition, firstRow: batch.firstRow });
+    timings.evidence += performance.now() - t;
+    t = performance.now();
+    const from = Math.max(0, start - batch.firstRow);
+    const to = Math.min(n, end - batch.firstRow);
+    if (to > from) {
+      const pos = new Int32Array(n).fill(-1);
+      const genre = new Int32Array(n).fill(-1);
+      for (let r = from; r < to; r++) {
+        pos[r] = posIds(docIndex[r])[docPosition[r]];
+        genre[r] = genreId(docIndex[r]);
+      }
+      labels.observe(codes, [pos, genre], from, to);
+      done += to - from;
+    }
+    timings.labels += performance.now() - t;
+    o.onProgress?.({ done, total: end - start, phase: 'corpus' });
+    t = performance.now();
   }
+  const t = performance.now();
+  evidence.finish();
+  timings.evidence += performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  timings.passCpu = (cpu.user + cpu.system) / 1000;
+  return { evidence, labels, timings, range: { start, end } };
+}
 
-  const tokenText = (id: number) => storableToken(model.tokenizer.tokenText(id));
+/**
+ * Analyse corpus rows [range.start, range.end) only (default: all): the part of an analysis one worker does when
+ * a dictionary is split by token range. Merge the partials of a tiling of [0, total) with `mergePartials`. Any
+ * split point works (rows around the range are read as context). Use the same `batchWindows` in every range: the
+ * model's and GEMM's float rounding can depend on the batch shape, and the merge is bit-exact given equal inputs.
+ */
+export async function analyzeRange(o: AnalyzeOptions, range?: TokenRange): Promise<AnalysisPartial> {
+  const pass = await corpusPass(o, range ?? { start: 0, end: Infinity });
+  return {
+    subject: subjectOf(o),
+    range: pass.range,
+    evidence: pass.evidence.state(),
+    labels: pass.labels.state(),
+    timings: pass.timings,
+  };
+}
+
+/** Partials sorted by range, after checking they were analysed like `o` and tile [0, total) exactly. */
+export function checkPartials(o: AnalyzeOptions, partials: AnalysisPartial[]): AnalysisPartial[] {
+  const subject = subjectOf(o);
+  for (const p of partials) {
+    const differs = (Object.keys(subject) as (keyof PartialSubject)[]).filter((k) => p.subject[k] !== subject[k]);
+    if (differs.length)
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        `partial of rows [${p.range.start}, ${p.range.end}) was analysed with another ${differs.map((k) => `${k} (${p.subject[k]}, here ${subject[k]})`).join(', ')}; merge partials of this dictionary, hook, context and token limit only`,
+      );
+  }
+  const sorted = [...partials].sort((a, b) => a.range.start - b.range.start);
+  let covered = 0;
+  for (const p of sorted) {
+    if (p.range.start !== covered)
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        `partials must tile rows [0, ${subject.totalRows}) but ${p.range.start > covered ? `rows [${covered}, ${p.range.start}) are missing` : `rows [${p.range.start}, ${covered}) are covered twice`}; analyse the missing range or drop the duplicate`,
+      );
+    covered = p.range.end;
+  }
+  if (covered !== subject.totalRows)
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `partials must tile rows [0, ${subject.totalRows}) but end at ${covered}; analyse rows [${covered}, ${subject.totalRows}) too`,
+    );
+  return sorted;
+}
+
+/**
+ * Merge the partials of ranges that tile [0, total) and finish the analysis (logit effects, map, neighbours,
+ * labels, CE loss) once: the result equals `analyzeDictionary` over the whole corpus.
+ */
+export async function mergePartials(o: AnalyzeOptions, partials: AnalysisPartial[]): Promise<AnalysisResult> {
+  const sorted = checkPartials(o, partials);
+  const evidence = evidenceCollector(o);
+  const labels = new LabelAssociation(o.sae.dSae, corpusLabels(o.documents).families);
+  const timings: Record<string, number> = {};
+  for (const p of sorted) {
+    evidence.merge(p.evidence);
+    labels.merge(p.labels);
+    for (const [k, v] of Object.entries(p.timings)) timings[k] = (timings[k] ?? 0) + v;
+  }
+  return completeAnalysis(o, evidence, labels, timings);
+}
+
+/** The whole analysis in one process: one corpus pass, then the per-dictionary steps. */
+export async function analyzeDictionary(o: AnalyzeOptions): Promise<AnalysisResult> {
+  const pass = await corpusPass(o, { start: 0, end: Infinity });
+  return completeAnalysis(o, pass.evidence, pass.labels, pass.timings);
+}
+
+/** The engine backend's GEMM as a·bᵀ. */
+function backendMatmulABt(backend: Backend): AsyncMatmulABt {
+  return (a, m, b, n, d) => backend.matmulT(a, b, null, m, d, n);
+}
+
+/** The per-dictionary steps after the corpus pass, and the records ingest stores. */
+async function completeAnalysis(
+  o: AnalyzeOptions,
+  evidence: FeatureEvidenceCollector,
+  labels: LabelAssociation,
+  passTimings: Record<string, number>,
+): Promise<AnalysisResult> {
+  const { sae, model } = o;
+  const timings: Record<string, number> = { ...passTimings };
+  const timed = async <T>(phase: string, step: () => Promise<T> | T): Promise<T> => {
+    const t = performance.now();
+    const out = await step();
+    timings[phase] = (timings[phase] ?? 0) + performance.now() - t;
+    return out;
+  };
+  const texts: (string | undefined)[] = [];
+  const tokenText = (id: number) => (texts[id] ??= storableToken(model.tokenizer.tokenText(id)));
   const toExample = (
     e: FeatureExampleWindow,
     f: number,
@@ -137,53 +331,74 @@ export async function analyzeDictionary(o: AnalyzeOptions): Promise<AnalysisResu
   });
 
   o.onProgress?.({ done: 0, total: 4, phase: 'logits' });
-  const logits = await logitEffects(o);
-  o.onProgress?.({ done: 1, total: 4, phase: 'map' });
-  const { coords, method } = mapDecoders(sae.wDec, sae.dSae, sae.dIn, { umapLimit: 3000 });
-  o.onProgress?.({ done: 2, total: 4, phase: 'neighbours' });
-  const neighbours = topCosineNeighbours(sae.wDec, sae.dSae, sae.wDec, sae.dSae, sae.dIn, 10, {
-    excludeSelf: true,
-  });
+  const logits = await timed('logits', () => logitEffects(o, tokenText));
+  o.onProgress?.({ done: 1, total: 4, phase: 'neighbours' });
+  // One GEMM pass gives the atlas' 10 neighbours and UMAP's 15-neighbour graph (self + 14).
+  const neighbours = await timed('neighbours', () =>
+    topCosineNeighboursOn(backendMatmulABt(o.backend), sae.wDec, sae.dSae, sae.wDec, sae.dSae, sae.dIn, 14, {
+      excludeSelf: true,
+    }),
+  );
+  o.onProgress?.({ done: 2, total: 4, phase: 'map' });
+  const { coords, method } = await timed('map', () =>
+    mapDecoders(sae.wDec, sae.dSae, sae.dIn, {
+      umapLimit: 3000,
+      knn: neighbours,
+      gram: (a, n, d) => o.backend.matmul(a, a, true, d, n, d),
+    }),
+  );
 
   const features: FeatureRecord[] = [];
   const examples = new Map<number, ExampleRecord[]>();
-  for (let f = 0; f < sae.dSae; f++) {
-    const ev = evidence.evidence(f);
-    const list: ExampleRecord[] = ev.top.map((e, rank) => toExample(e, f, 'top', 0, rank));
-    ev.quantiles.forEach((bin, b) => bin.forEach((e, rank) => list.push(toExample(e, f, 'quantile', b, rank))));
-    examples.set(f, list);
-    const scores = labels.scores(f).slice(0, 10);
-    const peakTokens = ev.top.map((e) => tokenText(e.tokenIds[e.position]));
-    const describe = (family: string, label: string) => (family === 'genre' ? `${label} (genre)` : label);
-    features.push({
-      index: f,
-      decoder: sae.wDec.subarray(f * sae.dIn, (f + 1) * sae.dIn),
-      density: ev.density,
-      meanActivation: ev.meanActivation,
-      maxActivation: ev.maxActivation,
-      histogram: ev.histogram,
-      label: ev.top.length ? (shortLabel(scores, peakTokens, describe) ?? null) : null,
-      labelScores: { scores, topTokens: peakTokens.slice(0, 10) },
-      logits: logits?.[f] ?? null,
-      mapX: coords[2 * f],
-      mapY: coords[2 * f + 1],
-      neighbors: Array.from({ length: neighbours.k }, (_, r) => ({
-        index: neighbours.indices[f * neighbours.k + r],
-        cosine: neighbours.cosines[f * neighbours.k + r],
-      })).filter((n) => n.index >= 0),
-    });
-  }
+  let labelMs = 0;
+  await timed('records', () => {
+    for (let f = 0; f < sae.dSae; f++) {
+      const ev = evidence.evidence(f);
+      const list: ExampleRecord[] = ev.top.map((e, rank) => toExample(e, f, 'top', 0, rank));
+      ev.quantiles.forEach((bin, b) => bin.forEach((e, rank) => list.push(toExample(e, f, 'quantile', b, rank))));
+      examples.set(f, list);
+      const t = performance.now();
+      const scores = labels.scores(f).slice(0, 10);
+      labelMs += performance.now() - t;
+      const peakTokens = ev.top.map((e) => tokenText(e.tokenIds[e.position]));
+      const describe = (family: string, label: string) => (family === 'genre' ? `${label} (genre)` : label);
+      const nb: FeatureRecord['neighbors'] = [];
+      for (let r = 0; r < Math.min(10, neighbours.k); r++) {
+        const index = neighbours.indices[f * neighbours.k + r];
+        if (index >= 0) nb.push({ index, cosine: neighbours.cosines[f * neighbours.k + r] });
+      }
+      features.push({
+        index: f,
+        decoder: sae.wDec.subarray(f * sae.dIn, (f + 1) * sae.dIn),
+        density: ev.density,
+        meanActivation: ev.meanActivation,
+        maxActivation: ev.maxActivation,
+        histogram: ev.histogram,
+        label: ev.top.length ? (shortLabel(scores, peakTokens, describe) ?? null) : null,
+        labelScores: { scores, topTokens: peakTokens.slice(0, 10) },
+        logits: logits?.[f] ?? null,
+        mapX: coords[2 * f],
+        mapY: coords[2 * f + 1],
+        neighbors: nb,
+      });
+    }
+  });
+  timings.labels = (timings.labels ?? 0) + labelMs;
+  timings.records -= labelMs;
   o.onProgress?.({ done: 3, total: 4, phase: 'CE loss' });
-  const ceLoss = await ceLossRecovered(o);
+  const ceLoss = await timed('ceLoss', () => ceLossRecovered(o));
   o.onProgress?.({ done: 4, total: 4, phase: 'done' });
-  return { features, examples, tokens: done, ceLoss, mapMethod: method };
+  return { features, examples, tokens: evidence.tokenCount, ceLoss, mapMethod: method, timings };
 }
 
 /**
  * Top ±10 output tokens of each decoder direction through the unembedding (directly for hooks that write to the
  * residual stream, through the layer's W_out for MLP neurons); undefined for other hooks.
  */
-async function logitEffects(o: AnalyzeOptions): Promise<FeatureRecord['logits'][] | undefined> {
+async function logitEffects(
+  o: AnalyzeOptions,
+  tokenText: (id: number) => string,
+): Promise<FeatureRecord['logits'][] | undefined> {
   const { sae, model } = o;
   const hook = parseHook(o.hook, model.config);
   const d = model.config.dModel;
@@ -195,28 +410,47 @@ async function logitEffects(o: AnalyzeOptions): Promise<FeatureRecord['logits'][
     dirs = await o.backend.matmul(sae.wDec, outW, false, sae.dSae, sae.dIn, d);
   } else if (sae.dIn === d) dirs = sae.wDec;
   else return undefined;
-  const unembedT = new Float32Array(d * vocab);
-  for (let v = 0; v < vocab; v++) for (let j = 0; j < d; j++) unembedT[j * vocab + v] = unembed[v * d + j];
   const out: FeatureRecord['logits'][] = [];
-  const block = 256;
+  const token = (row: Float32Array, i: number) => ({ token: tokenText(i), value: row[i] });
+  // Blocks of ~16 MiB of scores; unembed [vocab, d] is already the transposed operand of matmulT.
+  const block = Math.max(16, Math.floor(2 ** 22 / vocab));
   for (let s = 0; s < sae.dSae; s += block) {
     const m = Math.min(block, sae.dSae - s);
-    const scores = await o.backend.matmul(dirs.subarray(s * d, (s + m) * d), unembedT, false, m, d, vocab);
+    const scores = await o.backend.matmulT(dirs.subarray(s * d, (s + m) * d), unembed, null, m, d, vocab);
     for (let r = 0; r < m; r++) {
       const row = scores.subarray(r * vocab, (r + 1) * vocab);
-      const order = Array.from(row.keys()).sort((a, b) => row[b] - row[a]);
-      const token = (i: number) => ({ token: storableToken(model.tokenizer.tokenText(i)), value: row[i] });
-      out.push({ positive: order.slice(0, 10).map(token), negative: order.slice(-10).reverse().map(token) });
+      const top = extremeIndices(row, 10, 1);
+      const bottom = extremeIndices(row, 10, -1);
+      out.push({ positive: top.map((i) => token(row, i)), negative: bottom.map((i) => token(row, i)) });
     }
   }
   return out;
+}
+
+/** Indices of the k largest (sign 1) or smallest (sign -1) entries, most extreme first; ties by lower index. */
+export function extremeIndices(row: Float32Array, k: number, sign: 1 | -1): number[] {
+  const idx: number[] = [];
+  const val: number[] = [];
+  for (let i = 0; i < row.length; i++) {
+    const v = sign * row[i];
+    if (idx.length === k && v <= val[k - 1]) continue;
+    let p = idx.length < k ? idx.length : k - 1;
+    while (p > 0 && val[p - 1] < v) {
+      val[p] = val[p - 1];
+      idx[p] = idx[p - 1];
+      p--;
+    }
+    val[p] = v;
+    idx[p] = i;
+  }
+  return idx;
 }
 
 /**
  * CE loss of the model with the dictionary's reconstruction spliced in at the hook, against the clean and the
  * zero-ablated loss, on the first windows of the corpus: recovered = (zero − spliced) / (zero − clean).
  */
-async function ceLossRecovered(o: AnalyzeOptions): Promise<AnalysisResult['ceLoss']> {
+export async function ceLossRecovered(o: AnalyzeOptions): Promise<AnalysisResult['ceLoss']> {
   const { model, sae } = o;
   const ctx = o.contextSize;
   const windows: number[][] = [];
@@ -229,23 +463,61 @@ async function ceLossRecovered(o: AnalyzeOptions): Promise<AnalysisResult['ceLos
   const ids = tf.tensor2d(windows.flat(), [windows.length, ctx], 'int32');
   const inputs = ids.slice([0, 0], [windows.length, ctx - 1]) as tf.Tensor2D;
   const targets = ids.slice([0, 1], [windows.length, ctx - 1]) as tf.Tensor2D;
-  const loss = (replace?: (x: tf.Tensor2D) => tf.Tensor2D) => {
+  const targetIds = targets.dataSync() as Int32Array;
+  const finalHook = `blocks.${model.config.nLayer - 1}.hook_resid_post`;
+  const unembed = (model.params.lmHead ?? model.params.wte).dataSync() as Float32Array; // [vocab, d]
+  const vocab = model.config.vocabSize;
+  const d = model.config.dModel;
+  // The final residual through ln_f on TF.js, the unembedding on the backend's GEMM (the bulk of the FLOPs), and
+  // the cross-entropy on the host: no [tokens, vocab] tensors on wasm.
+  const loss = async (replacement?: Float32Array) => {
     const result = forwardTidy(model.params, model.config, inputs, {
-      logits: true,
-      hooks: [o.hook],
-      replace: replace ? { [o.hook]: replace } : undefined,
+      hooks: [o.hook, finalHook],
+      replace: replacement ? { [o.hook]: (x) => tf.tensor2d(replacement, x.shape) } : undefined,
     });
-    const value = tf.tidy(() => crossEntropy(result.logits!, targets).dataSync()[0]);
     const acts = result.hooks[o.hook].dataSync() as Float32Array;
+    // A hook records its input before the replacement: when the hook is the final residual, use the replacement.
+    const resid =
+      replacement && o.hook === finalHook ? tf.tensor2d(replacement, [targetIds.length, d]) : result.hooks[finalHook];
+    const normed = tf
+      .tidy(() =>
+        layerNorm(resid.reshape([-1, d]), model.params.lnFG, model.params.lnFB, model.config.layerNormEpsilon),
+      )
+      .dataSync() as Float32Array;
+    if (resid !== result.hooks[finalHook]) resid.dispose();
     disposeResult(result);
-    return { value, acts };
+    let total = 0;
+    const block = Math.max(64, Math.floor(2 ** 22 / vocab)); // ~16 MiB of logits at a time
+    for (let s = 0; s < targetIds.length; s += block) {
+      const m = Math.min(block, targetIds.length - s);
+      const logits = await o.backend.matmulT(normed.subarray(s * d, (s + m) * d), unembed, null, m, d, vocab);
+      total += m * meanCrossEntropy(logits, targetIds.subarray(s, s + m), vocab);
+    }
+    return { value: total / targetIds.length, acts };
   };
-  const clean = loss();
+  const clean = await loss();
   const n = clean.acts.length / sae.dIn;
   const recon = decodeCodes(sae, await encodeBatch(prepareEncoder(sae, o.backend), o.backend, clean.acts, n));
-  const spliced = loss(() => tf.tensor2d(recon, [n, sae.dIn])).value;
-  const zeroAblated = loss((x) => tf.zerosLike(x)).value;
+  const spliced = (await loss(recon)).value;
+  const zeroAblated = (await loss(new Float32Array(n * sae.dIn))).value;
   tf.dispose([ids, inputs, targets]);
   const recovered = (zeroAblated - spliced) / (zeroAblated - clean.value);
   return { clean: clean.value, spliced, zeroAblated, recovered };
+}
+
+/**
+ * Mean next-token cross-entropy (nats) of logits [n, vocab] against targets [n], on the host: the same value as
+ * the transformer's `crossEntropy`, without its one-hot [n, vocab] tensors (the bulk of the CE step on wasm).
+ */
+export function meanCrossEntropy(logits: Float32Array, targets: Int32Array, vocab: number): number {
+  let total = 0;
+  for (let t = 0; t < targets.length; t++) {
+    const o = t * vocab;
+    let max = -Infinity;
+    for (let v = 0; v < vocab; v++) if (logits[o + v] > max) max = logits[o + v];
+    let sum = 0;
+    for (let v = 0; v < vocab; v++) sum += Math.exp(logits[o + v] - max);
+    total += max + Math.log(sum) - logits[o + targets[t]];
+  }
+  return total / targets.length;
 }

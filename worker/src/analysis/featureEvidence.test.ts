@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FeatureEvidenceCollector, type EvidenceBatch } from './featureEvidence.js';
+import { FeatureEvidenceCollector, samplePriority, type EvidenceBatch } from './featureEvidence.js';
 import { fromDense } from './sparseCodes.js';
 
 function rng(seed: number): () => number {
@@ -118,4 +118,77 @@ test('a feature that never fires has empty evidence, and mismatched batches are 
       }),
     /2 code rows but 1 token ids/,
   );
+});
+
+/** Rows [from, to) of a corpus as batches of `size` that carry their first row number. */
+function rangeBatches(c: ReturnType<typeof corpus>, nLatents: number, from: number, to: number, size: number) {
+  const out: EvidenceBatch[] = [];
+  for (let s = from; s < to; s += size) {
+    const e = Math.min(to, s + size);
+    out.push({
+      codes: fromDense(c.dense.subarray(s * nLatents, e * nLatents), nLatents),
+      tokenIds: c.tokenIds.subarray(s, e),
+      docIndex: c.docIndex.subarray(s, e),
+      docPosition: c.docPosition.subarray(s, e),
+      firstRow: s,
+    });
+  }
+  return out;
+}
+
+test('evidence of token ranges merged equals one pass: top examples, windows, statistics and quantile samples', () => {
+  const nLatents = 9;
+  const c = corpus(30, 70, nLatents, 7);
+  const options = { nLatents, topN: 5, quantileBins: 4, perBin: 2, windowBefore: 6, windowAfter: 3, seed: 11 };
+  const single = new FeatureEvidenceCollector(options);
+  for (const b of rangeBatches(c, nLatents, 0, c.rows, 333)) single.observe(b);
+  // Split points inside documents; each range reads `before`/`after` rows around it as context only.
+  const cuts = [0, 517, 1301, c.rows];
+  const merged = new FeatureEvidenceCollector(options);
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const part = new FeatureEvidenceCollector({ ...options, ownedRows: { start: cuts[i], end: cuts[i + 1] } });
+    const from = Math.max(0, cuts[i] - 6);
+    const to = Math.min(c.rows, cuts[i + 1] + 3);
+    for (const b of rangeBatches(c, nLatents, from, to, 97)) part.observe(b);
+    merged.merge(part.state());
+  }
+  assert.equal(merged.tokenCount, c.rows);
+  let sampled = 0;
+  for (let f = 0; f < nLatents; f++) {
+    const a = single.evidence(f);
+    const b = merged.evidence(f);
+    assert.deepEqual(b, a, `feature ${f}`);
+    assert.equal(a.top.length, 5);
+    sampled += a.quantiles.flat().length;
+  }
+  assert.equal(sampled, nLatents * 8, 'every feature fires often enough to fill its sample');
+});
+
+test('the quantile sample is the events of smallest priority: brute force over all firing events agrees', () => {
+  const nLatents = 4;
+  const c = corpus(20, 60, nLatents, 9);
+  const collector = new FeatureEvidenceCollector({ nLatents, quantileBins: 3, perBin: 4, seed: 3 });
+  for (const b of rangeBatches(c, nLatents, 0, c.rows, 128)) collector.observe(b);
+  for (let f = 0; f < nLatents; f++) {
+    const events: { row: number; p: number }[] = [];
+    for (let r = 0; r < c.rows; r++)
+      if (c.dense[r * nLatents + f] > 0) events.push({ row: r, p: samplePriority(3, r, f) });
+    events.sort((x, y) => x.p - y.p || x.row - y.row);
+    const want = events
+      .slice(0, 12)
+      .map((e) => e.row)
+      .sort((x, y) => x - y);
+    const got = collector
+      .evidence(f)
+      .quantiles.flat()
+      .map((e) => e.row)
+      .sort((x, y) => x - y);
+    assert.deepEqual(got, want, `feature ${f}`);
+  }
+});
+
+test('merging evidence collected with other options is refused', () => {
+  const a = new FeatureEvidenceCollector({ nLatents: 2, topN: 3 });
+  const b = new FeatureEvidenceCollector({ nLatents: 2, topN: 4 });
+  assert.throws(() => a.merge(b.state()), /topN \(3 vs 4\)/);
 });

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mapDecoders, pca2 } from './featureMap.js';
+import { topCosineNeighbours } from './similarity.js';
+import { loadBackend } from '../engine/backend.js';
 
 function clusters(perCluster: number, d: number, seed: number) {
   let s = seed;
@@ -47,13 +49,38 @@ test('PCA recovers the direction of largest variance', () => {
   for (let i = 1; i < n; i++) assert.ok(Math.abs(Math.abs(p[2 * i] - p[2 * (i - 1)]) - 1) < 0.05);
 });
 
-test('both methods keep clusters of decoder directions together on the map', () => {
+test('both methods keep clusters of decoder directions together on the map', async () => {
   const { x, n, label } = clusters(40, 16, 3);
-  const umap = mapDecoders(x, n, 16, { seed: 1 });
+  const umap = await mapDecoders(x, n, 16, { seed: 1 });
   assert.equal(umap.method, 'umap');
   assert.ok(neighbourPurity(umap.coords, label) > 0.95);
-  const pca = mapDecoders(x, n, 16, { umapLimit: 10 });
+  const pca = await mapDecoders(x, n, 16, { umapLimit: 10 });
   assert.equal(pca.method, 'pca');
   assert.ok(neighbourPurity(pca.coords, label) > 0.95);
   assert.ok(umap.coords.every(Number.isFinite));
+});
+
+test('UMAP on precomputed exact neighbours keeps clusters together too', async () => {
+  const { x, n, label } = clusters(40, 16, 5);
+  const knn = topCosineNeighbours(x, n, x, n, 16, 14, { excludeSelf: true });
+  const map = await mapDecoders(x, n, 16, { seed: 2, knn });
+  assert.equal(map.method, 'umap');
+  assert.ok(neighbourPurity(map.coords, label) > 0.95);
+});
+
+test('PCA from a scatter matrix on the engine GEMM gives the same map as the plain power iteration', async () => {
+  const { x, n } = clusters(50, 24, 6);
+  const backend = await loadBackend('auto');
+  try {
+    const plain = await mapDecoders(x, n, 24, { umapLimit: 10 });
+    const gemm = await mapDecoders(x, n, 24, {
+      umapLimit: 10,
+      gram: (a, rows, d) => backend.matmul(a, a, true, d, rows, d),
+    });
+    assert.equal(gemm.method, 'pca');
+    for (let i = 0; i < plain.coords.length; i++)
+      assert.ok(Math.abs(gemm.coords[i] - plain.coords[i]) < 1e-3 * (1 + Math.abs(plain.coords[i])), `coord ${i}`);
+  } finally {
+    backend.dispose();
+  }
 });

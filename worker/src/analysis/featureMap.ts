@@ -8,6 +8,15 @@ export interface MapOptions {
   umapLimit?: number;
   seed?: number;
   nNeighbors?: number;
+  /** UMAP optimisation epochs (umap-js picks 500 below 2,500 points; 200 is umap-learn's default for large sets). */
+  nEpochs?: number;
+  /**
+   * Exact cosine neighbours already computed (e.g. the atlas' decoder neighbours, one GEMM): row i's nearest rows,
+   * best first, self excluded. UMAP then skips its approximate neighbour search.
+   */
+  knn?: { k: number; indices: Int32Array; cosines: Float32Array };
+  /** aᵀ·a for a [n, d] (e.g. the engine backend's GEMM), for PCA's scatter matrix. */
+  gram?: (a: Float32Array, n: number, d: number) => Promise<Float32Array>;
 }
 
 function cosineDistance(a: number[], b: number[]): number {
@@ -22,8 +31,11 @@ function cosineDistance(a: number[], b: number[]): number {
   return 1 - dot / (Math.sqrt(na * nb) || 1);
 }
 
-/** Project rows of x [n, d] onto their top two principal components: [n, 2]. */
-export function pca2(x: Float32Array, n: number, d: number, seed = 0): Float32Array {
+/**
+ * Project rows of x [n, d] onto their top two principal components: [n, 2]. `scatter` [d, d], when given, is
+ * Xcᵀ·Xc of the centred rows (one GEMM on a fast kernel): the power iteration then costs O(d²), not O(n·d), a step.
+ */
+export function pca2(x: Float32Array, n: number, d: number, seed = 0, scatter?: Float32Array): Float32Array {
   const mean = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j] / n;
   const random = seededRandom(seed);
@@ -33,19 +45,29 @@ export function pca2(x: Float32Array, n: number, d: number, seed = 0): Float32Ar
     let v = Float64Array.from({ length: d }, () => random() - 0.5);
     for (let iter = 0; iter < 100; iter++) {
       // w = Xcᵀ (Xc v), deflated against earlier components.
-      for (let i = 0; i < n; i++) {
-        let s = 0;
-        for (let j = 0; j < d; j++) s += (x[i * d + j] - mean[j]) * v[j];
-        proj[i] = s;
-      }
       const w = new Float64Array(d);
-      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) w[j] += (x[i * d + j] - mean[j]) * proj[i];
+      if (scatter)
+        for (let j = 0; j < d; j++) {
+          let s = 0;
+          for (let i = 0; i < d; i++) s += scatter[j * d + i] * v[i];
+          w[j] = s;
+        }
+      else {
+        for (let i = 0; i < n; i++) {
+          let s = 0;
+          for (let j = 0; j < d; j++) s += (x[i * d + j] - mean[j]) * v[j];
+          proj[i] = s;
+        }
+        for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) w[j] += (x[i * d + j] - mean[j]) * proj[i];
+      }
       for (const u of components) {
         let dot = 0;
         for (let j = 0; j < d; j++) dot += w[j] * u[j];
         for (let j = 0; j < d; j++) w[j] -= dot * u[j];
       }
-      const norm = Math.hypot(...w) || 1;
+      let sq = 0;
+      for (let j = 0; j < d; j++) sq += w[j] * w[j];
+      const norm = Math.sqrt(sq) || 1;
       let delta = 0;
       for (let j = 0; j < d; j++) {
         const next = w[j] / norm;
@@ -68,15 +90,25 @@ export function pca2(x: Float32Array, n: number, d: number, seed = 0): Float32Ar
 }
 
 /** Map coordinates for every row of `decoder` [n, d]; returns [n, 2] and the method used. */
-export function mapDecoders(
+export async function mapDecoders(
   decoder: Float32Array,
   n: number,
   d: number,
   options: MapOptions = {},
-): { coords: Float32Array; method: 'umap' | 'pca' } {
+): Promise<{ coords: Float32Array; method: 'umap' | 'pca' }> {
   const limit = options.umapLimit ?? 5000;
   const nNeighbors = Math.min(options.nNeighbors ?? 15, n - 1);
-  if (n > limit || nNeighbors < 2) return { coords: pca2(decoder, n, d, options.seed), method: 'pca' };
+  if (n > limit || nNeighbors < 2) {
+    let scatter: Float32Array | undefined;
+    if (options.gram) {
+      const mean = new Float64Array(d);
+      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += decoder[i * d + j] / n;
+      const centred = new Float32Array(n * d);
+      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) centred[i * d + j] = decoder[i * d + j] - mean[j];
+      scatter = await options.gram(centred, n, d);
+    }
+    return { coords: pca2(decoder, n, d, options.seed, scatter), method: 'pca' };
+  }
   const rows: number[][] = Array.from({ length: n }, (_, i) => Array.from(decoder.subarray(i * d, (i + 1) * d)));
   const umap = new UMAP({
     nComponents: 2,
@@ -84,7 +116,27 @@ export function mapDecoders(
     minDist: 0.1,
     distanceFn: cosineDistance,
     random: seededRandom(options.seed ?? 0),
+    nEpochs: options.nEpochs ?? 200,
   });
+  const knn = options.knn;
+  if (knn && knn.k >= nNeighbors - 1) {
+    // UMAP's own search lists each point first, at distance 0.
+    const indices: number[][] = [];
+    const distances: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      const idx = [i];
+      const dist = [0];
+      for (let r = 0; r < nNeighbors - 1; r++) {
+        const j = knn.indices[i * knn.k + r];
+        if (j < 0) break;
+        idx.push(j);
+        dist.push(Math.max(0, 1 - knn.cosines[i * knn.k + r]));
+      }
+      indices.push(idx);
+      distances.push(dist);
+    }
+    umap.setPrecomputedKNN(indices, distances);
+  }
   const embedding = umap.fit(rows);
   const coords = new Float32Array(n * 2);
   embedding.forEach(([x, y], i) => {

@@ -1,5 +1,6 @@
 // Automatic labels without a language model: how well a feature's firing predicts each token label we know
 // (Brown part-of-speech tags, document genres). Precision, recall and F1 of "fires" versus "has label".
+import { AtlasError } from '../errors.js';
 import type { SparseCodes } from './sparseCodes.js';
 
 /** A family of token labels, e.g. `pos` with its tag names; each token carries at most one label per family. */
@@ -16,6 +17,14 @@ export interface LabelScore {
   f1: number;
   /** Tokens where the feature fires and the label holds. */
   support: number;
+}
+
+/** The counts behind the scores: joint [nLatents, labels of every family], per-label tokens, per-latent fires. */
+export interface LabelState {
+  families: LabelFamily[];
+  joint: Uint32Array;
+  labelTokens: Float64Array;
+  fires: Float64Array;
 }
 
 export class LabelAssociation {
@@ -41,15 +50,18 @@ export class LabelAssociation {
     this.fires = new Float64Array(nLatents);
   }
 
-  /** `labels[family][row]` is the label id of that row in that family, or -1 for none. */
-  observe(codes: SparseCodes, labels: Int32Array[]): void {
+  /**
+   * `labels[family][row]` is the label id of that row in that family, or -1 for none. Only rows [from, to) of
+   * the batch count (default: all), so a token range can skip the context rows around it.
+   */
+  observe(codes: SparseCodes, labels: Int32Array[], from = 0, to = codes.rows): void {
     if (labels.length !== this.families.length)
       throw new RangeError(`label association: ${labels.length} label arrays for ${this.families.length} families`);
     for (const ids of labels)
       if (ids.length !== codes.rows)
         throw new RangeError(`label association: ${ids.length} labels for ${codes.rows} rows`);
     const L = this.nLabels;
-    for (let r = 0; r < codes.rows; r++) {
+    for (let r = from; r < to; r++) {
       for (let fam = 0; fam < labels.length; fam++) {
         const id = labels[fam][r];
         if (id >= 0) this.labelTokens[this.offsets[fam] + id]++;
@@ -65,6 +77,23 @@ export class LabelAssociation {
         }
       }
     }
+  }
+
+  /** The counts, for a partial-analysis file. */
+  state(): LabelState {
+    return { families: this.families, joint: this.joint, labelTokens: this.labelTokens, fires: this.fires };
+  }
+
+  /** Add the counts of another token range (same latents and label families). */
+  merge(other: LabelState): void {
+    if (JSON.stringify(other.families) !== JSON.stringify(this.families) || other.fires.length !== this.nLatents)
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        `cannot merge label counts over different label families or widths (${other.fires.length} vs ${this.nLatents} latents); analyse every range over the same corpus`,
+      );
+    for (let i = 0; i < this.joint.length; i++) this.joint[i] += other.joint[i];
+    for (let i = 0; i < this.labelTokens.length; i++) this.labelTokens[i] += other.labelTokens[i];
+    for (let i = 0; i < this.fires.length; i++) this.fires[i] += other.fires[i];
   }
 
   /** Every label the feature co-occurs with, best F1 first. */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { topCosineNeighbours } from './similarity.js';
+import { loadBackend } from '../engine/backend.js';
+import { topCosineNeighbours, topCosineNeighboursOn, type AsyncMatmulABt } from './similarity.js';
 
 function random(n: number, seed: number): Float32Array {
   let s = seed;
@@ -60,4 +61,25 @@ test('fewer candidates than k pad with -1, and wrong shapes are refused', () => 
     () => topCosineNeighbours(new Float32Array(3), 1, new Float32Array(4), 2, 2, 1),
     /A is 3 values for \[1, 2\]/,
   );
+});
+
+test('neighbours on the engine GEMM equal the plain-JS ones', async () => {
+  const backend = await loadBackend('auto');
+  try {
+    const d = 24;
+    const a = random(500 * d, 3);
+    const b = random(130 * d, 4);
+    const gemm: AsyncMatmulABt = (x, m, y, n, dd) => backend.matmulT(x, y, null, m, dd, n);
+    for (const [x, nX, y, nY, self] of [
+      [a, 500, a, 500, true],
+      [a, 500, b, 130, false],
+    ] as const) {
+      const want = topCosineNeighbours(x, nX, y, nY, d, 7, { excludeSelf: self });
+      const got = await topCosineNeighboursOn(gemm, x, nX, y, nY, d, 7, { excludeSelf: self, block: 96 });
+      assert.deepEqual(Array.from(got.indices), Array.from(want.indices));
+      for (let i = 0; i < want.cosines.length; i++) assert.ok(Math.abs(got.cosines[i] - want.cosines[i]) < 1e-5);
+    }
+  } finally {
+    backend.dispose();
+  }
 });

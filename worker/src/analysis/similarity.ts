@@ -40,9 +40,48 @@ export interface Neighbours {
   cosines: Float32Array;
 }
 
+/** Options of the neighbour search: `excludeSelf` (A and B the same dictionary) skips j = i; rows of A per GEMM. */
+export interface NeighbourOptions {
+  excludeSelf?: boolean;
+  block?: number;
+}
+
+function checkShapes(a: Float32Array, nA: number, b: Float32Array, nB: number, d: number): void {
+  if (a.length !== nA * d || b.length !== nB * d)
+    throw new RangeError(`neighbours: A is ${a.length} values for [${nA}, ${d}], B is ${b.length} for [${nB}, ${d}]`);
+}
+
+/** Merge one block of similarities sims [m, nB] (rows start.. of A) into the running top-k lists. */
+function takeTopK(sims: Float32Array, start: number, m: number, nB: number, out: Neighbours, excludeSelf: boolean) {
+  const { k, indices, cosines } = out;
+  for (let r = 0; r < m; r++) {
+    const i = start + r;
+    const base = i * k;
+    let floor = cosines[base + k - 1];
+    // Insertion into a sorted list of k: k is small (10), so this beats a heap.
+    for (let j = 0; j < nB; j++) {
+      const s = sims[r * nB + j];
+      if (s <= floor || (excludeSelf && j === i)) continue;
+      let p = k - 1;
+      while (p > 0 && cosines[base + p - 1] < s) {
+        cosines[base + p] = cosines[base + p - 1];
+        indices[base + p] = indices[base + p - 1];
+        p--;
+      }
+      cosines[base + p] = s;
+      indices[base + p] = j;
+      floor = cosines[base + k - 1];
+    }
+  }
+}
+
+function emptyNeighbours(nA: number, k: number): Neighbours {
+  return { k, indices: new Int32Array(nA * k).fill(-1), cosines: new Float32Array(nA * k).fill(-Infinity) };
+}
+
 /**
- * For each row of A, the k rows of B with the highest cosine. `excludeSelf` (A and B the same dictionary) skips
- * j = i. Processes A in blocks so memory is O(block × nB).
+ * For each row of A, the k rows of B with the highest cosine, on plain-JS products (small inputs, tests).
+ * Processes A in blocks so memory is O(block × nB).
  */
 export function topCosineNeighbours(
   a: Float32Array,
@@ -51,37 +90,51 @@ export function topCosineNeighbours(
   nB: number,
   d: number,
   k: number,
-  options: { excludeSelf?: boolean; matmul?: MatmulABt; block?: number } = {},
+  options: NeighbourOptions & { matmul?: MatmulABt } = {},
 ): Neighbours {
-  if (a.length !== nA * d || b.length !== nB * d)
-    throw new RangeError(`neighbours: A is ${a.length} values for [${nA}, ${d}], B is ${b.length} for [${nB}, ${d}]`);
+  checkShapes(a, nA, b, nB, d);
   const matmul = options.matmul ?? plainMatmulABt;
   const block = options.block ?? 256;
   const an = normalizeRows(a, nA, d);
   const bn = normalizeRows(b, nB, d);
-  const indices = new Int32Array(nA * k).fill(-1);
-  const cosines = new Float32Array(nA * k).fill(-Infinity);
+  const out = emptyNeighbours(nA, k);
   for (let start = 0; start < nA; start += block) {
     const m = Math.min(block, nA - start);
-    const sims = matmul(an.subarray(start * d, (start + m) * d), m, bn, nB, d);
-    for (let r = 0; r < m; r++) {
-      const i = start + r;
-      const base = i * k;
-      // Insertion into a sorted list of k: k is small (10), so this beats a heap.
-      for (let j = 0; j < nB; j++) {
-        if (options.excludeSelf && j === i) continue;
-        const s = sims[r * nB + j];
-        if (s <= cosines[base + k - 1]) continue;
-        let p = k - 1;
-        while (p > 0 && cosines[base + p - 1] < s) {
-          cosines[base + p] = cosines[base + p - 1];
-          indices[base + p] = indices[base + p - 1];
-          p--;
-        }
-        cosines[base + p] = s;
-        indices[base + p] = j;
-      }
-    }
+    takeTopK(matmul(an.subarray(start * d, (start + m) * d), m, bn, nB, d), start, m, nB, out, !!options.excludeSelf);
   }
-  return { k, indices, cosines };
+  return out;
+}
+
+/** out[m, n] = a[m, d] · b[n, d]ᵀ on a fast kernel, e.g. the engine backend's `matmulT` (onnxruntime GEMM). */
+export type AsyncMatmulABt = (
+  a: Float32Array,
+  m: number,
+  b: Float32Array,
+  n: number,
+  d: number,
+) => Promise<Float32Array>;
+
+/** `topCosineNeighbours` on a fast GEMM: one a·bᵀ per block of A rows, then the same top-k. */
+export async function topCosineNeighboursOn(
+  matmul: AsyncMatmulABt,
+  a: Float32Array,
+  nA: number,
+  b: Float32Array,
+  nB: number,
+  d: number,
+  k: number,
+  options: NeighbourOptions = {},
+): Promise<Neighbours> {
+  checkShapes(a, nA, b, nB, d);
+  // Blocks of ~16 MiB of similarities keep memory bounded while each GEMM stays large enough to be fast.
+  const block = options.block ?? Math.max(64, Math.floor(2 ** 22 / Math.max(1, nB)));
+  const an = normalizeRows(a, nA, d);
+  const bn = a === b ? an : normalizeRows(b, nB, d);
+  const out = emptyNeighbours(nA, k);
+  for (let start = 0; start < nA; start += block) {
+    const m = Math.min(block, nA - start);
+    const sims = await matmul(an.subarray(start * d, (start + m) * d), m, bn, nB, d);
+    takeTopK(sims, start, m, nB, out, !!options.excludeSelf);
+  }
+  return out;
 }

@@ -3,9 +3,17 @@
 // widths, mark it ready. The one body behind `worker analyze` / `import-sae` and the `analyze` and `import` jobs.
 import { resolve } from 'node:path';
 import type { OpenDatabase } from '@atlas/migrations';
-import { analyzeDictionary } from '../analysis/analyzeDictionary.js';
-import { topCosineNeighbours } from '../analysis/similarity.js';
-import { loadBackend } from '../engine/backend.js';
+import { readPartial, writePartial } from '../analysis/analysisPartial.js';
+import {
+  analyzeDictionary,
+  analyzeRange,
+  checkPartials,
+  mergePartials,
+  type AnalyzeOptions,
+  type TokenRange,
+} from '../analysis/analyzeDictionary.js';
+import { topCosineNeighboursOn, type AsyncMatmulABt } from '../analysis/similarity.js';
+import { loadBackend, type Backend } from '../engine/backend.js';
 import { loadExternalSae } from '../engine/sae/loadExternalSae.js';
 import { AtlasError } from '../errors.js';
 import { storeFeatureLinks } from '../ingest/featureLinks.js';
@@ -13,7 +21,7 @@ import { ingestDictionary } from '../ingest/ingestDictionary.js';
 import { openCorpus } from '../sources/corpus.js';
 import { tokenizeDocument, type TokenizedDocument } from '../sources/corpusCache.js';
 import { dictionariesOnHook, ensureDictionary, finishAnalysis, readDecoder } from '../store/dictionaryLifecycle.js';
-import { disposeModel, loadModel } from '../transformer/modelFolder.js';
+import { disposeModel, loadModel, type LoadedModel } from '../transformer/modelFolder.js';
 import { initTfjs } from '../transformer/runtime.js';
 
 /** Tokens per analysis window including BOS, unless told otherwise. */
@@ -36,6 +44,8 @@ export interface AnalyzeIntoAtlasOptions {
   /** Tokens per window including BOS. */
   contextSize: number;
   prependBos: boolean;
+  /** Partial files of a split analysis (`analyzeRangeToFile`) that tile the corpus: merge them instead of a pass. */
+  mergePartials?: string[];
   /** Continue the staging load an interrupted run of the same analysis left (ingest resumes; analysis restarts). */
   resumeIngest?: boolean;
 }
@@ -59,15 +69,23 @@ export interface AnalyzeIntoAtlasEvents {
   ingesting?(id: number): void | Promise<void>;
 }
 
-/**
- * Analyse and ingest; returns the dictionary's id. `database` is called once the folder, model and corpus have
- * checked out, so a bad argument fails before an embedded database is started.
- */
-export async function analyzeIntoAtlas(
-  database: () => Promise<OpenDatabase>,
+/** A dictionary, its model and corpus loaded and checked against each other: what every analysis mode starts from. */
+interface PreparedAnalysis {
+  folder: string;
+  sae: ReturnType<typeof loadExternalSae>;
+  hook: string;
+  model: LoadedModel;
+  backend: Backend;
+  analyzeOptions: AnalyzeOptions;
+  /** `backend: …; N documents, M tokens of <corpus>` */
+  summary: string;
+  dispose(): void;
+}
+
+async function prepareAnalysis(
   o: AnalyzeIntoAtlasOptions,
-  events: AnalyzeIntoAtlasEvents,
-): Promise<number> {
+  onProgress: AnalyzeOptions['onProgress'],
+): Promise<PreparedAnalysis> {
   const folder = resolve(o.folder);
   const sae = loadExternalSae(folder);
   const hook = o.hook ?? sae.hookName ?? undefined;
@@ -84,6 +102,10 @@ export async function analyzeIntoAtlas(
   await initTfjs();
   const model = await loadModel(o.model);
   const backend = await loadBackend('auto');
+  const dispose = () => {
+    backend.dispose();
+    disposeModel(model);
+  };
   try {
     const trainedOn = sae.modelName;
     if (trainedOn && trainedOn !== model.name)
@@ -100,31 +122,94 @@ export async function analyzeIntoAtlas(
       tokens += t.tokens.length;
       if (o.maxTokens !== undefined && tokens >= o.maxTokens) break;
     }
-    const db = await database();
+    return {
+      folder,
+      sae,
+      hook,
+      model,
+      backend,
+      analyzeOptions: {
+        sae,
+        model,
+        documents,
+        hook,
+        backend,
+        contextSize: o.contextSize,
+        prependBos: o.prependBos,
+        maxTokens: o.maxTokens,
+        onProgress,
+      },
+      summary: `backend: ${backend.description}; ${documents.length} documents, ${tokens} tokens of ${corpus.name}`,
+      dispose,
+    };
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+}
+
+const corpusProgress =
+  (events: AnalyzeIntoAtlasEvents): AnalyzeOptions['onProgress'] =>
+  (p) =>
+    p.phase === 'corpus'
+      ? events.progress({ stage: 'corpus', done: p.done, total: p.total, unit: 'tokens' })
+      : events.progress({ stage: 'summaries', done: p.done, total: p.total, unit: 'steps', detail: p.phase });
+
+/**
+ * One worker's share of a split analysis: the evidence of corpus rows [range.start, range.end), written to
+ * `partialOut` for `analyzeIntoAtlas({ mergePartials })`. Needs no database.
+ */
+export async function analyzeRangeToFile(
+  o: AnalyzeIntoAtlasOptions,
+  range: TokenRange,
+  partialOut: string,
+  events: AnalyzeIntoAtlasEvents,
+): Promise<void> {
+  const prepared = await prepareAnalysis(o, corpusProgress(events));
+  try {
+    await events.log(prepared.summary);
+    const t0 = performance.now();
+    const partial = await analyzeRange(prepared.analyzeOptions, range);
+    writePartial(resolve(partialOut), partial);
     await events.log(
-      `backend: ${backend.description}; ${documents.length} documents, ${tokens} tokens of ${corpus.name}`,
+      `analysed rows [${partial.range.start}, ${partial.range.end}) in ${((performance.now() - t0) / 1000).toFixed(1)} s; partial written to ${partialOut}`,
     );
+  } finally {
+    prepared.dispose();
+  }
+}
+
+/**
+ * Analyse and ingest; returns the dictionary's id. `database` is called once the folder, model and corpus (and
+ * any partials to merge) have checked out, so a bad argument fails before an embedded database is started.
+ */
+export async function analyzeIntoAtlas(
+  database: () => Promise<OpenDatabase>,
+  o: AnalyzeIntoAtlasOptions,
+  events: AnalyzeIntoAtlasEvents,
+): Promise<number> {
+  const { folder, sae, hook, backend, analyzeOptions, summary, dispose } = await prepareAnalysis(
+    o,
+    corpusProgress(events),
+  );
+  try {
+    const partials = o.mergePartials?.map((f) => readPartial(resolve(f)));
+    if (partials) checkPartials(analyzeOptions, partials); // before the dictionary is marked as analysing
+    const db = await database();
+    await events.log(summary);
     const id = o.dictionaryId ?? (await ensureDictionary(db.dataSource, folder, sae, { name: o.name, hook }));
     await events.dictionary?.(id);
     await db.dataSource.query(`UPDATE dictionaries SET status = 'analyzing' WHERE id = $1`, [id]);
     const t0 = performance.now();
-    const result = await analyzeDictionary({
-      sae,
-      model,
-      documents,
-      hook,
-      backend,
-      contextSize: o.contextSize,
-      prependBos: o.prependBos,
-      maxTokens: o.maxTokens,
-      onProgress: (p) =>
-        p.phase === 'corpus'
-          ? events.progress({ stage: 'corpus', done: p.done, total: p.total, unit: 'tokens' })
-          : events.progress({ stage: 'summaries', done: p.done, total: p.total, unit: 'steps', detail: p.phase }),
-    });
+    const result = partials ? await mergePartials(analyzeOptions, partials) : await analyzeDictionary(analyzeOptions);
     const seconds = (performance.now() - t0) / 1000;
     await events.log(
-      `analysed ${result.tokens} tokens in ${seconds.toFixed(1)} s (${Math.round(result.tokens / seconds)} tokens/s); map by ${result.mapMethod}`,
+      `analysed ${result.tokens} tokens in ${seconds.toFixed(1)} s (${Math.round(result.tokens / seconds)} tokens/s${partials ? ` after merging ${partials.length} partials` : ''}); map by ${result.mapMethod}`,
+    );
+    await events.log(
+      `phases: ${Object.entries(result.timings)
+        .map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)} s`)
+        .join(', ')}`,
     );
     await events.ingesting?.(id);
     const ingested = await ingestDictionary(
@@ -145,10 +230,11 @@ export async function analyzeIntoAtlas(
       },
     );
     await events.log(`ingested ${ingested.features} features and ${ingested.examples} examples`);
+    const gemm: AsyncMatmulABt = (a, m, b, n, d) => backend.matmulT(a, b, null, m, d, n);
     for (const other of await dictionariesOnHook(db.dataSource, id, hook, sae.dIn)) {
       const otherDecoder = await readDecoder(db.dataSource, other.id, sae.dIn, other.nLatents);
-      const aToB = topCosineNeighbours(sae.wDec, sae.dSae, otherDecoder, other.nLatents, sae.dIn, 3);
-      const bToA = topCosineNeighbours(otherDecoder, other.nLatents, sae.wDec, sae.dSae, sae.dIn, 3);
+      const aToB = await topCosineNeighboursOn(gemm, sae.wDec, sae.dSae, otherDecoder, other.nLatents, sae.dIn, 3);
+      const bToA = await topCosineNeighboursOn(gemm, otherDecoder, other.nLatents, sae.wDec, sae.dSae, sae.dIn, 3);
       const n = await storeFeatureLinks(db, id, other.id, aToB, bToA);
       await events.log(`linked ${n} family pairs with dictionary ${other.id}`);
     }
@@ -159,7 +245,6 @@ export async function analyzeIntoAtlas(
       );
     return id;
   } finally {
-    backend.dispose();
-    disposeModel(model);
+    dispose();
   }
 }

@@ -3,7 +3,13 @@
 import { loadDbConfig, openDatabase, type OpenDatabase } from '@atlas/migrations';
 import type { Command } from 'commander';
 import { AtlasError } from '../../errors.js';
-import { ANALYSIS_CONTEXT, analyzeIntoAtlas } from '../../pipeline/analyzeIntoAtlas.js';
+import type { TokenRange } from '../../analysis/analyzeDictionary.js';
+import {
+  ANALYSIS_CONTEXT,
+  analyzeIntoAtlas,
+  analyzeRangeToFile,
+  type AnalyzeIntoAtlasEvents,
+} from '../../pipeline/analyzeIntoAtlas.js';
 import { createProgress } from '../progress.js';
 
 interface AnalyzeFlags {
@@ -15,6 +21,21 @@ interface AnalyzeFlags {
   maxTokens?: string;
   context: string;
   bos: boolean;
+  range?: string;
+  partialOut?: string;
+  merge?: string;
+}
+
+/** `--range start:end` as corpus rows. */
+function parseRange(spec: string): TokenRange {
+  const m = /^(\d+):(\d+)$/.exec(spec);
+  const range = m ? { start: Number(m[1]), end: Number(m[2]) } : undefined;
+  if (!range || range.end <= range.start)
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `--range must be start:end token rows with start < end, e.g. --range 0:100000 (got '${spec}')`,
+    );
+  return range;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -32,6 +53,9 @@ export function registerAnalyze(program: Command): void {
     .option('--max-tokens <n>', 'analyse at most this many tokens')
     .option('--context <n>', 'tokens per window including BOS', String(ANALYSIS_CONTEXT))
     .option('--no-bos', 'do not prepend <|endoftext|> to each window')
+    .option('--range <start:end>', 'analyse only these token rows and write a partial (needs --partial-out)')
+    .option('--partial-out <file>', 'where --range writes its partial analysis')
+    .option('--merge <files>', 'comma-separated partials that tile the corpus: merge, finish and ingest them')
     .argument('[folder]', 'the SAELens or sparsify folder (same as --sae)')
     .action(async (folderArg: string | undefined, flags: AnalyzeFlags) => {
       flags.sae ??= folderArg;
@@ -43,35 +67,43 @@ export function registerAnalyze(program: Command): void {
       const maxTokens = flags.maxTokens === undefined ? undefined : Number(flags.maxTokens);
       if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 0))
         throw new AtlasError('ARGUMENT_INVALID', `--max-tokens must be a positive integer (got '${flags.maxTokens}')`);
+      if ((flags.range === undefined) !== (flags.partialOut === undefined))
+        throw new AtlasError(
+          'ARGUMENT_INVALID',
+          '--range and --partial-out go together: --range 0:100000 --partial-out part-0.bin',
+        );
+      if (flags.range !== undefined && flags.merge !== undefined)
+        throw new AtlasError('ARGUMENT_INVALID', '--range writes one partial and --merge combines them: pass one');
+      const range = flags.range === undefined ? undefined : parseRange(flags.range);
+      const options = {
+        folder: flags.sae,
+        model: flags.model,
+        corpus: flags.corpus,
+        hook: flags.hook,
+        name: flags.name,
+        maxTokens,
+        contextSize: Number(flags.context),
+        prependBos: flags.bos,
+        mergePartials: flags.merge?.split(',').map((f) => f.trim()),
+      };
       const progress = createProgress('analyze');
+      let stage = '';
+      const events: AnalyzeIntoAtlasEvents = {
+        log: (line) => {
+          if (stage === 'corpus') progress.done();
+          stage = '';
+          progress.log(line);
+        },
+        progress: (p) => {
+          if (p.stage === 'corpus') progress.update(p.done, p.total, p.done, 'corpus');
+          else if (p.stage === 'summaries' && p.detail !== stage) progress.note(`${p.detail}…`);
+          stage = p.stage === 'summaries' ? (p.detail ?? '') : p.stage;
+        },
+      };
+      if (range) return analyzeRangeToFile(options, range, flags.partialOut!, events);
       let db: OpenDatabase | undefined;
       try {
-        let stage = '';
-        const id = await analyzeIntoAtlas(
-          async () => (db = await openDatabase(loadDbConfig())),
-          {
-            folder: flags.sae,
-            model: flags.model,
-            corpus: flags.corpus,
-            hook: flags.hook,
-            name: flags.name,
-            maxTokens,
-            contextSize: Number(flags.context),
-            prependBos: flags.bos,
-          },
-          {
-            log: (line) => {
-              if (stage === 'corpus') progress.done();
-              stage = '';
-              progress.log(line);
-            },
-            progress: (p) => {
-              if (p.stage === 'corpus') progress.update(p.done, p.total, p.done, 'corpus');
-              else if (p.stage === 'summaries' && p.detail !== stage) progress.note(`${p.detail}…`);
-              stage = p.stage === 'summaries' ? (p.detail ?? '') : p.stage;
-            },
-          },
-        );
+        const id = await analyzeIntoAtlas(async () => (db = await openDatabase(loadDbConfig())), options, events);
         console.log(`dictionary ${id} is ready`);
       } finally {
         await db?.close();
