@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -298,6 +299,18 @@ for (let p = 0; p < 20; p++) {
 }
 console.log(
   `analyzeText, ${first.analyzeText.tokens.length} tokens on the demo model (${TINY_LM}, 1 dictionary of 1,024 latents): ${mean(analyzeMs).toFixed(1)} ms mean per request (p99 ${quantile(analyzeMs, 0.99).toFixed(0)} ms; model + dictionary ${mean(engineMs).toFixed(1)} ms), first request ${coldMs.toFixed(0)} ms (loads the model and the dictionary)`,
+);
+// Responsiveness: the api's event-loop delay while it analyses the longest text it accepts.
+let longText = sentence;
+while (tinyTokens(longText) < 2000) longText += ' ' + sentence;
+const lag = monitorEventLoopDelay({ resolution: 5 });
+lag.enable();
+t = performance.now();
+const long = await gql<Analysis>(ANALYZE, { t: longText, ds: [String(tinyId)] });
+const longMs = performance.now() - t;
+lag.disable();
+console.log(
+  `analyzeText, ${long.analyzeText.tokens.length} tokens: ${longMs.toFixed(0)} ms; the event loop's longest stall meanwhile ${(lag.max / 1e6).toFixed(0)} ms (p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms)`,
 );
 console.log(
   `load average after: ${loadavg()
