@@ -1,6 +1,8 @@
-// `npm run bench:api [-- --features 100000 --examples 20 --seconds 10]`: the api under load on the embedded
-// database. Prints ingest rates, feature-page throughput and latency under 50 concurrent clients, similarFeatures
-// recall@10 against exact search with its latency, and featuresByToken latency, with the machine it ran on.
+// `npm run bench:api [-- --features 100000 --examples 20 --seconds 10 --db-process --seed-only]`: the api under
+// load on the embedded database. Prints the seeding (ingest) rate, feature-page throughput and latency under 50
+// concurrent clients, similarFeatures recall@10 against exact search with its latency, featuresByToken latency,
+// analyzeText latency (64 tokens, and the event-loop stall during a 2,000-token text), with the machine it ran on.
+// The seeded database is cached under $TMPDIR/atlas-bench; --db-process serves it from a process of its own.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
