@@ -221,6 +221,28 @@ test('no N+1: a page of features with examples, neighbours and family costs the 
   }
 });
 
+test('the feature page (feature, 20 top activations, 10 neighbours) costs 3 statements: no dictionary lookup', async () => {
+  const original = pg.Client.prototype.query;
+  const seen: string[] = [];
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    seen.push(String(typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text).slice(0, 60));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    const r = await gql(
+      `query($d: ID!) { feature(dictionaryId: $d, index: 3) { label topActivations(first: 20) { tokens activations }
+          neighbors(k: 10) { cosine feature { index label } } } }`,
+      { d: String(atlas.narrow) },
+    );
+    assert.equal(r.data.feature.label, 'preposition of place');
+    assert.equal(r.data.feature.neighbors.length, 5);
+    assert.equal(seen.length, 3, seen.join('\n'));
+    assert.ok(!seen.some((s) => /dictionaries/.test(s)), seen.join('\n'));
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+});
+
 test('arguments out of range are refused with the bound', async () => {
   const r = await gql(`query($d: ID!) { features(dictionaryId: $d, first: 1000) { totalCount } }`, {
     d: String(atlas.narrow),

@@ -13,7 +13,7 @@ import {
   type FeatureRow,
 } from '../services/featureService.js';
 import { parseGlobalId } from '../services/globalId.js';
-import { requireDictionary, requireRange } from './arguments.js';
+import { parseDictionaryId, requireDictionary, requireRange } from './arguments.js';
 
 /** Largest page any list returns. */
 export const MAX_PAGE = 100;
@@ -29,9 +29,16 @@ export class FeatureResolver {
     @Arg('index', () => Int) index: number,
     @Ctx() ctx: Context,
   ): Promise<FeatureRow | undefined> {
+    // The feature row first: on the hot path (a feature page) the dictionary row is not needed, and on the
+    // embedded database every statement saved is a turn of the one shared backend saved.
+    const id = parseDictionaryId(dictionaryId);
+    if (Number.isInteger(index) && index >= 0) {
+      const feature = await ctx.loaders.feature.load({ dictionaryId: id, index });
+      if (feature) return feature;
+    }
     const dictionary = await requireDictionary(ctx, dictionaryId);
     requireRange('index', index, 0, dictionary.nLatents - 1);
-    return ctx.loaders.feature.load({ dictionaryId: dictionary.id, index });
+    return undefined;
   }
 
   @Query(() => Feature, { nullable: true, description: 'Any object by its global id.' })

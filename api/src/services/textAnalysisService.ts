@@ -19,8 +19,8 @@ export const MAX_TEXT_TOKENS = 2048;
 export const MAX_TEXT_CHARS = 32_768;
 export const MAX_TOP_K = 50;
 export const MAX_ANALYSIS_DICTIONARIES = 8;
-/** Windows per forward pass: small, so the event loop gets a turn between passes. */
-const WINDOWS_PER_PASS = 4;
+/** Windows per forward pass: one, so the event loop gets a turn after each window (a stall of one window). */
+const WINDOWS_PER_PASS = 1;
 
 /** A request this service cannot run, with a message written for the client. */
 export class AnalysisRefused extends Error {

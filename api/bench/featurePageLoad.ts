@@ -1,0 +1,51 @@
+// The feature-page load for `npm run bench:api`, run as its own process (argument: JSON options): autocannon with
+// `connections` clients, each request a random feature of the dictionary. Prints one JSON line of results.
+// autocannon is pinned (8.0.0, a devDependency of api) so figures stay comparable between runs.
+import autocannon from 'autocannon';
+
+export interface FeaturePageLoadResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  bytesPerRequest: number;
+}
+
+const PAGE = `query($d: ID!, $i: Int!) { feature(dictionaryId: $d, index: $i) { label density maxActivation
+  topActivations(first: 20) { tokens activations maxActivation } neighbors(k: 10) { cosine feature { index label } } } }`;
+
+if (process.argv[2]) {
+  const o = JSON.parse(process.argv[2]) as {
+    url: string;
+    dictionaryId: number;
+    features: number;
+    connections: number;
+    seconds: number;
+  };
+  const result = await autocannon({
+    url: o.url,
+    connections: o.connections,
+    duration: o.seconds,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({
+            query: PAGE,
+            variables: { d: String(o.dictionaryId), i: Math.floor(Math.random() * o.features) },
+          }),
+        }),
+      },
+    ],
+  });
+  const out: FeaturePageLoadResult = {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+    bytesPerRequest: result.throughput.total / Math.max(1, result.requests.total),
+  };
+  console.log(JSON.stringify(out));
+}
