@@ -215,3 +215,63 @@ test('with reads closed by config, queries need a key too', async () => {
     await closed.stop();
   }
 });
+
+test('extractActivations, importActivations and exportDictionary queue checked payloads; refused without a key', async () => {
+  const auth = `Bearer ${key}`;
+  const EXTRACT = `mutation($i: ExtractActivationsInput!) { extractActivations(input: $i) { type state payload } }`;
+  const extractInput = { model: 'builtin', corpus: 'brown', hook: 'blocks.0.mlp.hook_post', out: '/data/acts' };
+  assert.equal((await gql(EXTRACT, { i: extractInput })).errors[0].extensions.code, 'UNAUTHENTICATED');
+  const extract = await gql(EXTRACT, { i: { ...extractInput, maxTokens: 5000 } }, auth);
+  assert.deepEqual(extract.data.extractActivations, {
+    type: 'extract',
+    state: 'queued',
+    payload: { ...extractInput, maxTokens: 5000 },
+  });
+  const badHook = await gql(EXTRACT, { i: { ...extractInput, hook: 'blocks.0.mlp.nope' } }, auth);
+  assert.equal(badHook.errors[0].extensions.code, 'BAD_USER_INPUT');
+  assert.match(badHook.errors[0].message, /hook/);
+
+  const IMPORT = `mutation($i: ImportActivationsInput!) { importActivations(input: $i) { type payload } }`;
+  const importInput = { acts: '/data/x.npy', tokens: '/data/tokens.npy', out: '/data/imported' };
+  assert.equal((await gql(IMPORT, { i: importInput })).errors[0].extensions.code, 'UNAUTHENTICATED');
+  const imported = await gql(IMPORT, { i: importInput }, auth);
+  assert.deepEqual(imported.data.importActivations, {
+    type: 'import',
+    payload: { kind: 'activations', ...importInput },
+  });
+  const emptyPath = await gql(IMPORT, { i: { ...importInput, acts: '' } }, auth);
+  assert.equal(emptyPath.errors[0].extensions.code, 'BAD_USER_INPUT');
+  assert.match(emptyPath.errors[0].message, /acts/);
+
+  const EXPORT = `mutation($i: ExportDictionaryInput!) { exportDictionary(input: $i) { type dictionaryId payload } }`;
+  const exportInput = { dictionaryId: String(atlas.narrow), out: '/data/export-narrow' };
+  assert.equal((await gql(EXPORT, { i: exportInput })).errors[0].extensions.code, 'UNAUTHENTICATED');
+  const exported = await gql(EXPORT, { i: exportInput }, auth);
+  assert.deepEqual(exported.data.exportDictionary, {
+    type: 'export',
+    dictionaryId: String(atlas.narrow),
+    payload: { dictionaryId: atlas.narrow, out: '/data/export-narrow' },
+  });
+  const missing = await gql(EXPORT, { i: { ...exportInput, dictionaryId: '9999' } }, auth);
+  assert.equal(missing.errors[0].extensions.code, 'NOT_FOUND');
+});
+
+test('dictionary(id) and featureMap(dictionaryId) answer from the stored rows; unknown ids say so', async () => {
+  const d = String(atlas.narrow);
+  const one = await gql(`query($d: ID!) { dictionary(id: $d) { id name nLatents dIn } }`, { d });
+  assert.deepEqual(one.data.dictionary, { id: d, name: 'narrow-8', nLatents: 8, dIn: 4 });
+  assert.equal((await gql(`{ dictionary(id: "9999") { id } }`)).data.dictionary, null);
+  const map = await gql(`query($d: ID!) { featureMap(dictionaryId: $d) { indices x y density labels } }`, { d });
+  const m = map.data.featureMap;
+  assert.deepEqual(m.indices, [0, 1, 2, 3, 4, 5, 6, 7]);
+  // The fixture stores map coordinates (i, -i) and density (i + 1) / 100 for feature i.
+  assert.deepEqual(m.x, [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(
+    m.y,
+    [-0, -1, -2, -3, -4, -5, -6, -7].map((v) => v || 0),
+  );
+  assert.ok(m.density.every((v: number, i: number) => Math.abs(v - (i + 1) / 100) < 1e-6));
+  assert.equal(m.labels.length, 8);
+  const unknown = await gql(`{ featureMap(dictionaryId: "9999") { indices } }`);
+  assert.equal(unknown.errors[0].extensions.code, 'NOT_FOUND');
+});
