@@ -200,7 +200,7 @@ test('live text analysis: tokens tinted by their strongest feature; a token list
 });
 
 test('text analysis view, on a canned analyzeText answer: tint by strongest feature, token → features → page', async () => {
-  // The api's answer is stubbed in the browser (the field is built on another branch); the step above runs it live.
+  // The api's answer is stubbed in the browser so the view is checked on known numbers; the step above runs it live.
   const [narrow, wide] = [String(ids.narrow), String(ids.wide)];
   const canned = {
     data: {

@@ -33,13 +33,21 @@ const ANALYZE = graphql(`
 
 type Analysis = AnalyzeTextQuery['analyzeText'];
 
-/** `dictionaries`: those whose weights the server holds; the ones on the first one's hook point start ticked. */
-export function TextAnalysis({ dictionaries }: { dictionaries: { id: string; name: string; hookPoint: string }[] }) {
+/**
+ * `all`: every dictionary (for names); those whose weights the server holds can be ticked, and the ones on the
+ * first such dictionary's hook point start ticked.
+ */
+export function TextAnalysis({
+  dictionaries: all,
+}: {
+  dictionaries: { id: string; name: string; hookPoint: string; canAnalyzeText: boolean }[];
+}) {
+  const dictionaries = all.filter((d) => d.canAnalyzeText);
   const [analysis, setAnalysis] = useState<Analysis | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const names = new Map(dictionaries.map((d) => [d.id, d.name]));
+  const names = new Map(all.map((d) => [d.id, d.name]));
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);

@@ -115,7 +115,7 @@ export default async function SearchPage({
       )}
       <section>
         <h2>Analyse a text</h2>
-        <TextAnalysis dictionaries={dictionaries.filter((d) => d.canAnalyzeText)} />
+        <TextAnalysis dictionaries={dictionaries} />
       </section>
     </>
   );
