@@ -24,6 +24,9 @@ import { TINY_SAE_LATENTS, writeTinySae } from './tinySae.testing.js';
 /** Rows of the analysis: a part of 2 spans two batches of the pass (32 windows of 63 rows), so a kill can land mid-part. */
 const MAX_TOKENS = 6000;
 
+/** Two workers at once: a lease long enough that neither takes over the other's job between progress reports. */
+const startSharingWorker = () => startWorker(db, dataDir, [], { ATLAS_JOB_LEASE_MS: '20000' });
+
 let db: TestDatabase;
 let dataDir: string;
 /** The rows of an unsplit analyze job of the tiny dictionary. */
@@ -149,7 +152,7 @@ after(() => db?.close());
 test('a split=3 analyze job run by two concurrent workers ends with the rows of an unsplit one', async () => {
   const dictionaryId = await tinyDictionary('split');
   const parent = await enqueueAnalyze({ dictionaryId, maxTokens: MAX_TOKENS, split: 3 });
-  const workers = [startWorker(db, dataDir), startWorker(db, dataDir)];
+  const workers = [startSharingWorker(), startSharingWorker()];
   const jobs = await mergedBy(parent, workers);
   await stopWorkers(workers);
 
@@ -168,7 +171,7 @@ test('a split=3 analyze job run by two concurrent workers ends with the rows of 
 test('a worker SIGKILLed in the middle of a part: another takes the part over, and the result still equals an unsplit one', async () => {
   const dictionaryId = await tinyDictionary('killed');
   const parent = await enqueueAnalyze({ dictionaryId, maxTokens: MAX_TOKENS, split: 2 });
-  const workers = [startWorker(db, dataDir), startWorker(db, dataDir)];
+  const workers = [startSharingWorker(), startSharingWorker()];
   // The first part seen analysing its range: kill the worker that holds it.
   let victim: { id: number; lockedBy: string } | undefined;
   for (const until = Date.now() + 240_000; !victim;) {
@@ -186,7 +189,7 @@ test('a worker SIGKILLed in the middle of a part: another takes the part over, a
   killed.child.kill('SIGKILL');
   await exited(killed);
   assert.equal((await readJob(db, victim.id)).state, 'running');
-  const survivors = [...workers.filter((w) => w !== killed), startWorker(db, dataDir)];
+  const survivors = [...workers.filter((w) => w !== killed), startSharingWorker()];
   const jobs = await mergedBy(parent, survivors);
   await stopWorkers(survivors);
 
