@@ -31,13 +31,33 @@ export const JobPayloads = {
     /** Rows per shard: a killed extraction resumes after its last complete shard. */
     shardRows: z.number().int().positive().optional(),
   }),
-  analyze: z.object({
-    dictionaryId: z.number().int().positive(),
-    /** 'builtin' (default) or a model folder on the server. */
-    model: z.string().min(1).optional(),
-    corpus: z.string().min(1).optional(),
-    maxTokens: z.number().int().positive().optional(),
-  }),
+  analyze: z
+    .object({
+      dictionaryId: z.number().int().positive(),
+      /** 'builtin' (default) or a model folder on the server. */
+      model: z.string().min(1).optional(),
+      corpus: z.string().min(1).optional(),
+      maxTokens: z.number().int().positive().optional(),
+      /** Split the corpus into this many token ranges, each its own job, then merge (any worker takes any part). */
+      split: z.number().int().min(2).max(64).optional(),
+      /** Set by a split job on the jobs it enqueues: this one analyses rows [start, end) into `file`. */
+      part: z
+        .object({
+          parent: z.number().int().positive(),
+          index: z.number().int().min(0),
+          of: z.number().int().min(2).max(64),
+          start: z.number().int().min(0),
+          end: z.number().int().positive(),
+          file: path,
+        })
+        .refine((p) => p.index < p.of && p.start < p.end, 'part needs index < of and start < end')
+        .optional(),
+      /** Set on the job the last part enqueues: merge the parts' files and ingest. */
+      merge: z.object({ parent: z.number().int().positive(), files: z.array(path).min(2).max(64) }).optional(),
+    })
+    .refine((p) => [p.split, p.part, p.merge].filter((x) => x !== undefined).length <= 1, {
+      message: 'an analyze job is a split, a part or a merge, not several; give at most one of them',
+    }),
   import: z.discriminatedUnion('kind', [
     z.object({
       kind: z.literal('sae'),

@@ -65,11 +65,16 @@ export class JobResolver {
   async analyzeDictionary(
     @Arg('dictionaryId', () => ID) dictionaryId: string,
     @Arg('maxTokens', () => Int, { nullable: true }) maxTokens: number | null | undefined,
+    @Arg('split', () => Int, {
+      nullable: true,
+      description: 'Split the corpus into this many token ranges (2 to 64), analysed by any workers, then merged.',
+    })
+    split: number | null | undefined,
     @Ctx() ctx: Context,
   ) {
     await requireKey(ctx);
     const d = await requireDictionary(ctx, dictionaryId);
-    return enqueueJob(ctx.dataSource, 'analyze', { dictionaryId: d.id, ...(maxTokens != null && { maxTokens }) }, d.id);
+    return enqueueJob(ctx.dataSource, 'analyze', { dictionaryId: d.id, maxTokens, split }, d.id);
   }
 
   @Mutation(() => Job, { description: 'Import a SAELens or sparsify folder, analyse and ingest it. Needs an API key.' })

@@ -119,6 +119,18 @@ test('jobs: enqueue with payload validation, read progress, cancel once', async 
     dictionaryId: String(atlas.wide),
     payload: { dictionaryId: atlas.wide, maxTokens: 1000 },
   });
+  const split = await gql(
+    `mutation($d: ID!) { analyzeDictionary(dictionaryId: $d, split: 4) { payload } }`,
+    { d: String(atlas.wide) },
+    auth,
+  );
+  assert.deepEqual(split.data.analyzeDictionary.payload, { dictionaryId: atlas.wide, split: 4 });
+  const tooMany = await gql(
+    `mutation($d: ID!) { analyzeDictionary(dictionaryId: $d, split: 65) { payload } }`,
+    { d: String(atlas.wide) },
+    auth,
+  );
+  assert.match(tooMany.errors[0].message, /^split: /);
   const imp = await gql(
     `mutation { importSae(input: { path: "/saes/gpt2-l0", model: "builtin" }) { type payload } }`,
     {},

@@ -30,8 +30,17 @@ export interface WorkerProcess {
   stderr(): string;
 }
 
-/** `worker work` on `db` (embedded: joined through its data folder; TEST_DATABASE_URL: by URL). */
-export function startWorker(db: TestDatabase, dataDir: string, args: string[] = []): WorkerProcess {
+/**
+ * `worker work` on `db` (embedded: joined through its data folder; TEST_DATABASE_URL: by URL). `env` overrides the
+ * defaults, e.g. a longer ATLAS_JOB_LEASE_MS where several workers run at once: a job whose lease lapses between
+ * two progress reports (a slow model load on a busy machine) is taken over by an idle worker.
+ */
+export function startWorker(
+  db: TestDatabase,
+  dataDir: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', main, 'work', ...args], {
     env: {
       ...process.env,
@@ -40,6 +49,7 @@ export function startWorker(db: TestDatabase, dataDir: string, args: string[] = 
       ATLAS_JOB_LEASE_MS: '1500',
       ATLAS_WORKER_POLL_MS: '100',
       LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

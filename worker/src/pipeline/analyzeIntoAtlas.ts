@@ -9,6 +9,7 @@ import {
   analyzeRange,
   checkPartials,
   mergePartials,
+  totalRows,
   type AnalyzeOptions,
   type TokenRange,
 } from '../analysis/analyzeDictionary.js';
@@ -154,6 +155,16 @@ const corpusProgress =
     p.phase === 'corpus'
       ? events.progress({ stage: 'corpus', done: p.done, total: p.total, unit: 'tokens' })
       : events.progress({ stage: 'summaries', done: p.done, total: p.total, unit: 'steps', detail: p.phase });
+
+/** Corpus rows an analysis with these options covers: what the ranges of a split analysis must tile. */
+export async function analysisRows(o: AnalyzeIntoAtlasOptions): Promise<number> {
+  const prepared = await prepareAnalysis(o, undefined);
+  try {
+    return totalRows(prepared.analyzeOptions);
+  } finally {
+    prepared.dispose();
+  }
+}
 
 /**
  * One worker's share of a split analysis: the evidence of corpus rows [range.start, range.end), written to

@@ -25,7 +25,10 @@ test('an analyze job honours cancel mid-analysis; the next analyze job brings th
         JSON.stringify({ dictionaryId, maxTokens }),
       ]);
       const job = (await claimJob(db.dataSource, ['analyze'], worker.id, worker.leaseMs)) as unknown as ClaimedJob;
-      return { id: id as number, outcome: runJob(db.dataSource, job, createAnalyzeTask(db), worker) };
+      return {
+        id: id as number,
+        outcome: runJob(db.dataSource, job, createAnalyzeTask(db, workerDataDir(db)), worker),
+      };
     };
 
     const first = await run(100_000);

@@ -1,37 +1,49 @@
 // The `analyze` job: (re)run the analysis of a dictionary already in the atlas from its weights folder, and ingest it.
-import { JobPayloads, type OpenDatabase } from '@atlas/migrations';
+// With `split` it fans out into part jobs and a merge job instead (analyzeSplit.ts).
+import { JobPayloads, type JobPayload, type OpenDatabase } from '@atlas/migrations';
 import { AtlasError } from '../../errors.js';
-import { ANALYSIS_CONTEXT } from '../../pipeline/analyzeIntoAtlas.js';
+import { ANALYSIS_CONTEXT, type AnalyzeIntoAtlasOptions } from '../../pipeline/analyzeIntoAtlas.js';
 import { analyzeAsJob } from './analysisRun.js';
+import { analyzePart, enqueueAnalysisParts, mergeAnalysisParts } from './analyzeSplit.js';
 import type { TaskHandler } from './index.js';
 
-export function createAnalyzeTask(db: OpenDatabase): TaskHandler {
+/** The analysis an `analyze` payload asks for: the dictionary's weights folder and hook, the model and corpus. */
+async function analysisOf(db: OpenDatabase, p: JobPayload<'analyze'>): Promise<AnalyzeIntoAtlasOptions> {
+  const [row] = (await db.dataSource.query(`SELECT weights_path, hook_point FROM dictionaries WHERE id = $1`, [
+    p.dictionaryId,
+  ])) as { weights_path: string | null; hook_point: string }[];
+  if (!row)
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `dictionary ${p.dictionaryId} does not exist; list them with { dictionaries { id } }`,
+    );
+  if (!row.weights_path)
+    throw new AtlasError(
+      'SOURCE_NOT_FOUND',
+      `dictionary ${p.dictionaryId} has no weights folder on the server; import it again with an import job (kind sae)`,
+    );
+  return {
+    folder: row.weights_path,
+    dictionaryId: p.dictionaryId,
+    hook: row.hook_point,
+    model: p.model ?? 'builtin',
+    corpus: p.corpus ?? 'brown',
+    maxTokens: p.maxTokens,
+    contextSize: ANALYSIS_CONTEXT,
+    prependBos: true,
+  };
+}
+
+/** `dataDir`: ATLAS_DATA_DIR, where a split analysis keeps its parts' files until the merge. */
+export function createAnalyzeTask(db: OpenDatabase, dataDir: string): TaskHandler {
   return {
     async run(job) {
       const p = JobPayloads.analyze.parse(job.payload);
-      const [row] = (await db.dataSource.query(`SELECT weights_path, hook_point FROM dictionaries WHERE id = $1`, [
-        p.dictionaryId,
-      ])) as { weights_path: string | null; hook_point: string }[];
-      if (!row)
-        throw new AtlasError(
-          'ARGUMENT_INVALID',
-          `dictionary ${p.dictionaryId} does not exist; list them with { dictionaries { id } }`,
-        );
-      if (!row.weights_path)
-        throw new AtlasError(
-          'SOURCE_NOT_FOUND',
-          `dictionary ${p.dictionaryId} has no weights folder on the server; import it again with an import job (kind sae)`,
-        );
-      await analyzeAsJob(db, job, {
-        folder: row.weights_path,
-        dictionaryId: p.dictionaryId,
-        hook: row.hook_point,
-        model: p.model ?? 'builtin',
-        corpus: p.corpus ?? 'brown',
-        maxTokens: p.maxTokens,
-        contextSize: ANALYSIS_CONTEXT,
-        prependBos: true,
-      });
+      const analysis = await analysisOf(db, p);
+      if (p.split) await enqueueAnalysisParts(db, job, { ...p, split: p.split }, analysis, dataDir);
+      else if (p.part) await analyzePart(db, job, p.part, analysis);
+      else if (p.merge) await mergeAnalysisParts(db, job, p.merge, analysis, dataDir);
+      else await analyzeAsJob(db, job, analysis);
     },
   };
 }

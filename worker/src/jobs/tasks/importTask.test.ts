@@ -6,34 +6,13 @@ import { cpSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
+import { openTestDatabase } from '@atlas/migrations/testing';
+import { dictionaryContent } from './dictionaryContent.testing.js';
 import { writeTinySae } from './tinySae.testing.js';
 import { claimJob } from '../claimJob.js';
 import { runJob, type ClaimedJob } from '../runJob.js';
 import { jobLog, killMidJobThenResume, readJob, runWorkerOnce, workerDataDir } from '../workerProcess.testing.js';
 import { createImportTask } from './importTask.js';
-
-/** Everything the atlas stores about a dictionary's features, without its id. */
-async function dictionaryContent(db: TestDatabase, id: number) {
-  const q = (sql: string) => db.dataSource.query(sql, [id]);
-  return {
-    dictionary: await q(
-      `SELECT hook_point, architecture, d_in, n_latents, k, metrics, status FROM dictionaries WHERE id = $1`,
-    ),
-    features: await q(
-      `SELECT index, decoder::text, density, mean_activation, max_activation, histogram, label, label_scores, logits,
-              map_x, map_y, neighbors FROM features WHERE dictionary_id = $1 ORDER BY index`,
-    ),
-    examples: await q(
-      `SELECT feature_index, kind, bin, rank, max_activation, doc_index, token_start, max_position, tokens, activations
-       FROM feature_examples WHERE dictionary_id = $1 ORDER BY feature_index, kind, bin, rank`,
-    ),
-    tokens: await q(
-      `SELECT token_key, feature_index, token, max_activation, examples FROM feature_tokens WHERE dictionary_id = $1
-       ORDER BY token_key, feature_index`,
-    ),
-  };
-}
 
 test('an import-sae job killed with SIGKILL mid-analysis is finished by the next worker, with the rows of an uninterrupted one', async () => {
   const db = await openTestDatabase();

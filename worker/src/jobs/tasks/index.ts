@@ -33,7 +33,7 @@ export function createTasks(deps: TaskDeps): Record<JobType, TaskHandler> {
   return {
     train: createTrainTask({ dataSource: deps.db.dataSource, dataDir: deps.dataDir }),
     extract: createExtractTask(),
-    analyze: createAnalyzeTask(deps.db),
+    analyze: createAnalyzeTask(deps.db, deps.dataDir),
     import: createImportTask(deps.db),
     export: exportTask(deps.db.dataSource),
   };
