@@ -50,6 +50,13 @@ async function shot(page: Page, name: string) {
 test('home → dictionary → feature page with tinted examples, neighbours and family', async () => {
   const page = await browser.newPage();
   await page.goto(stack.webUrl);
+  // The worker-made dictionary: its model, CE loss recovered (measured by the analysis) and its analyze job's status.
+  const tinyRow = page.getByTestId('dictionaries').locator('tr', { hasText: 'tiny-lm-64' });
+  const cells = (await tinyRow.locator('td').allInnerTexts()).map((c) => c.trim());
+  assert.equal(cells[1], 'builtin:tiny-brown');
+  assert.match(cells[8], /^0\.\d{3}$/, `CE loss recovered cell: ${cells[8]}`);
+  assert.equal(cells[10], 'ready');
+  await shot(page, 'home');
   await page.getByRole('link', { name: 'narrow-8' }).click();
   await page.getByTestId('feature-table').waitFor();
   assert.equal(await page.getByTestId('feature-table').locator('tbody tr').count(), 8);
@@ -124,6 +131,13 @@ async function mutate<T>(query: string, variables: Record<string, unknown>): Pro
 test('a real click on a point of the map opens that feature, whose examples are highlighted', async () => {
   const page = await browser.newPage();
   await page.goto(stack.webUrl);
+  // The worker-made dictionary: its model, CE loss recovered (measured by the analysis) and its analyze job's status.
+  const tinyRow = page.getByTestId('dictionaries').locator('tr', { hasText: 'tiny-lm-64' });
+  const cells = (await tinyRow.locator('td').allInnerTexts()).map((c) => c.trim());
+  assert.equal(cells[1], 'builtin:tiny-brown');
+  assert.match(cells[8], /^0\.\d{3}$/, `CE loss recovered cell: ${cells[8]}`);
+  assert.equal(cells[10], 'ready');
+  await shot(page, 'home');
   await page.getByRole('link', { name: 'narrow-8' }).click();
   const map = page.getByTestId('feature-map');
   await map.locator('canvas').first().waitFor();

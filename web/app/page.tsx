@@ -9,6 +9,7 @@ const DICTIONARIES = graphql(`
     dictionaries {
       id
       name
+      modelName
       hookPoint
       architecture
       nLatents
@@ -17,6 +18,19 @@ const DICTIONARIES = graphql(`
         l0
         fvu
         deadFraction
+        ceLossRecovered
+      }
+      curves {
+        tokens
+        fvu
+      }
+      latestJob {
+        id
+        type
+        state
+        progress {
+          fraction
+        }
       }
     }
   }

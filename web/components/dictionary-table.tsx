@@ -1,15 +1,26 @@
+import { CurveSparkline } from '@/components/curve-sparkline';
+import { formatFraction } from '@/lib/progress';
+
 export interface DictionaryRow {
   id: string;
   name: string;
+  modelName?: string | null;
   hookPoint: string;
   architecture: string;
   nLatents: number;
   status: string;
-  metrics: { l0: number | null; fvu: number | null; deadFraction: number | null };
+  metrics: {
+    l0?: number | null;
+    fvu?: number | null;
+    deadFraction?: number | null;
+    ceLossRecovered?: number | null;
+  };
+  curves?: { tokens: number[]; fvu: number[] } | null;
+  latestJob?: { id: string; type: string; state: string; progress: { fraction: number } } | null;
 }
 
-function fmt(value: number | null, digits = 3): string {
-  return value === null ? '—' : value.toFixed(digits);
+function fmt(value: number | null | undefined, digits = 3): string {
+  return value == null ? '—' : value.toFixed(digits);
 }
 
 /** Every dictionary with its headline figures. */
@@ -25,13 +36,17 @@ export function DictionaryTable({ dictionaries }: { dictionaries: DictionaryRow[
       <thead>
         <tr>
           <th>Name</th>
+          <th>Model</th>
           <th>Hook point</th>
           <th>Architecture</th>
           <th>Latents</th>
           <th>L0</th>
           <th>FVU</th>
           <th>Dead</th>
+          <th>CE rec.</th>
+          <th>FVU curve</th>
           <th>Status</th>
+          <th>Latest job</th>
         </tr>
       </thead>
       <tbody>
@@ -40,6 +55,7 @@ export function DictionaryTable({ dictionaries }: { dictionaries: DictionaryRow[
             <td>
               <a href={`/d/${d.id}`}>{d.name}</a>
             </td>
+            <td>{d.modelName ?? '—'}</td>
             <td>
               <code>{d.hookPoint}</code>
             </td>
@@ -48,7 +64,19 @@ export function DictionaryTable({ dictionaries }: { dictionaries: DictionaryRow[
             <td>{fmt(d.metrics.l0, 1)}</td>
             <td>{fmt(d.metrics.fvu)}</td>
             <td>{fmt(d.metrics.deadFraction)}</td>
+            <td>{fmt(d.metrics.ceLossRecovered)}</td>
+            <td>{d.curves ? <CurveSparkline tokens={d.curves.tokens} values={d.curves.fvu} name="FVU" /> : '—'}</td>
             <td>{d.status}</td>
+            <td>
+              {d.latestJob ? (
+                <a href={`/jobs/${d.latestJob.id}`}>
+                  {d.latestJob.type} {d.latestJob.state}
+                  {d.latestJob.state === 'running' ? ` ${formatFraction(d.latestJob.progress.fraction)}` : ''}
+                </a>
+              ) : (
+                '—'
+              )}
+            </td>
           </tr>
         ))}
       </tbody>

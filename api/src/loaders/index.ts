@@ -1,6 +1,6 @@
 // One set of DataLoaders per request: a page of features asks for its examples, links and neighbours in a
 // constant number of statements instead of one per feature.
-import { Dictionary } from '@atlas/migrations';
+import { Dictionary, Job, Model } from '@atlas/migrations';
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
 import {
@@ -44,6 +44,24 @@ export function createLoaders(ds: DataSource) {
       const rows = await ds.getRepository(Dictionary).findBy({ id: In([...ids]) });
       const byId = new Map(rows.map((d) => [d.id, d]));
       return ids.map((id) => byId.get(id));
+    }),
+    modelName: new DataLoader<number, string | null>(async (ids) => {
+      const rows = await ds.getRepository(Model).findBy({ id: In([...ids]) });
+      const byId = new Map(rows.map((m) => [m.id, m.name]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    /** Each dictionary's newest job: one statement for a whole list of dictionaries. */
+    latestJob: new DataLoader<number, Job | null>(async (ids) => {
+      const rows = await ds
+        .getRepository(Job)
+        .createQueryBuilder('j')
+        .distinctOn(['j.dictionary_id'])
+        .where('j.dictionary_id IN (:...ids)', { ids: [...ids] })
+        .orderBy('j.dictionary_id')
+        .addOrderBy('j.id', 'DESC')
+        .getMany();
+      const byId = new Map(rows.map((j) => [j.dictionaryId, j]));
+      return ids.map((id) => byId.get(id) ?? null);
     }),
     feature: new DataLoader<FeatureKey, FeatureRow | undefined, string>((keys) => featuresByKeys(ds, keys), {
       cacheKeyFn: keyOf,

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { dropPartitions } from '@atlas/migrations';
+import { dropPartitions, type Job as JobRow } from '@atlas/migrations';
 import type { PoolClient } from 'pg';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireKey } from '../auth/requireKey.js';
 import type { Context } from '../context.js';
 import { Dictionary, DictionaryCurves } from '../schema/dictionary.type.js';
+import { Job } from '../schema/job.type.js';
 import { listDictionaries } from '../services/dictionaryService.js';
 import { requireDictionary } from './arguments.js';
 
@@ -28,6 +29,19 @@ export class DictionaryResolver {
     const c = d.curves;
     if (!c?.tokens?.length) return null;
     return c as DictionaryCurves;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The model whose activations it decodes.' })
+  modelName(@Root() d: { modelId?: number | null }, @Ctx() ctx: Context): Promise<string | null> {
+    return d.modelId == null ? Promise.resolve(null) : ctx.loaders.modelName.load(d.modelId);
+  }
+
+  @FieldResolver(() => Job, {
+    nullable: true,
+    description: 'Its newest job (training, analysis, import, export), for its status at a glance.',
+  })
+  latestJob(@Root() d: { id: number }, @Ctx() ctx: Context): Promise<JobRow | null> {
+    return ctx.loaders.latestJob.load(d.id);
   }
 
   @FieldResolver(() => Boolean, {

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
+import pg from 'pg';
 import { pino } from 'pino';
 import { createApiKey, revokeApiKey } from '../auth/apiKeys.js';
 import { startApiServer, type ApiServer } from '../server.js';
@@ -286,4 +287,44 @@ test('dictionary(id) and featureMap(dictionaryId) answer from the stored rows; u
   assert.equal(m.labels.length, 8);
   const unknown = await gql(`{ featureMap(dictionaryId: "9999") { indices } }`);
   assert.equal(unknown.errors[0].extensions.code, 'NOT_FOUND');
+});
+
+test('Dictionary.modelName and latestJob: the newest job per dictionary for a whole list in one statement', async () => {
+  const q = (sql: string, p: unknown[] = []) => db.dataSource.query(sql, p);
+  const [{ id: modelId }] = await q(
+    `INSERT INTO models (name, architecture, d_model, n_layers, vocab_size) VALUES ('tiny-test', 'gpt2', 4, 1, 10) RETURNING id`,
+  );
+  await q(`UPDATE dictionaries SET model_id = $1 WHERE id = $2`, [modelId, atlas.narrow]);
+  // (the fixture's wide dictionary was deleted by an earlier test)
+  const [{ id: other }] = await q(
+    `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, status) VALUES ('jobs-only', 'blocks.0.hook_resid_post', 'topk', 4, 8, 'ready') RETURNING id`,
+  );
+  await q(`INSERT INTO jobs (type, payload, dictionary_id, state) VALUES ('export', '{}', $1, 'succeeded')`, [other]);
+  const [{ id: newest }] = await q(
+    `INSERT INTO jobs (type, payload, dictionary_id, state) VALUES ('analyze', '{}', $1, 'running') RETURNING id`,
+    [other],
+  );
+  await q(`DELETE FROM jobs WHERE dictionary_id = $1`, [atlas.narrow]);
+  const original = pg.Client.prototype.query;
+  let statements = 0;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    statements++;
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  const { data } = await gql(`{ dictionaries { id modelName latestJob { id type state } } }`).finally(
+    () => (pg.Client.prototype.query = original),
+  );
+  const byId = new Map(data.dictionaries.map((d: { id: string }) => [d.id, d]));
+  assert.deepEqual(byId.get(String(atlas.narrow)), {
+    id: String(atlas.narrow),
+    modelName: 'tiny-test',
+    latestJob: null,
+  });
+  assert.deepEqual(byId.get(String(other)), {
+    id: String(other),
+    modelName: null,
+    latestJob: { id: String(newest), type: 'analyze', state: 'running' },
+  });
+  // dictionaries, models, jobs: one each, however many dictionaries.
+  assert.equal(statements, 3);
 });

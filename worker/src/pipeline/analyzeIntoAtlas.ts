@@ -21,7 +21,14 @@ import { storeFeatureLinks } from '../ingest/featureLinks.js';
 import { ingestDictionary } from '../ingest/ingestDictionary.js';
 import { openCorpus } from '../sources/corpus.js';
 import { tokenizeDocument, type TokenizedDocument } from '../sources/corpusCache.js';
-import { dictionariesOnHook, ensureDictionary, finishAnalysis, readDecoder } from '../store/dictionaryLifecycle.js';
+import {
+  dictionariesOnHook,
+  ensureDictionary,
+  ensureModel,
+  finishAnalysis,
+  readDecoder,
+  setDictionaryModel,
+} from '../store/dictionaryLifecycle.js';
 import { disposeModel, loadModel, type LoadedModel } from '../transformer/modelFolder.js';
 import { initTfjs } from '../transformer/runtime.js';
 
@@ -199,7 +206,7 @@ export async function analyzeIntoAtlas(
   o: AnalyzeIntoAtlasOptions,
   events: AnalyzeIntoAtlasEvents,
 ): Promise<number> {
-  const { folder, sae, hook, backend, analyzeOptions, summary, dispose } = await prepareAnalysis(
+  const { folder, sae, hook, model, backend, analyzeOptions, summary, dispose } = await prepareAnalysis(
     o,
     corpusProgress(events),
   );
@@ -209,6 +216,7 @@ export async function analyzeIntoAtlas(
     const db = await database();
     await events.log(summary);
     const id = o.dictionaryId ?? (await ensureDictionary(db.dataSource, folder, sae, { name: o.name, hook }));
+    await setDictionaryModel(db.dataSource, id, await ensureModel(db.dataSource, model));
     await events.dictionary?.(id);
     await db.dataSource.query(`UPDATE dictionaries SET status = 'analyzing' WHERE id = $1`, [id]);
     const t0 = performance.now();

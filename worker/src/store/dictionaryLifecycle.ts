@@ -75,6 +75,38 @@ export async function registerDictionary(
 }
 
 /** The dictionary registered for a folder (by weights_path), or a new one. */
+/** The models row of a loaded model (by name; its folder kept for reloading); returns its id. */
+export async function ensureModel(
+  ds: DataSource,
+  model: {
+    name: string;
+    dir: string;
+    config: { dModel: number; nLayer: number; dMlp: number; nPositions: number; vocabSize: number };
+  },
+): Promise<number> {
+  const c = model.config;
+  const [row] = (await ds.query(
+    `INSERT INTO models (name, architecture, d_model, n_layers, d_mlp, n_ctx, vocab_size, weights_path)
+     VALUES ($1, 'gpt2', $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (name) DO UPDATE SET weights_path = EXCLUDED.weights_path RETURNING id`,
+    [
+      model.name,
+      c.dModel,
+      c.nLayer,
+      c.dMlp,
+      c.nPositions,
+      c.vocabSize,
+      model.name.startsWith('builtin:') ? null : model.dir,
+    ],
+  )) as { id: number }[];
+  return row.id;
+}
+
+/** Record which model a dictionary decodes (dictionaries registered before models were recorded have none). */
+export async function setDictionaryModel(ds: DataSource, id: number, modelId: number): Promise<void> {
+  await ds.query(`UPDATE dictionaries SET model_id = $2 WHERE id = $1`, [id, modelId]);
+}
+
 export async function ensureDictionary(
   ds: DataSource,
   folder: string,
