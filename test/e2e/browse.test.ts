@@ -61,6 +61,13 @@ test('home → dictionary → feature page with tinted examples, neighbours and 
   await page.getByTestId('feature-table').waitFor();
   assert.equal(await page.getByTestId('feature-table').locator('tbody tr').count(), 8);
   await page.getByTestId('feature-map').locator('canvas').first().waitFor();
+  // The fixture's densities are 1% to 8%: all in the histogram's 1e-2..1e-1 decade, none dead.
+  const density = page.getByTestId('density-histogram');
+  assert.match(await density.innerText(), /0 of 8 features never fired/);
+  assert.match(
+    (await density.getByTestId('histogram').getAttribute('aria-label')) ?? '',
+    /0\.010: 1, 0\.018: 2, 0\.032: 2, 0\.056: 3/,
+  );
   await shot(page, 'dictionary');
   await page.getByRole('link', { name: '3', exact: true }).click();
   await page.getByTestId('feature-title').waitFor();

@@ -1,4 +1,6 @@
 import Link from 'next/link';
+import { HistogramChart } from '@/components/histogram-chart';
+import { logDensityHistogram } from '@/lib/histogram';
 import { notFound } from 'next/navigation';
 import { ExportAction } from '@/components/export-action';
 import { CurvesChart } from '@/components/curves-chart';
@@ -89,6 +91,7 @@ export default async function DictionaryPage({
   const d = data.dictionary;
   if (!d) notFound();
   const pager = pagerLinks(`/d/${d.id}`, search, data.features.pageInfo);
+  const densityHistogram = logDensityHistogram(data.featureMap.density);
   return (
     <>
       <p className="muted">
@@ -127,6 +130,16 @@ export default async function DictionaryPage({
         <section>
           <h2>Training</h2>
           <CurvesChart curves={d.curves} />
+        </section>
+      )}
+      {data.featureMap.indices.length > 0 && (
+        <section data-testid="density-histogram">
+          <h2>Feature density</h2>
+          <HistogramChart {...densityHistogram} xName="fraction of tokens a feature fires on (log bins)" />
+          <p className="muted">
+            {densityHistogram.dead.toLocaleString('en')} of {data.featureMap.indices.length.toLocaleString('en')}{' '}
+            features never fired on the analysed tokens.
+          </p>
         </section>
       )}
       <section>
