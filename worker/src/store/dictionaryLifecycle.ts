@@ -74,7 +74,6 @@ export async function registerDictionary(
   return row.id;
 }
 
-/** The dictionary registered for a folder (by weights_path), or a new one. */
 /** The models row of a loaded model (by name; its folder kept for reloading); returns its id. */
 export async function ensureModel(
   ds: DataSource,
@@ -107,6 +106,7 @@ export async function setDictionaryModel(ds: DataSource, id: number, modelId: nu
   await ds.query(`UPDATE dictionaries SET model_id = $2 WHERE id = $1`, [id, modelId]);
 }
 
+/** The dictionary registered for a folder (by weights_path), or a new one. */
 export async function ensureDictionary(
   ds: DataSource,
   folder: string,

@@ -142,7 +142,6 @@ export function residualImpl(err: Float32Array, x: Float32Array, n: number, dIn:
   return { sse, sumSq, sum, errSum };
 }
 
-/** Adam with bias correction folded into the step size and epsilon (Kingma & Ba 2015, end of §2). */
 /** Backend.reconstruct as its three parts. */
 export function reconstructImpl(
   codes: SparseCodes,
@@ -160,6 +159,7 @@ export function reconstructImpl(
   return r;
 }
 
+/** Adam with bias correction folded into the step size and epsilon (Kingma & Ba 2015, end of §2). */
 export function adamStepImpl(
   param: Float32Array,
   grad: Float32Array,
@@ -178,7 +178,6 @@ export function adamStepImpl(
   }
 }
 
-/** Step size and epsilon with the bias corrections folded in. */
 /** Backend.adamStepUnitRows: project, step, renormalise. */
 export function adamStepUnitRowsImpl(
   param: Float32Array,
@@ -205,6 +204,7 @@ export function adamStepUnitRowsImpl(
   }
 }
 
+/** Step size and epsilon with the bias corrections folded in. */
 export function adamScalars(s: AdamStep): { lr: number; eps: number } {
   const c1 = 1 - s.beta1 ** s.t;
   const c2 = Math.sqrt(1 - s.beta2 ** s.t);
