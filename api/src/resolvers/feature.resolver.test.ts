@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
-import pg from 'pg';
+import { recordStatements } from '../testing/sqlStatements.js';
 import { pino } from 'pino';
 import { startApiServer, type ApiServer } from '../server.js';
 import { loadFixtureAtlas, type FixtureAtlas } from '../testing/fixtureAtlas.js';
@@ -191,56 +191,40 @@ test('featuresByToken ranks across dictionaries from the inverted index; searchF
 });
 
 test('no N+1: a page of features with examples, neighbours and family costs the same statements at any size', async () => {
-  const original = pg.Client.prototype.query;
-  let statements = 0;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    statements++;
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  try {
-    const page = (n: number) =>
+  const page = (n: number) =>
+    recordStatements(() =>
       gql(
         `query($d: ID!, $n: Int!) { features(dictionaryId: $d, first: $n) { edges { node {
             index topActivations(first: 20) { maxActivation } neighbors(k: 10) { cosine feature { label } } family { feature { index } }
             quantileExamples { bin } } } } }`,
         { d: String(atlas.wide), n },
-      );
-    statements = 0;
-    const small = await page(2);
-    const forSmall = statements;
-    statements = 0;
-    const large = await page(16);
-    const forLarge = statements;
-    assert.equal(small.data.features.edges.length, 2);
-    assert.equal(large.data.features.edges.length, 16);
-    // Constant, not growing with the page (a large page may even save one: its neighbours are already loaded).
-    assert.ok(forLarge <= forSmall, `${forSmall} statements for 2 features but ${forLarge} for 16`);
-    assert.ok(forLarge <= 10, `${forLarge} statements`);
-  } finally {
-    pg.Client.prototype.query = original;
-  }
+      ),
+    );
+  const { result: small, statements: forSmall } = await page(2);
+  const { result: large, statements: forLarge } = await page(16);
+  assert.equal(small.data.features.edges.length, 2);
+  assert.equal(large.data.features.edges.length, 16);
+  // Constant, not growing with the page (a large page may even save one: its neighbours are already loaded).
+  assert.ok(
+    forLarge.length <= forSmall.length,
+    `${forSmall.length} statements for 2 features but ${forLarge.length} for 16`,
+  );
+  assert.ok(forLarge.length <= 10, `${forLarge.length} statements`);
 });
 
 test('the feature page (feature, 20 top activations, 10 neighbours) costs 3 statements: no dictionary lookup', async () => {
-  const original = pg.Client.prototype.query;
-  const seen: string[] = [];
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    seen.push(String(typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text).slice(0, 60));
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  try {
-    const r = await gql(
+  const { result: r, statements } = await recordStatements(() =>
+    gql(
       `query($d: ID!) { feature(dictionaryId: $d, index: 3) { label topActivations(first: 20) { tokens activations }
           neighbors(k: 10) { cosine feature { index label } } } }`,
       { d: String(atlas.narrow) },
-    );
-    assert.equal(r.data.feature.label, 'preposition of place');
-    assert.equal(r.data.feature.neighbors.length, 5);
-    assert.equal(seen.length, 3, seen.join('\n'));
-    assert.ok(!seen.some((s) => /dictionaries/.test(s)), seen.join('\n'));
-  } finally {
-    pg.Client.prototype.query = original;
-  }
+    ),
+  );
+  const seen = statements.map((s) => s.slice(0, 60));
+  assert.equal(r.data.feature.label, 'preposition of place');
+  assert.equal(r.data.feature.neighbors.length, 5);
+  assert.equal(seen.length, 3, seen.join('\n'));
+  assert.ok(!seen.some((s) => /dictionaries/.test(s)), seen.join('\n'));
 });
 
 test('arguments out of range are refused with the bound', async () => {

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
-import pg from 'pg';
+import { recordStatements } from '../testing/sqlStatements.js';
 import { pino } from 'pino';
 import { createApiKey, revokeApiKey } from '../auth/apiKeys.js';
 import { startApiServer, type ApiServer } from '../server.js';
@@ -305,15 +305,10 @@ test('Dictionary.modelName and latestJob: the newest job per dictionary for a wh
     [other],
   );
   await q(`DELETE FROM jobs WHERE dictionary_id = $1`, [atlas.narrow]);
-  const original = pg.Client.prototype.query;
-  let statements = 0;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    statements++;
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  const { data } = await gql(`{ dictionaries { id modelName latestJob { id type state } } }`).finally(
-    () => (pg.Client.prototype.query = original),
-  );
+  const {
+    result: { data },
+    statements,
+  } = await recordStatements(() => gql(`{ dictionaries { id modelName latestJob { id type state } } }`));
   const byId = new Map(data.dictionaries.map((d: { id: string }) => [d.id, d]));
   assert.deepEqual(byId.get(String(atlas.narrow)), {
     id: String(atlas.narrow),
@@ -326,5 +321,5 @@ test('Dictionary.modelName and latestJob: the newest job per dictionary for a wh
     latestJob: { id: String(newest), type: 'analyze', state: 'running' },
   });
   // dictionaries, models, jobs: one each, however many dictionaries.
-  assert.equal(statements, 3);
+  assert.equal(statements.length, 3, statements.join('\n'));
 });
