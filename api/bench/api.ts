@@ -2,7 +2,8 @@
 // load on the embedded database. Prints the seeding (ingest) rate, feature-page throughput and latency under 50
 // concurrent clients, similarFeatures recall@10 against exact search with its latency, featuresByToken latency,
 // analyzeText latency (64 tokens, and the event-loop stall during a 2,000-token text), with the machine it ran on.
-// The seeded database is cached under $TMPDIR/atlas-bench; --db-process serves it from a process of its own.
+// The seeded database is cached under $TMPDIR/atlas-bench; --db-process serves it from a process of its own;
+// with DATABASE_URL set it benches that native PostgreSQL (pgvector needed) instead, seeding it once.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -119,26 +120,49 @@ const examples = (i: number): ExampleRecord[] =>
 // minutes): built in a `.partial` folder and renamed when complete, so an interrupted seed is never reused.
 const benchRoot = join(tmpdir(), 'atlas-bench');
 const dataDir = join(benchRoot, `api-${N}f-${D}d-${E}e-v1`);
+// DATABASE_URL: bench a native PostgreSQL with pgvector instead; the seeded dictionary is found there by name.
+const externalUrl = process.env.DATABASE_URL || undefined;
+const benchName = `bench ${N}f ${D}d ${E}e`;
 const dbConfig = (dir: string) =>
-  loadDbConfig({ ATLAS_DATA_DIR: dir, ATLAS_DB_PORT: '0', ATLAS_DB_POOL_SIZE: values.pool });
-if (!existsSync(join(dataDir, 'seeded.json'))) {
+  loadDbConfig({
+    ...(externalUrl ? { DATABASE_URL: externalUrl } : { ATLAS_DATA_DIR: dir, ATLAS_DB_PORT: '0' }),
+    ATLAS_DB_POOL_SIZE: values.pool,
+  });
+/** Seed through the real ingest; returns the dictionary id, the seconds it took and the counts. */
+async function seedDictionary(into: Awaited<ReturnType<typeof openDatabase>>) {
+  const [{ id }] = await into.dataSource.query(
+    `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, status) VALUES ($3, 'blocks.0.mlp.hook_post', 'topk', $1, $2, 32, 'ready') RETURNING id`,
+    [D, N, benchName],
+  );
+  const t0 = performance.now();
+  const done = await ingestDictionary(into, { id, dIn: D, nLatents: N }, features(), examples, { chunk: 2000 });
+  return { dictionaryId: id as number, seconds: (performance.now() - t0) / 1000, ...done };
+}
+let seeded: { dictionaryId: number; seconds: number; features: number; examples: number } | undefined;
+if (externalUrl) {
+  const external = await openDatabase(dbConfig(dataDir));
+  const rows = (await external.dataSource.query(
+    `SELECT d.id FROM dictionaries d WHERE d.name = $1 AND (SELECT count(*) FROM features f WHERE f.dictionary_id = d.id) = $2`,
+    [benchName, N],
+  )) as { id: number }[];
+  if (rows.length) seeded = { dictionaryId: rows[0].id, seconds: NaN, features: N, examples: N * E };
+  else {
+    await external.dataSource.query(`DELETE FROM dictionaries WHERE name = $1`, [benchName]);
+    seeded = await seedDictionary(external);
+  }
+  await external.close();
+} else if (!existsSync(join(dataDir, 'seeded.json'))) {
   const partial = `${dataDir}.partial`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
   const seeding = await openDatabase(dbConfig(partial));
-  const [{ id }] = await seeding.dataSource.query(
-    `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, status) VALUES ('bench', 'blocks.0.mlp.hook_post', 'topk', $1, $2, 32, 'ready') RETURNING id`,
-    [D, N],
-  );
-  const t0 = performance.now();
-  const done = await ingestDictionary(seeding, { id, dIn: D, nLatents: N }, features(), examples, { chunk: 2000 });
-  const seconds = (performance.now() - t0) / 1000;
+  const done = await seedDictionary(seeding);
   await seeding.close();
-  writeFileSync(join(partial, 'seeded.json'), JSON.stringify({ dictionaryId: id, seconds, ...done }));
+  writeFileSync(join(partial, 'seeded.json'), JSON.stringify(done));
   rmSync(dataDir, { recursive: true, force: true });
   renameSync(partial, dataDir);
 }
-const seeded = JSON.parse(readFileSync(join(dataDir, 'seeded.json'), 'utf8')) as {
+seeded ??= JSON.parse(readFileSync(join(dataDir, 'seeded.json'), 'utf8')) as {
   dictionaryId: number;
   seconds: number;
   features: number;
@@ -146,10 +170,12 @@ const seeded = JSON.parse(readFileSync(join(dataDir, 'seeded.json'), 'utf8')) as
 };
 const id = seeded.dictionaryId;
 console.log(
-  `ingest (seeding run, cached in ${dataDir}): ${seeded.features.toLocaleString('en')} features with vectors + ${seeded.examples.toLocaleString('en')} example rows in ${seeded.seconds.toFixed(1)} s (${Math.round(seeded.features / seeded.seconds).toLocaleString('en')} features/s, ${Math.round(seeded.examples / seeded.seconds).toLocaleString('en')} example rows/s overall, HNSW build included)`,
+  Number.isNaN(seeded.seconds)
+    ? `ingest: seeded by an earlier run (${seeded.features.toLocaleString('en')} features, ${seeded.examples.toLocaleString('en')} example rows)`
+    : `ingest (seeding run${externalUrl ? '' : `, cached in ${dataDir}`}): ${seeded.features.toLocaleString('en')} features with vectors + ${seeded.examples.toLocaleString('en')} example rows in ${seeded.seconds.toFixed(1)} s (${Math.round(seeded.features / seeded.seconds).toLocaleString('en')} features/s, ${Math.round(seeded.examples / seeded.seconds).toLocaleString('en')} example rows/s overall, HNSW build included)`,
 );
 let dbProcess: ReturnType<typeof spawn> | undefined;
-if (values['db-process']) {
+if (values['db-process'] && !externalUrl) {
   dbProcess = spawn(
     process.execPath,
     ['--import', 'tsx', fileURLToPath(new URL('./embeddedDatabaseProcess.ts', import.meta.url)), dataDir],
@@ -162,7 +188,7 @@ if (values['db-process']) {
 }
 const db = await openDatabase(dbConfig(dataDir));
 console.log(
-  `database: embedded PGlite ${dbProcess ? 'in its own process (the api joins it over the wire protocol)' : "inside the api's process"}, api pool ${values.pool} connections`,
+  `database: ${externalUrl ? `native PostgreSQL (${((await db.dataSource.query('SHOW server_version')) as { server_version: string }[])[0].server_version}) at DATABASE_URL` : `embedded PGlite ${dbProcess ? 'in its own process (the api joins it over the wire protocol)' : "inside the api's process"}`}, api pool ${values.pool} connections`,
 );
 
 if (values['seed-only']) {

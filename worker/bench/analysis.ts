@@ -19,6 +19,7 @@ import { tokenizeDocument, type TokenizedDocument } from '../src/sources/corpusC
 import { streamActivations } from '../src/sources/streamActivations.js';
 import { ensureDictionary } from '../src/store/dictionaryLifecycle.js';
 import { loadModel, type LoadedModel } from '../src/transformer/modelFolder.js';
+import { hookRunner } from '../src/transformer/hookRunner.js';
 import { initTfjs } from '../src/transformer/runtime.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
@@ -96,7 +97,9 @@ for await (const doc of openCorpus('brown').documents()) {
   if (corpusTokens >= tokens) break;
 }
 const backend = await loadBackend('auto');
-console.log(`backend: ${backend.description}; ${tokens} Brown tokens, hook ${HOOK}, context ${CONTEXT}, k ${K}`);
+console.log(
+  `backend: ${backend.description}; model on ${(await hookRunner(model)).description}; ${tokens} Brown tokens, hook ${HOOK}, context ${CONTEXT}, k ${K}`,
+);
 const demoDir = process.env.ATLAS_DATA_DIR ? join(process.env.ATLAS_DATA_DIR, 'demo') : undefined;
 const dataDir = withIngest ? mkdtempSync(join(tmpdir(), 'atlas-bench-analysis-')) : undefined;
 const db = dataDir ? await openDatabase(loadDbConfig({ ATLAS_DATA_DIR: dataDir, ATLAS_DB_PORT: '0' })) : undefined;

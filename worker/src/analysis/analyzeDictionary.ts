@@ -6,11 +6,9 @@ import type { SaelensSae } from '../engine/sae/saelensFormat.js';
 import type { ExampleRecord, FeatureRecord } from '../ingest/ingestDictionary.js';
 import type { TokenizedDocument } from '../sources/corpusCache.js';
 import { streamActivations } from '../sources/streamActivations.js';
-import { disposeResult, forwardTidy } from '../transformer/gpt2.js';
-import { layerNorm } from '../transformer/ops.js';
+import { hookRunner } from '../transformer/hookRunner.js';
 import { parseHook } from '../transformer/hooks.js';
 import type { LoadedModel } from '../transformer/modelFolder.js';
-import { tf } from '../transformer/runtime.js';
 import { AtlasError } from '../errors.js';
 import type { AnalysisPartial, PartialSubject } from './analysisPartial.js';
 import { decodeCodes, encodeBatch, prepareEncoder } from './encodeBatch.js';
@@ -460,47 +458,28 @@ export async function ceLossRecovered(o: AnalyzeOptions): Promise<AnalysisResult
     if (windows.length >= 64) break;
   }
   if (windows.length === 0) return undefined;
-  const ids = tf.tensor2d(windows.flat(), [windows.length, ctx], 'int32');
-  const inputs = ids.slice([0, 0], [windows.length, ctx - 1]) as tf.Tensor2D;
-  const targets = ids.slice([0, 1], [windows.length, ctx - 1]) as tf.Tensor2D;
-  const targetIds = targets.dataSync() as Int32Array;
-  const finalHook = `blocks.${model.config.nLayer - 1}.hook_resid_post`;
-  const unembed = (model.params.lmHead ?? model.params.wte).dataSync() as Float32Array; // [vocab, d]
+  const seq = ctx - 1;
+  const inputIds = new Int32Array(windows.length * seq);
+  const targetIds = new Int32Array(windows.length * seq);
+  windows.forEach((w, b) => {
+    inputIds.set(w.slice(0, seq), b * seq);
+    targetIds.set(w.slice(1), b * seq);
+  });
+  const runner = await hookRunner(model);
   const vocab = model.config.vocabSize;
-  const d = model.config.dModel;
-  // The final residual through ln_f on TF.js, the unembedding on the backend's GEMM (the bulk of the FLOPs), and
-  // the cross-entropy on the host: no [tokens, vocab] tensors on wasm.
   const loss = async (replacement?: Float32Array) => {
-    const result = forwardTidy(model.params, model.config, inputs, {
-      hooks: [o.hook, finalHook],
-      replace: replacement ? { [o.hook]: (x) => tf.tensor2d(replacement, x.shape) } : undefined,
+    const result = await runner.run(inputIds, windows.length, seq, {
+      hooks: replacement ? [] : [o.hook],
+      logits: true,
+      feed: replacement ? { [o.hook]: replacement } : undefined,
     });
-    const acts = result.hooks[o.hook].dataSync() as Float32Array;
-    // A hook records its input before the replacement: when the hook is the final residual, use the replacement.
-    const resid =
-      replacement && o.hook === finalHook ? tf.tensor2d(replacement, [targetIds.length, d]) : result.hooks[finalHook];
-    const normed = tf
-      .tidy(() =>
-        layerNorm(resid.reshape([-1, d]), model.params.lnFG, model.params.lnFB, model.config.layerNormEpsilon),
-      )
-      .dataSync() as Float32Array;
-    if (resid !== result.hooks[finalHook]) resid.dispose();
-    disposeResult(result);
-    let total = 0;
-    const block = Math.max(64, Math.floor(2 ** 22 / vocab)); // ~16 MiB of logits at a time
-    for (let s = 0; s < targetIds.length; s += block) {
-      const m = Math.min(block, targetIds.length - s);
-      const logits = await o.backend.matmulT(normed.subarray(s * d, (s + m) * d), unembed, null, m, d, vocab);
-      total += m * meanCrossEntropy(logits, targetIds.subarray(s, s + m), vocab);
-    }
-    return { value: total / targetIds.length, acts };
+    return { value: meanCrossEntropy(result.logits!, targetIds, vocab), acts: result.hooks[o.hook] };
   };
   const clean = await loss();
   const n = clean.acts.length / sae.dIn;
   const recon = decodeCodes(sae, await encodeBatch(prepareEncoder(sae, o.backend), o.backend, clean.acts, n));
   const spliced = (await loss(recon)).value;
   const zeroAblated = (await loss(new Float32Array(n * sae.dIn))).value;
-  tf.dispose([ids, inputs, targets]);
   const recovered = (zeroAblated - spliced) / (zeroAblated - clean.value);
   return { clean: clean.value, spliced, zeroAblated, recovered };
 }

@@ -1,10 +1,9 @@
 // Tokenized documents -> model windows -> activation rows at one hook, as a stream of batches. Shared by
 // extraction (which writes the rows to shards) and the analysis pass (which feeds them to a dictionary
 // without touching disk). Rows are numbered in corpus order; the numbering does not depend on batch size.
-import { disposeResult, forwardTidy } from '../transformer/gpt2.js';
 import { hookWidth, parseHook } from '../transformer/hooks.js';
 import type { LoadedModel } from '../transformer/modelFolder.js';
-import { tf } from '../transformer/runtime.js';
+import { hookRunner } from '../transformer/hookRunner.js';
 import type { TokenizedDocument } from './corpusCache.js';
 
 export interface StreamOptions {
@@ -43,15 +42,13 @@ export async function* streamActivations(o: StreamOptions): AsyncGenerator<Activ
   type Window = { doc: number; offset: number; tokens: number[]; rowStart: number };
   let batch: Window[] = [];
 
-  const run = (): ActivationBatch | null => {
+  const runner = await hookRunner(model);
+
+  const run = async (): Promise<ActivationBatch | null> => {
     if (batch.length === 0) return null;
     const ids = new Int32Array(batch.length * ctx).fill(o.bosId ?? 0);
     batch.forEach((w, b) => ids.set(w.tokens, b * ctx + p0));
-    const result = forwardTidy(model.params, model.config, tf.tensor2d(ids, [batch.length, ctx], 'int32'), {
-      hooks: [hook.name],
-    });
-    const all = result.hooks[hook.name].dataSync() as Float32Array;
-    disposeResult(result);
+    const all = (await runner.run(ids, batch.length, ctx, { hooks: [hook.name] })).hooks[hook.name];
     let n = 0;
     for (const w of batch) n += w.tokens.length - Math.max(0, skipRows - w.rowStart);
     const out: ActivationBatch = {
@@ -86,7 +83,7 @@ export async function* streamActivations(o: StreamOptions): AsyncGenerator<Activ
       if (rowStart + len > skipRows) {
         batch.push({ doc: doc.doc, offset: off, tokens: doc.tokens.slice(off, off + len), rowStart });
         if (batch.length >= o.batchSize) {
-          yield run()!;
+          yield (await run())!;
           // A forward pass blocks (dataSync): let pending I/O run between batches, such as a job's lease renewal.
           await new Promise((r) => setImmediate(r));
         }
@@ -94,6 +91,6 @@ export async function* streamActivations(o: StreamOptions): AsyncGenerator<Activ
       rowStart += len;
     }
   }
-  const last = run();
+  const last = await run();
   if (last) yield last;
 }

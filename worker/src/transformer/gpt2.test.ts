@@ -8,6 +8,8 @@ import { after, test } from 'node:test';
 import { readSafetensors } from '../formats/safetensors.js';
 import { disposeResult, forwardTidy } from './gpt2.js';
 import { disposeModel, loadModel } from './modelFolder.js';
+import { hookRunner, tfjsHookRunner } from './hookRunner.js';
+import { OnnxGpt2Forward } from './onnxForward.js';
 import { randomModelShape as cfg, writeRandomModel } from './randomModel.js';
 import { initTfjs, tf } from './runtime.js';
 
@@ -145,6 +147,78 @@ test('TF.js forward pass matches a naive GPT-2 on logits and every hook, batched
   disposeResult(viaTf);
   disposeResult(out);
   disposeResult(early);
+  disposeModel(model);
+});
+
+test('the onnxruntime forward matches the naive GPT-2 on logits and every hook, and stops early for one hook', async () => {
+  await initTfjs();
+  const dir = writeRandomModel(mkdtempSync(join(scratch, 'gpt2-')));
+  const model = await loadModel(dir);
+  const forward = await hookRunner(model);
+  assert.ok(forward instanceof OnnxGpt2Forward, 'onnxruntime-node loads');
+  const batch = [
+    [5, 17, 260, 3, 99, 42, 7, 7, 0, 299],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  ];
+  const hooks = ['0', '1'].flatMap((l) =>
+    [
+      'hook_resid_pre',
+      'hook_attn_out',
+      'hook_resid_mid',
+      'mlp.hook_pre',
+      'mlp.hook_post',
+      'hook_mlp_out',
+      'hook_resid_post',
+    ].map((k) => `blocks.${l}.${k}`),
+  );
+  const out = await forward.run(Int32Array.from(batch.flat()), 2, 10, { hooks, logits: true });
+  for (let b = 0; b < batch.length; b++) {
+    const ref = naiveGpt2(dir, batch[b]);
+    const row = (a: Float32Array, width: number) => a.subarray(b * 10 * width, (b + 1) * 10 * width);
+    assertClose(row(out.logits!, cfg.vocab), ref.logits.flat(), `logits of sequence ${b}`);
+    for (const h of hooks.filter((x) => x in ref.acts)) {
+      const width = ref.acts[h][0].length;
+      assertClose(row(out.hooks[h], width), ref.acts[h].flat(), `${h} of sequence ${b}`);
+    }
+  }
+  // The hooks the naive model does not name agree with the TF.js forward.
+  const tfOut = forwardTidy(model.params, model.config, tf.tensor2d(batch, [2, 10], 'int32'), { hooks });
+  for (const h of ['blocks.1.hook_resid_mid', 'blocks.1.mlp.hook_pre'])
+    assertClose(out.hooks[h], (await tfOut.hooks[h].data()) as unknown as number[], `${h} against TF.js`);
+  disposeResult(tfOut);
+  const early = await forward.run(Int32Array.from(batch.flat()), 2, 10, { hooks: ['blocks.0.mlp.hook_post'] });
+  assert.deepEqual(Object.keys(early.hooks), ['blocks.0.mlp.hook_post']);
+  assert.equal(early.logits, undefined);
+  assertClose(early.hooks['blocks.0.mlp.hook_post'], out.hooks['blocks.0.mlp.hook_post'], 'early hook');
+  await assert.rejects(
+    forward.run(Int32Array.from(batch.flat()), 2, 10, { hooks: ['blocks.0.nope'] }),
+    /is not a hook point/,
+  );
+  // Feeding a hook: its own values give the clean logits back; zeros agree with TF.js's replacement.
+  const ids = Int32Array.from(batch.flat());
+  const own = await forward.run(ids, 2, 10, {
+    logits: true,
+    feed: { 'blocks.1.mlp.hook_post': out.hooks['blocks.1.mlp.hook_post'] },
+  });
+  assertClose(own.logits!, out.logits!, 'logits with a hook fed its own values');
+  const zeros = { 'blocks.0.hook_resid_mid': new Float32Array(2 * 10 * cfg.d) };
+  const ablated = await forward.run(ids, 2, 10, { logits: true, hooks: ['blocks.1.hook_resid_post'], feed: zeros });
+  const viaTf = await tfjsHookRunner(model).run(ids, 2, 10, {
+    logits: true,
+    hooks: ['blocks.1.hook_resid_post'],
+    feed: zeros,
+  });
+  assertClose(ablated.logits!, viaTf.logits!, 'logits with a zeroed residual, onnxruntime against TF.js');
+  assertClose(ablated.hooks['blocks.1.hook_resid_post'], viaTf.hooks['blocks.1.hook_resid_post'], 'downstream hook');
+  assert.ok(Math.abs(ablated.logits![0] - out.logits![0]) > 1e-3, 'the ablation changed the logits');
+  await assert.rejects(
+    forward.run(ids, 2, 10, {
+      hooks: ['blocks.0.mlp.hook_post'],
+      feed: { 'blocks.0.mlp.hook_post': out.hooks['blocks.0.mlp.hook_post'] },
+    }),
+    /both recorded and fed/,
+  );
+  forward.dispose();
   disposeModel(model);
 });
 

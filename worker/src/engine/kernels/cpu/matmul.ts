@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { AtlasError } from '../../../errors.js';
 import type { SparseCodes } from '../../backend.js';
 import type { Arena } from './arena.js';
-import { buildModel, ONNX_FLOAT, ONNX_INT64, type NodeSpec } from './onnxGraph.js';
+import { buildModel, ONNX_FLOAT, ONNX_INT64, type NodeSpec } from '../../../formats/onnxModel.js';
 
 type Session = import('onnxruntime-node').InferenceSession;
 

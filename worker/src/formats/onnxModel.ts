@@ -1,0 +1,145 @@
+// A minimal ONNX ModelProto writer: just enough protobuf to describe the graphs we run on onnxruntime (the CPU
+// backend's Gemm + TopK, the transformer's inference forward). Field numbers are from onnx/onnx.proto3 (IR version
+// 8, opset 17). Hand-written because the only thing needed is serialisation of a handful of message types, and a
+// protobuf library would add a schema compiler step for it.
+
+/** Protobuf wire writer (proto3): parts are kept as byte chunks, so large weights are referenced, not copied. */
+class Proto {
+  private parts: Uint8Array[] = [];
+  private size = 0;
+  private push(b: Uint8Array): void {
+    this.parts.push(b);
+    this.size += b.length;
+  }
+  private key(field: number, wire: number): void {
+    this.varint(field * 8 + wire);
+  }
+  private varint(n: number): void {
+    const bytes: number[] = [];
+    let v = BigInt.asUintN(64, BigInt(n)); // negative int64 is ten bytes of two's complement
+    do {
+      let b = Number(v & 0x7fn);
+      v >>= 7n;
+      if (v !== 0n) b |= 0x80;
+      bytes.push(b);
+    } while (v !== 0n);
+    this.push(Uint8Array.from(bytes));
+  }
+  int(field: number, n: number): this {
+    this.key(field, 0);
+    this.varint(n);
+    return this;
+  }
+  float(field: number, x: number): this {
+    this.key(field, 5);
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setFloat32(0, x, true);
+    this.push(b);
+    return this;
+  }
+  raw(field: number, data: Uint8Array): this {
+    this.key(field, 2);
+    this.varint(data.length);
+    this.push(data);
+    return this;
+  }
+  str(field: number, s: string): this {
+    return this.raw(field, Buffer.from(s, 'utf8'));
+  }
+  msg(field: number, m: Proto): this {
+    this.key(field, 2);
+    this.varint(m.size);
+    for (const p of m.parts) this.push(p);
+    return this;
+  }
+  done(): Uint8Array {
+    return Buffer.concat(this.parts, this.size);
+  }
+}
+
+/** onnx.TensorProto.DataType */
+export const ONNX_FLOAT = 1;
+export const ONNX_INT32 = 6;
+export const ONNX_INT64 = 7;
+
+/** A graph input or output: a name, an element type and dims (a string is a symbolic dim). */
+export interface ValueInfo {
+  name: string;
+  elemType: number;
+  dims: (number | string)[];
+}
+
+/** A node: op type, inputs, outputs and its attributes by kind. */
+export interface NodeSpec {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  ints?: Record<string, number>;
+  floats?: Record<string, number>;
+  intLists?: Record<string, number[]>;
+}
+
+/** A constant tensor baked into the model: int64 values, or float32 data (referenced, not copied). */
+export interface Initializer {
+  name: string;
+  dims: number[];
+  values: number[] | Float32Array;
+}
+
+function valueInfo(v: ValueInfo): Proto {
+  const shape = new Proto();
+  for (const d of v.dims) shape.msg(1, typeof d === 'number' ? new Proto().int(1, d) : new Proto().str(2, d));
+  const tensorType = new Proto().int(1, v.elemType).msg(2, shape);
+  return new Proto().str(1, v.name).msg(2, new Proto().msg(1, tensorType));
+}
+
+// AttributeProto: name 1, f 2, i 3, ints 8, type 20 (FLOAT 1, INT 2, INTS 7).
+function attributes(node: Proto, n: NodeSpec): void {
+  for (const [k, v] of Object.entries(n.ints ?? {})) node.msg(5, new Proto().str(1, k).int(3, v).int(20, 2));
+  for (const [k, v] of Object.entries(n.floats ?? {})) node.msg(5, new Proto().str(1, k).float(2, v).int(20, 1));
+  for (const [k, list] of Object.entries(n.intLists ?? {})) {
+    const a = new Proto().str(1, k);
+    for (const v of list) a.int(8, v);
+    node.msg(5, a.int(20, 7));
+  }
+}
+
+function initializer(init: Initializer): Proto {
+  const t = new Proto();
+  for (const d of init.dims) t.int(1, d);
+  const isFloat = init.values instanceof Float32Array;
+  t.int(2, isFloat ? ONNX_FLOAT : ONNX_INT64).str(8, init.name);
+  const data =
+    init.values instanceof Float32Array
+      ? new Uint8Array(init.values.buffer, init.values.byteOffset, init.values.byteLength)
+      : new Uint8Array(BigInt64Array.from(init.values.map(BigInt)).buffer);
+  return t.raw(9, data);
+}
+
+/** Serialise a single-graph model. */
+export function buildModel(graph: {
+  nodes: NodeSpec[];
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
+  initializers?: Initializer[];
+}): Uint8Array {
+  const g = new Proto();
+  graph.nodes.forEach((n, i) => {
+    const node = new Proto();
+    for (const x of n.inputs) node.str(1, x);
+    for (const y of n.outputs) node.str(2, y);
+    node.str(3, `${n.op}_${i}`).str(4, n.op);
+    attributes(node, n);
+    g.msg(1, node);
+  });
+  g.str(2, 'atlas');
+  for (const init of graph.initializers ?? []) g.msg(5, initializer(init));
+  for (const v of graph.inputs) g.msg(11, valueInfo(v));
+  for (const v of graph.outputs) g.msg(12, valueInfo(v));
+  return new Proto()
+    .int(1, 8) // ir_version
+    .str(2, 'feature-atlas')
+    .msg(8, new Proto().str(1, '').int(2, 17)) // opset_import
+    .msg(7, g)
+    .done();
+}

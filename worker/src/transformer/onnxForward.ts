@@ -1,0 +1,258 @@
+// The GPT-2 inference forward pass on onnxruntime (MLAS GEMMs on every core, fused LayerNorm and attention
+// kernels): the same computation as gpt2.ts's `forward` without interventions, ~10x faster than TF.js on wasm for
+// the tiny LM, so extraction, the analysis pass and live text analysis run on it. TF.js stays the path for training
+// (it has the gradients) and for forwards with interventions (CE loss with a spliced reconstruction).
+import { buildModel, ONNX_FLOAT, ONNX_INT32, type Initializer, type NodeSpec } from '../formats/onnxModel.js';
+import type { Gpt2Config } from './config.js';
+import type { Gpt2Params } from './gpt2.js';
+import { hookWidth, parseHook } from './hooks.js';
+import type { HookRunner, HookRunOptions, HostForwardResult } from './hookRunner.js';
+import type { LoadedModel } from './modelFolder.js';
+
+type Ort = typeof import('onnxruntime-node');
+type Session = import('onnxruntime-node').InferenceSession;
+
+/** Host copies of the weights the graph bakes in, read once from the TF.js tensors. */
+function hostWeights(params: Gpt2Params) {
+  const host = (t: { dataSync(): unknown }) => t.dataSync() as Float32Array;
+  return {
+    wte: params.wteHost ?? host(params.wte),
+    wpe: host(params.wpe),
+    blocks: params.blocks.map((b) => ({
+      ln1G: host(b.ln1G),
+      ln1B: host(b.ln1B),
+      attnW: host(b.attnW),
+      attnB: host(b.attnB),
+      projW: host(b.projW),
+      projB: host(b.projB),
+      ln2G: host(b.ln2G),
+      ln2B: host(b.ln2B),
+      fcW: host(b.fcW),
+      fcB: host(b.fcB),
+      outW: host(b.outW),
+      outB: host(b.outB),
+    })),
+    lnFG: host(params.lnFG),
+    lnFB: host(params.lnFB),
+    lmHead: params.lmHead ? host(params.lmHead) : undefined,
+  };
+}
+type HostWeights = ReturnType<typeof hostWeights>;
+
+/** [rows, cols] row-major -> [cols, rows]. */
+function transposed(a: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
+  return out;
+}
+
+/**
+ * The ONNX graph of GPT-2 on ids [b, seq] (int32) up to the last requested hook (or through the unembedding when
+ * `logits`), with the hooks [b, seq, width] and `logits` [b, seq, vocab] as outputs. Values carry the hook names.
+ */
+export function gpt2Graph(
+  config: Gpt2Config,
+  w: HostWeights,
+  o: { seq: number; hooks: readonly string[]; logits: boolean; feed?: readonly string[] },
+): Uint8Array {
+  const { seq } = o;
+  const d = config.dModel;
+  const nHead = config.nHead;
+  const dHead = d / nHead;
+  const wanted = o.hooks.map((h) => parseHook(h, config));
+  const fed = (o.feed ?? []).map((h) => parseHook(h, config));
+  const fedNames = new Set(fed.map((h) => h.name));
+  for (const h of wanted)
+    if (fedNames.has(h.name)) throw new RangeError(`forward: hook ${h.name} cannot be both recorded and fed`);
+  const lastLayer = o.logits ? config.nLayer - 1 : Math.max(-1, ...wanted.map((h) => h.layer));
+  if (fed.some((h) => h.layer > lastLayer)) throw new RangeError('forward: a fed hook lies past every output');
+  const nodes: NodeSpec[] = [];
+  const inits: Initializer[] = [];
+  const init = (name: string, dims: number[], values: number[] | Float32Array) => {
+    inits.push({ name, dims, values });
+    return name;
+  };
+  const node = (
+    op: string,
+    inputs: string[],
+    output: string,
+    attrs: Omit<NodeSpec, 'op' | 'inputs' | 'outputs'> = {},
+  ) => {
+    // A fed hook is a graph input: the node that would compute it writes elsewhere, and downstream reads the input.
+    nodes.push({ op, inputs, outputs: [fedNames.has(output) ? `${output}.computed` : output], ...attrs });
+    return output;
+  };
+  const eps = { floats: { epsilon: config.layerNormEpsilon }, ints: { axis: -1 } };
+  const linear = (x: string, wName: string, wData: Float32Array, dims: number[], bData: Float32Array, out: string) =>
+    node(
+      'Add',
+      [node('MatMul', [x, init(wName, dims, wData)], `${out}.mm`), init(`${wName}.b`, [dims[1]], bData)],
+      out,
+    );
+
+  // Causal mask added to the scores: -1e9 above the diagonal, as in gpt2.ts.
+  const mask = new Float32Array(seq * seq);
+  for (let t = 0; t < seq; t++) for (let s = t + 1; s < seq; s++) mask[t * seq + s] = -1e9;
+  init('mask', [seq, seq], mask);
+  init('scale', [], Float32Array.of(1 / Math.sqrt(dHead)));
+  init('heads', [4], [0, 0, nHead, dHead]);
+  init('merged', [3], [0, 0, d]);
+  init('qkvSplit', [3], [d, d, d]);
+  init('gelu.c3', [], Float32Array.of(0.044715));
+  init('gelu.c', [], Float32Array.of(2 * Math.sqrt(2 / Math.PI)));
+  init('half', [], Float32Array.of(0.5));
+  init('one', [], Float32Array.of(1));
+  init('rsqrt2', [], Float32Array.of(Math.SQRT1_2));
+
+  let x = node(
+    'Add',
+    [
+      node('Gather', [init('wte', [config.vocabSize, d], w.wte), 'ids'], 'tokens'),
+      init('wpe', [seq, d], w.wpe.subarray(0, seq * d)),
+    ],
+    'blocks.0.hook_resid_pre',
+  );
+  for (let l = 0; l <= lastLayer; l++) {
+    const p = w.blocks[l];
+    const n = (k: string) => `blocks.${l}.${k}`;
+    if (l > 0) x = node('Identity', [x], n('hook_resid_pre'));
+    const h = node(
+      'LayerNormalization',
+      [x, init(n('ln1G'), [d], p.ln1G), init(n('ln1B'), [d], p.ln1B)],
+      n('ln1'),
+      eps,
+    );
+    const qkv = linear(h, n('attnW'), p.attnW, [d, 3 * d], p.attnB, n('qkv'));
+    nodes.push({ op: 'Split', inputs: [qkv, 'qkvSplit'], outputs: [n('q'), n('k'), n('v')], ints: { axis: 2 } });
+    const heads = (v: string, perm: number[]) =>
+      node('Transpose', [node('Reshape', [v, 'heads'], `${v}.heads`)], `${v}.t`, { intLists: { perm } });
+    const q = heads(n('q'), [0, 2, 1, 3]); // [b, H, s, dh]
+    const kT = heads(n('k'), [0, 2, 3, 1]); // [b, H, dh, s]
+    const v = heads(n('v'), [0, 2, 1, 3]);
+    const scores = node(
+      'Add',
+      [node('Mul', [node('MatMul', [q, kT], n('qk')), 'scale'], n('qkScaled')), 'mask'],
+      n('scores'),
+    );
+    const z = node('MatMul', [node('Softmax', [scores], n('probs'), { ints: { axis: -1 } }), v], n('z'));
+    const merged = node(
+      'Reshape',
+      [node('Transpose', [z], n('zT'), { intLists: { perm: [0, 2, 1, 3] } }), 'merged'],
+      n('zMerged'),
+    );
+    const attnOut = linear(merged, n('projW'), p.projW, [d, d], p.projB, n('hook_attn_out'));
+    x = node('Add', [x, attnOut], n('hook_resid_mid'));
+    const h2 = node(
+      'LayerNormalization',
+      [x, init(n('ln2G'), [d], p.ln2G), init(n('ln2B'), [d], p.ln2B)],
+      n('ln2'),
+      eps,
+    );
+    const pre = linear(h2, n('fcW'), p.fcW, [d, config.dMlp], p.fcB, n('mlp.hook_pre'));
+    let post: string;
+    if (config.activation === 'gelu_new') {
+      // x * sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)) = 0.5 x (1 + tanh(...)), as geluNew in ops.ts.
+      const cube = node('Mul', [node('Mul', [pre, pre], n('sq')), pre], n('cube'));
+      const inner = node(
+        'Mul',
+        [node('Add', [pre, node('Mul', [cube, 'gelu.c3'], n('cube3'))], n('inner0')), 'gelu.c'],
+        n('inner'),
+      );
+      post = node('Mul', [pre, node('Sigmoid', [inner], n('sig'))], n('mlp.hook_post'));
+    } else if (config.activation === 'gelu') {
+      const erf = node('Erf', [node('Mul', [pre, 'rsqrt2'], n('scaled'))], n('erf'));
+      post = node(
+        'Mul',
+        [node('Mul', [pre, 'half'], n('halfX')), node('Add', [erf, 'one'], n('erf1'))],
+        n('mlp.hook_post'),
+      );
+    } else post = node('Relu', [pre], n('mlp.hook_post'));
+    const mlpOut = linear(post, n('outW'), p.outW, [config.dMlp, d], p.outB, n('hook_mlp_out'));
+    x = node('Add', [x, mlpOut], n('hook_resid_post'));
+  }
+  const outputs = wanted.map((h) => ({ name: h.name, elemType: ONNX_FLOAT, dims: ['b', seq, hookWidth(h, config)] }));
+  if (o.logits) {
+    const final = node('LayerNormalization', [x, init('lnFG', [d], w.lnFG), init('lnFB', [d], w.lnFB)], 'lnF', eps);
+    const unembed = transposed(w.lmHead ?? w.wte, config.vocabSize, d); // [d, vocab]
+    node('MatMul', [final, init('unembed', [d, config.vocabSize], unembed)], 'logits');
+    outputs.push({ name: 'logits', elemType: ONNX_FLOAT, dims: ['b', seq, config.vocabSize] });
+  }
+  // The layer loop writes whole blocks: keep only the nodes and weights the outputs depend on.
+  const needed = new Set(outputs.map((v) => v.name));
+  const kept = nodes.reduceRight<NodeSpec[]>((acc, nd) => {
+    if (nd.outputs.some((y) => needed.has(y))) {
+      for (const x of nd.inputs) needed.add(x);
+      acc.unshift(nd);
+    }
+    return acc;
+  }, []);
+  return buildModel({
+    nodes: kept,
+    inputs: [
+      { name: 'ids', elemType: ONNX_INT32, dims: ['b', seq] },
+      ...fed.map((h) => ({ name: h.name, elemType: ONNX_FLOAT, dims: ['b', seq, hookWidth(h, config)] })),
+    ],
+    outputs,
+    initializers: inits.filter((i) => needed.has(i.name)),
+  });
+}
+
+/** A model's forward on onnxruntime: one session per (sequence length, outputs), built on first use. */
+export class OnnxGpt2Forward implements HookRunner {
+  readonly description: string;
+  private sessions = new Map<string, Promise<Session>>();
+  private weights: HostWeights | null = null;
+
+  constructor(
+    private readonly ort: Ort,
+    private readonly model: LoadedModel,
+    private readonly threads: number,
+  ) {
+    this.description = `onnxruntime-node on ${threads} thread(s)`;
+  }
+
+  private session(seq: number, hooks: readonly string[], logits: boolean, feed: readonly string[]): Promise<Session> {
+    const key = `${seq}|${[...hooks].sort().join(',')}|${logits}|${[...feed].sort().join(',')}`;
+    let s = this.sessions.get(key);
+    if (!s) {
+      this.weights ??= hostWeights(this.model.params);
+      const bytes = gpt2Graph(this.model.config, this.weights, { seq, hooks, logits, feed });
+      s = this.ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: this.threads,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+        // Spinning pool threads would take the cores the dictionary's kernels need between forwards.
+        extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+      });
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  async run(ids: Int32Array, batch: number, seq: number, o: HookRunOptions): Promise<HostForwardResult> {
+    const hooks = o.hooks ?? [];
+    const feed = Object.keys(o.feed ?? {});
+    const { config } = this.model;
+    for (const h of [...hooks, ...feed]) parseHook(h, config);
+    if (seq > config.nPositions)
+      throw new RangeError(`forward: sequence length ${seq} exceeds the model's ${config.nPositions} positions`);
+    const s = await this.session(seq, hooks, !!o.logits, feed);
+    const feeds: Record<string, import('onnxruntime-node').Tensor> = {
+      ids: new this.ort.Tensor('int32', ids, [batch, seq]),
+    };
+    for (const h of feed) {
+      const width = hookWidth(parseHook(h, config), config);
+      feeds[h] = new this.ort.Tensor('float32', o.feed![h], [batch, seq, width]);
+    }
+    const out = await s.run(feeds);
+    const result: HostForwardResult = { hooks: {} };
+    for (const h of hooks) result.hooks[h] = out[h].data as Float32Array;
+    if (o.logits) result.logits = out.logits.data as Float32Array;
+    return result;
+  }
+
+  dispose(): void {
+    for (const s of this.sessions.values()) void s.then((x) => x.release());
+    this.sessions.clear();
+  }
+}
