@@ -8,5 +8,7 @@ COPY worker/package.json worker/
 COPY api/package.json api/
 COPY web/package.json web/
 RUN npm ci
+# After npm ci (which would skip dev dependencies under it): graphql-js and others skip development-only checks.
+ENV NODE_ENV=production
 COPY . .
 RUN npm run build -w web

@@ -82,7 +82,11 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
-console.log(`config: ${N.toLocaleString('en')} features, d_in ${D}, ${E} examples each, embedded database`);
+// DATABASE_URL: bench a native PostgreSQL with pgvector instead; the seeded dictionary is found there by name.
+const externalUrl = process.env.DATABASE_URL || undefined;
+console.log(
+  `config: ${N.toLocaleString('en')} features, d_in ${D}, ${E} examples each, ${externalUrl ? 'native PostgreSQL at DATABASE_URL' : 'embedded database'}`,
+);
 
 function* features(): Generator<FeatureRecord> {
   for (let i = 0; i < N; i++) {
@@ -120,8 +124,6 @@ const examples = (i: number): ExampleRecord[] =>
 // minutes): built in a `.partial` folder and renamed when complete, so an interrupted seed is never reused.
 const benchRoot = join(tmpdir(), 'atlas-bench');
 const dataDir = join(benchRoot, `api-${N}f-${D}d-${E}e-v1`);
-// DATABASE_URL: bench a native PostgreSQL with pgvector instead; the seeded dictionary is found there by name.
-const externalUrl = process.env.DATABASE_URL || undefined;
 const benchName = `bench ${N}f ${D}d ${E}e`;
 const dbConfig = (dir: string) =>
   loadDbConfig({

@@ -99,7 +99,9 @@ export async function examplesByKeys(
   perFeature: number,
 ): Promise<ExampleRow[][]> {
   const rows: Raw[] = await ds.query(
-    `SELECT dictionary_id, feature_index, kind, bin, rank, max_activation, max_position, doc_index, token_start, tokens, activations
+    // Arrays as JSON: node-postgres parses array text in JS (~10% of a feature page's CPU); JSON.parse is native.
+    `SELECT dictionary_id, feature_index, kind, bin, rank, max_activation, max_position, doc_index, token_start,
+            to_json(tokens) AS tokens, to_json(activations) AS activations
      FROM feature_examples
      WHERE (dictionary_id, feature_index) IN (SELECT * FROM unnest($1::int[], $2::int[])) AND kind = $3 AND rank < $4
      ORDER BY dictionary_id, feature_index, bin, rank`,
