@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { brownCorpus } from '../src/sources/brown.js';
 import { extractActivations } from '../src/sources/extractActivations.js';
-import { disposeResult, forwardTidy } from '../src/transformer/gpt2.js';
+import { hookRunner, tfjsHookRunner, type HookRunner } from '../src/transformer/hookRunner.js';
 import { BUILTIN_MODEL_DIR, loadModel } from '../src/transformer/modelFolder.js';
 import { tf } from '../src/transformer/runtime.js';
 import { trainLm } from '../src/transformer/trainLm.js';
@@ -26,36 +26,27 @@ console.log(
   `model: ${model.name}, d_model ${model.config.dModel}, d_mlp ${model.config.dMlp}, vocab ${model.config.vocabSize}, context ${model.config.nPositions}, TF.js backend ${tf.getBackend()}`,
 );
 
-// 1. Forward pass alone, batches of 64 windows, tokens from Brown.
+// 1. Forward pass alone, batches of 64 windows, tokens from Brown: the runner extraction and analysis use
+// (onnxruntime when it loads) beside the TF.js one, in the same run.
 const doc = (await brownCorpus({ limit: 1 }).documents()[Symbol.asyncIterator]().next()).value!;
 const ids = model.tokenizer.encode(doc.text).ids;
 const batch = 64;
 const ctx = model.config.nPositions;
-const window = tf.tensor2d(
-  Array.from({ length: batch * ctx }, (_, i) => ids[i % ids.length]),
-  [batch, ctx],
-  'int32',
-);
-let tokens = 0;
-const fwdStart = performance.now();
-while (performance.now() - fwdStart < 5000) {
-  const r = forwardTidy(model.params, model.config, window, { hooks: [HOOK] });
-  r.hooks[HOOK].dataSync();
-  disposeResult(r);
-  tokens += batch * ctx;
+const window = Int32Array.from({ length: batch * ctx }, (_, i) => ids[i % ids.length]);
+async function tokensPerSecond(runner: HookRunner, logits: boolean, ms: number): Promise<number> {
+  await runner.run(window, batch, ctx, { hooks: [HOOK], logits }); // warm-up: builds the session
+  let tokens = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    await runner.run(window, batch, ctx, { hooks: [HOOK], logits });
+    tokens += batch * ctx;
+  }
+  return Math.round(tokens / ((performance.now() - start) / 1000));
 }
-console.log(
-  `forward to ${HOOK}: ${Math.round(tokens / ((performance.now() - fwdStart) / 1000))} tokens/s (batch ${batch}x${ctx})`,
-);
-let withLogits = 0;
-const logitStart = performance.now();
-while (performance.now() - logitStart < 3000) {
-  const r = forwardTidy(model.params, model.config, window, { hooks: [HOOK], logits: true });
-  r.logits!.dataSync();
-  disposeResult(r);
-  withLogits += batch * ctx;
-}
-console.log(`forward with logits: ${Math.round(withLogits / ((performance.now() - logitStart) / 1000))} tokens/s`);
+for (const runner of [await hookRunner(model), tfjsHookRunner(model)])
+  console.log(
+    `forward on ${runner.description} (batch ${batch}x${ctx}): to ${HOOK} ${await tokensPerSecond(runner, false, 4000)} tokens/s, with logits ${await tokensPerSecond(runner, true, 3000)} tokens/s`,
+  );
 
 // 2. Extraction end to end: tokenize, forward, write float32 shards + positions + corpus cache.
 const out = mkdtempSync(join(tmpdir(), 'bench-extract-'));

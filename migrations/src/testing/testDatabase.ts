@@ -1,5 +1,6 @@
-// A real, freshly migrated database for a test: a new embedded PGlite in a temporary folder by default, or the
-// PostgreSQL named by TEST_DATABASE_URL, whose public schema is dropped and rebuilt from the migrations.
+// A real, freshly migrated database for a test: a new embedded PGlite in a temporary folder by default, or, on the
+// PostgreSQL server named by TEST_DATABASE_URL, a new database created beside that one and dropped at close (so
+// a test may hold several at once, as the export -> import round trip does).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,14 +15,45 @@ export interface TestDatabase extends OpenDatabase {
   pool(max?: number): pg.Pool;
 }
 
-export async function openTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
-  const external = process.env.TEST_DATABASE_URL;
-  const dir = external ? undefined : mkdtempSync(join(tmpdir(), 'atlas-test-'));
-  if (external) {
-    const admin = new pg.Client({ connectionString: external });
-    await admin.connect();
-    await admin.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+let created = 0;
+
+/** Run statements on the server's TEST_DATABASE_URL database (CREATE/DROP DATABASE cannot run inside the target). */
+async function onServer(base: string, ...statements: string[]): Promise<void> {
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    for (const s of statements) await admin.query(s);
+  } finally {
     await admin.end();
+  }
+}
+
+export async function openTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
+  const base = process.env.TEST_DATABASE_URL;
+  const dir = base ? undefined : mkdtempSync(join(tmpdir(), 'atlas-test-'));
+  let external: string | undefined;
+  let dropExternal = async () => {};
+  if (base) {
+    const url = new URL(base);
+    const name = `${url.pathname.slice(1) || 'atlas'}_t${process.pid}_${created++}`;
+    await onServer(base, `DROP DATABASE IF EXISTS "${name}"`, `CREATE DATABASE "${name}"`);
+    url.pathname = `/${name}`;
+    external = url.toString();
+    // Not WITH (FORCE): a connection still closing would get a "terminating connection" error after its test.
+    dropExternal = async () => {
+      const admin = new pg.Client({ connectionString: base });
+      await admin.connect();
+      try {
+        for (let i = 0; i < 100; i++) {
+          const open = await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if (open.rows[0].n === 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+      } finally {
+        await admin.end();
+      }
+    };
   }
   const config = loadDbConfig({
     DATABASE_URL: external,
@@ -42,6 +74,7 @@ export async function openTestDatabase(options: { poolSize?: number } = {}): Pro
     async close() {
       await Promise.all(pools.map((p) => p.end()));
       await db.close();
+      await dropExternal();
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
