@@ -17,10 +17,19 @@ export class CopyLoader implements BulkLoader {
   async load(client: PoolClient, table: string, columns: BulkColumn[], rows: unknown[][]): Promise<number> {
     const names = columns.map((c) => quoteIdent(c.name)).join(', ');
     const stream = client.query(copyFrom(`COPY ${quoteIdent(table)} (${names}) FROM STDIN`));
-    function* lines(): Generator<string> {
-      for (const row of rows) yield columns.map((c, i) => copyField(toText(row[i], c.type))).join('\t') + '\n';
+    // Rows go out in ~256 KiB chunks: one CopyData message (and socket write) per row cost ~2x the whole load.
+    function* chunks(): Generator<string> {
+      let chunk = '';
+      for (const row of rows) {
+        chunk += columns.map((c, i) => copyField(toText(row[i], c.type))).join('\t') + '\n';
+        if (chunk.length >= 1 << 18) {
+          yield chunk;
+          chunk = '';
+        }
+      }
+      if (chunk) yield chunk;
     }
-    await pipeline(Readable.from(lines()), stream);
+    await pipeline(Readable.from(chunks()), stream);
     return rows.length;
   }
 }
