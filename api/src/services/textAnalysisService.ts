@@ -260,7 +260,8 @@ function heapEncoder(sae: ExternalSae): PreparedEncoder {
   const { dIn, dSae } = sae;
   const wEncT = new Float32Array(dIn * dSae);
   for (let p = 0; p < dIn; p++) for (let l = 0; l < dSae; l++) wEncT[l * dIn + p] = sae.wEnc[p * dSae + l];
-  // b_dec is subtracted by centred(): encodeBatch would take the centred copy from the arena on every call.
+  // b_dec is subtracted by centred(): encodeBatch's own centring reuses one buffer per encoder, which concurrent
+  // requests would share.
   return { sae: { ...sae, applyBDecToInput: false }, wEncT };
 }
 

@@ -8,6 +8,11 @@ import { fromTopK, type SparseCodes } from './sparseCodes.js';
 export interface PreparedEncoder {
   sae: SaelensSae;
   wEncT: Float32Array;
+  /**
+   * The centred input (x - b_dec), reused batch after batch (backend arrays are never freed): so calls on one
+   * encoder must not overlap when the dictionary subtracts b_dec.
+   */
+  centred?: Float32Array;
 }
 
 export function prepareEncoder(sae: SaelensSae, backend: Backend): PreparedEncoder {
@@ -28,7 +33,10 @@ export async function encodeBatch(
   const { dIn, dSae } = sae;
   let input = x;
   if (sae.applyBDecToInput) {
-    input = backend.alloc(n * dIn);
+    // Grown by doubling, so a pass over any corpus allocates O(log) times (it leaked a batch per call before).
+    if (!enc.centred || enc.centred.length < n * dIn)
+      enc.centred = backend.alloc(Math.max(n * dIn, 2 * (enc.centred?.length ?? 0)));
+    input = enc.centred.subarray(0, n * dIn);
     backend.center(x, sae.bDec, n, dIn, input);
   }
   if (sae.architecture === 'topk') {
