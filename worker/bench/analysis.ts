@@ -3,7 +3,7 @@
 // analysis, and ingest throughput into a fresh embedded database. Uses the demo's dictionaries when
 // $ATLAS_DATA_DIR/demo has them, else builds data-initialised ones (decoder rows = the model's own activations,
 // encoder = decoderᵀ: codes as sparse and as structured as a trained dictionary's, built in seconds).
-// Not a test: it prints, it does not assert. Flags: --tokens=N (default 50000), --widths=2048,8192, --no-ingest.
+// Not a test: it prints, it does not assert. Flags: --tokens=N (default 200000, what the demo analyses), --widths=2048,8192, --no-ingest.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ import { hookRunner } from '../src/transformer/hookRunner.js';
 import { initTfjs } from '../src/transformer/runtime.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
-const tokens = Number(args.get('tokens') ?? 50000);
+const tokens = Number(args.get('tokens') ?? 200000);
 const widths = (args.get('widths') ?? '2048,8192').split(',').map(Number);
 const withIngest = !args.has('no-ingest');
 const HOOK = 'blocks.0.mlp.hook_post';
