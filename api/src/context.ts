@@ -13,4 +13,6 @@ export interface Context {
   textAnalyzer: TextAnalyzer;
   /** Aborted when the request runs past its time limit: long work checks it between steps. */
   signal: AbortSignal;
+  /** Polling interval of job subscriptions (tests shorten it). */
+  jobWatchMs?: number;
 }

@@ -2,6 +2,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { DataSource } from 'typeorm';
@@ -33,6 +36,8 @@ export interface ApiServerOptions {
   requestTimeoutMs?: number;
   /** Models and dictionaries analyzeText keeps loaded. */
   analysisCache?: { maxModels: number; maxDictionaries: number };
+  /** How often job subscriptions read their job (default JOB_WATCH_MS). */
+  jobWatchMs?: number;
 }
 
 class BodyTooLarge extends Error {}
@@ -88,9 +93,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     costLimit: { maxCost: 5000 },
     blockFieldSuggestion: { enabled: false },
   }).protect();
+  const schema = await buildApiSchema();
+  const formatError = createFormatError(log);
   const apollo = new ApolloServer<Context>({
-    schema: await buildApiSchema(),
-    formatError: createFormatError(log),
+    schema,
+    formatError,
     introspection: true,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
@@ -105,6 +112,58 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ],
   });
   await apollo.start();
+
+  // Subscriptions (job progress) over graphql-ws at the same address. Only subscriptions: queries and mutations
+  // take HTTP, where the body, time and auth limits live. The same validation rules (depth, cost) apply.
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 64 * 1024 });
+  const wsCleanup = useServer<{ authorization?: string } | undefined>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        if (options.publicReads !== false) return true;
+        const check = await checkApiKey(dataSource, ctx.connectionParams?.authorization);
+        return check.status === 'ok'; // false closes the socket with 4403 Forbidden
+      },
+      onSubscribe: (_ctx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query, { maxTokens: 3000 });
+        } catch (err) {
+          return [err as GraphQLError];
+        }
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation?.operation !== 'subscription')
+          return [
+            new PublicError(
+              'BAD_USER_INPUT',
+              'only subscriptions are served over WebSocket; send queries and mutations as HTTP POST to /graphql.',
+            ),
+          ];
+        const errors = validate(schema, document, [...specifiedRules, ...armor.validationRules]);
+        if (errors.length) return errors;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: {
+            dataSource,
+            loaders: createLoaders(dataSource),
+            apiKey: () => checkApiKey(dataSource, undefined),
+            textAnalyzer,
+            signal: new AbortController().signal,
+            jobWatchMs: options.jobWatchMs,
+          } satisfies Context,
+        };
+      },
+      // The same error contract as HTTP: public errors as written, anything else a fixed, logged message.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        'errors' in result && result.errors?.length
+          ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) }
+          : result,
+    },
+    wsServer,
+  );
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res).catch((err: unknown) => {
@@ -233,6 +292,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     graphqlUrl: `${url}/graphql`,
     httpServer,
     async stop() {
+      await wsCleanup.dispose();
+      wsServer.close();
       await apollo.stop();
       await textAnalyzer.dispose();
     },

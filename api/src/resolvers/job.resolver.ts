@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { requireKey } from '../auth/requireKey.js';
 import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
@@ -11,7 +11,7 @@ import {
   ImportSaeInput,
   TrainDictionaryInput,
 } from '../schema/mutation.input.js';
-import { cancelJob, enqueueJob, getJob, listJobs } from '../services/jobService.js';
+import { cancelJob, enqueueJob, getJob, listJobs, watchJob } from '../services/jobService.js';
 import { parseDictionaryId, requireDictionary, requireRange } from './arguments.js';
 import { MAX_PAGE } from './feature.resolver.js';
 
@@ -26,11 +26,30 @@ function parseJobId(id: string): number {
   return Number(id);
 }
 
+/** How often a job-progress subscription reads its job (workers report at most about once a second). */
+export const JOB_WATCH_MS = 500;
+
 @Resolver(() => Job)
 export class JobResolver {
   @Query(() => Job, { nullable: true, description: 'One job with its progress; poll it to follow a long task.' })
   job(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return getJob(ctx.dataSource, parseJobId(id));
+  }
+
+  @Subscription(() => Job, {
+    description:
+      'The job now, then at every change of its state, progress or error, until it ends (graphql-ws at the same ' +
+      '/graphql address). Workers report through the database, so this follows jobs run anywhere.',
+    subscribe: async ({ args, context }) => {
+      const ctx = context as Context;
+      const id = parseJobId(args.id as string);
+      if (!(await getJob(ctx.dataSource, id)))
+        throw new PublicError('NOT_FOUND', `no job ${args.id as string}; list them with { jobs { id type state } }.`);
+      return watchJob(ctx.dataSource, id, ctx.jobWatchMs ?? JOB_WATCH_MS);
+    },
+  })
+  jobUpdates(@Root() job: Job, @Arg('id', () => ID) _id: string): Job {
+    return job;
   }
 
   @Query(() => [Job], { description: 'Recent jobs, newest first.' })

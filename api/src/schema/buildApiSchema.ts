@@ -22,5 +22,15 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       TextAnalysisResolver,
     ],
     validate: false,
+    // type-graphql insists on a PubSub once any subscription exists; ours stream with their own `subscribe`
+    // (job progress is polled from the database, where workers anywhere report), so no topic is ever used.
+    pubSub: {
+      publish() {
+        throw new Error('the api publishes no subscription topics');
+      },
+      subscribe() {
+        throw new Error('the api has no subscription topics');
+      },
+    },
   });
 }

@@ -27,6 +27,43 @@ export async function getJob(ds: DataSource, id: number): Promise<Job | null> {
   return ds.getRepository(Job).findOneBy({ id });
 }
 
+const ENDED = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * The job now, then again at every change of its state, progress or error, until it ends: what a job-progress
+ * subscription streams. It polls the jobs table (every `intervalMs`), so workers on any machine report through the
+ * database alone; `return()` (the client unsubscribed) stops the polling within one interval.
+ */
+export function watchJob(ds: DataSource, id: number, intervalMs: number): AsyncIterableIterator<Job> {
+  let stopped = false;
+  let ended = false;
+  let last: string | undefined;
+  const done = (): IteratorResult<Job> => ({ value: undefined, done: true });
+  return {
+    async next() {
+      while (!stopped && !ended) {
+        const job = await getJob(ds, id);
+        if (!job) return done(); // deleted meanwhile
+        ended = ENDED.has(job.state);
+        const seen = JSON.stringify([job.state, job.progress, job.error, job.attempts]);
+        if (seen !== last) {
+          last = seen;
+          return { value: job, done: false };
+        }
+        if (!ended) await new Promise((r) => setTimeout(r, intervalMs));
+      }
+      return done();
+    },
+    async return() {
+      stopped = true;
+      return done();
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
 export async function listJobs(ds: DataSource, state: string | undefined, first: number): Promise<Job[]> {
   return ds
     .getRepository(Job)
