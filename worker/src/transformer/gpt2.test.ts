@@ -259,3 +259,27 @@ test('replacing a hook changes everything downstream: identity is a no-op, zero-
   );
   disposeModel(model);
 });
+
+test('the onnxruntime forward agrees with TF.js for the exact-GELU and ReLU activations too', async () => {
+  await initTfjs();
+  const dir = writeRandomModel(mkdtempSync(join(scratch, 'gpt2-')));
+  const ids = Int32Array.from([5, 17, 260, 3, 99, 42, 7, 7, 0, 299]);
+  for (const activation of ['gelu', 'relu'] as const) {
+    const model = await loadModel(dir);
+    model.config.activation = activation; // as a config.json with that activation_function would load
+    const fast = await hookRunner(model);
+    assert.ok(fast instanceof OnnxGpt2Forward);
+    const o = { hooks: ['blocks.0.mlp.hook_post', 'blocks.1.hook_resid_post'], logits: true };
+    const got = await fast.run(ids, 1, 10, o);
+    const want = await tfjsHookRunner(model).run(ids, 1, 10, o);
+    assertClose(got.hooks['blocks.0.mlp.hook_post'], want.hooks['blocks.0.mlp.hook_post'], `${activation} MLP`);
+    assertClose(got.logits!, want.logits!, `${activation} logits`);
+    if (activation === 'relu')
+      assert.ok(
+        got.hooks['blocks.0.mlp.hook_post'].every((v) => v >= 0),
+        'ReLU outputs are non-negative',
+      );
+    fast.dispose();
+    disposeModel(model);
+  }
+});
