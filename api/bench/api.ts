@@ -241,7 +241,10 @@ const quantile = (xs: number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
 // The load generator runs in its own process: in this one it would share the event loop (and, on the embedded
-// engine, the database) with the server it measures.
+// engine, the database) with the server it measures. This process's CPU time during the load is the api's (and, with
+// the embedded database in-process, the database's) cost per page.
+const cpuBefore = process.cpuUsage();
+const loadStart = performance.now();
 const load = spawn(
   process.execPath,
   [
@@ -263,8 +266,14 @@ load.stdout.on('data', (chunk: Buffer) => (loadOut += chunk.toString()));
 const loadCode = await new Promise<number | null>((resolve) => load.on('exit', resolve));
 if (loadCode !== 0) throw new Error(`the load generator exited with ${loadCode}`);
 const page = JSON.parse(loadOut) as FeaturePageLoadResult;
+const cpu = process.cpuUsage(cpuBefore);
+const cpuMs = (cpu.user + cpu.system) / 1000;
+const loadSeconds = (performance.now() - loadStart) / 1000;
 console.log(
   `feature page (feature + 20 top activations + 10 neighbours), ${values.connections} clients for ${values.seconds} s (autocannon in a separate process): ${Math.round(page.requestsPerSecond)} req/s, p50 ${page.p50Ms} ms, p99 ${page.p99Ms} ms, errors ${page.errors}, ${Math.round(page.bytesPerRequest).toLocaleString('en')} bytes per response`,
+);
+console.log(
+  `  ${externalUrl || dbProcess ? 'api' : 'api + embedded database'} process: ${((cpuMs / 1000 / loadSeconds) * 100).toFixed(0)}% of a core, ${(cpuMs / Math.max(1, page.requestsPerSecond * Number(values.seconds))).toFixed(2)} ms of CPU per page`,
 );
 
 type Similar = { similarFeatures: { feature: { index: number } }[] };
