@@ -16,7 +16,17 @@ export interface Progress {
   done(): void;
 }
 
-export function createProgress(label: string, stream: NodeJS.WriteStream = process.stderr): Progress {
+/**
+ * `unit`: what `done` counts. 'step' (training, analysis: tokens are reported apart) or 'tokens' (extraction: the
+ * steps are the tokens).
+ */
+export function createProgress(
+  label: string,
+  options: { unit?: 'step' | 'tokens'; stream?: NodeJS.WriteStream } = {},
+): Progress {
+  const stream = options.stream ?? process.stderr;
+  const counted = (done: number, total: number) =>
+    options.unit === 'tokens' ? `${done}/${total} tokens` : `step ${done}/${total}`;
   const tty = stream.isTTY === true;
   const started = performance.now();
   let firstTokens: number | null = null;
@@ -42,10 +52,11 @@ export function createProgress(label: string, stream: NodeJS.WriteStream = proce
       const rate = secs > 0 ? (tokens - firstTokens) / secs : 0;
       const stepRate =
         secs > 0 && tokens > firstTokens ? (tokens - firstTokens) / secs / (tokens / Math.max(1, done)) : 0;
-      const eta = stepRate > 0 ? (total - done) / stepRate : Infinity;
+      const eta = done >= total ? 0 : stepRate > 0 ? (total - done) / stepRate : Infinity;
       const width = 24;
       const filled = Math.round((width * done) / total);
-      lastLine = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${((100 * done) / total).toFixed(0).padStart(3)}% step ${done}/${total}  ${Math.round(rate).toLocaleString('en-US')} tok/s  ETA ${clock(eta)}  ${detail}`;
+      lastLine =
+        `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${((100 * done) / total).toFixed(0).padStart(3)}% ${counted(done, total)}  ${Math.round(rate).toLocaleString('en-US')} tok/s  ETA ${clock(eta)}  ${detail}`.trimEnd();
       if (tty) stream.write(`\r\x1b[2K${lastLine}`);
       else if (now - lastPrint > 5000 || done === total) {
         stream.write(`${lastLine}\n`);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { AtlasError } from '../../errors.js';
 import { openCorpus } from '../../sources/corpus.js';
-import type { ExtractProgress } from '../../sources/extractActivations.js';
+import { createProgress } from '../progress.js';
 
 function int(name: string, min: number) {
   return (v: string) => {
@@ -11,28 +11,6 @@ function int(name: string, min: number) {
     if (!Number.isInteger(n) || n < min)
       throw new AtlasError('ARGUMENT_INVALID', `${name} must be an integer >= ${min} (got '${v}')`);
     return n;
-  };
-}
-
-function clock(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '--:--';
-  const s = Math.round(seconds);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
-
-/** A progress line on stderr: redrawn in place on a terminal, one line per ~5% otherwise. */
-export function progressPrinter(label: string): (p: ExtractProgress) => void {
-  let lastPrinted = -1;
-  return (p) => {
-    const frac = p.totalRows > 0 ? p.rows / p.totalRows : 1;
-    const width = 30;
-    const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
-    const line = `${label} [${bar}] ${(frac * 100).toFixed(1)}% ${p.rows}/${p.totalRows} tokens, ${Math.round(p.tokensPerSecond)} tokens/s, ETA ${clock(p.etaSeconds)}`;
-    if (process.stderr.isTTY) process.stderr.write(`\r${line}${frac >= 1 ? '\n' : ''}`);
-    else if (Math.floor(frac * 20) > lastPrinted || frac >= 1) {
-      lastPrinted = Math.floor(frac * 20);
-      process.stderr.write(line + '\n');
-    }
   };
 }
 
@@ -60,6 +38,7 @@ export function registerExtract(program: Command): void {
       const model = await loadModel(o.model);
       try {
         const started = Date.now();
+        const progress = createProgress('extract', { unit: 'tokens' });
         const manifest = await extractActivations({
           model,
           corpus: openCorpus(o.corpus),
@@ -71,8 +50,9 @@ export function registerExtract(program: Command): void {
           shardRows: o.shardRows,
           batchSize: o.batch,
           dtype: o.dtype,
-          onProgress: progressPrinter('extract'),
+          onProgress: (p) => progress.update(p.rows, p.totalRows, p.rows, ''),
         });
+        progress.done();
         const secs = (Date.now() - started) / 1000;
         console.log(
           `${manifest.totalRows} rows x ${manifest.dIn} (${manifest.dtype}) in ${manifest.shards.length} shard(s) at ${resolve(o.out)} ` +

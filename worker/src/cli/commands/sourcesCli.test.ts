@@ -48,7 +48,7 @@ test('extract --no-bos --max-tokens writes a manifest with that provenance and r
     'float16',
   );
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /extract \[#+\] 100\.0% 20\/20 tokens, \d+ tokens\/s, ETA 0:00/);
+  assert.match(r.stderr, /extract \[#+\] 100% 20\/20 tokens {2}[\d,]+ tok\/s {2}ETA 0:00/);
   const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   assert.equal(m.totalRows, 20);
   assert.equal(m.dIn, 16);
