@@ -1,4 +1,4 @@
-// `npm run bench:api [-- --features 100000 --examples 20 --seconds 10 --db-process --seed-only]`: the api under
+// `npm run bench:api [-- --features 100000 --examples 20 --seconds 10 --db-process --api-processes N --seed-only]`: the api under
 // load on the embedded database. Prints the seeding (ingest) rate, feature-page throughput and latency under 50
 // concurrent clients, similarFeatures recall@10 against exact search with its latency, featuresByToken latency,
 // analyzeText latency (64 tokens, and the event-loop stall during a 2,000-token text), with the machine it ran on.
@@ -30,6 +30,8 @@ const { values } = parseArgs({
     'seed-only': { type: 'boolean', default: false },
     /** Serve the embedded database from its own process (the api joins it) rather than inside the api's. */
     'db-process': { type: 'boolean', default: false },
+    /** With DATABASE_URL: the load goes to `npm run api` with ATLAS_API_PROCESSES=N (node:cluster) instead. */
+    'api-processes': { type: 'string', default: '1' },
   },
 });
 const N = Number(values.features);
@@ -243,6 +245,30 @@ const quantile = (xs: number[], q: number) =>
 // The load generator runs in its own process: in this one it would share the event loop (and, on the embedded
 // engine, the database) with the server it measures. This process's CPU time during the load is the api's (and, with
 // the embedded database in-process, the database's) cost per page.
+const apiProcesses = Number(values['api-processes']);
+if (apiProcesses > 1 && !externalUrl) throw new Error('--api-processes needs DATABASE_URL (a native PostgreSQL)');
+let cluster: ReturnType<typeof spawn> | undefined;
+let loadUrl = api.graphqlUrl;
+if (apiProcesses > 1) {
+  cluster = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
+    env: {
+      ...process.env,
+      ATLAS_API_PROCESSES: String(apiProcesses),
+      ATLAS_API_PORT: '0',
+      ATLAS_DB_POOL_SIZE: values.pool,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  loadUrl = await new Promise<string>((resolve, reject) => {
+    let ready = 0;
+    cluster!.stdout!.on('data', (chunk: Buffer) => {
+      const m = /api: GraphQL at (\S+)/.exec(chunk.toString());
+      if (m && ++ready === apiProcesses) resolve(m[1]);
+    });
+    cluster!.on('exit', (code) => reject(new Error(`the api processes exited with ${code}`)));
+  });
+}
 const cpuBefore = process.cpuUsage();
 const loadStart = performance.now();
 const load = spawn(
@@ -252,7 +278,7 @@ const load = spawn(
     'tsx',
     fileURLToPath(new URL('./featurePageLoad.ts', import.meta.url)),
     JSON.stringify({
-      url: api.graphqlUrl,
+      url: loadUrl,
       dictionaryId: id,
       features: N,
       connections: Number(values.connections),
@@ -272,9 +298,14 @@ const loadSeconds = (performance.now() - loadStart) / 1000;
 console.log(
   `feature page (feature + 20 top activations + 10 neighbours), ${values.connections} clients for ${values.seconds} s (autocannon in a separate process): ${Math.round(page.requestsPerSecond)} req/s, p50 ${page.p50Ms} ms, p99 ${page.p99Ms} ms, errors ${page.errors}, ${Math.round(page.bytesPerRequest).toLocaleString('en')} bytes per response`,
 );
-console.log(
-  `  ${externalUrl || dbProcess ? 'api' : 'api + embedded database'} process: ${((cpuMs / 1000 / loadSeconds) * 100).toFixed(0)}% of a core, ${(cpuMs / Math.max(1, page.requestsPerSecond * Number(values.seconds))).toFixed(2)} ms of CPU per page`,
-);
+if (cluster) {
+  console.log(`  api: ${apiProcesses} processes sharing the port (ATLAS_API_PROCESSES, node:cluster)`);
+  cluster.removeAllListeners('exit');
+  cluster.kill('SIGTERM');
+} else
+  console.log(
+    `  ${externalUrl || dbProcess ? 'api' : 'api + embedded database'} process: ${((cpuMs / 1000 / loadSeconds) * 100).toFixed(0)}% of a core, ${(cpuMs / Math.max(1, page.requestsPerSecond * Number(values.seconds))).toFixed(2)} ms of CPU per page`,
+  );
 
 type Similar = { similarFeatures: { feature: { index: number } }[] };
 const SIMILAR = `query($v: [Float!], $ds: [ID!]!, $exact: Boolean!) { similarFeatures(vector: $v, dictionaryIds: $ds, k: 10, exact: $exact) { feature { index } } }`;

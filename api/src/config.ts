@@ -17,6 +17,8 @@ export const ApiEnv = DbEnv.extend({
    * embedded database accepts the setting but never fires it (see statementTimeout.ts), so it is not set there.
    */
   ATLAS_API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
+  /** api processes sharing the port (node:cluster); more than 1 needs DATABASE_URL. */
+  ATLAS_API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -28,6 +30,7 @@ export type ApiConfig = Readonly<{
   publicReads: boolean;
   requestTimeoutMs: number;
   statementTimeoutMs: number;
+  processes: number;
   logLevel: z.infer<typeof ApiEnv>['LOG_LEVEL'];
 }>;
 
@@ -35,14 +38,21 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
   const parsed = ApiEnv.safeParse(env);
   if (!parsed.success) throw new AtlasError('CONFIG_INVALID', describeIssues(parsed.error, env));
   const e = parsed.data;
+  const db = loadDbConfig(env);
+  if (e.ATLAS_API_PROCESSES > 1 && !db.databaseUrl)
+    throw new AtlasError(
+      'CONFIG_INVALID',
+      `ATLAS_API_PROCESSES=${e.ATLAS_API_PROCESSES} needs DATABASE_URL: the embedded database runs one statement at a time, so more api processes would not serve more; set DATABASE_URL to a PostgreSQL server, or ATLAS_API_PROCESSES=1`,
+    );
   return {
-    db: loadDbConfig(env),
+    db,
     host: e.ATLAS_API_HOST,
     port: e.ATLAS_API_PORT,
     maxBodyBytes: e.ATLAS_API_MAX_BODY_BYTES,
     publicReads: e.ATLAS_API_PUBLIC_READS === 'true',
     requestTimeoutMs: e.ATLAS_API_REQUEST_TIMEOUT_MS,
     statementTimeoutMs: e.ATLAS_API_STATEMENT_TIMEOUT_MS ?? e.ATLAS_API_REQUEST_TIMEOUT_MS,
+    processes: e.ATLAS_API_PROCESSES,
     logLevel: e.LOG_LEVEL,
   };
 }

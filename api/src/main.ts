@@ -1,12 +1,14 @@
-// `npm run api`: open (or join) the database, migrate, and serve GraphQL until stopped.
+// `npm run api`: open (or join) the database, migrate, and serve GraphQL until stopped. With ATLAS_API_PROCESSES=N
+// (and DATABASE_URL) the primary migrates once and forks N api processes sharing the port (node:cluster): one
+// Node process serves about one core's worth of pages, so a bigger host needs several.
+import cluster from 'node:cluster';
 import { AtlasError, openDatabase } from '@atlas/migrations';
-import { loadApiConfig } from './config.js';
+import { loadApiConfig, type ApiConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startApiServer } from './server.js';
 import { applyStatementTimeout } from './statementTimeout.js';
 
-try {
-  const config = loadApiConfig();
+async function serve(config: ApiConfig): Promise<void> {
   const log = createLogger(config.logLevel);
   const db = await openDatabase(config.db);
   const statementTimeout = await applyStatementTimeout(db.dataSource, db.engine, config.statementTimeoutMs);
@@ -19,8 +21,9 @@ try {
     publicReads: config.publicReads,
     requestTimeoutMs: config.requestTimeoutMs,
   });
+  const who = cluster.isWorker ? ` (process ${cluster.worker!.id} of ${config.processes})` : '';
   console.log(
-    `api: GraphQL at ${server.graphqlUrl} (database: ${db.engine}; request timeout ${config.requestTimeoutMs || 'off'} ms, statement_timeout ${statementTimeout === 'set' ? `${config.statementTimeoutMs} ms` : statementTimeout})`,
+    `api: GraphQL at ${server.graphqlUrl}${who} (database: ${db.engine}; request timeout ${config.requestTimeoutMs || 'off'} ms, statement_timeout ${statementTimeout === 'set' ? `${config.statementTimeoutMs} ms` : statementTimeout})`,
   );
   const shutdown = async () => {
     await server.stop();
@@ -29,6 +32,39 @@ try {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+}
+
+/** The primary of N api processes: migrate once, fork, replace a process that dies, stop them all on a signal. */
+async function supervise(config: ApiConfig): Promise<void> {
+  const db = await openDatabase(config.db); // migrates, so the forks find the schema current
+  await db.close();
+  let stopping = false;
+  const fork = () => cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    if (code === 2) {
+      // A start-up refusal (port in use, bad configuration) would repeat in every replacement: stop.
+      stopping = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      process.exitCode = 2;
+      return;
+    }
+    console.error(`api process ${worker.id} exited (${signal ?? code}); starting another`);
+    setTimeout(fork, 1000); // not in a tight loop if every start fails
+  });
+  for (let i = 0; i < config.processes; i++) fork();
+  const stop = () => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+try {
+  const config = loadApiConfig();
+  if (config.processes > 1 && cluster.isPrimary) await supervise(config);
+  else await serve(config);
 } catch (err) {
   if (err instanceof AtlasError) {
     console.error(err.toLine());
