@@ -2,11 +2,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { Context } from './context.js';
@@ -71,6 +71,9 @@ function badRequest(res: ServerResponse, message: string): void {
 
 const TIMED_OUT = Symbol('timed out');
 
+/** Most tokens a GraphQL document may have, over HTTP and WebSocket alike. */
+const MAX_QUERY_TOKENS = 3000;
+
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), ms)));
@@ -101,7 +104,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     introspection: true,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
-    parseOptions: { maxTokens: 3000 },
+    parseOptions: { maxTokens: MAX_QUERY_TOKENS },
     validationRules: armor.validationRules,
     // Armor's plugins are typed for the base context; they read nothing of ours. Apollo's default cache-control
     // plugin wraps every field resolution (~6% of a feature page's CPU) for hints this schema does not give.
@@ -127,7 +130,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       onSubscribe: (_ctx, _id, payload) => {
         let document;
         try {
-          document = parse(payload.query, { maxTokens: 3000 });
+          document = parse(payload.query, { maxTokens: MAX_QUERY_TOKENS });
         } catch (err) {
           return [err as GraphQLError];
         }
