@@ -132,7 +132,11 @@ export class JobResolver {
     );
   }
 
-  @Mutation(() => Job, { description: 'Cancel a queued or running job. Needs an API key.' })
+  @Mutation(() => Job, {
+    description:
+      'Cancel a queued or running job. For a split analysis, its split job or any part cancels every live part and ' +
+      'the merge. Needs an API key.',
+  })
   async cancelJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     await requireKey(ctx);
     return cancelJob(ctx.dataSource, parseJobId(id));

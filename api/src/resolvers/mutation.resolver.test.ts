@@ -140,6 +140,46 @@ test('jobs: enqueue with payload validation, read progress, cancel once', async 
   assert.deepEqual(imp.data.importSae.payload, { kind: 'sae', path: '/saes/gpt2-l0', model: 'builtin' });
 });
 
+test('cancelling a split analysis (its split job or any part) cancels every live part and the merge, nothing else', async () => {
+  const auth = `Bearer ${key}`;
+  const q = (sql: string, p: unknown[] = []) => db.dataSource.query(sql, p) as Promise<{ id: number }[]>;
+  const [{ id: split }] = await q(
+    `INSERT INTO jobs (type, payload, state) VALUES ('analyze', '{"dictionaryId": 1, "split": 3}', 'succeeded') RETURNING id`,
+  );
+  const part = (index: number, state: string) =>
+    q(`INSERT INTO jobs (type, payload, state) VALUES ('analyze', $1, $2) RETURNING id`, [
+      JSON.stringify({ dictionaryId: 1, part: { parent: split, index, of: 3, start: 0, end: 1, file: '/p/x' } }),
+      state,
+    ]).then((r) => r[0].id);
+  const done = await part(0, 'succeeded');
+  const running = await part(1, 'running');
+  const queued = await part(2, 'queued');
+  const [{ id: other }] = await q(
+    `INSERT INTO jobs (type, payload) VALUES ('analyze', '{"dictionaryId": 1}') RETURNING id`,
+  );
+  const states = async () =>
+    (await q(`SELECT id, state FROM jobs WHERE id = ANY($1) ORDER BY id`, [[split, done, running, queued, other]])).map(
+      (r) => (r as unknown as { state: string }).state,
+    );
+  // The split job has finished queuing its parts; cancelling it still stops the analysis.
+  const r = await gql(`mutation($id: ID!) { cancelJob(id: $id) { id state } }`, { id: String(split) }, auth);
+  assert.equal(r.errors, undefined);
+  assert.deepEqual(await states(), ['succeeded', 'succeeded', 'cancelled', 'cancelled', 'queued']);
+  // Through a part, the same: here the queued merge goes too.
+  await q(`UPDATE jobs SET state = 'queued' WHERE id = $1`, [queued]);
+  const [{ id: merge }] = await q(`INSERT INTO jobs (type, payload) VALUES ('analyze', $1) RETURNING id`, [
+    JSON.stringify({ dictionaryId: 1, merge: { parent: split, files: ['/p/a', '/p/b'] } }),
+  ]);
+  const viaPart = await gql(`mutation($id: ID!) { cancelJob(id: $id) { state } }`, { id: String(queued) }, auth);
+  assert.equal(viaPart.data.cancelJob.state, 'cancelled');
+  const [mergeRow] = await q(`SELECT state FROM jobs WHERE id = $1`, [merge]);
+  assert.equal((mergeRow as unknown as { state: string }).state, 'cancelled');
+  assert.deepEqual((await states()).at(-1), 'queued', 'an unrelated job is untouched');
+  // Nothing left to cancel: the usual refusal.
+  const again = await gql(`mutation($id: ID!) { cancelJob(id: $id) { state } }`, { id: String(split) }, auth);
+  assert.match(again.errors[0].message, /has already succeeded/);
+});
+
 test('Job.logs: the newest lines oldest first, per job, read for a whole list in one statement', async () => {
   const q = (sql: string, p: unknown[] = []) => db.dataSource.query(sql, p);
   const [{ id: a }] = await q(`INSERT INTO jobs (type, payload) VALUES ('export', '{}') RETURNING id`);

@@ -70,11 +70,25 @@ export async function listJobs(ds: DataSource, state: string | undefined, first:
     .find({ where: state ? { state: state as Job['state'] } : {}, order: { id: 'DESC' }, take: first });
 }
 
-/** Cancel a queued or running job (a running one stops at its next progress report). */
+/**
+ * Cancel a queued or running job (a running one stops at its next progress report). A split analysis is one unit:
+ * cancelling the split job or any of its parts cancels every part and the merge still queued or running (the split
+ * job itself finishes as soon as it has queued the parts, so it could not be cancelled otherwise).
+ */
 export async function cancelJob(ds: DataSource, id: number): Promise<Job> {
   const rows = (await ds.query(
-    `WITH c AS (UPDATE jobs SET state = 'cancelled', finished_at = now(), updated_at = now()
-       WHERE id = $1 AND state IN ('queued', 'running') RETURNING id) SELECT id FROM c`,
+    `WITH target AS (
+       SELECT coalesce((payload->'part'->>'parent')::int, (payload->'merge'->>'parent')::int, id) AS split
+       FROM jobs WHERE id = $1),
+     c AS (
+       UPDATE jobs SET state = 'cancelled', finished_at = now(), updated_at = now()
+       WHERE state IN ('queued', 'running') AND (
+         id = $1
+         OR (type = 'analyze' AND ((payload->'part'->>'parent')::int = (SELECT split FROM target)
+                               OR (payload->'merge'->>'parent')::int = (SELECT split FROM target)))
+         OR id = (SELECT split FROM target))
+       RETURNING id)
+     SELECT id FROM c`,
     [id],
   )) as { id: number }[];
   const job = await getJob(ds, id);
