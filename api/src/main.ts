@@ -39,13 +39,16 @@ async function supervise(config: ApiConfig): Promise<void> {
   const db = await openDatabase(config.db); // migrates, so the forks find the schema current
   await db.close();
   let stopping = false;
+  const stop = () => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+  };
   const fork = () => cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     if (code === 2) {
       // A start-up refusal (port in use, bad configuration) would repeat in every replacement: stop.
-      stopping = true;
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      stop();
       process.exitCode = 2;
       return;
     }
@@ -53,10 +56,6 @@ async function supervise(config: ApiConfig): Promise<void> {
     setTimeout(fork, 1000); // not in a tight loop if every start fails
   });
   for (let i = 0; i < config.processes; i++) fork();
-  const stop = () => {
-    stopping = true;
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
-  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

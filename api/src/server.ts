@@ -96,6 +96,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     costLimit: { maxCost: 5000 },
     blockFieldSuggestion: { enabled: false },
   }).protect();
+  /** What resolvers receive, over HTTP and WebSocket alike: fresh loaders per request or subscription. */
+  const contextFor = (apiKey: Context['apiKey'], signal: AbortSignal): Context => ({
+    dataSource,
+    loaders: createLoaders(dataSource),
+    apiKey,
+    textAnalyzer,
+    signal,
+    jobWatchMs: options.jobWatchMs,
+  });
   const schema = await buildApiSchema();
   const formatError = createFormatError(log);
   const apollo = new ApolloServer<Context>({
@@ -149,14 +158,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: {
-            dataSource,
-            loaders: createLoaders(dataSource),
-            apiKey: () => checkApiKey(dataSource, undefined),
-            textAnalyzer,
-            signal: new AbortController().signal,
-            jobWatchMs: options.jobWatchMs,
-          } satisfies Context,
+          // Keys were checked at connect; subscriptions need none of their own.
+          contextValue: contextFor(() => checkApiKey(dataSource, undefined), new AbortController().signal),
         };
       },
       // The same error contract as HTTP: public errors as written, anything else a fixed, logged message.
@@ -243,7 +246,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
             'this atlas requires an API key for every request; send `Authorization: Bearer <key>`.',
             401,
           );
-        return { dataSource, loaders: createLoaders(dataSource), apiKey, textAnalyzer, signal: abort.signal };
+        return contextFor(apiKey, abort.signal);
       },
     });
     const response = timeoutMs > 0 ? await withTimeout(execution, timeoutMs) : await execution;

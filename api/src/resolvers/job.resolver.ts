@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { JOB_STATES } from '@atlas/migrations';
 import { requireKey } from '../auth/requireKey.js';
 import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
@@ -14,8 +15,6 @@ import {
 import { cancelJob, enqueueJob, getJob, listJobs, watchJob } from '../services/jobService.js';
 import { parseDictionaryId, requireDictionary, requireRange } from './arguments.js';
 import { MAX_PAGE } from './feature.resolver.js';
-
-const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 
 /** Most log lines one request may read per job. */
 const MAX_LOG_LINES = 1000;
@@ -59,7 +58,7 @@ export class JobResolver {
     @Ctx() ctx: Context,
   ) {
     requireRange('first', first, 1, MAX_PAGE);
-    if (state != null && !JOB_STATES.includes(state))
+    if (state != null && !(JOB_STATES as readonly string[]).includes(state))
       throw new PublicError('BAD_USER_INPUT', `state must be one of ${JOB_STATES.join(', ')} (got "${state}").`);
     return listJobs(ctx.dataSource, state ?? undefined, first);
   }

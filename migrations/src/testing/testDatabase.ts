@@ -17,12 +17,12 @@ export interface TestDatabase extends OpenDatabase {
 
 let created = 0;
 
-/** Run statements on the server's TEST_DATABASE_URL database (CREATE/DROP DATABASE cannot run inside the target). */
-async function onServer(base: string, ...statements: string[]): Promise<void> {
+/** Work on a connection to the server's TEST_DATABASE_URL database (CREATE/DROP DATABASE cannot run inside the target). */
+async function onServer(base: string, work: (admin: pg.Client) => Promise<void>): Promise<void> {
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   try {
-    for (const s of statements) await admin.query(s);
+    await work(admin);
   } finally {
     await admin.end();
   }
@@ -36,24 +36,22 @@ export async function openTestDatabase(options: { poolSize?: number } = {}): Pro
   if (base) {
     const url = new URL(base);
     const name = `${url.pathname.slice(1) || 'atlas'}_t${process.pid}_${created++}`;
-    await onServer(base, `DROP DATABASE IF EXISTS "${name}"`, `CREATE DATABASE "${name}"`);
+    await onServer(base, async (admin) => {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+      await admin.query(`CREATE DATABASE "${name}"`);
+    });
     url.pathname = `/${name}`;
     external = url.toString();
     // Not WITH (FORCE): a connection still closing would get a "terminating connection" error after its test.
-    dropExternal = async () => {
-      const admin = new pg.Client({ connectionString: base });
-      await admin.connect();
-      try {
+    dropExternal = () =>
+      onServer(base, async (admin) => {
         for (let i = 0; i < 100; i++) {
           const open = await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
           if (open.rows[0].n === 0) break;
           await new Promise((r) => setTimeout(r, 50));
         }
         await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
-      } finally {
-        await admin.end();
-      }
-    };
+      });
   }
   const config = loadDbConfig({
     DATABASE_URL: external,

@@ -1,7 +1,7 @@
 // A minimal ONNX ModelProto writer: just enough protobuf to describe the graphs we run on onnxruntime (the CPU
-// backend's Gemm + TopK, the transformer's inference forward). Field numbers are from onnx/onnx.proto3 (IR version
-// 8, opset 17). Hand-written because the only thing needed is serialisation of a handful of message types, and a
-// protobuf library would add a schema compiler step for it.
+// backend's Gemm + TopK, the transformer's inference forward), and the session options we run them with. Field
+// numbers are from onnx/onnx.proto3 (IR version 8, opset 17). Hand-written because the only thing needed is
+// serialisation of a handful of message types, and a protobuf library would add a schema compiler step for it.
 
 /** Protobuf wire writer (proto3): parts are kept as byte chunks, so large weights are referenced, not copied. */
 class Proto {
@@ -142,4 +142,17 @@ export function buildModel(graph: {
     .msg(8, new Proto().str(1, '').int(2, 17)) // opset_import
     .msg(7, g)
     .done();
+}
+
+/**
+ * How we run these graphs on onnxruntime-node: `threads` intra-op threads that do not spin after a run (by default
+ * they would, taking the cores the next step's JS or WebAssembly kernels need), all graph optimisations.
+ */
+export function onnxSessionOptions(threads: number) {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all' as const,
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
 }

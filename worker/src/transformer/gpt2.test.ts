@@ -9,6 +9,7 @@ import { readSafetensors } from '../formats/safetensors.js';
 import { disposeResult, forwardTidy } from './gpt2.js';
 import { disposeModel, loadModel } from './modelFolder.js';
 import { hookRunner, tfjsHookRunner } from './hookRunner.js';
+import { HOOK_KINDS } from './hooks.js';
 import { OnnxGpt2Forward } from './onnxForward.js';
 import { randomModelShape as cfg, writeRandomModel } from './randomModel.js';
 import { initTfjs, tf } from './runtime.js';
@@ -160,17 +161,7 @@ test('the onnxruntime forward matches the naive GPT-2 on logits and every hook, 
     [5, 17, 260, 3, 99, 42, 7, 7, 0, 299],
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
   ];
-  const hooks = ['0', '1'].flatMap((l) =>
-    [
-      'hook_resid_pre',
-      'hook_attn_out',
-      'hook_resid_mid',
-      'mlp.hook_pre',
-      'mlp.hook_post',
-      'hook_mlp_out',
-      'hook_resid_post',
-    ].map((k) => `blocks.${l}.${k}`),
-  );
+  const hooks = ['0', '1'].flatMap((l) => HOOK_KINDS.map((k) => `blocks.${l}.${k}`)); // every kind the model exposes
   const out = await forward.run(Int32Array.from(batch.flat()), 2, 10, { hooks, logits: true });
   for (let b = 0; b < batch.length; b++) {
     const ref = naiveGpt2(dir, batch[b]);

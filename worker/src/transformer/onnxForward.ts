@@ -2,7 +2,14 @@
 // kernels): the same computation as gpt2.ts's `forward` without interventions, ~10x faster than TF.js on wasm for
 // the tiny LM, so extraction, the analysis pass and live text analysis run on it. TF.js stays the path for training
 // (it has the gradients) and for forwards with interventions (CE loss with a spliced reconstruction).
-import { buildModel, ONNX_FLOAT, ONNX_INT32, type Initializer, type NodeSpec } from '../formats/onnxModel.js';
+import {
+  buildModel,
+  ONNX_FLOAT,
+  ONNX_INT32,
+  onnxSessionOptions,
+  type Initializer,
+  type NodeSpec,
+} from '../formats/onnxModel.js';
 import type { Gpt2Config } from './config.js';
 import type { Gpt2Params } from './gpt2.js';
 import { hookWidth, parseHook } from './hooks.js';
@@ -217,13 +224,7 @@ export class OnnxGpt2Forward implements HookRunner {
     if (!s) {
       this.weights ??= hostWeights(this.model.params);
       const bytes = gpt2Graph(this.model.config, this.weights, { seq, hooks, logits, feed });
-      s = this.ort.InferenceSession.create(bytes, {
-        intraOpNumThreads: this.threads,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        // Spinning pool threads would take the cores the dictionary's kernels need between forwards.
-        extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-      });
+      s = this.ort.InferenceSession.create(bytes, onnxSessionOptions(this.threads));
       this.sessions.set(key, s);
     }
     return s;

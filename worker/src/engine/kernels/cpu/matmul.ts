@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { AtlasError } from '../../../errors.js';
 import type { SparseCodes } from '../../backend.js';
 import type { Arena } from './arena.js';
-import { buildModel, ONNX_FLOAT, ONNX_INT64, type NodeSpec } from '../../../formats/onnxModel.js';
+import { buildModel, ONNX_FLOAT, ONNX_INT64, onnxSessionOptions, type NodeSpec } from '../../../formats/onnxModel.js';
 
 type Session = import('onnxruntime-node').InferenceSession;
 
@@ -55,14 +55,7 @@ export async function createDenseSessions(arena: Arena, threads: number): Promis
     );
   }
   const version = (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;
-  const options = {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all' as const,
-    // onnxruntime's pool threads spin after each run by default, which would take the cores the sparse kernels
-    // need right after the encoder.
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-  };
+  const options = onnxSessionOptions(threads);
   const sessions = new Map<string, Promise<Session>>();
   const zeros = new Map<number, Float32Array>();
 
