@@ -105,7 +105,7 @@ test('migrating twice is a no-op, and a second process joins the running embedde
     const rows = await second.dataSource.query(`SELECT name FROM schema_migrations`);
     assert.deepEqual(
       rows.map((r: { name: string }) => r.name),
-      ['Init1732600000000', 'JobLogs1732700000000'],
+      ['Init1732600000000', 'JobLogs1732700000000', 'Workers1733100000000'],
     );
     await second.close();
     await first.close();

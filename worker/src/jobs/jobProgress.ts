@@ -14,6 +14,18 @@ export class JobCancelled extends Error {
   }
 }
 
+/**
+ * Thrown inside a task when its worker was asked to stop (SIGTERM): a JobCancelled, so tasks stop the same way
+ * (the training child is killed), but the runner hands the job back to the queue instead of recording a cancel.
+ */
+export class WorkerStopping extends JobCancelled {
+  constructor(jobId: number) {
+    super(jobId);
+    this.message = `job ${jobId} was stopped because its worker is stopping`;
+    this.name = 'WorkerStopping';
+  }
+}
+
 export interface ProgressReport {
   /** Work done so far and in all, in `unit`s (tokens, features, rows...). */
   done: number;
@@ -41,13 +53,16 @@ export class JobProgressReporter {
     private readonly leaseMs: number,
     /** Minimum time between database writes. */
     private readonly everyMs = 1000,
+    /** Aborted when the worker is stopping: the next report throws WorkerStopping. */
+    private readonly stopSignal?: AbortSignal,
   ) {}
 
   /**
    * Record progress (at most every `everyMs` unless `force`), renew the lease, and throw JobCancelled if the job
-   * was cancelled or taken over by another worker meanwhile.
+   * was cancelled or taken over by another worker meanwhile (WorkerStopping, at once, if the worker is stopping).
    */
   async report(p: ProgressReport, force = false): Promise<void> {
+    if (this.stopSignal?.aborted) throw new WorkerStopping(this.jobId);
     const now = Date.now();
     if (p.unit !== this.unit) {
       this.unit = p.unit;
@@ -75,6 +90,7 @@ export class JobProgressReporter {
    * the loop stops at its next callback. Call `settle()` when the work ends.
    */
   reportSoon(p: ProgressReport): void {
+    if (this.stopSignal?.aborted) throw new WorkerStopping(this.jobId);
     if (this.deferred !== undefined) throw this.deferred;
     if (this.queued || Date.now() - this.lastWrite < this.everyMs) return;
     this.queued = this.report(p).then(

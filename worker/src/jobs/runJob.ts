@@ -2,6 +2,7 @@
 // exponential backoff in one UPDATE fenced by the lease holder; permanent codes (bad input) fail at once.
 import type { DataSource } from 'typeorm';
 import { JobCancelled, JobProgressReporter } from './jobProgress.js';
+import { releaseJob } from './releaseJob.js';
 import type { TaskHandler } from './tasks/index.js';
 
 /** Error codes that no retry can fix. */
@@ -16,7 +17,8 @@ export interface ClaimedJob {
   attempts: number;
 }
 
-export type JobOutcome = 'succeeded' | 'failed' | 'retrying' | 'cancelled';
+/** `released`: the worker was stopping, and handed the job back to the queue unfinished. */
+export type JobOutcome = 'succeeded' | 'failed' | 'retrying' | 'cancelled' | 'released';
 
 function describe(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
@@ -28,9 +30,9 @@ export async function runJob(
   dataSource: DataSource,
   job: ClaimedJob,
   handler: TaskHandler,
-  worker: { id: string; leaseMs: number },
+  worker: { id: string; leaseMs: number; stopSignal?: AbortSignal },
 ): Promise<JobOutcome> {
-  const progress = new JobProgressReporter(dataSource, job.id, worker.id, worker.leaseMs);
+  const progress = new JobProgressReporter(dataSource, job.id, worker.id, worker.leaseMs, 1000, worker.stopSignal);
   const started = performance.now();
   await progress.log(
     'info',
@@ -56,6 +58,12 @@ export async function runJob(
     await progress.log('info', `succeeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     return 'succeeded';
   } catch (err) {
+    // Stopping (SIGTERM): whatever the task ended with (WorkerStopping, or its training child killed by the same
+    // signal), the job is not failed; it goes back to the queue. A job that was no longer ours is left alone.
+    if (worker.stopSignal?.aborted) {
+      const why = 'the worker is stopping (SIGTERM or SIGINT)';
+      return (await releaseJob(dataSource, job.id, worker.id, why)) ? 'released' : 'cancelled';
+    }
     if (err instanceof JobCancelled) return await stopped(dataSource, progress, job.id);
     const error = describe(err);
     const [row] = (await dataSource.query(
