@@ -1,24 +1,38 @@
 // `npm start`: the whole atlas on one machine. Opens the database (embedded PGlite unless DATABASE_URL is set),
-// migrates, serves the api, builds the web atlas if its sources changed, serves it, and prints the URLs.
-import { spawn, type ChildProcess } from 'node:child_process';
+// migrates, and supervises its children: the api, the web atlas (built first if its sources changed) and
+// ATLAS_WORKERS workers; a child that dies is started again, and the restart is printed.
+//
+// The embedded database stays in this process, which does nothing else, so it outlives any child. The api is a
+// child like the others (it joins the database through the lock file, as `npm run api` does): a crash of the api
+// then costs a restart of the api, not the database under the web and the workers. It talks to the database over
+// the same TCP wire protocol either way, so being a child costs nothing per request.
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiEnv, applyStatementTimeout, createLogger, loadApiConfig, startApiServer } from '@atlas/api';
+import { ApiEnv, loadApiConfig } from '@atlas/api';
 import { AtlasError, describeIssues, openDatabase, redactUrl } from '@atlas/migrations';
+import { WorkerEnv } from '@atlas/worker';
 import { z } from 'zod';
 import { runDemo } from './demo.js';
+import { SupervisedChild } from './supervisedChild.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const webDir = join(root, 'web');
 
-const StartEnv = ApiEnv.extend({
+/** The supervised children (api, web, workers), also ended when start-up fails half-way. */
+const children: SupervisedChild[] = [];
+
+const StartEnv = ApiEnv.merge(WorkerEnv).extend({
   /** Build the demo atlas (tiny LM on Brown, two dictionaries) when the atlas is empty. */
   ATLAS_DEMO: z.enum(['on', 'off']).default('on'),
   ATLAS_DEMO_TOKENS: z.coerce.number().int().min(1000).default(400_000),
   ATLAS_DEMO_ANALYZE_TOKENS: z.coerce.number().int().min(1000).default(200_000),
   ATLAS_WEB_HOST: z.string().min(1).default('127.0.0.1'),
   ATLAS_WEB_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** `worker work` processes to run beside the api (0: none; jobs then wait for a worker started by hand). */
+  ATLAS_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
 });
 
 function newestMtime(path: string): number {
@@ -38,14 +52,19 @@ function webBuildIsStale(): boolean {
   return sources.some((p) => newestMtime(p) > built);
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, inherit: boolean): ChildProcess {
-  return spawn(cmd, args, { cwd: webDir, env, stdio: inherit ? 'inherit' : ['ignore', 'pipe', 'inherit'] });
+/** A free port, for ATLAS_API_PORT=0: the api must keep one port across restarts, since the web is told it. */
+async function pickFreePort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, host, r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
 }
 
-async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** Wait until `url` answers below 500. A child that dies meanwhile is restarted by its supervisor. */
+async function waitForHttp(url: string, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the web server exited with code ${child.exitCode}`);
     try {
       const res = await fetch(url);
       if (res.status < 500) return;
@@ -54,14 +73,13 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number):
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`the web server did not answer at ${url} within ${timeoutMs / 1000} s`);
+  throw new Error(`the ${what} did not answer at ${url} within ${timeoutMs / 1000} s`);
 }
 
 async function main(): Promise<void> {
   const parsed = StartEnv.safeParse(process.env);
   if (!parsed.success) throw new AtlasError('CONFIG_INVALID', describeIssues(parsed.error, process.env));
   const config = loadApiConfig();
-  const log = createLogger(config.logLevel);
   const t0 = Date.now();
 
   console.log(
@@ -72,32 +90,68 @@ async function main(): Promise<void> {
   const db = await openDatabase(config.db);
   if (db.embedded) console.log(`database: serving PostgreSQL protocol at ${db.url} (migrated)`);
 
-  const api = await startApiServer({
-    dataSource: db.dataSource,
-    log,
-    host: config.host,
-    port: config.port,
-    maxBodyBytes: config.maxBodyBytes,
-    publicReads: config.publicReads,
-    requestTimeoutMs: config.requestTimeoutMs,
-  });
-  const statementTimeout = await applyStatementTimeout(db.dataSource, db.engine, config.statementTimeoutMs);
-  console.log(`api: GraphQL at ${api.graphqlUrl} (statement_timeout: ${statementTimeout})`);
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    // Workers first (they hand their jobs back through the database), then the web and the api, then the database.
+    await Promise.all(children.filter((c) => c.name.startsWith('worker')).map((c) => c.stop()));
+    await Promise.all(children.map((c) => c.stop()));
+    await db.close();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+  // A child that refused to start (port in use, bad configuration) printed its one line; stop with its code.
+  const refused = (code: number) => void stop(code);
+  const supervise = (name: string, args: string[], env: NodeJS.ProcessEnv, cwd = root, quiet = false) => {
+    const child = new SupervisedChild(
+      { name, args, cwd, env, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] },
+      refused,
+    );
+    children.push(child);
+    child.start();
+    return child;
+  };
+  // Children join this database: the embedded one through its lock file in ATLAS_DATA_DIR, or DATABASE_URL.
+  const childEnv = { ...process.env, ATLAS_DATA_DIR: config.db.dataDir, DATABASE_URL: config.db.databaseUrl ?? '' };
 
-  const webEnv = { ...process.env, ATLAS_API_URL: api.graphqlUrl, NEXT_TELEMETRY_DISABLED: '1' };
+  const apiPort = config.port === 0 ? await pickFreePort(config.host) : config.port;
+  const api = supervise('api', ['--import', 'tsx', join(root, 'api', 'src', 'main.ts')], {
+    ...childEnv,
+    ATLAS_API_PORT: String(apiPort),
+  });
+  const graphqlUrl = `http://${config.host}:${apiPort}/graphql`;
+  await waitForHttp(`http://${config.host}:${apiPort}/healthz`, 'api', 60_000);
+  api.markUp();
+
+  const webEnv = { ...childEnv, ATLAS_API_URL: graphqlUrl, NEXT_TELEMETRY_DISABLED: '1' };
   const nextBin = join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
   if (webBuildIsStale()) {
     console.log('web: building the atlas (first start or changed sources; about a minute)…');
-    const build = run(process.execPath, [nextBin, 'build'], webEnv, true);
+    const build = spawn(process.execPath, [nextBin, 'build'], { cwd: webDir, env: webEnv, stdio: 'inherit' });
     const code: number = await new Promise((r) => build.on('exit', (c) => r(c ?? 1)));
     if (code !== 0) throw new Error(`next build failed with code ${code}; see its output above`);
   }
-  const { ATLAS_WEB_HOST: webHost, ATLAS_WEB_PORT: webPort } = parsed.data;
-  const web = run(process.execPath, [nextBin, 'start', '-H', webHost, '-p', String(webPort)], webEnv, false);
-  web.stdout?.resume();
+  const { ATLAS_WEB_HOST: webHost, ATLAS_WEB_PORT: webPort, ATLAS_WORKERS: workers } = parsed.data;
+  const web = supervise('web', [nextBin, 'start', '-H', webHost, '-p', String(webPort)], webEnv, webDir, true);
   const webUrl = `http://${webHost}:${webPort}`;
-  await waitForHttp(webUrl, web, 60_000);
+  await waitForHttp(webUrl, 'web server', 60_000);
+  web.markUp();
   console.log(`web: atlas at ${webUrl}`);
+
+  for (let i = 1; i <= workers; i++)
+    // Never "refused": a worker that cannot start yet (database busy) is retried with backoff like any death.
+    supervise(
+      `worker ${i}`,
+      ['--import', 'tsx', join(root, 'worker', 'src', 'cli', 'main.ts'), 'work'],
+      childEnv,
+    ).markUp();
+  console.log(
+    workers > 0
+      ? `workers: ${workers} taking jobs from the queue (ATLAS_WORKERS=${workers})`
+      : 'workers: none (ATLAS_WORKERS=0); queued jobs wait until you run `npm run worker -- work`',
+  );
   console.log(`atlas is up in ${((Date.now() - t0) / 1000).toFixed(1)} s: open ${webUrl} (Ctrl-C stops it)`);
   if (parsed.data.ATLAS_DEMO === 'on') {
     const [{ n }] = (await db.dataSource.query(
@@ -118,27 +172,10 @@ async function main(): Promise<void> {
           console.error(`demo stopped: ${err.message}; the atlas keeps running, and the next start resumes it`),
       );
   }
-
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    web.kill('SIGTERM');
-    await api.stop();
-    await db.close();
-    process.exit(code);
-  };
-  web.on('exit', (c) => {
-    if (!stopping) {
-      console.error(`web server exited (code ${c}); stopping`);
-      void stop(1);
-    }
-  });
-  process.once('SIGINT', () => void stop(0));
-  process.once('SIGTERM', () => void stop(0));
 }
 
 main().catch((err: unknown) => {
+  for (const child of children) child.process?.kill('SIGTERM');
   if (err instanceof AtlasError) console.error(err.toLine());
   else if ((err as { code?: string }).code === 'PORT_IN_USE') console.error(`PORT_IN_USE: ${(err as Error).message}`);
   else console.error(`start failed: ${(err as Error).stack ?? String(err)}`);

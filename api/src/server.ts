@@ -124,53 +124,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ],
   });
   await apollo.start();
-
-  // Subscriptions (job progress) over graphql-ws at the same address. Only subscriptions: queries and mutations
-  // take HTTP, where the body, time and auth limits live. The same validation rules (depth, cost) apply.
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 64 * 1024 });
-  const wsCleanup = useServer<{ authorization?: string } | undefined>(
-    {
-      schema,
-      onConnect: async (ctx) => {
-        if (options.publicReads !== false) return true;
-        const check = await checkApiKey(dataSource, ctx.connectionParams?.authorization);
-        return check.status === 'ok'; // false closes the socket with 4403 Forbidden
-      },
-      onSubscribe: (_ctx, _id, payload) => {
-        let document;
-        try {
-          document = parse(payload.query, { maxTokens: MAX_QUERY_TOKENS });
-        } catch (err) {
-          return [err as GraphQLError];
-        }
-        const operation = getOperationAST(document, payload.operationName);
-        if (operation?.operation !== 'subscription')
-          return [
-            new PublicError(
-              'BAD_USER_INPUT',
-              'only subscriptions are served over WebSocket; send queries and mutations as HTTP POST to /graphql.',
-            ),
-          ];
-        const errors = validate(schema, document, [...specifiedRules, ...armor.validationRules]);
-        if (errors.length) return errors;
-        return {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          // Keys were checked at connect; subscriptions need none of their own.
-          contextValue: contextFor(() => checkApiKey(dataSource, undefined), new AbortController().signal),
-        };
-      },
-      // The same error contract as HTTP: public errors as written, anything else a fixed, logged message.
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        'errors' in result && result.errors?.length
-          ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) }
-          : result,
-    },
-    wsServer,
-  );
-
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res).catch((err: unknown) => {
       log.error({ err }, 'request failed outside GraphQL');
@@ -290,6 +243,53 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       );
     throw err;
   });
+  // Attached only once the port is ours: a WebSocket server on a server that fails to listen re-emits the
+  // EADDRINUSE, and graphql-ws prints it as a stack before our one PORT_IN_USE line.
+  // Subscriptions (job progress) over graphql-ws at the same address. Only subscriptions: queries and mutations
+  // take HTTP, where the body, time and auth limits live. The same validation rules (depth, cost) apply.
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 64 * 1024 });
+  const wsCleanup = useServer<{ authorization?: string } | undefined>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        if (options.publicReads !== false) return true;
+        const check = await checkApiKey(dataSource, ctx.connectionParams?.authorization);
+        return check.status === 'ok'; // false closes the socket with 4403 Forbidden
+      },
+      onSubscribe: (_ctx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query, { maxTokens: MAX_QUERY_TOKENS });
+        } catch (err) {
+          return [err as GraphQLError];
+        }
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation?.operation !== 'subscription')
+          return [
+            new PublicError(
+              'BAD_USER_INPUT',
+              'only subscriptions are served over WebSocket; send queries and mutations as HTTP POST to /graphql.',
+            ),
+          ];
+        const errors = validate(schema, document, [...specifiedRules, ...armor.validationRules]);
+        if (errors.length) return errors;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          // Keys were checked at connect; subscriptions need none of their own.
+          contextValue: contextFor(() => checkApiKey(dataSource, undefined), new AbortController().signal),
+        };
+      },
+      // The same error contract as HTTP: public errors as written, anything else a fixed, logged message.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        'errors' in result && result.errors?.length
+          ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) }
+          : result,
+    },
+    wsServer,
+  );
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${options.host}:${port}`;

@@ -10,12 +10,15 @@ import { usePolling } from '@/lib/use-polling';
 import { CancelJobButton } from './cancel-job-button';
 import { JobProgress } from './job-progress';
 
-export function JobTable({ initial }: { initial: JobFieldsFragment[] }) {
+export function JobTable({ initial, initialWorkers }: { initial: JobFieldsFragment[]; initialWorkers: number }) {
   const [jobs, setJobs] = useState(initial);
+  const [workers, setWorkers] = useState(initialWorkers);
   const [error, setError] = useState<string | null>(null);
   const refresh = useCallback(async () => {
     try {
-      setJobs((await clientRequest(JOBS, {})).jobs);
+      const now = await clientRequest(JOBS, {});
+      setJobs(now.jobs);
+      setWorkers(now.workers.length);
       setError(null);
     } catch (err) {
       setError(`Could not refresh the jobs: ${describeFailure(err)}`);
@@ -27,8 +30,17 @@ export function JobTable({ initial }: { initial: JobFieldsFragment[] }) {
   );
   const replace = (job: JobFieldsFragment) => setJobs((js) => js.map((j) => (j.id === job.id ? job : j)));
   if (jobs.length === 0) return <p className="empty">No jobs yet. Start an import below.</p>;
+  const waiting = jobs.filter((j) => j.state === 'queued').length;
   return (
     <>
+      {waiting > 0 && workers === 0 && (
+        <p className="error" role="status" data-testid="no-worker">
+          No worker has been seen in the last minute, so{' '}
+          {waiting === 1 ? 'the queued job waits' : `${waiting} queued jobs wait`}. Start one with{' '}
+          <code>npm run worker -- work</code> (against the same database), or run <code>npm start</code> without{' '}
+          <code>ATLAS_WORKERS=0</code>: it runs one by default.
+        </p>
+      )}
       {error && (
         <p className="error" role="alert">
           {error}

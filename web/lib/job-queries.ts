@@ -24,11 +24,14 @@ graphql(`
   }
 `);
 
-/** The newest jobs, for /jobs. */
+/** The newest jobs, for /jobs, and the workers alive (none while jobs wait: the page says how to start one). */
 export const JOBS = graphql(`
   query Jobs {
     jobs(first: 30) {
       ...JobFields
+    }
+    workers {
+      id
     }
   }
 `);

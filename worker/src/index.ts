@@ -11,3 +11,4 @@ export { streamActivations, type ActivationBatch } from './sources/streamActivat
 export { hookWidth, parseHook } from './transformer/hooks.js';
 export { disposeModel, loadModel, modelDir, type LoadedModel } from './transformer/modelFolder.js';
 export { AtlasError as WorkerError } from './errors.js';
+export { WorkerEnv } from './config.js';

@@ -8,6 +8,7 @@ import { JobResolver } from '../resolvers/job.resolver.js';
 import { HealthResolver } from '../resolvers/health.resolver.js';
 import { SearchResolver } from '../resolvers/search.resolver.js';
 import { TextAnalysisResolver } from '../resolvers/textAnalysis.resolver.js';
+import { WorkerResolver } from '../resolvers/worker.resolver.js';
 
 /** The api's schema, built from the resolvers (the registry of what the graph offers). */
 export function buildApiSchema(): Promise<GraphQLSchema> {
@@ -19,6 +20,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       ExplanationResolver,
       SearchResolver,
       JobResolver,
+      WorkerResolver,
       TextAnalysisResolver,
     ],
     validate: false,

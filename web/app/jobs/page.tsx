@@ -6,11 +6,11 @@ import { request } from '@/lib/graphql';
 export const dynamic = 'force-dynamic';
 
 export default async function JobsPage() {
-  const { jobs } = await request(JOBS, {});
+  const { jobs, workers } = await request(JOBS, {});
   return (
     <>
       <h1>Jobs</h1>
-      <JobTable initial={jobs} />
+      <JobTable initial={jobs} initialWorkers={workers.length} />
       <section>
         <h2>Import a SAE</h2>
         <p className="muted">

@@ -26,7 +26,7 @@ type Documents = {
     "\n  mutation ImportSae($input: ImportSaeInput!) {\n    importSae(input: $input) {\n      id\n    }\n  }\n": typeof types.ImportSaeDocument,
     "\n  query AnalyzeText($text: String!, $dictionaryIds: [ID!]!) {\n    analyzeText(text: $text, dictionaryIds: $dictionaryIds, topK: 5) {\n      modelName\n      hookPoint\n      elapsedMs\n      tokens {\n        position\n        text\n        features {\n          dictionaryId\n          index\n          activation\n          feature {\n            label\n          }\n        }\n      }\n    }\n  }\n": typeof types.AnalyzeTextDocument,
     "\n  fragment JobFields on Job {\n    id\n    type\n    state\n    payload\n    error\n    attempts\n    dictionaryId\n    createdAt\n    startedAt\n    finishedAt\n    progress {\n      fraction\n      rate\n      unit\n      etaSeconds\n      message\n    }\n  }\n": typeof types.JobFieldsFragmentDoc,
-    "\n  query Jobs {\n    jobs(first: 30) {\n      ...JobFields\n    }\n  }\n": typeof types.JobsDocument,
+    "\n  query Jobs {\n    jobs(first: 30) {\n      ...JobFields\n    }\n    workers {\n      id\n    }\n  }\n": typeof types.JobsDocument,
     "\n  query Job($id: ID!) {\n    job(id: $id) {\n      ...JobFields\n    }\n  }\n": typeof types.JobDocument,
     "\n  query JobLogs($id: ID!) {\n    job(id: $id) {\n      logs(last: 50) {\n        at\n        level\n        message\n      }\n    }\n  }\n": typeof types.JobLogsDocument,
     "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) {\n      ...JobFields\n    }\n  }\n": typeof types.CancelJobDocument,
@@ -44,7 +44,7 @@ const documents: Documents = {
     "\n  mutation ImportSae($input: ImportSaeInput!) {\n    importSae(input: $input) {\n      id\n    }\n  }\n": types.ImportSaeDocument,
     "\n  query AnalyzeText($text: String!, $dictionaryIds: [ID!]!) {\n    analyzeText(text: $text, dictionaryIds: $dictionaryIds, topK: 5) {\n      modelName\n      hookPoint\n      elapsedMs\n      tokens {\n        position\n        text\n        features {\n          dictionaryId\n          index\n          activation\n          feature {\n            label\n          }\n        }\n      }\n    }\n  }\n": types.AnalyzeTextDocument,
     "\n  fragment JobFields on Job {\n    id\n    type\n    state\n    payload\n    error\n    attempts\n    dictionaryId\n    createdAt\n    startedAt\n    finishedAt\n    progress {\n      fraction\n      rate\n      unit\n      etaSeconds\n      message\n    }\n  }\n": types.JobFieldsFragmentDoc,
-    "\n  query Jobs {\n    jobs(first: 30) {\n      ...JobFields\n    }\n  }\n": types.JobsDocument,
+    "\n  query Jobs {\n    jobs(first: 30) {\n      ...JobFields\n    }\n    workers {\n      id\n    }\n  }\n": types.JobsDocument,
     "\n  query Job($id: ID!) {\n    job(id: $id) {\n      ...JobFields\n    }\n  }\n": types.JobDocument,
     "\n  query JobLogs($id: ID!) {\n    job(id: $id) {\n      logs(last: 50) {\n        at\n        level\n        message\n      }\n    }\n  }\n": types.JobLogsDocument,
     "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) {\n      ...JobFields\n    }\n  }\n": types.CancelJobDocument,
@@ -115,7 +115,7 @@ export function graphql(source: "\n  fragment JobFields on Job {\n    id\n    ty
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Jobs {\n    jobs(first: 30) {\n      ...JobFields\n    }\n  }\n"): (typeof documents)["\n  query Jobs {\n    jobs(first: 30) {\n      ...JobFields\n    }\n  }\n"];
+export function graphql(source: "\n  query Jobs {\n    jobs(first: 30) {\n      ...JobFields\n    }\n    workers {\n      id\n    }\n  }\n"): (typeof documents)["\n  query Jobs {\n    jobs(first: 30) {\n      ...JobFields\n    }\n    workers {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
