@@ -61,6 +61,26 @@ async function pickFreePort(host: string): Promise<number> {
   return port;
 }
 
+/**
+ * Refuse a port another program holds, before a child is started on it: the supervisor would otherwise take that
+ * program's answers for its child's and restart the child forever.
+ */
+async function assertPortFree(host: string, port: number, what: string, variable: string): Promise<void> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => server.close(() => resolve()));
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE') throw err;
+    throw Object.assign(
+      new Error(
+        `port ${host}:${port} for ${what} is already in use; set ${variable} to a free port (0 picks one), or stop the program using it.`,
+      ),
+      { code: 'PORT_IN_USE' },
+    );
+  });
+}
+
 /** Wait until `url` answers below 500. A child that dies meanwhile is restarted by its supervisor. */
 async function waitForHttp(url: string, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -81,6 +101,10 @@ async function main(): Promise<void> {
   if (!parsed.success) throw new AtlasError('CONFIG_INVALID', describeIssues(parsed.error, process.env));
   const config = loadApiConfig();
   const t0 = Date.now();
+  const { ATLAS_WEB_HOST: webHost, ATLAS_WEB_PORT: webPort, ATLAS_WORKERS: workers } = parsed.data;
+  const apiPort = config.port === 0 ? await pickFreePort(config.host) : config.port;
+  await assertPortFree(config.host, apiPort, 'the api', 'ATLAS_API_PORT');
+  await assertPortFree(webHost, webPort, 'the web atlas', 'ATLAS_WEB_PORT');
 
   console.log(
     config.db.databaseUrl
@@ -116,7 +140,6 @@ async function main(): Promise<void> {
   // Children join this database: the embedded one through its lock file in ATLAS_DATA_DIR, or DATABASE_URL.
   const childEnv = { ...process.env, ATLAS_DATA_DIR: config.db.dataDir, DATABASE_URL: config.db.databaseUrl ?? '' };
 
-  const apiPort = config.port === 0 ? await pickFreePort(config.host) : config.port;
   const api = supervise('api', ['--import', 'tsx', join(root, 'api', 'src', 'main.ts')], {
     ...childEnv,
     ATLAS_API_PORT: String(apiPort),
@@ -133,7 +156,6 @@ async function main(): Promise<void> {
     const code: number = await new Promise((r) => build.on('exit', (c) => r(c ?? 1)));
     if (code !== 0) throw new Error(`next build failed with code ${code}; see its output above`);
   }
-  const { ATLAS_WEB_HOST: webHost, ATLAS_WEB_PORT: webPort, ATLAS_WORKERS: workers } = parsed.data;
   const web = supervise('web', [nextBin, 'start', '-H', webHost, '-p', String(webPort)], webEnv, webDir, true);
   const webUrl = `http://${webHost}:${webPort}`;
   await waitForHttp(webUrl, 'web server', 60_000);

@@ -27,7 +27,8 @@ function runOnAtlas(script: string, ...args: string[]): string {
 }
 
 before(async () => {
-  stack = await startStack();
+  // No worker: the jobs test watches jobs wait in the queue (and the page say why), then cancels one.
+  stack = await startStack(undefined, { ATLAS_WORKERS: '0' });
   ids = JSON.parse(runOnAtlas('api/src/testing/seedFixture.ts'));
   // One dictionary with weights, made and analysed by the worker, so live text analysis has something to run.
   const tinyLm = runOnAtlas('test/e2e/seedTinyLm.ts');
@@ -293,6 +294,11 @@ test('jobs: a job enqueued over the api is listed; import and export start jobs;
   await row.waitFor();
   assert.match(await row.innerText(), /queued/);
   assert.match(await row.innerText(), /export/);
+  // No worker runs (ATLAS_WORKERS=0): the page says the job waits for one, and how to start one.
+  const notice = page.getByTestId('no-worker');
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /No worker has been seen in the last minute, so the queued job waits/);
+  assert.match(await notice.innerText(), /npm run worker -- work/);
   await shot(page, 'jobs');
 
   const importForm = page.getByTestId('import-form');

@@ -20,11 +20,14 @@ export interface Stack {
   webUrl: string;
   dataDir: string;
   graphqlUrl: string;
+  /** The environment `npm start` ran with (data folder, ports), e.g. to start a second one beside it. */
+  env: NodeJS.ProcessEnv;
   output: () => string;
   stop(): Promise<void>;
 }
 
-export async function startStack(timeoutMs = 240_000): Promise<Stack> {
+/** `npm start` on a fresh data folder and free ports; `overrides` adds settings (e.g. ATLAS_WORKERS). */
+export async function startStack(timeoutMs = 240_000, overrides: Record<string, string> = {}): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'atlas-e2e-'));
   const [apiPort, webPort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
@@ -35,6 +38,7 @@ export async function startStack(timeoutMs = 240_000): Promise<Stack> {
     ATLAS_WEB_PORT: String(webPort),
     LOG_LEVEL: 'warn',
     ATLAS_DEMO: 'off', // the demo trains for minutes; tests load fixtures instead
+    ...overrides,
   };
   delete env.DATABASE_URL;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
@@ -67,6 +71,7 @@ export async function startStack(timeoutMs = 240_000): Promise<Stack> {
     webUrl: `http://127.0.0.1:${webPort}`,
     dataDir,
     graphqlUrl: `http://127.0.0.1:${apiPort}/graphql`,
+    env,
     output: () => out,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));

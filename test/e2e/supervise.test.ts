@@ -1,0 +1,116 @@
+// `npm start` runs a worker by default and keeps its children alive: a job queued through the api runs to the end,
+// a killed worker is started again (and the restart printed), and a second `npm start` on the same ports says so
+// in one line.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, startStack, type Stack } from './stack.js';
+
+let stack: Stack;
+let dictionaryId: number;
+let apiKey: string;
+
+/** Run a script against the running atlas's database; its last stdout line. */
+function runOnAtlas(script: string, ...args: string[]): string {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ATLAS_DATA_DIR: stack.dataDir, DATABASE_URL: '' },
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim().split('\n').at(-1)!;
+}
+
+// any: GraphQL answers of several shapes
+async function gql(query: string, variables: Record<string, unknown> = {}): Promise<any> {
+  const res = await fetch(stack.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: unknown; errors?: unknown };
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  return body.data;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; npm start said:\n${stack.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Queue an export through the api and wait for the job to end; its final state. */
+async function exportThroughApi(out: string): Promise<string> {
+  const { exportDictionary } = await gql(
+    'mutation ($d: ID!, $out: String!) { exportDictionary(input: { dictionaryId: $d, out: $out }) { id state } }',
+    { d: String(dictionaryId), out },
+  );
+  assert.equal(exportDictionary.state, 'queued');
+  return until(`export job ${exportDictionary.id} to end`, async () => {
+    const { job } = await gql('query ($id: ID!) { job(id: $id) { state error } }', { id: exportDictionary.id });
+    return ['succeeded', 'failed', 'cancelled'].includes(job.state)
+      ? `${job.state}${job.error ? `: ${job.error}` : ''}`
+      : undefined;
+  });
+}
+
+before(async () => {
+  stack = await startStack();
+  dictionaryId = JSON.parse(runOnAtlas('api/src/testing/seedFixture.ts')).narrow;
+  apiKey = runOnAtlas('api/src/cli/apiKey.ts', 'create', '--name', 'e2e');
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+test('npm start runs one worker by default, and a job queued through the api runs to completion', async () => {
+  assert.match(stack.output(), /workers: 1 taking jobs from the queue \(ATLAS_WORKERS=1\)/);
+  const { workers } = await until('a worker heartbeat', async () => {
+    const data = await gql('{ workers { id pid alive } }');
+    return data.workers.length ? data : undefined;
+  });
+  assert.equal(workers.length, 1);
+  assert.equal(workers[0].alive, true);
+  const out = join(stack.dataDir, 'export-1');
+  assert.equal(await exportThroughApi(out), 'succeeded');
+  assert.ok(existsSync(join(out, 'dictionary.json')), `the export wrote no ${out}/dictionary.json`);
+  rmSync(out, { recursive: true, force: true });
+});
+
+test('a killed worker is restarted, the restart is printed, and the new worker takes jobs', async () => {
+  const { workers } = await gql('{ workers { pid } }');
+  const [{ pid }] = workers as { pid: number }[];
+  process.kill(pid, 'SIGKILL');
+  await until('the restart line', async () =>
+    /worker 1 exited \(SIGKILL\); restarting it in 1 s \(restart 1\)/.test(stack.output()) ? true : undefined,
+  );
+  const fresh = await until('a new worker', async () => {
+    const data = await gql('{ workers { pid alive } }');
+    return (data.workers as { pid: number; alive: boolean }[]).find((w) => w.pid !== pid && w.alive);
+  });
+  assert.notEqual(fresh.pid, pid);
+  assert.equal(await exportThroughApi(join(stack.dataDir, 'export-2')), 'succeeded');
+});
+
+test('a second npm start on the same ports prints only its PORT_IN_USE line', () => {
+  const second = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: repoRoot,
+    env: stack.env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(second.status, 2, second.stdout + second.stderr);
+  const lines = second.stderr.split('\n').filter((l) => l.trim());
+  assert.equal(lines.length, 1, second.stderr);
+  assert.match(
+    lines[0],
+    /^PORT_IN_USE: port 127\.0\.0\.1:\d+ for the api is already in use; set ATLAS_API_PORT to a free port/,
+  );
+});
