@@ -118,6 +118,7 @@ async function main(): Promise<void> {
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    for (const child of children) child.retire();
     // Workers first (they hand their jobs back through the database), then the web and the api, then the database.
     await Promise.all(children.filter((c) => c.name.startsWith('worker')).map((c) => c.stop()));
     await Promise.all(children.map((c) => c.stop()));
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
     ATLAS_API_PORT: String(apiPort),
   });
   const graphqlUrl = `http://${config.host}:${apiPort}/graphql`;
-  await waitForHttp(`http://${config.host}:${apiPort}/healthz`, 'api', 60_000);
+  await waitForHttp(`http://${config.host}:${apiPort}/healthz`, 'api', 120_000);
   api.markUp();
 
   const webEnv = { ...childEnv, ATLAS_API_URL: graphqlUrl, NEXT_TELEMETRY_DISABLED: '1' };

@@ -80,10 +80,15 @@ export class SupervisedChild {
     this.cameUp = true;
   }
 
-  /** SIGTERM, then SIGKILL after the grace period; resolves when the child is gone. */
-  async stop(): Promise<void> {
+  /** No more restarts: the child may now exit (a Ctrl-C reaches every child at once) while others are stopped. */
+  retire(): void {
     this.stopping = true;
     clearTimeout(this.timer);
+  }
+
+  /** SIGTERM, then SIGKILL after the grace period; resolves when the child is gone. */
+  async stop(): Promise<void> {
+    this.retire();
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
