@@ -99,25 +99,24 @@ async function main(): Promise<void> {
   await waitForHttp(webUrl, web, 60_000);
   console.log(`web: atlas at ${webUrl}`);
   console.log(`atlas is up in ${((Date.now() - t0) / 1000).toFixed(1)} s: open ${webUrl} (Ctrl-C stops it)`);
-  if (parsed.data.ATLAS_DEMO === 'on') {
-    const [{ n }] = (await db.dataSource.query(
-      `SELECT count(*)::int AS n FROM dictionaries WHERE weights_path IS NULL OR weights_path NOT LIKE '%/demo/%'`,
-    )) as { n: number }[];
-    if (n === 0)
-      runDemo({
-        root,
-        dataDir: config.db.dataDir,
-        tokens: parsed.data.ATLAS_DEMO_TOKENS,
-        analyzeTokens: parsed.data.ATLAS_DEMO_ANALYZE_TOKENS,
-        env: { ...process.env, DATABASE_URL: config.db.databaseUrl ?? '', ATLAS_DATA_DIR: config.db.dataDir },
-        dataSource: db.dataSource,
-      }).then(
-        () =>
-          console.log(`demo: ready; browse it at ${webUrl} (${((Date.now() - t0) / 1000).toFixed(0)} s since start)`),
-        (err: Error) =>
-          console.error(`demo stopped: ${err.message}; the atlas keeps running, and the next start resumes it`),
-      );
-  }
+  if (parsed.data.ATLAS_DEMO === 'on')
+    runDemo({
+      root,
+      dataDir: config.db.dataDir,
+      tokens: parsed.data.ATLAS_DEMO_TOKENS,
+      analyzeTokens: parsed.data.ATLAS_DEMO_ANALYZE_TOKENS,
+      env: { ...process.env, DATABASE_URL: config.db.databaseUrl ?? '', ATLAS_DATA_DIR: config.db.dataDir },
+      dataSource: db.dataSource,
+    }).then(
+      (outcome) =>
+        console.log(
+          outcome === 'built'
+            ? `demo: ready; browse it at ${webUrl} (${((Date.now() - t0) / 1000).toFixed(0)} s since start)`
+            : `demo: ${outcome}`,
+        ),
+      (err: Error) =>
+        console.error(`demo stopped: ${err.message}; the atlas keeps running, and the next start resumes it`),
+    );
 
   let stopping = false;
   const stop = async (code: number) => {

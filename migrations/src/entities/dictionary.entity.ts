@@ -79,6 +79,10 @@ export class Dictionary {
   @Column({ name: 'weights_path', type: 'text', nullable: true })
   weightsPath!: string | null;
 
+  /** sha256 of the weights and the settings that shape them: the dictionary's identity wherever its folder is. */
+  @Column({ name: 'content_hash', type: 'text', nullable: true })
+  contentHash!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
