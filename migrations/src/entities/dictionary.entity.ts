@@ -18,6 +18,8 @@ export interface DictionaryMetrics {
   ceLossSpliced?: number;
   ceLossRecovered?: number;
   tokensTrained?: number;
+  /** The seed training started from (atlas_metrics.json). */
+  trainingSeed?: number;
 }
 
 /** Training curves: values against tokens seen. */

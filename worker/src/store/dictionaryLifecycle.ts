@@ -8,6 +8,8 @@ import type { DataSource } from 'typeorm';
 
 interface AtlasMetricsFile {
   tokens: number;
+  /** Absent in folders trained before seeds were recorded. */
+  seed?: number;
   final: { mse: number; fvu: number; l0: number };
   deadFraction: number;
   denseFraction: number;
@@ -27,6 +29,7 @@ export function readTrainingMetrics(folder: string): { metrics: DictionaryMetric
       deadFraction: m.deadFraction,
       denseFraction: m.denseFraction,
       tokensTrained: m.tokens,
+      trainingSeed: m.seed,
     },
     curves: {
       tokens: m.curves.map((c) => c.tokens),
