@@ -81,13 +81,13 @@ async function analyzeDemoDictionary(o: DemoOptions, folder: string, name: strin
 }
 
 /** Trained demo folders under `demo`, by width. */
-const demoFolder = (demo: string, latents: number) => join(demo, `topk-${latents}`);
+export const demoFolder = (demo: string, latents: number) => join(demo, `topk-${latents}`);
 
 /**
  * Dictionaries that are not the demo's: rows whose content is none of the trained demo folders' (rows from before
  * content was recorded count as the demo's when their folder was a demo folder).
  */
-async function otherDictionaries(ds: DataSource, demo: string, widths: number[]): Promise<number> {
+export async function otherDictionaries(ds: DataSource, demo: string, widths: number[]): Promise<number> {
   const hashes = widths
     .map((latents) => demoFolder(demo, latents))
     .filter((folder) => existsSync(join(folder, 'cfg.json')))
