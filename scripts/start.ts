@@ -176,25 +176,24 @@ async function main(): Promise<void> {
       : 'workers: none (ATLAS_WORKERS=0); queued jobs wait until you run `npm run worker -- work`',
   );
   console.log(`atlas is up in ${((Date.now() - t0) / 1000).toFixed(1)} s: open ${webUrl} (Ctrl-C stops it)`);
-  if (parsed.data.ATLAS_DEMO === 'on') {
-    const [{ n }] = (await db.dataSource.query(
-      `SELECT count(*)::int AS n FROM dictionaries WHERE weights_path IS NULL OR weights_path NOT LIKE '%/demo/%'`,
-    )) as { n: number }[];
-    if (n === 0)
-      runDemo({
-        root,
-        dataDir: config.db.dataDir,
-        tokens: parsed.data.ATLAS_DEMO_TOKENS,
-        analyzeTokens: parsed.data.ATLAS_DEMO_ANALYZE_TOKENS,
-        env: { ...process.env, DATABASE_URL: config.db.databaseUrl ?? '', ATLAS_DATA_DIR: config.db.dataDir },
-        dataSource: db.dataSource,
-      }).then(
-        () =>
-          console.log(`demo: ready; browse it at ${webUrl} (${((Date.now() - t0) / 1000).toFixed(0)} s since start)`),
-        (err: Error) =>
-          console.error(`demo stopped: ${err.message}; the atlas keeps running, and the next start resumes it`),
-      );
-  }
+  if (parsed.data.ATLAS_DEMO === 'on')
+    runDemo({
+      root,
+      dataDir: config.db.dataDir,
+      tokens: parsed.data.ATLAS_DEMO_TOKENS,
+      analyzeTokens: parsed.data.ATLAS_DEMO_ANALYZE_TOKENS,
+      env: { ...process.env, DATABASE_URL: config.db.databaseUrl ?? '', ATLAS_DATA_DIR: config.db.dataDir },
+      dataSource: db.dataSource,
+    }).then(
+      (outcome) =>
+        console.log(
+          outcome === 'built'
+            ? `demo: ready; browse it at ${webUrl} (${((Date.now() - t0) / 1000).toFixed(0)} s since start)`
+            : `demo: ${outcome}`,
+        ),
+      (err: Error) =>
+        console.error(`demo stopped: ${err.message}; the atlas keeps running, and the next start resumes it`),
+    );
 }
 
 main().catch((err: unknown) => {

@@ -3,6 +3,7 @@
 // transaction: detach and drop the old partitions, rename the staged tables, attach them. Readers see the old
 // rows or the new ones, never a mix, and a re-run replaces instead of duplicating.
 import type { PoolClient } from 'pg';
+import { AnalysisClaimLost, lockAnalysisClaim, type AnalysisClaim } from './analysisClaims.js';
 import { assertSqlInteger, createDecoderIndexSql } from './decoderIndex.js';
 
 export const PARTITIONED_TABLES = ['features', 'feature_examples', 'feature_tokens'] as const;
@@ -75,8 +76,16 @@ async function exists(client: PoolClient, name: string): Promise<boolean> {
   return rows[0].present as boolean;
 }
 
-/** Build the staged tables' indexes (in bulk, before anyone sees them), then swap the staged tables in. */
-export async function swapIn(client: PoolClient, dictionaryId: number, dIn: number): Promise<void> {
+/**
+ * Build the staged tables' indexes (in bulk, before anyone sees them), then swap the staged tables in. With `fence`,
+ * the swap happens only while that analysis claim is still held (checked and locked inside the swap's transaction).
+ */
+export async function swapIn(
+  client: PoolClient,
+  dictionaryId: number,
+  dIn: number,
+  fence?: AnalysisClaim,
+): Promise<void> {
   const live = (t: PartitionedTable) => partitionName(t, dictionaryId);
   for (const table of PARTITIONED_TABLES) await indexStaging(client, table, dictionaryId);
   const hnsw = createDecoderIndexSql(stagingName('features', dictionaryId), `${live('features')}_hnsw_next`, dIn);
@@ -96,6 +105,7 @@ export async function swapIn(client: PoolClient, dictionaryId: number, dIn: numb
   for (const t of PARTITIONED_TABLES) present.push(await exists(client, live(t))); // one client: one query at a time
   await client.query('BEGIN');
   try {
+    if (fence && !(await lockAnalysisClaim(client, fence))) throw new AnalysisClaimLost(fence);
     for (const [i, table] of PARTITIONED_TABLES.entries()) {
       if (present[i]) {
         await client.query(`ALTER TABLE ${table} DETACH PARTITION ${live(table)}`);

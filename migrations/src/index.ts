@@ -9,3 +9,4 @@ export * from './bulkLoad/index.js';
 export * from './decoderIndex.js';
 export * from './dictionaryPartitions.js';
 export * from './jobPayloads.js';
+export * from './analysisClaims.js';

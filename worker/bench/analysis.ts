@@ -17,6 +17,7 @@ import { ingestDictionary } from '../src/ingest/ingestDictionary.js';
 import { openCorpus } from '../src/sources/corpus.js';
 import { tokenizeDocument, type TokenizedDocument } from '../src/sources/corpusCache.js';
 import { streamActivations } from '../src/sources/streamActivations.js';
+import { saeContentHash } from '../src/engine/sae/contentHash.js';
 import { ensureDictionary } from '../src/store/dictionaryLifecycle.js';
 import { loadModel, type LoadedModel } from '../src/transformer/modelFolder.js';
 import { hookRunner } from '../src/transformer/hookRunner.js';
@@ -140,7 +141,11 @@ try {
     );
     if (!db) continue;
     const folder = join(dataDir!, `dictionary-${dSae}`);
-    const id = await ensureDictionary(db.dataSource, folder, sae, { name: `bench ${dSae}`, hook: HOOK });
+    const id = await ensureDictionary(db.dataSource, folder, sae, {
+      name: `bench ${dSae}`,
+      hook: HOOK,
+      contentHash: saeContentHash({ ...sae, hookName: HOOK, modelName: model.name }),
+    });
     const target = { id, dIn: sae.dIn, nLatents: sae.dSae };
     const nExamples = [...result.examples.values()].reduce((n, l) => n + l.length, 0);
     // Features alone (one decoder vector each), then features and examples: the difference is the examples' cost.

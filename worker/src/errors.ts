@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'TRAINING_DIVERGED'
   | 'TASK_FAILED'
   | 'CHECKPOINT_INVALID'
-  | 'DATABASE_UNAVAILABLE';
+  | 'DATABASE_UNAVAILABLE'
+  | 'ANALYSIS_IN_PROGRESS';
 
 /** An error meant for a person: the message says what failed, where, what was expected and the fix. */
 export class AtlasError extends Error {

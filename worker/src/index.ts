@@ -3,10 +3,12 @@
 export { decodeCodes, encodeBatch, prepareEncoder, type PreparedEncoder } from './analysis/encodeBatch.js';
 export type { SparseCodes } from './analysis/sparseCodes.js';
 export { loadBackend, type Backend } from './engine/backend.js';
+export { saeContentHash } from './engine/sae/contentHash.js';
 export { loadExternalSae, type ExternalSae } from './engine/sae/loadExternalSae.js';
 export { encodeSaelens, writeSaelens, type SaelensSae } from './engine/sae/saelensFormat.js';
 export { trainOnArray } from './engine/trainRun.js';
 export { trainedWeights } from './engine/train.js';
+export { dictionaryByContent, relocateDictionary, type ContentState } from './store/dictionaryByContent.js';
 export { streamActivations, type ActivationBatch } from './sources/streamActivations.js';
 export { hookWidth, parseHook } from './transformer/hooks.js';
 export { disposeModel, loadModel, modelDir, type LoadedModel } from './transformer/modelFolder.js';

@@ -52,7 +52,8 @@ export class DictionaryResolver {
   }
 
   @Mutation(() => Boolean, {
-    description: 'Delete a dictionary with its features, examples and links. Needs an API key.',
+    description:
+      'Delete a dictionary with its features, examples and links; its content is remembered, so the demo does not add it back. Needs an API key.',
   })
   async deleteDictionary(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     await requireKey(ctx);
@@ -61,7 +62,14 @@ export class DictionaryResolver {
     try {
       const client = (await runner.connect()) as PoolClient;
       await dropPartitions(client, d.id);
-      await client.query('DELETE FROM dictionaries WHERE id = $1', [d.id]);
+      // The tombstone remembers the deleted content, so the demo does not bring it back on the next start.
+      await client.query(
+        `WITH gone AS (DELETE FROM dictionaries WHERE id = $1 RETURNING content_hash, name)
+         INSERT INTO dictionary_tombstones (content_hash, name)
+         SELECT content_hash, name FROM gone WHERE content_hash IS NOT NULL
+         ON CONFLICT (content_hash) DO UPDATE SET name = EXCLUDED.name, deleted_at = now()`,
+        [d.id],
+      );
     } finally {
       await runner.release();
     }

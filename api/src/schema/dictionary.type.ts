@@ -19,6 +19,13 @@ export class DictionaryMetrics {
 
   @Field(() => Float, { nullable: true, description: 'CE loss recovered when the reconstruction is spliced in.' })
   ceLossRecovered?: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The random seed its training started from (derived from the training settings unless one was given); null when trained elsewhere.',
+  })
+  trainingSeed?: number;
 }
 
 @ObjectType({ description: 'Training curves: each value against tokens seen.' })

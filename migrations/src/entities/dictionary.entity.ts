@@ -18,6 +18,8 @@ export interface DictionaryMetrics {
   ceLossSpliced?: number;
   ceLossRecovered?: number;
   tokensTrained?: number;
+  /** The seed training started from (atlas_metrics.json). */
+  trainingSeed?: number;
 }
 
 /** Training curves: values against tokens seen. */
@@ -78,6 +80,10 @@ export class Dictionary {
   /** SAELens folder (cfg.json + sae_weights.safetensors). */
   @Column({ name: 'weights_path', type: 'text', nullable: true })
   weightsPath!: string | null;
+
+  /** sha256 of the weights and the settings that shape them: the dictionary's identity wherever its folder is. */
+  @Column({ name: 'content_hash', type: 'text', nullable: true })
+  contentHash!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,6 +1,12 @@
 import { Init1732600000000 } from './1732600000000-Init.js';
 import { JobLogs1732700000000 } from './1732700000000-JobLogs.js';
 import { Workers1733100000000 } from './1733100000000-Workers.js';
+import { DictionaryContentAndClaims1733200000000 } from './1733200000000-DictionaryContentAndClaims.js';
 
 /** Every migration, in order. */
-export const migrations = [Init1732600000000, JobLogs1732700000000, Workers1733100000000];
+export const migrations = [
+  Init1732600000000,
+  JobLogs1732700000000,
+  Workers1733100000000,
+  DictionaryContentAndClaims1733200000000,
+];

@@ -9,6 +9,7 @@ import { densitySummary, FiringTracker, geometricMedian } from './metrics.js';
 import { Rng } from './rng.js';
 import type { Architecture, Encoded, SaeParams, StepContext } from './sae/architecture.js';
 import { getArchitecture } from './sae/registry.js';
+import { deriveTrainingSeed } from './trainingSeed.js';
 import type { TrainedWeights } from './sae/saelensFormat.js';
 
 /** Options common to every variant; defaults are derived in `resolveTrainConfig`. */
@@ -31,7 +32,13 @@ export const TrainConfig = z.object({
   beta2: z.number().min(0).max(1).default(0.999),
   /** Adam ε of Gao et al. 2024. */
   eps: z.number().positive().default(6.25e-10),
-  seed: z.number().int().default(0),
+  /** Random seed; default derived from the other settings and the data (trainingSeed.ts). */
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
   /** A latent is dead when it has not fired within this many tokens; default min(10M, tokens / 4). */
   deadWindowTokens: z.number().int().positive().optional(),
   /** Latents in the AuxK reconstruction; default dIn / 2 (Gao et al. use 512 for d_model 768..). */
@@ -49,8 +56,15 @@ export type TrainConfig = z.infer<typeof TrainConfig>;
 /** TrainConfig with every default filled in. */
 export type ResolvedTrainConfig = Required<TrainConfig> & { steps: number };
 
-/** Fill in derived defaults and check the variant's options; ARGUMENT_INVALID names the bad field. */
-export function resolveTrainConfig(input: z.input<typeof TrainConfig>, dIn: number): ResolvedTrainConfig {
+/**
+ * Fill in derived defaults and check the variant's options; ARGUMENT_INVALID names the bad field. `data` says what
+ * the activations are (provenance and shape), for the derived seed.
+ */
+export function resolveTrainConfig(
+  input: z.input<typeof TrainConfig>,
+  dIn: number,
+  data = `${dIn} dimensions`,
+): ResolvedTrainConfig {
   const parsed = TrainConfig.safeParse(input);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
@@ -71,6 +85,17 @@ export function resolveTrainConfig(input: z.input<typeof TrainConfig>, dIn: numb
     ...c,
     archOptions: opts.data as Record<string, unknown>,
     steps,
+    seed:
+      c.seed ??
+      deriveTrainingSeed({
+        arch: c.arch,
+        dSae: c.dSae,
+        archOptions: opts.data as Record<string, unknown>,
+        batchSize: c.batchSize,
+        tokens: c.tokens,
+        lr: c.lr,
+        data,
+      }),
     lr: c.lr ?? 2e-4 * Math.sqrt(2 ** 14 / c.dSae),
     warmupSteps: c.warmupSteps ?? Math.min(1000, Math.floor(steps * 0.05)),
     deadWindowTokens: c.deadWindowTokens ?? Math.max(c.batchSize, Math.min(10_000_000, Math.floor(c.tokens / 4))),
@@ -470,6 +495,7 @@ export class Trainer {
     return {
       steps: this.step,
       tokens: this.step * this.cfg.batchSize,
+      seed: this.cfg.seed,
       final: last ?? null,
       deadFraction: this.tracker.deadFraction(),
       denseFraction: density.denseFraction,

@@ -34,6 +34,7 @@ export interface TrainRunReporter {
     source: string;
     steps: number;
     startStep: number;
+    seed: number;
     batchSize: number;
     scale: number;
   }): void;
@@ -66,17 +67,23 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
       o.config.tokens ??
       (o.config.epochs ? Math.round(o.config.epochs * source.totalRows) : defaultTokens(source.totalRows, batchSize));
     const { epochs: _epochs, ...rest } = o.config;
-    const cfg = resolveTrainConfig({ ...rest, tokens }, source.dIn);
+    const data = JSON.stringify({ provenance: source.provenance ?? null, rows: source.totalRows, dIn: source.dIn });
+    const cfg = resolveTrainConfig({ ...rest, tokens }, source.dIn, data);
     let trainer: Trainer;
     if (o.resume) {
       const ckpt = loadLatestCheckpoint(ckptDir);
-      for (const key of ['arch', 'dSae', 'batchSize', 'seed'] as const)
+      // Without --seed the checkpoint's seed stands (it may come from before seeds were derived).
+      const keys =
+        o.config.seed === undefined
+          ? (['arch', 'dSae', 'batchSize'] as const)
+          : (['arch', 'dSae', 'batchSize', 'seed'] as const);
+      for (const key of keys)
         if (ckpt.meta.config[key] !== cfg[key])
           throw new AtlasError(
             'CHECKPOINT_INVALID',
             `--resume: the checkpoint in ${ckptDir} has ${key}=${ckpt.meta.config[key]} but this run asks for ${cfg[key]}; pass the same options as the interrupted run`,
           );
-      const store = new ActivationStore(source, { batchSize, seed: cfg.seed, scale: ckpt.meta.scale });
+      const store = new ActivationStore(source, { batchSize, seed: ckpt.meta.config.seed, scale: ckpt.meta.scale });
       trainer = Trainer.create(backend, store, ckpt.meta.config, ckpt);
     } else {
       // Never delete an interrupted run's progress because --resume was forgotten.
@@ -97,6 +104,7 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
       source: describeSource(source),
       steps,
       startStep: trainer.step,
+      seed: trainer.cfg.seed,
       batchSize,
       scale: trainer.scale,
     });
@@ -147,7 +155,7 @@ export async function trainOnArray(
   onStep?: (s: StepStats, t: Trainer) => void,
 ): Promise<Trainer> {
   const source = memorySource(data, rows, dIn);
-  const cfg = resolveTrainConfig(config, dIn);
+  const cfg = resolveTrainConfig(config, dIn, `memory ${rows}x${dIn}`);
   const scale = estimateNormScale(source);
   const store = new ActivationStore(source, { batchSize: cfg.batchSize, seed: cfg.seed, scale });
   const sample = sampleRows(source, cfg.medianSampleRows);

@@ -4,6 +4,7 @@
 // chunk whose features landed.
 import {
   createStaging,
+  type AnalysisClaim,
   decoderColumn,
   stagingName,
   swapIn,
@@ -62,6 +63,8 @@ export interface IngestOptions {
   /** Features per chunk. */
   chunk?: number;
   onProgress?: (p: IngestProgress) => void;
+  /** The analysis claim the swap is fenced on: if it was lost, nothing is published. */
+  fence?: AnalysisClaim;
 }
 
 const EXAMPLE_COLUMNS: BulkColumn[] = [
@@ -224,7 +227,7 @@ export async function ingestDictionary(
       if (fRows.length >= chunk) await flush();
     }
     await flush();
-    await swapIn(client, id, dIn);
+    await swapIn(client, id, dIn, options.fence);
     return progress;
   });
 }

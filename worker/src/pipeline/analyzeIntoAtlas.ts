@@ -2,7 +2,7 @@
 // model's hook point, run the analysis pass over a corpus, ingest features and examples, link families across
 // widths, mark it ready. The one body behind `worker analyze` / `import-sae` and the `analyze` and `import` jobs.
 import { resolve } from 'node:path';
-import type { OpenDatabase } from '@atlas/migrations';
+import { AnalysisClaimLost, type OpenDatabase } from '@atlas/migrations';
 import { readPartial, writePartial } from '../analysis/analysisPartial.js';
 import {
   analyzeDictionary,
@@ -15,6 +15,7 @@ import {
 } from '../analysis/analyzeDictionary.js';
 import { topCosineNeighboursOn, type AsyncMatmulABt } from '../analysis/similarity.js';
 import { loadBackend, type Backend } from '../engine/backend.js';
+import { saeContentHash } from '../engine/sae/contentHash.js';
 import { loadExternalSae } from '../engine/sae/loadExternalSae.js';
 import { AtlasError } from '../errors.js';
 import { storeFeatureLinks } from '../ingest/featureLinks.js';
@@ -27,10 +28,12 @@ import {
   ensureModel,
   finishAnalysis,
   readDecoder,
+  setContentHash,
   setDictionaryModel,
 } from '../store/dictionaryLifecycle.js';
 import { disposeModel, loadModel, type LoadedModel } from '../transformer/modelFolder.js';
 import { initTfjs } from '../transformer/runtime.js';
+import { takeAnalysisLock, type AnalysisLockOptions } from './analysisLock.js';
 
 /** Tokens per analysis window including BOS, unless told otherwise. */
 export const ANALYSIS_CONTEXT = 64;
@@ -56,6 +59,8 @@ export interface AnalyzeIntoAtlasOptions {
   mergePartials?: string[];
   /** Continue the staging load an interrupted run of the same analysis left (ingest resumes; analysis restarts). */
   resumeIngest?: boolean;
+  /** Who holds the dictionary's analysis claim, and what to do when another analysis holds it (default: refuse). */
+  claim?: Omit<AnalysisLockOptions, 'waiting'>;
 }
 
 /** Where the work is: `stage` names it; done and total count `unit`s. */
@@ -75,6 +80,8 @@ export interface AnalyzeIntoAtlasEvents {
   dictionary?(id: number): void | Promise<void>;
   /** Analysis done, ingest about to start: from here on a rerun can resume the load. */
   ingesting?(id: number): void | Promise<void>;
+  /** Another analysis of the dictionary holds its claim and `claim.whenHeld` is 'wait': called before each wait. */
+  waitingForClaim?: AnalysisLockOptions['waiting'];
 }
 
 /** A dictionary, its model and corpus loaded and checked against each other: what every analysis mode starts from. */
@@ -206,18 +213,34 @@ export async function analyzeIntoAtlas(
   o: AnalyzeIntoAtlasOptions,
   events: AnalyzeIntoAtlasEvents,
 ): Promise<number> {
+  // Every progress report first checks the analysis claim, so a writer that lost it stops at its next report.
+  let assertClaimHeld = () => {};
+  const guarded: AnalyzeIntoAtlasEvents = {
+    ...events,
+    progress: (p) => {
+      assertClaimHeld();
+      events.progress(p);
+    },
+  };
   const { folder, sae, hook, model, backend, analyzeOptions, summary, dispose } = await prepareAnalysis(
     o,
-    corpusProgress(events),
+    corpusProgress(guarded),
   );
+  let releaseClaim = async () => {};
   try {
     const partials = o.mergePartials?.map((f) => readPartial(resolve(f)));
     if (partials) checkPartials(analyzeOptions, partials); // before the dictionary is marked as analysing
     const db = await database();
     await events.log(summary);
-    const id = o.dictionaryId ?? (await ensureDictionary(db.dataSource, folder, sae, { name: o.name, hook }));
+    const contentHash = saeContentHash(sae);
+    const id =
+      o.dictionaryId ?? (await ensureDictionary(db.dataSource, folder, sae, { name: o.name, hook, contentHash }));
+    if (o.dictionaryId !== undefined) await setContentHash(db.dataSource, id, contentHash);
     await setDictionaryModel(db.dataSource, id, await ensureModel(db.dataSource, model));
     await events.dictionary?.(id);
+    const held = await takeAnalysisLock(db.dataSource, id, { ...o.claim, waiting: events.waitingForClaim });
+    releaseClaim = () => held.release();
+    assertClaimHeld = () => held.assertHeld();
     await db.dataSource.query(`UPDATE dictionaries SET status = 'analyzing' WHERE id = $1`, [id]);
     const t0 = performance.now();
     const result = partials ? await mergePartials(analyzeOptions, partials) : await analyzeDictionary(analyzeOptions);
@@ -238,8 +261,9 @@ export async function analyzeIntoAtlas(
       (f) => result.examples.get(f) ?? [],
       {
         resume: o.resumeIngest,
+        fence: held.claim,
         onProgress: (p) =>
-          events.progress({
+          guarded.progress({
             stage: 'ingest',
             done: p.features,
             total: p.totalFeatures,
@@ -257,13 +281,16 @@ export async function analyzeIntoAtlas(
       const n = await storeFeatureLinks(db, id, other.id, aToB, bToA);
       await events.log(`linked ${n} family pairs with dictionary ${other.id}`);
     }
-    await finishAnalysis(db.dataSource, id, result.ceLoss);
+    held.assertHeld();
+    if (!(await finishAnalysis(db.dataSource, id, result.ceLoss, held.claim.token)))
+      throw new AnalysisClaimLost(held.claim);
     if (result.ceLoss)
       await events.log(
         `CE loss: clean ${result.ceLoss.clean.toFixed(3)}, spliced ${result.ceLoss.spliced.toFixed(3)}, zero-ablated ${result.ceLoss.zeroAblated.toFixed(3)}: recovered ${result.ceLoss.recovered.toFixed(3)}`,
       );
     return id;
   } finally {
+    await releaseClaim().catch(() => undefined); // a claim we could not release lapses by itself
     dispose();
   }
 }

@@ -8,6 +8,8 @@ import type { DataSource } from 'typeorm';
 
 interface AtlasMetricsFile {
   tokens: number;
+  /** Absent in folders trained before seeds were recorded. */
+  seed?: number;
   final: { mse: number; fvu: number; l0: number };
   deadFraction: number;
   denseFraction: number;
@@ -27,6 +29,7 @@ export function readTrainingMetrics(folder: string): { metrics: DictionaryMetric
       deadFraction: m.deadFraction,
       denseFraction: m.denseFraction,
       tokensTrained: m.tokens,
+      trainingSeed: m.seed,
     },
     curves: {
       tokens: m.curves.map((c) => c.tokens),
@@ -106,34 +109,59 @@ export async function setDictionaryModel(ds: DataSource, id: number, modelId: nu
   await ds.query(`UPDATE dictionaries SET model_id = $2 WHERE id = $1`, [id, modelId]);
 }
 
-/** The dictionary registered for a folder (by weights_path), or a new one. */
+/**
+ * The dictionary with this content (by content hash, wherever its folder was: a moved atlas keeps its dictionaries,
+ * and the row learns the folder's new place), one registered for this folder before content was recorded, or a new
+ * one. Adding content again on purpose forgets that it was deleted.
+ */
 export async function ensureDictionary(
   ds: DataSource,
   folder: string,
   sae: { architecture: string; dIn: number; dSae: number; k?: number },
-  options: { name?: string; hook: string },
+  options: { name?: string; hook: string; contentHash: string },
 ): Promise<number> {
-  const existing = (await ds.query(`SELECT id FROM dictionaries WHERE weights_path = $1 ORDER BY id LIMIT 1`, [
-    folder,
-  ])) as { id: number }[];
-  if (existing[0]) return existing[0].id;
-  const { metrics, curves } = readTrainingMetrics(folder);
-  const [row] = (await ds.query(
-    `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, metrics, curves, status, weights_path)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'trained', $9) RETURNING id`,
-    [
-      options.name ?? basename(folder),
-      options.hook,
-      sae.architecture === 'standard' ? 'relu' : sae.architecture,
-      sae.dIn,
-      sae.dSae,
-      sae.k ?? null,
-      JSON.stringify(metrics),
-      JSON.stringify(curves),
-      folder,
-    ],
-  )) as { id: number }[];
-  return row.id;
+  // Two analyses of a new folder at once must not register it twice: lookup and insert under one lock per content.
+  return ds.transaction(async (m) => {
+    await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [options.contentHash]);
+    const known = (await m.query(
+      `SELECT id FROM dictionaries
+        WHERE content_hash = $1 OR (content_hash IS NULL AND weights_path = $2)
+        ORDER BY (content_hash = $1) DESC NULLS LAST, id LIMIT 1`,
+      [options.contentHash, folder],
+    )) as { id: number }[];
+    if (known[0]) {
+      await m.query(`UPDATE dictionaries SET content_hash = $2, weights_path = $3 WHERE id = $1`, [
+        known[0].id,
+        options.contentHash,
+        folder,
+      ]);
+      return known[0].id;
+    }
+    const { metrics, curves } = readTrainingMetrics(folder);
+    const [row] = (await m.query(
+      `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, metrics, curves, status, weights_path, content_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'trained', $9, $10) RETURNING id`,
+      [
+        options.name ?? basename(folder),
+        options.hook,
+        sae.architecture === 'standard' ? 'relu' : sae.architecture,
+        sae.dIn,
+        sae.dSae,
+        sae.k ?? null,
+        JSON.stringify(metrics),
+        JSON.stringify(curves),
+        folder,
+        options.contentHash,
+      ],
+    )) as { id: number }[];
+    await m.query(`DELETE FROM dictionary_tombstones WHERE content_hash = $1`, [options.contentHash]);
+    return row.id;
+  });
+}
+
+/** Record the content a dictionary is being analysed from (a dictionary registered by a train job has none yet). */
+export async function setContentHash(ds: DataSource, id: number, contentHash: string): Promise<void> {
+  await ds.query(`UPDATE dictionaries SET content_hash = $2 WHERE id = $1`, [id, contentHash]);
 }
 
 /** Other analysed dictionaries on the same hook point and width: candidates for family links. */
@@ -161,12 +189,16 @@ export async function readDecoder(ds: DataSource, id: number, dIn: number, nLate
   return out;
 }
 
-/** Record what the analysis measured and open the dictionary to readers. */
+/**
+ * Record what the analysis measured and open the dictionary to readers, only while `claimToken` still holds its
+ * analysis claim; false when it was lost (nothing written).
+ */
 export async function finishAnalysis(
   ds: DataSource,
   id: number,
   ce: { clean: number; spliced: number; zeroAblated: number; recovered: number } | undefined,
-): Promise<void> {
+  claimToken: string,
+): Promise<boolean> {
   const patch: DictionaryMetrics = ce
     ? {
         ceLossClean: ce.clean,
@@ -175,8 +207,13 @@ export async function finishAnalysis(
         ceLossRecovered: ce.recovered,
       }
     : {};
-  await ds.query(
-    `UPDATE dictionaries SET metrics = metrics || $2::jsonb, status = 'ready', updated_at = now() WHERE id = $1`,
-    [id, JSON.stringify(patch)],
-  );
+  const [{ n }] = (await ds.query(
+    `WITH finished AS (
+       UPDATE dictionaries SET metrics = metrics || $2::jsonb, status = 'ready', updated_at = now()
+        WHERE id = $1 AND EXISTS (SELECT 1 FROM analysis_claims WHERE dictionary_id = $1 AND token = $3)
+        RETURNING id)
+     SELECT count(*)::int AS n FROM finished`,
+    [id, JSON.stringify(patch), claimToken],
+  )) as { n: number }[];
+  return n === 1;
 }

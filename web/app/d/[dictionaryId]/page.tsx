@@ -36,6 +36,7 @@ const QUERY = graphql(`
         fvu
         deadFraction
         ceLossRecovered
+        trainingSeed
       }
     }
     featureMap(dictionaryId: $id) {
@@ -105,6 +106,7 @@ export default async function DictionaryPage({
         <span>
           {d.architecture}
           {d.k ? ` k=${d.k}` : ''}
+          {d.metrics.trainingSeed != null ? ` seed ${d.metrics.trainingSeed}` : ''}
         </span>
         <span>
           d_in <b>{d.dIn}</b>

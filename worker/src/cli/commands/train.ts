@@ -17,7 +17,7 @@ interface TrainFlags {
   tokens?: string;
   epochs?: string;
   lr?: string;
-  seed: string;
+  seed?: string;
   backend: string;
   threads?: string;
   checkpointEvery: string;
@@ -42,7 +42,7 @@ export function registerTrain(program: Command): void {
     .option('--tokens <n>', 'training tokens (default: one pass and at least 1000 steps)')
     .option('--epochs <x>', 'training length in passes over the activations (instead of --tokens)')
     .option('--lr <x>', 'peak learning rate (default 2e-4·sqrt(16384/latents))')
-    .option('--seed <n>', 'random seed', '0')
+    .option('--seed <n>', 'random seed (default: derived from the training settings and the data)')
     .option('--backend <name>', `kernels: auto, ${backendNames.join(', ')}`, 'auto')
     .option('--threads <n>', 'threads for the dense kernels (default: all cores)')
     .option('--checkpoint-every <steps>', 'steps between checkpoints in <out>.checkpoints (0: never)', '500')
@@ -115,7 +115,7 @@ export function registerTrain(program: Command): void {
             epochs:
               flags.epochs === undefined ? undefined : parseNumber('--epochs', flags.epochs, { min: Number.MIN_VALUE }),
             lr: flags.lr === undefined ? undefined : parseNumber('--lr', flags.lr, { min: Number.MIN_VALUE }),
-            seed: parseNumber('--seed', flags.seed, { integer: true }),
+            seed: flags.seed === undefined ? undefined : parseNumber('--seed', flags.seed, { integer: true }),
             deadWindowTokens:
               flags.deadWindow === undefined
                 ? undefined
@@ -126,7 +126,7 @@ export function registerTrain(program: Command): void {
         {
           start: (i) => {
             progress.log(`backend: ${i.backend}`);
-            progress.log(`activations: ${i.source}, normalisation factor ${i.scale.toPrecision(4)}`);
+            progress.log(`activations: ${i.source}, normalisation factor ${i.scale.toPrecision(4)}, seed ${i.seed}`);
             if (i.startStep > 0) progress.log(`resuming at step ${i.startStep} of ${i.steps}`);
           },
           step: (s, steps) =>

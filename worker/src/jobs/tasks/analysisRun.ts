@@ -12,7 +12,7 @@ const STAGE_SPAN = { corpus: [0, 0.6], summaries: [0.6, 0.8], ingest: [0.8, 1] }
 export async function analyzeAsJob(
   db: OpenDatabase,
   job: TaskRun,
-  options: Omit<AnalyzeIntoAtlasOptions, 'resumeIngest'>,
+  options: Omit<AnalyzeIntoAtlasOptions, 'resumeIngest' | 'claim'>,
 ): Promise<number> {
   const { progress } = job;
   const resumeIngest = job.checkpoint?.stage === 'ingest';
@@ -21,7 +21,8 @@ export async function analyzeAsJob(
   let stage = '';
   const id = await analyzeIntoAtlas(
     async () => db,
-    { ...options, resumeIngest },
+    // The claim is the job's: a retry of this job takes it back at once; another analysis of the dictionary waits.
+    { ...options, resumeIngest, claim: { owner: `job ${job.id}`, whenHeld: 'wait' } },
     {
       log: (line) => progress.log('info', line),
       progress: (p) => {
@@ -41,6 +42,17 @@ export async function analyzeAsJob(
       dictionary: (dictionaryId) =>
         db.dataSource.query(`UPDATE jobs SET dictionary_id = $2 WHERE id = $1`, [job.id, dictionaryId]),
       ingesting: (dictionaryId) => progress.checkpoint({ stage: 'ingest', dictionaryId }),
+      // Reporting renews the job's lease and throws if it was cancelled meanwhile.
+      waitingForClaim: (holder) =>
+        progress.report(
+          {
+            done: 0,
+            total: 1,
+            unit: 'steps',
+            message: `waiting for ${holder.owner}, which is analysing this dictionary`,
+          },
+          true,
+        ),
     },
   );
   await progress.settle();

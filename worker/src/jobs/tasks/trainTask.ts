@@ -41,7 +41,7 @@ export function createTrainTask(deps: { dataSource: DataSource; dataDir: string 
             arch: p.arch,
             dSae: p.latents,
             archOptions,
-            seed: p.seed ?? 0,
+            seed: p.seed, // unset: derived from the settings, so no two trainings share an initialisation
             ...(p.tokens && { tokens: p.tokens }),
           },
         };
