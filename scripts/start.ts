@@ -70,7 +70,7 @@ async function main(): Promise<void> {
       : `database: embedded PGlite in ${config.db.embeddedDir}`,
   );
   const db = await openDatabase(config.db);
-  if (db.embedded) console.log(`database: serving PostgreSQL protocol at ${db.url} (migrated)`);
+  if (db.embedded) console.log(`database: serving PostgreSQL protocol at ${redactUrl(db.url)} (migrated)`);
 
   const api = await startApiServer({
     dataSource: db.dataSource,
@@ -80,6 +80,7 @@ async function main(): Promise<void> {
     maxBodyBytes: config.maxBodyBytes,
     publicReads: config.publicReads,
     requestTimeoutMs: config.requestTimeoutMs,
+    corsOrigins: config.corsOrigins,
   });
   const statementTimeout = await applyStatementTimeout(db.dataSource, db.engine, config.statementTimeoutMs);
   console.log(`api: GraphQL at ${api.graphqlUrl} (statement_timeout: ${statementTimeout})`);
