@@ -23,10 +23,23 @@ const db = await openDatabase(
   loadDbConfig({ ...process.env, ATLAS_DATA_DIR: o.dataDir, ATLAS_DB_PORT: '0', ATLAS_DB_POOL_SIZE: '2' }),
   { migrate: false },
 );
+const NAME = 'bench ingest during load';
+async function remove(dictionaryId: number): Promise<void> {
+  const runner = db.dataSource.createQueryRunner();
+  const client = (await runner.connect()) as PoolClient;
+  await dropPartitions(client, dictionaryId);
+  await runner.release();
+  await db.dataSource.query(`DELETE FROM dictionaries WHERE id = $1`, [dictionaryId]);
+}
+// An interrupted bench leaves its dictionary behind.
+for (const { id } of (await db.dataSource.query(`SELECT id FROM dictionaries WHERE name = $1`, [NAME])) as {
+  id: number;
+}[])
+  await remove(id);
 const [{ id }] = (await db.dataSource.query(
   `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, status)
-   VALUES ('bench ingest during load', 'blocks.0.mlp.hook_post', 'topk', $1, $2, 32, 'analyzing') RETURNING id`,
-  [o.dim, o.features],
+   VALUES ($3, 'blocks.0.mlp.hook_post', 'topk', $1, $2, 32, 'analyzing') RETURNING id`,
+  [o.dim, o.features, NAME],
 )) as { id: number }[];
 console.log('ready');
 const lines = createInterface({ input: process.stdin });
@@ -49,10 +62,6 @@ const result: IngestDuringLoadResult = {
   swapSeconds: (end - loaded) / 1000,
 };
 console.log(JSON.stringify(result));
-const runner = db.dataSource.createQueryRunner();
-const client = (await runner.connect()) as PoolClient;
-await dropPartitions(client, id);
-await runner.release();
-await db.dataSource.query(`DELETE FROM dictionaries WHERE id = $1`, [id]);
+await remove(id);
 lines.close();
 await db.close();
