@@ -7,8 +7,20 @@ import type { PoolClient } from 'pg';
 import { elementTypeOf, encodeArray, encodeFlat, type ElementType, type Values } from './binaryArray.js';
 import { quoteIdent, toArrayLiteral, toText, type BulkColumn, type BulkLoader } from './bulkLoader.js';
 
-/** Rows per statement: large enough to amortise the round trip, small enough to bound memory (~2 MB each). */
+/** Most rows per statement: large enough to amortise the round trip, small enough to bound memory (~2 MB each). */
 const BATCH_ROWS = 5000;
+/**
+ * Server time a statement should take. The embedded engine runs one statement at a time, in arrival order, so a
+ * reader waits behind at most one of these per query: the load yields the engine every STATEMENT_MS. Rows per
+ * statement follow from the rate measured on the server (an index maintained row by row, HNSW above all, makes
+ * rows far costlier than plain ones).
+ */
+const STATEMENT_MS = 40;
+/** First statement on a table, before its rate is known, and the fewest rows per statement. */
+const FIRST_ROWS = 64;
+const MIN_ROWS = 8;
+/** The batch grows at most this much per statement, so one misleadingly fast statement cannot make a long one. */
+const MAX_GROWTH = 4;
 
 /** Separators tried for text arrays, in order; a batch whose text contains all of them is sent as literals. */
 const SEPARATORS = ['\x1f', '\x1e', '\x1d', '\x1c', '\u{e000}', '\u{e001}'];
@@ -165,22 +177,42 @@ export function unnestStatement(
 
 export class UnnestLoader implements BulkLoader {
   readonly engine = 'unnest' as const;
+  readonly stagingIndexes = 'before-load' as const;
+  /** Rows per batch the last statement on each table suggests. */
+  private readonly batchRows = new Map<string, number>();
 
-  constructor(private readonly batchRows = BATCH_ROWS) {}
+  constructor(
+    private readonly maxRows = BATCH_ROWS,
+    private readonly statementMs = STATEMENT_MS,
+  ) {}
 
   async load(client: PoolClient, table: string, columns: BulkColumn[], rows: unknown[][]): Promise<number> {
     // Encode the next batch while the previous one runs: when the database is another process (the embedded
     // server of `npm start`, or PostgreSQL), the two overlap.
     let running: Promise<unknown> = Promise.resolve();
     try {
-      for (let start = 0; start < rows.length; start += this.batchRows) {
-        const { sql, values } = unnestStatement(table, columns, rows.slice(start, start + this.batchRows));
+      for (let start = 0; start < rows.length;) {
+        const size = Math.min(this.maxRows, this.batchRows.get(table) ?? FIRST_ROWS);
+        const { sql, values } = unnestStatement(table, columns, rows.slice(start, start + size));
+        start += size;
         await running;
-        running = client.query(sql, values);
+        running = this.run(client, table, size, sql, values);
       }
     } finally {
       await running;
     }
     return rows.length;
+  }
+
+  /** Run one batch and size the next from its time on the server (a wait in the engine's queue is not its cost). */
+  private async run(client: PoolClient, table: string, size: number, sql: string, values: unknown[]): Promise<void> {
+    const { rows } = await client.query<{ ms: number }>(
+      `WITH inserted AS (${sql} RETURNING 1)
+       SELECT count(*), extract(epoch FROM clock_timestamp() - statement_timestamp())::float8 * 1000 AS ms FROM inserted`,
+      values,
+    );
+    const ms = Math.max(rows[0].ms, 1);
+    const next = Math.floor((size * this.statementMs) / ms);
+    this.batchRows.set(table, Math.max(MIN_ROWS, Math.min(next, size * MAX_GROWTH, this.maxRows)));
   }
 }
