@@ -6,7 +6,7 @@ import type { PoolClient } from 'pg';
 import { decoderColumn, nearestDecodersSql } from '../decoderIndex.js';
 import { createStaging, partitionName, stagingName, swapIn } from '../dictionaryPartitions.js';
 import { openTestDatabase } from '../testing/testDatabase.js';
-import { UnnestLoader } from './unnestLoader.js';
+import { nextBatchRows, UnnestLoader } from './unnestLoader.js';
 
 /** The client, recording every statement's text and, for a batch insert, the rows it inserted. */
 function recording(client: PoolClient): { client: PoolClient; statements: { sql: string; rows?: number }[] } {
@@ -42,7 +42,7 @@ test('the unnest loader sizes each statement by its measured time on the server'
     try {
       // A budget no statement can meet: after the first two (sized before any was measured), the fewest rows.
       const tight = recording(raw);
-      await new UnnestLoader(5000, 0.01).load(tight.client, 'sliced', COLUMNS, rows);
+      await new UnnestLoader(5000, 0.01, 0).load(tight.client, 'sliced', COLUMNS, rows);
       const tightRows = tight.statements.map((s) => s.rows);
       assert.deepEqual(tightRows.slice(0, 3), [64, 64, 8]);
       assert.ok(tightRows.slice(2).every((n) => n === 8 || n === tightRows.at(-1)));
@@ -68,6 +68,20 @@ test('the unnest loader sizes each statement by its measured time on the server'
   } finally {
     await db.close();
   }
+});
+
+test('a batch that queued behind readers may run for half its wait, within bounds', () => {
+  const limits = { maxRows: 5000, statementMs: 40, waitShare: 0.5 };
+  // Nobody waiting: 40 ms of server time, whatever the last batch took.
+  assert.equal(nextBatchRows({ rows: 1000, serverMs: 80, waitMs: 0 }, limits), 500);
+  assert.equal(nextBatchRows({ rows: 100, serverMs: 20, waitMs: 10 }, limits), 200);
+  // Queued 400 ms behind others: a 200 ms batch next (4x growth at most per step).
+  assert.equal(nextBatchRows({ rows: 100, serverMs: 40, waitMs: 400 }, limits), 400);
+  assert.equal(nextBatchRows({ rows: 100, serverMs: 100, waitMs: 400 }, limits), 200);
+  // Never past a second, the row cap, or under the floor.
+  assert.equal(nextBatchRows({ rows: 1000, serverMs: 500, waitMs: 60_000 }, limits), 2000);
+  assert.equal(nextBatchRows({ rows: 4000, serverMs: 10, waitMs: 0 }, limits), 5000);
+  assert.equal(nextBatchRows({ rows: 8, serverMs: 900, waitMs: 0 }, limits), 8);
 });
 
 /** Deterministic PRNG (mulberry32). */
