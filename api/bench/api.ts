@@ -255,24 +255,26 @@ if (ingestFeatures > 0) {
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
-  const writerExit = new Promise((resolve) => writer.on('exit', resolve));
+  const writerExit = new Promise<number | null>((resolve) => writer.on('exit', resolve));
   let writerOut = '';
+  writer.stdout.on('data', (chunk: Buffer) => (writerOut += chunk.toString()));
+  /** The first match of `pattern` in the writer's output; rejects if it exits first. */
   const writerLine = (pattern: RegExp) =>
     new Promise<string>((resolve, reject) => {
       const look = () => {
         const m = pattern.exec(writerOut);
         if (m) resolve(m[0]);
       };
-      writer.stdout.on('data', (chunk: Buffer) => {
-        writerOut += chunk.toString();
-        look();
-      });
-      writer.on('exit', (code) => reject(new Error(`the ingest process exited with ${code} before ${pattern}`)));
+      writer.stdout.on('data', look);
+      void writerExit.then((code) => reject(new Error(`the ingest process exited with ${code} before ${pattern}`)));
       look();
     });
   await writerLine(/^ready$/m);
   const ingested = writerLine(/^\{.*\}$/m).then((line) => JSON.parse(line) as IngestDuringLoadResult);
-  const during = pageLoad(0, ingested);
+  const during = pageLoad(
+    0,
+    ingested.catch(() => undefined), // stop the load however the ingest ends
+  );
   await new Promise((r) => setTimeout(r, 1000)); // the load is running before the ingest starts
   writer.stdin.write('go\n');
   const [ingest, busy] = await Promise.all([ingested, during]);
