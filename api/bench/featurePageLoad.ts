@@ -53,4 +53,5 @@ if (process.argv[2]) {
     bytesPerRequest: result.throughput.total / Math.max(1, result.requests.total),
   };
   console.log(JSON.stringify(out));
+  process.stdin.destroy(); // a stdin read keeps the process alive
 }
