@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       : `database: embedded PGlite in ${config.db.embeddedDir}`,
   );
   const db = await openDatabase(config.db);
-  if (db.embedded) console.log(`database: serving PostgreSQL protocol at ${db.url} (migrated)`);
+  if (db.embedded) console.log(`database: serving PostgreSQL protocol at ${redactUrl(db.url)} (migrated)`);
 
   let stopping = false;
   const stop = async (code: number) => {

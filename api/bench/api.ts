@@ -1,6 +1,7 @@
-// `npm run bench:api [-- --features 100000 --examples 20 --seconds 10 --db-process --api-processes N --seed-only]`: the api under
-// load on the embedded database. Prints the seeding (ingest) rate, feature-page throughput and latency under 50
-// concurrent clients, similarFeatures recall@10 against exact search with its latency, featuresByToken latency,
+// `npm run bench:api [-- --features 100000 --examples 20 --seconds 10 --db-process --api-processes N --seed-only
+// --ingest-features 8192 --ingest-examples 43]`: the api under load on the embedded database. Prints the seeding
+// (ingest) rate, feature-page throughput and latency under 50 concurrent clients, idle and while another process
+// ingests a dictionary (the demo's 16x one by default: 8,192 features, ~354,000 examples), similarFeatures recall@10 against exact search with its latency, featuresByToken latency,
 // analyzeText latency (64 tokens, and the event-loop stall during a 2,000-token text), with the machine it ran on.
 // The seeded database is cached under $TMPDIR/atlas-bench; --db-process serves it from a process of its own;
 // with DATABASE_URL set it benches that native PostgreSQL (pgvector needed) instead, seeding it once.
@@ -12,12 +13,14 @@ import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadDbConfig, openDatabase } from '@atlas/migrations';
-import { ingestDictionary, type ExampleRecord, type FeatureRecord } from '@atlas/worker/ingest';
+import { ingestDictionary } from '@atlas/worker/ingest';
 import { pino } from 'pino';
 import { disposeModel, loadModel } from '@atlas/worker';
 import { startApiServer } from '../src/server.js';
 import { trainTinyLmDictionary, TINY_HOOK, TINY_LM } from '../src/testing/tinyLmDictionaries.js';
 import type { FeaturePageLoadResult } from './featurePageLoad.js';
+import type { IngestDuringLoadResult } from './ingestDuringLoad.js';
+import { randomSource, syntheticExamples, syntheticFeatures, WORDS } from './syntheticDictionary.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,52 +35,18 @@ const { values } = parseArgs({
     'db-process': { type: 'boolean', default: false },
     /** With DATABASE_URL: the load goes to `npm run api` with ATLAS_API_PROCESSES=N (node:cluster) instead. */
     'api-processes': { type: 'string', default: '1' },
+    /** The dictionary another process ingests during the second load (0 features: no "during ingest" figures). */
+    'ingest-features': { type: 'string', default: '8192' },
+    'ingest-examples': { type: 'string', default: '43' },
   },
 });
 const N = Number(values.features);
 const E = Number(values.examples);
 const D = Number(values.dim);
 
-let seed = 42;
-const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-const WORDS = [
-  ' the',
-  ' of',
-  ' and',
-  ' to',
-  ' a',
-  ' in',
-  ' is',
-  ' was',
-  ' he',
-  ' for',
-  ' it',
-  ' with',
-  ' as',
-  ' his',
-  ' on',
-  ' be',
-  ' at',
-  ' by',
-  ' I',
-  ' had',
-];
-
-/** Decoder-like directions: a low-rank shared component plus noise, unit norm (nearly orthogonal, as real ones). */
-const basis = Array.from({ length: 32 }, () => Float32Array.from({ length: D }, gauss));
-function decoder(): Float32Array {
-  const v = new Float32Array(D);
-  for (let b = 0; b < 3; b++) {
-    const w = gauss() * 0.6;
-    const row = basis[Math.floor(rand() * basis.length)];
-    for (let j = 0; j < D; j++) v[j] += w * row[j];
-  }
-  for (let j = 0; j < D; j++) v[j] += gauss();
-  const n = Math.hypot(...v);
-  for (let j = 0; j < D; j++) v[j] /= n;
-  return v;
-}
+const { rand, gauss } = randomSource(42);
+const features = () => syntheticFeatures(N, D, 42);
+const examples = (i: number) => syntheticExamples(E, i);
 
 console.log(
   `machine: ${cpus()[0]?.model} × ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${loadavg()
@@ -90,38 +59,6 @@ console.log(
   `config: ${N.toLocaleString('en')} features, d_in ${D}, ${E} examples each, ${externalUrl ? 'native PostgreSQL at DATABASE_URL' : 'embedded database'}`,
 );
 
-function* features(): Generator<FeatureRecord> {
-  for (let i = 0; i < N; i++) {
-    const d = decoder();
-    yield {
-      index: i,
-      decoder: d,
-      density: rand() * 0.01,
-      meanActivation: 1,
-      maxActivation: 5 + rand() * 5,
-      histogram: { edges: [0.1, 1, 10], counts: [3, 4] },
-      label: `feature ${i} ${WORDS[i % WORDS.length].trim()}`,
-      labelScores: null,
-      logits: null,
-      mapX: rand(),
-      mapY: rand(),
-      neighbors: Array.from({ length: 10 }, (_, r) => ({ index: (i + r + 1) % N, cosine: 0.3 })),
-    };
-  }
-}
-const examples = (i: number): ExampleRecord[] =>
-  Array.from({ length: E }, (_, rank) => ({
-    featureIndex: i,
-    kind: 'top' as const,
-    bin: 0,
-    rank,
-    maxActivation: 10 - rank * 0.1,
-    docIndex: i % 500,
-    tokenStart: rank * 32,
-    maxPosition: 24,
-    tokens: Array.from({ length: 32 }, (_, t) => WORDS[(i + rank + t) % WORDS.length]),
-    activations: Array.from({ length: 32 }, (_, t) => (t === 24 ? 10 - rank * 0.1 : 0)),
-  }));
 // The seeded database is kept between runs (seeding 100,000 features goes through the real ingest and takes
 // minutes): built in a `.partial` folder and renamed when complete, so an interrupted seed is never reused.
 const benchRoot = join(tmpdir(), 'atlas-bench');
@@ -269,43 +206,88 @@ if (apiProcesses > 1) {
     cluster!.on('exit', (code) => reject(new Error(`the api processes exited with ${code}`)));
   });
 }
+/** The feature-page load in its own process: for `seconds`, or (0) until `stop` resolves. */
+async function pageLoad(seconds: number, stop?: Promise<unknown>): Promise<FeaturePageLoadResult> {
+  const load = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./featurePageLoad.ts', import.meta.url)),
+      JSON.stringify({ url: loadUrl, dictionaryId: id, features: N, connections: Number(values.connections), seconds }),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  void stop?.then(() => load.stdin.write('stop\n'));
+  let loadOut = '';
+  load.stdout.on('data', (chunk: Buffer) => (loadOut += chunk.toString()));
+  const loadCode = await new Promise<number | null>((resolve) => load.on('exit', resolve));
+  if (loadCode !== 0) throw new Error(`the load generator exited with ${loadCode}`);
+  return JSON.parse(loadOut) as FeaturePageLoadResult;
+}
+const pageFigures = (page: FeaturePageLoadResult) =>
+  `${Math.round(page.requestsPerSecond)} req/s, p50 ${page.p50Ms} ms, p99 ${page.p99Ms} ms, errors ${page.errors}`;
+
 const cpuBefore = process.cpuUsage();
 const loadStart = performance.now();
-const load = spawn(
-  process.execPath,
-  [
-    '--import',
-    'tsx',
-    fileURLToPath(new URL('./featurePageLoad.ts', import.meta.url)),
-    JSON.stringify({
-      url: loadUrl,
-      dictionaryId: id,
-      features: N,
-      connections: Number(values.connections),
-      seconds: Number(values.seconds),
-    }),
-  ],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
-let loadOut = '';
-load.stdout.on('data', (chunk: Buffer) => (loadOut += chunk.toString()));
-const loadCode = await new Promise<number | null>((resolve) => load.on('exit', resolve));
-if (loadCode !== 0) throw new Error(`the load generator exited with ${loadCode}`);
-const page = JSON.parse(loadOut) as FeaturePageLoadResult;
+const page = await pageLoad(Number(values.seconds));
 const cpu = process.cpuUsage(cpuBefore);
 const cpuMs = (cpu.user + cpu.system) / 1000;
 const loadSeconds = (performance.now() - loadStart) / 1000;
 console.log(
-  `feature page (feature + 20 top activations + 10 neighbours), ${values.connections} clients for ${values.seconds} s (autocannon in a separate process): ${Math.round(page.requestsPerSecond)} req/s, p50 ${page.p50Ms} ms, p99 ${page.p99Ms} ms, errors ${page.errors}, ${Math.round(page.bytesPerRequest).toLocaleString('en')} bytes per response`,
+  `feature page (feature + 20 top activations + 10 neighbours), ${values.connections} clients for ${values.seconds} s (autocannon in a separate process), idle: ${pageFigures(page)}, ${Math.round(page.bytesPerRequest).toLocaleString('en')} bytes per response`,
 );
+if (!cluster)
+  console.log(
+    `  ${externalUrl || dbProcess ? 'api' : 'api + embedded database'} process: ${((cpuMs / 1000 / loadSeconds) * 100).toFixed(0)}% of a core, ${(cpuMs / Math.max(1, page.requestsPerSecond * Number(values.seconds))).toFixed(2)} ms of CPU per page`,
+  );
+
+// The same load while another process (as a worker would) ingests a dictionary into the same database.
+const ingestFeatures = Number(values['ingest-features']);
+if (ingestFeatures > 0) {
+  const writer = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./ingestDuringLoad.ts', import.meta.url)),
+      JSON.stringify({ dataDir, features: ingestFeatures, examples: Number(values['ingest-examples']), dim: D }),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const writerExit = new Promise<number | null>((resolve) => writer.on('exit', resolve));
+  let writerOut = '';
+  writer.stdout.on('data', (chunk: Buffer) => (writerOut += chunk.toString()));
+  /** The first match of `pattern` in the writer's output; rejects if it exits first. */
+  const writerLine = (pattern: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const look = () => {
+        const m = pattern.exec(writerOut);
+        if (m) resolve(m[0]);
+      };
+      writer.stdout.on('data', look);
+      void writerExit.then((code) => reject(new Error(`the ingest process exited with ${code} before ${pattern}`)));
+      look();
+    });
+  await writerLine(/^ready$/m);
+  const ingested = writerLine(/^\{.*\}$/m).then((line) => JSON.parse(line) as IngestDuringLoadResult);
+  const during = pageLoad(
+    0,
+    ingested.catch(() => undefined), // stop the load however the ingest ends
+  );
+  await new Promise((r) => setTimeout(r, 1000)); // the load is running before the ingest starts
+  writer.stdin.write('go\n');
+  const [ingest, busy] = await Promise.all([ingested, during]);
+  await writerExit;
+  console.log(
+    `  during ingest of ${ingest.features.toLocaleString('en')} features + ${ingest.examples.toLocaleString('en')} examples by another process (${ingest.seconds.toFixed(1)} s: load ${ingest.loadSeconds.toFixed(1)} s, indexes and swap ${ingest.swapSeconds.toFixed(1)} s): ${pageFigures(busy)}; p99 ${(busy.p99Ms / page.p99Ms).toFixed(2)}x idle`,
+  );
+}
 if (cluster) {
   console.log(`  api: ${apiProcesses} processes sharing the port (ATLAS_API_PROCESSES, node:cluster)`);
   cluster.removeAllListeners('exit');
   cluster.kill('SIGTERM');
-} else
-  console.log(
-    `  ${externalUrl || dbProcess ? 'api' : 'api + embedded database'} process: ${((cpuMs / 1000 / loadSeconds) * 100).toFixed(0)}% of a core, ${(cpuMs / Math.max(1, page.requestsPerSecond * Number(values.seconds))).toFixed(2)} ms of CPU per page`,
-  );
+}
 
 type Similar = { similarFeatures: { feature: { index: number } }[] };
 const SIMILAR = `query($v: [Float!], $ds: [ID!]!, $exact: Boolean!) { similarFeatures(vector: $v, dictionaryIds: $ds, k: 10, exact: $exact) { feature { index } } }`;

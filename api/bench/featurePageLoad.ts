@@ -1,5 +1,6 @@
 // The feature-page load for `npm run bench:api`, run as its own process (argument: JSON options): autocannon with
-// `connections` clients, each request a random feature of the dictionary. Prints one JSON line of results.
+// `connections` clients, each request a random feature of the dictionary, for `seconds` (0: until a line arrives
+// on stdin, for the "during ingest" figures). Prints one JSON line of results.
 // autocannon is pinned (8.0.0, a devDependency of api) so figures stay comparable between runs.
 import autocannon from 'autocannon';
 
@@ -22,10 +23,10 @@ if (process.argv[2]) {
     connections: number;
     seconds: number;
   };
-  const result = await autocannon({
+  const options: autocannon.Options = {
     url: o.url,
     connections: o.connections,
-    duration: o.seconds,
+    duration: o.seconds || 3600,
     requests: [
       {
         method: 'POST',
@@ -39,6 +40,10 @@ if (process.argv[2]) {
         }),
       },
     ],
+  };
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (err: unknown, r) => (err ? reject(err as Error) : resolve(r)));
+    if (o.seconds === 0) process.stdin.once('data', () => instance.stop());
   });
   const out: FeaturePageLoadResult = {
     requestsPerSecond: result.requests.average,
@@ -48,4 +53,5 @@ if (process.argv[2]) {
     bytesPerRequest: result.throughput.total / Math.max(1, result.requests.total),
   };
   console.log(JSON.stringify(out));
+  process.stdin.destroy(); // a stdin read keeps the process alive
 }

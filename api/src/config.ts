@@ -2,6 +2,16 @@
 import { AtlasError, DbEnv, describeIssues, loadDbConfig, type DbConfig } from '@atlas/migrations';
 import { z } from 'zod';
 
+/** `scheme://host[:port]` exactly as a browser sends it in the Origin header. */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+  } catch {
+    return false;
+  }
+}
+
 export const ApiEnv = DbEnv.extend({
   ATLAS_API_HOST: z.string().min(1).default('127.0.0.1'),
   /** 0 picks a free port. */
@@ -19,6 +29,26 @@ export const ApiEnv = DbEnv.extend({
   ATLAS_API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
   /** api processes sharing the port (node:cluster); more than 1 needs DATABASE_URL. */
   ATLAS_API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
+  /**
+   * Browser origins (`https://host:port`, comma-separated) that may call the api from their pages; `*` for any.
+   * Unset: none but the api's own, so a web page open in a researcher's browser cannot read their local atlas.
+   */
+  ATLAS_API_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const origins = v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
+      for (const origin of origins)
+        if (origin !== '*' && !isOrigin(origin))
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${origin}" is not an origin; list origins as scheme://host[:port] without a path, comma-separated (e.g. https://lab.example.org,http://localhost:8080), or * for any`,
+          });
+      return origins;
+    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -31,6 +61,8 @@ export type ApiConfig = Readonly<{
   requestTimeoutMs: number;
   statementTimeoutMs: number;
   processes: number;
+  /** Origins allowed to call the api from a browser page (CORS); `*` for any; empty: same origin only. */
+  corsOrigins: readonly string[];
   logLevel: z.infer<typeof ApiEnv>['LOG_LEVEL'];
 }>;
 
@@ -53,6 +85,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     requestTimeoutMs: e.ATLAS_API_REQUEST_TIMEOUT_MS,
     statementTimeoutMs: e.ATLAS_API_STATEMENT_TIMEOUT_MS ?? e.ATLAS_API_REQUEST_TIMEOUT_MS,
     processes: e.ATLAS_API_PROCESSES,
+    corsOrigins: e.ATLAS_API_CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
   };
 }

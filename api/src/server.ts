@@ -11,6 +11,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { Context } from './context.js';
 import { checkApiKey, type KeyCheck } from './auth/apiKeys.js';
+import { createCorsPolicy } from './corsPolicy.js';
 import { createFormatError, PublicError } from './errors.js';
 import { createLoaders } from './loaders/index.js';
 import { buildApiSchema } from './schema/buildApiSchema.js';
@@ -38,6 +39,8 @@ export interface ApiServerOptions {
   analysisCache?: { maxModels: number; maxDictionaries: number };
   /** How often job subscriptions read their job (default JOB_WATCH_MS). */
   jobWatchMs?: number;
+  /** Origins whose pages may call the api (ATLAS_API_CORS_ORIGINS; `*` for any); absent: the api's own only. */
+  corsOrigins?: readonly string[];
 }
 
 class BodyTooLarge extends Error {}
@@ -84,6 +87,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const { dataSource, log } = options;
   const httpServer = createServer();
   const textAnalyzer = new TextAnalyzer(options.analysisCache);
+  const cors = createCorsPolicy(options.corsOrigins ?? []);
   // Static limits on what one operation may ask for (depth, aliases, tokens, cost); lists are also capped by
   // their arguments (MAX_PAGE, MAX_EXAMPLES). Field suggestions stay on: the graph is public and they help.
   const armor = new ApolloArmor({
@@ -137,9 +141,20 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    // Reads are public; browsers on other origins (downstream tools) may call the api directly.
-    res.setHeader('access-control-allow-origin', '*');
-    res.setHeader('access-control-allow-headers', 'content-type, authorization, apollo-require-preflight');
+    const verdict = cors.judge(req.headers);
+    if (verdict.kind === 'refused') {
+      sendJson(res, 403, {
+        errors: [
+          {
+            message: `pages of origin ${verdict.origin} may not call this api; to allow them, add ${verdict.origin} to ATLAS_API_CORS_ORIGINS (comma-separated origins)`,
+            extensions: { code: 'FORBIDDEN' },
+          },
+        ],
+      });
+      return;
+    }
+    if (verdict.kind === 'allowed')
+      for (const [key, value] of Object.entries(verdict.headers)) res.setHeader(key, value);
     if (req.method === 'OPTIONS') {
       res.writeHead(204).end();
       return;
@@ -247,7 +262,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // EADDRINUSE, and graphql-ws prints it as a stack before our one PORT_IN_USE line.
   // Subscriptions (job progress) over graphql-ws at the same address. Only subscriptions: queries and mutations
   // take HTTP, where the body, time and auth limits live. The same validation rules (depth, cost) apply.
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 64 * 1024 });
+  // Browsers apply no CORS to WebSockets, so the origin is checked here: a foreign page must not follow jobs.
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: 64 * 1024,
+    verifyClient: ({ req }: { req: IncomingMessage }) => cors.judge(req.headers).kind !== 'refused',
+  });
   const wsCleanup = useServer<{ authorization?: string } | undefined>(
     {
       schema,

@@ -6,6 +6,7 @@ import type { DbConfig } from './config.js';
 import { createDataSource } from './dataSource.js';
 import { findRunningEmbedded, startEmbeddedDatabase, type EmbeddedDatabase } from './embedded/startEmbeddedDatabase.js';
 import { AtlasError } from './errors.js';
+import { redactUrl } from './redactUrl.js';
 
 export interface OpenDatabase {
   dataSource: DataSource;
@@ -22,10 +23,7 @@ export interface OpenDatabase {
 /** pgvector's minimum: `halfvec` and HNSW on it arrived in 0.7. */
 const MIN_VECTOR_VERSION = [0, 7];
 
-/** Hide the password when a URL is printed. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-}
+export { redactUrl } from './redactUrl.js';
 
 /** Turn a driver error on connect into the one line a person needs. */
 export function describeConnectError(err: unknown, url: string): AtlasError {
@@ -56,6 +54,13 @@ export function describeConnectError(err: unknown, url: string): AtlasError {
         { cause: err },
       );
     default:
+      // node-postgres's own words when the server asks for a password (SCRAM) and the URL has none.
+      if (/client password must be/.test(e.message ?? ''))
+        return new AtlasError(
+          'DATABASE_AUTH_FAILED',
+          `PostgreSQL at ${where} asks for a password and DATABASE_URL has none; put it in the URL (postgres://user:password@host:port/db), or unset DATABASE_URL to use (or join) the embedded database.`,
+          { cause: err },
+        );
       if (/timeout/i.test(e.message ?? ''))
         return new AtlasError(
           'DATABASE_UNREACHABLE',

@@ -29,7 +29,7 @@ test('npm start serves GraphQL health on the embedded database', async () => {
   assert.deepEqual(body.data.dictionaries, []);
   assert.match(
     stack.output(),
-    /database: serving PostgreSQL protocol at postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres \(migrated\)/,
+    /database: serving PostgreSQL protocol at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres \(migrated\)/,
   );
 });
 

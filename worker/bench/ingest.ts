@@ -91,6 +91,7 @@ function examples(i: number): ExampleRecord[] {
 function timed(inner: BulkLoader, ms: Map<string, number>, cpuMs: Map<string, number>): BulkLoader {
   return {
     engine: inner.engine,
+    stagingIndexes: inner.stagingIndexes,
     async load(client, table, columns, rows) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();

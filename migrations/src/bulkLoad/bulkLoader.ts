@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import type { StagingIndexes } from '../dictionaryPartitions.js';
 
 /** A column of a bulk load: its name and SQL type (`int`, `real`, `text`, `jsonb`, `vector`, `real[]`, ...). */
 export interface BulkColumn {
@@ -9,6 +10,8 @@ export interface BulkColumn {
 /** Loads many rows into one table as fast as the engine allows. One implementation per engine. */
 export interface BulkLoader {
   readonly engine: 'copy' | 'unnest';
+  /** When staging tables get their indexes on this engine (see StagingIndexes). */
+  readonly stagingIndexes: StagingIndexes;
   /** Insert `rows` (values in `columns` order; null for NULL; arrays for array, vector and halfvec columns). */
   load(client: PoolClient, table: string, columns: BulkColumn[], rows: unknown[][]): Promise<number>;
 }

@@ -13,6 +13,7 @@ function copyField(text: string | null): string {
 
 export class CopyLoader implements BulkLoader {
   readonly engine = 'copy' as const;
+  readonly stagingIndexes = 'at-swap' as const;
 
   async load(client: PoolClient, table: string, columns: BulkColumn[], rows: unknown[][]): Promise<number> {
     const names = columns.map((c) => quoteIdent(c.name)).join(', ');

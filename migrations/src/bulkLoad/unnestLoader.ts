@@ -7,8 +7,41 @@ import type { PoolClient } from 'pg';
 import { elementTypeOf, encodeArray, encodeFlat, type ElementType, type Values } from './binaryArray.js';
 import { quoteIdent, toArrayLiteral, toText, type BulkColumn, type BulkLoader } from './bulkLoader.js';
 
-/** Rows per statement: large enough to amortise the round trip, small enough to bound memory (~2 MB each). */
+/** Most rows per statement: large enough to amortise the round trip, small enough to bound memory (~2 MB each). */
 const BATCH_ROWS = 5000;
+/**
+ * Server time a statement takes when nobody waits. The embedded engine runs one statement at a time, in arrival
+ * order, so a reader waits behind at most one batch per query. Rows per statement follow from the rate measured on
+ * the server (an index maintained row by row, HNSW above all, makes rows far costlier than plain ones).
+ */
+const STATEMENT_MS = 40;
+/**
+ * While others keep the engine busy, a batch waits its turn behind their statements (a whole round of 50 readers'
+ * queries under the api bench); it may then run for this share of that wait. Readers then wait about 1 + share
+ * times as long as with no ingest (the goal: within 2x), and the ingest still gets about a third of the engine
+ * instead of one short slot per round.
+ */
+const WAIT_SHARE = 0.5;
+/** The longest a batch may run, however long the queue. */
+const MAX_STATEMENT_MS = 1000;
+/** First statement on a table, before its rate is known, and the fewest rows per statement. */
+const FIRST_ROWS = 64;
+const MIN_ROWS = 8;
+/** The batch grows at most this much per statement, so one misleadingly fast statement cannot make a long one. */
+const MAX_GROWTH = 4;
+
+export interface BatchLimits {
+  maxRows: number;
+  statementMs: number;
+  waitShare: number;
+}
+
+/** Rows for the next statement on a table, from the last one's: `serverMs` it ran, `waitMs` it queued behind others. */
+export function nextBatchRows(last: { rows: number; serverMs: number; waitMs: number }, limits: BatchLimits): number {
+  const budget = Math.min(MAX_STATEMENT_MS, Math.max(limits.statementMs, last.waitMs * limits.waitShare));
+  const next = Math.floor((last.rows * budget) / Math.max(last.serverMs, 1));
+  return Math.max(MIN_ROWS, Math.min(next, last.rows * MAX_GROWTH, limits.maxRows));
+}
 
 /** Separators tried for text arrays, in order; a batch whose text contains all of them is sent as literals. */
 const SEPARATORS = ['\x1f', '\x1e', '\x1d', '\x1c', '\u{e000}', '\u{e001}'];
@@ -165,22 +198,45 @@ export function unnestStatement(
 
 export class UnnestLoader implements BulkLoader {
   readonly engine = 'unnest' as const;
+  readonly stagingIndexes = 'before-load' as const;
+  /** Rows per batch the last statement on each table suggests. */
+  private readonly batchRows = new Map<string, number>();
 
-  constructor(private readonly batchRows = BATCH_ROWS) {}
+  private readonly limits: BatchLimits;
+
+  constructor(maxRows = BATCH_ROWS, statementMs = STATEMENT_MS, waitShare = WAIT_SHARE) {
+    this.limits = { maxRows, statementMs, waitShare };
+  }
 
   async load(client: PoolClient, table: string, columns: BulkColumn[], rows: unknown[][]): Promise<number> {
     // Encode the next batch while the previous one runs: when the database is another process (the embedded
     // server of `npm start`, or PostgreSQL), the two overlap.
     let running: Promise<unknown> = Promise.resolve();
     try {
-      for (let start = 0; start < rows.length; start += this.batchRows) {
-        const { sql, values } = unnestStatement(table, columns, rows.slice(start, start + this.batchRows));
+      for (let start = 0; start < rows.length;) {
+        const size = Math.min(this.limits.maxRows, this.batchRows.get(table) ?? FIRST_ROWS);
+        const batch = rows.slice(start, start + size);
+        const { sql, values } = unnestStatement(table, columns, batch);
+        start += size;
         await running;
-        running = client.query(sql, values);
+        running = this.run(client, table, batch.length, sql, values);
       }
     } finally {
       await running;
     }
     return rows.length;
+  }
+
+  /** Run one batch and size the next from its time on the server and its wait in the engine's queue. */
+  private async run(client: PoolClient, table: string, size: number, sql: string, values: unknown[]): Promise<void> {
+    const sent = performance.now();
+    const { rows } = await client.query<{ ms: number }>(
+      `WITH inserted AS (${sql} RETURNING 1)
+       SELECT count(*), extract(epoch FROM clock_timestamp() - statement_timestamp())::float8 * 1000 AS ms FROM inserted`,
+      values,
+    );
+    const serverMs = rows[0].ms;
+    const waitMs = Math.max(0, performance.now() - sent - serverMs);
+    this.batchRows.set(table, nextBatchRows({ rows: size, serverMs, waitMs }, this.limits));
   }
 }

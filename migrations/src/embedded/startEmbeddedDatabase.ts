@@ -1,15 +1,22 @@
 // The embedded default: PGlite (Postgres compiled to WASM) with pgvector and pg_trgm, persisted in a folder and
 // served over the PostgreSQL wire protocol on 127.0.0.1, so every process uses the same `pg` code as production.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// The server takes one user and database, with a password of the data folder's own (see startupAuthentication.ts).
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { AtlasError } from '../errors.js';
+import { redactUrl } from '../redactUrl.js';
+import { passwordPath, readOrCreatePassword } from './embeddedPassword.js';
 import { WireServer } from './wireServer.js';
 
+/** The one user and database the embedded server accepts (PGlite's own names). */
+export const EMBEDDED_USER = 'postgres';
+export const EMBEDDED_DATABASE = 'postgres';
+
 export interface EmbeddedDatabase {
-  /** postgres:// URL of the wire-protocol server. */
+  /** postgres:// URL of the wire-protocol server, password included. */
   readonly url: string;
   readonly port: number;
   readonly dataDir: string;
@@ -26,7 +33,10 @@ export interface EmbeddedOptions {
   withoutVector?: boolean;
 }
 
-/** Lock file beside the data folder: `{pid, url}` of the process serving it, so other processes can join. */
+/**
+ * Lock file beside the data folder: `{pid, url}` of the process serving it, so other processes can join. The URL
+ * holds the password, so the file is readable by its owner only.
+ */
 export function lockPath(dataDir: string): string {
   return `${dataDir}.lock`;
 }
@@ -70,7 +80,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
   if (running && running.pid !== process.pid)
     throw new AtlasError(
       'DATA_DIR_LOCKED',
-      `the embedded database in ${dataDir} is already served by process ${running.pid} at ${running.url}; stop that process, or connect to it with DATABASE_URL=${running.url}.`,
+      `the embedded database in ${dataDir} is already served by process ${running.pid} at ${redactUrl(running.url)}; stop that process, or leave DATABASE_URL unset to join it (the URL with its password is in ${lockPath(dataDir)}).`,
     );
   ensureWritable(dataDir);
   let db: PGlite;
@@ -86,7 +96,23 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
       { cause: err },
     );
   }
-  const server = new WireServer(db, options.maxConnections);
+  let password: string;
+  try {
+    password = readOrCreatePassword(dataDir);
+  } catch (err) {
+    await db.close();
+    throw new AtlasError(
+      'DATA_DIR_UNWRITABLE',
+      `cannot read or create the embedded database's password file ${passwordPath(dataDir)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); make it readable by this user, or delete it to get a new password.`,
+      { cause: err },
+    );
+  }
+  const server = new WireServer(db, options.maxConnections, {
+    user: EMBEDDED_USER,
+    database: EMBEDDED_DATABASE,
+    password,
+    passwordFile: passwordPath(dataDir),
+  });
   let port: number;
   try {
     port = await server.listen(options.port);
@@ -100,8 +126,11 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
       );
     throw err;
   }
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  writeFileSync(lockPath(dataDir), JSON.stringify({ pid: process.pid, url }));
+  const url = `postgres://${EMBEDDED_USER}:${password}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
+  // rm first: a stale lock keeps its old mode, and writeFileSync's mode applies only to a new file.
+  rmSync(lockPath(dataDir), { force: true });
+  writeFileSync(lockPath(dataDir), JSON.stringify({ pid: process.pid, url }), { mode: 0o600 });
+  chmodSync(lockPath(dataDir), 0o600);
   let closed = false;
   return {
     url,

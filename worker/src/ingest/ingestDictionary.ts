@@ -168,7 +168,7 @@ export async function ingestDictionary(
       // Examples and tokens of a chunk whose features did not land are dropped and loaded again.
       await client.query(`DELETE FROM ${stagedExamples} WHERE feature_index > $1`, [resumeAfter]);
       await client.query(`DELETE FROM ${stagingName('feature_tokens', id)} WHERE feature_index > $1`, [resumeAfter]);
-    } else await createStaging(client, id);
+    } else await createStaging(client, id, { when: target.bulkLoader.stagingIndexes, dIn });
 
     const progress: IngestProgress = { features: 0, examples: 0, totalFeatures: dictionary.nLatents };
     const stagedTokens = stagingName('feature_tokens', id);
@@ -227,7 +227,7 @@ export async function ingestDictionary(
       if (fRows.length >= chunk) await flush();
     }
     await flush();
-    await swapIn(client, id, dIn, options.fence);
+    await swapIn(client, id, dIn, target.bulkLoader.stagingIndexes, options.fence);
     return progress;
   });
 }
