@@ -3,16 +3,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
+import { argumentValuesPlugin, checkArgumentValues } from './argumentValues.js';
 import type { Context } from './context.js';
 import { checkApiKey, type KeyCheck } from './auth/apiKeys.js';
 import { createFormatError, PublicError } from './errors.js';
 import { createLoaders } from './loaders/index.js';
+import { operationLimits } from './operationLimits.js';
 import { buildApiSchema } from './schema/buildApiSchema.js';
 import { TextAnalyzer } from './services/textAnalysisService.js';
 
@@ -84,18 +85,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const { dataSource, log } = options;
   const httpServer = createServer();
   const textAnalyzer = new TextAnalyzer(options.analysisCache);
-  // Static limits on what one operation may ask for (depth, aliases, tokens, cost); lists are also capped by
-  // their arguments (MAX_PAGE, MAX_EXAMPLES). Field suggestions stay on: the graph is public and they help.
-  const armor = new ApolloArmor({
-    maxDepth: { n: 10 },
-    maxAliases: { n: 20 },
-    // Armor's token limit throws syntax errors from a plugin hook, which Apollo answers with HTTP 500 (found by the
-    // fuzz test); graphql-js's own parser limit (parseOptions below) answers 400.
-    maxTokens: { enabled: false },
-    maxDirectives: { n: 20 },
-    costLimit: { maxCost: 5000 },
-    blockFieldSuggestion: { enabled: false },
-  }).protect();
+  const armor = operationLimits();
   /** What resolvers receive, over HTTP and WebSocket alike: fresh loaders per request or subscription. */
   const contextFor = (apiKey: Context['apiKey'], signal: AbortSignal): Context => ({
     dataSource,
@@ -119,6 +109,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     // plugin wraps every field resolution (~6% of a feature page's CPU) for hints this schema does not give.
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<Context>[]),
+      argumentValuesPlugin<Context>(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),
     ],
@@ -153,6 +144,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           ];
         const errors = validate(schema, document, [...specifiedRules, ...armor.validationRules]);
         if (errors.length) return errors;
+        const badArguments = checkArgumentValues(schema, document, operation, payload.variables ?? undefined);
+        if (badArguments.length) return badArguments;
         return {
           schema,
           document,

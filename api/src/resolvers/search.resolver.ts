@@ -4,7 +4,7 @@ import { PublicError } from '../errors.js';
 import { Feature, FeatureNeighbor } from '../schema/feature.type.js';
 import { SearchHit, TokenMatch } from '../schema/search.type.js';
 import { decoderOf, featuresByToken, nearestInDictionary, searchFeatures } from '../services/featureService.js';
-import { parseGlobalId } from '../services/globalId.js';
+import { parseFeatureId } from '../services/globalId.js';
 import { requireDictionary, requireRange } from './arguments.js';
 import { MAX_PAGE } from './feature.resolver.js';
 
@@ -33,9 +33,7 @@ export class SearchResolver {
       );
     let query = vector ?? undefined;
     if (featureId != null) {
-      const parsed = parseGlobalId(featureId);
-      if (parsed.type !== 'Feature')
-        throw new PublicError('BAD_USER_INPUT', `featureId "${featureId}" is not a feature id.`);
+      const parsed = parseFeatureId('featureId', featureId);
       const d = await requireDictionary(ctx, String(parsed.dictionaryId));
       query = await decoderOf(ctx.dataSource, parsed, d.dIn);
       if (!query)
