@@ -14,6 +14,8 @@ import {
   visit,
   visitWithTypeInfo,
   type DocumentNode,
+  type FieldNode,
+  type GraphQLField,
   type GraphQLInputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -80,6 +82,31 @@ function valueProblem(type: GraphQLInputType, value: unknown, where: string): st
 
 const badInput = (message: string) => new PublicError('BAD_USER_INPUT', message);
 
+type FieldWithArguments = { def: GraphQLField<unknown, unknown>; node: FieldNode };
+
+/** Fields that take arguments, per operation: Apollo keeps parsed documents, so the walk is done once per query text
+ *  rather than per request (the walk is most of the check's cost). */
+const fieldsOf = new WeakMap<OperationDefinitionNode, FieldWithArguments[]>();
+
+function fieldsWithArguments(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode) {
+  let fields = fieldsOf.get(operation);
+  if (fields) return fields;
+  fields = [];
+  const found = fields;
+  const typeInfo = new TypeInfo(schema);
+  const visitor = visitWithTypeInfo(typeInfo, {
+    Field(node) {
+      const def = typeInfo.getFieldDef();
+      if (def?.args.length) found.push({ def, node });
+    },
+  });
+  visit(operation, visitor);
+  for (const definition of document.definitions)
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) visit(definition, visitor);
+  fieldsOf.set(operation, fields);
+  return fields;
+}
+
 /** The operation's variables as its definitions coerce them, and every field's arguments checked; errors if not. */
 export function checkArgumentValues(
   schema: GraphQLSchema,
@@ -89,28 +116,19 @@ export function checkArgumentValues(
 ): PublicError[] {
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 1 });
   if (coerced.errors) return coerced.errors.map((e) => badInput(e.message));
-  const typeInfo = new TypeInfo(schema);
-  let problem: string | undefined;
-  const visitor = visitWithTypeInfo(typeInfo, {
-    Field(node) {
-      const def = typeInfo.getFieldDef();
-      if (problem || !def?.args.length) return;
-      let args: Record<string, unknown>;
-      try {
-        args = getArgumentValues(def, node, coerced.coerced);
-      } catch {
-        return; // execution reports it, in graphql-js's own words
-      }
-      for (const arg of def.args) {
-        problem = valueProblem(arg.type, args[arg.name], `${node.name.value}(${arg.name}`);
-        if (problem) return;
-      }
-    },
-  });
-  visit(operation, visitor);
-  for (const definition of document.definitions)
-    if (definition.kind === Kind.FRAGMENT_DEFINITION && !problem) visit(definition, visitor);
-  return problem ? [badInput(problem)] : [];
+  for (const { def, node } of fieldsWithArguments(schema, document, operation)) {
+    let args: Record<string, unknown>;
+    try {
+      args = getArgumentValues(def, node, coerced.coerced);
+    } catch {
+      continue; // execution reports it, in graphql-js's own words
+    }
+    for (const arg of def.args) {
+      const problem = valueProblem(arg.type, args[arg.name], `${node.name.value}(${arg.name}`);
+      if (problem) return [badInput(problem)];
+    }
+  }
+  return [];
 }
 
 /** The check on every HTTP request, once its operation is known and before it executes. */
