@@ -81,6 +81,20 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
+/** Over HTTP, graphql-js would run a subscription's field once, with no event, and fail as an internal error. */
+const subscriptionsOverWebSocketOnly: ApolloServerPlugin<Context> = {
+  requestDidStart: async () => ({
+    didResolveOperation: async ({ operation }) => {
+      if (operation?.operation === 'subscription')
+        throw new PublicError(
+          'BAD_USER_INPUT',
+          'subscriptions are served over WebSocket only; connect a graphql-ws client to this /graphql address (ws://).',
+          400,
+        );
+    },
+  }),
+};
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { dataSource, log } = options;
   const httpServer = createServer();
@@ -110,6 +124,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<Context>[]),
       argumentValuesPlugin<Context>(),
+      subscriptionsOverWebSocketOnly,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),
     ],

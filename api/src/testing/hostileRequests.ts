@@ -278,10 +278,15 @@ export interface Answer {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
-/** Sends a request the way its operation travels: queries and mutations as HTTP POST, subscriptions over graphql-ws
- *  (their first answer, or the refusal). */
-export async function send(graphqlUrl: string, r: HostileRequest, authorization?: string): Promise<Answer> {
-  if (r.operation !== 'subscription') {
+/** Sends a request as HTTP POST, or over graphql-ws (its first answer, or the refusal): by default the way its
+ *  operation travels (subscriptions over the socket). */
+export async function send(
+  graphqlUrl: string,
+  r: HostileRequest,
+  authorization?: string,
+  transport: 'http' | 'ws' = r.operation === 'subscription' ? 'ws' : 'http',
+): Promise<Answer> {
+  if (transport === 'http') {
     const res = await fetch(graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(authorization && { authorization }) },
