@@ -88,12 +88,15 @@ test('node(id): a feature by its global id or null; any other id is refused with
   assert.match(similar.errors![0].message, /^featureId "\d+" is not a feature id; pass the id field of a Feature/);
 });
 
-test('dictionary(id): null for a missing dictionary as described, BAD_USER_INPUT for what is not an id', async () => {
+test('dictionary(id): null for a missing dictionary as described, BAD_USER_INPUT naming the argument for what is not an id', async () => {
   assert.equal(describe('dictionary'), 'A dictionary by its id, or null if there is none.');
   assert.deepEqual(await gql(`{ dictionary(id: "999999") { id } }`), { data: { dictionary: null } });
   const bad = await gql(`{ dictionary(id: "wide") { id } }`);
   assert.equal(bad.errors?.[0].extensions.code, 'BAD_USER_INPUT');
-  assert.match(bad.errors![0].message, /"wide" is not a dictionary id; list them with/);
+  assert.match(bad.errors![0].message, /^id "wide" is not a dictionary id; list them with/);
+  // Messages name the argument they are about, in a list by its position.
+  const inList = await gql(`{ searchFeatures(query: "verb", dictionaryIds: ["${atlas.narrow}", "nope"]) { score } }`);
+  assert.match(inList.errors![0].message, /^dictionaryIds\[1\] "nope" is not a dictionary id/);
 });
 
 test('operation limits say what was exceeded and the fix, not "Syntax Error"', async () => {

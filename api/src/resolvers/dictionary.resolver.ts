@@ -18,7 +18,7 @@ export class DictionaryResolver {
 
   @Query(() => Dictionary, { nullable: true, description: 'A dictionary by its id, or null if there is none.' })
   async dictionary(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return (await ctx.loaders.dictionary.load(parseDictionaryId(id))) ?? null;
+    return (await ctx.loaders.dictionary.load(parseDictionaryId(id, 'id'))) ?? null;
   }
 
   @FieldResolver(() => DictionaryCurves, {
@@ -56,7 +56,7 @@ export class DictionaryResolver {
   })
   async deleteDictionary(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     await requireKey(ctx);
-    const d = await requireDictionary(ctx, id);
+    const d = await requireDictionary(ctx, id, 'id');
     const runner = ctx.dataSource.createQueryRunner();
     try {
       const client = (await runner.connect()) as PoolClient;

@@ -132,7 +132,7 @@ export class FeatureResolver {
       const vector = self && (await decoderOf(ctx.dataSource, f, self.dIn));
       if (vector)
         for (const id of others) {
-          const other = await requireDictionary(ctx, id);
+          const other = await requireDictionary(ctx, id, 'dictionaryIds');
           if (other.dIn !== vector.length) continue; // different hook width: not comparable
           for (const n of await nearestInDictionary(ctx.dataSource, other, vector, k, false))
             found.push({ dictionaryId: other.id, index: n.index, cosine: n.cosine });

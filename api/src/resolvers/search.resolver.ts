@@ -43,8 +43,8 @@ export class SearchResolver {
     if (!q.every(Number.isFinite)) throw new PublicError('BAD_USER_INPUT', 'vector has a NaN or infinite value.');
     if (!q.some((x) => x !== 0)) throw new PublicError('BAD_USER_INPUT', 'vector is all zeros; cosine is undefined.');
     const found: { dictionaryId: number; index: number; cosine: number }[] = [];
-    for (const id of dictionaryIds) {
-      const d = await requireDictionary(ctx, id);
+    for (const [i, id] of dictionaryIds.entries()) {
+      const d = await requireDictionary(ctx, id, `dictionaryIds[${i}]`);
       if (d.dIn !== q.length)
         throw new PublicError(
           'BAD_USER_INPUT',
@@ -80,7 +80,9 @@ export class SearchResolver {
     if (!token.trim() || token.length > 200)
       throw new PublicError('BAD_USER_INPUT', 'token must be 1 to 200 characters, not blank.');
     const ids = dictionaryIds
-      ? await Promise.all(dictionaryIds.map(async (d) => (await requireDictionary(ctx, d)).id))
+      ? await Promise.all(
+          dictionaryIds.map(async (d, i) => (await requireDictionary(ctx, d, `dictionaryIds[${i}]`)).id),
+        )
       : undefined;
     const matches = await featuresByToken(ctx.dataSource, token, ids, first);
     const features = await ctx.loaders.feature.loadMany(matches.map((m) => m.key));
@@ -103,7 +105,9 @@ export class SearchResolver {
     if (!query.trim() || query.length > 500)
       throw new PublicError('BAD_USER_INPUT', 'query must be 1 to 500 characters, not blank.');
     const ids = dictionaryIds
-      ? await Promise.all(dictionaryIds.map(async (d) => (await requireDictionary(ctx, d)).id))
+      ? await Promise.all(
+          dictionaryIds.map(async (d, i) => (await requireDictionary(ctx, d, `dictionaryIds[${i}]`)).id),
+        )
       : undefined;
     const hits = await searchFeatures(ctx.dataSource, query, ids, first);
     const features = await ctx.loaders.feature.loadMany(hits.map((h) => h.key));
