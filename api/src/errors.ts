@@ -32,8 +32,9 @@ const APOLLO_PUBLIC = new Set([
 export function createFormatError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
+    // The code alone: extensions.http is the status Apollo answers with, not something to show the client.
     if (original instanceof PublicError)
-      return { ...formatted, message: original.message, extensions: original.extensions };
+      return { ...formatted, message: original.message, extensions: { code: original.extensions.code } };
     if ((original as { code?: unknown } | undefined)?.code === QUERY_CANCELED)
       return {
         message:

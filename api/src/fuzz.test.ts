@@ -1,20 +1,27 @@
 // Thousands of malformed operations, variables and bodies: every one gets a GraphQL error with a public code (never
 // an internal error, which would mean an input reached code that did not check it), and the server keeps answering.
+// The hostile-value fuzz derives its operations from the schema, so every argument of every operation is covered.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
 import { pino } from 'pino';
+import { createApiKey } from './auth/apiKeys.js';
+import { buildApiSchema } from './schema/buildApiSchema.js';
 import { startApiServer, type ApiServer } from './server.js';
-import { loadFixtureAtlas, type FixtureAtlas } from './testing/fixtureAtlas.js';
+import { featureId } from './services/globalId.js';
+import { D_IN, loadFixtureAtlas, type FixtureAtlas } from './testing/fixtureAtlas.js';
+import { hostileRequests, send } from './testing/hostileRequests.js';
 
 let db: TestDatabase;
 let api: ApiServer;
 let atlas: FixtureAtlas;
+let key: string;
 const internal: string[] = [];
 
 before(async () => {
   db = await openTestDatabase();
   atlas = await loadFixtureAtlas(db);
+  key = (await createApiKey(db.dataSource, 'fuzzer')).key;
   const log = pino({ level: 'error' }, { write: (line: string) => internal.push(line) });
   api = await startApiServer({ dataSource: db.dataSource, log, host: '127.0.0.1', port: 0, maxBodyBytes: 50_000 });
 });
@@ -127,4 +134,35 @@ test('3,000 malformed requests get public errors, never an internal error, and t
     body: '{"query":"{ health { status } }"}',
   });
   assert.deepEqual(await health.json(), { data: { health: { status: 'ok' } } });
+});
+
+test('1,500 requests with hostile argument values, over every argument of every operation, get no internal error', async () => {
+  const generator = hostileRequests(await buildApiSchema(), {
+    dictionaryIds: [String(atlas.narrow), String(atlas.wide)],
+    nodeIds: [featureId(atlas.narrow, 1), featureId(atlas.wide, 3), featureId(atlas.wide, 99)],
+    dIn: D_IN,
+  });
+  const fields = new Set<string>();
+  const codes = new Map<string, number>();
+  for (let n = 0; n < 1500; n++) {
+    const r = generator.random(n);
+    fields.add(r.field);
+    const what = () => `${r.field} with ${r.hostile.join(', ')}\n${r.query}\n${internal.at(-1) ?? ''}`;
+    // Mutations both with a key (so they reach their resolvers) and without.
+    const authorization = r.operation === 'mutation' && n % 4 !== 0 ? `Bearer ${key}` : undefined;
+    // Every other subscription over HTTP, where it is not served.
+    const transport = r.operation === 'subscription' && n % 2 ? 'http' : undefined;
+    const { status, errors } = await send(api.graphqlUrl, r, authorization, transport);
+    assert.ok(status < 500, `status ${status} for ${what()}`);
+    for (const e of errors ?? []) {
+      const code = e.extensions?.code ?? 'none';
+      codes.set(code, (codes.get(code) ?? 0) + 1);
+      assert.notEqual(code, 'INTERNAL_SERVER_ERROR', `internal error for ${what()}`);
+    }
+  }
+  assert.ok(
+    fields.has('searchFeatures') && fields.has('setExplanation') && fields.has('jobUpdates'),
+    [...fields].join(),
+  );
+  assert.ok(codes.get('BAD_USER_INPUT')! > 300, JSON.stringify([...codes]));
 });

@@ -3,17 +3,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
+import { argumentValuesPlugin, checkArgumentValues } from './argumentValues.js';
 import type { Context } from './context.js';
 import { checkApiKey, type KeyCheck } from './auth/apiKeys.js';
 import { createCorsPolicy } from './corsPolicy.js';
 import { createFormatError, PublicError } from './errors.js';
 import { createLoaders } from './loaders/index.js';
+import { operationLimits } from './operationLimits.js';
 import { buildApiSchema } from './schema/buildApiSchema.js';
 import { TextAnalyzer } from './services/textAnalysisService.js';
 
@@ -83,23 +84,26 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
+/** Over HTTP, graphql-js would run a subscription's field once, with no event, and fail as an internal error. */
+const subscriptionsOverWebSocketOnly: ApolloServerPlugin<Context> = {
+  requestDidStart: async () => ({
+    didResolveOperation: async ({ operation }) => {
+      if (operation?.operation === 'subscription')
+        throw new PublicError(
+          'BAD_USER_INPUT',
+          'subscriptions are served over WebSocket only; connect a graphql-ws client to this /graphql address (ws://).',
+          400,
+        );
+    },
+  }),
+};
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { dataSource, log } = options;
   const httpServer = createServer();
   const textAnalyzer = new TextAnalyzer(options.analysisCache);
   const cors = createCorsPolicy(options.corsOrigins ?? []);
-  // Static limits on what one operation may ask for (depth, aliases, tokens, cost); lists are also capped by
-  // their arguments (MAX_PAGE, MAX_EXAMPLES). Field suggestions stay on: the graph is public and they help.
-  const armor = new ApolloArmor({
-    maxDepth: { n: 10 },
-    maxAliases: { n: 20 },
-    // Armor's token limit throws syntax errors from a plugin hook, which Apollo answers with HTTP 500 (found by the
-    // fuzz test); graphql-js's own parser limit (parseOptions below) answers 400.
-    maxTokens: { enabled: false },
-    maxDirectives: { n: 20 },
-    costLimit: { maxCost: 5000 },
-    blockFieldSuggestion: { enabled: false },
-  }).protect();
+  const armor = operationLimits();
   /** What resolvers receive, over HTTP and WebSocket alike: fresh loaders per request or subscription. */
   const contextFor = (apiKey: Context['apiKey'], signal: AbortSignal): Context => ({
     dataSource,
@@ -123,6 +127,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     // plugin wraps every field resolution (~6% of a feature page's CPU) for hints this schema does not give.
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<Context>[]),
+      argumentValuesPlugin<Context>(),
+      subscriptionsOverWebSocketOnly,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),
     ],
@@ -294,6 +300,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           ];
         const errors = validate(schema, document, [...specifiedRules, ...armor.validationRules]);
         if (errors.length) return errors;
+        const badArguments = checkArgumentValues(schema, document, operation, payload.variables ?? undefined);
+        if (badArguments.length) return badArguments;
         return {
           schema,
           document,

@@ -9,18 +9,19 @@ export function requireRange(name: string, value: number, min: number, max: numb
     throw new PublicError('BAD_USER_INPUT', `${name} must be an integer from ${min} to ${max} (got ${value}).`);
 }
 
-export function parseDictionaryId(id: string): number {
+/** A dictionary id's number; BAD_USER_INPUT naming `argument` (e.g. `dictionaryIds[1]`) when it is not one. */
+export function parseDictionaryId(id: string, argument = 'dictionaryId'): number {
   const n = Number(id);
   if (!/^\d{1,10}$/.test(id) || n > MAX_ID)
     throw new PublicError(
       'BAD_USER_INPUT',
-      `dictionaryId "${id}" is not a dictionary id; list them with { dictionaries { id } }.`,
+      `${argument} "${id}" is not a dictionary id; list them with { dictionaries { id } }.`,
     );
   return n;
 }
 
-export async function requireDictionary(ctx: Context, id: string): Promise<Dictionary> {
-  const dictionary = await ctx.loaders.dictionary.load(parseDictionaryId(id));
+export async function requireDictionary(ctx: Context, id: string, argument?: string): Promise<Dictionary> {
+  const dictionary = await ctx.loaders.dictionary.load(parseDictionaryId(id, argument));
   if (!dictionary)
     throw new PublicError('NOT_FOUND', `no dictionary ${id}; list them with { dictionaries { id name } }.`);
   return dictionary;

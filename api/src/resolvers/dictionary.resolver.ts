@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 import { Dictionary, DictionaryCurves } from '../schema/dictionary.type.js';
 import { Job } from '../schema/job.type.js';
 import { listDictionaries } from '../services/dictionaryService.js';
-import { requireDictionary } from './arguments.js';
+import { parseDictionaryId, requireDictionary } from './arguments.js';
 
 @Resolver(() => Dictionary)
 export class DictionaryResolver {
@@ -16,9 +16,9 @@ export class DictionaryResolver {
     return listDictionaries(dataSource);
   }
 
-  @Query(() => Dictionary, { nullable: true })
+  @Query(() => Dictionary, { nullable: true, description: 'A dictionary by its id, or null if there is none.' })
   async dictionary(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return requireDictionary(ctx, id).catch(() => null);
+    return (await ctx.loaders.dictionary.load(parseDictionaryId(id, 'id'))) ?? null;
   }
 
   @FieldResolver(() => DictionaryCurves, {
@@ -57,7 +57,7 @@ export class DictionaryResolver {
   })
   async deleteDictionary(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     await requireKey(ctx);
-    const d = await requireDictionary(ctx, id);
+    const d = await requireDictionary(ctx, id, 'id');
     const runner = ctx.dataSource.createQueryRunner();
     try {
       const client = (await runner.connect()) as PoolClient;

@@ -12,7 +12,7 @@ import {
   nearestInDictionary,
   type FeatureRow,
 } from '../services/featureService.js';
-import { parseGlobalId } from '../services/globalId.js';
+import { parseFeatureId } from '../services/globalId.js';
 import { parseDictionaryId, requireDictionary, requireRange } from './arguments.js';
 
 /** Largest page any list returns. */
@@ -22,7 +22,8 @@ export const MAX_PAGE = 100;
 export class FeatureResolver {
   @Query(() => Feature, {
     nullable: true,
-    description: 'One feature of a dictionary, or null if it has no such index.',
+    description:
+      'One feature of a dictionary, or null if the dictionary has no feature at that index; NOT_FOUND if there is no such dictionary.',
   })
   async feature(
     @Arg('dictionaryId', () => ID) dictionaryId: string,
@@ -32,20 +33,22 @@ export class FeatureResolver {
     // The feature row first: on the hot path (a feature page) the dictionary row is not needed, and on the
     // embedded database every statement saved is a turn of the one shared backend saved.
     const id = parseDictionaryId(dictionaryId);
-    if (Number.isInteger(index) && index >= 0) {
+    if (index >= 0) {
       const feature = await ctx.loaders.feature.load({ dictionaryId: id, index });
       if (feature) return feature;
     }
-    const dictionary = await requireDictionary(ctx, dictionaryId);
-    requireRange('index', index, 0, dictionary.nLatents - 1);
+    // No such feature: null, unless the dictionary itself is missing (a null would read as "no such index").
+    await requireDictionary(ctx, dictionaryId);
     return undefined;
   }
 
-  @Query(() => Feature, { nullable: true, description: 'Any object by its global id.' })
+  @Query(() => Feature, {
+    nullable: true,
+    description:
+      'A feature by its global id (its id field), or null if there is no such feature. Dictionaries are fetched by their own id with dictionary(id).',
+  })
   async node(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<FeatureRow | undefined> {
-    const parsed = parseGlobalId(id);
-    if (parsed.type !== 'Feature') return undefined;
-    return ctx.loaders.feature.load({ dictionaryId: parsed.dictionaryId, index: parsed.index });
+    return ctx.loaders.feature.load(parseFeatureId('id', id));
   }
 
   @Query(() => FeatureConnection, { description: "A dictionary's features, filtered, sorted and paginated." })
@@ -59,7 +62,7 @@ export class FeatureResolver {
   ): Promise<FeatureConnection> {
     const dictionary = await requireDictionary(ctx, dictionaryId);
     requireRange('first', first, 1, MAX_PAGE);
-    const cursor = after == null ? undefined : decodeCursor(after);
+    const cursor = after == null ? undefined : decodeCursor(after, orderBy);
     if (after != null && !cursor)
       throw new PublicError(
         'BAD_USER_INPUT',
@@ -129,7 +132,7 @@ export class FeatureResolver {
       const vector = self && (await decoderOf(ctx.dataSource, f, self.dIn));
       if (vector)
         for (const id of others) {
-          const other = await requireDictionary(ctx, id);
+          const other = await requireDictionary(ctx, id, 'dictionaryIds');
           if (other.dIn !== vector.length) continue; // different hook width: not comparable
           for (const n of await nearestInDictionary(ctx.dataSource, other, vector, k, false))
             found.push({ dictionaryId: other.id, index: n.index, cosine: n.cosine });

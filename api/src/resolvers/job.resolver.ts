@@ -122,7 +122,7 @@ export class JobResolver {
   @Mutation(() => Job, { description: 'Write everything known about a dictionary to a folder. Needs an API key.' })
   async exportDictionary(@Arg('input', () => ExportDictionaryInput) input: ExportDictionaryInput, @Ctx() ctx: Context) {
     await requireKey(ctx);
-    const d = await requireDictionary(ctx, input.dictionaryId);
+    const d = await requireDictionary(ctx, input.dictionaryId, 'input.dictionaryId');
     return enqueueJob(
       ctx.dataSource,
       'export',

@@ -4,7 +4,7 @@ import { PublicError } from '../errors.js';
 import { Feature, FeatureNeighbor } from '../schema/feature.type.js';
 import { SearchHit, TokenMatch } from '../schema/search.type.js';
 import { decoderOf, featuresByToken, nearestInDictionary, searchFeatures } from '../services/featureService.js';
-import { parseGlobalId } from '../services/globalId.js';
+import { parseFeatureId } from '../services/globalId.js';
 import { requireDictionary, requireRange } from './arguments.js';
 import { MAX_PAGE } from './feature.resolver.js';
 
@@ -33,9 +33,7 @@ export class SearchResolver {
       );
     let query = vector ?? undefined;
     if (featureId != null) {
-      const parsed = parseGlobalId(featureId);
-      if (parsed.type !== 'Feature')
-        throw new PublicError('BAD_USER_INPUT', `featureId "${featureId}" is not a feature id.`);
+      const parsed = parseFeatureId('featureId', featureId);
       const d = await requireDictionary(ctx, String(parsed.dictionaryId));
       query = await decoderOf(ctx.dataSource, parsed, d.dIn);
       if (!query)
@@ -45,8 +43,8 @@ export class SearchResolver {
     if (!q.every(Number.isFinite)) throw new PublicError('BAD_USER_INPUT', 'vector has a NaN or infinite value.');
     if (!q.some((x) => x !== 0)) throw new PublicError('BAD_USER_INPUT', 'vector is all zeros; cosine is undefined.');
     const found: { dictionaryId: number; index: number; cosine: number }[] = [];
-    for (const id of dictionaryIds) {
-      const d = await requireDictionary(ctx, id);
+    for (const [i, id] of dictionaryIds.entries()) {
+      const d = await requireDictionary(ctx, id, `dictionaryIds[${i}]`);
       if (d.dIn !== q.length)
         throw new PublicError(
           'BAD_USER_INPUT',
@@ -82,7 +80,9 @@ export class SearchResolver {
     if (!token.trim() || token.length > 200)
       throw new PublicError('BAD_USER_INPUT', 'token must be 1 to 200 characters, not blank.');
     const ids = dictionaryIds
-      ? await Promise.all(dictionaryIds.map(async (d) => (await requireDictionary(ctx, d)).id))
+      ? await Promise.all(
+          dictionaryIds.map(async (d, i) => (await requireDictionary(ctx, d, `dictionaryIds[${i}]`)).id),
+        )
       : undefined;
     const matches = await featuresByToken(ctx.dataSource, token, ids, first);
     const features = await ctx.loaders.feature.loadMany(matches.map((m) => m.key));
@@ -105,7 +105,9 @@ export class SearchResolver {
     if (!query.trim() || query.length > 500)
       throw new PublicError('BAD_USER_INPUT', 'query must be 1 to 500 characters, not blank.');
     const ids = dictionaryIds
-      ? await Promise.all(dictionaryIds.map(async (d) => (await requireDictionary(ctx, d)).id))
+      ? await Promise.all(
+          dictionaryIds.map(async (d, i) => (await requireDictionary(ctx, d, `dictionaryIds[${i}]`)).id),
+        )
       : undefined;
     const hits = await searchFeatures(ctx.dataSource, query, ids, first);
     const features = await ctx.loaders.feature.loadMany(hits.map((h) => h.key));

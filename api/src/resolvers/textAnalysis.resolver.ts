@@ -26,7 +26,7 @@ export class TextAnalysisResolver {
         'BAD_USER_INPUT',
         `dictionaryIds must name 1 to ${MAX_ANALYSIS_DICTIONARIES} dictionaries (got ${ids.length}).`,
       );
-    const dictionaries = await Promise.all(ids.map((id) => requireDictionary(ctx, id)));
+    const dictionaries = await Promise.all(ids.map((id) => requireDictionary(ctx, id, 'dictionaryIds')));
     try {
       const result = await ctx.textAnalyzer.analyze(ctx.dataSource, dictionaries, text, topK, ctx.signal);
       return {

@@ -2,7 +2,8 @@
 // DataLoader turns a page of N features into a constant number of statements.
 import { decoderColumn, nearestDecodersSql } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
-import { featureId } from './globalId.js';
+import { inFloat32Range } from './float32.js';
+import { featureId, MAX_ID } from './globalId.js';
 
 export interface FeatureKey {
   dictionaryId: number;
@@ -162,7 +163,11 @@ export async function nearestInDictionary(
   k: number,
   exact: boolean,
 ): Promise<{ index: number; cosine: number }[]> {
-  const literal = `[${vector.join(',')}]`;
+  // Cosine ignores length, and a unit query keeps pgvector's float32 sums from overflowing or underflowing (entries
+  // of 3e38 answered cosine 0, of 1e-30 NaN) and within halfvec's range (±65,504).
+  const largest = vector.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+  const norm = largest * Math.sqrt(vector.reduce((sum, x) => sum + (x / largest) ** 2, 0));
+  const literal = `[${(norm > 0 && Number.isFinite(norm) ? vector.map((x) => x / norm) : vector).join(',')}]`;
   if (exact) {
     const { column, type } = decoderColumn(dictionary.dIn);
     // Ordering by the uncast expression keeps the planner off the (cast-expression) HNSW index: an exact scan.
@@ -201,11 +206,14 @@ export function encodeCursor(value: number, index: number): string {
   return Buffer.from(JSON.stringify([value, index])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): [number, number] | undefined {
+/** The cursor's [sort value, index], or undefined if it is not one `order` could have written (a forged value
+ *  outside what the sort column holds would fail in the database rather than as the client's mistake). */
+export function decodeCursor(cursor: string, order: FeatureOrderKey): [number, number] | undefined {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x)))
-      return [v[0], v[1]];
+    const isIndex = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= MAX_ID;
+    if (Array.isArray(v) && v.length === 2 && isIndex(v[1]))
+      if (order === 'INDEX' ? isIndex(v[0]) : typeof v[0] === 'number' && inFloat32Range(v[0])) return [v[0], v[1]];
   } catch {
     /* fall through */
   }
