@@ -9,3 +9,5 @@ export * from './bulkLoad/index.js';
 export * from './decoderIndex.js';
 export * from './dictionaryPartitions.js';
 export * from './jobPayloads.js';
+export * from './labels/brownTags.js';
+export * from './labels/featureLabel.js';
