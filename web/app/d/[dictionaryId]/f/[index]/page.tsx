@@ -31,6 +31,8 @@ const QUERY = graphql(`
       id
       index
       label
+      labelScore
+      unlabelledReason
       labelScores
       density
       meanActivation
@@ -112,7 +114,8 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
         <Link href="/">Dictionaries</Link> / <Link href={`/d/${d.id}`}>{d.name}</Link> / feature {f.index}
       </p>
       <h1 data-testid="feature-title">
-        #{f.index} {f.label ?? <span className="muted">unlabelled</span>}
+        #{f.index} {f.label ?? <span className="muted">{f.unlabelledReason ?? 'unlabelled'}</span>}
+        {f.labelScore != null && <small className="muted"> · F1 {fmt(f.labelScore, 2)}</small>}
       </h1>
       <div className="stats">
         <span>
