@@ -68,6 +68,16 @@ test('labels read as names with the Brown tag beside them, with their score; rar
     labelScore: null,
     unlabelledReason: 'too rare to label: 2 firings',
   });
+  const past = await gql(
+    `query($d: ID!, $i: Int!) { feature(dictionaryId: $d, index: $i) { labelAssociations { name f1 support } } }`,
+    { d: String(atlas.dictionaryId), i: indexOf('past tense strong') },
+  );
+  assert.deepEqual(past.feature.labelAssociations, [{ name: 'verb, past tense (vbd)', f1: 0.81, support: 90 }]);
+  const news = await gql(
+    `query($d: ID!, $i: Int!) { feature(dictionaryId: $d, index: $i) { labelAssociations { name } } }`,
+    { d: String(atlas.dictionaryId), i: indexOf('news') },
+  );
+  assert.deepEqual(news.feature.labelAssociations, [{ name: 'news (genre)' }]);
   const map = await gql(`query($d: ID!) { featureMap(dictionaryId: $d) { labels } }`, {
     d: String(atlas.dictionaryId),
   });

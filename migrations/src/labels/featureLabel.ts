@@ -97,3 +97,21 @@ export const FIRINGS_SQL = `coalesce(${NUMBER_SQL(`f.label_scores->'fires'`)},
 
 /** True for a feature whose label is shown (not hidden as too rare). */
 export const LABEL_SHOWN_SQL = `(f.label IS NOT NULL AND coalesce(${FIRINGS_SQL} >= ${MIN_FIRINGS_TO_LABEL}, true))`;
+
+/** A stored association with the name a person reads: "verb, past tense (vbd)", "news (genre)". */
+export interface NamedLabelScore extends StoredLabelScore {
+  name: string;
+}
+
+/** The associations of label_scores, best first as stored, named; malformed entries are left out. */
+export function namedLabelScores(labelScores: unknown): NamedLabelScore[] {
+  const scores = isRecord(labelScores) ? labelScores.scores : undefined;
+  if (!Array.isArray(scores)) return [];
+  return scores.flatMap((s: unknown) => {
+    if (!isRecord(s) || typeof s.family !== 'string' || typeof s.label !== 'string') return [];
+    const numbers = [s.precision, s.recall, s.f1, s.support];
+    if (!numbers.every((n) => typeof n === 'number')) return [];
+    const name = s.family === 'pos' ? brownTagLabel(s.label) : s.family === 'genre' ? `${s.label} (genre)` : s.label;
+    return [{ ...(s as unknown as StoredLabelScore), name }];
+  });
+}

@@ -11,14 +11,6 @@ import { request } from '@/lib/graphql';
 
 export const dynamic = 'force-dynamic';
 
-interface LabelScore {
-  family: string;
-  label: string;
-  precision: number;
-  recall: number;
-  f1: number;
-}
-
 const QUERY = graphql(`
   query FeaturePage($d: ID!, $i: Int!) {
     dictionary(id: $d) {
@@ -33,7 +25,12 @@ const QUERY = graphql(`
       label
       labelScore
       unlabelledReason
-      labelScores
+      labelAssociations(first: 5) {
+        name
+        precision
+        recall
+        f1
+      }
       density
       meanActivation
       maxActivation
@@ -104,8 +101,7 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
   });
   const { dictionary: d, feature: f } = data;
   if (!d || !f) notFound();
-  // Stored by the analysis as { scores: [{ family, label, precision, recall, f1 }] }.
-  const scores = ((f.labelScores as { scores?: LabelScore[] } | null)?.scores ?? []).slice(0, 5);
+  const scores = f.labelAssociations;
   const scale = f.maxActivation ?? Math.max(0, ...f.topActivations.map((e) => e.maxActivation));
   const jsonLink = `${apiUrl()}?query=${encodeURIComponent(print(QUERY))}&variables=${encodeURIComponent(JSON.stringify({ d: dictionaryId, i: f.index }))}`;
   return (
@@ -184,9 +180,7 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
                 <tbody>
                   {scores.map((s, i) => (
                     <tr key={i}>
-                      <td>
-                        {s.family}: {s.label}
-                      </td>
+                      <td>{s.name}</td>
                       <td>{fmt(s.precision, 2)}</td>
                       <td>{fmt(s.recall, 2)}</td>
                       <td>{fmt(s.f1, 2)}</td>
