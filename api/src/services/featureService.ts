@@ -6,9 +6,7 @@ import {
   decoderColumn,
   featureLabel,
   foldToken,
-  LABEL_KEY_SQL,
-  LABEL_SCORE_SQL,
-  LABEL_SHOWN_SQL,
+  labelSql,
   matchBrownTags,
   MIN_LABEL_F1,
   nearestDecodersSql,
@@ -260,8 +258,9 @@ export async function listFeatures(
     const pattern = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     params.push(matchBrownTags(filter.text), BROWN_TAGS, pattern);
     const [tags, allTags, like] = [params.length - 2, params.length - 1, params.length].map((n) => `$${n}`);
-    where.push(`((${LABEL_SHOWN_SQL} AND (lower(${LABEL_KEY_SQL}) = ANY(${tags}::text[])
-        OR (NOT coalesce(lower(${LABEL_KEY_SQL}) = ANY(${allTags}::text[]), false) AND f.label ILIKE ${like})))
+    const label = labelSql();
+    where.push(`((${label.shown} AND (lower(${label.key}) = ANY(${tags}::text[])
+        OR (NOT coalesce(lower(${label.key}) = ANY(${allTags}::text[]), false) AND f.label ILIKE ${like})))
       OR EXISTS (SELECT 1 FROM explanations e WHERE e.dictionary_id = f.dictionary_id
         AND e.feature_index = f.index AND e.text ILIKE ${like}))`);
   }
@@ -345,12 +344,22 @@ export async function searchFeatures(
   dictionaryIds: number[] | undefined,
   first: number,
 ): Promise<{ key: FeatureKey; score: number }[]> {
+  const tags = matchBrownTags(query);
+  const label = labelSql({ label: 'c.label', best: 'c.best', fires: 'c.fires' });
   const rows: Raw[] = await ds.query(
     `WITH q AS (SELECT websearch_to_tsquery('english', $1) AS ts),
+     -- Cheap conditions first (the trigram index serves the ILIKE prefixes of part-of-speech labels), so the
+     -- label rules below run on candidates only, not on every feature.
+     candidates AS MATERIALIZED (
+       SELECT f.dictionary_id, f.index, f.label, f.search, f.label_scores->'scores'->0 AS best,
+              f.label_scores->'fires' AS fires
+       FROM features f, q
+       WHERE ($2::int[] IS NULL OR f.dictionary_id = ANY($2::int[]))
+         AND (f.label ILIKE ANY($6::text[]) OR f.search @@ q.ts OR f.label % $1
+           OR position(lower($1) IN lower(f.label)) > 0)),
      labelled AS (
-       SELECT f.dictionary_id, f.index, f.label, f.search, ${LABEL_KEY_SQL} AS label_key, ${LABEL_SCORE_SQL} AS label_score
-       FROM features f
-       WHERE ($2::int[] IS NULL OR f.dictionary_id = ANY($2::int[])) AND ${LABEL_SHOWN_SQL}),
+       SELECT c.dictionary_id, c.index, c.label, c.search, ${label.key} AS label_key, ${label.score} AS label_score
+       FROM candidates c WHERE ${label.shown}),
      hits AS (
        SELECT dictionary_id, index, label_score AS score FROM labelled WHERE lower(label_key) = ANY($4::text[])
        UNION ALL
@@ -367,7 +376,7 @@ export async function searchFeatures(
          AND (e.search @@ q.ts OR e.text % $1 OR position(lower($1) IN lower(e.text)) > 0))
      SELECT dictionary_id, index, max(score) AS score FROM hits
      GROUP BY dictionary_id, index ORDER BY score DESC, dictionary_id, index LIMIT $3`,
-    [query, dictionaryIds ?? null, first, matchBrownTags(query), BROWN_TAGS],
+    [query, dictionaryIds ?? null, first, tags, BROWN_TAGS, tags.map((t) => `${t.replace(/[\\%_]/g, '\\$&')} (F1 %`)],
   );
   return rows.map((r) => ({
     key: { dictionaryId: r.dictionary_id as number, index: r.index as number },

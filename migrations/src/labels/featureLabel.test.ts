@@ -1,14 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase, type TestDatabase } from '../testing/testDatabase.js';
-import {
-  featureLabel,
-  FIRINGS_SQL,
-  LABEL_KEY_SQL,
-  LABEL_SCORE_SQL,
-  LABEL_SHOWN_SQL,
-  MIN_FIRINGS_TO_LABEL,
-} from './featureLabel.js';
+import { featureLabel, labelSql, MIN_FIRINGS_TO_LABEL } from './featureLabel.js';
 
 let db: TestDatabase;
 before(async () => {
@@ -65,10 +58,10 @@ test('stored labels read as names with their tag, scored by their association; r
 });
 
 test('the SQL form of the rule agrees with the TypeScript one on every row, malformed scores included', async () => {
+  const sql = labelSql();
   for (const r of ROWS) {
     const [row] = await db.dataSource.query(
-      `SELECT ${LABEL_KEY_SQL} AS key, ${LABEL_SCORE_SQL} AS score, ${FIRINGS_SQL} AS firings,
-              ${LABEL_SHOWN_SQL} AS shown
+      `SELECT ${sql.key} AS key, ${sql.score} AS score, ${sql.firings} AS firings, ${sql.shown} AS shown
        FROM (VALUES ($1::text, $2::jsonb)) AS f(label, label_scores)`,
       [r.label, r.labelScores === null ? null : JSON.stringify(r.labelScores)],
     );
