@@ -11,22 +11,28 @@ export class ExactFeatureTokens1733500000000 implements MigrationInterface {
   name = 'ExactFeatureTokens1733500000000';
 
   async up(q: QueryRunner): Promise<void> {
+    // Indexes are built once the rows are in (a sort-built index costs a fraction of row-by-row upkeep).
     await q.query(`ALTER TABLE feature_tokens DROP CONSTRAINT feature_tokens_pkey`);
+    await q.query(`DROP INDEX feature_tokens_lookup_idx`);
     await q.query(`DELETE FROM feature_tokens`);
-    const peak = `tokens[max_position + 1]`;
+    // The peak tokens, read once from the (TOASTed) token windows.
+    await q.query(`DROP TABLE IF EXISTS exact_feature_tokens_peaks`);
+    await q.query(`
+      CREATE TEMPORARY TABLE exact_feature_tokens_peaks AS
+      SELECT dictionary_id, feature_index, tokens[max_position + 1] AS token, max_activation
+      FROM feature_examples WHERE kind = 'top' AND tokens[max_position + 1] IS NOT NULL`);
     // Folded in TypeScript, the one definition (Postgres' lower() folds only ASCII under the C locale).
-    const distinct: { token: string }[] = await q.query(
-      `SELECT DISTINCT ${peak} AS token FROM feature_examples WHERE kind = 'top' AND ${peak} IS NOT NULL`,
-    );
+    const distinct: { token: string }[] = await q.query(`SELECT DISTINCT token FROM exact_feature_tokens_peaks`);
     await q.query(
       `INSERT INTO feature_tokens (dictionary_id, token_key, feature_index, token, max_activation, examples)
-       SELECT e.dictionary_id, k.key, e.feature_index, e.${peak}, max(e.max_activation), count(*)::int
-       FROM feature_examples e JOIN unnest($1::text[], $2::text[]) AS k(token, key) ON k.token = e.${peak}
-       WHERE e.kind = 'top'
-       GROUP BY e.dictionary_id, k.key, e.feature_index, e.${peak}`,
+       SELECT p.dictionary_id, k.key, p.feature_index, p.token, max(p.max_activation), count(*)::int
+       FROM exact_feature_tokens_peaks p JOIN unnest($1::text[], $2::text[]) AS k(token, key) ON k.token = p.token
+       GROUP BY p.dictionary_id, k.key, p.feature_index, p.token`,
       [distinct.map((d) => d.token), distinct.map((d) => foldToken(d.token))],
     );
+    await q.query(`DROP TABLE exact_feature_tokens_peaks`);
     await q.query(`ALTER TABLE feature_tokens ADD PRIMARY KEY (dictionary_id, token, feature_index)`);
+    await q.query(`CREATE INDEX feature_tokens_lookup_idx ON feature_tokens (token_key, max_activation DESC)`);
     await q.query(`CREATE INDEX feature_tokens_exact_idx ON feature_tokens (token, max_activation DESC)`);
   }
 
