@@ -10,3 +10,5 @@ export * from './decoderIndex.js';
 export * from './dictionaryPartitions.js';
 export * from './jobPayloads.js';
 export * from './analysisClaims.js';
+export * from './labels/brownTags.js';
+export * from './labels/featureLabel.js';

@@ -158,7 +158,7 @@ test('similarFeatures by vector and by feature, HNSW and exact agree; bad input 
 
 test('featuresByToken ranks across dictionaries from the inverted index; searchFeatures finds labels and explanations', async () => {
   const all = await gql(
-    `{ featuresByToken(token: "UNDER") { token maxActivation examples feature { index dictionaryId } } }`,
+    `{ featuresByToken(token: "UNDER", fold: true) { token maxActivation examples feature { index dictionaryId } } }`,
   );
   const hits = all.data.featuresByToken;
   assert.deepEqual(hits[0], {

@@ -68,23 +68,32 @@ export class SearchResolver {
 
   @Query(() => [TokenMatch], {
     description:
-      'Features whose top activations peak on this token, strongest first, across any number of dictionaries.',
+      'Features whose top activations peak on this token, strongest first, across any number of dictionaries. The token matches exactly (" the", "the" and "The" are different tokens) unless fold is true.',
   })
   async featuresByToken(
     @Arg('token', () => String) token: string,
     @Arg('dictionaryIds', () => [ID], { nullable: true }) dictionaryIds: string[] | null | undefined,
     @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('fold', () => Boolean, {
+      defaultValue: false,
+      description: 'Ignore case and surrounding whitespace: " The", "the" and "THE " then match the same features.',
+    })
+    fold: boolean,
     @Ctx() ctx: Context,
   ): Promise<TokenMatch[]> {
     requireRange('first', first, 1, MAX_PAGE);
-    if (!token.trim() || token.length > 200)
-      throw new PublicError('BAD_USER_INPUT', 'token must be 1 to 200 characters, not blank.');
+    // A token may be whitespace (" ", "\n"), so only an empty one is refused, or a blank one when folding.
+    if ((fold ? !token.trim() : !token) || token.length > 200)
+      throw new PublicError(
+        'BAD_USER_INPUT',
+        `token must be 1 to 200 characters${fold ? ', not blank when fold is true' : ''} (got ${token.length} characters).`,
+      );
     const ids = dictionaryIds
       ? await Promise.all(
           dictionaryIds.map(async (d, i) => (await requireDictionary(ctx, d, `dictionaryIds[${i}]`)).id),
         )
       : undefined;
-    const matches = await featuresByToken(ctx.dataSource, token, ids, first);
+    const matches = await featuresByToken(ctx.dataSource, token, ids, first, fold);
     const features = await ctx.loaders.feature.loadMany(matches.map((m) => m.key));
     return matches.flatMap((m, i) => {
       const f = features[i];

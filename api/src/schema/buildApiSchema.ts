@@ -5,6 +5,7 @@ import { DictionaryResolver } from '../resolvers/dictionary.resolver.js';
 import { ExplanationResolver } from '../resolvers/explanation.resolver.js';
 import { FeatureResolver } from '../resolvers/feature.resolver.js';
 import { JobResolver } from '../resolvers/job.resolver.js';
+import { LabelAssociationResolver } from '../resolvers/labelAssociation.resolver.js';
 import { HealthResolver } from '../resolvers/health.resolver.js';
 import { SearchResolver } from '../resolvers/search.resolver.js';
 import { TextAnalysisResolver } from '../resolvers/textAnalysis.resolver.js';
@@ -17,6 +18,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       HealthResolver,
       DictionaryResolver,
       FeatureResolver,
+      LabelAssociationResolver,
       ExplanationResolver,
       SearchResolver,
       JobResolver,

@@ -69,8 +69,24 @@ export class Feature {
   @Field(() => Int)
   index!: number;
 
-  @Field(() => String, { nullable: true, description: 'Short automatic or human label.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Short label: a part-of-speech label as its name with the Brown tag ("verb, past tense (vbd)"), a genre, the peak tokens, or a label given on import. Null when unlabelled (see unlabelledReason).',
+  })
   label!: string | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: "The label's own score: the F1 of the association it names; null for other labels.",
+  })
+  labelScore!: number | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: `Why the feature has no label, e.g. "too rare to label: 2 firings" (fewer than 10 firings on the analysed tokens).`,
+  })
+  unlabelledReason!: string | null;
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Association scores behind the label.' })
   labelScores!: Record<string, unknown> | null;

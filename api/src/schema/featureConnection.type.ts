@@ -55,11 +55,16 @@ export class FeatureFilter {
 
   @Field(() => String, {
     nullable: true,
-    description: 'Substring of the label or of an explanation (case-insensitive).',
+    description:
+      'Words of the label or of an explanation, in any case: a part-of-speech label matches by its tag or name ("vbd", "past tense"), others and explanations by substring.',
   })
   text?: string;
 
-  @Field(() => String, { nullable: true, description: 'A part-of-speech tag among the label associations (F1 ≥ 0.3).' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A part-of-speech tag or tag name, any case ("VBD", "past tense", "noun"), among the label associations (F1 ≥ 0.3).',
+  })
   posTag?: string;
 }
 

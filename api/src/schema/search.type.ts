@@ -6,7 +6,7 @@ export class TokenMatch {
   @Field(() => Feature)
   feature!: Feature;
 
-  @Field(() => String, { description: 'The token as it appears in the examples.' })
+  @Field(() => String, { description: 'The token as it appears in the examples (the strongest spelling when folded).' })
   token!: string;
 
   @Field(() => Float)
@@ -21,6 +21,9 @@ export class SearchHit {
   @Field(() => Feature)
   feature!: Feature;
 
-  @Field(() => Float, { description: 'Relevance (full-text rank plus trigram similarity).' })
+  @Field(() => Float, {
+    description:
+      "Relevance: for a match on a label made from an association (a part-of-speech tag or name, a genre), that label's F1; otherwise full-text rank plus trigram similarity.",
+  })
   score!: number;
 }

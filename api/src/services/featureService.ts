@@ -1,6 +1,16 @@
 // Feature reads, free of GraphQL. Every statement is parameterised; batched forms take many keys at once so
 // DataLoader turns a page of N features into a constant number of statements.
-import { decoderColumn, nearestDecodersSql } from '@atlas/migrations';
+import {
+  BROWN_TAGS,
+  baseTag,
+  decoderColumn,
+  featureLabel,
+  foldToken,
+  labelSql,
+  matchBrownTags,
+  MIN_LABEL_F1,
+  nearestDecodersSql,
+} from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 import { inFloat32Range } from './float32.js';
 import { featureId, MAX_ID } from './globalId.js';
@@ -14,7 +24,10 @@ export interface FeatureRow {
   id: string;
   dictionaryId: number;
   index: number;
+  /** The label as shown (featureLabel.ts): a tag's name with the tag, null when unlabelled. */
   label: string | null;
+  labelScore: number | null;
+  unlabelledReason: string | null;
   labelScores: Record<string, unknown> | null;
   density: number | null;
   meanActivation: number | null;
@@ -34,11 +47,14 @@ type Raw = Record<string, unknown>;
 export function toFeature(r: Raw): FeatureRow {
   const dictionaryId = r.dictionary_id as number;
   const index = r.index as number;
+  const shown = featureLabel(r.label as string | null, r.label_scores);
   return {
     id: featureId(dictionaryId, index),
     dictionaryId,
     index,
-    label: r.label as string | null,
+    label: shown.text,
+    labelScore: shown.score,
+    unlabelledReason: shown.unlabelledReason,
     labelScores: r.label_scores as Record<string, unknown> | null,
     density: r.density as number | null,
     meanActivation: r.mean_activation as number | null,
@@ -220,6 +236,11 @@ export function decodeCursor(cursor: string, order: FeatureOrderKey): [number, n
   return undefined;
 }
 
+/** The base tags a POS filter means: its tags and names (`matchBrownTags`), or the text itself as a tag. */
+function posTags(text: string): string[] {
+  return [...new Set([...matchBrownTags(text), baseTag(text.trim().toLowerCase())])];
+}
+
 /** One page of a dictionary's features with keyset pagination, and the filter's total count. */
 export async function listFeatures(
   ds: DataSource,
@@ -240,21 +261,27 @@ export async function listFeatures(
   if (filter.maxActivationMin != null) add('max_activation >= ?', filter.maxActivationMin);
   if (filter.maxActivationMax != null) add('max_activation <= ?', filter.maxActivationMax);
   if (filter.text) {
+    // The label as shown: a part-of-speech label by its tag or name (any case), others by substring; hidden
+    // (too rare) labels match nothing. Explanations by substring.
     const pattern = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    add(
-      `(label ILIKE ? OR EXISTS (SELECT 1 FROM explanations e WHERE e.dictionary_id = features.dictionary_id
-        AND e.feature_index = features.index AND e.text ILIKE $${params.length + 1}))`,
-      pattern,
-    );
+    params.push(matchBrownTags(filter.text), BROWN_TAGS, pattern);
+    const [tags, allTags, like] = [params.length - 2, params.length - 1, params.length].map((n) => `$${n}`);
+    const label = labelSql();
+    where.push(`((${label.shown} AND (lower(${label.key}) = ANY(${tags}::text[])
+        OR (NOT coalesce(lower(${label.key}) = ANY(${allTags}::text[]), false) AND f.label ILIKE ${like})))
+      OR EXISTS (SELECT 1 FROM explanations e WHERE e.dictionary_id = f.dictionary_id
+        AND e.feature_index = f.index AND e.text ILIKE ${like}))`);
   }
   if (filter.posTag)
     add(
-      `EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(label_scores->'scores', '[]'::jsonb)) s
-        WHERE s->>'family' = 'pos' AND s->>'label' = ? AND (s->>'f1')::float8 >= 0.3)`,
-      filter.posTag,
+      `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(f.label_scores->'scores') = 'array'
+          THEN f.label_scores->'scores' ELSE '[]'::jsonb END) s
+        WHERE s->>'family' = 'pos' AND lower(s->>'label') = ANY(?::text[])
+          AND CASE WHEN jsonb_typeof(s->'f1') = 'number' THEN (s->>'f1')::float8 >= ${MIN_LABEL_F1} END)`,
+      posTags(filter.posTag),
     );
   const countRows: Raw[] = await ds.query(
-    `SELECT count(*)::int AS n FROM features WHERE ${where.join(' AND ')}`,
+    `SELECT count(*)::int AS n FROM features f WHERE ${where.join(' AND ')}`,
     params,
   );
   const { expr, desc } = ORDERS[order];
@@ -265,7 +292,7 @@ export async function listFeatures(
   }
   params.push(first + 1);
   const rows: Raw[] = await ds.query(
-    `SELECT ${FEATURE_COLUMNS}, ${expr} AS sort_value FROM features WHERE ${where.join(' AND ')}
+    `SELECT ${FEATURE_COLUMNS}, ${expr} AS sort_value FROM features f WHERE ${where.join(' AND ')}
      ORDER BY ${expr} ${desc ? 'DESC' : 'ASC'}, index ASC LIMIT $${params.length}`,
     params,
   );
@@ -279,18 +306,30 @@ export async function listFeatures(
   };
 }
 
-/** Features whose top examples peak on `token` (any case, surrounding spaces ignored), strongest first. */
+/**
+ * Features whose top examples peak on `token`, strongest first: exactly that token (" the" is not "the"), or with
+ * `fold` any token equal to it once case and surrounding whitespace are ignored (then a feature's spellings count
+ * together, and the strongest one is reported).
+ */
 export async function featuresByToken(
   ds: DataSource,
   token: string,
   dictionaryIds: number[] | undefined,
   first: number,
+  fold = false,
 ): Promise<{ key: FeatureKey; token: string; maxActivation: number; examples: number }[]> {
   const rows: Raw[] = await ds.query(
-    `SELECT dictionary_id, feature_index, token, max_activation, examples FROM feature_tokens
-     WHERE token_key = $1 AND ($2::int[] IS NULL OR dictionary_id = ANY($2::int[]))
-     ORDER BY max_activation DESC, dictionary_id, feature_index LIMIT $3`,
-    [token.trim().toLowerCase(), dictionaryIds ?? null, first],
+    fold
+      ? `SELECT dictionary_id, feature_index, (array_agg(token ORDER BY max_activation DESC, token))[1] AS token,
+                max(max_activation) AS max_activation, sum(examples)::int AS examples
+         FROM feature_tokens
+         WHERE token_key = $1 AND ($2::int[] IS NULL OR dictionary_id = ANY($2::int[]))
+         GROUP BY dictionary_id, feature_index
+         ORDER BY max_activation DESC, dictionary_id, feature_index LIMIT $3`
+      : `SELECT dictionary_id, feature_index, token, max_activation, examples FROM feature_tokens
+         WHERE token = $1 AND ($2::int[] IS NULL OR dictionary_id = ANY($2::int[]))
+         ORDER BY max_activation DESC, dictionary_id, feature_index LIMIT $3`,
+    [fold ? foldToken(token) : token, dictionaryIds ?? null, first],
   );
   return rows.map((r) => ({
     key: { dictionaryId: r.dictionary_id as number, index: r.feature_index as number },
@@ -300,21 +339,44 @@ export async function featuresByToken(
   }));
 }
 
-/** Full-text search over labels and explanations, ranked; falls back to trigram similarity for fragments. */
+/**
+ * Search over labels as shown and over explanations. A part-of-speech label matches by its tag or name in any case
+ * ("VBD", "past tense", "verb") and scores its own F1, so hits rank by how good a label they are; other labels
+ * (genres, peak tokens, labels from elsewhere) match by words, trigrams or substring and score their F1 when made
+ * from an association, else full-text rank plus trigram similarity; explanations score the same way. Labels
+ * hidden as too rare match nothing.
+ */
 export async function searchFeatures(
   ds: DataSource,
   query: string,
   dictionaryIds: number[] | undefined,
   first: number,
 ): Promise<{ key: FeatureKey; score: number }[]> {
+  const tags = matchBrownTags(query);
+  const label = labelSql({ label: 'c.label', best: 'c.best', fires: 'c.fires' });
   const rows: Raw[] = await ds.query(
     `WITH q AS (SELECT websearch_to_tsquery('english', $1) AS ts),
-     hits AS (
-       SELECT f.dictionary_id, f.index,
-              ts_rank(f.search, q.ts) + similarity(coalesce(f.label, ''), $1) AS score
+     -- Cheap conditions first (the trigram index serves the ILIKE prefixes of part-of-speech labels), so the
+     -- label rules below run on candidates only, not on every feature.
+     candidates AS MATERIALIZED (
+       SELECT f.dictionary_id, f.index, f.label, f.search, f.label_scores->'scores'->0 AS best,
+              f.label_scores->'fires' AS fires
        FROM features f, q
        WHERE ($2::int[] IS NULL OR f.dictionary_id = ANY($2::int[]))
-         AND (f.search @@ q.ts OR f.label % $1 OR position(lower($1) IN lower(f.label)) > 0)
+         AND (f.label ILIKE ANY($6::text[]) OR f.search @@ q.ts OR f.label % $1
+           OR position(lower($1) IN lower(f.label)) > 0)),
+     labelled AS (
+       SELECT c.dictionary_id, c.index, c.label, c.search, ${label.key} AS label_key, ${label.score} AS label_score
+       FROM candidates c WHERE ${label.shown}),
+     hits AS (
+       SELECT dictionary_id, index, label_score AS score FROM labelled WHERE lower(label_key) = ANY($4::text[])
+       UNION ALL
+       SELECT t.dictionary_id, t.index, coalesce(t.label_score, ts_rank(t.words, q.ts) + similarity(t.text, $1))
+       FROM (SELECT l.dictionary_id, l.index, l.label_score, replace(coalesce(l.label_key, l.label), '_', ' ') AS text,
+                    -- The stored tsvector has the "(F1 0.41)" of labels made from associations: not words of theirs.
+                    CASE WHEN l.label_key IS NULL THEN l.search ELSE to_tsvector('english', l.label_key) END AS words
+             FROM labelled l WHERE NOT coalesce(lower(l.label_key) = ANY($5::text[]), false)) t, q
+       WHERE t.words @@ q.ts OR t.text % $1 OR position(lower($1) IN lower(t.text)) > 0
        UNION ALL
        SELECT e.dictionary_id, e.feature_index, ts_rank(e.search, q.ts) + similarity(e.text, $1) AS score
        FROM explanations e, q
@@ -322,7 +384,7 @@ export async function searchFeatures(
          AND (e.search @@ q.ts OR e.text % $1 OR position(lower($1) IN lower(e.text)) > 0))
      SELECT dictionary_id, index, max(score) AS score FROM hits
      GROUP BY dictionary_id, index ORDER BY score DESC, dictionary_id, index LIMIT $3`,
-    [query, dictionaryIds ?? null, first],
+    [query, dictionaryIds ?? null, first, tags, BROWN_TAGS, tags.map((t) => `${t.replace(/[\\%_]/g, '\\$&')} (F1 %`)],
   );
   return rows.map((r) => ({
     key: { dictionaryId: r.dictionary_id as number, index: r.index as number },
@@ -367,8 +429,11 @@ export async function featureMap(
   dictionaryId: number,
 ): Promise<{ indices: number[]; x: number[]; y: number[]; density: number[]; labels: string[] }> {
   const rows: Raw[] = await ds.query(
-    `SELECT index, map_x, map_y, coalesce(density, 0) AS density, coalesce(label, '') AS label FROM features
-     WHERE dictionary_id = $1 AND map_x IS NOT NULL AND map_y IS NOT NULL ORDER BY index`,
+    // Only what the shown label needs of label_scores (the best association and the firings), not every score.
+    `SELECT index, map_x, map_y, coalesce(density, 0) AS density, label,
+            jsonb_build_object('scores', jsonb_build_array(label_scores->'scores'->0), 'fires', label_scores->'fires')
+              AS label_scores
+     FROM features WHERE dictionary_id = $1 AND map_x IS NOT NULL AND map_y IS NOT NULL ORDER BY index`,
     [dictionaryId],
   );
   return {
@@ -376,6 +441,6 @@ export async function featureMap(
     x: rows.map((r) => r.map_x as number),
     y: rows.map((r) => r.map_y as number),
     density: rows.map((r) => r.density as number),
-    labels: rows.map((r) => r.label as string),
+    labels: rows.map((r) => featureLabel(r.label as string | null, r.label_scores).text ?? ''),
   };
 }

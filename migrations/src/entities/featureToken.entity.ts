@@ -1,20 +1,28 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** Inverted index row: feature `featureIndex` peaks on `token` in its top examples. */
+/**
+ * What a folded token lookup matches on: case and surrounding whitespace ignored, so " The" and "the" meet.
+ * Exact lookups match `token` itself; the two are different tokens of the model.
+ */
+export function foldToken(token: string): string {
+  return token.trim().toLowerCase();
+}
+
+/** Inverted index row: feature `featureIndex` peaks on `token`, exactly as the tokenizer wrote it, in its top examples. */
 @Entity('feature_tokens')
 export class FeatureToken {
   @PrimaryColumn({ name: 'dictionary_id', type: 'int' })
   dictionaryId!: number;
 
-  /** lower(trim(token)), what lookups match on. */
-  @PrimaryColumn({ name: 'token_key', type: 'text' })
-  tokenKey!: string;
+  @PrimaryColumn({ type: 'text' })
+  token!: string;
 
   @PrimaryColumn({ name: 'feature_index', type: 'int' })
   featureIndex!: number;
 
-  @Column({ type: 'text' })
-  token!: string;
+  /** foldToken(token), what folded lookups match on. */
+  @Column({ name: 'token_key', type: 'text' })
+  tokenKey!: string;
 
   @Column({ name: 'max_activation', type: 'real' })
   maxActivation!: number;

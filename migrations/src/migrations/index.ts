@@ -2,6 +2,7 @@ import { Init1732600000000 } from './1732600000000-Init.js';
 import { JobLogs1732700000000 } from './1732700000000-JobLogs.js';
 import { Workers1733100000000 } from './1733100000000-Workers.js';
 import { DictionaryContentAndClaims1733200000000 } from './1733200000000-DictionaryContentAndClaims.js';
+import { ExactFeatureTokens1733500000000 } from './1733500000000-ExactFeatureTokens.js';
 
 /** Every migration, in order. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   JobLogs1732700000000,
   Workers1733100000000,
   DictionaryContentAndClaims1733200000000,
+  ExactFeatureTokens1733500000000,
 ];

@@ -14,6 +14,7 @@ const SEARCH = graphql(`
         dictionaryId
         index
         label
+        labelScore
       }
     }
   }
@@ -31,8 +32,8 @@ const DICTIONARY_NAMES = graphql(`
 `);
 
 const BY_TOKEN = graphql(`
-  query FeaturesByToken($t: String!) {
-    featuresByToken(token: $t, first: 50) {
+  query FeaturesByToken($t: String!, $fold: Boolean!) {
+    featuresByToken(token: $t, first: 50, fold: $fold) {
       token
       maxActivation
       feature {
@@ -45,10 +46,15 @@ const BY_TOKEN = graphql(`
 `);
 
 interface Hit {
-  feature: { dictionaryId: string; index: number; label?: string | null };
+  feature: { dictionaryId: string; index: number; label?: string | null; labelScore?: number | null };
   score?: number;
   token?: string;
   maxActivation?: number;
+}
+
+/** A token with its whitespace shown: a leading space is part of what was matched. */
+function visibleToken(token: string): string {
+  return token.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\t/g, '⇥');
 }
 
 export default async function SearchPage({
@@ -56,15 +62,17 @@ export default async function SearchPage({
 }: {
   searchParams: Promise<Record<string, string | undefined>>;
 }) {
-  const { q, token } = await searchParams;
+  const { q, token, fold: foldParam } = await searchParams;
+  const fold = foldParam === '1';
   const [hits, { dictionaries }] = await Promise.all([
     q?.trim()
       ? request(SEARCH, { q }).then((r): Hit[] => r.searchFeatures)
-      : token?.trim()
-        ? request(BY_TOKEN, { t: token }).then((r): Hit[] => r.featuresByToken)
+      : token && (fold ? token.trim() : token)
+        ? request(BY_TOKEN, { t: token, fold }).then((r): Hit[] => r.featuresByToken)
         : Promise.resolve<Hit[]>([]),
     request(DICTIONARY_NAMES, {}),
   ]);
+  const dictionaryName = new Map(dictionaries.map((d) => [d.id, d.name]));
   return (
     <>
       <h1>Search features</h1>
@@ -80,6 +88,9 @@ export default async function SearchPage({
           token, across every dictionary
           <input name="token" defaultValue={token} placeholder="e.g. the" />
         </label>
+        <label title="Without this, the token matches exactly: a leading space is part of it, so “ the” is not “the” or “The”.">
+          <input type="checkbox" name="fold" value="1" defaultChecked={fold} /> ignore case and leading space
+        </label>
         <button type="submit">Find</button>
       </form>
       {(q || token) && (
@@ -93,19 +104,29 @@ export default async function SearchPage({
                 <tr>
                   <th>Dictionary</th>
                   <th>#</th>
+                  {token && !q && <th>Token</th>}
                   <th>Label</th>
-                  <th>{token ? 'Max act.' : 'Score'}</th>
+                  <th>{q ? 'Score' : 'Max act.'}</th>
                 </tr>
               </thead>
               <tbody>
                 {hits.map((h) => (
                   <tr key={`${h.feature.dictionaryId}:${h.feature.index}`}>
-                    <td>{h.feature.dictionaryId}</td>
+                    <td>
+                      <Link href={`/d/${h.feature.dictionaryId}`}>
+                        {dictionaryName.get(h.feature.dictionaryId) ?? h.feature.dictionaryId}
+                      </Link>
+                    </td>
                     <td>
                       <Link href={`/d/${h.feature.dictionaryId}/f/${h.feature.index}`}>{h.feature.index}</Link>
                     </td>
+                    {token && !q && (
+                      <td>
+                        <code>{visibleToken(h.token ?? '')}</code>
+                      </td>
+                    )}
                     <td>{h.feature.label ?? <span className="muted">unlabelled</span>}</td>
-                    <td>{fmt(token ? h.maxActivation : h.score, 2)}</td>
+                    <td>{fmt(q ? h.score : h.maxActivation, 2)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseTag, extremeIndices, meanCrossEntropy, storableToken } from './analyzeDictionary.js';
+import { baseTag } from '@atlas/migrations';
+import { extremeIndices, meanCrossEntropy, storableToken } from './analyzeDictionary.js';
 
 test('token text is made storable: control characters become visible escapes, tab and newline stay', () => {
   assert.equal(storableToken('\u0000'), '\\x00');

@@ -1,6 +1,7 @@
 // The analysis pass: stream a corpus through the model and a dictionary, and collect per feature, with bounded
 // memory, the evidence the atlas shows (top and quantile examples, statistics, label associations), then the
 // per-dictionary parts (logit effects, map, exact neighbours, CE loss recovered).
+import { baseTag, MIN_FIRINGS_TO_LABEL } from '@atlas/migrations';
 import type { Backend } from '../engine/backend.js';
 import type { SaelensSae } from '../engine/sae/saelensFormat.js';
 import type { ExampleRecord, FeatureRecord } from '../ingest/ingestDictionary.js';
@@ -64,11 +65,6 @@ export function storableToken(text: string): string {
     /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );
-}
-
-/** Brown tags carry suffixes (`np-tl`, `nn$`, `vbd*`); the base tag is what labels speak of. */
-export function baseTag(tag: string): string {
-  return tag.split(/[-+]/)[0].replace(/[$*]+$/, '') || tag;
 }
 
 /** Rows the analysis reads: the corpus, cut at maxTokens (what a split into token ranges must tile). */
@@ -357,6 +353,7 @@ async function completeAnalysis(
       examples.set(f, list);
       const t = performance.now();
       const scores = labels.scores(f).slice(0, 10);
+      const fires = labels.firings(f);
       labelMs += performance.now() - t;
       const peakTokens = ev.top.map((e) => tokenText(e.tokenIds[e.position]));
       const describe = (family: string, label: string) => (family === 'genre' ? `${label} (genre)` : label);
@@ -372,8 +369,10 @@ async function completeAnalysis(
         meanActivation: ev.meanActivation,
         maxActivation: ev.maxActivation,
         histogram: ev.histogram,
-        label: ev.top.length ? (shortLabel(scores, peakTokens, describe) ?? null) : null,
-        labelScores: { scores, topTokens: peakTokens.slice(0, 10) },
+        // A feature that fired a handful of times gets no label: its scores would be noise (featureLabel.ts).
+        label:
+          fires >= MIN_FIRINGS_TO_LABEL && ev.top.length ? (shortLabel(scores, peakTokens, describe) ?? null) : null,
+        labelScores: { scores, topTokens: peakTokens.slice(0, 10), fires },
         logits: logits?.[f] ?? null,
         mapX: coords[2 * f],
         mapY: coords[2 * f + 1],

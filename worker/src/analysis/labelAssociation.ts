@@ -1,5 +1,6 @@
 // Automatic labels without a language model: how well a feature's firing predicts each token label we know
 // (Brown part-of-speech tags, document genres). Precision, recall and F1 of "fires" versus "has label".
+import { MIN_LABEL_F1 } from '@atlas/migrations';
 import { AtlasError } from '../errors.js';
 import type { SparseCodes } from './sparseCodes.js';
 
@@ -96,6 +97,11 @@ export class LabelAssociation {
     for (let i = 0; i < this.fires.length; i++) this.fires[i] += other.fires[i];
   }
 
+  /** Tokens on which feature f fired. */
+  firings(f: number): number {
+    return this.fires[f];
+  }
+
   /** Every label the feature co-occurs with, best F1 first. */
   scores(f: number): LabelScore[] {
     const out: LabelScore[] = [];
@@ -130,7 +136,7 @@ export function shortLabel(
   scores: LabelScore[],
   topTokens: string[],
   describe: (family: string, label: string) => string = (_f, l) => l,
-  minF1 = 0.3,
+  minF1 = MIN_LABEL_F1,
 ): string | undefined {
   const best = scores[0];
   if (best && best.f1 >= minF1) return `${describe(best.family, best.label)} (F1 ${best.f1.toFixed(2)})`;

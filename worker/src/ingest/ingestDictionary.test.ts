@@ -56,7 +56,7 @@ async function snapshot(db: Awaited<ReturnType<typeof openTestDatabase>>, id: nu
     [id],
   );
   const t = await db.dataSource.query(
-    `SELECT token_key, feature_index, token, max_activation, examples FROM feature_tokens WHERE dictionary_id = $1 ORDER BY feature_index`,
+    `SELECT token_key, feature_index, token, max_activation, examples FROM feature_tokens WHERE dictionary_id = $1 ORDER BY feature_index, token COLLATE "C"`,
     [id],
   );
   return { f, e, t };
@@ -88,9 +88,12 @@ test('ingest loads every feature and example; re-running replaces; an interrupte
     assert.deepEqual(first.f[5].logits.negative, [{ token: '"', value: -2 }]);
     assert.deepEqual(first.e[0].tokens, [' a', ' "b"', ' c,']);
     assert.deepEqual(first.f[5].neighbors, [{ index: 6, cosine: 0.5 }]);
-    // Both top examples peak on '"b"' (case and spaces aside): one inverted-index row with the stronger spelling.
-    assert.equal(first.t.length, 25);
-    assert.deepEqual(first.t[3], { token_key: '"b"', feature_index: 3, token: ' "b"', max_activation: 5, examples: 2 });
+    // The top examples peak on ' "b"' and ' "B"': different tokens, one inverted-index row each, same folded key.
+    assert.equal(first.t.length, 50);
+    assert.deepEqual(first.t.slice(6, 8), [
+      { token_key: '"b"', feature_index: 3, token: ' "B"', max_activation: 4, examples: 1 },
+      { token_key: '"b"', feature_index: 3, token: ' "b"', max_activation: 5, examples: 1 },
+    ]);
 
     await ingestDictionary(db, { id: a, dIn, nLatents }, features(), examples, { chunk: 10 });
     assert.deepEqual(await snapshot(db, a), first, 're-run must replace, not duplicate');

@@ -6,6 +6,7 @@ import {
   createStaging,
   type AnalysisClaim,
   decoderColumn,
+  foldToken,
   stagingName,
   swapIn,
   type BulkColumn,
@@ -109,28 +110,21 @@ const TOKEN_COLUMNS: BulkColumn[] = [
   { name: 'examples', type: 'int' },
 ];
 
-/** What token lookups match on: case- and surrounding-space-insensitive (" The" and "the" meet). */
-export function tokenKey(token: string): string {
-  return token.trim().toLowerCase();
-}
-
 /** Inverted-index rows of one feature: each distinct peak token of its top examples, with its strongest activation. */
 export function peakTokens(dictionaryId: number, featureIndex: number, examples: ExampleRecord[]): unknown[][] {
-  const byKey = new Map<string, { token: string; max: number; n: number }>();
+  const byToken = new Map<string, { max: number; n: number }>();
   for (const e of examples) {
     if (e.kind !== 'top') continue;
     const token = e.tokens[e.maxPosition];
     if (token === undefined) continue;
-    const key = tokenKey(token);
-    if (!key) continue;
-    const seen = byKey.get(key);
-    if (!seen) byKey.set(key, { token, max: e.maxActivation, n: 1 });
+    const seen = byToken.get(token);
+    if (!seen) byToken.set(token, { max: e.maxActivation, n: 1 });
     else {
       seen.n++;
-      if (e.maxActivation > seen.max) [seen.max, seen.token] = [e.maxActivation, token];
+      seen.max = Math.max(seen.max, e.maxActivation);
     }
   }
-  return [...byKey.entries()].map(([key, v]) => [dictionaryId, key, featureIndex, v.token, v.max, v.n]);
+  return [...byToken.entries()].map(([token, v]) => [dictionaryId, foldToken(token), featureIndex, token, v.max, v.n]);
 }
 
 async function withClient<T>(dataSource: DataSource, work: (client: PoolClient) => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { baseTag, brownCorpus, brownDir, brownFiles, parseBrownFile } from './brown.js';
+import { brownCorpus, brownDir, brownFiles, parseBrownFile } from './brown.js';
 
 test('the package ships all 500 Brown files, ca01 to cr09', () => {
   const files = brownFiles();
@@ -40,13 +40,4 @@ test('genres follow the second letter of the file name', async () => {
   assert.equal(genres.size, 15);
   assert.equal(genres.get('k'), 'fiction');
   assert.equal(genres.get('r'), 'humor');
-});
-
-test('baseTag drops title, headline and foreign-word modifiers', () => {
-  assert.equal(baseTag('np-tl'), 'np');
-  assert.equal(baseTag('nn-hl'), 'nn');
-  assert.equal(baseTag('fw-nn'), 'nn');
-  assert.equal(baseTag('ppss+bem'), 'ppss');
-  assert.equal(baseTag('np$'), 'np$');
-  assert.equal(baseTag('VBD'), 'vbd');
 });

@@ -56,6 +56,7 @@ const QUERY = graphql(`
         node {
           index
           label
+          unlabelledReason
           density
           maxActivation
         }
@@ -159,9 +160,9 @@ export default async function DictionaryPage({
             label or explanation
             <input name="text" defaultValue={search.text} placeholder="e.g. verb" />
           </label>
-          <label>
-            POS tag
-            <input name="pos" defaultValue={search.pos} placeholder="e.g. VBD" size={6} />
+          <label title="A Brown tag or its name, any case: VBD, past tense, noun">
+            part of speech
+            <input name="pos" defaultValue={search.pos} placeholder="e.g. VBD or past tense" size={16} />
           </label>
           <label>
             density ≥ %<input name="dmin" defaultValue={search.dmin} size={5} inputMode="decimal" />
@@ -195,7 +196,7 @@ export default async function DictionaryPage({
                 <td>
                   <Link href={`/d/${d.id}/f/${f.index}`}>{f.index}</Link>
                 </td>
-                <td>{f.label ?? <span className="muted">unlabelled</span>}</td>
+                <td>{f.label ?? <span className="muted">{f.unlabelledReason ?? 'unlabelled'}</span>}</td>
                 <td>{fmtDensity(f.density)}</td>
                 <td>{fmt(f.maxActivation, 2)}</td>
               </tr>

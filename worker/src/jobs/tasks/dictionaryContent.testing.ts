@@ -18,7 +18,7 @@ export async function dictionaryContent(db: TestDatabase, id: number) {
     ),
     tokens: await q(
       `SELECT token_key, feature_index, token, max_activation, examples FROM feature_tokens WHERE dictionary_id = $1
-       ORDER BY token_key, feature_index`,
+       ORDER BY token_key, feature_index, token COLLATE "C"`,
     ),
   };
 }

@@ -11,14 +11,6 @@ import { request } from '@/lib/graphql';
 
 export const dynamic = 'force-dynamic';
 
-interface LabelScore {
-  family: string;
-  label: string;
-  precision: number;
-  recall: number;
-  f1: number;
-}
-
 const QUERY = graphql(`
   query FeaturePage($d: ID!, $i: Int!) {
     dictionary(id: $d) {
@@ -31,7 +23,14 @@ const QUERY = graphql(`
       id
       index
       label
-      labelScores
+      labelScore
+      unlabelledReason
+      labelAssociations(first: 5) {
+        name
+        precision
+        recall
+        f1
+      }
       density
       meanActivation
       maxActivation
@@ -102,8 +101,7 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
   });
   const { dictionary: d, feature: f } = data;
   if (!d || !f) notFound();
-  // Stored by the analysis as { scores: [{ family, label, precision, recall, f1 }] }.
-  const scores = ((f.labelScores as { scores?: LabelScore[] } | null)?.scores ?? []).slice(0, 5);
+  const scores = f.labelAssociations;
   const scale = f.maxActivation ?? Math.max(0, ...f.topActivations.map((e) => e.maxActivation));
   const jsonLink = `${apiUrl()}?query=${encodeURIComponent(print(QUERY))}&variables=${encodeURIComponent(JSON.stringify({ d: dictionaryId, i: f.index }))}`;
   return (
@@ -112,7 +110,8 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
         <Link href="/">Dictionaries</Link> / <Link href={`/d/${d.id}`}>{d.name}</Link> / feature {f.index}
       </p>
       <h1 data-testid="feature-title">
-        #{f.index} {f.label ?? <span className="muted">unlabelled</span>}
+        #{f.index} {f.label ?? <span className="muted">{f.unlabelledReason ?? 'unlabelled'}</span>}
+        {f.labelScore != null && <small className="muted"> · F1 {fmt(f.labelScore, 2)}</small>}
       </h1>
       <div className="stats">
         <span>
@@ -181,9 +180,7 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
                 <tbody>
                   {scores.map((s, i) => (
                     <tr key={i}>
-                      <td>
-                        {s.family}: {s.label}
-                      </td>
+                      <td>{s.name}</td>
                       <td>{fmt(s.precision, 2)}</td>
                       <td>{fmt(s.recall, 2)}</td>
                       <td>{fmt(s.f1, 2)}</td>
