@@ -212,15 +212,8 @@ export function decodeCursor(cursor: string): [number, number] | undefined {
   return undefined;
 }
 
-/** One page of a dictionary's features with keyset pagination, and the filter's total count. */
-export async function listFeatures(
-  ds: DataSource,
-  dictionaryId: number,
-  filter: FeatureListFilter,
-  order: FeatureOrderKey,
-  first: number,
-  after: [number, number] | undefined,
-): Promise<{ rows: { feature: FeatureRow; cursor: string }[]; totalCount: number; hasNextPage: boolean }> {
+/** The SQL conditions (joined by AND, on `features`) of a dictionary's features that pass `filter`. */
+function filterConditions(dictionaryId: number, filter: FeatureListFilter): { where: string[]; params: unknown[] } {
   const params: unknown[] = [dictionaryId];
   const where = ['dictionary_id = $1'];
   const add = (sql: string, value: unknown) => {
@@ -245,6 +238,19 @@ export async function listFeatures(
         WHERE s->>'family' = 'pos' AND s->>'label' = ? AND (s->>'f1')::float8 >= 0.3)`,
       filter.posTag,
     );
+  return { where, params };
+}
+
+/** One page of a dictionary's features with keyset pagination, and the filter's total count. */
+export async function listFeatures(
+  ds: DataSource,
+  dictionaryId: number,
+  filter: FeatureListFilter,
+  order: FeatureOrderKey,
+  first: number,
+  after: [number, number] | undefined,
+): Promise<{ rows: { feature: FeatureRow; cursor: string }[]; totalCount: number; hasNextPage: boolean }> {
+  const { where, params } = filterConditions(dictionaryId, filter);
   const countRows: Raw[] = await ds.query(
     `SELECT count(*)::int AS n FROM features WHERE ${where.join(' AND ')}`,
     params,
@@ -353,15 +359,36 @@ export async function explanationsByKeys(ds: DataSource, keys: readonly FeatureK
   }));
 }
 
-/** Map coordinates of every feature of a dictionary that has them. */
+/**
+ * Map coordinates of every feature of a dictionary that has them; with a filter that sets any condition, also
+ * whether each point passes it (so the map can highlight what the feature table lists).
+ */
 export async function featureMap(
   ds: DataSource,
   dictionaryId: number,
-): Promise<{ indices: number[]; x: number[]; y: number[]; density: number[]; labels: string[] }> {
+  filter: FeatureListFilter = {},
+): Promise<{
+  indices: number[];
+  x: number[];
+  y: number[];
+  density: number[];
+  labels: string[];
+  matches: boolean[] | null;
+}> {
+  const { where, params } = filterConditions(dictionaryId, filter);
+  const filtered = where.length > 1;
   const rows: Raw[] = await ds.query(
-    `SELECT index, map_x, map_y, coalesce(density, 0) AS density, coalesce(label, '') AS label FROM features
-     WHERE dictionary_id = $1 AND map_x IS NOT NULL AND map_y IS NOT NULL ORDER BY index`,
-    [dictionaryId],
+    `SELECT index, map_x, map_y, coalesce(density, 0) AS density, coalesce(label, '') AS label,
+       ${
+         filtered
+           ? `coalesce(${where
+               .slice(1)
+               .map((c) => `(${c})`)
+               .join(' AND ')}, false)`
+           : 'NULL'
+       } AS matches
+     FROM features WHERE ${where[0]} AND map_x IS NOT NULL AND map_y IS NOT NULL ORDER BY index`,
+    params,
   );
   return {
     indices: rows.map((r) => r.index as number),
@@ -369,5 +396,6 @@ export async function featureMap(
     y: rows.map((r) => r.map_y as number),
     density: rows.map((r) => r.density as number),
     labels: rows.map((r) => r.label as string),
+    matches: filtered ? rows.map((r) => r.matches as boolean) : null,
   };
 }

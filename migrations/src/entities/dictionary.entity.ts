@@ -18,6 +18,10 @@ export interface DictionaryMetrics {
   ceLossSpliced?: number;
   ceLossRecovered?: number;
   tokensTrained?: number;
+  /** Tokens the latest analysis read: every feature's density is its firings over these. */
+  tokensAnalyzed?: number;
+  /** How the latest analysis placed features on the 2-D map. */
+  mapMethod?: 'umap' | 'pca';
 }
 
 /** Training curves: values against tokens seen. */

@@ -257,7 +257,7 @@ export async function analyzeIntoAtlas(
       const n = await storeFeatureLinks(db, id, other.id, aToB, bToA);
       await events.log(`linked ${n} family pairs with dictionary ${other.id}`);
     }
-    await finishAnalysis(db.dataSource, id, result.ceLoss);
+    await finishAnalysis(db.dataSource, id, result);
     if (result.ceLoss)
       await events.log(
         `CE loss: clean ${result.ceLoss.clean.toFixed(3)}, spliced ${result.ceLoss.spliced.toFixed(3)}, zero-ablated ${result.ceLoss.zeroAblated.toFixed(3)}: recovered ${result.ceLoss.recovered.toFixed(3)}`,
