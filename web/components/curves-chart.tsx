@@ -1,9 +1,10 @@
 'use client';
 import { useMemo } from 'react';
 import { LineChart } from 'echarts/charts';
+import { LegendComponent } from 'echarts/components';
 import { EChart, echarts } from './echart';
 
-echarts.use([LineChart]);
+echarts.use([LineChart, LegendComponent]);
 
 export interface Curves {
   tokens: number[];
@@ -13,13 +14,14 @@ export interface Curves {
   deadFraction: number[];
 }
 
-/** Training curves against tokens: FVU and dead fraction (left axis), L0 (right axis). */
-export function CurvesChart({ curves, height = 160 }: { curves: Curves; height?: number }) {
+/** Training curves against tokens: FVU and dead fraction (left axis), L0 (right axis), named in a legend. */
+export function CurvesChart({ curves, height = 190 }: { curves: Curves; height?: number }) {
   const option = useMemo(
     () => ({
-      grid: { left: 40, right: 40, top: 24, bottom: 28 },
+      grid: { left: 40, right: 40, top: 52, bottom: 28 },
       tooltip: { trigger: 'axis' },
-      legend: { show: false },
+      // Clicking a name hides its line; the axis each line reads against is in its name.
+      legend: { top: 0, data: ['FVU', 'dead fraction', 'L0 (right axis)'] },
       xAxis: {
         type: 'value',
         name: 'tokens',
@@ -40,14 +42,14 @@ export function CurvesChart({ curves, height = 160 }: { curves: Curves; height?:
           color: '#0b5cad',
         },
         {
-          name: 'dead',
+          name: 'dead fraction',
           type: 'line',
           showSymbol: false,
           data: curves.tokens.map((t, i) => [t, curves.deadFraction[i]]),
           color: '#a4352a',
         },
         {
-          name: 'L0',
+          name: 'L0 (right axis)',
           type: 'line',
           showSymbol: false,
           yAxisIndex: 1,
