@@ -14,6 +14,13 @@ export interface Curves {
   deadFraction: number[];
 }
 
+/** Token counts on the axis: 1.2M, 350k, 800. */
+function formatTokens(v: number): string {
+  if (v >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
+  if (v >= 1e3) return `${Math.round(v / 1e3)}k`;
+  return String(v);
+}
+
 /** Training curves against tokens: FVU and dead fraction (left axis), L0 (right axis), named in a legend. */
 export function CurvesChart({ curves, height = 190 }: { curves: Curves; height?: number }) {
   const option = useMemo(
@@ -27,7 +34,7 @@ export function CurvesChart({ curves, height = 190 }: { curves: Curves; height?:
         name: 'tokens',
         nameLocation: 'middle',
         nameGap: 18,
-        axisLabel: { formatter: (v: number) => `${(v / 1e6).toFixed(1)}M` },
+        axisLabel: { formatter: formatTokens },
       },
       yAxis: [
         { type: 'value', name: 'FVU / dead', min: 0 },

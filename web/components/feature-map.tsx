@@ -63,7 +63,9 @@ export function FeatureMap({
     const [xName, yName] = axisNames(mapMethod);
     const axis = (name: string) => ({
       type: 'value',
-      scale: true,
+      // A margin of 4% on each side, so points at the extremes are not cut by the frame.
+      min: (v: { min: number; max: number }) => v.min - (v.max - v.min) * 0.04,
+      max: (v: { min: number; max: number }) => v.max + (v.max - v.min) * 0.04,
       name,
       nameLocation: 'middle',
       nameGap: 8,
@@ -88,8 +90,8 @@ export function FeatureMap({
           scatter(
             points.filter((_, i) => !data.matches![i]),
             'other features',
-            '#9aa3ad',
-            0.35,
+            '#8a939d',
+            0.55,
             small,
           ),
           scatter(
