@@ -14,10 +14,11 @@ export interface Curves {
   deadFraction: number[];
 }
 
-/** Token counts on the axis: 1.2M, 350k, 800. */
+/** Token counts on the axis: 1.2M, 350k, 1.5k, 800. */
 function formatTokens(v: number): string {
   if (v >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
-  if (v >= 1e3) return `${Math.round(v / 1e3)}k`;
+  if (v >= 1e4) return `${Math.round(v / 1e3)}k`;
+  if (v >= 1e3) return `${(v / 1e3).toFixed(1)}k`;
   return String(v);
 }
 

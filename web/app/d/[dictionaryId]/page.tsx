@@ -189,7 +189,7 @@ export default async function DictionaryPage({
         )}
       </section>
       <section>
-        <h2>Features ({data.features.totalCount.toLocaleString('en')})</h2>
+        <h2>Features{filterErrors.length ? '' : ` (${data.features.totalCount.toLocaleString('en')})`}</h2>
         <form className="filters" method="get">
           <label>
             label or explanation
