@@ -20,6 +20,11 @@ const DICTIONARIES = graphql(`
         deadFraction
         ceLossRecovered
       }
+      analysis {
+        tokens
+        neverFired
+        rarelyFired
+      }
       curves {
         tokens
         fvu

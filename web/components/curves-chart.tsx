@@ -1,9 +1,10 @@
 'use client';
 import { useMemo } from 'react';
 import { LineChart } from 'echarts/charts';
+import { LegendComponent } from 'echarts/components';
 import { EChart, echarts } from './echart';
 
-echarts.use([LineChart]);
+echarts.use([LineChart, LegendComponent]);
 
 export interface Curves {
   tokens: number[];
@@ -13,19 +14,28 @@ export interface Curves {
   deadFraction: number[];
 }
 
-/** Training curves against tokens: FVU and dead fraction (left axis), L0 (right axis). */
-export function CurvesChart({ curves, height = 160 }: { curves: Curves; height?: number }) {
+/** Token counts on the axis: 1.2M, 350k, 1.5k, 800. */
+function formatTokens(v: number): string {
+  if (v >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
+  if (v >= 1e4) return `${Math.round(v / 1e3)}k`;
+  if (v >= 1e3) return `${(v / 1e3).toFixed(1)}k`;
+  return String(v);
+}
+
+/** Training curves against tokens: FVU and dead fraction (left axis), L0 (right axis), named in a legend. */
+export function CurvesChart({ curves, height = 190 }: { curves: Curves; height?: number }) {
   const option = useMemo(
     () => ({
-      grid: { left: 40, right: 40, top: 24, bottom: 28 },
+      grid: { left: 40, right: 40, top: 52, bottom: 28 },
       tooltip: { trigger: 'axis' },
-      legend: { show: false },
+      // Clicking a name hides its line; the axis each line reads against is in its name.
+      legend: { top: 0, data: ['FVU', 'dead fraction', 'L0 (right axis)'] },
       xAxis: {
         type: 'value',
         name: 'tokens',
         nameLocation: 'middle',
         nameGap: 18,
-        axisLabel: { formatter: (v: number) => `${(v / 1e6).toFixed(1)}M` },
+        axisLabel: { formatter: formatTokens },
       },
       yAxis: [
         { type: 'value', name: 'FVU / dead', min: 0 },
@@ -40,14 +50,14 @@ export function CurvesChart({ curves, height = 160 }: { curves: Curves; height?:
           color: '#0b5cad',
         },
         {
-          name: 'dead',
+          name: 'dead fraction',
           type: 'line',
           showSymbol: false,
           data: curves.tokens.map((t, i) => [t, curves.deadFraction[i]]),
           color: '#a4352a',
         },
         {
-          name: 'L0',
+          name: 'L0 (right axis)',
           type: 'line',
           showSymbol: false,
           yAxisIndex: 1,

@@ -1,4 +1,5 @@
 import { CurveSparkline } from '@/components/curve-sparkline';
+import { DeadFeatures, type DeadFigures } from '@/components/dead-features';
 import { formatFraction } from '@/lib/progress';
 
 export interface DictionaryRow {
@@ -15,6 +16,7 @@ export interface DictionaryRow {
     deadFraction?: number | null;
     ceLossRecovered?: number | null;
   };
+  analysis?: DeadFigures['analysis'];
   curves?: { tokens: number[]; fvu: number[] } | null;
   latestJob?: { id: string; type: string; state: string; progress: { fraction: number } } | null;
 }
@@ -42,7 +44,7 @@ export function DictionaryTable({ dictionaries }: { dictionaries: DictionaryRow[
           <th>Latents</th>
           <th>L0</th>
           <th>FVU</th>
-          <th>Dead</th>
+          <th>Dead features</th>
           <th>CE rec.</th>
           <th>FVU curve</th>
           <th>Status</th>
@@ -63,7 +65,9 @@ export function DictionaryTable({ dictionaries }: { dictionaries: DictionaryRow[
             <td>{d.nLatents.toLocaleString('en')}</td>
             <td>{fmt(d.metrics.l0, 1)}</td>
             <td>{fmt(d.metrics.fvu)}</td>
-            <td>{fmt(d.metrics.deadFraction)}</td>
+            <td>
+              <DeadFeatures nLatents={d.nLatents} deadFraction={d.metrics.deadFraction} analysis={d.analysis} />
+            </td>
             <td>{fmt(d.metrics.ceLossRecovered)}</td>
             <td>{d.curves ? <CurveSparkline tokens={d.curves.tokens} values={d.curves.fvu} name="FVU" /> : '—'}</td>
             <td>{d.status}</td>

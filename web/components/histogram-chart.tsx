@@ -7,12 +7,15 @@ import { echarts, renderChartSvg } from '@/lib/server-chart';
 
 echarts.use([BarChart, GridComponent]);
 
-/** Drawing size in SVG units; the SVG has a viewBox, so CSS scales it to the column's width. */
-const WIDTH = 520;
+/**
+ * Drawing size in SVG units. The SVG has a viewBox, so CSS scales it to its column's width, text included: draw it
+ * at about the width it is shown (a half-page column by default), or its 12 px labels grow with it.
+ */
+const HALF_WIDTH = 520;
 const HEIGHT = 180;
 
-function renderSvg(bars: Bar[], xName: string): string {
-  return renderChartSvg(WIDTH, HEIGHT, {
+function renderSvg(bars: Bar[], xName: string, width: number): string {
+  return renderChartSvg(width, HEIGHT, {
     grid: { left: 48, right: 12, top: 12, bottom: 36 },
     xAxis: { type: 'category', data: bars.map((b) => b.label), name: xName, nameLocation: 'middle', nameGap: 24 },
     yAxis: { type: 'value', name: 'count' },
@@ -20,7 +23,17 @@ function renderSvg(bars: Bar[], xName: string): string {
   });
 }
 
-export function HistogramChart({ edges, counts, xName }: { edges: number[]; counts: number[]; xName: string }) {
+export function HistogramChart({
+  edges,
+  counts,
+  xName,
+  width = HALF_WIDTH,
+}: {
+  edges: number[];
+  counts: number[];
+  xName: string;
+  width?: number;
+}) {
   const bars = histogramBars(edges, counts);
   const summary = bars.map((b) => `${b.label}: ${b.count}`).join(', ');
   return (
@@ -30,7 +43,7 @@ export function HistogramChart({ edges, counts, xName }: { edges: number[]; coun
       role="img"
       aria-label={`${xName}: ${summary}`}
       title={summary}
-      dangerouslySetInnerHTML={{ __html: renderSvg(bars, xName) }}
+      dangerouslySetInnerHTML={{ __html: renderSvg(bars, xName, width) }}
     />
   );
 }

@@ -1,5 +1,5 @@
 import { Fragment } from 'react';
-import { displayToken, formatActivation, tint, tintText } from '@/lib/tint';
+import { displayToken, formatActivation, startsWord, tint, tintText } from '@/lib/tint';
 
 export interface ExampleWindow {
   tokens: string[];
@@ -10,7 +10,11 @@ export interface ExampleWindow {
   tokenStart: number;
 }
 
-/** One context: every token tinted by the feature's activation; the value shows on hover. */
+/**
+ * One context, drawn as text: every token tinted by the feature's activation (the value on hover), with no padding
+ * between tokens, so a word split into subword tokens ("gover" + "nor") reads as one word and the gap between words
+ * is the next token's own leading space.
+ */
 export function TokenWindow({ example, scale }: { example: ExampleWindow; scale: number }) {
   return (
     <div className="window" data-testid="example">
@@ -23,9 +27,11 @@ export function TokenWindow({ example, scale }: { example: ExampleWindow; scale:
       <span className="window-tokens">
         {example.tokens.map((token, i) => {
           const a = example.activations[i] ?? 0;
-          // <wbr /> lets a line break between tokens: their leading spaces are no-break spaces (displayToken).
+          // Leading spaces are no-break spaces (displayToken), so lines may break only where a <wbr /> allows:
+          // before a token that starts a word, never inside one.
           return (
             <Fragment key={i}>
+              {i > 0 && startsWord(example.tokens[i - 1], token) && <wbr />}
               <span
                 className={i === example.maxPosition ? 'tok tok-max' : 'tok'}
                 style={{ background: tint(a, scale), color: tintText(a, scale) }}
@@ -34,7 +40,6 @@ export function TokenWindow({ example, scale }: { example: ExampleWindow; scale:
               >
                 {displayToken(token)}
               </span>
-              <wbr />
             </Fragment>
           );
         })}

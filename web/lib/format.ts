@@ -6,6 +6,7 @@ export function fmt(value: number | null | undefined, digits = 3): string {
 /** Densities as percentages with enough digits for rare features. */
 export function fmtDensity(value: number | null | undefined): string {
   if (value === null || value === undefined) return '—';
+  if (value === 0) return '0%';
   const pct = value * 100;
   return `${pct >= 1 ? pct.toFixed(1) : pct.toPrecision(2)}%`;
 }

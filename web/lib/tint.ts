@@ -25,3 +25,8 @@ export function formatActivation(value: number): string {
 export function displayToken(token: string): string {
   return token.replace(/\n/g, '↵').replace(/^ /, '\u00a0');
 }
+
+/** Whether a line may break between `previous` and `token`: at whitespace, never inside a word's subword tokens. */
+export function startsWord(previous: string, token: string): boolean {
+  return /^\s/.test(token) || /\s$/.test(previous);
+}

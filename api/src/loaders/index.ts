@@ -12,6 +12,7 @@ import {
   type FeatureKey,
   type FeatureRow,
 } from '../services/featureService.js';
+import { firingCounts, type AnalysedTokens } from '../services/dictionaryService.js';
 import { jobLogsByIds, type JobLogRow } from '../services/jobService.js';
 
 /** Most examples any one request may read per feature and kind. */
@@ -63,6 +64,11 @@ export function createLoaders(ds: DataSource) {
       const byId = new Map(rows.map((j) => [j.dictionaryId, j]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
+    /** Never-fired and rare features of a list of dictionaries: one statement. */
+    firingCounts: new DataLoader<AnalysedTokens, { neverFired: number; rarelyFired: number | null }, string>(
+      (keys) => firingCounts(ds, keys),
+      { cacheKeyFn: (k) => `${k.dictionaryId}:${k.tokens}` },
+    ),
     feature: new DataLoader<FeatureKey, FeatureRow | undefined, string>((keys) => featuresByKeys(ds, keys), {
       cacheKeyFn: keyOf,
     }),

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { dropPartitions, type Job as JobRow } from '@atlas/migrations';
+import { dropPartitions, type Dictionary as DictionaryRow, type Job as JobRow } from '@atlas/migrations';
 import type { PoolClient } from 'pg';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireKey } from '../auth/requireKey.js';
 import type { Context } from '../context.js';
-import { Dictionary, DictionaryCurves } from '../schema/dictionary.type.js';
+import { Dictionary, DictionaryAnalysis, DictionaryCurves } from '../schema/dictionary.type.js';
 import { Job } from '../schema/job.type.js';
 import { listDictionaries } from '../services/dictionaryService.js';
 import { parseDictionaryId, requireDictionary } from './arguments.js';
@@ -29,6 +29,16 @@ export class DictionaryResolver {
     const c = d.curves;
     if (!c?.tokens?.length) return null;
     return c as DictionaryCurves;
+  }
+
+  @FieldResolver(() => DictionaryAnalysis, {
+    nullable: true,
+    description: 'What the latest analysis measured; null until the dictionary has been analysed.',
+  })
+  analysis(@Root() d: Pick<DictionaryRow, 'id' | 'status' | 'metrics'>): DictionaryAnalysis | null {
+    const tokens = d.metrics.tokensAnalyzed ?? null;
+    if (tokens == null && d.status !== 'ready') return null;
+    return { dictionaryId: d.id, tokens, mapMethod: d.metrics.mapMethod ?? null };
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'The model whose activations it decodes.' })

@@ -78,9 +78,17 @@ export class FeatureResolver {
   }
 
   @Query(() => FeatureMap, { description: "The 2-D map of a dictionary's decoder directions." })
-  async featureMap(@Arg('dictionaryId', () => ID) dictionaryId: string, @Ctx() ctx: Context): Promise<FeatureMap> {
+  async featureMap(
+    @Arg('dictionaryId', () => ID) dictionaryId: string,
+    @Arg('filter', () => FeatureFilter, {
+      nullable: true,
+      description: "The feature list's filter: matches then says which points pass it.",
+    })
+    filter: FeatureFilter | null | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<FeatureMap> {
     const dictionary = await requireDictionary(ctx, dictionaryId);
-    return loadFeatureMap(ctx.dataSource, dictionary.id);
+    return loadFeatureMap(ctx.dataSource, dictionary.id, filter ?? {});
   }
 
   @FieldResolver(() => [ActivationExample], { description: 'Strongest activating contexts, strongest first.' })

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { DictionaryResolver } from '../resolvers/dictionary.resolver.js';
+import { DictionaryAnalysisResolver } from '../resolvers/dictionaryAnalysis.resolver.js';
 import { ExplanationResolver } from '../resolvers/explanation.resolver.js';
 import { FeatureResolver } from '../resolvers/feature.resolver.js';
 import { JobResolver } from '../resolvers/job.resolver.js';
@@ -17,6 +18,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
     resolvers: [
       HealthResolver,
       DictionaryResolver,
+      DictionaryAnalysisResolver,
       FeatureResolver,
       LabelAssociationResolver,
       ExplanationResolver,

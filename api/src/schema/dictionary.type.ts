@@ -11,7 +11,11 @@ export class DictionaryMetrics {
   @Field(() => Float, { nullable: true, description: 'Fraction of variance unexplained.' })
   fvu?: number;
 
-  @Field(() => Float, { nullable: true, description: 'Fraction of latents that never fired in the window.' })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Fraction of latents that never fired in the last training window (see analysis for the analysed tokens).',
+  })
   deadFraction?: number;
 
   @Field(() => Float, { nullable: true, description: 'Fraction of latents firing on more than 10% of tokens.' })
@@ -26,6 +30,24 @@ export class DictionaryMetrics {
       'The random seed its training started from (derived from the training settings unless one was given); null when trained elsewhere.',
   })
   trainingSeed?: number;
+}
+
+@ObjectType({
+  description:
+    "What the latest analysis measured over its tokens; the training figures (metrics) come from training's own window.",
+})
+export class DictionaryAnalysis {
+  dictionaryId!: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Tokens the analysis read (densities are firings over these); null for analyses that did not record it.',
+  })
+  tokens!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'How features were placed on the map: umap or pca.' })
+  mapMethod!: string | null;
 }
 
 @ObjectType({ description: 'Training curves: each value against tokens seen.' })

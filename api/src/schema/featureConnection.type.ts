@@ -86,4 +86,10 @@ export class FeatureMap {
 
   @Field(() => [String])
   labels!: string[];
+
+  @Field(() => [Boolean], {
+    nullable: true,
+    description: 'Per point, whether it passes the filter given to featureMap; null when no condition was given.',
+  })
+  matches!: boolean[] | null;
 }

@@ -241,15 +241,8 @@ function posTags(text: string): string[] {
   return [...new Set([...matchBrownTags(text), baseTag(text.trim().toLowerCase())])];
 }
 
-/** One page of a dictionary's features with keyset pagination, and the filter's total count. */
-export async function listFeatures(
-  ds: DataSource,
-  dictionaryId: number,
-  filter: FeatureListFilter,
-  order: FeatureOrderKey,
-  first: number,
-  after: [number, number] | undefined,
-): Promise<{ rows: { feature: FeatureRow; cursor: string }[]; totalCount: number; hasNextPage: boolean }> {
+/** The SQL conditions (joined by AND, on `features`) of a dictionary's features that pass `filter`. */
+function filterConditions(dictionaryId: number, filter: FeatureListFilter): { where: string[]; params: unknown[] } {
   const params: unknown[] = [dictionaryId];
   const where = ['dictionary_id = $1'];
   const add = (sql: string, value: unknown) => {
@@ -280,6 +273,19 @@ export async function listFeatures(
           AND CASE WHEN jsonb_typeof(s->'f1') = 'number' THEN (s->>'f1')::float8 >= ${MIN_LABEL_F1} END)`,
       posTags(filter.posTag),
     );
+  return { where, params };
+}
+
+/** One page of a dictionary's features with keyset pagination, and the filter's total count. */
+export async function listFeatures(
+  ds: DataSource,
+  dictionaryId: number,
+  filter: FeatureListFilter,
+  order: FeatureOrderKey,
+  first: number,
+  after: [number, number] | undefined,
+): Promise<{ rows: { feature: FeatureRow; cursor: string }[]; totalCount: number; hasNextPage: boolean }> {
+  const { where, params } = filterConditions(dictionaryId, filter);
   const countRows: Raw[] = await ds.query(
     `SELECT count(*)::int AS n FROM features f WHERE ${where.join(' AND ')}`,
     params,
@@ -423,18 +429,39 @@ export async function explanationsByKeys(ds: DataSource, keys: readonly FeatureK
   }));
 }
 
-/** Map coordinates of every feature of a dictionary that has them. */
+/**
+ * Map coordinates of every feature of a dictionary that has them; with a filter that sets any condition, also
+ * whether each point passes it (so the map can highlight what the feature table lists).
+ */
 export async function featureMap(
   ds: DataSource,
   dictionaryId: number,
-): Promise<{ indices: number[]; x: number[]; y: number[]; density: number[]; labels: string[] }> {
+  filter: FeatureListFilter = {},
+): Promise<{
+  indices: number[];
+  x: number[];
+  y: number[];
+  density: number[];
+  labels: string[];
+  matches: boolean[] | null;
+}> {
+  const { where, params } = filterConditions(dictionaryId, filter);
+  const filtered = where.length > 1;
   const rows: Raw[] = await ds.query(
     // Only what the shown label needs of label_scores (the best association and the firings), not every score.
     `SELECT index, map_x, map_y, coalesce(density, 0) AS density, label,
             jsonb_build_object('scores', jsonb_build_array(label_scores->'scores'->0), 'fires', label_scores->'fires')
-              AS label_scores
-     FROM features WHERE dictionary_id = $1 AND map_x IS NOT NULL AND map_y IS NOT NULL ORDER BY index`,
-    [dictionaryId],
+              AS label_scores,
+       ${
+         filtered
+           ? `coalesce(${where
+               .slice(1)
+               .map((c) => `(${c})`)
+               .join(' AND ')}, false)`
+           : 'NULL'
+       } AS matches
+     FROM features f WHERE ${where[0]} AND map_x IS NOT NULL AND map_y IS NOT NULL ORDER BY index`,
+    params,
   );
   return {
     indices: rows.map((r) => r.index as number),
@@ -442,5 +469,6 @@ export async function featureMap(
     y: rows.map((r) => r.map_y as number),
     density: rows.map((r) => r.density as number),
     labels: rows.map((r) => featureLabel(r.label as string | null, r.label_scores).text ?? ''),
+    matches: filtered ? rows.map((r) => r.matches as boolean) : null,
   };
 }

@@ -20,6 +20,10 @@ export interface DictionaryMetrics {
   tokensTrained?: number;
   /** The seed training started from (atlas_metrics.json). */
   trainingSeed?: number;
+  /** Tokens the latest analysis read: every feature's density is its firings over these. */
+  tokensAnalyzed?: number;
+  /** How the latest analysis placed features on the 2-D map. */
+  mapMethod?: 'umap' | 'pca';
 }
 
 /** Training curves: values against tokens seen. */

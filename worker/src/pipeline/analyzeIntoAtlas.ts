@@ -282,8 +282,7 @@ export async function analyzeIntoAtlas(
       await events.log(`linked ${n} family pairs with dictionary ${other.id}`);
     }
     held.assertHeld();
-    if (!(await finishAnalysis(db.dataSource, id, result.ceLoss, held.claim.token)))
-      throw new AnalysisClaimLost(held.claim);
+    if (!(await finishAnalysis(db.dataSource, id, result, held.claim.token))) throw new AnalysisClaimLost(held.claim);
     if (result.ceLoss)
       await events.log(
         `CE loss: clean ${result.ceLoss.clean.toFixed(3)}, spliced ${result.ceLoss.spliced.toFixed(3)}, zero-ablated ${result.ceLoss.zeroAblated.toFixed(3)}: recovered ${result.ceLoss.recovered.toFixed(3)}`,

@@ -196,17 +196,24 @@ export async function readDecoder(ds: DataSource, id: number, dIn: number, nLate
 export async function finishAnalysis(
   ds: DataSource,
   id: number,
-  ce: { clean: number; spliced: number; zeroAblated: number; recovered: number } | undefined,
+  result: {
+    ceLoss?: { clean: number; spliced: number; zeroAblated: number; recovered: number };
+    tokens: number;
+    mapMethod: 'umap' | 'pca';
+  },
   claimToken: string,
 ): Promise<boolean> {
-  const patch: DictionaryMetrics = ce
-    ? {
-        ceLossClean: ce.clean,
-        ceLossSpliced: ce.spliced,
-        ceLossZeroAblated: ce.zeroAblated,
-        ceLossRecovered: ce.recovered,
-      }
-    : {};
+  const ce = result.ceLoss;
+  const patch: DictionaryMetrics = {
+    tokensAnalyzed: result.tokens,
+    mapMethod: result.mapMethod,
+    ...(ce && {
+      ceLossClean: ce.clean,
+      ceLossSpliced: ce.spliced,
+      ceLossZeroAblated: ce.zeroAblated,
+      ceLossRecovered: ce.recovered,
+    }),
+  };
   const [{ n }] = (await ds.query(
     `WITH finished AS (
        UPDATE dictionaries SET metrics = metrics || $2::jsonb, status = 'ready', updated_at = now()

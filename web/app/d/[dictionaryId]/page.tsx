@@ -4,7 +4,9 @@ import { logDensityHistogram } from '@/lib/histogram';
 import { notFound } from 'next/navigation';
 import { ExportAction } from '@/components/export-action';
 import { CurvesChart } from '@/components/curves-chart';
+import { analysedTokens } from '@/components/dead-features';
 import { FeatureMap } from '@/components/feature-map';
+import { parsePercent } from '@/lib/feature-filter';
 import { fmt, fmtDensity } from '@/lib/format';
 import { graphql } from '@/lib/gql';
 import { request } from '@/lib/graphql';
@@ -38,13 +40,19 @@ const QUERY = graphql(`
         ceLossRecovered
         trainingSeed
       }
+      analysis {
+        tokens
+        mapMethod
+        neverFired
+      }
     }
-    featureMap(dictionaryId: $id) {
+    featureMap(dictionaryId: $id, filter: $filter) {
       indices
       x
       y
       density
       labels
+      matches
     }
     features(dictionaryId: $id, filter: $filter, orderBy: $orderBy, first: 50, after: $after) {
       totalCount
@@ -65,6 +73,20 @@ const QUERY = graphql(`
   }
 `);
 
+/** Drawing width of full-width server charts: the page's content width, so their text keeps its size. */
+const FULL_WIDTH = 1060;
+
+/** The filter's conditions as a person typed them. */
+function describeFilter(search: SearchParams): string {
+  const parts = [
+    search.text && `label or explanation “${search.text}”`,
+    search.pos && `POS tag “${search.pos}”`,
+    search.dmin && `density ≥ ${search.dmin}%`,
+    search.dmax && `density ≤ ${search.dmax}%`,
+  ].filter(Boolean);
+  return parts.join(' and ');
+}
+
 const ORDERS = ['INDEX', 'DENSITY_DESC', 'DENSITY_ASC', 'MAX_ACTIVATION_DESC'];
 
 export default async function DictionaryPage({
@@ -77,12 +99,19 @@ export default async function DictionaryPage({
   const { dictionaryId } = await params;
   const search = await searchParams;
   if (!/^\d+$/.test(dictionaryId)) notFound();
-  const filter = {
-    ...(search.text && { text: search.text }),
-    ...(search.pos && { posTag: search.pos }),
-    ...(search.dmin && { densityMin: Number(search.dmin) / 100 }),
-    ...(search.dmax && { densityMax: Number(search.dmax) / 100 }),
-  };
+  const densityMin = parsePercent('density ≥ %', search.dmin);
+  const densityMax = parsePercent('density ≤ %', search.dmax);
+  const filterErrors = [densityMin.error, densityMax.error].filter((e) => e !== undefined);
+  // A filter with a bad field lists nothing: the table would otherwise show features the person meant to exclude.
+  const filter = filterErrors.length
+    ? {}
+    : {
+        ...(search.text && { text: search.text }),
+        ...(search.pos && { posTag: search.pos }),
+        ...(densityMin.fraction !== undefined && { densityMin: densityMin.fraction }),
+        ...(densityMax.fraction !== undefined && { densityMax: densityMax.fraction }),
+      };
+  const filtered = Object.keys(filter).length > 0;
   const orderBy = (ORDERS.includes(search.order ?? '') ? search.order : 'INDEX') as FeatureOrder;
   const data = await request(QUERY, { id: dictionaryId, filter, orderBy, after: search.after ?? null }).catch(
     (err: Error) => {
@@ -92,7 +121,7 @@ export default async function DictionaryPage({
   );
   const d = data.dictionary;
   if (!d) notFound();
-  const pager = pagerLinks(`/d/${d.id}`, search, data.features.pageInfo);
+  const pager = filterErrors.length ? {} : pagerLinks(`/d/${d.id}`, search, data.features.pageInfo);
   const densityHistogram = logDensityHistogram(data.featureMap.density);
   return (
     <>
@@ -122,8 +151,13 @@ export default async function DictionaryPage({
           FVU <b>{fmt(d.metrics.fvu)}</b>
         </span>
         <span>
-          dead <b>{fmt(d.metrics.deadFraction)}</b>
+          dead in training <b>{fmt(d.metrics.deadFraction)}</b>
         </span>
+        {d.analysis && (
+          <span data-testid="never-fired-count">
+            never fired on {analysedTokens(d.analysis.tokens)} <b>{d.analysis.neverFired.toLocaleString('en')}</b>
+          </span>
+        )}
         <span>
           CE loss recovered <b>{fmt(d.metrics.ceLossRecovered)}</b>
         </span>
@@ -138,23 +172,27 @@ export default async function DictionaryPage({
       {data.featureMap.indices.length > 0 && (
         <section data-testid="density-histogram">
           <h2>Feature density</h2>
-          <HistogramChart {...densityHistogram} xName="fraction of tokens a feature fires on (log bins)" />
+          <HistogramChart
+            {...densityHistogram}
+            xName="fraction of tokens a feature fires on (log bins)"
+            width={FULL_WIDTH}
+          />
           <p className="muted">
             {densityHistogram.dead.toLocaleString('en')} of {data.featureMap.indices.length.toLocaleString('en')}{' '}
-            features never fired on the analysed tokens.
+            features never fired on {analysedTokens(d.analysis?.tokens)}.
           </p>
         </section>
       )}
       <section>
         <h2>Map of decoder directions</h2>
         {data.featureMap.indices.length ? (
-          <FeatureMap dictionaryId={d.id} data={data.featureMap} />
+          <FeatureMap dictionaryId={d.id} data={data.featureMap} mapMethod={d.analysis?.mapMethod} />
         ) : (
           <p className="empty">No map yet: the analysis has not run on this dictionary.</p>
         )}
       </section>
       <section>
-        <h2>Features ({data.features.totalCount.toLocaleString('en')})</h2>
+        <h2>Features{filterErrors.length ? '' : ` (${data.features.totalCount.toLocaleString('en')})`}</h2>
         <form className="filters" method="get">
           <label>
             label or explanation
@@ -165,10 +203,24 @@ export default async function DictionaryPage({
             <input name="pos" defaultValue={search.pos} placeholder="e.g. VBD or past tense" size={16} />
           </label>
           <label>
-            density ≥ %<input name="dmin" defaultValue={search.dmin} size={5} inputMode="decimal" />
+            density ≥ %
+            <input
+              name="dmin"
+              defaultValue={search.dmin}
+              size={5}
+              inputMode="decimal"
+              aria-invalid={densityMin.error ? true : undefined}
+            />
           </label>
           <label>
-            density ≤ %<input name="dmax" defaultValue={search.dmax} size={5} inputMode="decimal" />
+            density ≤ %
+            <input
+              name="dmax"
+              defaultValue={search.dmax}
+              size={5}
+              inputMode="decimal"
+              aria-invalid={densityMax.error ? true : undefined}
+            />
           </label>
           <label>
             sort
@@ -181,28 +233,47 @@ export default async function DictionaryPage({
           </label>
           <button type="submit">Apply</button>
         </form>
-        <table data-testid="feature-table">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>Label</th>
-              <th>Density</th>
-              <th>Max act.</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.features.edges.map(({ node: f }) => (
-              <tr key={f.index}>
-                <td>
-                  <Link href={`/d/${d.id}/f/${f.index}`}>{f.index}</Link>
-                </td>
-                <td>{f.label ?? <span className="muted">{f.unlabelledReason ?? 'unlabelled'}</span>}</td>
-                <td>{fmtDensity(f.density)}</td>
-                <td>{fmt(f.maxActivation, 2)}</td>
-              </tr>
+        {filterErrors.length ? (
+          <div className="error" role="alert" data-testid="filter-error">
+            {filterErrors.map((e) => (
+              <p key={e}>{e}</p>
             ))}
-          </tbody>
-        </table>
+          </div>
+        ) : data.features.totalCount === 0 ? (
+          <p className="empty" data-testid="no-matches">
+            {filtered ? (
+              <>
+                No feature matches {describeFilter(search)}. Widen it: remove a condition, loosen a density bound, or{' '}
+                <Link href={`/d/${d.id}`}>clear all filters</Link>.
+              </>
+            ) : (
+              <>No features yet: the analysis has not run on this dictionary.</>
+            )}
+          </p>
+        ) : (
+          <table data-testid="feature-table">
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>Label</th>
+                <th>Density</th>
+                <th>Max act.</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.features.edges.map(({ node: f }) => (
+                <tr key={f.index}>
+                  <td>
+                    <Link href={`/d/${d.id}/f/${f.index}`}>{f.index}</Link>
+                  </td>
+                  <td>{f.label ?? <span className="muted">{f.unlabelledReason ?? 'unlabelled'}</span>}</td>
+                  <td>{fmtDensity(f.density)}</td>
+                  <td>{fmt(f.maxActivation, 2)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
         <nav className="pager">
           {pager.first && <Link href={pager.first}>First page</Link>}
           {pager.next && <Link href={pager.next}>Next page →</Link>}

@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { print } from 'graphql';
 import { notFound } from 'next/navigation';
 import { ExplanationEditor } from '@/components/explanation-editor';
+import { analysedTokens } from '@/components/dead-features';
 import { HistogramChart } from '@/components/histogram-chart';
 import { TokenWindow } from '@/components/token-window';
 import { fmt, fmtDensity } from '@/lib/format';
@@ -18,6 +19,9 @@ const QUERY = graphql(`
       name
       hookPoint
       nLatents
+      analysis {
+        tokens
+      }
     }
     feature(dictionaryId: $d, index: $i) {
       id
@@ -103,6 +107,8 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
   if (!d || !f) notFound();
   const scores = f.labelAssociations;
   const scale = f.maxActivation ?? Math.max(0, ...f.topActivations.map((e) => e.maxActivation));
+  // An empty histogram would draw bare axes: say instead what the analysis saw.
+  const neverFired = f.density === 0 && `Never fired on ${analysedTokens(d.analysis?.tokens)}.`;
   const jsonLink = `${apiUrl()}?query=${encodeURIComponent(print(QUERY))}&variables=${encodeURIComponent(JSON.stringify({ d: dictionaryId, i: f.index }))}`;
   return (
     <>
@@ -137,7 +143,11 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
       <div className="grid2">
         <section>
           <h2>Activation histogram</h2>
-          {f.histogram ? (
+          {neverFired ? (
+            <p className="empty" data-testid="never-fired">
+              {neverFired} No activations to plot.
+            </p>
+          ) : f.histogram ? (
             <HistogramChart edges={f.histogram.edges} counts={f.histogram.counts} xName="activation (log bins)" />
           ) : (
             <p className="muted">none</p>
@@ -197,10 +207,10 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
         {f.topActivations.length ? (
           f.topActivations.map((e, i) => <TokenWindow key={i} example={e} scale={scale} />)
         ) : (
-          <p className="empty">This feature never fired on the corpus.</p>
+          <p className="empty">{neverFired || 'No examples were stored for this feature.'}</p>
         )}
       </section>
-      <section>
+      <section hidden={f.quantileExamples.length === 0}>
         <h2>Activation quantiles (weak to strong)</h2>
         {f.quantileExamples.map((b) => (
           <div key={b.bin}>
