@@ -129,9 +129,17 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop(0));
   // A child that refused to start (port in use, bad configuration) printed its one line; stop with its code.
   const refused = (code: number) => void stop(code);
-  const supervise = (name: string, args: string[], env: NodeJS.ProcessEnv, cwd = root, quiet = false) => {
+  /** `web`: Next.js, whose output is not ours and which gets no IPC channel (it is not our code to watch one). */
+  const supervise = (name: string, args: string[], env: NodeJS.ProcessEnv, web = false) => {
     const child = new SupervisedChild(
-      { name, args, cwd, env, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] },
+      // The IPC channel closes when this process dies, however (even SIGKILL): the api and workers then stop too.
+      {
+        name,
+        args,
+        cwd: web ? webDir : root,
+        env,
+        stdio: web ? ['ignore', 'ignore', 'inherit'] : ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
       refused,
     );
     children.push(child);
@@ -157,7 +165,7 @@ async function main(): Promise<void> {
     const code: number = await new Promise((r) => build.on('exit', (c) => r(c ?? 1)));
     if (code !== 0) throw new Error(`next build failed with code ${code}; see its output above`);
   }
-  const web = supervise('web', [nextBin, 'start', '-H', webHost, '-p', String(webPort)], webEnv, webDir, true);
+  const web = supervise('web', [nextBin, 'start', '-H', webHost, '-p', String(webPort)], webEnv, true);
   const webUrl = `http://${webHost}:${webPort}`;
   await waitForHttp(webUrl, 'web server', 60_000);
   web.markUp();

@@ -33,6 +33,8 @@ async function serve(config: ApiConfig): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  // Started by `npm start` or a cluster primary (an IPC channel): stop with it, even when it was killed.
+  if (process.send) process.once('disconnect', shutdown);
 }
 
 /** The primary of N api processes: migrate once, fork, replace a process that dies, stop them all on a signal. */

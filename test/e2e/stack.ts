@@ -20,6 +20,8 @@ export interface Stack {
   webUrl: string;
   dataDir: string;
   graphqlUrl: string;
+  /** Process id of `npm start` itself (its children run in its process group). */
+  pid: number;
   /** The environment `npm start` ran with (data folder, ports), e.g. to start a second one beside it. */
   env: NodeJS.ProcessEnv;
   output: () => string;
@@ -71,6 +73,7 @@ export async function startStack(timeoutMs = 240_000, overrides: Record<string, 
     webUrl: `http://127.0.0.1:${webPort}`,
     dataDir,
     graphqlUrl: `http://127.0.0.1:${apiPort}/graphql`,
+    pid: child.pid!,
     env,
     output: () => out,
     async stop() {

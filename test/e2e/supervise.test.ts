@@ -3,7 +3,7 @@
 // in one line.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, startStack, type Stack } from './stack.js';
@@ -99,18 +99,50 @@ test('a killed worker is restarted, the restart is printed, and the new worker t
   assert.equal(await exportThroughApi(join(stack.dataDir, 'export-2')), 'succeeded');
 });
 
-test('a second npm start on the same ports prints only its PORT_IN_USE line', () => {
-  const second = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+test('a second npm start on the same ports prints only its PORT_IN_USE line', async () => {
+  // Not spawnSync: a blocked event loop would keep the api's keep-alive sockets of this test open past their close.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: repoRoot,
     env: stack.env,
-    encoding: 'utf8',
-    timeout: 120_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const second = { stdout: '', stderr: '', status: null as number | null };
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (second.stdout += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (second.stderr += s));
+  second.status = await new Promise<number | null>((r) => child.once('close', (code) => r(code)));
   assert.equal(second.status, 2, second.stdout + second.stderr);
   const lines = second.stderr.split('\n').filter((l) => l.trim());
   assert.equal(lines.length, 1, second.stderr);
   assert.match(
     lines[0],
     /^PORT_IN_USE: port 127\.0\.0\.1:\d+ for the api is already in use; set ATLAS_API_PORT to a free port/,
+  );
+});
+
+test('when npm start is killed outright (SIGKILL), its api and workers stop too', async () => {
+  const { workers } = await gql('{ workers { pid alive } }');
+  const pids = (workers as { pid: number; alive: boolean }[]).filter((w) => w.alive).map((w) => w.pid);
+  assert.ok(pids.length >= 1);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  process.kill(stack.pid, 'SIGKILL');
+  await until('the workers to exit', async () => (pids.some(alive) ? undefined : true), 60_000);
+  await until(
+    'the api to stop answering',
+    async () => {
+      try {
+        await fetch(stack.graphqlUrl.replace('/graphql', '/healthz'));
+        return undefined;
+      } catch {
+        return true;
+      }
+    },
+    60_000,
   );
 });

@@ -35,6 +35,8 @@ export function registerWork(program: Command): void {
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+      // Started by `npm start` (an IPC channel): stop with it, even when it was killed and could not say so.
+      if (process.send) process.once('disconnect', () => stop('npm start is gone'));
       const heartbeat = await startHeartbeat(db.dataSource, workerId);
       let current: number | undefined;
       while (!stopping.signal.aborted) {
