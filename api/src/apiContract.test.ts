@@ -5,26 +5,22 @@ import assert from 'node:assert/strict';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
 import { buildSchema, type GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
-import { startApiServer, type ApiServer } from './server.js';
+import type { ApiServer } from './server.js';
+import { startTestApi, type TestApi } from './testing/testApi.js';
 import { featureId } from './services/globalId.js';
 import { loadFixtureAtlas, type FixtureAtlas } from './testing/fixtureAtlas.js';
 
 let db: TestDatabase;
 let api: ApiServer;
+let testApi: TestApi;
 let atlas: FixtureAtlas;
 let sdl: GraphQLSchema;
 
 before(async () => {
   db = await openTestDatabase();
   atlas = await loadFixtureAtlas(db);
-  api = await startApiServer({
-    dataSource: db.dataSource,
-    log: pino({ level: 'silent' }),
-    host: '127.0.0.1',
-    port: 0,
-    maxBodyBytes: 100_000,
-  });
+  testApi = await startTestApi(db);
+  api = testApi.api;
   sdl = buildSchema(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 });
 
@@ -35,12 +31,7 @@ after(async () => {
 
 // any: answers of many shapes, checked field by field below
 async function gql(query: string, variables: Record<string, unknown> = {}): Promise<{ data?: any; errors?: any[] }> {
-  const res = await fetch(api.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: any; errors?: any[] };
+  return testApi.post(query, variables);
 }
 
 const describe = (field: string) => sdl.getQueryType()!.getFields()[field].description ?? '';

@@ -3,13 +3,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
-import { pino } from 'pino';
-import { startApiServer, type ApiServer } from '../server.js';
+import type { ApiServer } from '../server.js';
+import { startTestApi, type TestApi } from '../testing/testApi.js';
 import { loadFixtureAtlas, type FixtureAtlas } from '../testing/fixtureAtlas.js';
 import { recordStatements } from '../testing/sqlStatements.js';
 
 let db: TestDatabase;
 let api: ApiServer;
+let testApi: TestApi;
 let atlas: FixtureAtlas;
 let trainedOnly: number;
 
@@ -33,13 +34,8 @@ before(async () => {
        VALUES ('trained-only', 'blocks.0.mlp.hook_post', 'topk', 4, 8, 2, 'trained', '{"deadFraction": 0.25}') RETURNING id`,
     )
   )[0].id;
-  api = await startApiServer({
-    dataSource: db.dataSource,
-    log: pino({ level: 'silent' }),
-    host: '127.0.0.1',
-    port: 0,
-    maxBodyBytes: 100_000,
-  });
+  testApi = await startTestApi(db);
+  api = testApi.api;
 });
 
 after(async () => {
@@ -49,12 +45,7 @@ after(async () => {
 
 async function gql(query: string, variables: Record<string, unknown> = {}): Promise<any> {
   // any: shapes vary per query
-  const res = await fetch(api.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data: any; errors?: unknown }; // any: shapes vary per query
+  const body = await testApi.post(query, variables);
   assert.equal(body.errors, undefined, JSON.stringify(body.errors));
   return body.data;
 }

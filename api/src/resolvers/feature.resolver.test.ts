@@ -2,24 +2,20 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
 import { recordStatements } from '../testing/sqlStatements.js';
-import { pino } from 'pino';
-import { startApiServer, type ApiServer } from '../server.js';
+import type { ApiServer } from '../server.js';
+import { startTestApi, type TestApi } from '../testing/testApi.js';
 import { loadFixtureAtlas, type FixtureAtlas } from '../testing/fixtureAtlas.js';
 
 let db: TestDatabase;
 let api: ApiServer;
+let testApi: TestApi;
 let atlas: FixtureAtlas;
 
 before(async () => {
   db = await openTestDatabase();
   atlas = await loadFixtureAtlas(db);
-  api = await startApiServer({
-    dataSource: db.dataSource,
-    log: pino({ level: 'silent' }),
-    host: '127.0.0.1',
-    port: 0,
-    maxBodyBytes: 100_000,
-  });
+  testApi = await startTestApi(db);
+  api = testApi.api;
 });
 
 after(async () => {
@@ -29,12 +25,7 @@ after(async () => {
 
 async function gql(query: string, variables: Record<string, unknown> = {}): Promise<any> {
   // any: shapes vary per query
-  const res = await fetch(api.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  return res.json();
+  return testApi.post(query, variables);
 }
 
 test('feature: stats, histogram, logits, top activations strongest first, quantile bins weakest first', async () => {

@@ -5,24 +5,20 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { migrations } from '@atlas/migrations';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
-import { pino } from 'pino';
-import { startApiServer, type ApiServer } from '../server.js';
+import type { ApiServer } from '../server.js';
+import { startTestApi, type TestApi } from '../testing/testApi.js';
 import { loadLabelAtlas, type LabelAtlas } from '../testing/labelAtlas.js';
 
 let db: TestDatabase;
 let api: ApiServer;
+let testApi: TestApi;
 let atlas: LabelAtlas;
 
 before(async () => {
   db = await openTestDatabase();
   atlas = await loadLabelAtlas(db);
-  api = await startApiServer({
-    dataSource: db.dataSource,
-    log: pino({ level: 'silent' }),
-    host: '127.0.0.1',
-    port: 0,
-    maxBodyBytes: 100_000,
-  });
+  testApi = await startTestApi(db);
+  api = testApi.api;
 });
 
 after(async () => {
@@ -32,12 +28,7 @@ after(async () => {
 
 async function gql(query: string, variables: Record<string, unknown> = {}): Promise<any> {
   // any: shapes vary per query
-  const res = await fetch(api.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body: any = await res.json(); // any: shapes vary per query
+  const body = await testApi.post(query, variables);
   assert.equal(body.errors, undefined, JSON.stringify(body.errors));
   return body.data;
 }
@@ -181,13 +172,9 @@ test('token search matches the exact token by default, folded on request', async
   assert.deepEqual(await byToken(' the ', true), await byToken('THE', true));
   // A whitespace token is a token; blank is refused only when folding.
   assert.deepEqual(await byToken('\n'), [['newline', '\n', 6]]);
-  const blank = await fetch(api.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: `{ featuresByToken(token: "  ", fold: true) { token } }` }),
-  }).then((r): Promise<any> => r.json()); // any: a GraphQL error body
-  assert.equal(blank.errors[0].extensions.code, 'BAD_USER_INPUT');
-  assert.match(blank.errors[0].message, /^token must be 1 to 200 characters, not blank when fold is true/);
+  const blank = await testApi.post(`{ featuresByToken(token: "  ", fold: true) { token } }`);
+  assert.equal(blank.errors![0].extensions.code, 'BAD_USER_INPUT');
+  assert.match(blank.errors![0].message, /^token must be 1 to 200 characters, not blank when fold is true/);
 });
 
 test('the migration to exact tokens rebuilds the index of an atlas that had only folded rows, from its examples', async () => {

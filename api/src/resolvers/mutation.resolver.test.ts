@@ -2,13 +2,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
 import { recordStatements } from '../testing/sqlStatements.js';
-import { pino } from 'pino';
 import { createApiKey, revokeApiKey } from '../auth/apiKeys.js';
-import { startApiServer, type ApiServer } from '../server.js';
+import type { ApiServer } from '../server.js';
+import { startTestApi, type TestApi } from '../testing/testApi.js';
 import { loadFixtureAtlas, type FixtureAtlas } from '../testing/fixtureAtlas.js';
 
 let db: TestDatabase;
 let api: ApiServer;
+let testApi: TestApi;
 let atlas: FixtureAtlas;
 let key: string;
 
@@ -16,13 +17,8 @@ before(async () => {
   db = await openTestDatabase();
   atlas = await loadFixtureAtlas(db);
   key = (await createApiKey(db.dataSource, 'tester')).key;
-  api = await startApiServer({
-    dataSource: db.dataSource,
-    log: pino({ level: 'silent' }),
-    host: '127.0.0.1',
-    port: 0,
-    maxBodyBytes: 100_000,
-  });
+  testApi = await startTestApi(db);
+  api = testApi.api;
 });
 
 after(async () => {
@@ -32,12 +28,7 @@ after(async () => {
 
 async function gql(query: string, variables: Record<string, unknown> = {}, auth?: string): Promise<any> {
   // any: shapes vary
-  const res = await fetch(api.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(auth && { authorization: auth }) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return res.json();
+  return testApi.post(query, variables, auth);
 }
 
 const SET = `mutation($d: ID!, $t: String!) { setExplanation(dictionaryId: $d, index: 2, text: $t) { text source author } }`;
@@ -244,17 +235,10 @@ test('deleteDictionary removes its features, examples, tokens and links', async 
 });
 
 test('with reads closed by config, queries need a key too', async () => {
-  const closed = await startApiServer({
-    dataSource: db.dataSource,
-    log: pino({ level: 'silent' }),
-    host: '127.0.0.1',
-    port: 0,
-    maxBodyBytes: 10_000,
-    publicReads: false,
-  });
+  const closed = await startTestApi(db, { maxBodyBytes: 10_000, publicReads: false });
   try {
     const ask = (auth?: string) =>
-      fetch(closed.graphqlUrl, {
+      fetch(closed.api.graphqlUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(auth && { authorization: auth }) },
         body: JSON.stringify({ query: '{ dictionaries { id } }' }),

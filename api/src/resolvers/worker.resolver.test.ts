@@ -1,21 +1,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
-import { pino } from 'pino';
-import { startApiServer, type ApiServer } from '../server.js';
+import type { ApiServer } from '../server.js';
+import { startTestApi, type TestApi } from '../testing/testApi.js';
 
 let db: TestDatabase;
 let api: ApiServer;
+let testApi: TestApi;
 
 before(async () => {
   db = await openTestDatabase();
-  api = await startApiServer({
-    dataSource: db.dataSource,
-    log: pino({ level: 'silent' }),
-    host: '127.0.0.1',
-    port: 0,
-    maxBodyBytes: 100_000,
-  });
+  testApi = await startTestApi(db);
+  api = testApi.api;
 });
 
 after(async () => {
@@ -26,14 +22,7 @@ after(async () => {
 async function workers(
   includeGone: boolean,
 ): Promise<{ id: string; pid: number; jobId: string | null; alive: boolean }[]> {
-  const res = await fetch(api.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: `{ workers(includeGone: ${includeGone}) { id pid jobId alive lastSeenAt } }` }),
-  });
-  const body = (await res.json()) as {
-    data: { workers: { id: string; pid: number; jobId: string | null; alive: boolean }[] };
-  };
+  const body = await testApi.post(`{ workers(includeGone: ${includeGone}) { id pid jobId alive lastSeenAt } }`);
   return body.data.workers;
 }
 
