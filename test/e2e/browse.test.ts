@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser.js';
+import { runOnAtlas } from './runOnAtlas.js';
 import { repoRoot, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
@@ -15,25 +16,24 @@ let ids: { narrow: number; wide: number };
 let apiKey: string;
 const shots = join(repoRoot, 'test-results');
 
-/** Run a script against the running atlas's database; its last stdout line. */
-function runOnAtlas(script: string, ...args: string[]): string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ATLAS_DATA_DIR: stack.dataDir, DATABASE_URL: '' },
-    encoding: 'utf8',
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim().split('\n').at(-1)!;
-}
-
 before(async () => {
   // No worker: the jobs test watches jobs wait in the queue (and the page say why), then cancels one.
   stack = await startStack(undefined, { ATLAS_WORKERS: '0' });
-  ids = JSON.parse(runOnAtlas('api/src/testing/seedFixture.ts'));
+  ids = JSON.parse(runOnAtlas(stack, 'api/src/testing/seedFixture.ts'));
   // One dictionary with weights, made and analysed by the worker, so live text analysis has something to run.
-  const tinyLm = runOnAtlas('test/e2e/seedTinyLm.ts');
-  runOnAtlas('worker/src/cli/main.ts', 'analyze', '--sae', tinyLm, '--max-tokens', '2000', '--name', 'tiny-lm-64');
-  apiKey = runOnAtlas('api/src/cli/apiKey.ts', 'create', '--name', 'e2e');
+  const tinyLm = runOnAtlas(stack, 'test/e2e/seedTinyLm.ts');
+  runOnAtlas(
+    stack,
+    'worker/src/cli/main.ts',
+    'analyze',
+    '--sae',
+    tinyLm,
+    '--max-tokens',
+    '2000',
+    '--name',
+    'tiny-lm-64',
+  );
+  apiKey = runOnAtlas(stack, 'api/src/cli/apiKey.ts', 'create', '--name', 'e2e');
   assert.match(apiKey, /^atlas_/);
   browser = await launchBrowser();
   mkdirSync(shots, { recursive: true });
@@ -341,6 +341,7 @@ test('at phone width (375 px) a long token window wraps instead of scrolling the
   const long = Array.from({ length: 60 }, (_, i) => (i === 30 ? 'x'.repeat(120) : ` word${i}`));
   const acts = long.map((_, i) => (i === 30 ? 9 : 0.1));
   runOnAtlas(
+    stack,
     'test/e2e/atlasSql.ts',
     `INSERT INTO feature_examples (dictionary_id, feature_index, kind, bin, rank, max_activation, doc_index, token_start,
        max_position, tokens, activations)

@@ -100,7 +100,7 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
   const { dictionaryId, index } = await params;
   if (!/^\d+$/.test(dictionaryId) || !/^\d+$/.test(index)) notFound();
   const data = await request(QUERY, { d: dictionaryId, i: Number(index) }).catch((err: Error) => {
-    if (/no dictionary|index must be/.test(err.message)) notFound();
+    if (/no dictionary/.test(err.message)) notFound();
     throw err;
   });
   const { dictionary: d, feature: f } = data;
