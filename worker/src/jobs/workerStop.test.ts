@@ -31,13 +31,13 @@ test('SIGTERM mid-job hands the job back to the queue, logs it, exits 0; the nex
         '--out',
         `${dataDir}/synth`,
         '--d',
-        '16',
+        '64',
         '--features',
-        '48',
+        '256',
         '--l0',
-        '3',
+        '4',
         '--samples',
-        '8192',
+        '16384',
       ],
       { encoding: 'utf8' },
     );
@@ -47,9 +47,11 @@ test('SIGTERM mid-job hands the job back to the queue, logs it, exits 0; the nex
         name: 'stopped',
         acts: `${dataDir}/synth`,
         arch: 'topk',
-        latents: 48,
-        k: 3,
-        tokens: 600_000,
+        // Several seconds of steps even on a fast idle machine: progress is written once a second, and the job must
+        // still be running when the test sees it and sends SIGTERM.
+        latents: 1024,
+        k: 4,
+        tokens: 2_000_000,
         seed: 7,
       }),
     ])) as { id: number }[];
