@@ -19,6 +19,7 @@ const main = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 
 test('SIGTERM mid-job hands the job back to the queue, logs it, exits 0; the next worker finishes it', async () => {
   const db = await openTestDatabase();
+  let worker: ReturnType<typeof startWorker> | undefined;
   try {
     const dataDir = workerDataDir(db);
     const synth = spawnSync(
@@ -55,7 +56,7 @@ test('SIGTERM mid-job hands the job back to the queue, logs it, exits 0; the nex
         seed: 7,
       }),
     ])) as { id: number }[];
-    const worker = startWorker(db, dataDir, [], { ATLAS_JOB_LEASE_MS: '60000' });
+    worker = startWorker(db, dataDir, [], { ATLAS_JOB_LEASE_MS: '60000' });
     await waitForJob(db, id, (j) => j.state === 'running' && j.progress.fraction > 0.05);
     const [{ n: registered }] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM workers WHERE job_id = $1`, [
       id,
@@ -83,6 +84,7 @@ test('SIGTERM mid-job hands the job back to the queue, logs it, exits 0; the nex
     assert.equal(finished.state, 'succeeded', JSON.stringify(finished));
     assert.equal(finished.attempts, 1);
   } finally {
+    worker?.child.kill('SIGKILL'); // a failed assertion must not leave it polling (the test file would never end)
     await db.close();
   }
 });
