@@ -3,25 +3,15 @@
 // in one line.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { runOnAtlas } from './runOnAtlas.js';
 import { repoRoot, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 let dictionaryId: number;
 let apiKey: string;
-
-/** Run a script against the running atlas's database; its last stdout line. */
-function runOnAtlas(script: string, ...args: string[]): string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ATLAS_DATA_DIR: stack.dataDir, DATABASE_URL: '' },
-    encoding: 'utf8',
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim().split('\n').at(-1)!;
-}
 
 // any: GraphQL answers of several shapes
 async function gql(query: string, variables: Record<string, unknown> = {}): Promise<any> {
@@ -62,8 +52,8 @@ async function exportThroughApi(out: string): Promise<string> {
 
 before(async () => {
   stack = await startStack();
-  dictionaryId = JSON.parse(runOnAtlas('api/src/testing/seedFixture.ts')).narrow;
-  apiKey = runOnAtlas('api/src/cli/apiKey.ts', 'create', '--name', 'e2e');
+  dictionaryId = JSON.parse(runOnAtlas(stack, 'api/src/testing/seedFixture.ts')).narrow;
+  apiKey = runOnAtlas(stack, 'api/src/cli/apiKey.ts', 'create', '--name', 'e2e');
 });
 
 after(async () => {

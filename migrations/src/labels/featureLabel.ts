@@ -20,6 +20,7 @@ export interface StoredLabelScore {
   precision: number;
   recall: number;
   f1: number;
+  /** Tokens where the feature fires and the label holds. */
   support: number;
 }
 

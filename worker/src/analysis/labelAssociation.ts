@@ -1,6 +1,6 @@
 // Automatic labels without a language model: how well a feature's firing predicts each token label we know
 // (Brown part-of-speech tags, document genres). Precision, recall and F1 of "fires" versus "has label".
-import { MIN_LABEL_F1 } from '@atlas/migrations';
+import { MIN_LABEL_F1, type StoredLabelScore } from '@atlas/migrations';
 import { AtlasError } from '../errors.js';
 import type { SparseCodes } from './sparseCodes.js';
 
@@ -10,15 +10,8 @@ export interface LabelFamily {
   values: string[];
 }
 
-export interface LabelScore {
-  family: string;
-  label: string;
-  precision: number;
-  recall: number;
-  f1: number;
-  /** Tokens where the feature fires and the label holds. */
-  support: number;
-}
+/** One association's scores: the shape the atlas stores (`label_scores.scores`) and reads. */
+export type LabelScore = StoredLabelScore;
 
 /** The counts behind the scores: joint [nLatents, labels of every family], per-label tokens, per-latent fires. */
 export interface LabelState {
