@@ -3,37 +3,27 @@
 // BAD_USER_INPUT naming the argument, and a smaller random fuzz over every argument gets no internal error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { buildApiSchema } from '../../api/src/schema/buildApiSchema.js';
 import { featureId } from '../../api/src/services/globalId.js';
 import { D_IN } from '../../api/src/testing/fixtureAtlas.js';
 import {
   hostileRequests,
-  requestBody,
+  send,
+  type Answer,
   type HostileRequest,
   type HostileRequestGenerator,
 } from '../../api/src/testing/hostileRequests.js';
-import { repoRoot, startStack, type Stack } from './stack.js';
+import { runOnAtlas } from './runOnAtlas.js';
+import { startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 let generator: HostileRequestGenerator;
 let apiKey: string;
 
-/** Run a script against the running atlas's database; its last stdout line. */
-function runOnAtlas(script: string, ...args: string[]): string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ATLAS_DATA_DIR: stack.dataDir, DATABASE_URL: '' },
-    encoding: 'utf8',
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim().split('\n').at(-1)!;
-}
-
 before(async () => {
   stack = await startStack();
-  const ids = JSON.parse(runOnAtlas('api/src/testing/seedFixture.ts')) as { narrow: number; wide: number };
-  apiKey = runOnAtlas('api/src/cli/apiKey.ts', 'create', '--name', 'web-fuzz');
+  const ids = JSON.parse(runOnAtlas(stack, 'api/src/testing/seedFixture.ts')) as { narrow: number; wide: number };
+  apiKey = runOnAtlas(stack, 'api/src/cli/apiKey.ts', 'create', '--name', 'web-fuzz');
   generator = hostileRequests(await buildApiSchema(), {
     dictionaryIds: [String(ids.narrow), String(ids.wide)],
     nodeIds: [featureId(ids.narrow, 1), featureId(ids.wide, 3)],
@@ -45,24 +35,10 @@ after(async () => {
   await stack?.stop();
 });
 
-type Answer = { status: number; data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
-
 /** POSTs to the web's /api/graphql as a page's client component does (subscriptions too: the web has no socket). */
-async function viaWeb(r: HostileRequest): Promise<Answer> {
-  const res = await fetch(`${stack.webUrl}/api/graphql`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(r.operation === 'mutation' && { authorization: `Bearer ${apiKey}` }),
-    },
-    body: requestBody(r),
-  });
-  const text = await res.text();
-  try {
-    return { status: res.status, ...(JSON.parse(text) as Omit<Answer, 'status'>) };
-  } catch {
-    return { status: res.status, errors: [{ message: `not JSON: ${text.slice(0, 200)}` }] };
-  }
+function viaWeb(r: HostileRequest): Promise<Answer> {
+  const authorization = r.operation === 'mutation' ? `Bearer ${apiKey}` : undefined;
+  return send(`${stack.webUrl}/api/graphql`, r, authorization, 'http');
 }
 
 test('through the web: a NUL in every string argument, 1e308 in every Float argument, is BAD_USER_INPUT naming it', async () => {
