@@ -1,5 +1,6 @@
 // The kernel interface every backend implements (one file each in ./kernels; backendRegistry.ts loads them by name).
-// Training receives a `Backend`.
+// Training receives a `Backend`. Each kernel signature is written here once: DenseKernels, the backends and the
+// reference kernels take theirs from `Backend` (Pick and indexed access types).
 import { AtlasError } from '../errors.js';
 
 export type BackendName = 'reference' | 'cpu' | 'tfjs';
