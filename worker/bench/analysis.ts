@@ -9,7 +9,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDbConfig, openDatabase } from '@atlas/migrations';
 import { analyzeDictionary, type AnalysisResult } from '../src/analysis/analyzeDictionary.js';
-import { loadBackend } from '../src/engine/backend.js';
+import { loadBackend } from '../src/engine/backendRegistry.js';
 import { Rng } from '../src/engine/rng.js';
 import { loadExternalSae } from '../src/engine/sae/loadExternalSae.js';
 import type { SaelensSae } from '../src/engine/sae/saelensFormat.js';

@@ -2,7 +2,8 @@
 // TF.js is only initialised by an explicit initTfjs()/loadModel() call, backends by loadBackend().
 export { decodeCodes, encodeBatch, prepareEncoder, type PreparedEncoder } from './analysis/encodeBatch.js';
 export type { SparseCodes } from './analysis/sparseCodes.js';
-export { loadBackend, type Backend } from './engine/backend.js';
+export type { Backend } from './engine/backend.js';
+export { loadBackend } from './engine/backendRegistry.js';
 export { saeContentHash } from './engine/sae/contentHash.js';
 export { loadExternalSae, type ExternalSae } from './engine/sae/loadExternalSae.js';
 export { encodeSaelens, writeSaelens, type SaelensSae } from './engine/sae/saelensFormat.js';

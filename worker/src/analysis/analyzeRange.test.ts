@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadBackend } from '../engine/backend.js';
+import { loadBackend } from '../engine/backendRegistry.js';
 import { Rng } from '../engine/rng.js';
 import type { SaelensSae } from '../engine/sae/saelensFormat.js';
 import { openCorpus } from '../sources/corpus.js';

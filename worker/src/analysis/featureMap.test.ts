@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mapDecoders, pca2 } from './featureMap.js';
 import { topCosineNeighbours } from './similarity.js';
-import { loadBackend } from '../engine/backend.js';
+import { loadBackend } from '../engine/backendRegistry.js';
 
 function clusters(perCluster: number, d: number, seed: number) {
   let s = seed;

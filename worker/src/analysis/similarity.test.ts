@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadBackend } from '../engine/backend.js';
+import { loadBackend } from '../engine/backendRegistry.js';
 import { topCosineNeighbours, topCosineNeighboursOn, type AsyncMatmulABt } from './similarity.js';
 
 function random(n: number, seed: number): Float32Array {

@@ -1,5 +1,6 @@
-// The kernel interface every backend implements, and the registry of backends (one file each in ./kernels).
-// Training receives a `Backend`; only this folder imports backend files.
+// The kernel interface every backend implements (one file each in ./kernels; backendRegistry.ts loads them by name).
+// Training receives a `Backend`. Each kernel signature is written here once: DenseKernels, the backends and the
+// reference kernels take theirs from `Backend` (Pick and indexed access types).
 import { AtlasError } from '../errors.js';
 
 export type BackendName = 'reference' | 'cpu' | 'tfjs';
@@ -135,43 +136,6 @@ export interface BackendOptions {
   threads?: number;
   /** tfjs only: load a GPU or native TensorFlow.js or fail, never the slower wasm fallback (auto-selection). */
   acceleratedOnly?: boolean;
-}
-
-/** The registry: a new backend is one file in ./kernels plus one line here. */
-export const backends: Record<BackendName, (opts: BackendOptions) => Promise<Backend>> = {
-  reference: () => import('./kernels/reference.js').then((m) => m.createBackend()),
-  cpu: (opts) => import('./kernels/cpu/index.js').then((m) => m.createBackend(opts)),
-  tfjs: (opts) => import('./kernels/tfjs.js').then((m) => m.createBackend(opts)),
-};
-
-export const backendNames = Object.keys(backends) as BackendName[];
-
-/**
- * The backend named, or the fastest that loads: tfjs first when an accelerated TensorFlow.js is installed
- * (tfjs-node-gpu, tfjs-node, or tfjs-backend-webgpu with the webgpu package and a GPU adapter), since its wasm
- * fallback is slower than `cpu`; then `cpu`; then `reference`.
- */
-export async function loadBackend(name: BackendName | 'auto', opts: BackendOptions = {}): Promise<Backend> {
-  if (name !== 'auto') {
-    if (!(name in backends))
-      throw new AtlasError(
-        'ARGUMENT_INVALID',
-        `--backend ${name} is unknown; use one of auto, ${backendNames.join(', ')}.`,
-      );
-    return backends[name](opts);
-  }
-  const order: BackendName[] = (await import('./kernels/tfjs.js')).hasAcceleratedTfjs()
-    ? ['tfjs', 'cpu', 'reference']
-    : ['cpu', 'reference'];
-  let last: unknown;
-  for (const candidate of order) {
-    try {
-      return await backends[candidate]({ ...opts, acceleratedOnly: true });
-    } catch (err) {
-      last = err;
-    }
-  }
-  throw new AtlasError('BACKEND_UNAVAILABLE', `no backend loaded (${(last as Error)?.message})`, { cause: last });
 }
 
 /** Shape checks shared by all backends: a lazy message naming the op and the shapes (the tfjs mat_mul.ts way). */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ActivationStore } from './activationStore.js';
 import { memorySource } from './activationSource.js';
-import { loadBackend } from './backend.js';
+import { loadBackend } from './backendRegistry.js';
 import { Rng } from './rng.js';
 import { resolveTrainConfig, Trainer } from './train.js';
 

@@ -14,7 +14,8 @@ import {
   type TokenRange,
 } from '../analysis/analyzeDictionary.js';
 import { topCosineNeighboursOn, type AsyncMatmulABt } from '../analysis/similarity.js';
-import { loadBackend, type Backend } from '../engine/backend.js';
+import type { Backend } from '../engine/backend.js';
+import { loadBackend } from '../engine/backendRegistry.js';
 import { saeContentHash } from '../engine/sae/contentHash.js';
 import { loadExternalSae } from '../engine/sae/loadExternalSae.js';
 import { AtlasError } from '../errors.js';

@@ -1,5 +1,6 @@
-// GPT-2 forward pass in TensorFlow.js with TransformerLens-style hooks. The same code runs inference
-// (extraction, analysis) and training (parameters as tf.Variables), so what we train is what we read.
+// GPT-2 forward pass in TensorFlow.js with TransformerLens-style hooks. The same code runs training (parameters as
+// tf.Variables) and the TF.js inference runner (tfjsHookRunner.ts); onnxForward.ts builds this computation as an
+// ONNX graph for fast inference, and gpt2.test.ts holds the two equal, so what we train is what we read.
 import type { Gpt2Config } from './config.js';
 import { parseHook } from './hooks.js';
 import { causalAttention } from './attentionHost.js';

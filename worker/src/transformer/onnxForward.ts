@@ -1,7 +1,8 @@
 // The GPT-2 inference forward pass on onnxruntime (MLAS GEMMs on every core, fused LayerNorm and attention
-// kernels): the same computation as gpt2.ts's `forward` without interventions, ~10x faster than TF.js on wasm for
-// the tiny LM, so extraction, the analysis pass and live text analysis run on it. TF.js stays the path for training
-// (it has the gradients) and for forwards with interventions (CE loss with a spliced reconstruction).
+// kernels): the same computation as gpt2.ts's `forward`, ~10x faster than TF.js on wasm for the tiny LM, so
+// extraction, the analysis pass, CE loss and live text analysis run on it. Interventions are fed hooks: a hook given
+// in `feed` is a graph input that replaces the computed value (CE loss splices a reconstruction in that way). TF.js
+// stays the path for training (it has the gradients) and the fallback when onnxruntime-node does not load.
 import {
   buildModel,
   ONNX_FLOAT,
@@ -13,7 +14,7 @@ import {
 import type { Gpt2Config } from './config.js';
 import type { Gpt2Params } from './gpt2.js';
 import { hookWidth, parseHook } from './hooks.js';
-import type { HookRunner, HookRunOptions, HostForwardResult } from './hookRunner.js';
+import type { HookRunner, HookRunOptions, HostForwardResult } from './hookRunnerTypes.js';
 import type { LoadedModel } from './modelFolder.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -55,7 +56,8 @@ function transposed(a: Float32Array, rows: number, cols: number): Float32Array {
 
 /**
  * The ONNX graph of GPT-2 on ids [b, seq] (int32) up to the last requested hook (or through the unembedding when
- * `logits`), with the hooks [b, seq, width] and `logits` [b, seq, vocab] as outputs. Values carry the hook names.
+ * `logits`), with the hooks [b, seq, width] and `logits` [b, seq, vocab] as outputs, and each hook in `feed` an input
+ * [b, seq, width] that replaces the computed value. Values carry the hook names.
  */
 export function gpt2Graph(
   config: Gpt2Config,

@@ -1,7 +1,8 @@
 // `worker train`: learn a dictionary from activations and write it as a SAELens folder.
 import { Option, type Command } from 'commander';
 import { AtlasError } from '../../errors.js';
-import { backendNames, type BackendName } from '../../engine/backend.js';
+import type { BackendName } from '../../engine/backend.js';
+import { backendNames } from '../../engine/backendRegistry.js';
 import { architectureNames } from '../../engine/sae/registry.js';
 import { runTraining } from '../../engine/trainRun.js';
 import { createProgress } from '../progress.js';

@@ -1,7 +1,8 @@
 // Every backend that loads here against the reference oracle, with stated tolerances, plus the error cases.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { backendNames, backends, type Backend, type SparseCodes } from '../backend.js';
+import type { Backend, SparseCodes } from '../backend.js';
+import { backendNames, backends } from '../backendRegistry.js';
 import { AtlasError } from '../../errors.js';
 import { Rng } from '../rng.js';
 

@@ -1,16 +1,22 @@
 // The oracle: every kernel in plain JavaScript, written for clarity. Other backends are tested against it.
-import { assertLength, type AdamStep, type Backend, type Residual, type SparseCodes } from '../backend.js';
+// Signatures come from `Backend` (indexed access types), so each is written once, in backend.ts.
+import { assertLength, type AdamStep, type Backend, type SparseCodes } from '../backend.js';
 import { AtlasError } from '../../errors.js';
 
+/** A dense kernel of Backend, run synchronously on the host. */
+type HostKernel<F extends (...args: never[]) => Promise<unknown>> = (...args: Parameters<F>) => Awaited<ReturnType<F>>;
+
+/** The argument check of a kernel: same arguments, throws ARGUMENT_INVALID or returns. */
+type ArgumentCheck<F extends (...args: never[]) => unknown> = (...args: Parameters<F>) => void;
+
+/** `check`: the dense kernels' checks take the kernel's arguments; the shared pieces (codes, rows...) their own. */
+type KernelChecks = { [K in 'matmulT' | 'matmul' | 'encodeTopK']: ArgumentCheck<Backend[K]> } & Record<
+  string,
+  (...args: never[]) => void
+>;
+
 /** out[m,n] = a[m,kd] · bT[n,kd]ᵀ + bias[n] */
-export function matmulTImpl(
-  a: Float32Array,
-  bT: Float32Array,
-  bias: Float32Array | null,
-  m: number,
-  kd: number,
-  n: number,
-): Float32Array {
+export const matmulTImpl: HostKernel<Backend['matmulT']> = (a, bT, bias, m, kd, n) => {
   const out = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
     const ai = i * kd;
@@ -22,17 +28,10 @@ export function matmulTImpl(
     }
   }
   return out;
-}
+};
 
 /** out[m,n] = op(a)·b, op(a) = a [m,kd] or, with transA, the transpose of a stored [kd,m]. */
-export function matmulImpl(
-  a: Float32Array,
-  b: Float32Array,
-  transA: boolean,
-  m: number,
-  kd: number,
-  n: number,
-): Float32Array {
+export const matmulImpl: HostKernel<Backend['matmul']> = (a, b, transA, m, kd, n) => {
   const out = new Float32Array(m * n);
   for (let i = 0; i < m; i++)
     for (let p = 0; p < kd; p++) {
@@ -41,7 +40,7 @@ export function matmulImpl(
       for (let j = 0; j < n; j++) out[i * n + j] += av * b[p * n + j];
     }
   return out;
-}
+};
 
 /** The k largest entries of each row of pre [m, n], relu'd; ties go to the lower index. */
 export function topkRowsImpl(pre: Float32Array, m: number, n: number, k: number): SparseCodes {
@@ -60,13 +59,7 @@ export function topkRowsImpl(pre: Float32Array, m: number, n: number, k: number)
   return { n: m, width: k, indices, values };
 }
 
-export function sparseDecodeImpl(
-  codes: SparseCodes,
-  w: Float32Array,
-  bias: Float32Array | null,
-  dIn: number,
-  out: Float32Array,
-): void {
+export const sparseDecodeImpl: Backend['sparseDecode'] = (codes, w, bias, dIn, out) => {
   const { n, width, indices, values } = codes;
   for (let t = 0; t < n; t++) {
     const o = t * dIn;
@@ -78,17 +71,9 @@ export function sparseDecodeImpl(
       for (let p = 0; p < dIn; p++) out[o + p] += v * w[r + p];
     }
   }
-}
+};
 
-export function sparseRowDotsImpl(
-  indices: Int32Array,
-  n: number,
-  width: number,
-  g: Float32Array,
-  w: Float32Array,
-  dIn: number,
-  out: Float32Array,
-): void {
+export const sparseRowDotsImpl: Backend['sparseRowDots'] = (indices, n, width, g, w, dIn, out) => {
   for (let t = 0; t < n; t++) {
     for (let j = 0; j < width; j++) {
       const r = indices[t * width + j] * dIn;
@@ -97,17 +82,9 @@ export function sparseRowDotsImpl(
       out[t * width + j] = s;
     }
   }
-}
+};
 
-export function sparseScatterRowsImpl(
-  indices: Int32Array,
-  coef: Float32Array,
-  n: number,
-  width: number,
-  src: Float32Array,
-  dIn: number,
-  grad: Float32Array,
-): void {
+export const sparseScatterRowsImpl: Backend['sparseScatterRows'] = (indices, coef, n, width, src, dIn, grad) => {
   for (let t = 0; t < n; t++) {
     for (let j = 0; j < width; j++) {
       const c = coef[t * width + j];
@@ -116,13 +93,13 @@ export function sparseScatterRowsImpl(
       for (let p = 0; p < dIn; p++) grad[r + p] += c * src[t * dIn + p];
     }
   }
-}
+};
 
-export function centerImpl(x: Float32Array, shift: Float32Array, n: number, dIn: number, out: Float32Array): void {
+export const centerImpl: Backend['center'] = (x, shift, n, dIn, out) => {
   for (let t = 0; t < n; t++) for (let p = 0; p < dIn; p++) out[t * dIn + p] = x[t * dIn + p] - shift[p];
-}
+};
 
-export function residualImpl(err: Float32Array, x: Float32Array, n: number, dIn: number, scale: number): Residual {
+export const residualImpl: Backend['residual'] = (err, x, n, dIn, scale) => {
   const sum = new Float64Array(dIn);
   const errSum = new Float64Array(dIn);
   let sse = 0;
@@ -140,33 +117,18 @@ export function residualImpl(err: Float32Array, x: Float32Array, n: number, dIn:
     }
   }
   return { sse, sumSq, sum, errSum };
-}
+};
 
 /** Backend.reconstruct as its three parts. */
-export function reconstructImpl(
-  codes: SparseCodes,
-  w: Float32Array,
-  bias: Float32Array | null,
-  x: Float32Array,
-  dIn: number,
-  scale: number,
-  err: Float32Array,
-  dots: Float32Array,
-): Residual {
+export const reconstructImpl: Backend['reconstruct'] = (codes, w, bias, x, dIn, scale, err, dots) => {
   sparseDecodeImpl(codes, w, bias, dIn, err);
   const r = residualImpl(err, x, codes.n, dIn, scale);
   sparseRowDotsImpl(codes.indices, codes.n, codes.width, err, w, dIn, dots);
   return r;
-}
+};
 
 /** Adam with bias correction folded into the step size and epsilon (Kingma & Ba 2015, end of §2). */
-export function adamStepImpl(
-  param: Float32Array,
-  grad: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  s: AdamStep,
-): void {
+export const adamStepImpl: Backend['adamStep'] = (param, grad, m, v, s) => {
   const { lr, eps } = adamScalars(s);
   const b1 = s.beta1;
   const b2 = s.beta2;
@@ -176,17 +138,10 @@ export function adamStepImpl(
     const vi = (v[i] = b2 * v[i] + (1 - b2) * g * g);
     param[i] -= (lr * mi) / (Math.sqrt(vi) + eps);
   }
-}
+};
 
 /** Backend.adamStepUnitRows: project, step, renormalise. */
-export function adamStepUnitRowsImpl(
-  param: Float32Array,
-  grad: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  s: AdamStep,
-  dIn: number,
-): void {
+export const adamStepUnitRowsImpl: Backend['adamStepUnitRows'] = (param, grad, m, v, s, dIn) => {
   const rows = param.length / dIn;
   for (let l = 0; l < rows; l++) {
     const o = l * dIn;
@@ -202,7 +157,7 @@ export function adamStepUnitRowsImpl(
     const f = sq > 0 ? 1 / Math.sqrt(sq) : 1;
     for (let p = 0; p < dIn; p++) param[o + p] *= f;
   }
-}
+};
 
 /** Step size and epsilon with the bias corrections folded in. */
 export function adamScalars(s: AdamStep): { lr: number; eps: number } {
@@ -213,16 +168,16 @@ export function adamScalars(s: AdamStep): { lr: number; eps: number } {
 
 /** Argument checks shared by every backend, before any loop runs. */
 export const check = {
-  matmulT(a: Float32Array, bT: Float32Array, bias: Float32Array | null, m: number, kd: number, n: number): void {
+  matmulT(a, bT, bias, m, kd, n): void {
     assertLength('matmulT', 'a', a, m * kd, `[${m}, ${kd}]`);
     assertLength('matmulT', 'bT', bT, n * kd, `[${n}, ${kd}]`);
     if (bias) assertLength('matmulT', 'bias', bias, n, `[${n}]`);
   },
-  matmul(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): void {
+  matmul(a, b, transA, m, kd, n): void {
     assertLength('matmul', 'a', a, m * kd, transA ? `[${kd}, ${m}]` : `[${m}, ${kd}]`);
     assertLength('matmul', 'b', b, kd * n, `[${kd}, ${n}]`);
   },
-  encodeTopK(x: Float32Array, wT: Float32Array, bias: Float32Array, m: number, kd: number, n: number, k: number): void {
+  encodeTopK(x, wT, bias, m, kd, n, k): void {
     check.matmulT(x, wT, bias, m, kd, n);
     if (!Number.isInteger(k) || k < 1 || k > n)
       throw new AtlasError(
@@ -288,129 +243,73 @@ export const check = {
     ] as const)
       assertLength('adamStep', what, arr, param.length, `[${param.length}] like the parameter`);
   },
-};
+} satisfies KernelChecks;
 
-class ReferenceBackend implements Backend {
-  readonly name = 'reference' as const;
-  readonly description = 'reference (plain JavaScript, one thread)';
-  alloc(length: number): Float32Array {
-    return new Float32Array(length);
-  }
-  async matmulT(
-    a: Float32Array,
-    bT: Float32Array,
-    bias: Float32Array | null,
-    m: number,
-    kd: number,
-    n: number,
-  ): Promise<Float32Array> {
-    check.matmulT(a, bT, bias, m, kd, n);
-    return matmulTImpl(a, bT, bias, m, kd, n);
-  }
-  async matmul(
-    a: Float32Array,
-    b: Float32Array,
-    transA: boolean,
-    m: number,
-    kd: number,
-    n: number,
-  ): Promise<Float32Array> {
-    check.matmul(a, b, transA, m, kd, n);
-    return matmulImpl(a, b, transA, m, kd, n);
-  }
-  async encodeTopK(
-    x: Float32Array,
-    wT: Float32Array,
-    bias: Float32Array,
-    m: number,
-    kd: number,
-    n: number,
-    k: number,
-  ): Promise<SparseCodes> {
-    check.encodeTopK(x, wT, bias, m, kd, n, k);
-    return topkRowsImpl(matmulTImpl(x, wT, bias, m, kd, n), m, n, k);
-  }
-  sparseDecode(codes: SparseCodes, w: Float32Array, bias: Float32Array | null, dIn: number, out: Float32Array): void {
-    check.codes('sparseDecode', codes.indices, codes.n, codes.width, out, dIn, -1, w);
-    sparseDecodeImpl(codes, w, bias, dIn, out);
-  }
-  sparseRowDots(
-    indices: Int32Array,
-    n: number,
-    width: number,
-    g: Float32Array,
-    w: Float32Array,
-    dIn: number,
-    out: Float32Array,
-  ): void {
-    check.codes('sparseRowDots', indices, n, width, g, dIn, -1, w);
-    sparseRowDotsImpl(indices, n, width, g, w, dIn, out);
-  }
-  sparseScatterRows(
-    indices: Int32Array,
-    coef: Float32Array,
-    n: number,
-    width: number,
-    src: Float32Array,
-    dIn: number,
-    grad: Float32Array,
-  ): void {
-    check.codes('sparseScatterRows', indices, n, width, src, dIn, -1, grad);
-    sparseScatterRowsImpl(indices, coef, n, width, src, dIn, grad);
-  }
-  center(x: Float32Array, shift: Float32Array, n: number, dIn: number, out: Float32Array): void {
-    check.rows(
-      'center',
-      n,
-      dIn,
-      [
-        ['x', x],
-        ['out', out],
-      ],
-      shift,
-    );
-    centerImpl(x, shift, n, dIn, out);
-  }
-  residual(err: Float32Array, x: Float32Array, n: number, dIn: number, scale: number): Residual {
-    check.rows('residual', n, dIn, [
-      ['err', err],
-      ['x', x],
-    ]);
-    return residualImpl(err, x, n, dIn, scale);
-  }
-  reconstruct(
-    codes: SparseCodes,
-    w: Float32Array,
-    bias: Float32Array | null,
-    x: Float32Array,
-    dIn: number,
-    scale: number,
-    err: Float32Array,
-    dots: Float32Array,
-  ): Residual {
-    check.reconstruct(codes, w, bias, x, dIn, err, dots);
-    return reconstructImpl(codes, w, bias, x, dIn, scale, err, dots);
-  }
-  adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {
-    check.adam(param, grad, m, v);
-    adamStepImpl(param, grad, m, v, step);
-  }
-  adamStepUnitRows(
-    param: Float32Array,
-    grad: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    step: AdamStep,
-    dIn: number,
-  ): void {
-    check.adam(param, grad, m, v);
-    check.unitRows(param, dIn);
-    adamStepUnitRowsImpl(param, grad, m, v, step, dIn);
-  }
-  dispose(): void {}
-}
-
-/** The reference backend. */
+/** The reference backend: each kernel checks its arguments, then runs its *Impl above. */
 export function createBackend(): Backend {
-  return new ReferenceBackend();
+  return {
+    name: 'reference',
+    description: 'reference (plain JavaScript, one thread)',
+    alloc(length) {
+      return new Float32Array(length);
+    },
+    async matmulT(a, bT, bias, m, kd, n) {
+      check.matmulT(a, bT, bias, m, kd, n);
+      return matmulTImpl(a, bT, bias, m, kd, n);
+    },
+    async matmul(a, b, transA, m, kd, n) {
+      check.matmul(a, b, transA, m, kd, n);
+      return matmulImpl(a, b, transA, m, kd, n);
+    },
+    async encodeTopK(x, wT, bias, m, kd, n, k) {
+      check.encodeTopK(x, wT, bias, m, kd, n, k);
+      return topkRowsImpl(matmulTImpl(x, wT, bias, m, kd, n), m, n, k);
+    },
+    sparseDecode(codes, w, bias, dIn, out) {
+      check.codes('sparseDecode', codes.indices, codes.n, codes.width, out, dIn, -1, w);
+      sparseDecodeImpl(codes, w, bias, dIn, out);
+    },
+    sparseRowDots(indices, n, width, g, w, dIn, out) {
+      check.codes('sparseRowDots', indices, n, width, g, dIn, -1, w);
+      sparseRowDotsImpl(indices, n, width, g, w, dIn, out);
+    },
+    sparseScatterRows(indices, coef, n, width, src, dIn, grad) {
+      check.codes('sparseScatterRows', indices, n, width, src, dIn, -1, grad);
+      sparseScatterRowsImpl(indices, coef, n, width, src, dIn, grad);
+    },
+    center(x, shift, n, dIn, out) {
+      check.rows(
+        'center',
+        n,
+        dIn,
+        [
+          ['x', x],
+          ['out', out],
+        ],
+        shift,
+      );
+      centerImpl(x, shift, n, dIn, out);
+    },
+    residual(err, x, n, dIn, scale) {
+      check.rows('residual', n, dIn, [
+        ['err', err],
+        ['x', x],
+      ]);
+      return residualImpl(err, x, n, dIn, scale);
+    },
+    reconstruct(codes, w, bias, x, dIn, scale, err, dots) {
+      check.reconstruct(codes, w, bias, x, dIn, err, dots);
+      return reconstructImpl(codes, w, bias, x, dIn, scale, err, dots);
+    },
+    adamStep(param, grad, m, v, step) {
+      check.adam(param, grad, m, v);
+      adamStepImpl(param, grad, m, v, step);
+    },
+    adamStepUnitRows(param, grad, m, v, step, dIn) {
+      check.adam(param, grad, m, v);
+      check.unitRows(param, dIn);
+      adamStepUnitRowsImpl(param, grad, m, v, step, dIn);
+    },
+    dispose() {},
+  };
 }

@@ -5,9 +5,9 @@
 // one thread, ~43 GFLOPS here: slower than `cpu`, so never chosen automatically).
 import { createRequire } from 'node:module';
 import { AtlasError } from '../../errors.js';
-import type { Backend, BackendOptions, SparseCodes } from '../backend.js';
+import type { Backend, BackendOptions } from '../backend.js';
 import { availableParallelism } from 'node:os';
-import { createSimdPool, SimdBackend } from './cpu/index.js';
+import { createSimdBackend, createSimdPool } from './cpu/index.js';
 import type { DenseKernels } from './cpu/matmul.js';
 
 const require = createRequire(import.meta.url);
@@ -105,7 +105,7 @@ export async function createBackend(opts: BackendOptions = {}): Promise<Backend>
             .dataSync() as Float32Array,
       );
     },
-    async encodeTopK(x, wT, bias, m, kd, n, k): Promise<SparseCodes> {
+    async encodeTopK(x, wT, bias, m, kd, n, k) {
       const [v, i] = tf.tidy(() => {
         // Functional ops only: tfjs-core without the chained-op registrations has no tensor.add().
         const pre = tf.add(
@@ -121,7 +121,7 @@ export async function createBackend(opts: BackendOptions = {}): Promise<Backend>
       release?.();
     },
   };
-  return new SimdBackend(
+  return createSimdBackend(
     'tfjs',
     `tfjs (${flavour} ${tf.version_core ?? ''} on ${tf.getBackend()}; WebAssembly SIMD sparse kernels)`,
     arena,

@@ -2,7 +2,7 @@
 // variant's own sparsity mechanism does what it says.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { loadBackend } from '../backend.js';
+import { loadBackend } from '../backendRegistry.js';
 import { mmcs } from '../metrics.js';
 import { syntheticArray } from '../syntheticSet.js';
 import { trainOnArray } from '../trainRun.js';

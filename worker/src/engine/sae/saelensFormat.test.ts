@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeSafetensors } from '../../formats/safetensors.js';
-import { loadBackend } from '../backend.js';
+import { loadBackend } from '../backendRegistry.js';
 import { syntheticArray } from '../syntheticSet.js';
 import { trainedWeights } from '../train.js';
 import { trainOnArray } from '../trainRun.js';

@@ -3,34 +3,14 @@
 // peaks near 100 GFLOPS per core there), against ~43 for tfjs-wasm.
 import { createRequire } from 'node:module';
 import { AtlasError } from '../../../errors.js';
-import type { SparseCodes } from '../../backend.js';
+import type { Backend } from '../../backend.js';
 import type { Arena } from './arena.js';
 import { buildModel, ONNX_FLOAT, ONNX_INT64, onnxSessionOptions, type NodeSpec } from '../../../formats/onnxModel.js';
 
 type Session = import('onnxruntime-node').InferenceSession;
 
-/** The dense ops a SIMD backend delegates. */
-export interface DenseKernels {
-  matmulT(
-    a: Float32Array,
-    bT: Float32Array,
-    bias: Float32Array | null,
-    m: number,
-    kd: number,
-    n: number,
-  ): Promise<Float32Array>;
-  matmul(a: Float32Array, b: Float32Array, transA: boolean, m: number, kd: number, n: number): Promise<Float32Array>;
-  encodeTopK(
-    x: Float32Array,
-    wT: Float32Array,
-    bias: Float32Array,
-    m: number,
-    kd: number,
-    n: number,
-    k: number,
-  ): Promise<SparseCodes>;
-  dispose(): void;
-}
+/** The dense ops a SIMD backend delegates (here to onnxruntime, in ../tfjs.ts to TensorFlow.js). */
+export type DenseKernels = Pick<Backend, 'matmulT' | 'matmul' | 'encodeTopK' | 'dispose'>;
 
 /** Bytes of pre-activations per encoder run (see encodeTopK). */
 const CHUNK_BYTES = 32 * 2 ** 20;

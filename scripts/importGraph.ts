@@ -1,0 +1,89 @@
+// The import graph of the four workspaces, read by madge with each workspace's own tsconfig (web's `@/` paths and
+// the `@atlas/*` packages resolve to source files), merged into one graph keyed by path from the repository root so
+// a circle across workspaces shows too. `npm run check:imports` and test/importGraph.test.ts run it.
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import madge, { type DependencyTree } from 'madge';
+import ts from 'typescript';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const workspaces = ['migrations', 'worker', 'api', 'web'] as const;
+export type Workspace = (typeof workspaces)[number];
+
+/** Next.js build output: generated route types, not code anyone writes. */
+const buildOutput = /(^|\/)\.next\//;
+
+/** A workspace's tsconfig as compiler options; madge's own tsconfig reading drops `paths` (web's `@/`). */
+function compilerOptions(workspace: Workspace): object {
+  const file = join(repoRoot, workspace, 'tsconfig.json');
+  const json = ts.readJsonConfigFile(file, (p) => ts.sys.readFile(p));
+  return ts.parseJsonSourceFileConfigFileContent(json, ts.sys, dirname(file)).options;
+}
+
+export interface WorkspaceGraph {
+  /** Each file and the files it imports, paths from the repository root. */
+  tree: DependencyTree;
+  /** Imports that resolve to no file: each one is an edge the circle check cannot see. */
+  unresolved: string[];
+}
+
+/** The files of one workspace and everything they import, other workspaces' files included. */
+export async function workspaceGraph(workspace: Workspace): Promise<WorkspaceGraph> {
+  const result = await madge(join(repoRoot, workspace), {
+    baseDir: repoRoot,
+    fileExtensions: ['ts', 'tsx'],
+    excludeRegExp: [buildOutput],
+    tsConfig: { options: compilerOptions(workspace) },
+  });
+  return { tree: result.obj(), unresolved: result.warnings().skipped.filter((s) => !buildOutput.test(s)) };
+}
+
+/** The graphs of all workspaces merged (a file reached from two workspaces has the same edges in both). */
+export async function importGraph(): Promise<Record<Workspace, WorkspaceGraph> & { all: DependencyTree }> {
+  const each = {} as Record<Workspace, WorkspaceGraph>;
+  const all: DependencyTree = {};
+  for (const w of workspaces) {
+    each[w] = await workspaceGraph(w);
+    Object.assign(all, each[w].tree);
+  }
+  return { ...each, all };
+}
+
+/** Every circle in a graph, each as the files around it. */
+export async function importCircles(tree: DependencyTree): Promise<string[][]> {
+  return (await madge(tree)).circular();
+}
+
+/** The folder of a file, e.g. worker/src/engine/kernels/cpu/index.ts -> worker/src/engine/kernels/cpu. */
+const folderOf = (file: string): string => dirname(file);
+
+/** The graph folder by folder: which folders each folder's files import (edges inside a folder left out). */
+export function folderEdges(tree: DependencyTree): Map<string, Set<string>> {
+  const edges = new Map<string, Set<string>>();
+  for (const [file, imports] of Object.entries(tree)) {
+    const from = folderOf(file);
+    const to = edges.get(from) ?? new Set<string>();
+    edges.set(from, to);
+    for (const target of imports) if (folderOf(target) !== from) to.add(folderOf(target));
+  }
+  return edges;
+}
+
+/** The folder graph as Graphviz DOT, sorted so the file changes only when an edge does. */
+export function folderDot(tree: DependencyTree): string {
+  const lines = [
+    '// Which folders import which, across the four workspaces. Written by `npm run check:imports`;',
+    '// render with `dot -Tsvg folders.dot`. The file-level graphs are <workspace>.json beside it.',
+    'digraph imports {',
+    '  rankdir=LR;',
+    '  node [shape=box, fontname="monospace"];',
+  ];
+  const edges = folderEdges(tree);
+  for (const from of [...edges.keys()].sort()) {
+    const targets = [...edges.get(from)!].sort();
+    if (targets.length === 0) lines.push(`  "${from}";`);
+    for (const to of targets) lines.push(`  "${from}" -> "${to}";`);
+  }
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}
