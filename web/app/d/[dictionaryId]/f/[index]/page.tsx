@@ -9,6 +9,7 @@ import { fmt, fmtDensity } from '@/lib/format';
 import { apiUrl } from '@/lib/config';
 import { graphql } from '@/lib/gql';
 import { request } from '@/lib/graphql';
+import { orNotFound } from '@/lib/not-found';
 
 export const dynamic = 'force-dynamic';
 
@@ -99,10 +100,7 @@ const QUERY = graphql(`
 export default async function FeaturePage({ params }: { params: Promise<{ dictionaryId: string; index: string }> }) {
   const { dictionaryId, index } = await params;
   if (!/^\d+$/.test(dictionaryId) || !/^\d+$/.test(index)) notFound();
-  const data = await request(QUERY, { d: dictionaryId, i: Number(index) }).catch((err: Error) => {
-    if (/no dictionary/.test(err.message)) notFound();
-    throw err;
-  });
+  const data = await orNotFound(request(QUERY, { d: dictionaryId, i: Number(index) }));
   const { dictionary: d, feature: f } = data;
   if (!d || !f) notFound();
   const scores = f.labelAssociations;
