@@ -1,3 +1,5 @@
+// A dictionary's page: training curves, density histogram, the 2-D map, the filtered and sorted feature table and
+// the export form. 404 when the id is not a number or the api answers NOT_FOUND.
 import Link from 'next/link';
 import { HistogramChart } from '@/components/histogram-chart';
 import { logDensityHistogram } from '@/lib/histogram';
