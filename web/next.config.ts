@@ -1,3 +1,4 @@
+// Next.js settings of the atlas.
 import type { NextConfig } from 'next';
 
 const config: NextConfig = {

@@ -1,5 +1,5 @@
 'use client';
-
+// What a page shows when rendering failed (the api down, an answer it could not use): the message and a retry.
 export default function ErrorPage({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (
     <div className="error" role="alert">

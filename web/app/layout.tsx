@@ -1,3 +1,4 @@
+// Every page's frame: the site header with its navigation, and the global styles.
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
 import './globals.css';

@@ -1,3 +1,4 @@
+// The 404 page: for addresses that are not numbers and for what the atlas does not hold (web/lib/not-found.ts).
 import Link from 'next/link';
 
 export default function NotFound() {

@@ -1,3 +1,4 @@
+// The home page: every dictionary in the atlas with its headline figures.
 import { DictionaryTable } from '@/components/dictionary-table';
 import { graphql } from '@/lib/gql';
 import { request } from '@/lib/graphql';

@@ -1,4 +1,5 @@
 'use client';
+// The field where a person pastes the API key that changes (import, export, cancel, explanations) are sent with.
 import { saveApiKey, useApiKey } from '@/lib/api-key';
 
 /** The API key input: kept in this tab's sessionStorage and sent with every change the page makes. */

@@ -1,4 +1,5 @@
 'use client';
+// The Cancel button of a queued or running job, sent with the tab's API key.
 import { useState } from 'react';
 import { useApiKey } from '@/lib/api-key';
 import { clientRequest, describeFailure } from '@/lib/client-request';

@@ -1,4 +1,5 @@
 'use client';
+// A dictionary's training curves on its page, drawn in the browser by ECharts (a legend toggles each line).
 import { useMemo } from 'react';
 import { LineChart } from 'echarts/charts';
 import { LegendComponent } from 'echarts/components';

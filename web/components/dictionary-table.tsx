@@ -1,5 +1,8 @@
+// The home page's table of dictionaries: model, hook point, width, L0, FVU, dead features, CE loss recovered, the
+// FVU curve, status and latest job.
 import { CurveSparkline } from '@/components/curve-sparkline';
 import { DeadFeatures, type DeadFigures } from '@/components/dead-features';
+import { fmt } from '@/lib/format';
 import { formatFraction } from '@/lib/progress';
 
 export interface DictionaryRow {
@@ -19,10 +22,6 @@ export interface DictionaryRow {
   analysis?: DeadFigures['analysis'];
   curves?: { tokens: number[]; fvu: number[] } | null;
   latestJob?: { id: string; type: string; state: string; progress: { fraction: number } } | null;
-}
-
-function fmt(value: number | null | undefined, digits = 3): string {
-  return value == null ? '—' : value.toFixed(digits);
 }
 
 /** Every dictionary with its headline figures. */

@@ -1,3 +1,4 @@
+// A job's state and progress bar, shared by the jobs table and the job page.
 import type { JobFieldsFragment } from '@/lib/gql/graphql';
 import { formatEta, formatFraction, formatRate } from '@/lib/progress';
 

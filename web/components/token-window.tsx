@@ -1,3 +1,4 @@
+// One example context of a feature as tinted running text (top activations, quantile examples).
 import { Fragment } from 'react';
 import { displayToken, formatActivation, startsWord, tint, tintText } from '@/lib/tint';
 

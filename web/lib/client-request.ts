@@ -2,17 +2,7 @@
 // API key) to the api. Errors keep the api's message and code so a page can say what to do.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-
-/** An error the api answered with; `code` is its extensions.code (UNAUTHENTICATED, BAD_USER_INPUT, ...). */
-export class ApiAnswerError extends Error {
-  constructor(
-    readonly code: string | undefined,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiAnswerError';
-  }
-}
+import { ApiAnswerError, answerData, type GraphQLAnswer } from './api-answer';
 
 /** Run a typed operation from the browser, with `Authorization: Bearer <apiKey>` when a key is given. */
 export async function clientRequest<T, V>(
@@ -27,14 +17,7 @@ export async function clientRequest<T, V>(
     headers,
     body: JSON.stringify({ query: print(document), variables }),
   });
-  const body = (await res.json().catch(() => ({}))) as {
-    data?: T;
-    errors?: { message: string; extensions?: { code?: string } }[];
-  };
-  if (body.errors?.length)
-    throw new ApiAnswerError(body.errors[0].extensions?.code, body.errors.map((e) => e.message).join('; '));
-  if (!body.data) throw new ApiAnswerError(undefined, `the api answered ${res.status} without data`);
-  return body.data;
+  return answerData((await res.json().catch(() => ({}))) as GraphQLAnswer<T>, res.status);
 }
 
 /** What a person should read when a request failed: a refused key says which field to fix. */

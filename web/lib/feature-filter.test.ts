@@ -1,3 +1,4 @@
+// The feature table's percentage fields: fractions, or a message that names the bad field.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePercent } from './feature-filter';

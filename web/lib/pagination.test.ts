@@ -1,3 +1,4 @@
+// The feature table's pager links: filters kept, cursors carried or dropped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pageHref, pagerLinks } from './pagination';

@@ -1,3 +1,4 @@
+// A job's progress as a person reads it: ETA, rate, fraction, and which states are live.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatEta, formatFraction, formatRate, isLive } from './progress';

@@ -1,3 +1,4 @@
+// Live text analysis's pure parts: the tint of each token and the grouping of a token's features.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { groupByDictionary, tokenPeaks } from './text-analysis';

@@ -1,3 +1,4 @@
+// Where running text of tokens may break a line: between words, never inside one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startsWord } from './tint';

@@ -1,3 +1,4 @@
+// /jobs: the newest jobs, followed live, and the form that imports a SAE folder on the server as a job.
 import { ImportForm } from '@/components/import-form';
 import { JobTable } from '@/components/job-table';
 import { JOBS } from '@/lib/job-queries';

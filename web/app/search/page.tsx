@@ -1,3 +1,4 @@
+// /search: features by label or explanation, by token across every dictionary, and live text analysis.
 import Link from 'next/link';
 import { graphql } from '@/lib/gql';
 import { request } from '@/lib/graphql';

@@ -1,3 +1,5 @@
+// A dictionary's page: training curves, density histogram, the 2-D map, the filtered and sorted feature table and
+// the export form. 404 when the id is not a number or the api answers NOT_FOUND.
 import Link from 'next/link';
 import { HistogramChart } from '@/components/histogram-chart';
 import { logDensityHistogram } from '@/lib/histogram';
@@ -10,6 +12,7 @@ import { parsePercent } from '@/lib/feature-filter';
 import { fmt, fmtDensity } from '@/lib/format';
 import { graphql } from '@/lib/gql';
 import { request } from '@/lib/graphql';
+import { orNotFound } from '@/lib/not-found';
 import type { FeatureOrder } from '@/lib/gql/graphql';
 import { pagerLinks, type SearchParams } from '@/lib/pagination';
 
@@ -113,12 +116,7 @@ export default async function DictionaryPage({
       };
   const filtered = Object.keys(filter).length > 0;
   const orderBy = (ORDERS.includes(search.order ?? '') ? search.order : 'INDEX') as FeatureOrder;
-  const data = await request(QUERY, { id: dictionaryId, filter, orderBy, after: search.after ?? null }).catch(
-    (err: Error) => {
-      if (/no dictionary/.test(err.message)) notFound();
-      throw err;
-    },
-  );
+  const data = await orNotFound(request(QUERY, { id: dictionaryId, filter, orderBy, after: search.after ?? null }));
   const d = data.dictionary;
   if (!d) notFound();
   const pager = filterErrors.length ? {} : pagerLinks(`/d/${d.id}`, search, data.features.pageInfo);

@@ -1,3 +1,5 @@
+// One job's page: its first state rendered on the server, then followed live by JobDetail; 404 for an id the
+// api does not hold.
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { JobDetail } from '@/components/job-detail';

@@ -1,0 +1,91 @@
+// The feature page's one operation, in a plain module so its sections' components take their props' types from it.
+import { graphql } from './gql';
+import type { FeaturePageQuery } from './gql/graphql';
+
+/** A feature with everything its page shows, and its dictionary. */
+export const FEATURE_PAGE = graphql(`
+  query FeaturePage($d: ID!, $i: Int!) {
+    dictionary(id: $d) {
+      id
+      name
+      hookPoint
+      nLatents
+      analysis {
+        tokens
+      }
+    }
+    feature(dictionaryId: $d, index: $i) {
+      id
+      index
+      label
+      labelScore
+      unlabelledReason
+      labelAssociations(first: 5) {
+        name
+        precision
+        recall
+        f1
+      }
+      density
+      meanActivation
+      maxActivation
+      histogram {
+        edges
+        counts
+      }
+      logits {
+        positive {
+          token
+          value
+        }
+        negative {
+          token
+          value
+        }
+      }
+      topActivations(first: 20) {
+        tokens
+        activations
+        maxActivation
+        maxPosition
+        docIndex
+        tokenStart
+      }
+      quantileExamples(perBin: 2) {
+        bin
+        examples {
+          tokens
+          activations
+          maxActivation
+          maxPosition
+          docIndex
+          tokenStart
+        }
+      }
+      neighbors(k: 10) {
+        cosine
+        feature {
+          index
+          label
+        }
+      }
+      family {
+        cosine
+        feature {
+          dictionaryId
+          index
+          label
+        }
+      }
+      explanations {
+        text
+        source
+        author
+        score
+      }
+    }
+  }
+`);
+
+export type FeaturePageDictionary = NonNullable<FeaturePageQuery['dictionary']>;
+export type FeaturePageFeature = NonNullable<FeaturePageQuery['feature']>;
