@@ -3,7 +3,7 @@
 // dictionary exists here. Files stream line by line, so memory stays bounded by one ingest chunk.
 import { cpSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BulkLoader } from '@atlas/migrations';
+import { byField, EXAMPLE_COLUMNS, FEATURE_VALUE_COLUMNS, type BulkLoader } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { AtlasError } from '../errors.js';
@@ -150,16 +150,7 @@ export async function importExport(
           index: f.index,
           decoder: decoders.readRows(DECODER_TENSOR, f.index, 1),
           // The columns are nullable and ingest passes null through; FeatureRecord types what analysis produces.
-          density: f.density as number,
-          meanActivation: f.mean_activation as number,
-          maxActivation: f.max_activation as number,
-          histogram: f.histogram,
-          label: f.label,
-          labelScores: f.label_scores,
-          logits: f.logits,
-          mapX: f.map_x,
-          mapY: f.map_y,
-          neighbors: f.neighbors,
+          ...(byField(FEATURE_VALUE_COLUMNS, f) as Omit<FeatureRecord, 'index' | 'decoder'>),
         };
       }
     }
@@ -176,18 +167,7 @@ export async function importExport(
             'SOURCE_MALFORMED',
             `${examplesPath}: an example of feature ${e.feature_index} comes after feature ${index}'s, or its feature is missing from ${FEATURES_FILE}; lines must be sorted by feature_index`,
           );
-        out.push({
-          featureIndex: e.feature_index,
-          kind: e.kind,
-          bin: e.bin,
-          rank: e.rank,
-          maxActivation: e.max_activation,
-          docIndex: e.doc_index,
-          tokenStart: e.token_start,
-          maxPosition: e.max_position,
-          tokens: e.tokens,
-          activations: e.activations,
-        });
+        out.push(byField(EXAMPLE_COLUMNS, e));
         pending = exampleCursor.next();
       }
       return out;
