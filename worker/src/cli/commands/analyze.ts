@@ -1,5 +1,6 @@
-// `worker analyze --sae <folder>`: bring a dictionary (trained here or a SAELens folder) into the atlas: run the
-// analysis pass over a corpus, ingest features and examples, link families across widths, mark it ready.
+// `worker analyze --sae <folder>` (also `import-sae`), the SAE import: bring a dictionary (trained here or a SAELens
+// or sparsify folder) into the atlas: run the analysis pass over a corpus, ingest features and examples, link
+// families across widths, mark it ready.
 import { loadDbConfig, openDatabase, type OpenDatabase } from '@atlas/migrations';
 import type { Command } from 'commander';
 import { AtlasError } from '../../errors.js';
@@ -49,7 +50,7 @@ export function registerAnalyze(program: Command): void {
     .command('analyze')
     .alias('import-sae')
     .description(
-      'bring a dictionary into the atlas: analyse it over a corpus and ingest its features (alias: import-sae)',
+      'SAE import: bring a dictionary into the atlas, analysing it over a corpus and ingesting its features (alias: import-sae)',
     )
     .option('--sae <folder>', 'SAELens (any version) or EleutherAI sparsify folder')
     .option('--model <spec>', 'builtin or a Hugging Face GPT-2-layout folder', 'builtin')

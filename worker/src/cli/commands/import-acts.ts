@@ -1,5 +1,5 @@
-// `worker import-acts`: bring activations made elsewhere (.npy / .safetensors + token ids) into the
-// engine's shard format, validated, with optional provenance.
+// `worker import-acts`, the activation import: bring activations made elsewhere (.npy / .safetensors + token ids)
+// into the engine's shard format, validated, with optional provenance.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { AtlasError } from '../../errors.js';
@@ -11,7 +11,7 @@ export function registerImportActs(program: Command): void {
   program
     .command('import-acts')
     .description(
-      'import external activations (.npy float32/float16 or .safetensors) with their token ids into an activation folder',
+      'activation import: external activations (.npy float32/float16 or .safetensors) with their token ids into an activation folder',
     )
     .requiredOption('--acts <file>', '.npy [rows, d_in] or [sequences, seq_len, d_in], or .safetensors')
     .option('--tensor <name>', 'tensor inside a .safetensors file (default: its only tensor)')
