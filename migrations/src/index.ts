@@ -7,6 +7,7 @@ export * from './openDatabase.js';
 export * from './embedded/startEmbeddedDatabase.js';
 export * from './bulkLoad/index.js';
 export * from './decoderIndex.js';
+export * from './featureColumns.js';
 export * from './dictionaryPartitions.js';
 export * from './jobPayloads.js';
 export * from './analysisClaims.js';

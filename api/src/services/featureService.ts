@@ -3,7 +3,10 @@
 import {
   BROWN_TAGS,
   baseTag,
+  columnList,
   decoderColumn,
+  EXAMPLE_COLUMNS,
+  FEATURE_VALUE_COLUMNS,
   featureLabel,
   foldToken,
   labelSql,
@@ -39,8 +42,7 @@ export interface FeatureRow {
   neighbors: { index: number; cosine: number }[] | null;
 }
 
-export const FEATURE_COLUMNS = `dictionary_id, index, label, label_scores, density, mean_activation, max_activation,
-  histogram, logits, map_x, map_y, neighbors`;
+export const FEATURE_COLUMNS = `dictionary_id, index, ${columnList(FEATURE_VALUE_COLUMNS)}`;
 
 type Raw = Record<string, unknown>;
 
@@ -117,8 +119,7 @@ export async function examplesByKeys(
 ): Promise<ExampleRow[][]> {
   const rows: Raw[] = await ds.query(
     // Arrays as JSON: node-postgres parses array text in JS (~10% of a feature page's CPU); JSON.parse is native.
-    `SELECT dictionary_id, feature_index, kind, bin, rank, max_activation, max_position, doc_index, token_start,
-            to_json(tokens) AS tokens, to_json(activations) AS activations
+    `SELECT dictionary_id, ${columnList(EXAMPLE_COLUMNS, { arraysAsJson: true })}
      FROM feature_examples
      WHERE (dictionary_id, feature_index) IN (SELECT * FROM unnest($1::int[], $2::int[])) AND kind = $3 AND rank < $4
      ORDER BY dictionary_id, feature_index, bin, rank`,

@@ -14,7 +14,7 @@ import { ingestDictionary, type ExampleRecord, type FeatureRecord } from '../ing
 import { insertExplanations } from '../store/explanationRows.js';
 import { insertLinks } from '../store/linkRows.js';
 import { exportDictionary } from './exportDictionary.js';
-import { importExport } from './importExport.js';
+import { restoreDictionary } from './restoreDictionary.js';
 
 const root = mkdtempSync(join(tmpdir(), 'atlas-export-'));
 let source: TestDatabase;
@@ -219,11 +219,11 @@ describe('export → import round trip', () => {
 
     // B first: A is not there yet, so B's links wait; then A brings the links of both directions.
     const weightsDir = (id: number) => join(root, 'target-weights', String(id));
-    const importedB = await importExport(target, firstB, { weightsDir });
+    const importedB = await restoreDictionary(target, firstB, { weightsDir });
     assert.equal(importedB.links, 0);
     assert.equal(importedB.linksSkipped, 5);
     assert.equal(importedB.weightsPath, null);
-    const importedA = await importExport(target, firstA, { weightsDir });
+    const importedA = await restoreDictionary(target, firstA, { weightsDir });
     assert.deepEqual(
       { ...importedA, dictionaryId: undefined },
       {
@@ -268,10 +268,13 @@ describe('export → import round trip', () => {
     const weightsDir = (id: number) => join(root, 'bad-weights', String(id));
     const count = async () => Number((await target.dataSource.query(`SELECT count(*) AS n FROM dictionaries`))[0].n);
     const before = await count();
-    await assert.rejects(importExport(target, join(root, 'missing'), { weightsDir }), /missing: no such folder/);
+    await assert.rejects(restoreDictionary(target, join(root, 'missing'), { weightsDir }), /missing: no such folder/);
     const empty = join(root, 'empty');
     mkdirSync(empty);
-    await assert.rejects(importExport(target, empty, { weightsDir }), /dictionary\.json: cannot read .*worker export/);
+    await assert.rejects(
+      restoreDictionary(target, empty, { weightsDir }),
+      /dictionary\.json: cannot read .*worker export/,
+    );
 
     const good = join(root, 'good');
     await exportDictionary(source.dataSource, a, good);
@@ -283,7 +286,7 @@ describe('export → import round trip', () => {
     const noWeights = copy('no-weights');
     rmSync(join(noWeights, 'weights'), { recursive: true });
     await assert.rejects(
-      importExport(target, noWeights, { weightsDir }),
+      restoreDictionary(target, noWeights, { weightsDir }),
       /no-weights\/weights: missing sae_weights\.safetensors, which dictionary\.json says holds the encoder/,
     );
     const wrongShape = copy('wrong-shape');
@@ -291,24 +294,24 @@ describe('export → import round trip', () => {
       decoder: { data: new Float32Array(12), shape: [3, 4] },
     });
     await assert.rejects(
-      importExport(target, wrongShape, { weightsDir }),
+      restoreDictionary(target, wrongShape, { weightsDir }),
       /decoders\.safetensors: decoder is \[3, 4\] but dictionary\.json \(d_in=4, n_latents=6\) needs \[6, 4\]/,
     );
     const truncated = copy('truncated');
     const bytes = readFileSync(join(good, 'decoders.safetensors'));
     writeFileSync(join(truncated, 'decoders.safetensors'), bytes.subarray(0, bytes.length - 8));
-    await assert.rejects(importExport(target, truncated, { weightsDir }), /decoders\.safetensors: truncated/);
+    await assert.rejects(restoreDictionary(target, truncated, { weightsDir }), /decoders\.safetensors: truncated/);
     const badLine = copy('bad-line');
     const lines = readFileSync(join(good, 'features.jsonl'), 'utf8').split('\n');
     lines[3] = lines[3].replace('"mean_activation":', '"mean_activation":"high","was":');
     writeFileSync(join(badLine, 'features.jsonl'), lines.join('\n'));
     await assert.rejects(
-      importExport(target, badLine, { weightsDir }),
+      restoreDictionary(target, badLine, { weightsDir }),
       /features\.jsonl: line 4: mean_activation: Invalid input: expected number, received string/,
     );
     const cut = copy('cut');
     writeFileSync(join(cut, 'examples.jsonl'), readFileSync(join(good, 'examples.jsonl'), 'utf8').slice(0, -40));
-    await assert.rejects(importExport(target, cut, { weightsDir }), /examples\.jsonl: line 15 is not valid JSON/);
+    await assert.rejects(restoreDictionary(target, cut, { weightsDir }), /examples\.jsonl: line 15 is not valid JSON/);
     assert.equal(await count(), before, 'failed imports leave no dictionary behind');
     const [{ staged }] = await target.dataSource.query(
       `SELECT count(*)::int AS staged FROM pg_tables WHERE tablename LIKE '%\\_next'`,
@@ -333,7 +336,9 @@ describe('export → import of a wide dictionary (d_in > 2,000: decoders stored 
     await exportDictionary(source.dataSource, id, first);
     const manifest = JSON.parse(readFileSync(join(first, 'dictionary.json'), 'utf8'));
     assert.equal(manifest.decoders.dtype, 'float16');
-    const imported = await importExport(target, first, { weightsDir: (i) => join(root, 'wide-weights', String(i)) });
+    const imported = await restoreDictionary(target, first, {
+      weightsDir: (i) => join(root, 'wide-weights', String(i)),
+    });
     const [{ half }] = await target.dataSource.query(
       `SELECT decoder IS NULL AND decoder_half IS NOT NULL AS half FROM features WHERE dictionary_id = $1 AND index = 1`,
       [imported.dictionaryId],

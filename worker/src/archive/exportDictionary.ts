@@ -2,7 +2,7 @@
 // `<out>.partial` and renamed at the end, so a folder at `<out>` is always complete.
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decoderColumn } from '@atlas/migrations';
+import { decoderColumn, FEATURE_VALUE_COLUMNS } from '@atlas/migrations';
 import { AtlasError } from '../errors.js';
 import { CFG_FILE, WEIGHTS_FILE } from '../engine/sae/saelensFormat.js';
 import { JsonLinesWriter } from '../formats/jsonLines.js';
@@ -10,7 +10,7 @@ import { SafetensorsRowWriter } from '../formats/safetensorsRowWriter.js';
 import { readDictionary, type DictionaryRow } from '../store/dictionaryRows.js';
 import { readExamplePage, type ExampleKey } from '../store/exampleRows.js';
 import { readExplanations } from '../store/explanationRows.js';
-import { readFeaturePage } from '../store/featureRows.js';
+import { readFeaturePage, type FeatureRow } from '../store/featureRows.js';
 import { readLinks } from '../store/linkRows.js';
 import type { Queryable } from '../store/queryable.js';
 import {
@@ -79,6 +79,14 @@ function writeDecoderOnlyCfg(dir: string, d: DictionaryRow): void {
   writeFileSync(join(dir, CFG_FILE), JSON.stringify(cfg, null, 2) + '\n');
 }
 
+/** features.jsonl's line of a stored feature: its index and every value column, as stored. */
+function featureLine(f: FeatureRow): FeatureLine {
+  const line: Record<string, unknown> = { index: f.index };
+  for (const c of FEATURE_VALUE_COLUMNS) line[c.name] = f[c.name];
+  // The jsonb columns hold what the line schema describes (analysis wrote them); import checks them again.
+  return line as FeatureLine;
+}
+
 /** Write dictionary `id` to `out` (which must not exist); the folder appears only when complete. */
 export async function exportDictionary(
   q: Queryable,
@@ -138,20 +146,7 @@ export async function exportDictionary(
           decoders.writeRow(f.index, f.decoder);
           wDec?.writeRow(f.index, f.decoder);
         }
-        const line: FeatureLine = {
-          index: f.index,
-          density: f.density,
-          mean_activation: f.mean_activation,
-          max_activation: f.max_activation,
-          histogram: f.histogram as FeatureLine['histogram'],
-          label: f.label,
-          label_scores: f.label_scores as FeatureLine['label_scores'],
-          logits: f.logits as FeatureLine['logits'],
-          map_x: f.map_x,
-          map_y: f.map_y,
-          neighbors: f.neighbors as FeatureLine['neighbors'],
-        };
-        features.write(line);
+        features.write(featureLine(f));
       }
       await onProgress?.({
         stage: 'features',

@@ -1,5 +1,6 @@
 // The atlas' export folder: everything known about one dictionary in open formats. Field names are the
-// database's column names, so the files read like the schema (migrations/src/migrations/1732600000000-Init.ts).
+// database's column names, so the files read like the schema: a feature or example line has exactly the columns
+// of @atlas/migrations' featureColumns.ts (the compiler holds the line schemas to that list).
 //
 //   dictionary.json       the dictionary row, counts, and what the weights folder holds
 //   features.jsonl        one feature per line, by index: stats, histogram, label, label_scores, logits, map, neighbors
@@ -8,7 +9,13 @@
 //   links.jsonl           feature-family links touching the dictionary, both directions
 //   decoders.safetensors  `decoder` [n_latents, d_in]: row i is feature i's decoder exactly as stored
 //   weights/              SAELens folder (cfg.json + sae_weights.safetensors)
-import { DICTIONARY_STATUSES, SAE_ARCHITECTURES } from '@atlas/migrations';
+import {
+  DICTIONARY_STATUSES,
+  EXAMPLE_COLUMNS,
+  FEATURE_VALUE_COLUMNS,
+  SAE_ARCHITECTURES,
+  type ColumnName,
+} from '@atlas/migrations';
 import { z } from 'zod';
 
 export const EXPORT_FORMAT = 'feature-atlas-export';
@@ -68,25 +75,27 @@ const logitEffect = z.object({ token: z.string(), value: z.number() }).passthrou
 
 export const FeatureLine = z.object({
   index: z.number().int().nonnegative(),
-  density: nullableNumber,
-  mean_activation: nullableNumber,
-  max_activation: nullableNumber,
-  histogram: z
-    .object({ edges: z.array(z.number()), counts: z.array(z.number()) })
-    .passthrough()
-    .nullable(),
-  label: z.string().nullable(),
-  label_scores: json.nullable(),
-  logits: z
-    .object({
-      positive: z.array(logitEffect),
-      negative: z.array(logitEffect),
-    })
-    .passthrough()
-    .nullable(),
-  map_x: nullableNumber,
-  map_y: nullableNumber,
-  neighbors: z.array(z.object({ index: z.number().int(), cosine: z.number() }).passthrough()).nullable(),
+  ...({
+    density: nullableNumber,
+    mean_activation: nullableNumber,
+    max_activation: nullableNumber,
+    histogram: z
+      .object({ edges: z.array(z.number()), counts: z.array(z.number()) })
+      .passthrough()
+      .nullable(),
+    label: z.string().nullable(),
+    label_scores: json.nullable(),
+    logits: z
+      .object({
+        positive: z.array(logitEffect),
+        negative: z.array(logitEffect),
+      })
+      .passthrough()
+      .nullable(),
+    map_x: nullableNumber,
+    map_y: nullableNumber,
+    neighbors: z.array(z.object({ index: z.number().int(), cosine: z.number() }).passthrough()).nullable(),
+  } satisfies Record<ColumnName<typeof FEATURE_VALUE_COLUMNS>, z.ZodType>),
 });
 export type FeatureLine = z.infer<typeof FeatureLine>;
 
@@ -101,7 +110,7 @@ export const ExampleLine = z.object({
   max_position: z.number().int(),
   tokens: z.array(z.string()),
   activations: z.array(z.number()),
-});
+} satisfies Record<ColumnName<typeof EXAMPLE_COLUMNS>, z.ZodType>);
 export type ExampleLine = z.infer<typeof ExampleLine>;
 
 export const ExplanationLine = z.object({

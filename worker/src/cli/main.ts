@@ -11,7 +11,7 @@ import { registerExtract } from './commands/extract.js';
 import { registerImportActs } from './commands/import-acts.js';
 import { registerTrainLm } from './commands/train-lm.js';
 import { registerExport } from './commands/export.js';
-import { registerImportExport } from './commands/importExport.js';
+import { registerRestore } from './commands/restore.js';
 
 const program = new Command('worker')
   .description('feature atlas worker: activations in, dictionaries and features out')
@@ -27,7 +27,7 @@ registerTrainLm(program);
 registerExtract(program);
 registerImportActs(program);
 registerExport(program);
-registerImportExport(program);
+registerRestore(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -5,7 +5,11 @@
 import {
   createStaging,
   type AnalysisClaim,
-  decoderColumn,
+  DICTIONARY_ID_COLUMN,
+  EXAMPLE_COLUMNS,
+  FEATURE_TOKEN_COLUMNS,
+  FEATURE_VALUE_COLUMNS,
+  featureLoadColumns,
   foldToken,
   stagingName,
   swapIn,
@@ -68,47 +72,9 @@ export interface IngestOptions {
   fence?: AnalysisClaim;
 }
 
-const EXAMPLE_COLUMNS: BulkColumn[] = [
-  { name: 'dictionary_id', type: 'int' },
-  { name: 'feature_index', type: 'int' },
-  { name: 'kind', type: 'text' },
-  { name: 'bin', type: 'int' },
-  { name: 'rank', type: 'int' },
-  { name: 'max_activation', type: 'real' },
-  { name: 'doc_index', type: 'int' },
-  { name: 'token_start', type: 'int' },
-  { name: 'max_position', type: 'int' },
-  { name: 'tokens', type: 'text[]' },
-  { name: 'activations', type: 'real[]' },
-];
-
-function featureColumns(dIn: number): BulkColumn[] {
-  const { column, type } = decoderColumn(dIn);
-  return [
-    { name: 'dictionary_id', type: 'int' },
-    { name: 'index', type: 'int' },
-    { name: column, type },
-    { name: 'density', type: 'real' },
-    { name: 'mean_activation', type: 'real' },
-    { name: 'max_activation', type: 'real' },
-    { name: 'histogram', type: 'jsonb' },
-    { name: 'label', type: 'text' },
-    { name: 'label_scores', type: 'jsonb' },
-    { name: 'logits', type: 'jsonb' },
-    { name: 'map_x', type: 'real' },
-    { name: 'map_y', type: 'real' },
-    { name: 'neighbors', type: 'jsonb' },
-  ];
-}
-
-const TOKEN_COLUMNS: BulkColumn[] = [
-  { name: 'dictionary_id', type: 'int' },
-  { name: 'token_key', type: 'text' },
-  { name: 'feature_index', type: 'int' },
-  { name: 'token', type: 'text' },
-  { name: 'max_activation', type: 'real' },
-  { name: 'examples', type: 'int' },
-];
+// The column lists are @atlas/migrations' (featureColumns.ts); each row below is built in their order.
+const EXAMPLE_LOAD_COLUMNS: BulkColumn[] = [DICTIONARY_ID_COLUMN, ...EXAMPLE_COLUMNS];
+const TOKEN_LOAD_COLUMNS: BulkColumn[] = [DICTIONARY_ID_COLUMN, ...FEATURE_TOKEN_COLUMNS];
 
 /** Inverted-index rows of one feature: each distinct peak token of its top examples, with its strongest activation. */
 export function peakTokens(dictionaryId: number, featureIndex: number, examples: ExampleRecord[]): unknown[][] {
@@ -124,7 +90,10 @@ export function peakTokens(dictionaryId: number, featureIndex: number, examples:
       seen.max = Math.max(seen.max, e.maxActivation);
     }
   }
-  return [...byToken.entries()].map(([token, v]) => [dictionaryId, foldToken(token), featureIndex, token, v.max, v.n]);
+  return [...byToken.entries()].map(([token, v]) => {
+    const row = { tokenKey: foldToken(token), featureIndex, token, maxActivation: v.max, examples: v.n };
+    return [dictionaryId, ...FEATURE_TOKEN_COLUMNS.map((c) => row[c.field])];
+  });
 }
 
 async function withClient<T>(dataSource: DataSource, work: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -150,7 +119,7 @@ export async function ingestDictionary(
 ): Promise<IngestProgress> {
   const { id, dIn } = dictionary;
   const chunk = options.chunk ?? 1000;
-  const fCols = featureColumns(dIn);
+  const fCols = featureLoadColumns(dIn);
   return withClient(target.dataSource, async (client) => {
     const stagedFeatures = stagingName('features', id);
     const stagedExamples = stagingName('feature_examples', id);
@@ -170,8 +139,8 @@ export async function ingestDictionary(
     let eRows: unknown[][] = [];
     let tRows: unknown[][] = [];
     const flush = async () => {
-      if (eRows.length) await target.bulkLoader.load(client, stagedExamples, EXAMPLE_COLUMNS, eRows);
-      if (tRows.length) await target.bulkLoader.load(client, stagedTokens, TOKEN_COLUMNS, tRows);
+      if (eRows.length) await target.bulkLoader.load(client, stagedExamples, EXAMPLE_LOAD_COLUMNS, eRows);
+      if (tRows.length) await target.bulkLoader.load(client, stagedTokens, TOKEN_LOAD_COLUMNS, tRows);
       if (fRows.length) await target.bulkLoader.load(client, stagedFeatures, fCols, fRows);
       progress.examples += eRows.length;
       progress.features += fRows.length;
@@ -187,37 +156,10 @@ export async function ingestDictionary(
       }
       if (f.decoder.length !== dIn)
         throw new RangeError(`feature ${f.index}: decoder has ${f.decoder.length} values, dictionary d_in is ${dIn}`);
-      fRows.push([
-        id,
-        f.index,
-        f.decoder,
-        f.density,
-        f.meanActivation,
-        f.maxActivation,
-        f.histogram,
-        f.label,
-        f.labelScores,
-        f.logits,
-        f.mapX,
-        f.mapY,
-        f.neighbors,
-      ]);
+      fRows.push([id, f.index, f.decoder, ...FEATURE_VALUE_COLUMNS.map((c) => f[c.field])]);
       const examples = examplesOf(f.index);
       tRows.push(...peakTokens(id, f.index, examples));
-      for (const e of examples)
-        eRows.push([
-          id,
-          e.featureIndex,
-          e.kind,
-          e.bin,
-          e.rank,
-          e.maxActivation,
-          e.docIndex,
-          e.tokenStart,
-          e.maxPosition,
-          e.tokens,
-          e.activations,
-        ]);
+      for (const e of examples) eRows.push([id, ...EXAMPLE_COLUMNS.map((c) => e[c.field])]);
       if (fRows.length >= chunk) await flush();
     }
     await flush();

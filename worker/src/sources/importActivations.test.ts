@@ -10,7 +10,7 @@ import type { AtlasError } from '../errors.js';
 import { readNpy } from '../formats/npy.js';
 import { writeSafetensors } from '../formats/safetensors.js';
 import { loadCorpusCache } from './corpusCache.js';
-import { importActivations, type ImportOptions } from './importActivations.js';
+import { importActivations, type ActivationImportOptions } from './importActivations.js';
 
 // Every file a test writes lives under one folder, removed when the file's tests end.
 const scratch = mkdtempSync(join(tmpdir(), 'atlas-importActivations-'));
@@ -22,7 +22,7 @@ const workDir = mkdtempSync(join(scratch, 'import-'));
 let n = 0;
 const outDir = () => join(workDir, `out${n++}`);
 
-function run(o: Partial<ImportOptions>) {
+function run(o: Partial<ActivationImportOptions>) {
   return importActivations({
     acts: fx('acts_f32_6x4.npy'),
     tokens: fx('tokens_i64_6.npy'),
@@ -32,7 +32,7 @@ function run(o: Partial<ImportOptions>) {
   });
 }
 
-function rejects(o: Partial<ImportOptions>, code: string, message: RegExp) {
+function rejects(o: Partial<ActivationImportOptions>, code: string, message: RegExp) {
   const out = outDir();
   assert.throws(
     () => run({ ...o, out }),

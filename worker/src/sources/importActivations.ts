@@ -1,4 +1,5 @@
-// Import activations made elsewhere (numpy, PyTorch via safetensors) into the engine's shard format.
+// Activation import (`worker import-acts`, the `import` job of kind `activations`): activations made elsewhere
+// (numpy, PyTorch via safetensors) into the engine's shard format.
 // Everything is validated before it counts: dtypes, shapes against the tokens file, truncation (by the
 // format readers), token ids, and NaN/Inf row by row. Output goes to `<out>.partial/` and is renamed
 // onto `<out>` only when complete, so a failed import leaves nothing behind under the final name.
@@ -10,7 +11,7 @@ import { NpyFile, NpyWriter } from '../formats/npy.js';
 import { SafetensorsFile } from '../formats/safetensors.js';
 import { CORPUS_CACHE_FILE, CorpusCacheWriter } from './corpusCache.js';
 
-export interface ImportOptions {
+export interface ActivationImportOptions {
   /** .npy [rows, dIn] or [sequences, seqLen, dIn], or .safetensors. */
   acts: string;
   /** Tensor name inside a .safetensors file (default: its only tensor). */
@@ -182,7 +183,7 @@ function readStrings(path: string): string[] {
 }
 
 /** Validate and convert; returns the manifest of the finished folder. */
-export function importActivations(o: ImportOptions): ActivationManifest {
+export function importActivations(o: ActivationImportOptions): ActivationManifest {
   if (existsSync(o.out))
     throw new AtlasError(
       'OUTPUT_EXISTS',

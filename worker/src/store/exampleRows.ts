@@ -1,4 +1,5 @@
 // A dictionary's examples, a page at a time in key order (keyset paging on the primary key).
+import { columnList, EXAMPLE_COLUMNS } from '@atlas/migrations';
 import { selectRows, type Queryable } from './queryable.js';
 
 /** One row of `feature_examples`. */
@@ -27,7 +28,7 @@ export async function readExamplePage(
 ): Promise<ExampleRow[]> {
   return selectRows<ExampleRow>(
     q,
-    `SELECT feature_index, kind, bin, rank, max_activation, doc_index, token_start, max_position, tokens, activations
+    `SELECT ${columnList(EXAMPLE_COLUMNS)}
        FROM feature_examples
       WHERE dictionary_id = $1 AND (feature_index, kind, bin, rank) > ($2, $3, $4, $5)
       ORDER BY feature_index, kind, bin, rank LIMIT $6`,

@@ -1,5 +1,6 @@
 // A dictionary's features, a page at a time in index order (keyset paging: constant cost per page).
 
+import { columnList, FEATURE_VALUE_COLUMNS } from '@atlas/migrations';
 import { selectRows, type Queryable } from './queryable.js';
 
 /** One row of `features` with its decoder as plain numbers (from `decoder` or `decoder_half`). */
@@ -27,8 +28,7 @@ export async function readFeaturePage(
 ): Promise<FeatureRow[]> {
   return selectRows<FeatureRow>(
     q,
-    `SELECT index, coalesce(decoder::real[], decoder_half::vector::real[]) AS decoder, density, mean_activation,
-            max_activation, histogram, label, label_scores, logits, map_x, map_y, neighbors
+    `SELECT index, coalesce(decoder::real[], decoder_half::vector::real[]) AS decoder, ${columnList(FEATURE_VALUE_COLUMNS)}
        FROM features WHERE dictionary_id = $1 AND index > $2 ORDER BY index LIMIT $3`,
     [dictionaryId, afterIndex, limit],
   );

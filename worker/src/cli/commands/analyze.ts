@@ -1,5 +1,6 @@
-// `worker analyze --sae <folder>`: bring a dictionary (trained here or a SAELens folder) into the atlas: run the
-// analysis pass over a corpus, ingest features and examples, link families across widths, mark it ready.
+// `worker analyze --sae <folder>` (also `import-sae`), the SAE import: bring a dictionary (trained here or a SAELens
+// or sparsify folder) into the atlas: run the analysis pass over a corpus, ingest features and examples, link
+// families across widths, mark it ready.
 import { loadDbConfig, openDatabase, type OpenDatabase } from '@atlas/migrations';
 import type { Command } from 'commander';
 import { AtlasError } from '../../errors.js';
@@ -10,6 +11,7 @@ import {
   analyzeRangeToFile,
   type AnalyzeIntoAtlasEvents,
 } from '../../pipeline/analyzeIntoAtlas.js';
+import { integerFlag, parseNumber } from '../parseArgs.js';
 import { createProgress } from '../progress.js';
 
 interface AnalyzeFlags {
@@ -18,8 +20,8 @@ interface AnalyzeFlags {
   corpus: string;
   hook?: string;
   name?: string;
-  maxTokens?: string;
-  context: string;
+  maxTokens?: number;
+  context: number;
   bos: boolean;
   range?: string;
   partialOut?: string;
@@ -29,7 +31,12 @@ interface AnalyzeFlags {
 /** `--range start:end` as corpus rows. */
 function parseRange(spec: string): TokenRange {
   const m = /^(\d+):(\d+)$/.exec(spec);
-  const range = m ? { start: Number(m[1]), end: Number(m[2]) } : undefined;
+  const range = m
+    ? {
+        start: parseNumber('--range start', m[1], { integer: true, min: 0 }),
+        end: parseNumber('--range end', m[2], { integer: true, min: 0 }),
+      }
+    : undefined;
   if (!range || range.end <= range.start)
     throw new AtlasError(
       'ARGUMENT_INVALID',
@@ -43,15 +50,15 @@ export function registerAnalyze(program: Command): void {
     .command('analyze')
     .alias('import-sae')
     .description(
-      'bring a dictionary into the atlas: analyse it over a corpus and ingest its features (alias: import-sae)',
+      'SAE import: bring a dictionary into the atlas, analysing it over a corpus and ingesting its features (alias: import-sae)',
     )
     .option('--sae <folder>', 'SAELens (any version) or EleutherAI sparsify folder')
     .option('--model <spec>', 'builtin or a Hugging Face GPT-2-layout folder', 'builtin')
     .option('--corpus <spec>', 'brown or a folder of .txt/.jsonl', 'brown')
     .option('--hook <name>', "hook point (default: the dictionary's hook_name)")
     .option('--name <name>', 'dictionary name in the atlas (default: the folder name)')
-    .option('--max-tokens <n>', 'analyse at most this many tokens')
-    .option('--context <n>', 'tokens per window including BOS', String(ANALYSIS_CONTEXT))
+    .option('--max-tokens <n>', 'analyse at most this many tokens', integerFlag('--max-tokens', 1))
+    .option('--context <n>', 'tokens per window including BOS', integerFlag('--context', 2), ANALYSIS_CONTEXT)
     .option('--no-bos', 'do not prepend <|endoftext|> to each window')
     .option('--range <start:end>', 'analyse only these token rows and write a partial (needs --partial-out)')
     .option('--partial-out <file>', 'where --range writes its partial analysis')
@@ -64,9 +71,6 @@ export function registerAnalyze(program: Command): void {
           'ARGUMENT_INVALID',
           '--sae is required (or the folder as the first argument): the SAELens or sparsify folder to analyse',
         );
-      const maxTokens = flags.maxTokens === undefined ? undefined : Number(flags.maxTokens);
-      if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 0))
-        throw new AtlasError('ARGUMENT_INVALID', `--max-tokens must be a positive integer (got '${flags.maxTokens}')`);
       if ((flags.range === undefined) !== (flags.partialOut === undefined))
         throw new AtlasError(
           'ARGUMENT_INVALID',
@@ -81,8 +85,8 @@ export function registerAnalyze(program: Command): void {
         corpus: flags.corpus,
         hook: flags.hook,
         name: flags.name,
-        maxTokens,
-        contextSize: Number(flags.context),
+        maxTokens: flags.maxTokens,
+        contextSize: flags.context,
         prependBos: flags.bos,
         mergePartials: flags.merge?.split(',').map((f) => f.trim()),
       };

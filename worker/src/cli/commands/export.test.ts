@@ -67,6 +67,12 @@ describe('worker export / import-export', () => {
     );
   });
 
+  it('lists the archive restore as `restore`, with the old name `import-export` as its alias', async () => {
+    const help = await runCliAsync(['--help']);
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^ {2}restore\|import-export \[options\] <folder> +archive restore: /m);
+  });
+
   it('says which flag is missing or wrong, on one line', async () => {
     const noId = await runCliAsync(['export', '--out', join(dir, 'x')]);
     assert.equal(noId.status, 2);

@@ -3,16 +3,8 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { AtlasError } from '../../errors.js';
 import { openCorpus } from '../../sources/corpus.js';
+import { integerFlag } from '../parseArgs.js';
 import { createProgress } from '../progress.js';
-
-function int(name: string, min: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
-      throw new AtlasError('ARGUMENT_INVALID', `${name} must be an integer >= ${min} (got '${v}')`);
-    return n;
-  };
-}
 
 /** Register `extract` on the CLI. */
 export function registerExtract(program: Command): void {
@@ -23,11 +15,15 @@ export function registerExtract(program: Command): void {
     .option('--corpus <brown|path>', "'brown' or a folder of .txt/.jsonl files", 'brown')
     .option('--hook <name>', 'TransformerLens hook name', 'blocks.0.mlp.hook_post')
     .requiredOption('--out <folder>', 'output folder (manifest.json, shards, documents.jsonl)')
-    .option('--context <n>', "tokens per window including BOS (default: the model's n_positions)", int('--context', 2))
+    .option(
+      '--context <n>',
+      "tokens per window including BOS (default: the model's n_positions)",
+      integerFlag('--context', 2),
+    )
     .option('--no-bos', 'do not start windows with <|endoftext|>')
-    .option('--max-tokens <n>', 'stop after this many tokens', int('--max-tokens', 1))
-    .option('--shard-rows <n>', 'rows per shard', int('--shard-rows', 1), 65536)
-    .option('--batch <n>', 'windows per forward pass', int('--batch', 1), 64)
+    .option('--max-tokens <n>', 'stop after this many tokens', integerFlag('--max-tokens', 1))
+    .option('--shard-rows <n>', 'rows per shard', integerFlag('--shard-rows', 1), 65536)
+    .option('--batch <n>', 'windows per forward pass', integerFlag('--batch', 1), 64)
     .option('--dtype <float32|float16>', 'stored activation dtype', 'float32')
     .action(async (o) => {
       if (o.dtype !== 'float32' && o.dtype !== 'float16')

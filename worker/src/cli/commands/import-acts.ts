@@ -1,16 +1,17 @@
-// `worker import-acts`: bring activations made elsewhere (.npy / .safetensors + token ids) into the
-// engine's shard format, validated, with optional provenance.
+// `worker import-acts`, the activation import: bring activations made elsewhere (.npy / .safetensors + token ids)
+// into the engine's shard format, validated, with optional provenance.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { AtlasError } from '../../errors.js';
 import { importActivations } from '../../sources/importActivations.js';
+import { integerFlag } from '../parseArgs.js';
 
 /** Register `import-acts` on the CLI. */
 export function registerImportActs(program: Command): void {
   program
     .command('import-acts')
     .description(
-      'import external activations (.npy float32/float16 or .safetensors) with their token ids into an activation folder',
+      'activation import: external activations (.npy float32/float16 or .safetensors) with their token ids into an activation folder',
     )
     .requiredOption('--acts <file>', '.npy [rows, d_in] or [sequences, seq_len, d_in], or .safetensors')
     .option('--tensor <name>', 'tensor inside a .safetensors file (default: its only tensor)')
@@ -21,20 +22,16 @@ export function registerImportActs(program: Command): void {
     .option('--model-name <name>', 'provenance: the model that produced the activations (e.g. gpt2)')
     .option('--hook <name>', 'provenance: hook point, e.g. blocks.6.hook_resid_post')
     .option('--tokenizer <id>', 'provenance: tokenizer identity', 'unknown')
-    .option('--context <n>', 'provenance: context size in tokens', (v) => Number(v), 128)
+    .option('--context <n>', 'provenance: context size in tokens', integerFlag('--context', 1), 128)
     .option('--no-bos', 'provenance: windows did not start with a BOS token')
     .option('--corpus-name <name>', 'provenance: corpus the tokens came from', 'unknown')
-    .option('--shard-rows <n>', 'rows per output shard', (v) => Number(v), 65536)
+    .option('--shard-rows <n>', 'rows per output shard', integerFlag('--shard-rows', 1), 65536)
     .action((o) => {
-      if (!Number.isInteger(o.shardRows) || o.shardRows < 1)
-        throw new AtlasError('ARGUMENT_INVALID', `--shard-rows must be an integer >= 1 (got ${o.shardRows})`);
       if ((o.modelName === undefined) !== (o.hook === undefined))
         throw new AtlasError(
           'ARGUMENT_INVALID',
           'give --model-name and --hook together (provenance needs both) or neither',
         );
-      if (o.hook !== undefined && (!Number.isInteger(o.context) || o.context < 1))
-        throw new AtlasError('ARGUMENT_INVALID', `--context must be a positive integer (got ${o.context})`);
       const m = importActivations({
         acts: resolve(o.acts),
         tensor: o.tensor,

@@ -5,15 +5,7 @@ import { resolve } from 'node:path';
 import { AtlasError } from '../../errors.js';
 import { openCorpus } from '../../sources/corpus.js';
 import { BUILTIN_MODEL_DIR } from '../../transformer/builtinModel.js';
-
-function int(name: string, min: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
-      throw new AtlasError('ARGUMENT_INVALID', `${name} must be an integer >= ${min} (got '${v}')`);
-    return n;
-  };
-}
+import { integerFlag, numberFlag } from '../parseArgs.js';
 
 /** Register `train-lm` on the CLI. */
 export function registerTrainLm(program: Command): void {
@@ -22,20 +14,20 @@ export function registerTrainLm(program: Command): void {
     .description('train the tiny GPT-2-layout LM on a corpus (CPU, TF.js wasm) and save it as a Hugging Face folder')
     .option('--corpus <brown|path>', 'corpus to train on', 'brown')
     .option('--out <folder>', 'model folder to write', BUILTIN_MODEL_DIR)
-    .option('--vocab <n>', 'BPE vocabulary size', int('--vocab', 260), 4096)
-    .option('--d-model <n>', 'residual width', int('--d-model', 8), 128)
-    .option('--d-mlp <n>', 'MLP width', int('--d-mlp', 8), 512)
-    .option('--heads <n>', 'attention heads', int('--heads', 1), 4)
-    .option('--layers <n>', 'transformer blocks', int('--layers', 1), 1)
-    .option('--context <n>', 'context length in tokens', int('--context', 2), 64)
+    .option('--vocab <n>', 'BPE vocabulary size', integerFlag('--vocab', 260), 4096)
+    .option('--d-model <n>', 'residual width', integerFlag('--d-model', 8), 128)
+    .option('--d-mlp <n>', 'MLP width', integerFlag('--d-mlp', 8), 512)
+    .option('--heads <n>', 'attention heads', integerFlag('--heads', 1), 4)
+    .option('--layers <n>', 'transformer blocks', integerFlag('--layers', 1), 1)
+    .option('--context <n>', 'context length in tokens', integerFlag('--context', 2), 64)
     .option('--tie-embeddings', 'share the token embedding with the unembedding (GPT-2 style); default untied')
-    .option('--batch <n>', 'sequences per step', int('--batch', 1), 32)
-    .option('--epochs <n>', 'passes over the training tokens', int('--epochs', 1), 3)
-    .option('--lr <x>', 'peak learning rate', (v) => Number(v), 3e-3)
-    .option('--warmup <n>', 'warmup steps', int('--warmup', 0), 100)
-    .option('--seed <n>', 'random seed', int('--seed', 0), 0)
-    .option('--validation-every <n>', 'hold out every n-th document', int('--validation-every', 2), 10)
-    .option('--max-documents <n>', 'use only the first n documents (tests)', int('--max-documents', 2))
+    .option('--batch <n>', 'sequences per step', integerFlag('--batch', 1), 32)
+    .option('--epochs <n>', 'passes over the training tokens', integerFlag('--epochs', 1), 3)
+    .option('--lr <x>', 'peak learning rate', numberFlag('--lr', { min: Number.MIN_VALUE }), 3e-3)
+    .option('--warmup <n>', 'warmup steps', integerFlag('--warmup', 0), 100)
+    .option('--seed <n>', 'random seed', integerFlag('--seed', 0), 0)
+    .option('--validation-every <n>', 'hold out every n-th document', integerFlag('--validation-every', 2), 10)
+    .option('--max-documents <n>', 'use only the first n documents (tests)', integerFlag('--max-documents', 2))
     .action(async (o) => {
       if (o.dModel % o.heads !== 0)
         throw new AtlasError('ARGUMENT_INVALID', `--d-model ${o.dModel} must be divisible by --heads ${o.heads}`);

@@ -1,9 +1,10 @@
-// Import an export folder (exportFormat.ts) as a new dictionary: the row, then features with their decoders and
-// examples through the bulk ingest (staged, swapped in at once), then explanations, then the links whose other
-// dictionary exists here. Files stream line by line, so memory stays bounded by one ingest chunk.
+// Archive restore: an export folder (exportFormat.ts) becomes a new dictionary: the row, then features with their
+// decoders and examples through the bulk ingest (staged, swapped in at once), then explanations, then the links whose
+// other dictionary exists here. Files stream line by line, so memory stays bounded by one ingest chunk. (Not the
+// SAE import of `worker analyze`, nor the activation import of sources/importActivations.ts.)
 import { cpSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BulkLoader } from '@atlas/migrations';
+import { byField, EXAMPLE_COLUMNS, FEATURE_VALUE_COLUMNS, type BulkLoader } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { AtlasError } from '../errors.js';
@@ -30,7 +31,7 @@ import {
   WEIGHTS_DIR,
 } from './exportFormat.js';
 
-export interface ImportExportOptions {
+export interface RestoreOptions {
   /** Where to copy the SAELens weights folder (it becomes the dictionary's weights_path); must not exist. */
   weightsDir: (dictionaryId: number) => string;
   /** A name for the new dictionary instead of the exported one. */
@@ -38,7 +39,7 @@ export interface ImportExportOptions {
   onProgress?: (p: { features: number; totalFeatures: number }) => void;
 }
 
-export interface ImportSummary {
+export interface RestoreSummary {
   dictionaryId: number;
   features: number;
   examples: number;
@@ -88,11 +89,11 @@ export function readExportManifest(folder: string): ExportedDictionary {
 }
 
 /** Restore an export folder into the database as a new dictionary. */
-export async function importExport(
+export async function restoreDictionary(
   target: { dataSource: DataSource; bulkLoader: BulkLoader },
   folder: string,
-  options: ImportExportOptions,
-): Promise<ImportSummary> {
+  options: RestoreOptions,
+): Promise<RestoreSummary> {
   const manifest = readExportManifest(folder);
   const d = manifest.dictionary;
   const { d_in: dIn, n_latents: nLatents } = d;
@@ -150,16 +151,7 @@ export async function importExport(
           index: f.index,
           decoder: decoders.readRows(DECODER_TENSOR, f.index, 1),
           // The columns are nullable and ingest passes null through; FeatureRecord types what analysis produces.
-          density: f.density as number,
-          meanActivation: f.mean_activation as number,
-          maxActivation: f.max_activation as number,
-          histogram: f.histogram,
-          label: f.label,
-          labelScores: f.label_scores,
-          logits: f.logits,
-          mapX: f.map_x,
-          mapY: f.map_y,
-          neighbors: f.neighbors,
+          ...(byField(FEATURE_VALUE_COLUMNS, f) as Omit<FeatureRecord, 'index' | 'decoder'>),
         };
       }
     }
@@ -176,18 +168,7 @@ export async function importExport(
             'SOURCE_MALFORMED',
             `${examplesPath}: an example of feature ${e.feature_index} comes after feature ${index}'s, or its feature is missing from ${FEATURES_FILE}; lines must be sorted by feature_index`,
           );
-        out.push({
-          featureIndex: e.feature_index,
-          kind: e.kind,
-          bin: e.bin,
-          rank: e.rank,
-          maxActivation: e.max_activation,
-          docIndex: e.doc_index,
-          tokenStart: e.token_start,
-          maxPosition: e.max_position,
-          tokens: e.tokens,
-          activations: e.activations,
-        });
+        out.push(byField(EXAMPLE_COLUMNS, e));
         pending = exampleCursor.next();
       }
       return out;
@@ -230,7 +211,7 @@ export async function importExport(
     if (manifest.weights.encoder) {
       const dest = options.weightsDir(id);
       if (existsSync(dest))
-        throw new AtlasError('OUTPUT_EXISTS', `${dest} already exists; remove it or import into another data dir`);
+        throw new AtlasError('OUTPUT_EXISTS', `${dest} already exists; remove it or restore into another data dir`);
       cpSync(weightsSource, dest, { recursive: true });
       weightsPath = dest;
     }
@@ -246,7 +227,7 @@ export async function importExport(
       weightsPath,
     };
   } catch (err) {
-    // A half-imported dictionary is removed (its rows cascade), so running the import again starts clean.
+    // A half-restored dictionary is removed (its rows cascade), so running the restore again starts clean.
     if (id !== undefined) await deleteDictionary(q, id);
     if (weightsPath) rmSync(weightsPath, { recursive: true, force: true });
     throw err;

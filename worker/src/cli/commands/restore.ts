@@ -1,15 +1,16 @@
-// `worker import-export <folder>`: restore a folder written by `worker export` as a new dictionary.
+// `worker restore <folder>` (also `import-export`): the archive restore of a folder written by `worker export`.
 import { join } from 'node:path';
 import { openDatabase } from '@atlas/migrations';
 import type { Command } from 'commander';
-import { importExport } from '../../archive/importExport.js';
+import { restoreDictionary } from '../../archive/restoreDictionary.js';
 import { loadWorkerConfig } from '../../config.js';
 
-export function registerImportExport(program: Command): void {
+export function registerRestore(program: Command): void {
   program
-    .command('import-export')
+    .command('restore')
+    .alias('import-export')
     .description(
-      'restore a folder written by `worker export` as a new dictionary (links only to dictionaries present here)',
+      'archive restore: a folder written by `worker export` becomes a new dictionary (links only to dictionaries present here)',
     )
     .argument('<folder>', 'the export folder')
     .option('--name <name>', 'name of the new dictionary (default: the exported name)')
@@ -17,11 +18,11 @@ export function registerImportExport(program: Command): void {
       const config = loadWorkerConfig();
       const db = await openDatabase(config.db);
       try {
-        const s = await importExport(db, folder, {
+        const s = await restoreDictionary(db, folder, {
           name: flags.name,
           // Weights live with the rest of the local state, one folder per dictionary.
           weightsDir: (id) => join(config.db.dataDir, 'dictionaries', String(id)),
-          onProgress: (p) => process.stderr.write(`import: ${p.features}/${p.totalFeatures} features\n`),
+          onProgress: (p) => process.stderr.write(`restore: ${p.features}/${p.totalFeatures} features\n`),
         });
         console.log(
           `imported ${folder} as dictionary ${s.dictionaryId}: ${s.features} features, ${s.examples} examples, ${s.explanations} explanations, ${s.links} links${s.linksSkipped ? ` (${s.linksSkipped} skipped: their other dictionary is not in this database)` : ''}${s.weightsPath ? `, weights in ${s.weightsPath}` : ''}`,
