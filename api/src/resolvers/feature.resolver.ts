@@ -4,14 +4,10 @@ import { PublicError } from '../errors.js';
 import { MAX_EXAMPLES } from '../loaders/index.js';
 import { Feature, ActivationExample, FeatureNeighbor, QuantileBin } from '../schema/feature.type.js';
 import { FeatureConnection, FeatureFilter, FeatureMap, FeatureOrder } from '../schema/featureConnection.type.js';
-import {
-  decodeCursor,
-  decoderOf,
-  featureMap as loadFeatureMap,
-  listFeatures,
-  nearestInDictionary,
-  type FeatureRow,
-} from '../services/featureService.js';
+import { featureMap as loadFeatureMap } from '../services/features/featureMap.js';
+import { decodeCursor, listFeatures } from '../services/features/featureListing.js';
+import type { FeatureRow } from '../services/features/featureRow.js';
+import { decoderOf, nearestInDictionary } from '../services/features/vectorSearch.js';
 import { parseFeatureId } from '../services/globalId.js';
 import { parseDictionaryId, requireDictionary, requireRange } from './arguments.js';
 
