@@ -16,3 +16,6 @@ export interface Context {
   /** Polling interval of job subscriptions (tests shorten it). */
   jobWatchMs?: number;
 }
+
+/** Builds a Context (fresh loaders) for one HTTP request or one subscription. */
+export type ContextFactory = (apiKey: Context['apiKey'], signal: AbortSignal) => Context;
