@@ -1,3 +1,4 @@
+// What every resolver receives, over HTTP and WebSocket alike, and the factory type that builds it per request.
 import type { DataSource } from 'typeorm';
 import type { KeyCheck } from './auth/apiKeys.js';
 import type { Loaders } from './loaders/index.js';

@@ -1,3 +1,4 @@
+// Dictionaries in the graph: list, fetch by id, their curves, analysis, model, latest job, and deletion.
 import { existsSync } from 'node:fs';
 import type { Dictionary as DictionaryRow, Job as JobRow } from '@atlas/migrations';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';

@@ -1,3 +1,4 @@
+// Explanations of features: read (batched per request) and added by people with an API key.
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { requireKey } from '../auth/requireKey.js';
 import type { Context } from '../context.js';

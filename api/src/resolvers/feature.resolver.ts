@@ -1,3 +1,5 @@
+// Features in the graph: one by key or global id, filtered pages, the map, and each feature's examples, neighbours,
+// family and decoder.
 import { Arg, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';

@@ -1,3 +1,4 @@
+// The health query: whether the api and its database answer, with the engine and pgvector version.
 import { Ctx, Query, Resolver } from 'type-graphql';
 import type { Context } from '../context.js';
 import { Health } from '../schema/health.type.js';

@@ -1,3 +1,4 @@
+// A feature's label associations (precision, recall, F1 per token label), named for a person.
 import { namedLabelScores, type NamedLabelScore } from '@atlas/migrations';
 import { Arg, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { Feature } from '../schema/feature.type.js';

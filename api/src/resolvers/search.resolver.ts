@@ -1,3 +1,4 @@
+// Finding features: nearest to a vector or a feature's decoder, by peak token, and by label or explanation text.
 import { Arg, Ctx, Float, ID, Int, Query, Resolver } from 'type-graphql';
 import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
