@@ -1,3 +1,4 @@
+// What every resolver receives, over HTTP and WebSocket alike, and the factory type that builds it per request.
 import type { DataSource } from 'typeorm';
 import type { KeyCheck } from './auth/apiKeys.js';
 import type { Loaders } from './loaders/index.js';
@@ -16,3 +17,6 @@ export interface Context {
   /** Polling interval of job subscriptions (tests shorten it). */
   jobWatchMs?: number;
 }
+
+/** Builds a Context (fresh loaders) for one HTTP request or one subscription. */
+export type ContextFactory = (apiKey: Context['apiKey'], signal: AbortSignal) => Context;

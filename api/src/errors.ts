@@ -29,7 +29,10 @@ const APOLLO_PUBLIC = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
-export function createFormatError(log: Logger) {
+/** The one formatter of errors for clients, over HTTP and WebSocket alike. */
+export type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+export function createFormatError(log: Logger): FormatError {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     // The code alone: extensions.http is the status Apollo answers with, not something to show the client.

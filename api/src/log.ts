@@ -1,3 +1,4 @@
+// The api's logger.
 import { pino, type Logger } from 'pino';
 
 /** Structured JSON logs on stderr, so stdout stays free for what a person reads. */

@@ -4,6 +4,9 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, type ValidationContext } from 'graphql';
 
+/** Most tokens a GraphQL document may have, over HTTP and WebSocket alike (graphql-js's parser limit). */
+export const MAX_QUERY_TOKENS = 3000;
+
 type Reject = (context: ValidationContext | null, error: GraphQLError) => void;
 
 /** Reports a limit's rejection in our words: armor prefixes its own with "Syntax Error", though nothing is
@@ -37,3 +40,6 @@ export function operationLimits() {
     blockFieldSuggestion: { enabled: false },
   }).protect();
 }
+
+/** Armor's validation rules and plugins, as both transports apply them. */
+export type OperationLimits = ReturnType<typeof operationLimits>;

@@ -1,3 +1,5 @@
+// The one gate of mutations (and of reads on a closed atlas): a valid, unrevoked API key, or an error that says
+// how to get one.
 import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
 

@@ -1,8 +1,9 @@
 // `npm run api:key -- create --name <who> | list | revoke <prefix>`: manage API keys for mutations.
 import { parseArgs } from 'node:util';
 import { AtlasError, openDatabase } from '@atlas/migrations';
-import { createApiKey, listApiKeys, revokeApiKey } from '../auth/apiKeys.js';
+import { createApiKey } from '../auth/apiKeys.js';
 import { loadApiConfig } from '../config.js';
+import { listApiKeys, revokeApiKey } from '../services/apiKeyService.js';
 
 const USAGE = 'usage: npm run api:key -- create --name <who> | list | revoke <prefix>';
 

@@ -1,19 +1,19 @@
 // One set of DataLoaders per request: a page of features asks for its examples, links and neighbours in a
 // constant number of statements instead of one per feature.
-import { Dictionary, Job, Model } from '@atlas/migrations';
+import type { Dictionary, Job } from '@atlas/migrations';
 import DataLoader from 'dataloader';
-import { In, type DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { dictionariesByIds, firingCounts, type AnalysedTokens } from '../services/dictionaryService.js';
 import {
   examplesByKeys,
   explanationsByKeys,
   featuresByKeys,
   linksByKeys,
   type ExampleRow,
-  type FeatureKey,
-  type FeatureRow,
-} from '../services/featureService.js';
-import { firingCounts, type AnalysedTokens } from '../services/dictionaryService.js';
-import { jobLogsByIds, type JobLogRow } from '../services/jobService.js';
+} from '../services/features/featureBatches.js';
+import type { FeatureKey, FeatureRow } from '../services/features/featureRow.js';
+import { jobLogsByIds, latestJobsOfDictionaries, type JobLogRow } from '../services/jobService.js';
+import { modelNamesByIds } from '../services/modelService.js';
 
 /** Most examples any one request may read per feature and kind. */
 export const MAX_EXAMPLES = 50;
@@ -41,29 +41,10 @@ async function jobLogsByKeys(ds: DataSource, keys: readonly JobLogsKey[]): Promi
 
 export function createLoaders(ds: DataSource) {
   return {
-    dictionary: new DataLoader<number, Dictionary | undefined>(async (ids) => {
-      const rows = await ds.getRepository(Dictionary).findBy({ id: In([...ids]) });
-      const byId = new Map(rows.map((d) => [d.id, d]));
-      return ids.map((id) => byId.get(id));
-    }),
-    modelName: new DataLoader<number, string | null>(async (ids) => {
-      const rows = await ds.getRepository(Model).findBy({ id: In([...ids]) });
-      const byId = new Map(rows.map((m) => [m.id, m.name]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    dictionary: new DataLoader<number, Dictionary | undefined>((ids) => dictionariesByIds(ds, ids)),
+    modelName: new DataLoader<number, string | null>((ids) => modelNamesByIds(ds, ids)),
     /** Each dictionary's newest job: one statement for a whole list of dictionaries. */
-    latestJob: new DataLoader<number, Job | null>(async (ids) => {
-      const rows = await ds
-        .getRepository(Job)
-        .createQueryBuilder('j')
-        .distinctOn(['j.dictionary_id'])
-        .where('j.dictionary_id IN (:...ids)', { ids: [...ids] })
-        .orderBy('j.dictionary_id')
-        .addOrderBy('j.id', 'DESC')
-        .getMany();
-      const byId = new Map(rows.map((j) => [j.dictionaryId, j]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    latestJob: new DataLoader<number, Job | null>((ids) => latestJobsOfDictionaries(ds, ids)),
     /** Never-fired and rare features of a list of dictionaries: one statement. */
     firingCounts: new DataLoader<AnalysedTokens, { neverFired: number; rarelyFired: number | null }, string>(
       (keys) => firingCounts(ds, keys),

@@ -1,12 +1,12 @@
+// Dictionaries in the graph: list, fetch by id, their curves, analysis, model, latest job, and deletion.
 import { existsSync } from 'node:fs';
-import { dropPartitions, type Dictionary as DictionaryRow, type Job as JobRow } from '@atlas/migrations';
-import type { PoolClient } from 'pg';
+import type { Dictionary as DictionaryRow, Job as JobRow } from '@atlas/migrations';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireKey } from '../auth/requireKey.js';
 import type { Context } from '../context.js';
 import { Dictionary, DictionaryAnalysis, DictionaryCurves } from '../schema/dictionary.type.js';
 import { Job } from '../schema/job.type.js';
-import { listDictionaries } from '../services/dictionaryService.js';
+import { deleteDictionary, listDictionaries } from '../services/dictionaryService.js';
 import { parseDictionaryId, requireDictionary } from './arguments.js';
 
 @Resolver(() => Dictionary)
@@ -68,21 +68,7 @@ export class DictionaryResolver {
   async deleteDictionary(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     await requireKey(ctx);
     const d = await requireDictionary(ctx, id, 'id');
-    const runner = ctx.dataSource.createQueryRunner();
-    try {
-      const client = (await runner.connect()) as PoolClient;
-      await dropPartitions(client, d.id);
-      // The tombstone remembers the deleted content, so the demo does not bring it back on the next start.
-      await client.query(
-        `WITH gone AS (DELETE FROM dictionaries WHERE id = $1 RETURNING content_hash, name)
-         INSERT INTO dictionary_tombstones (content_hash, name)
-         SELECT content_hash, name FROM gone WHERE content_hash IS NOT NULL
-         ON CONFLICT (content_hash) DO UPDATE SET name = EXCLUDED.name, deleted_at = now()`,
-        [d.id],
-      );
-    } finally {
-      await runner.release();
-    }
+    await deleteDictionary(ctx.dataSource, d.id);
     return true;
   }
 }

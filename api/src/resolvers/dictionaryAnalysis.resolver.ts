@@ -1,3 +1,4 @@
+// A dictionary's analysis: how many features never or rarely fired on the analysed tokens (batched per request).
 import { Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context.js';
 import { DictionaryAnalysis } from '../schema/dictionary.type.js';

@@ -1,10 +1,13 @@
+// Explanations of features: read (batched per request) and added by people with an API key.
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { requireKey } from '../auth/requireKey.js';
 import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
 import { Feature } from '../schema/feature.type.js';
 import { Explanation } from '../schema/job.type.js';
-import type { ExplanationRow, FeatureRow } from '../services/featureService.js';
+import { addHumanExplanation } from '../services/explanationService.js';
+import type { ExplanationRow } from '../services/features/featureBatches.js';
+import type { FeatureRow } from '../services/features/featureRow.js';
 import { requireDictionary, requireRange } from './arguments.js';
 
 @Resolver(() => Feature)
@@ -27,20 +30,6 @@ export class ExplanationResolver {
     const clean = text.trim();
     if (clean.length < 1 || clean.length > 2000)
       throw new PublicError('BAD_USER_INPUT', `text must be 1 to 2,000 characters (got ${clean.length}).`);
-    const [row] = (await ctx.dataSource.query(
-      `INSERT INTO explanations (dictionary_id, feature_index, text, source, author) VALUES ($1, $2, $3, 'human', $4)
-       RETURNING id, dictionary_id, feature_index, text, source, score, author, created_at`,
-      [d.id, index, clean, key.name],
-    )) as Record<string, unknown>[];
-    return {
-      id: row.id as number,
-      dictionaryId: d.id,
-      featureIndex: index,
-      text: clean,
-      source: 'human',
-      score: null,
-      author: key.name,
-      createdAt: row.created_at as Date,
-    };
+    return addHumanExplanation(ctx.dataSource, { dictionaryId: d.id, index }, clean, key.name);
   }
 }

@@ -1,17 +1,15 @@
+// Features in the graph: one by key or global id, filtered pages, the map, and each feature's examples, neighbours,
+// family and decoder.
 import { Arg, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
 import { MAX_EXAMPLES } from '../loaders/index.js';
 import { Feature, ActivationExample, FeatureNeighbor, QuantileBin } from '../schema/feature.type.js';
 import { FeatureConnection, FeatureFilter, FeatureMap, FeatureOrder } from '../schema/featureConnection.type.js';
-import {
-  decodeCursor,
-  decoderOf,
-  featureMap as loadFeatureMap,
-  listFeatures,
-  nearestInDictionary,
-  type FeatureRow,
-} from '../services/featureService.js';
+import { featureMap as loadFeatureMap } from '../services/features/featureMap.js';
+import { decodeCursor, listFeatures } from '../services/features/featureListing.js';
+import type { FeatureRow } from '../services/features/featureRow.js';
+import { decoderOf, nearestInDictionary } from '../services/features/vectorSearch.js';
 import { parseFeatureId } from '../services/globalId.js';
 import { parseDictionaryId, requireDictionary, requireRange } from './arguments.js';
 

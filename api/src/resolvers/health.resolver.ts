@@ -1,6 +1,8 @@
+// The health query: whether the api and its database answer, with the engine and pgvector version.
 import { Ctx, Query, Resolver } from 'type-graphql';
 import type { Context } from '../context.js';
 import { Health } from '../schema/health.type.js';
+import { databaseVersions } from '../services/healthService.js';
 
 const startedAt = Date.now();
 
@@ -8,9 +10,7 @@ const startedAt = Date.now();
 export class HealthResolver {
   @Query(() => Health, { description: 'Liveness of the api and its database.' })
   async health(@Ctx() { dataSource }: Context): Promise<Health> {
-    const [row] = (await dataSource.query(
-      `SELECT version() AS version, (SELECT extversion FROM pg_extension WHERE extname = 'vector') AS vector`,
-    )) as { version: string; vector: string }[];
+    const row = await databaseVersions(dataSource);
     return {
       status: 'ok',
       database: row.version.includes('PGlite') ? 'pglite' : 'postgres',

@@ -1,8 +1,9 @@
+// A feature's label associations (precision, recall, F1 per token label), named for a person.
 import { namedLabelScores, type NamedLabelScore } from '@atlas/migrations';
 import { Arg, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { Feature } from '../schema/feature.type.js';
 import { LabelAssociation } from '../schema/labelAssociation.type.js';
-import type { FeatureRow } from '../services/featureService.js';
+import type { FeatureRow } from '../services/features/featureRow.js';
 import { requireRange } from './arguments.js';
 
 @Resolver(() => Feature)

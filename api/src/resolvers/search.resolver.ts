@@ -1,9 +1,12 @@
+// Finding features: nearest to a vector or a feature's decoder, by peak token, and by label or explanation text.
 import { Arg, Ctx, Float, ID, Int, Query, Resolver } from 'type-graphql';
 import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
 import { Feature, FeatureNeighbor } from '../schema/feature.type.js';
 import { SearchHit, TokenMatch } from '../schema/search.type.js';
-import { decoderOf, featuresByToken, nearestInDictionary, searchFeatures } from '../services/featureService.js';
+import { searchFeatures } from '../services/features/textSearch.js';
+import { featuresByToken } from '../services/features/tokenSearch.js';
+import { decoderOf, nearestInDictionary } from '../services/features/vectorSearch.js';
 import { parseFeatureId } from '../services/globalId.js';
 import { requireDictionary, requireRange } from './arguments.js';
 import { MAX_PAGE } from './feature.resolver.js';

@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
 import { Feature } from '../schema/feature.type.js';
 import { TextAnalysis, TokenFeatureActivation } from '../schema/textAnalysis.type.js';
-import type { FeatureRow } from '../services/featureService.js';
+import type { FeatureRow } from '../services/features/featureRow.js';
 import { AnalysisRefused, MAX_ANALYSIS_DICTIONARIES, MAX_TOP_K } from '../services/textAnalysisService.js';
 import { requireDictionary, requireRange } from './arguments.js';
 

@@ -1,3 +1,4 @@
+// The queue's workers as their heartbeats show them.
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
 import type { Context } from '../context.js';
 import { Worker } from '../schema/worker.type.js';

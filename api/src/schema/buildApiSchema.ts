@@ -1,3 +1,4 @@
+// The GraphQL schema, built from the resolvers; `npm run schema -w api` writes it to schema.graphql.
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';

@@ -1,3 +1,4 @@
+// GraphQL types of dictionaries: the dictionary, its metrics, training curves and analysis summary.
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: 'Summary figures of a trained dictionary; null until measured.' })

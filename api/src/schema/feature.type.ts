@@ -1,3 +1,5 @@
+// GraphQL types of a feature and its evidence: histogram, logit effects, activation examples, quantile bins,
+// neighbours.
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 

@@ -1,3 +1,4 @@
+// GraphQL types of feature lists: the Relay connection, its order and filter, and the 2-D feature map.
 import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Feature } from './feature.type.js';
 

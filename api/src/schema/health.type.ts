@@ -1,3 +1,4 @@
+// GraphQL type of the health query.
 import { Field, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: 'Whether the api and its database answer.' })

@@ -1,3 +1,4 @@
+// GraphQL types of jobs (progress, log lines) and of explanations.
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 

@@ -1,3 +1,4 @@
+// GraphQL type of a feature's association with a token label.
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 
 @ObjectType({

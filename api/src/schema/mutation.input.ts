@@ -1,3 +1,4 @@
+// GraphQL input types of the job-queueing mutations (train, import, extract, export).
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
 
 @InputType({ description: 'Train a dictionary on activations already on the server.' })

@@ -1,3 +1,4 @@
+// GraphQL types of search answers: token matches and ranked text hits.
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { Feature } from './feature.type.js';
 

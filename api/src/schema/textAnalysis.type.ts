@@ -1,3 +1,4 @@
+// GraphQL types of analyzeText: per-token feature activations of a text run on request.
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Feature } from './feature.type.js';
 

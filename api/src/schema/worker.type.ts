@@ -1,3 +1,4 @@
+// GraphQL type of a queue worker.
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: 'A `worker work` process taking jobs from the queue, as its heartbeat shows it.' })

@@ -1,9 +1,36 @@
-// Dictionary reads, free of GraphQL.
-import { Dictionary } from '@atlas/migrations';
-import type { DataSource } from 'typeorm';
+// Dictionaries as the api reads them (and deletes them), free of GraphQL.
+import { Dictionary, dropPartitions } from '@atlas/migrations';
+import type { PoolClient } from 'pg';
+import { In, type DataSource } from 'typeorm';
 
 export function listDictionaries(dataSource: DataSource): Promise<Dictionary[]> {
   return dataSource.getRepository(Dictionary).find({ order: { id: 'ASC' } });
+}
+
+/** Dictionaries by id in one statement, in id order (undefined where absent): the dictionary loader's batch. */
+export async function dictionariesByIds(ds: DataSource, ids: readonly number[]): Promise<(Dictionary | undefined)[]> {
+  const rows = await ds.getRepository(Dictionary).findBy({ id: In([...ids]) });
+  const byId = new Map(rows.map((d) => [d.id, d]));
+  return ids.map((id) => byId.get(id));
+}
+
+/** Delete a dictionary with its partitions (features, examples, links), leaving a tombstone of its content. */
+export async function deleteDictionary(ds: DataSource, id: number): Promise<void> {
+  const runner = ds.createQueryRunner();
+  try {
+    const client = (await runner.connect()) as PoolClient;
+    await dropPartitions(client, id);
+    // The tombstone remembers the deleted content, so the demo does not bring it back on the next start.
+    await client.query(
+      `WITH gone AS (DELETE FROM dictionaries WHERE id = $1 RETURNING content_hash, name)
+       INSERT INTO dictionary_tombstones (content_hash, name)
+       SELECT content_hash, name FROM gone WHERE content_hash IS NOT NULL
+       ON CONFLICT (content_hash) DO UPDATE SET name = EXCLUDED.name, deleted_at = now()`,
+      [id],
+    );
+  } finally {
+    await runner.release();
+  }
 }
 
 /** A dictionary and the tokens its latest analysis read (unknown for analyses that did not record them). */

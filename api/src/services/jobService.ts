@@ -1,4 +1,4 @@
-// Jobs as the api sees them: enqueue (payload checked by the shared zod schema), read, cancel.
+// Jobs as the api sees them: enqueue (payload checked by the shared zod schema), read, watch, cancel, and logs.
 import { Job, JobPayloads, type JobType } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 import { PublicError } from '../errors.js';
@@ -21,6 +21,23 @@ export async function enqueueJob(
     );
   const repo = ds.getRepository(Job);
   return repo.save(repo.create({ type, payload: parsed.data as Record<string, unknown>, dictionaryId }));
+}
+
+/** Each dictionary's newest job (null where it has none), in one statement for a whole list of dictionaries. */
+export async function latestJobsOfDictionaries(
+  ds: DataSource,
+  dictionaryIds: readonly number[],
+): Promise<(Job | null)[]> {
+  const rows = await ds
+    .getRepository(Job)
+    .createQueryBuilder('j')
+    .distinctOn(['j.dictionary_id'])
+    .where('j.dictionary_id IN (:...ids)', { ids: [...dictionaryIds] })
+    .orderBy('j.dictionary_id')
+    .addOrderBy('j.id', 'DESC')
+    .getMany();
+  const byId = new Map(rows.map((j) => [j.dictionaryId, j]));
+  return dictionaryIds.map((id) => byId.get(id) ?? null);
 }
 
 export async function getJob(ds: DataSource, id: number): Promise<Job | null> {

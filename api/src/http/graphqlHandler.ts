@@ -1,0 +1,104 @@
+// POST (or GET, for queries) /graphql: read and parse the body, require an API key when reads are closed, run the
+// operation on Apollo within the request time limit, and write Apollo's answer.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import { checkApiKey, type KeyCheck } from '../auth/apiKeys.js';
+import type { Context, ContextFactory } from '../context.js';
+import { PublicError } from '../errors.js';
+import { BodyTooLarge, readBody } from './readBody.js';
+import { badRequest, sendJson } from './sendJson.js';
+
+const TIMED_OUT = Symbol('timed out');
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), ms)));
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
+export interface GraphqlHandlerOptions {
+  /** Started. */
+  apollo: ApolloServer<Context>;
+  dataSource: DataSource;
+  log: Logger;
+  contextFor: ContextFactory;
+  maxBodyBytes: number;
+  /** Reads without an API key (default true); mutations always need one. */
+  publicReads?: boolean;
+  /** Longest a request may run before it is answered REQUEST_TIMEOUT (HTTP 503); 0 or absent: no limit. */
+  requestTimeoutMs?: number;
+}
+
+export type GraphqlHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+
+export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHandler {
+  const { apollo, dataSource, log, contextFor } = options;
+  return async (req, res, url) => {
+    let body: unknown;
+    if (req.method === 'POST') {
+      let text: string;
+      try {
+        text = await readBody(req, options.maxBodyBytes);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) {
+          sendJson(res, 413, {
+            errors: [{ message: `${err.message}; send smaller requests`, extensions: { code: 'BAD_REQUEST' } }],
+          });
+          return;
+        }
+        throw err;
+      }
+      try {
+        body = text.length ? JSON.parse(text) : undefined;
+      } catch {
+        badRequest(res, 'request body is not valid JSON; send {"query": "...", "variables": {...}}');
+        return;
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const timeoutMs = options.requestTimeoutMs ?? 0;
+    const abort = new AbortController();
+    const execution = apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      context: async () => {
+        let check: Promise<KeyCheck> | undefined;
+        const apiKey = () => (check ??= checkApiKey(dataSource, req.headers.authorization));
+        if (options.publicReads === false && (await apiKey()).status !== 'ok')
+          throw new PublicError(
+            'UNAUTHENTICATED',
+            'this atlas requires an API key for every request; send `Authorization: Bearer <key>`.',
+            401,
+          );
+        return contextFor(apiKey, abort.signal);
+      },
+    });
+    const response = timeoutMs > 0 ? await withTimeout(execution, timeoutMs) : await execution;
+    if (response === TIMED_OUT) {
+      // The resolvers may still be waiting on the database; the signal tells those that look to stop, and
+      // whatever they finish with is dropped (the client already has its answer).
+      // Built here, not per request: an error captures a stack trace (~0.1 ms of every request otherwise).
+      const timedOut = new PublicError(
+        'REQUEST_TIMEOUT',
+        `the request ran past the api's ${timeoutMs} ms limit (ATLAS_API_REQUEST_TIMEOUT_MS) and was abandoned; ask for less (smaller first, k or text), or retry later.`,
+        503,
+      );
+      abort.abort(timedOut);
+      execution.catch((err: unknown) => log.error({ err }, 'abandoned request failed'));
+      sendJson(res, 503, { errors: [{ message: timedOut.message, extensions: { code: 'REQUEST_TIMEOUT' } }] });
+      return;
+    }
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+}

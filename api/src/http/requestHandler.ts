@@ -1,0 +1,66 @@
+// Every HTTP request's route: the origin check (CORS) and preflight first, then /healthz for orchestrators,
+// /graphql, and NOT_FOUND for anything else. A failure outside GraphQL answers a fixed 500 and is logged.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import type { CorsPolicy } from '../corsPolicy.js';
+import { databaseReachable } from '../services/healthService.js';
+import type { GraphqlHandler } from './graphqlHandler.js';
+import { sendJson } from './sendJson.js';
+
+export interface RequestHandlerOptions {
+  cors: CorsPolicy;
+  dataSource: DataSource;
+  log: Logger;
+  graphql: GraphqlHandler;
+}
+
+/** The listener for the HTTP server's 'request' event. */
+export function createRequestHandler({ cors, dataSource, log, graphql }: RequestHandlerOptions) {
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const verdict = cors.judge(req.headers);
+    if (verdict.kind === 'refused') {
+      sendJson(res, 403, {
+        errors: [
+          {
+            message: `pages of origin ${verdict.origin} may not call this api; to allow them, add ${verdict.origin} to ATLAS_API_CORS_ORIGINS (comma-separated origins)`,
+            extensions: { code: 'FORBIDDEN' },
+          },
+        ],
+      });
+      return;
+    }
+    if (verdict.kind === 'allowed')
+      for (const [key, value] of Object.entries(verdict.headers)) res.setHeader(key, value);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return;
+    }
+    if (url.pathname === '/healthz') {
+      if (await databaseReachable(dataSource)) sendJson(res, 200, { status: 'ok' });
+      else sendJson(res, 503, { status: 'database unavailable' });
+      return;
+    }
+    if (url.pathname !== '/graphql') {
+      sendJson(res, 404, {
+        errors: [
+          { message: `no route ${url.pathname}; the GraphQL endpoint is /graphql`, extensions: { code: 'NOT_FOUND' } },
+        ],
+      });
+      return;
+    }
+    await graphql(req, res, url);
+  }
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    void handle(req, res).catch((err: unknown) => {
+      log.error({ err }, 'request failed outside GraphQL');
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+        });
+      else res.end();
+    });
+  };
+}

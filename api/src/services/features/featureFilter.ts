@@ -1,0 +1,55 @@
+// The feature list's filter as SQL conditions on `features f`: shared by the list and the map, so the map
+// highlights exactly what the list shows.
+import { BROWN_TAGS, baseTag, labelSql, matchBrownTags, MIN_LABEL_F1 } from '@atlas/migrations';
+
+export interface FeatureListFilter {
+  densityMin?: number;
+  densityMax?: number;
+  maxActivationMin?: number;
+  maxActivationMax?: number;
+  text?: string;
+  posTag?: string;
+}
+
+/** The base tags a POS filter means: its tags and names (`matchBrownTags`), or the text itself as a tag. */
+function posTags(text: string): string[] {
+  return [...new Set([...matchBrownTags(text), baseTag(text.trim().toLowerCase())])];
+}
+
+/** The SQL conditions (joined by AND, on `features`) of a dictionary's features that pass `filter`. */
+export function filterConditions(
+  dictionaryId: number,
+  filter: FeatureListFilter,
+): { where: string[]; params: unknown[] } {
+  const params: unknown[] = [dictionaryId];
+  const where = ['dictionary_id = $1'];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (filter.densityMin != null) add('density >= ?', filter.densityMin);
+  if (filter.densityMax != null) add('density <= ?', filter.densityMax);
+  if (filter.maxActivationMin != null) add('max_activation >= ?', filter.maxActivationMin);
+  if (filter.maxActivationMax != null) add('max_activation <= ?', filter.maxActivationMax);
+  if (filter.text) {
+    // The label as shown: a part-of-speech label by its tag or name (any case), others by substring; hidden
+    // (too rare) labels match nothing. Explanations by substring.
+    const pattern = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    params.push(matchBrownTags(filter.text), BROWN_TAGS, pattern);
+    const [tags, allTags, like] = [params.length - 2, params.length - 1, params.length].map((n) => `$${n}`);
+    const label = labelSql();
+    where.push(`((${label.shown} AND (lower(${label.key}) = ANY(${tags}::text[])
+        OR (NOT coalesce(lower(${label.key}) = ANY(${allTags}::text[]), false) AND f.label ILIKE ${like})))
+      OR EXISTS (SELECT 1 FROM explanations e WHERE e.dictionary_id = f.dictionary_id
+        AND e.feature_index = f.index AND e.text ILIKE ${like}))`);
+  }
+  if (filter.posTag)
+    add(
+      `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(f.label_scores->'scores') = 'array'
+          THEN f.label_scores->'scores' ELSE '[]'::jsonb END) s
+        WHERE s->>'family' = 'pos' AND lower(s->>'label') = ANY(?::text[])
+          AND CASE WHEN jsonb_typeof(s->'f1') = 'number' THEN (s->>'f1')::float8 >= ${MIN_LABEL_F1} END)`,
+      posTags(filter.posTag),
+    );
+  return { where, params };
+}
