@@ -3,7 +3,7 @@
 import type { DataSource } from 'typeorm';
 import { JobCancelled, JobProgressReporter } from './jobProgress.js';
 import { releaseJob } from './releaseJob.js';
-import type { TaskHandler } from './tasks/index.js';
+import type { TaskHandler } from './tasks/taskHandler.js';
 
 /** Error codes that no retry can fix. */
 const PERMANENT =

@@ -3,7 +3,7 @@
 // the last chunk that landed, once the checkpoint says the previous attempt got that far.
 import type { OpenDatabase } from '@atlas/migrations';
 import { analyzeIntoAtlas, type AnalyzeIntoAtlasOptions } from '../../pipeline/analyzeIntoAtlas.js';
-import type { TaskRun } from './index.js';
+import type { TaskRun } from './taskHandler.js';
 
 /** Share of the whole job at the start and end of each stage (rough times of the demo's analysis), for `fraction`. */
 const STAGE_SPAN = { corpus: [0, 0.6], summaries: [0.6, 0.8], ingest: [0.8, 1] } as const;

@@ -7,7 +7,7 @@ import type { JobPayload, OpenDatabase } from '@atlas/migrations';
 import { AtlasError } from '../../errors.js';
 import { analysisRows, analyzeRangeToFile, type AnalyzeIntoAtlasOptions } from '../../pipeline/analyzeIntoAtlas.js';
 import { analyzeAsJob } from './analysisRun.js';
-import type { TaskRun } from './index.js';
+import type { TaskRun } from './taskHandler.js';
 import { recordAnalysisPart } from './recordAnalysisPart.js';
 
 type AnalyzePayload = JobPayload<'analyze'>;

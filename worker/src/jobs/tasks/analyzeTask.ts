@@ -5,7 +5,7 @@ import { AtlasError } from '../../errors.js';
 import { ANALYSIS_CONTEXT, type AnalyzeIntoAtlasOptions } from '../../pipeline/analyzeIntoAtlas.js';
 import { analyzeAsJob } from './analysisRun.js';
 import { analyzePart, enqueueAnalysisParts, mergeAnalysisParts } from './analyzeSplit.js';
-import type { TaskHandler } from './index.js';
+import type { TaskHandler } from './taskHandler.js';
 
 /** The analysis an `analyze` payload asks for: the dictionary's weights folder and hook, the model and corpus. */
 async function analysisOf(db: OpenDatabase, p: JobPayload<'analyze'>): Promise<AnalyzeIntoAtlasOptions> {

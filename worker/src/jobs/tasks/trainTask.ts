@@ -9,7 +9,7 @@ import type { DataSource } from 'typeorm';
 import { AtlasError, type ErrorCode } from '../../errors.js';
 import { registerDictionary } from '../../store/dictionaryLifecycle.js';
 import { JobCancelled } from '../jobProgress.js';
-import type { TaskHandler, TaskRun } from './index.js';
+import type { TaskHandler, TaskRun } from './taskHandler.js';
 
 const CHILD = fileURLToPath(new URL('./trainChild.ts', import.meta.url));
 
