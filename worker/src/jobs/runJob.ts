@@ -2,7 +2,7 @@
 // exponential backoff in one UPDATE fenced by the lease holder; permanent codes (bad input) fail at once.
 import type { DataSource } from 'typeorm';
 import { JobCancelled, JobProgressReporter } from './jobProgress.js';
-import { releaseJob } from './releaseJob.js';
+import { releaseJob } from './queue/releaseJob.js';
 import type { TaskHandler } from './tasks/taskHandler.js';
 
 /** Error codes that no retry can fix. */

@@ -8,7 +8,7 @@ import { AtlasError } from '../../errors.js';
 import { analysisRows, analyzeRangeToFile, type AnalyzeIntoAtlasOptions } from '../../pipeline/analyzeIntoAtlas.js';
 import { analyzeAsJob } from './analysisRun.js';
 import type { TaskRun } from './taskHandler.js';
-import { recordAnalysisPart } from './recordAnalysisPart.js';
+import { recordAnalysisPart } from '../queue/recordAnalysisPart.js';
 
 type AnalyzePayload = JobPayload<'analyze'>;
 type PartOf = NonNullable<AnalyzePayload['part']>;
