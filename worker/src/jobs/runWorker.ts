@@ -12,6 +12,7 @@ import { createTasks } from './tasks/index.js';
 import type { TaskHandler } from './tasks/taskHandler.js';
 import { startHeartbeat, type WorkerHeartbeat } from './workerHeartbeat.js';
 
+/** What `worker work`'s flags set. */
 export interface RunWorkerOptions {
   /** Return when no job is waiting instead of polling for more. */
   once?: boolean;
