@@ -2,6 +2,9 @@
 // and the job's log lines, written to job_logs as they happen.
 import type { JobLogLevel } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
+import { appendJobLog } from './queue/appendJobLog.js';
+import { reportJobProgress } from './queue/reportJobProgress.js';
+import { saveJobCheckpoint } from './queue/saveJobCheckpoint.js';
 
 /** Longest log line kept; a longer one (a stack, a huge payload) is cut with a note. */
 const MAX_LOG_CHARS = 4000;
@@ -76,12 +79,8 @@ export class JobProgressReporter {
     const fraction = p.fraction ?? (p.total > 0 ? Math.min(1, p.done / p.total) : 0);
     const etaSeconds = rate && rate > 0 ? Math.max(0, (p.total - p.done) / rate) : undefined;
     const progress = { fraction, rate, unit: p.unit, etaSeconds, message: p.message, done: p.done, total: p.total };
-    const rows = (await this.dataSource.query(
-      `WITH u AS (UPDATE jobs SET progress = $2, locked_until = now() + ($3 || ' milliseconds')::interval, updated_at = now()
-         WHERE id = $1 AND state = 'running' AND locked_by = $4 RETURNING id) SELECT id FROM u`,
-      [this.jobId, JSON.stringify(progress), String(this.leaseMs), this.workerId],
-    )) as unknown[];
-    if (rows.length === 0) throw new JobCancelled(this.jobId);
+    if (!(await reportJobProgress(this.dataSource, this.jobId, this.workerId, this.leaseMs, progress)))
+      throw new JobCancelled(this.jobId);
   }
 
   /**
@@ -112,18 +111,11 @@ export class JobProgressReporter {
   async log(level: JobLogLevel, message: string): Promise<void> {
     const text =
       message.length > MAX_LOG_CHARS ? `${message.slice(0, MAX_LOG_CHARS)}… (${message.length} characters)` : message;
-    await this.dataSource.query(`INSERT INTO job_logs (job_id, level, message) VALUES ($1, $2, $3)`, [
-      this.jobId,
-      level,
-      text,
-    ]);
+    await appendJobLog(this.dataSource, this.jobId, level, text);
   }
 
   /** Save where to resume after a crash (and renew the lease). */
   async checkpoint(state: Record<string, unknown>): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE jobs SET checkpoint = $2, locked_until = now() + ($3 || ' milliseconds')::interval WHERE id = $1 AND locked_by = $4`,
-      [this.jobId, JSON.stringify(state), String(this.leaseMs), this.workerId],
-    );
+    await saveJobCheckpoint(this.dataSource, this.jobId, this.workerId, this.leaseMs, state);
   }
 }

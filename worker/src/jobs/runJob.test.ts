@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase } from '@atlas/migrations/testing';
-import { claimJob } from './claimJob.js';
+import { claimJob } from './queue/claimJob.js';
 import { runJob, type ClaimedJob } from './runJob.js';
-import type { TaskHandler } from './tasks/index.js';
+import type { TaskHandler } from './tasks/taskHandler.js';
 
 const worker = { id: 'w1', leaseMs: 60_000 };
 

@@ -2,8 +2,11 @@
 // exponential backoff in one UPDATE fenced by the lease holder; permanent codes (bad input) fail at once.
 import type { DataSource } from 'typeorm';
 import { JobCancelled, JobProgressReporter } from './jobProgress.js';
-import { releaseJob } from './releaseJob.js';
-import type { TaskHandler } from './tasks/index.js';
+import { completeJob } from './queue/completeJob.js';
+import { failJob } from './queue/failJob.js';
+import { getJobState } from './queue/getJobState.js';
+import { releaseJob } from './queue/releaseJob.js';
+import type { TaskHandler } from './tasks/taskHandler.js';
 
 /** Error codes that no retry can fix. */
 const PERMANENT =
@@ -47,14 +50,9 @@ export async function runJob(
       attempts: job.attempts,
       progress,
     });
-    const rows = (await dataSource.query(
-      `WITH s AS (UPDATE jobs SET state = 'succeeded', finished_at = now(), updated_at = now(), error = NULL,
-         locked_by = NULL, progress = jsonb_set(progress, '{fraction}', '1')
-       WHERE id = $1 AND locked_by = $2 AND state = 'running' RETURNING id) SELECT id FROM s`,
-      [job.id, worker.id],
-    )) as unknown[];
+    const completed = await completeJob(dataSource, job.id, worker.id);
     // Cancelled (or taken over) after the task's last report: the work is done but the job is not ours to close.
-    if (rows.length === 0) return await stopped(dataSource, progress, job.id);
+    if (!completed) return await stopped(dataSource, progress, job.id);
     await progress.log('info', `succeeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     return 'succeeded';
   } catch (err) {
@@ -66,16 +64,7 @@ export async function runJob(
     }
     if (err instanceof JobCancelled) return await stopped(dataSource, progress, job.id);
     const error = describe(err);
-    const [row] = (await dataSource.query(
-      `WITH f AS (
-         UPDATE jobs SET error = $3, updated_at = now(), locked_by = NULL, locked_until = NULL,
-           state = CASE WHEN $4 OR attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
-           finished_at = CASE WHEN $4 OR attempts >= max_attempts THEN now() ELSE NULL END,
-           run_at = now() + (least(300, 2 ^ attempts) || ' seconds')::interval
-         WHERE id = $1 AND locked_by = $2 AND state = 'running' RETURNING state, attempts, max_attempts)
-       SELECT state, attempts, max_attempts FROM f`,
-      [job.id, worker.id, error, PERMANENT.test(error)],
-    )) as { state: string; attempts: number; max_attempts: number }[];
+    const row = await failJob(dataSource, job.id, worker.id, error, PERMANENT.test(error));
     if (!row) return await stopped(dataSource, progress, job.id);
     if (row.state === 'queued') {
       await progress.log(
@@ -92,9 +81,9 @@ export async function runJob(
 
 /** The job left this worker's hands while running: cancelled, or its lease passed to another worker. */
 async function stopped(dataSource: DataSource, progress: JobProgressReporter, jobId: number): Promise<JobOutcome> {
-  const [row] = (await dataSource.query(`SELECT state FROM jobs WHERE id = $1`, [jobId])) as { state: string }[];
-  if (!row) return 'cancelled'; // deleted meanwhile, with its log
-  if (row.state === 'cancelled') {
+  const state = await getJobState(dataSource, jobId);
+  if (state === undefined) return 'cancelled'; // deleted meanwhile, with its log
+  if (state === 'cancelled') {
     await progress.log('warn', 'cancelled; stopped at the next progress report');
     return 'cancelled';
   }

@@ -1,7 +1,9 @@
 // A worker's presence in the database: its row in `workers`, renewed every HEARTBEAT_MS with the job it runs, so
 // the api (and the /jobs page) can tell queued jobs that wait for a busy worker from jobs no worker will ever take.
-import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
+import { recordWorkerBeat } from './queue/recordWorkerBeat.js';
+import { removeStaleWorkers } from './queue/removeStaleWorkers.js';
+import { removeWorker } from './queue/removeWorker.js';
 
 /** How often a worker renews its row; the api counts a worker as alive for WORKER_ALIVE_MS (api side). */
 export const HEARTBEAT_MS = 5000;
@@ -23,14 +25,8 @@ export async function startHeartbeat(
   everyMs = HEARTBEAT_MS,
 ): Promise<WorkerHeartbeat> {
   let jobId: number | null = null;
-  const beat = () =>
-    dataSource.query(
-      `INSERT INTO workers (id, host, pid, job_id) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (id) DO UPDATE SET last_seen_at = now(), job_id = excluded.job_id`,
-      [workerId, hostname(), process.pid, jobId],
-    );
-  // Rows of workers gone for a day (killed, their machine gone) would only clutter the list.
-  await dataSource.query(`DELETE FROM workers WHERE last_seen_at < now() - interval '1 day'`);
+  const beat = () => recordWorkerBeat(dataSource, workerId, jobId);
+  await removeStaleWorkers(dataSource);
   await beat();
   let beating: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
@@ -45,7 +41,7 @@ export async function startHeartbeat(
     async stop() {
       clearInterval(timer);
       await beating;
-      await dataSource.query(`DELETE FROM workers WHERE id = $1`, [workerId]).catch(() => undefined);
+      await removeWorker(dataSource, workerId).catch(() => undefined);
     },
   };
 }

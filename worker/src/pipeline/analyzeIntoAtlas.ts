@@ -28,6 +28,7 @@ import {
   ensureDictionary,
   ensureModel,
   finishAnalysis,
+  markAnalyzing,
   readDecoder,
   setContentHash,
   setDictionaryModel,
@@ -242,7 +243,7 @@ export async function analyzeIntoAtlas(
     const held = await takeAnalysisLock(db.dataSource, id, { ...o.claim, waiting: events.waitingForClaim });
     releaseClaim = () => held.release();
     assertClaimHeld = () => held.assertHeld();
-    await db.dataSource.query(`UPDATE dictionaries SET status = 'analyzing' WHERE id = $1`, [id]);
+    await markAnalyzing(db.dataSource, id);
     const t0 = performance.now();
     const result = partials ? await mergePartials(analyzeOptions, partials) : await analyzeDictionary(analyzeOptions);
     const seconds = (performance.now() - t0) / 1000;

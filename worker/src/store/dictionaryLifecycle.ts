@@ -164,6 +164,23 @@ export async function setContentHash(ds: DataSource, id: number, contentHash: st
   await ds.query(`UPDATE dictionaries SET content_hash = $2 WHERE id = $1`, [id, contentHash]);
 }
 
+/** What a re-analysis of dictionary `id` starts from: its weights folder (null: none on this server) and hook point. */
+export async function readAnalysisSource(
+  ds: DataSource,
+  id: number,
+): Promise<{ weightsPath: string | null; hookPoint: string } | undefined> {
+  const [row] = (await ds.query(`SELECT weights_path, hook_point FROM dictionaries WHERE id = $1`, [id])) as {
+    weights_path: string | null;
+    hook_point: string;
+  }[];
+  return row && { weightsPath: row.weights_path, hookPoint: row.hook_point };
+}
+
+/** Close the dictionary to readers while it is analysed (finishAnalysis opens it again). */
+export async function markAnalyzing(ds: DataSource, id: number): Promise<void> {
+  await ds.query(`UPDATE dictionaries SET status = 'analyzing' WHERE id = $1`, [id]);
+}
+
 /** Other analysed dictionaries on the same hook point and width: candidates for family links. */
 export async function dictionariesOnHook(
   ds: DataSource,

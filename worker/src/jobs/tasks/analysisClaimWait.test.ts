@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { claimAnalysis, releaseAnalysisClaim } from '@atlas/migrations';
 import { openTestDatabase } from '@atlas/migrations/testing';
 import { registerDictionary } from '../../store/dictionaryLifecycle.js';
-import { claimJob } from '../claimJob.js';
+import { claimJob } from '../queue/claimJob.js';
 import { runJob, type ClaimedJob } from '../runJob.js';
 import { jobLog, readJob, waitForJob, workerDataDir } from '../workerProcess.testing.js';
 import { createAnalyzeTask } from './analyzeTask.js';

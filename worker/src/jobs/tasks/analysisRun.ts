@@ -3,7 +3,8 @@
 // the last chunk that landed, once the checkpoint says the previous attempt got that far.
 import type { OpenDatabase } from '@atlas/migrations';
 import { analyzeIntoAtlas, type AnalyzeIntoAtlasOptions } from '../../pipeline/analyzeIntoAtlas.js';
-import type { TaskRun } from './index.js';
+import { setJobDictionary } from '../queue/setJobDictionary.js';
+import type { TaskRun } from './taskHandler.js';
 
 /** Share of the whole job at the start and end of each stage (rough times of the demo's analysis), for `fraction`. */
 const STAGE_SPAN = { corpus: [0, 0.6], summaries: [0.6, 0.8], ingest: [0.8, 1] } as const;
@@ -39,8 +40,7 @@ export async function analyzeAsJob(
           void progress.log('info', `stage: ${p.stage}`).catch(() => undefined); // a lost milestone line is harmless
         }
       },
-      dictionary: (dictionaryId) =>
-        db.dataSource.query(`UPDATE jobs SET dictionary_id = $2 WHERE id = $1`, [job.id, dictionaryId]),
+      dictionary: (dictionaryId) => setJobDictionary(db.dataSource, job.id, dictionaryId),
       ingesting: (dictionaryId) => progress.checkpoint({ stage: 'ingest', dictionaryId }),
       // Reporting renews the job's lease and throws if it was cancelled meanwhile.
       waitingForClaim: (holder) =>

@@ -6,9 +6,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { JobPayload, OpenDatabase } from '@atlas/migrations';
 import { AtlasError } from '../../errors.js';
 import { analysisRows, analyzeRangeToFile, type AnalyzeIntoAtlasOptions } from '../../pipeline/analyzeIntoAtlas.js';
+import { addAnalysisPartJobs } from '../queue/addAnalysisPartJobs.js';
+import { recordAnalysisPart } from '../queue/recordAnalysisPart.js';
 import { analyzeAsJob } from './analysisRun.js';
-import type { TaskRun } from './index.js';
-import { recordAnalysisPart } from './recordAnalysisPart.js';
+import type { TaskRun } from './taskHandler.js';
 
 type AnalyzePayload = JobPayload<'analyze'>;
 type PartOf = NonNullable<AnalyzePayload['part']>;
@@ -51,21 +52,7 @@ export async function enqueueAnalysisParts(
       file: join(folder, `part-${index}.atlaspart`),
     },
   }));
-  const { ids, fresh } = await db.dataSource.transaction(async (m) => {
-    await m.query(`SELECT id FROM jobs WHERE id = $1 FOR UPDATE`, [job.id]);
-    const existing = (await m.query(
-      `SELECT id FROM jobs WHERE type = 'analyze' AND payload->'part'->>'parent' = $1 ORDER BY id`,
-      [String(job.id)],
-    )) as { id: number }[];
-    if (existing.length > 0) return { ids: existing.map((r) => r.id), fresh: false };
-    const inserted = (await m.query(
-      `INSERT INTO jobs (type, payload, dictionary_id)
-       SELECT 'analyze', p.value, $2 FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS p(value, n) ORDER BY p.n
-       RETURNING id`,
-      [JSON.stringify(parts), dictionaryId],
-    )) as { id: number }[];
-    return { ids: inserted.map((r) => r.id).sort((a, b) => a - b), fresh: true };
-  });
+  const { ids, fresh } = await addAnalysisPartJobs(db.dataSource, job.id, parts, dictionaryId);
   await progress.report({ done: split, total: split, unit: 'parts' }, true);
   await progress.log(
     'info',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { openTestDatabase } from '@atlas/migrations/testing';
 import { registerDictionary } from '../../store/dictionaryLifecycle.js';
-import { claimJob } from '../claimJob.js';
+import { claimJob } from '../queue/claimJob.js';
 import { runJob, type ClaimedJob } from '../runJob.js';
 import { jobLog, readJob, waitForJob, workerDataDir } from '../workerProcess.testing.js';
 import { createAnalyzeTask } from './analyzeTask.js';

@@ -3,29 +3,28 @@
 import { JobPayloads, type JobPayload, type OpenDatabase } from '@atlas/migrations';
 import { AtlasError } from '../../errors.js';
 import { ANALYSIS_CONTEXT, type AnalyzeIntoAtlasOptions } from '../../pipeline/analyzeIntoAtlas.js';
+import { readAnalysisSource } from '../../store/dictionaryLifecycle.js';
 import { analyzeAsJob } from './analysisRun.js';
 import { analyzePart, enqueueAnalysisParts, mergeAnalysisParts } from './analyzeSplit.js';
-import type { TaskHandler } from './index.js';
+import type { TaskHandler } from './taskHandler.js';
 
 /** The analysis an `analyze` payload asks for: the dictionary's weights folder and hook, the model and corpus. */
 async function analysisOf(db: OpenDatabase, p: JobPayload<'analyze'>): Promise<AnalyzeIntoAtlasOptions> {
-  const [row] = (await db.dataSource.query(`SELECT weights_path, hook_point FROM dictionaries WHERE id = $1`, [
-    p.dictionaryId,
-  ])) as { weights_path: string | null; hook_point: string }[];
+  const row = await readAnalysisSource(db.dataSource, p.dictionaryId);
   if (!row)
     throw new AtlasError(
       'ARGUMENT_INVALID',
       `dictionary ${p.dictionaryId} does not exist; list them with { dictionaries { id } }`,
     );
-  if (!row.weights_path)
+  if (!row.weightsPath)
     throw new AtlasError(
       'SOURCE_NOT_FOUND',
       `dictionary ${p.dictionaryId} has no weights folder on the server; import it again with an import job (kind sae)`,
     );
   return {
-    folder: row.weights_path,
+    folder: row.weightsPath,
     dictionaryId: p.dictionaryId,
-    hook: row.hook_point,
+    hook: row.hookPoint,
     model: p.model ?? 'builtin',
     corpus: p.corpus ?? 'brown',
     maxTokens: p.maxTokens,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { openTestDatabase } from '@atlas/migrations/testing';
 import { ingestDictionary, type ExampleRecord } from '../../ingest/ingestDictionary.js';
-import { claimJob } from '../claimJob.js';
+import { claimJob } from '../queue/claimJob.js';
 import { runJob, type ClaimedJob } from '../runJob.js';
 import { jobLog, killMidJobThenResume, readJob, runWorkerOnce, workerDataDir } from '../workerProcess.testing.js';
 import { exportTask } from './exportTask.js';

@@ -5,7 +5,7 @@ import { JobPayloads } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 import { exportDictionary } from '../../archive/exportDictionary.js';
 import { DICTIONARY_FILE } from '../../archive/exportFormat.js';
-import type { TaskHandler } from './index.js';
+import type { TaskHandler } from './taskHandler.js';
 
 /** An export of `dictionaryId` already at `out`: an earlier attempt finished it but died before the job was marked. */
 function alreadyExported(out: string, dictionaryId: number): boolean {

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { JobPayloads } from '@atlas/migrations';
 import { openCorpus } from '../../sources/corpus.js';
-import type { TaskHandler } from './index.js';
+import type { TaskHandler } from './taskHandler.js';
 
 /** Rows per shard unless the payload says otherwise (the CLI's default). */
 const SHARD_ROWS = 65536;

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { openTestDatabase } from '@atlas/migrations/testing';
 import { dictionaryContent } from './dictionaryContent.testing.js';
 import { writeTinySae } from './tinySae.testing.js';
-import { claimJob } from '../claimJob.js';
+import { claimJob } from '../queue/claimJob.js';
 import { runJob, type ClaimedJob } from '../runJob.js';
 import { jobLog, killMidJobThenResume, readJob, runWorkerOnce, workerDataDir } from '../workerProcess.testing.js';
 import { createImportTask } from './importTask.js';

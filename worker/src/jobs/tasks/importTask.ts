@@ -9,7 +9,7 @@ import { MANIFEST_FILE } from '../../formats/activationManifest.js';
 import { ANALYSIS_CONTEXT } from '../../pipeline/analyzeIntoAtlas.js';
 import { importActivations } from '../../sources/importActivations.js';
 import { analyzeAsJob } from './analysisRun.js';
-import type { TaskHandler, TaskRun } from './index.js';
+import type { TaskHandler, TaskRun } from './taskHandler.js';
 
 /** Rows per output shard of an activation import (the CLI's default). */
 const SHARD_ROWS = 65536;

@@ -9,7 +9,8 @@ import type { DataSource } from 'typeorm';
 import { AtlasError, type ErrorCode } from '../../errors.js';
 import { registerDictionary } from '../../store/dictionaryLifecycle.js';
 import { JobCancelled } from '../jobProgress.js';
-import type { TaskHandler, TaskRun } from './index.js';
+import { setJobDictionary } from '../queue/setJobDictionary.js';
+import type { TaskHandler, TaskRun } from './taskHandler.js';
 
 const CHILD = fileURLToPath(new URL('./trainChild.ts', import.meta.url));
 
@@ -52,7 +53,7 @@ export function createTrainTask(deps: { dataSource: DataSource; dataDir: string 
         status: 'trained',
         hyperparameters: p,
       });
-      await deps.dataSource.query(`UPDATE jobs SET dictionary_id = $2 WHERE id = $1`, [job.id, id]);
+      await setJobDictionary(deps.dataSource, job.id, id);
     },
   };
 }

@@ -1,5 +1,6 @@
-import type { DataSource } from 'typeorm';
+// A part of a split analysis recorded as done on its split job; the last part to land queues the merge job.
 import { AtlasError } from '../../errors.js';
+import type { Queryable } from '../../store/queryable.js';
 
 /** What recording a part found: the parts recorded so far, and the merge job if this call enqueued it. */
 export interface RecordedPart {
@@ -16,11 +17,11 @@ export interface RecordedPart {
  * `by` (the part job's id and attempt) is kept beside it for the reader.
  */
 export async function recordAnalysisPart(
-  dataSource: DataSource,
+  q: Queryable,
   part: { parent: number; index: number; of: number; file: string },
   by: string,
 ): Promise<RecordedPart> {
-  const rows = (await dataSource.query(
+  const rows = (await q.query(
     `WITH recorded AS (
        UPDATE jobs SET updated_at = now(), checkpoint = coalesce(checkpoint, '{}'::jsonb)
          || jsonb_build_object('parts', coalesce(checkpoint->'parts', '{}'::jsonb) || jsonb_build_object($2::text, $3::text))
