@@ -87,3 +87,59 @@ export function folderDot(tree: DependencyTree): string {
   lines.push('}');
   return lines.join('\n') + '\n';
 }
+
+/**
+ * The layer a file belongs to: the first folder under its workspace's source root (`worker/src/engine`,
+ * `web/components`), or the file itself when it sits at the root (`worker/src/errors.ts`, an entry point).
+ */
+export function layerOf(file: string): string {
+  const parts = file.split('/');
+  const root = parts[1] === 'src' ? 2 : 1; // migrations|worker|api keep code in src/; web at its top
+  return parts.length > root + 1 ? parts.slice(0, root + 1).join('/') : file;
+}
+
+/**
+ * Circles between layers (each folder of the README's "Where things are"), code only: a test may import from any
+ * layer to check another, so test files and benches are left out. Each circle is its layers, sorted.
+ */
+export function layerCircles(tree: DependencyTree): string[][] {
+  const code = (f: string): boolean => !/\.test\.tsx?$/.test(f) && !/(^|\/)bench\//.test(f);
+  const edges = new Map<string, Set<string>>();
+  for (const [file, imports] of Object.entries(tree)) {
+    if (!code(file)) continue;
+    const from = layerOf(file);
+    const to = edges.get(from) ?? new Set<string>();
+    edges.set(from, to);
+    for (const target of imports) if (code(target) && layerOf(target) !== from) to.add(layerOf(target));
+  }
+  // Tarjan's strongly connected components: any with more than one layer is a circle.
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const circles: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, index.size);
+    low.set(v, index.get(v)!);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) circles.push(component.sort());
+    }
+  };
+  for (const v of [...edges.keys()].sort()) if (!index.has(v)) visit(v);
+  return circles;
+}

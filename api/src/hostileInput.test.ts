@@ -8,7 +8,7 @@ import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
 import { pino } from 'pino';
 import { MAX_ARGUMENT_CHARS } from './argumentValues.js';
 import { createApiKey } from './auth/apiKeys.js';
-import { buildApiSchema } from './schema/buildApiSchema.js';
+import { buildApiSchema } from './buildApiSchema.js';
 import { startApiServer, type ApiServer } from './server.js';
 import { featureId } from './services/globalId.js';
 import { D_IN, loadFixtureAtlas, type FixtureAtlas } from './testing/fixtureAtlas.js';

@@ -2,5 +2,5 @@
 export { loadApiConfig, ApiEnv, type ApiConfig } from './config.js';
 export { createLogger } from './log.js';
 export { startApiServer, type ApiServer } from './server.js';
-export { buildApiSchema } from './schema/buildApiSchema.js';
+export { buildApiSchema } from './buildApiSchema.js';
 export { applyStatementTimeout } from './statementTimeout.js';

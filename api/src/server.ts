@@ -13,7 +13,7 @@ import { listen } from './http/listen.js';
 import { createRequestHandler } from './http/requestHandler.js';
 import { createLoaders } from './loaders/index.js';
 import { operationLimits } from './operationLimits.js';
-import { buildApiSchema } from './schema/buildApiSchema.js';
+import { buildApiSchema } from './buildApiSchema.js';
 import { TextAnalyzer } from './services/textAnalysisService.js';
 import { serveSubscriptions } from './subscriptions/subscriptionServer.js';
 

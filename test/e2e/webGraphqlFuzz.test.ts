@@ -3,7 +3,7 @@
 // BAD_USER_INPUT naming the argument, and a smaller random fuzz over every argument gets no internal error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildApiSchema } from '../../api/src/schema/buildApiSchema.js';
+import { buildApiSchema } from '../../api/src/buildApiSchema.js';
 import { featureId } from '../../api/src/services/globalId.js';
 import { D_IN } from '../../api/src/testing/fixtureAtlas.js';
 import {

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Dictionary as DictionaryRow, Job as JobRow } from '@atlas/migrations';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { requireKey } from '../auth/requireKey.js';
+import { requireKey } from './requireKey.js';
 import type { Context } from '../context.js';
 import { Dictionary, DictionaryAnalysis, DictionaryCurves } from '../schema/dictionary.type.js';
 import { Job } from '../schema/job.type.js';

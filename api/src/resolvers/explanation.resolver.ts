@@ -1,6 +1,6 @@
 // Explanations of features: read (batched per request) and added by people with an API key.
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
-import { requireKey } from '../auth/requireKey.js';
+import { requireKey } from './requireKey.js';
 import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
 import { Feature } from '../schema/feature.type.js';

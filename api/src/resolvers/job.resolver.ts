@@ -1,7 +1,7 @@
 // Jobs in the graph: read, list and follow (subscription), queue (train, analyze, import, extract, export), cancel.
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { JOB_STATES } from '@atlas/migrations';
-import { requireKey } from '../auth/requireKey.js';
+import { requireKey } from './requireKey.js';
 import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
 import { Job, JobLogLine } from '../schema/job.type.js';

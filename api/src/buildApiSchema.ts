@@ -2,16 +2,16 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { DictionaryResolver } from '../resolvers/dictionary.resolver.js';
-import { DictionaryAnalysisResolver } from '../resolvers/dictionaryAnalysis.resolver.js';
-import { ExplanationResolver } from '../resolvers/explanation.resolver.js';
-import { FeatureResolver } from '../resolvers/feature.resolver.js';
-import { JobResolver } from '../resolvers/job.resolver.js';
-import { LabelAssociationResolver } from '../resolvers/labelAssociation.resolver.js';
-import { HealthResolver } from '../resolvers/health.resolver.js';
-import { SearchResolver } from '../resolvers/search.resolver.js';
-import { TextAnalysisResolver } from '../resolvers/textAnalysis.resolver.js';
-import { WorkerResolver } from '../resolvers/worker.resolver.js';
+import { DictionaryResolver } from './resolvers/dictionary.resolver.js';
+import { DictionaryAnalysisResolver } from './resolvers/dictionaryAnalysis.resolver.js';
+import { ExplanationResolver } from './resolvers/explanation.resolver.js';
+import { FeatureResolver } from './resolvers/feature.resolver.js';
+import { JobResolver } from './resolvers/job.resolver.js';
+import { LabelAssociationResolver } from './resolvers/labelAssociation.resolver.js';
+import { HealthResolver } from './resolvers/health.resolver.js';
+import { SearchResolver } from './resolvers/search.resolver.js';
+import { TextAnalysisResolver } from './resolvers/textAnalysis.resolver.js';
+import { WorkerResolver } from './resolvers/worker.resolver.js';
 
 /** The api's schema, built from the resolvers (the registry of what the graph offers). */
 export function buildApiSchema(): Promise<GraphQLSchema> {

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { printSchema } from 'graphql';
 import { buildApiSchema } from './buildApiSchema.js';
 
-export const SCHEMA_FILE = new URL('../../schema.graphql', import.meta.url);
+export const SCHEMA_FILE = new URL('../schema.graphql', import.meta.url);
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
   writeFileSync(SCHEMA_FILE, printSchema(await buildApiSchema()) + '\n');
