@@ -3,7 +3,6 @@
 // checkpoint in the Hugging Face layout after every epoch. Deterministic for a given seed.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Corpus } from '../sources/document.js';
 import type { BpeTokenizer } from '../tokenizer/bpe.js';
 import { trainBpe } from '../tokenizer/trainBpe.js';
 import { countBigrams, tuneAddK } from './bigram.js';
@@ -162,8 +161,13 @@ function windowPairs(stream: Int32Array, ctx: number): { prev: Int32Array; next:
   return { prev: stream.subarray(0, n), next: stream.subarray(1, n + 1) };
 }
 
+/** What LM training reads of a corpus (any `Corpus` of sources/ is one): its documents' text, in a fixed order. */
+export interface TrainingTexts {
+  documents(): AsyncIterable<{ text: string }>;
+}
+
 /** Train tokenizer and LM on a corpus and write the model folder; returns the figures it printed. */
-export async function trainLm(corpus: Corpus, o: TrainLmOptions): Promise<TrainLmReport> {
+export async function trainLm(corpus: TrainingTexts, o: TrainLmOptions): Promise<TrainLmReport> {
   const log = o.log ?? ((l: string) => console.error(l));
   await initTfjs();
   const trainTexts: string[] = [];
