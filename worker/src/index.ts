@@ -1,7 +1,7 @@
 // What other workspaces (the api) use of the worker, named one by one. Importing this module starts nothing:
 // TF.js is only initialised by an explicit initTfjs()/loadModel() call, backends by loadBackend().
 export { decodeCodes, encodeBatch, prepareEncoder, type PreparedEncoder } from './analysis/encodeBatch.js';
-export type { SparseCodes } from './analysis/sparseCodes.js';
+export type { CsrCodes } from './inference/csrCodes.js';
 export { loadBackend, type Backend } from './engine/backend.js';
 export { saeContentHash } from './engine/sae/contentHash.js';
 export { loadExternalSae, type ExternalSae } from './engine/sae/loadExternalSae.js';

@@ -16,7 +16,7 @@ import { decodeCodes, encodeBatch, prepareEncoder } from './encodeBatch.js';
 import { FeatureEvidenceCollector, type FeatureExampleWindow } from './featureEvidence.js';
 import { mapDecoders } from './featureMap.js';
 import { LabelAssociation, shortLabel, type LabelFamily } from './labelAssociation.js';
-import { topCosineNeighboursOn, type AsyncMatmulABt } from './similarity.js';
+import { topCosineNeighboursOn } from './similarity.js';
 
 export interface AnalyzeOptions {
   sae: SaelensSae;
@@ -283,11 +283,6 @@ export async function analyzeDictionary(o: AnalyzeOptions): Promise<AnalysisResu
   return completeAnalysis(o, pass.evidence, pass.labels, pass.timings);
 }
 
-/** The engine backend's GEMM as a·bᵀ. */
-function backendMatmulABt(backend: Backend): AsyncMatmulABt {
-  return (a, m, b, n, d) => backend.matmulT(a, b, null, m, d, n);
-}
-
 /** The per-dictionary steps after the corpus pass, and the records ingest stores. */
 async function completeAnalysis(
   o: AnalyzeOptions,
@@ -329,7 +324,7 @@ async function completeAnalysis(
   o.onProgress?.({ done: 1, total: 4, phase: 'neighbours' });
   // One GEMM pass gives the atlas' 10 neighbours and UMAP's 15-neighbour graph (self + 14).
   const neighbours = await timed('neighbours', () =>
-    topCosineNeighboursOn(backendMatmulABt(o.backend), sae.wDec, sae.dSae, sae.wDec, sae.dSae, sae.dIn, 14, {
+    topCosineNeighboursOn(o.backend, sae.wDec, sae.dSae, sae.wDec, sae.dSae, sae.dIn, 14, {
       excludeSelf: true,
     }),
   );
@@ -338,7 +333,7 @@ async function completeAnalysis(
     mapDecoders(sae.wDec, sae.dSae, sae.dIn, {
       umapLimit: 3000,
       knn: neighbours,
-      gram: (a, n, d) => o.backend.matmul(a, a, true, d, n, d),
+      gemm: o.backend,
     }),
   );
 

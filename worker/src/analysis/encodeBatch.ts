@@ -2,7 +2,7 @@
 // Gemm+TopK, ReLU/JumpReLU through one GEMM and a threshold. Returns CSR codes (inactive latents dropped).
 import type { Backend } from '../engine/backend.js';
 import type { SaelensSae } from '../engine/sae/saelensFormat.js';
-import { fromTopK, type SparseCodes } from './sparseCodes.js';
+import { fromTopK, type CsrCodes } from '../inference/csrCodes.js';
 
 /** Encoder weights laid out for the kernels: W_encᵀ [dSae, dIn]. */
 export interface PreparedEncoder {
@@ -28,7 +28,7 @@ export async function encodeBatch(
   backend: Backend,
   x: Float32Array,
   n: number,
-): Promise<SparseCodes> {
+): Promise<CsrCodes> {
   const { sae, wEncT } = enc;
   const { dIn, dSae } = sae;
   let input = x;
@@ -64,7 +64,7 @@ export async function encodeBatch(
 }
 
 /** Reconstruction x̂ = b_dec + Σ f_l W_dec[l] for CSR codes: [n, dIn]. */
-export function decodeCodes(sae: SaelensSae, codes: SparseCodes): Float32Array {
+export function decodeCodes(sae: SaelensSae, codes: CsrCodes): Float32Array {
   const { dIn } = sae;
   const out = new Float32Array(codes.rows * dIn);
   for (let t = 0; t < codes.rows; t++) {
