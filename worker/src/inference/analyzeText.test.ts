@@ -1,13 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBackend, type Backend } from '../engine/backend.js';
-import { Rng } from '../engine/rng.js';
-import type { SaelensSae } from '../engine/sae/saelensFormat.js';
 import { AtlasError } from '../errors.js';
 import { analyzeText, type TextDictionary } from './analyzeText.js';
 import { InferenceRefused } from './errors.js';
 import { InferenceDictionary } from './inferenceDictionary.js';
 import { InferenceModel } from './inferenceModel.js';
+import { randomDictionary } from './randomDictionary.testing.js';
 
 const HOOK = 'blocks.0.hook_resid_post';
 const TEXT = 'He walked under the old bridge and then away from the river, past the dogs.';
@@ -23,22 +22,8 @@ after(() => {
   backend.dispose();
 });
 
-function topK(dIn: number, dSae: number, seed: number, cfg: Record<string, unknown> = {}): InferenceDictionary {
-  const rng = new Rng(seed);
-  const sae: SaelensSae = {
-    architecture: 'topk',
-    dIn,
-    dSae,
-    k: 3,
-    applyBDecToInput: true,
-    wEnc: rng.normals(dIn * dSae),
-    bEnc: rng.normals(dSae, 0.1),
-    wDec: rng.normals(dSae * dIn),
-    bDec: rng.normals(dIn, 0.1),
-    cfg,
-  };
-  return new InferenceDictionary(sae);
-}
+const topK = (dIn: number, dSae: number, seed: number, cfg: Record<string, unknown> = {}) =>
+  new InferenceDictionary(randomDictionary({ dIn, dSae, seed, cfg }));
 
 const options = (o: Partial<Parameters<typeof analyzeText>[3]> = {}) => ({
   hook: HOOK,

@@ -1,33 +1,20 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Backend } from '../engine/backend.js';
-import { loadBackend } from '../engine/backend.js';
+import { loadBackend, type Backend } from '../engine/backend.js';
 import { createBackend as referenceBackend } from '../engine/kernels/reference.js';
 import { Rng } from '../engine/rng.js';
 import { encodeSaelens, type SaelensSae } from '../engine/sae/saelensFormat.js';
 import type { CsrCodes } from './csrCodes.js';
 import { EncodeScratch } from './encodeBatch.js';
 import { InferenceDictionary } from './inferenceDictionary.js';
+import { randomDictionary } from './randomDictionary.testing.js';
 
 const D_IN = 24;
 const D_SAE = 40;
 
 /** A dictionary that subtracts a non-zero b_dec from its input: the case that needs scratch memory. */
-function dictionary(architecture: 'topk' | 'standard', seed: number): SaelensSae {
-  const rng = new Rng(seed);
-  return {
-    architecture,
-    dIn: D_IN,
-    dSae: D_SAE,
-    k: architecture === 'topk' ? 5 : undefined,
-    applyBDecToInput: true,
-    wEnc: rng.normals(D_IN * D_SAE),
-    bEnc: rng.normals(D_SAE),
-    wDec: rng.normals(D_SAE * D_IN),
-    bDec: rng.normals(D_IN),
-    cfg: {},
-  };
-}
+const dictionary = (architecture: 'topk' | 'standard', seed: number): SaelensSae =>
+  randomDictionary({ architecture, dIn: D_IN, dSae: D_SAE, k: 5, seed });
 
 /**
  * The reference kernels, but each GEMM reads its input only after the event loop had a turn: as a kernel on

@@ -1,11 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../engine/rng.js';
-import type { SaelensSae } from '../engine/sae/saelensFormat.js';
 import { AtlasError } from '../errors.js';
 import { modelWindows } from '../transformer/modelFolder.js';
 import { InferenceDictionary } from './inferenceDictionary.js';
 import { InferenceModel } from './inferenceModel.js';
+import { randomDictionary } from './randomDictionary.testing.js';
 
 const HOOK = 'blocks.0.hook_resid_post';
 let model: InferenceModel;
@@ -44,22 +43,8 @@ test('a window holds at most n_positions tokens and at least one besides the BOS
 });
 
 /** A dictionary on the model's residual stream whose cfg.json says `cfg`. */
-function dictionaryWithCfg(cfg: Record<string, unknown>): InferenceDictionary {
-  const d = model.config.dModel;
-  const rng = new Rng(1);
-  const sae: SaelensSae = {
-    architecture: 'standard',
-    dIn: d,
-    dSae: 8,
-    applyBDecToInput: false,
-    wEnc: rng.normals(d * 8),
-    bEnc: new Float32Array(8),
-    wDec: rng.normals(8 * d),
-    bDec: new Float32Array(d),
-    cfg,
-  };
-  return new InferenceDictionary(sae);
-}
+const dictionaryWithCfg = (cfg: Record<string, unknown>) =>
+  new InferenceDictionary(randomDictionary({ dIn: model.config.dModel, dSae: 8, seed: 1, cfg }));
 
 test("a dictionary's windows are its cfg.json's context_size (within n_positions) and prepend_bos (default on)", () => {
   const bos = model.tokenizer.eosId;
