@@ -10,13 +10,17 @@ import { totalRows, type AnalyzeOptions, type TokenRange } from './analysisOptio
 import { FeatureEvidenceCollector } from './featureEvidence.js';
 import { LabelAssociation, type LabelFamily } from './labelAssociation.js';
 
-/** Window sizes: 24 tokens before (less for short contexts) and 8 after the firing token. */
+/** Example window sizes: 24 tokens before (less for short contexts) and 8 after the firing token. */
+function exampleWindow(contextSize: number) {
+  return { windowBefore: Math.min(24, contextSize - 2), windowAfter: 8 };
+}
+
+/** The evidence collector of an analysis (of the rows it owns when split by range). */
 export function evidenceCollector(o: AnalyzeOptions, ownedRows?: TokenRange): FeatureEvidenceCollector {
   return new FeatureEvidenceCollector({
     nLatents: o.sae.dSae,
     topN: o.topN ?? 20,
-    windowBefore: Math.min(24, o.contextSize - 2),
-    windowAfter: 8,
+    ...exampleWindow(o.contextSize),
     seed: o.seed ?? 0,
     ownedRows,
   });
@@ -70,7 +74,7 @@ export async function corpusPass(o: AnalyzeOptions, range: TokenRange) {
   const evidence = evidenceCollector(o, { start, end });
   const { families, posIds, genreId } = corpusLabels(documents);
   const labels = new LabelAssociation(sae.dSae, families);
-  const { windowBefore, windowAfter } = { windowBefore: Math.min(24, o.contextSize - 2), windowAfter: 8 };
+  const { windowBefore, windowAfter } = exampleWindow(o.contextSize);
   const timings = { forward: 0, encode: 0, evidence: 0, labels: 0, passCpu: 0 };
   // CPU time of the pass (user + system, all threads): on a shared machine, wall time alone says little.
   const cpu0 = process.cpuUsage();
