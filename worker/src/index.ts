@@ -1,7 +1,23 @@
 // What other workspaces (the api) use of the worker, named one by one. Importing this module starts nothing:
 // TF.js is only initialised by an explicit initTfjs()/loadModel() call, backends by loadBackend().
-export { decodeCodes, encodeBatch, prepareEncoder, type PreparedEncoder } from './analysis/encodeBatch.js';
-export type { SparseCodes } from './analysis/sparseCodes.js';
+export type { CsrCodes } from './inference/csrCodes.js';
+export {
+  decodeCodes,
+  encodeBatch,
+  EncodeScratch,
+  prepareEncoder,
+  type PreparedEncoder,
+} from './inference/encodeBatch.js';
+export {
+  analyzeText,
+  type AnalyzeTextOptions,
+  type TextActivations,
+  type TextDictionary,
+  type TokenActivation,
+} from './inference/analyzeText.js';
+export { InferenceRefused } from './inference/errors.js';
+export { InferenceDictionary } from './inference/inferenceDictionary.js';
+export { InferenceModel, type ModelHook } from './inference/inferenceModel.js';
 export type { Backend } from './engine/backend.js';
 export { loadBackend } from './engine/backendRegistry.js';
 export { saeContentHash } from './engine/sae/contentHash.js';
@@ -12,6 +28,13 @@ export { trainedWeights } from './engine/train.js';
 export { dictionaryByContent, relocateDictionary, type ContentState } from './store/dictionaryByContent.js';
 export { streamActivations, type ActivationBatch } from './sources/streamActivations.js';
 export { hookWidth, parseHook } from './transformer/hooks.js';
-export { disposeModel, loadModel, modelDir, type LoadedModel } from './transformer/modelFolder.js';
+export {
+  disposeModel,
+  loadModel,
+  modelDir,
+  modelWindows,
+  type LoadedModel,
+  type ModelWindows,
+} from './transformer/modelFolder.js';
 export { AtlasError as WorkerError } from './errors.js';
 export { WorkerEnv } from './config.js';

@@ -1,3 +1,6 @@
+// analyzeText in GraphQL: argument checks, then the api's TextAnalyzer (the worker's inference core underneath); refusals
+// from either side become BAD_USER_INPUT, and each activation resolves to its stored feature, if any.
+import { InferenceRefused } from '@atlas/worker/inference/errors';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
@@ -37,7 +40,9 @@ export class TextAnalysisResolver {
         })),
       };
     } catch (err) {
-      if (err instanceof AnalysisRefused) throw new PublicError('BAD_USER_INPUT', err.message);
+      // Both carry messages written for the client: the api's request checks, the inference core's fit checks.
+      if (err instanceof AnalysisRefused || err instanceof InferenceRefused)
+        throw new PublicError('BAD_USER_INPUT', err.message);
       throw err;
     }
   }

@@ -1,17 +1,20 @@
-// Live text analysis: run a dictionary's model on a text and the dictionaries' encoders on the activations at
-// their hook, in this process with the worker's own code (tokenizer, forward pass, encoder kernels), so the
-// api reports exactly what the analysis pass saw. Models and dictionaries stay loaded in bounded LRU caches.
+// Live text analysis for the api: the request's limits, the models and dictionaries kept loaded in bounded LRU
+// caches, and a queue that runs one analysis at a time. The analysis itself is the worker's inference core
+// (`analyzeText`: tokenizer, windows, forward pass, encoders), so the api reports exactly what the analysis pass saw.
 import { availableParallelism } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Dictionary } from '@atlas/migrations';
+import { AtlasError } from '@atlas/worker/inference/errors';
 import type { DataSource } from 'typeorm';
 import { LruCache } from './lruCache.js';
 
 type Worker = typeof import('@atlas/worker');
-type LoadedModel = import('@atlas/worker').LoadedModel;
 type Backend = import('@atlas/worker').Backend;
 type ExternalSae = import('@atlas/worker').ExternalSae;
-type PreparedEncoder = import('@atlas/worker').PreparedEncoder;
+type InferenceModel = import('@atlas/worker').InferenceModel;
+type InferenceDictionary = import('@atlas/worker').InferenceDictionary<ExternalSae>;
+type TextAnalysisResult = import('@atlas/worker').TextActivations;
+export type { TextAnalysisResult };
 
 /** Longest text analysed, in tokens (a bound on CPU time per request; 32 windows of the tiny LM). */
 export const MAX_TEXT_TOKENS = 2048;
@@ -19,8 +22,6 @@ export const MAX_TEXT_TOKENS = 2048;
 export const MAX_TEXT_CHARS = 32_768;
 export const MAX_TOP_K = 50;
 export const MAX_ANALYSIS_DICTIONARIES = 8;
-/** Windows per forward pass: one, so the event loop gets a turn after each window (a stall of one window). */
-const WINDOWS_PER_PASS = 1;
 
 /** A request this service cannot run, with a message written for the client. */
 export class AnalysisRefused extends Error {
@@ -28,24 +29,6 @@ export class AnalysisRefused extends Error {
     super(message);
     this.name = 'AnalysisRefused';
   }
-}
-
-export interface TokenActivation {
-  dictionaryId: number;
-  index: number;
-  activation: number;
-}
-
-export interface TextAnalysisResult {
-  modelName: string;
-  hookPoint: string;
-  tokens: { position: number; text: string; features: TokenActivation[] }[];
-  elapsedMs: number;
-}
-
-interface LoadedDictionary {
-  sae: ExternalSae;
-  encoder: PreparedEncoder;
 }
 
 export interface TextAnalyzerOptions {
@@ -61,14 +44,14 @@ export interface TextAnalyzerOptions {
 export class TextAnalyzer {
   private worker?: Promise<Worker>;
   private backend?: Promise<Backend>;
-  private readonly models: LruCache<string, Promise<LoadedModel>>;
-  private readonly dictionaries: LruCache<string, Promise<LoadedDictionary>>;
+  private readonly models: LruCache<string, Promise<InferenceModel>>;
+  private readonly dictionaries: LruCache<string, Promise<InferenceDictionary>>;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: TextAnalyzerOptions = {}) {
     this.models = new LruCache(options.maxModels ?? 2, (model) => {
-      void Promise.all([model, this.loadWorker()]).then(
-        ([m, w]) => w.disposeModel(m),
+      void model.then(
+        (m) => m.dispose(),
         () => {},
       );
     });
@@ -132,80 +115,22 @@ export class TextAnalyzer {
         `dictionaries ${dictionaries.map((d, i) => `${d.id} (${specs[i]})`).join(', ')} were trained on different models; analyse one model at a time.`,
       );
     const model = await this.model(w, specs[0], dictionaries[0].id);
-    const hookPoint = dictionaries[0].hookPoint;
-    let width: number;
-    try {
-      width = w.hookWidth(w.parseHook(hookPoint, model.config), model.config);
-    } catch (err) {
-      throw refusal(err, `dictionary ${dictionaries[0].id}'s hook point does not fit ${model.name}`);
-    }
-    for (const [i, d] of dictionaries.entries())
-      if (loaded[i].sae.dIn !== width)
-        throw new AnalysisRefused(
-          `dictionary ${d.id} reads ${loaded[i].sae.dIn}-wide activations but ${hookPoint} of ${model.name} is ${width} wide; its weights do not belong to this model.`,
-        );
-    const encoding = model.tokenizer.encode(text);
-    const ids = Array.from(encoding.ids);
-    if (ids.length > MAX_TEXT_TOKENS)
-      throw new AnalysisRefused(
-        `text is ${ids.length} tokens; analyzeText takes at most ${MAX_TEXT_TOKENS}: split it.`,
-      );
-    if (ids.length === 0) throw new AnalysisRefused('text has no tokens; send the text to analyse.');
-    // Windows as the analysis pass made them: the dictionary's context size (within the model's) and BOS.
-    const cfg = loaded[0].sae.cfg;
-    const nPositions = model.config.nPositions;
-    const contextSize = Math.min(typeof cfg.context_size === 'number' ? cfg.context_size : nPositions, nPositions);
-    const bosId = cfg.prepend_bos === false ? undefined : (model.tokenizer.eosId ?? model.config.bosTokenId);
-    if (contextSize < (bosId === undefined ? 1 : 2))
-      throw new AnalysisRefused(`dictionary ${dictionaries[0].id} has context_size ${contextSize}; it cannot be run.`);
-
     const backend = await this.loadBackend();
-    const t0 = performance.now();
-    const perToken: TokenActivation[][] = ids.map(() => []);
-    const batches = w.streamActivations({
+    return w.analyzeText(
       model,
-      documents: [{ doc: 0, id: 'text', text, tokens: ids, starts: [], ends: [] }],
-      hook: hookPoint,
-      contextSize,
-      bosId,
-      batchSize: WINDOWS_PER_PASS,
-    });
-    for await (const batch of batches) {
-      const n = batch.tokens.length;
-      for (const [i, d] of dictionaries.entries()) {
-        const codes = await w.encodeBatch(loaded[i].encoder, backend, centred(loaded[i].sae, batch.acts), n);
-        for (let r = 0; r < n; r++) {
-          const list = perToken[batch.firstRow + r];
-          for (let j = codes.rowStart[r]; j < codes.rowStart[r + 1]; j++)
-            list.push({ dictionaryId: d.id, index: codes.indices[j], activation: codes.values[j] });
-        }
-      }
-      // The forward pass and kernels block; give queued requests a turn between passes.
-      await nextTurn();
-      signal?.throwIfAborted();
-    }
-    const elapsedMs = performance.now() - t0;
-    return {
-      modelName: model.name,
-      hookPoint,
-      tokens: ids.map((id, position) => ({
-        position,
-        text: model.tokenizer.tokenText(id),
-        features: perToken[position]
-          .sort((a, b) => b.activation - a.activation || a.dictionaryId - b.dictionaryId || a.index - b.index)
-          .slice(0, topK),
-      })),
-      elapsedMs,
-    };
+      dictionaries.map((d, i) => ({ id: d.id, dictionary: loaded[i] })),
+      text,
+      { hook: dictionaries[0].hookPoint, topK, maxTokens: MAX_TEXT_TOKENS, backend, signal },
+    );
   }
 
-  private dictionary(w: Worker, d: Dictionary): Promise<LoadedDictionary> {
+  private dictionary(w: Worker, d: Dictionary): Promise<InferenceDictionary> {
     const key = `${d.id}:${d.weightsPath}`;
     const loading = this.dictionaries.getOrCreate(key, async () => {
       await nextTurn();
       try {
-        const sae = w.loadExternalSae(d.weightsPath!);
-        return { sae, encoder: heapEncoder(sae) };
+        // On the JS heap (the default): the backend's arena only grows, so evicted dictionaries would keep theirs.
+        return w.InferenceDictionary.load(d.weightsPath!);
       } catch (err) {
         throw refusal(err, `dictionary ${d.id}'s weights at ${d.weightsPath} cannot be loaded`);
       }
@@ -215,9 +140,9 @@ export class TextAnalyzer {
     return loading;
   }
 
-  private model(w: Worker, spec: string, dictionaryId: number): Promise<LoadedModel> {
+  private model(w: Worker, spec: string, dictionaryId: number): Promise<InferenceModel> {
     const loading = this.models.getOrCreate(spec, () =>
-      w.loadModel(spec).catch((err: unknown) => {
+      w.InferenceModel.load(spec).catch((err: unknown) => {
         throw refusal(err, `the model ${spec} of dictionary ${dictionaryId} cannot be loaded`);
       }),
     );
@@ -251,29 +176,7 @@ async function modelSpec(ds: DataSource, d: Dictionary, sae: ExternalSae): Promi
   return sae.modelName ?? 'builtin:tiny-brown';
 }
 
-/**
- * The encoder laid out as prepareEncoder does (W_encᵀ [dSae, dIn]) but on the JS heap rather than in the
- * backend's arena: the arena only grows, so evicted dictionaries would never give their memory back (and the
- * dense kernels copy arena (shared) buffers into private ones before each run anyway).
- */
-function heapEncoder(sae: ExternalSae): PreparedEncoder {
-  const { dIn, dSae } = sae;
-  const wEncT = new Float32Array(dIn * dSae);
-  for (let p = 0; p < dIn; p++) for (let l = 0; l < dSae; l++) wEncT[l * dIn + p] = sae.wEnc[p * dSae + l];
-  // b_dec is subtracted by centred(): encodeBatch's own centring reuses one buffer per encoder, which concurrent
-  // requests would share.
-  return { sae: { ...sae, applyBDecToInput: false }, wEncT };
-}
-
-/** x − b_dec per row when the dictionary expects it (SAELens apply_b_dec_to_input), else x itself. */
-function centred(sae: ExternalSae, x: Float32Array): Float32Array {
-  if (!sae.applyBDecToInput) return x;
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = x[i] - sae.bDec[i % sae.dIn];
-  return out;
-}
-
 /** The worker's errors (missing folder, bad shapes) explain themselves; others stay internal. */
 function refusal(err: unknown, what: string): unknown {
-  return err instanceof Error && err.name === 'AtlasError' ? new AnalysisRefused(`${what}: ${err.message}`) : err;
+  return err instanceof AtlasError ? new AnalysisRefused(`${what}: ${err.message}`) : err;
 }

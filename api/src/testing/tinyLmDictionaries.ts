@@ -37,7 +37,7 @@ export async function tinyLmActivations(
     documents,
     hook: TINY_HOOK,
     contextSize: model.config.nPositions,
-    bosId: model.tokenizer.eosId ?? model.config.bosTokenId,
+    bosId: model.bosId,
     batchSize: 16,
   })) {
     chunks.push(batch.acts);

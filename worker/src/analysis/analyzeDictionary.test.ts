@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseTag } from '@atlas/migrations';
-import { extremeIndices, meanCrossEntropy, storableToken } from './analyzeDictionary.js';
+import { meanCrossEntropy } from './ceLoss.js';
+import { storableToken } from './featureRecords.js';
+import { extremeIndices } from './logitEffects.js';
 
 test('token text is made storable: control characters become visible escapes, tab and newline stay', () => {
   assert.equal(storableToken('\u0000'), '\\x00');

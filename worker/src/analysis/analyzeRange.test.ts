@@ -11,13 +11,8 @@ import { tokenizeDocument, type TokenizedDocument } from '../sources/corpusCache
 import { loadModel } from '../transformer/modelFolder.js';
 import { initTfjs, tf } from '../transformer/runtime.js';
 import { readPartial, writePartial } from './analysisPartial.js';
-import {
-  analyzeDictionary,
-  analyzeRange,
-  ceLossRecovered,
-  mergePartials,
-  type AnalyzeOptions,
-} from './analyzeDictionary.js';
+import { analyzeDictionary, analyzeRange, mergePartials, type AnalyzeOptions } from './analyzeDictionary.js';
+import { ceLossRecovered } from './ceLoss.js';
 import { crossEntropy, disposeResult, forwardTidy } from '../transformer/gpt2.js';
 
 /** A random TopK dictionary on the built-in model's MLP (encoder = decoderᵀ, so codes follow the activations). */

@@ -14,12 +14,10 @@ import type { Trainer } from '../engine/train.js';
 import { deriveTrainingSeed } from '../engine/trainingSeed.js';
 import { runTraining, trainOnArray } from '../engine/trainRun.js';
 import { readTrainingMetrics } from '../store/dictionaryLifecycle.js';
-import { topCosineNeighboursOn, type AsyncMatmulABt } from './similarity.js';
+import { topCosineNeighboursOn } from './similarity.js';
 
 const backend: Backend = await loadBackend('auto', { threads: 2 });
 after(() => backend.dispose());
-// The GEMM analyzeIntoAtlas links families with.
-const gemm: AsyncMatmulABt = (a, m, b, n, d) => backend.matmulT(a, b, null, m, d, n);
 
 const D = 32;
 const TRUE_FEATURES = 96;
@@ -33,7 +31,7 @@ function train(dSae: number, seed?: number): Promise<Trainer> {
 
 /** For each latent, the true feature its decoder row points at (|cos| > 0.9), or -1 when none. */
 async function learnedFeature(wDec: Float32Array, nLatents: number): Promise<Int32Array> {
-  const best = await topCosineNeighboursOn(gemm, wDec, nLatents, truth, TRUE_FEATURES, D, 1);
+  const best = await topCosineNeighboursOn(backend, wDec, nLatents, truth, TRUE_FEATURES, D, 1);
   return Int32Array.from({ length: nLatents }, (_, l) => (best.cosines[l] > 0.9 ? best.indices[l] : -1));
 }
 
@@ -41,7 +39,7 @@ async function learnedFeature(wDec: Float32Array, nLatents: number): Promise<Int
 async function families(narrow: Trainer, wide: Trainer) {
   const nA = narrow.cfg.dSae;
   const nB = wide.cfg.dSae;
-  const links = await topCosineNeighboursOn(gemm, narrow.params.wDec, nA, wide.params.wDec, nB, D, 1);
+  const links = await topCosineNeighboursOn(backend, narrow.params.wDec, nA, wide.params.wDec, nB, D, 1);
   const truthA = await learnedFeature(narrow.params.wDec, nA);
   const truthB = await learnedFeature(wide.params.wDec, nB);
   let pairs = 0;

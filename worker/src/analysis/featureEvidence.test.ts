@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FeatureEvidenceCollector, samplePriority, type EvidenceBatch } from './featureEvidence.js';
-import { fromDense } from './sparseCodes.js';
+import { fromDense } from '../inference/csrCodes.js';
 
 function rng(seed: number): () => number {
   return () => {

@@ -8,7 +8,7 @@
 // bottom-R sample by a per-event priority hash(seed, row, feature): a uniform random sample without replacement of
 // the firing events, and the R smallest priorities of a union are the R smallest of the parts' R smallest.
 import { AtlasError } from '../errors.js';
-import type { SparseCodes } from './sparseCodes.js';
+import type { CsrCodes } from '../inference/csrCodes.js';
 
 export interface EvidenceOptions {
   nLatents: number;
@@ -34,7 +34,7 @@ export interface EvidenceOptions {
  * `firstRow` is the corpus row number of row 0 (default: rows seen so far); batches must be consecutive.
  */
 export interface EvidenceBatch {
-  codes: SparseCodes;
+  codes: CsrCodes;
   tokenIds: Int32Array;
   docIndex: Int32Array;
   docPosition: Int32Array;
@@ -130,7 +130,7 @@ function heapPush<T>(heap: T[], item: T, cap: number, below: (a: T, b: T) => boo
 /** Rows kept between batches: the last rows' codes and provenance, so windows span batch boundaries. */
 interface RowBuffer {
   firstRow: number;
-  codes: SparseCodes;
+  codes: CsrCodes;
   tokenIds: Int32Array;
   docIndex: Int32Array;
   docPosition: Int32Array;

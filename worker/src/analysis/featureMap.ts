@@ -1,6 +1,7 @@
 // A 2-D map of decoder directions for the atlas: UMAP (umap-js, cosine distance) when the dictionary is small
 // enough to embed in reasonable time here, else PCA (top two principal components by power iteration).
 import { UMAP } from 'umap-js';
+import type { Backend } from '../engine/backend.js';
 import { seededRandom } from '../engine/rng.js';
 
 export interface MapOptions {
@@ -15,8 +16,8 @@ export interface MapOptions {
    * best first, self excluded. UMAP then skips its approximate neighbour search.
    */
   knn?: { k: number; indices: Int32Array; cosines: Float32Array };
-  /** aᵀ·a for a [n, d] (e.g. the engine backend's GEMM), for PCA's scatter matrix. */
-  gram?: (a: Float32Array, n: number, d: number) => Promise<Float32Array>;
+  /** A fast GEMM (the engine backend's `matmul`) for PCA's scatter matrix aᵀ·a; plain JS without it. */
+  gemm?: Pick<Backend, 'matmul'>;
 }
 
 function cosineDistance(a: number[], b: number[]): number {
@@ -100,12 +101,12 @@ export async function mapDecoders(
   const nNeighbors = Math.min(options.nNeighbors ?? 15, n - 1);
   if (n > limit || nNeighbors < 2) {
     let scatter: Float32Array | undefined;
-    if (options.gram) {
+    if (options.gemm) {
       const mean = new Float64Array(d);
       for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += decoder[i * d + j] / n;
       const centred = new Float32Array(n * d);
       for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) centred[i * d + j] = decoder[i * d + j] - mean[j];
-      scatter = await options.gram(centred, n, d);
+      scatter = await options.gemm.matmul(centred, centred, true, d, n, d);
     }
     return { coords: pca2(decoder, n, d, options.seed, scatter), method: 'pca' };
   }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LabelAssociation, shortLabel } from './labelAssociation.js';
-import { fromDense } from './sparseCodes.js';
+import { fromDense } from '../inference/csrCodes.js';
 
 test('a planted feature that fires exactly on one tag scores F1 = 1; a half-overlapping one scores its true P/R', () => {
   const tags = ['NN', 'VBD', 'AT'];

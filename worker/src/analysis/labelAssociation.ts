@@ -2,7 +2,7 @@
 // (Brown part-of-speech tags, document genres). Precision, recall and F1 of "fires" versus "has label".
 import { MIN_LABEL_F1, type StoredLabelScore } from '@atlas/migrations';
 import { AtlasError } from '../errors.js';
-import type { SparseCodes } from './sparseCodes.js';
+import type { CsrCodes } from '../inference/csrCodes.js';
 
 /** A family of token labels, e.g. `pos` with its tag names; each token carries at most one label per family. */
 export interface LabelFamily {
@@ -48,7 +48,7 @@ export class LabelAssociation {
    * `labels[family][row]` is the label id of that row in that family, or -1 for none. Only rows [from, to) of
    * the batch count (default: all), so a token range can skip the context rows around it.
    */
-  observe(codes: SparseCodes, labels: Int32Array[], from = 0, to = codes.rows): void {
+  observe(codes: CsrCodes, labels: Int32Array[], from = 0, to = codes.rows): void {
     if (labels.length !== this.families.length)
       throw new RangeError(`label association: ${labels.length} label arrays for ${this.families.length} families`);
     for (const ids of labels)

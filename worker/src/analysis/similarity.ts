@@ -1,24 +1,25 @@
 // Exact nearest decoder directions by cosine, computed once at ingest with blocked matrix products (no HNSW
 // recall loss for the neighbours the atlas shows): within a dictionary (neighbours) and across dictionaries on
 // the same hook point (families: how features split as width grows).
+import type { Backend } from '../engine/backend.js';
 
-/** out[m, n] = a[m, d] · b[n, d]ᵀ. The engine's fast GEMM plugs in here. */
-export type MatmulABt = (a: Float32Array, m: number, b: Float32Array, n: number, d: number) => Float32Array;
+/** The GEMM the fast search runs on: the engine backend's own `matmulT`, a[m, d] · bT[n, d]ᵀ. */
+export type MatmulT = Pick<Backend, 'matmulT'>;
 
-/** Plain-JS a·bᵀ (cache-friendly: rows of both operands are contiguous). */
-export const plainMatmulABt: MatmulABt = (a, m, b, n, d) => {
+/** Plain-JS a·bTᵀ in `Backend.matmulT`'s argument order, without bias (cache-friendly: rows of both are contiguous). */
+function plainMatmulT(a: Float32Array, bT: Float32Array, m: number, d: number, n: number): Float32Array {
   const out = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
     const ai = i * d;
     for (let j = 0; j < n; j++) {
       const bj = j * d;
       let s = 0;
-      for (let t = 0; t < d; t++) s += a[ai + t] * b[bj + t];
+      for (let t = 0; t < d; t++) s += a[ai + t] * bT[bj + t];
       out[i * n + j] = s;
     }
   }
   return out;
-};
+}
 
 /** Rows scaled to unit norm (zero rows stay zero). */
 export function normalizeRows(x: Float32Array, n: number, d: number): Float32Array {
@@ -90,33 +91,30 @@ export function topCosineNeighbours(
   nB: number,
   d: number,
   k: number,
-  options: NeighbourOptions & { matmul?: MatmulABt } = {},
+  options: NeighbourOptions = {},
 ): Neighbours {
   checkShapes(a, nA, b, nB, d);
-  const matmul = options.matmul ?? plainMatmulABt;
   const block = options.block ?? 256;
   const an = normalizeRows(a, nA, d);
   const bn = normalizeRows(b, nB, d);
   const out = emptyNeighbours(nA, k);
   for (let start = 0; start < nA; start += block) {
     const m = Math.min(block, nA - start);
-    takeTopK(matmul(an.subarray(start * d, (start + m) * d), m, bn, nB, d), start, m, nB, out, !!options.excludeSelf);
+    takeTopK(
+      plainMatmulT(an.subarray(start * d, (start + m) * d), bn, m, d, nB),
+      start,
+      m,
+      nB,
+      out,
+      !!options.excludeSelf,
+    );
   }
   return out;
 }
 
-/** out[m, n] = a[m, d] · b[n, d]ᵀ on a fast kernel, e.g. the engine backend's `matmulT` (onnxruntime GEMM). */
-export type AsyncMatmulABt = (
-  a: Float32Array,
-  m: number,
-  b: Float32Array,
-  n: number,
-  d: number,
-) => Promise<Float32Array>;
-
-/** `topCosineNeighbours` on a fast GEMM: one a·bᵀ per block of A rows, then the same top-k. */
+/** `topCosineNeighbours` on a fast GEMM (the backend's `matmulT`): one a·bᵀ per block of A rows, then the same top-k. */
 export async function topCosineNeighboursOn(
-  matmul: AsyncMatmulABt,
+  gemm: MatmulT,
   a: Float32Array,
   nA: number,
   b: Float32Array,
@@ -133,7 +131,7 @@ export async function topCosineNeighboursOn(
   const out = emptyNeighbours(nA, k);
   for (let start = 0; start < nA; start += block) {
     const m = Math.min(block, nA - start);
-    const sims = await matmul(an.subarray(start * d, (start + m) * d), m, bn, nB, d);
+    const sims = await gemm.matmulT(an.subarray(start * d, (start + m) * d), bn, null, m, d, nB);
     takeTopK(sims, start, m, nB, out, !!options.excludeSelf);
   }
   return out;

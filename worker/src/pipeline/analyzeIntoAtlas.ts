@@ -13,7 +13,7 @@ import {
   type AnalyzeOptions,
   type TokenRange,
 } from '../analysis/analyzeDictionary.js';
-import { topCosineNeighboursOn, type AsyncMatmulABt } from '../analysis/similarity.js';
+import { topCosineNeighboursOn } from '../analysis/similarity.js';
 import type { Backend } from '../engine/backend.js';
 import { loadBackend } from '../engine/backendRegistry.js';
 import { saeContentHash } from '../engine/sae/contentHash.js';
@@ -275,11 +275,10 @@ export async function analyzeIntoAtlas(
       },
     );
     await events.log(`ingested ${ingested.features} features and ${ingested.examples} examples`);
-    const gemm: AsyncMatmulABt = (a, m, b, n, d) => backend.matmulT(a, b, null, m, d, n);
     for (const other of await dictionariesOnHook(db.dataSource, id, hook, sae.dIn)) {
       const otherDecoder = await readDecoder(db.dataSource, other.id, sae.dIn, other.nLatents);
-      const aToB = await topCosineNeighboursOn(gemm, sae.wDec, sae.dSae, otherDecoder, other.nLatents, sae.dIn, 3);
-      const bToA = await topCosineNeighboursOn(gemm, otherDecoder, other.nLatents, sae.wDec, sae.dSae, sae.dIn, 3);
+      const aToB = await topCosineNeighboursOn(backend, sae.wDec, sae.dSae, otherDecoder, other.nLatents, sae.dIn, 3);
+      const bToA = await topCosineNeighboursOn(backend, otherDecoder, other.nLatents, sae.wDec, sae.dSae, sae.dIn, 3);
       const n = await storeFeatureLinks(db, id, other.id, aToB, bToA);
       await events.log(`linked ${n} family pairs with dictionary ${other.id}`);
     }

@@ -1,6 +1,7 @@
 // A Hugging Face GPT-2 folder on disk: config.json + model.safetensors (+ tokenizer.json).
 // Tensor names follow transformers' GPT2Model, with or without the `transformer.` prefix that
-// GPT2LMHeadModel checkpoints carry.
+// GPT2LMHeadModel checkpoints carry. Also the model's window rule (context size and BOS token), which
+// extraction, the analysis pass and live text analysis all cut their inputs by.
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AtlasError } from '../errors.js';
@@ -22,6 +23,40 @@ export interface LoadedModel {
   params: Gpt2Params;
   tokenizer: BpeTokenizer;
   tokenizerIdentity: string;
+  /** The token a window starts with when BOS is prepended: <|endoftext|>, else config.json's bos_token_id. */
+  bosId: number | undefined;
+}
+
+/** How inputs are cut into windows: tokens per window (the BOS included) and the token each one starts with. */
+export interface ModelWindows {
+  contextSize: number;
+  /** undefined: no BOS. */
+  bosId: number | undefined;
+}
+
+/**
+ * The window rule, one definition: windows of `contextSize` tokens (default n_positions, at most that), each
+ * starting with the model's BOS token when `prependBos`. ARGUMENT_INVALID when the model has no BOS token to
+ * prepend or the context leaves no room for a token.
+ */
+export function modelWindows(
+  model: Pick<LoadedModel, 'name' | 'config' | 'bosId'>,
+  o: { contextSize?: number; prependBos: boolean },
+): ModelWindows {
+  if (o.prependBos && model.bosId === undefined)
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `${model.name}: the tokenizer has no <|endoftext|> token and config.json no bos_token_id to prepend; run without BOS (--no-bos)`,
+    );
+  const bosId = o.prependBos ? model.bosId : undefined;
+  const contextSize = o.contextSize ?? model.config.nPositions;
+  const least = bosId === undefined ? 1 : 2;
+  if (!Number.isInteger(contextSize) || contextSize < least || contextSize > model.config.nPositions)
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `${model.name}: a context of ${contextSize} tokens does not fit; use ${least} to n_positions ${model.config.nPositions} tokens per window${bosId === undefined ? '' : ' (BOS included)'}`,
+    );
+  return { contextSize, bosId };
 }
 
 const blockNames: Record<keyof BlockParams, string> = {
@@ -129,7 +164,8 @@ export async function loadModel(spec: string): Promise<LoadedModel> {
         'SOURCE_SHAPE_MISMATCH',
         `${dir}: tokenizer.json has ${tok.tokenizer.vocabSize} tokens but the model's vocab_size is ${config.vocabSize}; the tokenizer belongs to another model`,
       );
-    return { name, dir, config, params, tokenizer: tok.tokenizer, tokenizerIdentity: tok.identity };
+    const bosId = tok.tokenizer.eosId ?? config.bosTokenId;
+    return { name, dir, config, params, tokenizer: tok.tokenizer, tokenizerIdentity: tok.identity, bosId };
   } finally {
     file.close();
   }

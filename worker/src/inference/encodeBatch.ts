@@ -1,42 +1,67 @@
 // A dictionary's codes for a batch of raw activations, on the engine's fast kernels: TopK through the fused
 // Gemm+TopK, ReLU/JumpReLU through one GEMM and a threshold. Returns CSR codes (inactive latents dropped).
+// A prepared encoder is read-only, so concurrent calls may share it; scratch memory belongs to each caller.
 import type { Backend } from '../engine/backend.js';
 import type { SaelensSae } from '../engine/sae/saelensFormat.js';
-import { fromTopK, type SparseCodes } from './sparseCodes.js';
+import { fromTopK, type CsrCodes } from './csrCodes.js';
 
-/** Encoder weights laid out for the kernels: W_encᵀ [dSae, dIn]. */
+/** Where arrays live: the backend's arena (`backend.alloc`: fastest, never freed) or, without one, the JS heap. */
+export type ArrayMemory = Pick<Backend, 'alloc'>;
+
+const heapArray = (length: number) => new Float32Array(length);
+
+/** Encoder weights laid out for the kernels, W_encᵀ [dSae, dIn]; never written after preparation. */
 export interface PreparedEncoder {
-  sae: SaelensSae;
-  wEncT: Float32Array;
-  /**
-   * The centred input (x - b_dec), reused batch after batch (backend arrays are never freed): so calls on one
-   * encoder must not overlap when the dictionary subtracts b_dec.
-   */
-  centred?: Float32Array;
+  readonly sae: SaelensSae;
+  readonly wEncT: Float32Array;
 }
 
-export function prepareEncoder(sae: SaelensSae, backend: Backend): PreparedEncoder {
+/**
+ * Lay out a dictionary's encoder for the kernels, in the backend's arena when `memory` is given (a long pass), else
+ * on the JS heap (the arena only grows, so a cache that evicts dictionaries keeps them on the heap).
+ */
+export function prepareEncoder(sae: SaelensSae, memory?: ArrayMemory): PreparedEncoder {
   const { dIn, dSae } = sae;
-  const wEncT = backend.alloc(dIn * dSae);
+  const wEncT = memory ? memory.alloc(dIn * dSae) : heapArray(dIn * dSae);
   for (let p = 0; p < dIn; p++) for (let l = 0; l < dSae; l++) wEncT[l * dIn + p] = sae.wEnc[p * dSae + l];
   return { sae, wEncT };
 }
 
-/** x: [n, dIn] raw activations (not modified). */
+/**
+ * One caller's scratch for `encodeBatch` (the centred input x − b_dec), grown by doubling so a pass over any
+ * corpus allocates O(log) times. Calls that may overlap must not share one.
+ */
+export class EncodeScratch {
+  private buffer?: Float32Array;
+
+  constructor(private readonly memory?: ArrayMemory) {}
+
+  /** A scratch array of `length` values (its content is overwritten by the next take). */
+  take(length: number): Float32Array {
+    if (!this.buffer || this.buffer.length < length) {
+      const size = Math.max(length, 2 * (this.buffer?.length ?? 0));
+      this.buffer = this.memory ? this.memory.alloc(size) : heapArray(size);
+    }
+    return this.buffer.subarray(0, length);
+  }
+}
+
+/**
+ * x: [n, dIn] raw activations (not modified). Without `scratch` the centred input goes to a fresh heap array, so
+ * concurrent calls on one encoder never share memory; a sequential pass passes its own scratch to reuse.
+ */
 export async function encodeBatch(
   enc: PreparedEncoder,
   backend: Backend,
   x: Float32Array,
   n: number,
-): Promise<SparseCodes> {
+  scratch: EncodeScratch = new EncodeScratch(),
+): Promise<CsrCodes> {
   const { sae, wEncT } = enc;
   const { dIn, dSae } = sae;
   let input = x;
   if (sae.applyBDecToInput) {
-    // Grown by doubling, so a pass over any corpus allocates O(log) times (it leaked a batch per call before).
-    if (!enc.centred || enc.centred.length < n * dIn)
-      enc.centred = backend.alloc(Math.max(n * dIn, 2 * (enc.centred?.length ?? 0)));
-    input = enc.centred.subarray(0, n * dIn);
+    input = scratch.take(n * dIn);
     backend.center(x, sae.bDec, n, dIn, input);
   }
   if (sae.architecture === 'topk') {
@@ -64,7 +89,7 @@ export async function encodeBatch(
 }
 
 /** Reconstruction x̂ = b_dec + Σ f_l W_dec[l] for CSR codes: [n, dIn]. */
-export function decodeCodes(sae: SaelensSae, codes: SparseCodes): Float32Array {
+export function decodeCodes(sae: SaelensSae, codes: CsrCodes): Float32Array {
   const { dIn } = sae;
   const out = new Float32Array(codes.rows * dIn);
   for (let t = 0; t < codes.rows; t++) {

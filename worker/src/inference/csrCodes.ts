@@ -1,8 +1,10 @@
+// A dictionary's codes for a batch of tokens in compressed sparse rows, as encoders return them and the analysis
+// reads them. Not the engine's `SparseCodes` (engine/backend.ts): those are fixed-width and padded, for training.
 /**
  * Dictionary codes of a batch of tokens in CSR form: row r's active latents are
  * `indices[rowStart[r] .. rowStart[r+1])` with `values` alongside. TopK gives k per row; ReLU/JumpReLU vary.
  */
-export interface SparseCodes {
+export interface CsrCodes {
   rows: number;
   /** [rows + 1] */
   rowStart: Int32Array;
@@ -11,7 +13,7 @@ export interface SparseCodes {
 }
 
 /** CSR codes from fixed-k TopK output (`indices`/`values` are [rows, k] row-major); zero values are dropped. */
-export function fromTopK(indices: Int32Array, values: Float32Array, k: number): SparseCodes {
+export function fromTopK(indices: Int32Array, values: Float32Array, k: number): CsrCodes {
   const rows = k === 0 ? 0 : indices.length / k;
   const rowStart = new Int32Array(rows + 1);
   const outI = new Int32Array(indices.length);
@@ -32,7 +34,7 @@ export function fromTopK(indices: Int32Array, values: Float32Array, k: number): 
 }
 
 /** CSR codes from a dense [rows, nLatents] matrix (tests and small runs). */
-export function fromDense(dense: Float32Array, nLatents: number): SparseCodes {
+export function fromDense(dense: Float32Array, nLatents: number): CsrCodes {
   const rows = dense.length / nLatents;
   const rowStart = new Int32Array(rows + 1);
   const idx: number[] = [];
@@ -52,7 +54,7 @@ export function fromDense(dense: Float32Array, nLatents: number): SparseCodes {
 }
 
 /** Activation of latent `f` on row `r` (0 when inactive). Linear in the row's active count. */
-export function activationAt(codes: SparseCodes, r: number, f: number): number {
+export function activationAt(codes: CsrCodes, r: number, f: number): number {
   for (let j = codes.rowStart[r]; j < codes.rowStart[r + 1]; j++) if (codes.indices[j] === f) return codes.values[j];
   return 0;
 }
