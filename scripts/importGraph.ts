@@ -54,40 +54,6 @@ export async function importCircles(tree: DependencyTree): Promise<string[][]> {
   return (await madge(tree)).circular();
 }
 
-/** The folder of a file, e.g. worker/src/engine/kernels/cpu/index.ts -> worker/src/engine/kernels/cpu. */
-const folderOf = (file: string): string => dirname(file);
-
-/** The graph folder by folder: which folders each folder's files import (edges inside a folder left out). */
-export function folderEdges(tree: DependencyTree): Map<string, Set<string>> {
-  const edges = new Map<string, Set<string>>();
-  for (const [file, imports] of Object.entries(tree)) {
-    const from = folderOf(file);
-    const to = edges.get(from) ?? new Set<string>();
-    edges.set(from, to);
-    for (const target of imports) if (folderOf(target) !== from) to.add(folderOf(target));
-  }
-  return edges;
-}
-
-/** The folder graph as Graphviz DOT, sorted so the file changes only when an edge does. */
-export function folderDot(tree: DependencyTree): string {
-  const lines = [
-    '// Which folders import which, across the four workspaces. Written by `npm run check:imports`;',
-    '// render with `dot -Tsvg folders.dot`. The file-level graphs are <workspace>.json beside it.',
-    'digraph imports {',
-    '  rankdir=LR;',
-    '  node [shape=box, fontname="monospace"];',
-  ];
-  const edges = folderEdges(tree);
-  for (const from of [...edges.keys()].sort()) {
-    const targets = [...edges.get(from)!].sort();
-    if (targets.length === 0) lines.push(`  "${from}";`);
-    for (const to of targets) lines.push(`  "${from}" -> "${to}";`);
-  }
-  lines.push('}');
-  return lines.join('\n') + '\n';
-}
-
 /**
  * The layer a file belongs to: the first folder under its workspace's source root (`worker/src/engine`,
  * `web/components`), or the file itself when it sits at the root (`worker/src/errors.ts`, an entry point).
@@ -98,20 +64,25 @@ export function layerOf(file: string): string {
   return parts.length > root + 1 ? parts.slice(0, root + 1).join('/') : file;
 }
 
-/**
- * Circles between layers (each folder of the README's "Where things are"), code only: a test may import from any
- * layer to check another, so test files and benches are left out. Each circle is its layers, sorted.
- */
-export function layerCircles(tree: DependencyTree): string[][] {
-  const code = (f: string): boolean => !/\.test\.tsx?$/.test(f) && !/(^|\/)bench\//.test(f);
+/** Code, not tests or benches: a test may import from any layer to check another. */
+const isCode = (file: string): boolean => !/\.test\.tsx?$/.test(file) && !/(^|\/)bench\//.test(file);
+
+/** Which layers each layer's code imports (imports inside a layer left out). */
+export function layerEdges(tree: DependencyTree): Map<string, Set<string>> {
   const edges = new Map<string, Set<string>>();
   for (const [file, imports] of Object.entries(tree)) {
-    if (!code(file)) continue;
+    if (!isCode(file)) continue;
     const from = layerOf(file);
     const to = edges.get(from) ?? new Set<string>();
     edges.set(from, to);
-    for (const target of imports) if (code(target) && layerOf(target) !== from) to.add(layerOf(target));
+    for (const target of imports) if (isCode(target) && layerOf(target) !== from) to.add(layerOf(target));
   }
+  return edges;
+}
+
+/** Circles between layers (the folders of the README's "Where things are"), each as its layers, sorted. */
+export function layerCircles(tree: DependencyTree): string[][] {
+  const edges = layerEdges(tree);
   // Tarjan's strongly connected components: any with more than one layer is a circle.
   const index = new Map<string, number>();
   const low = new Map<string, number>();
@@ -142,4 +113,23 @@ export function layerCircles(tree: DependencyTree): string[][] {
   };
   for (const v of [...edges.keys()].sort()) if (!index.has(v)) visit(v);
   return circles;
+}
+
+/** The layer graph as Graphviz DOT, sorted so the file changes only when an edge does. */
+export function layerDot(tree: DependencyTree): string {
+  const lines = [
+    "// Which layers import which (code, not tests), across the four workspaces: the drawing of the README's",
+    '// "Where things are". Written by `npm run check:imports`; render with `dot -Tsvg layers.dot`.',
+    'digraph imports {',
+    '  rankdir=LR;',
+    '  node [shape=box, fontname="monospace"];',
+  ];
+  const edges = layerEdges(tree);
+  for (const from of [...edges.keys()].sort()) {
+    const targets = [...edges.get(from)!].sort();
+    if (targets.length === 0) lines.push(`  "${from}";`);
+    for (const to of targets) lines.push(`  "${from}" -> "${to}";`);
+  }
+  lines.push('}');
+  return lines.join('\n') + '\n';
 }

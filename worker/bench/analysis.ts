@@ -16,7 +16,7 @@ import type { SaelensSae } from '../src/engine/sae/saelensFormat.js';
 import { ingestDictionary } from '../src/ingest/ingestDictionary.js';
 import { openCorpus } from '../src/sources/corpus.js';
 import { tokenizeDocument, type TokenizedDocument } from '../src/sources/corpusCache.js';
-import { streamActivations } from '../src/sources/streamActivations.js';
+import { streamActivations } from '../src/inference/streamActivations.js';
 import { saeContentHash } from '../src/engine/sae/contentHash.js';
 import { ensureDictionary } from '../src/store/dictionaryLifecycle.js';
 import { loadModel, type LoadedModel } from '../src/transformer/modelFolder.js';

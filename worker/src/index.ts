@@ -26,7 +26,7 @@ export { encodeSaelens, writeSaelens, type SaelensSae } from './engine/sae/saele
 export { trainOnArray } from './engine/trainRun.js';
 export { trainedWeights } from './engine/train.js';
 export { dictionaryByContent, relocateDictionary, type ContentState } from './store/dictionaryByContent.js';
-export { streamActivations, type ActivationBatch } from './sources/streamActivations.js';
+export { streamActivations, type ActivationBatch } from './inference/streamActivations.js';
 export { hookWidth, parseHook } from './transformer/hooks.js';
 export {
   disposeModel,

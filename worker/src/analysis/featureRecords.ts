@@ -5,7 +5,7 @@ import type { SaelensSae } from '../engine/sae/saelensFormat.js';
 import type { ExampleRecord, FeatureRecord } from '../ingest/ingestDictionary.js';
 import type { FeatureEvidenceCollector, FeatureExampleWindow } from './featureEvidence.js';
 import { shortLabel, type LabelAssociation } from './labelAssociation.js';
-import type { Neighbours } from './similarity.js';
+import type { Neighbours } from '../ingest/featureLinks.js';
 
 /**
  * Token text that Postgres can store: NUL and other control characters (byte-level tokens) become visible

@@ -2,6 +2,7 @@
 // recall loss for the neighbours the atlas shows): within a dictionary (neighbours) and across dictionaries on
 // the same hook point (families: how features split as width grows).
 import type { Backend } from '../engine/backend.js';
+import type { Neighbours } from '../ingest/featureLinks.js';
 
 /** The GEMM the fast search runs on: the engine backend's own `matmulT`, a[m, d] · bT[n, d]ᵀ. */
 export type MatmulT = Pick<Backend, 'matmulT'>;
@@ -31,14 +32,6 @@ export function normalizeRows(x: Float32Array, n: number, d: number): Float32Arr
     for (let t = 0; t < d; t++) out[i * d + t] = x[i * d + t] * inv;
   }
   return out;
-}
-
-export interface Neighbours {
-  k: number;
-  /** [nA, k] indices into B, best first; -1 pads when B has fewer than k candidates. */
-  indices: Int32Array;
-  /** [nA, k] cosines. */
-  cosines: Float32Array;
 }
 
 /** Options of the neighbour search: `excludeSelf` (A and B the same dictionary) skips j = i; rows of A per GEMM. */

@@ -78,7 +78,7 @@ export async function analyzeText(
   const t0 = performance.now();
   const perToken: TokenActivation[][] = ids.map(() => []);
   const batches = model.activations({
-    documents: [{ doc: 0, id: 'text', text, tokens: ids, starts: [], ends: [] }],
+    documents: [{ doc: 0, tokens: ids }],
     hook: o.hook,
     windows,
     batchSize: o.windowsPerPass ?? 1,

@@ -1,7 +1,7 @@
 // A model loaded for inference: config, tokenizer, the window rule (context size and BOS), and one forward pass
 // that records hooks and can replace them with given activations. Extraction, the analysis pass, CE loss and live
 // text analysis all run a model through this; an intervention at a hook (steering) is a `feed` of `run`.
-import { streamActivations, type ActivationBatch, type StreamOptions } from '../sources/streamActivations.js';
+import { streamActivations, type ActivationBatch, type StreamOptions } from './streamActivations.js';
 import { hookRunner } from '../transformer/hookRunner.js';
 import type { HookRunOptions, HostForwardResult } from '../transformer/hookRunnerTypes.js';
 import { hookWidth, parseHook, type HookPoint } from '../transformer/hooks.js';

@@ -3,7 +3,15 @@
 import type { BulkColumn, BulkLoader } from '@atlas/migrations';
 import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
-import type { Neighbours } from '../analysis/similarity.js';
+
+/** Each feature's k nearest features of another (or the same) dictionary, as the analysis finds them. */
+export interface Neighbours {
+  k: number;
+  /** [nA, k] indices into B, best first; -1 pads when B has fewer than k candidates. */
+  indices: Int32Array;
+  /** [nA, k] cosines. */
+  cosines: Float32Array;
+}
 
 const LINK_COLUMNS: BulkColumn[] = [
   { name: 'dictionary_id', type: 'int' },

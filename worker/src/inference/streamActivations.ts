@@ -4,11 +4,16 @@
 import { hookWidth, parseHook } from '../transformer/hooks.js';
 import type { LoadedModel } from '../transformer/modelFolder.js';
 import { hookRunner } from '../transformer/hookRunner.js';
-import type { TokenizedDocument } from './corpusCache.js';
+
+/** What the stream reads of a tokenized document (sources' `TokenizedDocument` is one): its index and token ids. */
+export interface TokenIds {
+  doc: number;
+  tokens: number[];
+}
 
 export interface StreamOptions {
   model: LoadedModel;
-  documents: AsyncIterable<TokenizedDocument> | Iterable<TokenizedDocument>;
+  documents: AsyncIterable<TokenIds> | Iterable<TokenIds>;
   hook: string;
   /** Tokens per window including BOS. */
   contextSize: number;
