@@ -64,8 +64,8 @@ export function layerOf(file: string): string {
   return parts.length > root + 1 ? parts.slice(0, root + 1).join('/') : file;
 }
 
-/** Code, not tests or benches: a test may import from any layer to check another. */
-const isCode = (file: string): boolean => !/\.test\.tsx?$/.test(file) && !/(^|\/)bench\//.test(file);
+/** Code, not tests, their helpers (`*.testing.ts`) or benches: a test may import from any layer to check another. */
+const isCode = (file: string): boolean => !/\.test(ing)?\.tsx?$/.test(file) && !/(^|\/)bench\//.test(file);
 
 /** Which layers each layer's code imports (imports inside a layer left out). */
 export function layerEdges(tree: DependencyTree): Map<string, Set<string>> {
