@@ -12,6 +12,7 @@
 import {
   DICTIONARY_STATUSES,
   EXAMPLE_COLUMNS,
+  EXAMPLE_KINDS,
   FEATURE_VALUE_COLUMNS,
   SAE_ARCHITECTURES,
   type ColumnName,
@@ -101,7 +102,7 @@ export type FeatureLine = z.infer<typeof FeatureLine>;
 
 export const ExampleLine = z.object({
   feature_index: z.number().int().nonnegative(),
-  kind: z.enum(['top', 'quantile']),
+  kind: z.enum(EXAMPLE_KINDS),
   bin: z.number().int(),
   rank: z.number().int(),
   max_activation: z.number(),
