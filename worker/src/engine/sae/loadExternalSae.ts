@@ -30,7 +30,7 @@ export function detectSaeFormat(dir: string): ExternalFormat {
   if (entries.includes('dictionary.json') && entries.includes('features.jsonl'))
     throw new AtlasError(
       'SOURCE_MALFORMED',
-      `${dir}: is a feature-atlas export; restore it with \`worker import-export ${dir}\`, or load its SAELens weights from ${join(dir, 'weights')}`,
+      `${dir}: is a feature-atlas export; restore it with \`worker restore ${dir}\`, or load its SAELens weights from ${join(dir, 'weights')}`,
     );
   // sparsify saves one sub-folder per hook point (layers.6, layers.6.mlp, ...) under the run's folder.
   const nested = entries.filter((e) => existsSync(join(dir, e, CFG_FILE)));
