@@ -1,5 +1,5 @@
-// analyzeText in GraphQL: argument checks, then the api's TextAnalyzer (the worker's inference core underneath); refusals
-// from either side become BAD_USER_INPUT, and each activation resolves to its stored feature, if any.
+// analyzeText in GraphQL: argument checks, then the api's TextAnalyzer (the worker's inference core underneath);
+// refusals from either side become BAD_USER_INPUT, and each activation resolves to its stored feature, if any.
 import { InferenceRefused } from '@atlas/worker/inference/errors';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context.js';

@@ -7,7 +7,7 @@ import type { Neighbours } from '../ingest/featureLinks.js';
 /** The GEMM the fast search runs on: the engine backend's own `matmulT`, a[m, d] · bT[n, d]ᵀ. */
 export type MatmulT = Pick<Backend, 'matmulT'>;
 
-/** Plain-JS a·bTᵀ in `Backend.matmulT`'s argument order, without bias (cache-friendly: rows of both are contiguous). */
+/** Plain-JS a·bTᵀ in `Backend.matmulT`'s argument order, no bias (cache-friendly: rows of both are contiguous). */
 function plainMatmulT(a: Float32Array, bT: Float32Array, m: number, d: number, n: number): Float32Array {
   const out = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
@@ -105,7 +105,7 @@ export function topCosineNeighbours(
   return out;
 }
 
-/** `topCosineNeighbours` on a fast GEMM (the backend's `matmulT`): one a·bᵀ per block of A rows, then the same top-k. */
+/** `topCosineNeighbours` on the backend's `matmulT`: one a·bᵀ per block of A rows, then the same top-k. */
 export async function topCosineNeighboursOn(
   gemm: MatmulT,
   a: Float32Array,
