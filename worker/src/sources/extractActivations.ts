@@ -7,12 +7,11 @@ import { join } from 'node:path';
 import { AtlasError } from '../errors.js';
 import { ActivationManifest, MANIFEST_FILE, type Provenance, type Shard } from '../formats/activationManifest.js';
 import { NpyWriter } from '../formats/npy.js';
-import { hookWidth, parseHook } from '../transformer/hooks.js';
-import { modelWindows, type LoadedModel } from '../transformer/modelFolder.js';
+import { InferenceModel } from '../inference/inferenceModel.js';
+import type { LoadedModel } from '../transformer/modelFolder.js';
 import { initTfjs } from '../transformer/runtime.js';
 import { CORPUS_CACHE_FILE, CorpusCacheWriter, readCorpusCache, tokenizeDocument } from './corpusCache.js';
 import type { Corpus } from './document.js';
-import { streamActivations } from './streamActivations.js';
 
 const PROGRESS_FILE = 'progress.json';
 
@@ -69,8 +68,8 @@ export function extractionResumePoint(out: string): { shards: number; rows: numb
 /** Extract activations; returns the manifest written (or found complete). */
 export async function extractActivations(o: ExtractOptions): Promise<ActivationManifest> {
   await initTfjs();
-  const { model } = o;
-  const hook = parseHook(o.hook, model.config);
+  const model = InferenceModel.of(o.model);
+  const hook = model.hook(o.hook);
   const ctx = o.contextSize ?? model.config.nPositions;
   // The flag's own bounds (at least one row per window even without BOS), then the model's window rule.
   if (ctx > model.config.nPositions || ctx < 2)
@@ -78,13 +77,13 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
       'ARGUMENT_INVALID',
       `--context ${ctx} must be between 2 and the model's n_positions ${model.config.nPositions}`,
     );
-  const windows = modelWindows(model, { contextSize: ctx, prependBos: o.prependBos });
-  const dIn = hookWidth(hook, model.config);
+  const windows = model.windows({ contextSize: ctx, prependBos: o.prependBos });
+  const dIn = hook.width;
   const key: ExtractionKey = {
     provenance: {
       model: model.name,
       hook: hook.name,
-      tokenizer: model.tokenizerIdentity,
+      tokenizer: o.model.tokenizerIdentity,
       contextSize: ctx,
       prependBos: o.prependBos,
       corpus: o.corpus.name,
@@ -188,11 +187,10 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
 
   const started = Date.now();
   try {
-    for await (const b of streamActivations({
-      model,
+    for await (const b of model.activations({
       documents: readCorpusCache(cachePath),
       hook: hook.name,
-      ...windows,
+      windows,
       batchSize: o.batchSize,
       skipRows,
       maxRows: totalRows,
