@@ -1,5 +1,6 @@
 // `npm run bench:engine`: the engine's figures on this machine, with the PyTorch peer in the same run when
-// python3-torch is installed (machines are shared, so only a side-by-side ratio means much).
+// python3-torch is installed, and the encoder against a plain onnxruntime graph of the same size (plainGraph.ts)
+// (machines are shared, so only a side-by-side ratio means much).
 // Not a test: it prints, it does not assert.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { ActivationStore, estimateNormScale, sampleRows } from '../src/engine/ac
 import type { Backend, BackendName } from '../src/engine/backend.js';
 import { loadBackend } from '../src/engine/backendRegistry.js';
 import { mmcs } from '../src/engine/metrics.js';
+import { plainGraphMs } from './plainGraph.js';
 import { Rng } from '../src/engine/rng.js';
 import { syntheticArray } from '../src/engine/syntheticSet.js';
 import { resolveTrainConfig, Trainer, type StepStats } from '../src/engine/train.js';
@@ -135,6 +137,12 @@ const ref = await throughput(backend, d, 8192, 32, 4096, 2, quick ? 3 : 8, data,
 const gflops = (2 * 4096 * d * 8192) / (ref.encoderMs / 1000) / 1e9;
 console.log(`engine: ${Math.round(ref.tokPerS)} tok/s  (d_in=512, 8192 latents, k=32, batch 4096; bar 15000)`);
 console.log(`encoder: ${gflops.toFixed(0)} GFLOPS (Gemm+TopK ${ref.encoderMs.toFixed(0)} ms/step)`);
+// The yardstick, in the same run: one plain onnxruntime graph MatMul + Add + Relu + TopK(32) over the whole batch.
+const plainMs = await plainGraphMs(4096, d, 8192, 32, quick ? 3 : 5);
+console.log(
+  `encoder vs plain graph: ${(ref.encoderMs / plainMs).toFixed(2)}x (goal <= 1.2x; plain onnxruntime MatMul+Add+Relu+TopK(32) ` +
+    `over 4096x512x8192: ${plainMs.toFixed(0)} ms, ${((2 * 4096 * d * 8192) / (plainMs / 1000) / 1e9).toFixed(0)} GFLOPS)`,
+);
 console.log(
   `step: ${ref.stepMs.toFixed(0)} ms = encoder ${ref.encoderMs.toFixed(0)} + sparse ${ref.sparseMs.toFixed(0)} + optimiser ${ref.optimiserMs.toFixed(0)} + batch/metrics ${ref.otherMs.toFixed(0)}`,
 );
