@@ -137,6 +137,7 @@ const ref = await throughput(backend, d, 8192, 32, 4096, 2, quick ? 3 : 8, data,
 const gflops = (2 * 4096 * d * 8192) / (ref.encoderMs / 1000) / 1e9;
 console.log(`engine: ${Math.round(ref.tokPerS)} tok/s  (d_in=512, 8192 latents, k=32, batch 4096; bar 15000)`);
 console.log(`encoder: ${gflops.toFixed(0)} GFLOPS (Gemm+TopK ${ref.encoderMs.toFixed(0)} ms/step)`);
+const refRss = peakRss(); // before the plain graph below, whose own buffers would count
 // The yardstick, in the same run: one plain onnxruntime graph MatMul + Add + Relu + TopK(32) over the whole batch.
 const plainMs = await plainGraphMs(4096, d, 8192, 32, quick ? 3 : 5);
 console.log(
@@ -146,7 +147,7 @@ console.log(
 console.log(
   `step: ${ref.stepMs.toFixed(0)} ms = encoder ${ref.encoderMs.toFixed(0)} + sparse ${ref.sparseMs.toFixed(0)} + optimiser ${ref.optimiserMs.toFixed(0)} + batch/metrics ${ref.otherMs.toFixed(0)}`,
 );
-console.log(`peak RSS: ${mb(peakRss())} (reference config)`);
+console.log(`peak RSS: ${mb(refRss)} (reference config)`);
 
 const p = peer();
 if (typeof p === 'string') console.log(`peer (PyTorch TopK SAE, same config): ${p}`);
