@@ -95,16 +95,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const gf = (ms: number) => ((2 * m * kd * n) / (ms / 1000) / 1e9).toFixed(0);
   const variants: [string, GraphVariant][] = [
     ['plain MatMul+Add+Relu+TopK, whole batch', {}],
-    ['Gemm transB + TopK, whole batch', { op: 'gemm' }],
-    ['MatMul, whole batch, engine options (no spinning)', { engineOptions: true }],
     [
       'Gemm transB, 1024-row blocks, engine options (the engine today)',
       { op: 'gemm', block: 1024, engineOptions: true },
     ],
-    ['Gemm transB, 1024-row blocks', { op: 'gemm', block: 1024 }],
-    ['MatMul, 1024-row blocks', { block: 1024 }],
-    ['MatMul, 512-row blocks', { block: 512 }],
-    ['MatMul, 2048-row blocks', { block: 2048 }],
+    ['Gemm transB, 2048-row blocks, engine options', { op: 'gemm', block: 2048, engineOptions: true }],
+    ['Gemm transB, whole batch, engine options', { op: 'gemm', engineOptions: true }],
+    ['Gemm transB, 1024-row blocks, spinning', { op: 'gemm', block: 1024 }],
+    ['Gemm transB, whole batch, spinning', { op: 'gemm' }],
+    ['MatMul, 1024-row blocks, engine options', { block: 1024, engineOptions: true }],
+    ['MatMul, whole batch, engine options', { engineOptions: true }],
   ];
   // Interleaved rounds and the fastest run of each: on a shared machine the minimum is the least noisy figure.
   // CPU time (both threads, per run) is printed too: it is less disturbed by other load than wall time.
