@@ -2,7 +2,8 @@
 // of many shapes, and how does that compare with the plain PyTorch peer on the same set in the same run?
 // Each point writes a set with the synth command's code, trains as `worker train --acts ... --arch topk --latents L
 // --k K` would (no other flag), and scores the decoder against the true features. Not a test: it prints.
-// Flags: --quick (a few points), --peer-steps=N (default 6000, the peer's own schedule), --no-peer, --keep.
+// Flags: --quick (a few points), --arch=NAME (topk, batchtopk, relu, jumprelu; the peer is TopK, so it runs for
+// topk only), --peer-steps=N (default 6000, the peer's own schedule), --no-peer, --keep.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -16,6 +17,9 @@ const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split
 const quick = args.has('quick');
 const PEER = args.get('peer') ?? '/work/shared/peers/torch_topk_truth.py';
 const peerSteps = Number(args.get('peer-steps') ?? 6000);
+const arch = args.get('arch') ?? 'topk';
+/** Only TopK and BatchTopK take k; ReLU and JumpReLU reach their sparsity through their default penalties. */
+const takesK = arch === 'topk' || arch === 'batchtopk';
 
 interface GridPoint {
   d: number;
@@ -42,6 +46,7 @@ function grid(): GridPoint[] {
 
 function peer(acts: string, truth: string, latents: number, k: number): { mmcs: number; secs: number } | string {
   if (args.has('no-peer')) return 'skipped (--no-peer)';
+  if (arch !== 'topk') return `skipped (the peer is TopK, this is ${arch})`;
   if (!existsSync(PEER)) return `skipped (no ${PEER})`;
   // The environment's OpenBLAS overrides force an older kernel; the peer runs at its best without them.
   const env = { ...process.env };
@@ -61,7 +66,8 @@ console.log(
   `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.versions.node}`,
 );
 console.log(`peer: ${PEER}, ${peerSteps} steps of 1024 (its own schedule)`);
-console.log('d    | true | L0 | samples | MMCS   | FVU    | dead  | time   | steps | peer MMCS | peer time');
+console.log(`engine: worker train --arch ${arch} --latents L${takesK ? ' --k K' : ''}, default schedule`);
+console.log('d    | true | L0 | samples | MMCS   | FVU    | L0     | dead  | time    | steps  | lr cut | decay  | peer MMCS | peer time');
 const work = mkdtempSync(join(tmpdir(), 'atlas-truth-'));
 try {
   for (const p of grid()) {
@@ -76,19 +82,22 @@ try {
       backend: 'auto',
       checkpointEvery: 500,
       resume: false,
-      config: { arch: 'topk', dSae: p.features, archOptions: { k } },
+      config: { arch, dSae: p.features, archOptions: takesK ? { k } : {} },
     });
     const secs = (performance.now() - t0) / 1000;
     const truth = readNpy(join(set, 'true_features.npy'));
     const score = mmcs(truth.data, p.features, run.sae!.wDec, p.features, p.d);
-    const final = run.summary.final as { fvu: number } | null;
+    const final = run.summary.final as { fvu: number; l0: number } | null;
     const dead = run.summary.deadFraction as number;
     const q = peer(join(set, 'acts.npy'), join(set, 'true_features.npy'), p.features, k);
     const peerCols = typeof q === 'string' ? q : `${q.mmcs.toFixed(4)}    | ${q.secs.toFixed(1)} s`;
+    const cut = run.trainer.plateau?.cutSteps[0];
+    const decay = run.trainer.finalDecay?.start;
     console.log(
       `${String(p.d).padEnd(4)} | ${String(p.features).padEnd(4)} | ${String(p.l0).padEnd(2)} | ${String(p.samples).padEnd(7)} | ` +
-        `${score.toFixed(4)} | ${(final?.fvu ?? NaN).toFixed(4)} | ${(100 * dead).toFixed(1).padStart(4)}% | ` +
-        `${secs.toFixed(1).padStart(5)} s | ${String(run.trainer.step).padEnd(5)} | ${peerCols}`,
+        `${score.toFixed(4)} | ${(final?.fvu ?? NaN).toFixed(4)} | ${(final?.l0 ?? NaN).toFixed(2).padStart(6)} | ` +
+        `${(100 * dead).toFixed(1).padStart(4)}% | ${secs.toFixed(1).padStart(5)} s | ${String(run.trainer.step).padEnd(6)} | ` +
+        `${String(cut ?? '-').padEnd(6)} | ${String(decay ?? 'cap').padEnd(6)} | ${peerCols}`,
     );
     if (!args.has('keep')) rmSync(set, { recursive: true, force: true });
   }

@@ -67,4 +67,25 @@ describe('ActivationStore', () => {
     const meanSq = sq / 5000;
     assert.ok(Math.abs(meanSq / d - 1) < 0.15, `mean ‖x‖² = ${meanSq.toFixed(2)} ≈ dIn = ${d}`);
   });
+
+  it('keeps held-out chunks out of every batch, spread over the corpus, and serves them on request', () => {
+    const big = 20_000; // 20 chunks of 1,024 rows (the last one short): a tenth may be held out
+    const rows = memorySource(Float32Array.from({ length: big * d }, (_, i) => Math.floor(i / d)), big, d);
+    const s = new ActivationStore(rows, { batchSize: 500, seed: 4, holdOutRows: 2048 });
+    const held = s.heldOutRows();
+    assert.equal(held.n, 2048, 'two whole chunks');
+    const heldIds = new Set(Array.from({ length: held.n }, (_, r) => held.rows[r * d]));
+    const firstIds = [...heldIds].sort((a, b) => a - b).filter((id) => id % 1024 === 0);
+    assert.equal(firstIds.length, 2);
+    assert.ok(firstIds[1] - firstIds[0] >= 8 * 1024, `held-out chunks ${firstIds.join(', ')} are spread apart`);
+    const out = new Float32Array(500 * d);
+    const seen = new Set<number>();
+    for (let b = 0; b < 300; b++) {
+      s.nextBatch(out);
+      for (let r = 0; r < 500; r++) seen.add(out[r * d]);
+    }
+    for (const id of seen) assert.ok(!heldIds.has(id), `row ${id} is held out but was served for training`);
+    assert.equal(seen.size, big - held.n, 'every other row is served (eight passes)');
+    assert.equal(new ActivationStore(source, { batchSize: 100, seed: 4, holdOutRows: 2048 }).heldOutRows().n, 0);
+  });
 });

@@ -15,6 +15,11 @@ export interface StoreOptions {
   scale?: number;
   /** Rows in the shuffle buffer (default: as many as fit in 256 MiB, at least 4 batches, at most the corpus). */
   bufferRows?: number;
+  /**
+   * Rows kept out of training, in whole chunks spread evenly over the corpus (a corpus sorted by document is
+   * sampled all over); at most a tenth of the chunks, and none when there is a single chunk.
+   */
+  holdOutRows?: number;
 }
 
 interface Chunk {
@@ -33,6 +38,7 @@ export class ActivationStore {
   epoch = 0;
   private rng: Rng;
   private chunks: Chunk[];
+  private readonly heldOutChunks: Chunk[] = [];
   private order: Int32Array;
   private nextChunk = 0;
   private readonly buffer: Float32Array;
@@ -52,6 +58,13 @@ export class ActivationStore {
       for (let start = 0; start < s.rows; start += CHUNK_ROWS)
         this.chunks.push({ shard, start, count: Math.min(CHUNK_ROWS, s.rows - start) });
     });
+    const holdOut = Math.min(Math.ceil((opts.holdOutRows ?? 0) / CHUNK_ROWS), Math.floor(this.chunks.length / 10));
+    if (holdOut > 0) {
+      const stride = this.chunks.length / holdOut;
+      const picked = new Set(Array.from({ length: holdOut }, (_, i) => Math.floor((i + 0.5) * stride)));
+      this.heldOutChunks = this.chunks.filter((_, i) => picked.has(i));
+      this.chunks = this.chunks.filter((_, i) => !picked.has(i));
+    }
     const byBudget = Math.floor(DEFAULT_BUFFER_BYTES / (4 * this.dIn));
     const wanted = opts.bufferRows ?? Math.max(4 * this.batchSize, byBudget);
     this.capacity = Math.max(this.batchSize + CHUNK_ROWS, Math.min(wanted, source.totalRows + CHUNK_ROWS));
@@ -96,6 +109,29 @@ export class ActivationStore {
       this.filled--;
     }
     this.batchesServed++;
+  }
+
+  /** The held-out rows (scaled like the batches), [n, dIn]; empty when nothing was held out. */
+  heldOutRows(): { rows: Float32Array; n: number } {
+    const n = this.heldOutChunks.reduce((a, c) => a + c.count, 0);
+    const rows = new Float32Array(n * this.dIn);
+    let at = 0;
+    for (const c of this.heldOutChunks) {
+      const shard = this.source.shards[c.shard];
+      const out = rows.subarray(at * this.dIn, (at + c.count) * this.dIn);
+      if (shard.readRowsInto) shard.readRowsInto(c.start, c.count, out);
+      else out.set(shard.readRows(c.start, c.count));
+      at += c.count;
+    }
+    if (this.scale !== 1) for (let i = 0; i < rows.length; i++) rows[i] *= this.scale;
+    return { rows, n };
+  }
+
+  /** Up to `count` training rows spread over the corpus, scaled like the batches (sampleRows). */
+  sampleRows(count: number): { rows: Float32Array; n: number } {
+    const sample = sampleRows(this.source, count);
+    if (this.scale !== 1) for (let i = 0; i < sample.rows.length; i++) sample.rows[i] *= this.scale;
+    return sample;
   }
 
   /** Advance past `n` batches without copying them out (used by --resume to reach the checkpoint's position). */

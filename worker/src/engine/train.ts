@@ -9,6 +9,8 @@ import { densitySummary, FiringTracker, geometricMedian } from './metrics.js';
 import { Rng } from './rng.js';
 import type { Architecture, Encoded, SaeParams, StepContext } from './sae/architecture.js';
 import { getArchitecture } from './sae/registry.js';
+import { DEFAULT_BATCH_SIZE, defaultLearningRate } from './defaultSchedule.js';
+import { PlateauOptions, PlateauRule, type FinalDecay, type PlateauState } from './plateauRule.js';
 import { deriveTrainingSeed } from './trainingSeed.js';
 import type { TrainedWeights } from './sae/saelensFormat.js';
 
@@ -19,10 +21,10 @@ export const TrainConfig = z.object({
   dSae: z.number().int().positive(),
   /** The variant's own options (k for TopK, l1Coefficient for ReLU, ...), checked by its schema. */
   archOptions: z.record(z.string(), z.unknown()).default({}),
-  batchSize: z.number().int().positive().default(4096),
+  batchSize: z.number().int().positive().default(DEFAULT_BATCH_SIZE),
   /** Training tokens in all (whole batches). */
   tokens: z.number().int().positive(),
-  /** Peak learning rate; default 2e-4·sqrt(2^14 / dSae), the scaling of Gao et al. 2024 (§2.3). */
+  /** Peak learning rate; default `defaultLearningRate(dSae)`. */
   lr: z.number().positive().optional(),
   /** Linear warm-up steps; default 5% of steps, at most 1000. */
   warmupSteps: z.number().int().nonnegative().optional(),
@@ -50,6 +52,13 @@ export const TrainConfig = z.object({
     .default(1 / 32),
   /** Rows for the geometric-median init of b_dec. */
   medianSampleRows: z.number().int().positive().default(4096),
+  /**
+   * Stop when the held-out FVU reaches its plateau (plateauRule.ts) rather than after `tokens`, which is then the
+   * cap; null: train for exactly `tokens`.
+   */
+  plateau: PlateauOptions.nullable().default(null),
+  /** Rows kept out of training to measure the held-out FVU (ActivationStore's holdOutRows). */
+  holdOutRows: z.number().int().nonnegative().default(0),
 });
 export type TrainConfig = z.infer<typeof TrainConfig>;
 
@@ -96,7 +105,7 @@ export function resolveTrainConfig(
         lr: c.lr,
         data,
       }),
-    lr: c.lr ?? 2e-4 * Math.sqrt(2 ** 14 / c.dSae),
+    lr: c.lr ?? defaultLearningRate(c.dSae),
     warmupSteps: c.warmupSteps ?? Math.min(1000, Math.floor(steps * 0.05)),
     deadWindowTokens: c.deadWindowTokens ?? Math.max(c.batchSize, Math.min(10_000_000, Math.floor(c.tokens / 4))),
     auxK: c.auxK ?? Math.max(1, Math.floor(dIn / 2)),
@@ -137,6 +146,8 @@ export interface Checkpoint {
     scale: number;
     config: ResolvedTrainConfig;
     curves: CurvePoint[];
+    /** Held-out measurements and the final decay, when the run stops at its plateau (absent in older ones). */
+    plateau?: PlateauState & { finalDecay: FinalDecay | null };
     tracker: {
       tokens: number;
       windowStart: number;
@@ -158,6 +169,11 @@ export class Trainer {
   readonly tracker: FiringTracker;
   readonly curves: CurvePoint[] = [];
   step = 0;
+  /** The plateau rule when the run stops at its plateau (cfg.plateau), else null. */
+  plateau: PlateauRule | null;
+  /** The final decay once the plateau rule has started it; before that the cap's own decay applies. */
+  finalDecay: FinalDecay | null = null;
+  private heldOut: { rows: Float32Array; n: number; heldOut: boolean } | null = null;
   private readonly x: Float32Array;
   private readonly xIn: Float32Array;
   private readonly err: Float32Array;
@@ -188,6 +204,7 @@ export class Trainer {
     this.m = blank();
     this.v = blank();
     this.tracker = new FiringTracker(cfg.dSae, cfg.deadWindowTokens);
+    this.plateau = cfg.plateau ? new PlateauRule(cfg.plateau) : null;
     const n = cfg.batchSize;
     this.x = alloc(n * dIn);
     this.xIn = alloc(n * dIn);
@@ -224,6 +241,10 @@ export class Trainer {
       }
       t.step = init.meta.step;
       t.curves.push(...init.meta.curves);
+      if (t.cfg.plateau && init.meta.plateau) {
+        t.plateau = new PlateauRule(t.cfg.plateau, init.meta.plateau);
+        t.finalDecay = init.meta.plateau.finalDecay;
+      }
       const tr = init.meta.tracker;
       t.tracker.tokens = tr.tokens;
       t.tracker.windowStart = tr.windowStart;
@@ -259,17 +280,82 @@ export class Trainer {
     }
   }
 
-  /** Learning rate at `step`: linear warm-up, constant, linear decay to zero over the last decayFraction. */
+  /**
+   * Learning rate at `step`: linear warm-up, constant, linear decay to zero over the last decayFraction of the
+   * steps (or over the final decay the plateau rule started).
+   */
   lrAt(step: number): number {
     const { lr, warmupSteps, steps, decayFraction } = this.cfg;
     let f = warmupSteps > 0 ? Math.min(1, (step + 1) / warmupSteps) : 1;
-    const decayStart = Math.floor(steps * (1 - decayFraction));
-    if (decayFraction > 0 && step >= decayStart) f *= Math.max(0, (steps - step) / Math.max(1, steps - decayStart));
-    return lr * f;
+    const [start, end] = this.finalDecay
+      ? [this.finalDecay.start, this.finalDecay.end]
+      : [decayFraction > 0 ? Math.floor(steps * (1 - decayFraction)) : steps, steps];
+    if (step >= start) f *= Math.max(0, (end - step) / Math.max(1, end - start));
+    return lr * f * (this.plateau?.factorAt(step) ?? 1);
+  }
+
+  /** Steps this run takes: the configured steps (the cap), or the end of the final decay once it has started. */
+  get plannedSteps(): number {
+    return this.finalDecay?.end ?? this.cfg.steps;
   }
 
   get done(): boolean {
-    return this.step >= this.cfg.steps;
+    return this.step >= this.plannedSteps;
+  }
+
+  /**
+   * Held-out FVU of the current weights: the rows the store kept out of training, or (when the corpus is too
+   * small to spare any) a fixed sample of the training rows.
+   */
+  async heldOutFvu(): Promise<number> {
+    const { backend, cfg, dIn, params } = this;
+    if (!this.heldOut) {
+      const h = this.store.heldOutRows();
+      this.heldOut = h.n > 0 ? { ...h, heldOut: true } : { ...this.store.sampleRows(cfg.batchSize), heldOut: false };
+    }
+    const { rows, n } = this.heldOut;
+    const block = cfg.batchSize;
+    const { xIn, xHat } = this.evalBuffers();
+    let sse = 0;
+    const sum = new Float64Array(dIn);
+    let sumSq = 0;
+    for (let at = 0; at < n; at += block) {
+      const m = Math.min(block, n - at);
+      const x = rows.subarray(at * dIn, (at + m) * dIn);
+      const xInM = xIn.subarray(0, m * dIn);
+      backend.center(x, params.bDec, m, dIn, xInM);
+      const ctx: StepContext = { backend, n: m, dIn, dSae: cfg.dSae, xIn: xInM, params, progress: this.step / cfg.steps };
+      const codes = await this.arch.encode(ctx, cfg.archOptions);
+      const out = xHat.subarray(0, m * dIn);
+      backend.sparseDecode(codes, params.wDec, params.bDec, dIn, out);
+      for (let i = 0; i < m * dIn; i++) {
+        const e = out[i] - x[i];
+        sse += e * e;
+        sumSq += x[i] * x[i];
+        sum[i % dIn] += x[i];
+      }
+    }
+    let sst = sumSq;
+    for (let p = 0; p < dIn; p++) sst -= (sum[p] * sum[p]) / n;
+    return sst > 0 ? sse / sst : 0;
+  }
+
+  private evalScratch: { xIn: Float32Array; xHat: Float32Array } | null = null;
+  private evalBuffers(): { xIn: Float32Array; xHat: Float32Array } {
+    const len = this.cfg.batchSize * this.dIn;
+    return (this.evalScratch ??= { xIn: this.backend.alloc(len), xHat: this.backend.alloc(len) });
+  }
+
+  /** Measure the held-out FVU when due, and let the plateau rule start the final decay. */
+  private async watchPlateau(): Promise<void> {
+    const rule = this.plateau;
+    if (!rule || this.finalDecay || this.step % rule.options.evalEvery !== 0) return;
+    const { steps, decayFraction } = this.cfg;
+    // Once the cap's own decay has begun, it stands.
+    if (this.step >= Math.floor(steps * (1 - decayFraction))) return;
+    const fvu = await this.heldOutFvu();
+    const decision = rule.observe({ step: this.step, fvu, deadFraction: this.tracker.deadFraction() });
+    if (decision.kind === 'decay') this.finalDecay = { start: decision.start, end: Math.min(decision.end, steps) };
   }
 
   /** One batch: forward, backward, AuxK, Adam, decoder renormalisation. */
@@ -315,6 +401,7 @@ export class Trainer {
       deadFraction: this.tracker.deadFraction(),
       lr,
     };
+    await this.watchPlateau();
     const t5 = performance.now();
     return {
       ...point,
@@ -476,6 +563,7 @@ export class Trainer {
         scale: this.scale,
         config: this.cfg,
         curves: this.curves,
+        ...(this.plateau && { plateau: { ...this.plateau.state, finalDecay: this.finalDecay } }),
         tracker: {
           tokens: tr.tokens,
           windowStart: tr.windowStart,
@@ -501,6 +589,15 @@ export class Trainer {
       denseFraction: density.denseFraction,
       logDensityHistogram: density.logDensityHistogram,
       deadWindowTokens: this.cfg.deadWindowTokens,
+      ...(this.plateau && {
+        stopping: {
+          rule: 'held-out FVU plateau',
+          heldOutRows: this.heldOut?.heldOut ? this.heldOut.n : 0,
+          learningRateCuts: this.plateau.cutSteps,
+          finalDecay: this.finalDecay,
+          heldOut: this.plateau.history,
+        },
+      }),
       curves: this.curves,
     };
   }

@@ -8,6 +8,7 @@ import { ActivationStore, estimateNormScale, sampleRows } from './activationStor
 import type { BackendName } from './backend.js';
 import { loadBackend } from './backendRegistry.js';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { DEFAULT_BATCH_SIZE, plateauSettings } from './defaultSchedule.js';
 import { writeSaelens, type SaelensSae } from './sae/saelensFormat.js';
 import { resolveTrainConfig, trainedWeights, Trainer, type StepStats, type TrainConfig } from './train.js';
 import type { z } from 'zod';
@@ -33,13 +34,18 @@ export interface TrainRunReporter {
   start?(info: {
     backend: string;
     source: string;
+    /** Planned steps: the cap until a plateau-stopped run reaches its plateau. */
     steps: number;
+    /** 'plateau': stops when the held-out FVU stops improving; 'length': after the given tokens. */
+    stopping: 'plateau' | 'length';
     startStep: number;
     seed: number;
     batchSize: number;
     scale: number;
   }): void;
   step?(stats: StepStats, steps: number): void;
+  /** The plateau rule decided: a learning-rate cut, or the final decay (the run now ends at `steps`). */
+  plateau?(event: { kind: 'cut' | 'decay'; step: number; heldOutFvu: number; lr: number; steps: number }): void;
   checkpoint?(path: string): void;
 }
 
@@ -50,11 +56,6 @@ export interface TrainRunResult {
   trainer: Trainer;
 }
 
-/** Default training length when neither --tokens nor --epochs is given: one pass, and at least 1000 steps. */
-function defaultTokens(rows: number, batch: number): number {
-  return Math.max(rows, 1000 * batch);
-}
-
 export async function runTraining(o: TrainRunOptions, report: TrainRunReporter = {}): Promise<TrainRunResult> {
   const out = resolve(o.out);
   if (existsSync(out))
@@ -63,13 +64,21 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
   const source = openActivationSource(o.acts);
   const backend = await loadBackend(o.backend, { threads: o.threads });
   try {
-    const batchSize = o.config.batchSize ?? 4096;
-    const tokens =
-      o.config.tokens ??
-      (o.config.epochs ? Math.round(o.config.epochs * source.totalRows) : defaultTokens(source.totalRows, batchSize));
-    const { epochs: _epochs, ...rest } = o.config;
+    const batchSize = o.config.batchSize ?? DEFAULT_BATCH_SIZE;
+    const { epochs, ...rest } = o.config;
+    // No length given: train until the held-out FVU plateaus (defaultSchedule.ts), with any option given kept.
+    const length =
+      rest.tokens !== undefined
+        ? { tokens: rest.tokens }
+        : epochs
+          ? { tokens: Math.round(epochs * source.totalRows) }
+          : plateauSettings(source.totalRows, batchSize);
     const data = JSON.stringify({ provenance: source.provenance ?? null, rows: source.totalRows, dIn: source.dIn });
-    const cfg = resolveTrainConfig({ ...rest, tokens }, source.dIn, data);
+    const cfg = resolveTrainConfig(
+      { ...length, ...definedOnly(rest), dSae: rest.dSae, tokens: length.tokens, batchSize },
+      source.dIn,
+      data,
+    );
     let trainer: Trainer;
     if (o.resume) {
       const ckpt = loadLatestCheckpoint(ckptDir);
@@ -84,7 +93,12 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
             'CHECKPOINT_INVALID',
             `--resume: the checkpoint in ${ckptDir} has ${key}=${ckpt.meta.config[key]} but this run asks for ${cfg[key]}; pass the same options as the interrupted run`,
           );
-      const store = new ActivationStore(source, { batchSize, seed: ckpt.meta.config.seed, scale: ckpt.meta.scale });
+      const store = new ActivationStore(source, {
+        batchSize,
+        seed: ckpt.meta.config.seed,
+        scale: ckpt.meta.scale,
+        holdOutRows: ckpt.meta.config.holdOutRows ?? 0,
+      });
       trainer = Trainer.create(backend, store, ckpt.meta.config, ckpt);
     } else {
       // Never delete an interrupted run's progress because --resume was forgotten.
@@ -94,28 +108,38 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
           `${ckptDir} holds checkpoints of an interrupted run; continue it with --resume, or delete that folder to start over`,
         );
       const scale = estimateNormScale(source);
-      const store = new ActivationStore(source, { batchSize, seed: cfg.seed, scale });
+      const store = new ActivationStore(source, { batchSize, seed: cfg.seed, scale, holdOutRows: cfg.holdOutRows });
       const sample = sampleRows(source, cfg.medianSampleRows);
       for (let i = 0; i < sample.rows.length; i++) sample.rows[i] *= scale;
       trainer = Trainer.create(backend, store, cfg, { medianSample: sample.rows, medianRows: sample.n });
     }
-    const steps = trainer.cfg.steps;
     report.start?.({
       backend: backend.description,
       source: describeSource(source),
-      steps,
+      steps: trainer.plannedSteps,
+      stopping: trainer.plateau ? 'plateau' : 'length',
       startStep: trainer.step,
       seed: trainer.cfg.seed,
       batchSize,
       scale: trainer.scale,
     });
-    const logEvery = o.logEvery ?? Math.max(1, Math.floor(steps / 200));
+    // A plateau-stopped run logs as one of ~5,000 steps would (its length is known only at the end).
+    const logEvery = o.logEvery ?? Math.max(1, Math.floor((trainer.plateau ? 5000 : trainer.cfg.steps) / 200));
     let ran = 0;
     while (!trainer.done) {
+      const before = { cuts: trainer.plateau?.cutSteps.length, decay: trainer.finalDecay };
       const stats = await trainer.runStep();
       ran++;
+      if (trainer.plateau && (trainer.plateau.cutSteps.length !== before.cuts || trainer.finalDecay !== before.decay))
+        report.plateau?.({
+          kind: trainer.finalDecay !== before.decay ? 'decay' : 'cut',
+          step: trainer.step,
+          heldOutFvu: trainer.plateau.history.at(-1)!.fvu,
+          lr: trainer.lrAt(trainer.step),
+          steps: trainer.plannedSteps,
+        });
       if (trainer.step % logEvery === 0 || trainer.done) trainer.record(stats);
-      report.step?.(stats, steps);
+      report.step?.(stats, trainer.plannedSteps);
       if (o.checkpointEvery > 0 && trainer.step % o.checkpointEvery === 0 && !trainer.done)
         report.checkpoint?.(saveCheckpoint(ckptDir, trainer.checkpoint()));
       if (o.stopAfterSteps !== undefined && ran >= o.stopAfterSteps && !trainer.done)
@@ -146,6 +170,11 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
   }
 }
 
+/** `o` without its undefined entries, so they do not hide defaults spread before them. */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 /** Train on an in-memory array (tests, benches): the same store, normalisation and init as a full run. */
 export async function trainOnArray(
   backend: import('./backend.js').Backend,
@@ -158,7 +187,12 @@ export async function trainOnArray(
   const source = memorySource(data, rows, dIn);
   const cfg = resolveTrainConfig(config, dIn, `memory ${rows}x${dIn}`);
   const scale = estimateNormScale(source);
-  const store = new ActivationStore(source, { batchSize: cfg.batchSize, seed: cfg.seed, scale });
+  const store = new ActivationStore(source, {
+    batchSize: cfg.batchSize,
+    seed: cfg.seed,
+    scale,
+    holdOutRows: cfg.holdOutRows,
+  });
   const sample = sampleRows(source, cfg.medianSampleRows);
   for (let i = 0; i < sample.rows.length; i++) sample.rows[i] *= scale;
   const trainer = Trainer.create(backend, store, cfg, { medianSample: sample.rows, medianRows: sample.n });

@@ -4,6 +4,7 @@ import { AtlasError } from '../../errors.js';
 import type { BackendName } from '../../engine/backend.js';
 import { backendNames } from '../../engine/backendRegistry.js';
 import { architectureNames } from '../../engine/sae/registry.js';
+import { DEFAULT_BATCH_SIZE, PLATEAU_CAP_STEPS } from '../../engine/defaultSchedule.js';
 import { runTraining } from '../../engine/trainRun.js';
 import { createProgress } from '../progress.js';
 import { parseNumber } from '../parseArgs.js';
@@ -14,7 +15,7 @@ interface TrainFlags {
   arch: string;
   latents?: string;
   k?: string;
-  batch: string;
+  batch?: string;
   tokens?: string;
   epochs?: string;
   lr?: string;
@@ -39,10 +40,13 @@ export function registerTrain(program: Command): void {
     .option('--arch <name>', `architecture: ${architectureNames().join(', ')}`, 'topk')
     .option('--latents <n>', 'dictionary size (d_sae)')
     .option('--k <n>', 'active latents per token (topk, batchtopk)')
-    .option('--batch <n>', 'tokens per step', '4096')
-    .option('--tokens <n>', 'training tokens (default: one pass and at least 1000 steps)')
+    .option('--batch <n>', `tokens per step (default ${DEFAULT_BATCH_SIZE})`)
+    .option(
+      '--tokens <n>',
+      `training tokens (default: until the held-out FVU stops improving, at most one pass or ${PLATEAU_CAP_STEPS.toLocaleString('en-US')} steps, whichever is longer)`,
+    )
     .option('--epochs <x>', 'training length in passes over the activations (instead of --tokens)')
-    .option('--lr <x>', 'peak learning rate (default 2e-4·sqrt(16384/latents))')
+    .option('--lr <x>', 'peak learning rate (default 1e-3·sqrt(16384/latents))')
     .option('--seed <n>', 'random seed (default: derived from the training settings and the data)')
     .option('--backend <name>', `kernels: auto, ${backendNames.join(', ')}`, 'auto')
     .option('--threads <n>', 'threads for the dense kernels (default: all cores)')
@@ -110,7 +114,8 @@ export function registerTrain(program: Command): void {
             arch: flags.arch,
             dSae,
             archOptions,
-            batchSize: parseNumber('--batch', flags.batch, { integer: true, min: 1 }),
+            batchSize:
+              flags.batch === undefined ? undefined : parseNumber('--batch', flags.batch, { integer: true, min: 1 }),
             tokens:
               flags.tokens === undefined ? undefined : parseNumber('--tokens', flags.tokens, { integer: true, min: 1 }),
             epochs:
@@ -128,8 +133,18 @@ export function registerTrain(program: Command): void {
           start: (i) => {
             progress.log(`backend: ${i.backend}`);
             progress.log(`activations: ${i.source}, normalisation factor ${i.scale.toPrecision(4)}, seed ${i.seed}`);
+            if (i.stopping === 'plateau')
+              progress.log(
+                `length: until the held-out FVU stops improving (at most ${i.steps.toLocaleString('en-US')} steps of ${i.batchSize}); --tokens or --epochs set one`,
+              );
             if (i.startStep > 0) progress.log(`resuming at step ${i.startStep} of ${i.steps}`);
           },
+          plateau: (e) =>
+            progress.note(
+              e.kind === 'cut'
+                ? `held-out FVU ${e.heldOutFvu.toFixed(4)} stopped improving at step ${e.step}: learning rate cut to ${e.lr.toExponential(2)}`
+                : `held-out FVU ${e.heldOutFvu.toFixed(4)} stopped improving at step ${e.step}: final decay, the run ends at step ${e.steps}`,
+            ),
           step: (s, steps) =>
             progress.update(
               s.step,
