@@ -30,6 +30,7 @@ export function defaultPlateau(batchSize: number): PlateauOptions {
     decayFraction: 0.2,
     cuts: 1,
     cutFactor: 0.25,
+    nominalSteps: 5000,
   };
 }
 

@@ -13,6 +13,7 @@ const options: PlateauOptions = {
   decayFraction: 0.2,
   cuts: 1,
   cutFactor: 0.25,
+  nominalSteps: 5000,
 };
 
 /** Feed measurements every 100 steps until the rule decides something other than 'continue'. */

@@ -24,6 +24,8 @@ export const PlateauOptions = z.object({
   cuts: z.number().int().nonnegative(),
   /** The learning rate's factor at each cut. */
   cutFactor: z.number().gt(0).lt(1),
+  /** The run's length where a fraction of it is needed before it is known (penalty warm-ups, curve logging). */
+  nominalSteps: z.number().int().positive(),
 });
 export type PlateauOptions = z.infer<typeof PlateauOptions>;
 

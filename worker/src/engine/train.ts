@@ -294,6 +294,15 @@ export class Trainer {
     return lr * f * (this.plateau?.factorAt(step) ?? 1);
   }
 
+  /**
+   * Fraction of the run done, for the variants' warm-ups: of the configured steps, or of the plateau rule's
+   * nominal length while the real one is unknown.
+   */
+  get progress(): number {
+    const p = this.cfg.plateau;
+    return p ? Math.min(1, this.step / p.nominalSteps) : this.step / this.cfg.steps;
+  }
+
   /** Steps this run takes: the configured steps (the cap), or the end of the final decay once it has started. */
   get plannedSteps(): number {
     return this.finalDecay?.end ?? this.cfg.steps;
@@ -324,7 +333,7 @@ export class Trainer {
       const x = rows.subarray(at * dIn, (at + m) * dIn);
       const xInM = xIn.subarray(0, m * dIn);
       backend.center(x, params.bDec, m, dIn, xInM);
-      const ctx: StepContext = { backend, n: m, dIn, dSae: cfg.dSae, xIn: xInM, params, progress: this.step / cfg.steps };
+      const ctx: StepContext = { backend, n: m, dIn, dSae: cfg.dSae, xIn: xInM, params, progress: this.progress };
       const codes = await this.arch.encode(ctx, cfg.archOptions);
       const out = xHat.subarray(0, m * dIn);
       backend.sparseDecode(codes, params.wDec, params.bDec, dIn, out);
@@ -431,7 +440,7 @@ export class Trainer {
     const { x, xIn, err } = this;
     const bDec = params.bDec;
     backend.center(x, bDec, n, dIn, xIn);
-    const ctx: StepContext = { backend, n, dIn, dSae, xIn, params, progress: this.step / cfg.steps };
+    const ctx: StepContext = { backend, n, dIn, dSae, xIn, params, progress: this.progress };
     const t1 = performance.now();
     const codes: Encoded = await this.arch.encode(ctx, cfg.archOptions);
     const t2 = performance.now();

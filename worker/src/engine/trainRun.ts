@@ -123,8 +123,9 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
       batchSize,
       scale: trainer.scale,
     });
-    // A plateau-stopped run logs as one of ~5,000 steps would (its length is known only at the end).
-    const logEvery = o.logEvery ?? Math.max(1, Math.floor((trainer.plateau ? 5000 : trainer.cfg.steps) / 200));
+    // A plateau-stopped run logs as one of its nominal length would (the real one is known only at the end).
+    const logEvery =
+      o.logEvery ?? Math.max(1, Math.floor((trainer.cfg.plateau?.nominalSteps ?? trainer.cfg.steps) / 200));
     let ran = 0;
     while (!trainer.done) {
       const before = { cuts: trainer.plateau?.cutSteps.length, decay: trainer.finalDecay };
