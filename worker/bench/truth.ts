@@ -67,7 +67,9 @@ console.log(
 );
 console.log(`peer: ${PEER}, ${peerSteps} steps of 1024 (its own schedule)`);
 console.log(`engine: worker train --arch ${arch} --latents L${takesK ? ' --k K' : ''}, default schedule`);
-console.log('d    | true | L0 | samples | MMCS   | FVU    | L0     | dead  | time    | steps  | lr cut | decay  | peer MMCS | peer time');
+console.log(
+  'd    | true | L0 | samples | MMCS   | FVU    | L0     | dead  | time    | steps  | lr cut | decay  | peer MMCS | peer time',
+);
 const work = mkdtempSync(join(tmpdir(), 'atlas-truth-'));
 try {
   for (const p of grid()) {

@@ -70,7 +70,11 @@ describe('ActivationStore', () => {
 
   it('keeps held-out chunks out of every batch, spread over the corpus, and serves them on request', () => {
     const big = 20_000; // 20 chunks of 1,024 rows (the last one short): a tenth may be held out
-    const rows = memorySource(Float32Array.from({ length: big * d }, (_, i) => Math.floor(i / d)), big, d);
+    const rows = memorySource(
+      Float32Array.from({ length: big * d }, (_, i) => Math.floor(i / d)),
+      big,
+      d,
+    );
     const s = new ActivationStore(rows, { batchSize: 500, seed: 4, holdOutRows: 2048 });
     const held = s.heldOutRows();
     assert.equal(held.n, 2048, 'two whole chunks');

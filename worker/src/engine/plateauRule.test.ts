@@ -56,13 +56,13 @@ describe('PlateauRule', () => {
     const hit = runUntilDecision(
       rule,
       () => 0.2,
-      () => (dead = Math.max(0, dead - 0.004)),
-      3000,
+      () => (dead = Math.max(0, dead - 0.006)),
+      20_000,
     );
-    // The dead fraction falls 0.004 per measurement, more than 0.005 over any window of two or more: no decision
-    // while it falls, then a decay once it has reached 0.
+    // The dead fraction falls 0.006 per measurement (100 steps), more than 0.005 over any look-back: no decision
+    // while it falls (until steps 8,300-8,400), then a decay once the look-back starts where it had reached 0.
     assert.ok(hit && hit.decision.kind === 'decay');
-    assert.ok(hit.step >= 12_500, `decided at ${hit.step}, after the dead fraction stopped falling`);
+    assert.equal(hit.step, 11_100, 'a quarter of the run after the dead fraction stopped falling (step 8,300-8,400)');
   });
 
   it('resumes from its saved state with the same decisions', () => {
