@@ -2,8 +2,9 @@
 // of many shapes, and how does that compare with the plain PyTorch peer on the same set in the same run?
 // Each point writes a set with the synth command's code, trains as `worker train --acts ... --arch topk --latents L
 // --k K` would (no other flag), and scores the decoder against the true features. Not a test: it prints.
-// Flags: --quick (a few points), --arch=NAME (topk, batchtopk, relu, jumprelu; the peer is TopK, so it runs for
-// topk only), --peer-steps=N (default 6000, the peer's own schedule), --no-peer, --keep.
+// Flags: --quick (a few points), --d= / --features= / --l0= (only those grid points), --arch=NAME (topk, batchtopk,
+// relu, jumprelu; the peer is TopK, so it runs for topk only), --peer-steps=N (default 6000, the peer's own
+// schedule), --no-peer, --keep.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -26,6 +27,14 @@ interface GridPoint {
   features: number;
   l0: number;
   samples: number;
+}
+
+/** `--d=64,128` / `--features=512` / `--l0=4` keep the grid's points with those values (one row of it at a time). */
+function kept(p: GridPoint): boolean {
+  return (['d', 'features', 'l0'] as const).every((key) => {
+    const only = args.get(key);
+    return only === undefined || only.split(',').map(Number).includes(p[key]);
+  });
 }
 
 /** The issue's grid: d x true features x L0, with more samples for more features (200k..1M). */
@@ -72,7 +81,7 @@ console.log(
 );
 const work = mkdtempSync(join(tmpdir(), 'atlas-truth-'));
 try {
-  for (const p of grid()) {
+  for (const p of grid().filter(kept)) {
     const set = join(work, `d${p.d}-f${p.features}-l${p.l0}`);
     writeSyntheticSet(set, { d: p.d, features: p.features, l0: p.l0, samples: p.samples, seed: 0 });
     const k = Math.max(1, Math.round(p.l0));
