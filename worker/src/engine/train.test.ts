@@ -1,6 +1,7 @@
 // Training against ground truth: recovery of synthetic features, reproducibility, and exact resume.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { defaultPlateau } from './defaultSchedule.js';
 import { ActivationStore } from './activationStore.js';
 import { memorySource } from './activationSource.js';
 import type { Backend } from './backend.js';
@@ -131,6 +132,48 @@ describe('TopK training', () => {
     const resumed = Trainer.create(backend, store, snapshot!.meta.config, snapshot!);
     assert.equal(resumed.step, 3);
     while (!resumed.done) await resumed.runStep();
+    assert.deepEqual([...resumed.params.wDec], [...whole.params.wDec]);
+  });
+
+  it('stops at the held-out plateau, and a run resumed after the learning-rate cut ends the same', async () => {
+    const { data } = syntheticArray({ d: 16, features: 32, l0: 2, samples: 12_288, seed: 6 });
+    const plateau = { ...defaultPlateau(256), evalEvery: 10, minSteps: 40, nominalSteps: 400 };
+    const cfg = {
+      arch: 'topk',
+      dSae: 32,
+      archOptions: { k: 2 },
+      batchSize: 256,
+      tokens: 256 * 5000,
+      seed: 6,
+      plateau,
+      holdOutRows: 1024,
+    };
+    const held: { snapshot?: ReturnType<Trainer['checkpoint']> } = {};
+    const whole = await trainOnArray(backend, data, 12_288, 16, cfg, (_s, t) => {
+      if (!held.snapshot && t.plateau!.cutSteps.length === 1 && t.step === t.plateau!.cutSteps[0] + 5) {
+        const c = t.checkpoint();
+        held.snapshot = JSON.parse(JSON.stringify({ ...c, tensors: {} })) as typeof c;
+        held.snapshot.tensors = Object.fromEntries(
+          Object.entries(c.tensors).map(([k, v]) => [k, Float32Array.from(v)]),
+        );
+      }
+    });
+    assert.ok(whole.finalDecay, 'the rule started the final decay');
+    assert.ok(whole.step < 5000, `stopped at step ${whole.step}, before the 5,000-step cap`);
+    assert.equal(whole.step, whole.finalDecay.end);
+    const [cut] = whole.plateau!.cutSteps;
+    assert.ok(cut < whole.finalDecay.start);
+    assert.equal(whole.lrAt(cut - 1) / whole.lrAt(cut), 4, 'the cut quarters the learning rate');
+    const snapshot = held.snapshot;
+    assert.ok(snapshot, 'a checkpoint was taken after the cut');
+    const source = memorySource(data, 12_288, 16);
+    const meta = snapshot.meta;
+    const store = new ActivationStore(source, { batchSize: 256, seed: 6, scale: meta.scale, holdOutRows: 1024 });
+    const resumed = Trainer.create(backend, store, meta.config, snapshot);
+    assert.deepEqual(resumed.plateau!.cutSteps, [cut]);
+    while (!resumed.done) await resumed.runStep();
+    assert.equal(resumed.step, whole.step);
+    assert.deepEqual(resumed.finalDecay, whole.finalDecay);
     assert.deepEqual([...resumed.params.wDec], [...whole.params.wDec]);
   });
 });

@@ -72,6 +72,25 @@ describe('worker train', () => {
     assert.deepEqual(leftovers(), ['sae'], 'no temporary folder or checkpoint left behind');
   });
 
+  it('chooses the length itself when given none: it stops at the held-out plateau and says so', () => {
+    const out = join(dir, 'sae-plateau');
+    const r = runCli(['train', '--acts', acts, '--arch', 'topk', '--latents', '64', '--k', '3', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /^length: until the held-out FVU stops improving \(at most 50,000 steps of 1024\)/m);
+    assert.match(r.stderr, /held-out FVU [\d.]+ stopped improving at step \d+: learning rate cut to /);
+    const decay = /held-out FVU [\d.]+ stopped improving at step (\d+): final decay, the run ends at step (\d+)/.exec(
+      r.stderr,
+    );
+    assert.ok(decay, r.stderr);
+    const metrics = JSON.parse(readFileSync(join(out, 'atlas_metrics.json'), 'utf8'));
+    assert.equal(metrics.steps, Number(decay[2]), 'the run ended where the decay did');
+    assert.ok(metrics.steps < 50_000);
+    // 4,096 rows are too few to hold any out: the rule watched a fixed sample of the training rows, and says so.
+    assert.equal(metrics.stopping.heldOutRows, 0);
+    assert.equal(metrics.stopping.learningRateCuts.length, 1);
+    rmSync(out, { recursive: true, force: true });
+  });
+
   it('refuses an existing --out', () => {
     const out = join(dir, 'exists');
     mkdirSync(out);
