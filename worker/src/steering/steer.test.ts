@@ -260,6 +260,20 @@ test('past the context the window slides: each token is the greedy choice on the
   }
 });
 
+test('an intervention at chosen positions leaves every token before them as the default predicts', async () => {
+  const { feature, maxActivation } = await busiestFeature(RESID, resid);
+  const prompt = Array.from(model.tokenizer.encode('The river was').ids);
+  // The token generated at step k sits at position prompt.length + k; row p of the window predicts position p + 1.
+  const at = prompt.length + 5;
+  const r = await steer(
+    model,
+    request([{ dictionaryId: 1, feature, kind: 'add', strength: 8, maxActivation, positions: [at] }], greedy()),
+    backend,
+  );
+  assert.deepEqual(tokenIds(r.steered).slice(0, 6), tokenIds(r.default).slice(0, 6));
+  assert.notDeepEqual(tokenIds(r.steered).slice(6), tokenIds(r.default).slice(6));
+});
+
 test('bad input is refused with the field named', async () => {
   const ok: Intervention = { dictionaryId: 1, feature: 3, kind: 'add', strength: 2, maxActivation: 5 };
   const refused = (r: SteerRequest, pattern: RegExp) =>
