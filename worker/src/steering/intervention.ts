@@ -65,7 +65,9 @@ export function rawValue(i: Intervention): number {
  * that are not text: BOS, padding), so chosen positions survive a sliding window. Returns a new array:
  * ADD: h + s·d_i; CLAMP: h + (c − a_i(h))·d_i with a_i(h) the feature's activation in the dictionary's encoding of
  * h (0 when not active), so the reconstruction error h − x̂(h) is untouched. Every a_i is read from the encoding of
- * the unsteered h, so several interventions on one dictionary do not see each other.
+ * the unsteered h, so several interventions on one dictionary do not see each other. When no row changes (strength
+ * 0, a clamp to the feature's own activation, positions outside the window) it returns `h` itself, so the caller
+ * can skip feeding it and stay bit-identical to the unsteered pass.
  */
 export async function applyInterventions(
   h: Float32Array,
@@ -74,7 +76,7 @@ export async function applyInterventions(
   positionOf: (row: number) => number | null,
   backend: Backend,
 ): Promise<Float32Array> {
-  const out = Float32Array.from(h);
+  let out: Float32Array | null = null;
   const byDictionary = new Map<InferenceDictionary, ResolvedIntervention[]>();
   for (const i of interventions) byDictionary.set(i.dictionary, [...(byDictionary.get(i.dictionary) ?? []), i]);
   for (const [dictionary, list] of byDictionary) {
@@ -88,11 +90,12 @@ export async function applyInterventions(
         if (i.positions && !i.positions.has(position)) continue;
         const coefficient = i.kind === 'add' ? i.value : i.value - activationAt(codes!, r, i.feature);
         if (coefficient === 0) continue;
+        out ??= Float32Array.from(h);
         const o = r * dIn;
         const d = i.feature * dIn;
         for (let p = 0; p < dIn; p++) out[o + p] += coefficient * wDec[d + p];
       }
     }
   }
-  return out;
+  return out ?? h;
 }

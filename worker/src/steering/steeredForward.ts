@@ -48,7 +48,10 @@ export async function steeredForward(
     const run = await model.run(ids, 1, seq, { hooks: [hook], feed: { ...feed }, logits: withLogits });
     if (withLogits) defaultLogits = run.logits;
     const here = interventions.filter((i) => i.hook === hook);
-    feed[hook] = await applyInterventions(run.hooks[hook], seq, here, positionOf, backend);
+    const h = run.hooks[hook];
+    const steered = await applyInterventions(h, seq, here, positionOf, backend);
+    // An unchanged hook is not fed: the plain graph gives the default bit for bit (a fed graph fuses differently).
+    if (steered !== h) feed[hook] = steered;
   }
   const { logits } = await model.run(ids, 1, seq, { logits: true, feed });
   return { logits: logits!, defaultLogits };
