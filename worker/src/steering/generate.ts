@@ -7,6 +7,7 @@
 // of the real rows), so one graph serves every step and each token costs the same: generation is linear in the
 // number of new tokens, but each step pays O(context²) attention and O(context) MLP work where a key/value cache
 // would pay O(context) and O(1). TODO(#16): a cached graph with past keys/values as inputs.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Backend } from '../engine/backend.js';
 import { Rng } from '../engine/rng.js';
 import type { InferenceModel } from '../inference/inferenceModel.js';
@@ -58,6 +59,8 @@ export interface GenerateOptions {
   backend: Backend;
   /** Changed tokens reported per position (default 5). */
   topChanged?: number;
+  /** Checked between tokens. */
+  signal?: AbortSignal;
 }
 
 /** Generate `o.sampling.maxNewTokens` tokens after `promptIds` (non-empty). */
@@ -102,6 +105,9 @@ export async function generate(
     tokens.push(token);
     text.push(id);
     counts.set(id, (counts.get(id) ?? 0) + 1);
+    // The forward passes block; give queued requests (the api's) a turn between tokens.
+    await nextTurn();
+    o.signal?.throwIfAborted();
   }
   return { text: tokens.map((t) => t.text).join(''), tokens };
 }

@@ -272,6 +272,22 @@ test('an intervention at chosen positions leaves every token before them as the 
   assert.notDeepEqual(tokenIds(r.steered).slice(6), tokenIds(r.default).slice(6));
 });
 
+test('an aborted request stops between tokens', async () => {
+  const { feature, maxActivation } = await busiestFeature(RESID, resid);
+  const controller = new AbortController();
+  controller.abort(new Error('client went away'));
+  await assert.rejects(
+    steer(
+      model,
+      request([{ dictionaryId: 1, feature, kind: 'add', strength: 1, maxActivation }]),
+      backend,
+      DEFAULT_STEER_LIMITS,
+      controller.signal,
+    ),
+    /client went away/,
+  );
+});
+
 test('bad input is refused with the field named', async () => {
   const ok: Intervention = { dictionaryId: 1, feature: 3, kind: 'add', strength: 2, maxActivation: 5 };
   const refused = (r: SteerRequest, pattern: RegExp) =>

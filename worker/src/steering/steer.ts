@@ -157,12 +157,13 @@ export async function steer(
   request: SteerRequest,
   backend: Backend,
   limits: SteerLimits = DEFAULT_STEER_LIMITS,
+  signal?: AbortSignal,
 ): Promise<SteerResult> {
   const promptIds = Array.from(model.tokenizer.encode(request.prompt).ids);
   const interventions = resolveRequest(model, request, promptIds.length, limits);
   const windows = request.dictionaries[0].dictionary.windowsOn(model);
   const t0 = performance.now();
-  const common = { sampling: request.sampling, windows, backend, topChanged: request.topChanged };
+  const common = { sampling: request.sampling, windows, backend, topChanged: request.topChanged, signal };
   const unsteered = await generate(model, promptIds, { ...common, interventions: [] });
   const steered = await generate(model, promptIds, { ...common, interventions });
   return {
