@@ -10,6 +10,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Backend } from '../engine/backend.js';
 import { Rng } from '../engine/rng.js';
+import { extremeIndices } from '../analysis/logitEffects.js';
 import type { InferenceModel } from '../inference/inferenceModel.js';
 import type { ModelWindows } from '../transformer/modelFolder.js';
 import type { ResolvedIntervention } from './intervention.js';
@@ -139,7 +140,9 @@ export function chooseToken(
   let max = -Infinity;
   for (const v of adjusted) if (v > max) max = v;
   const p = adjusted.map((v) => Math.exp((v - max) / s.temperature));
-  const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a] || a - b);
+  // Only a nucleus cut needs the tokens by probability (a sort of the vocabulary per token).
+  const order = Array.from(p.keys());
+  if (s.topP < 1) order.sort((a, b) => p[b] - p[a] || a - b);
   const total = p.reduce((a, b) => a + b, 0);
   let kept = 0;
   let mass = 0;
@@ -152,10 +155,8 @@ export function chooseToken(
   return order[kept - 1];
 }
 
-/** Indices of the `k` entries whose probability differs most between two log-distributions. */
+/** Indices of the `k` entries whose probability differs most between two log-distributions, largest first. */
 function mostChanged(a: Float64Array, b: Float64Array, k: number): number[] {
-  const delta = Float64Array.from(a, (v, i) => Math.abs(Math.exp(v) - Math.exp(b[i])));
-  return Array.from(delta.keys())
-    .sort((x, y) => delta[y] - delta[x] || x - y)
-    .slice(0, k);
+  const delta = Float32Array.from(a, (v, i) => Math.abs(Math.exp(v) - Math.exp(b[i])));
+  return extremeIndices(delta, k, 1);
 }
