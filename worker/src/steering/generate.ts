@@ -62,6 +62,8 @@ export interface GenerateOptions {
   topChanged?: number;
   /** Checked between tokens. */
   signal?: AbortSignal;
+  /** Called with each token as it is chosen (the api streams them). */
+  onToken?: (token: GeneratedToken) => void;
 }
 
 /** Generate `o.sampling.maxNewTokens` tokens after `promptIds` (non-empty). */
@@ -104,6 +106,7 @@ export async function generate(
       }));
     }
     tokens.push(token);
+    o.onToken?.(token);
     text.push(id);
     counts.set(id, (counts.get(id) ?? 0) + 1);
     // The forward passes block; give queued requests (the api's) a turn between tokens.

@@ -5,8 +5,11 @@ import type { Backend } from '../engine/backend.js';
 import { AtlasError } from '../errors.js';
 import { InferenceRefused } from '../inference/errors.js';
 import type { InferenceModel } from '../inference/inferenceModel.js';
-import { generate, type Generation, type SamplingOptions } from './generate.js';
+import { generate, type GeneratedToken, type Generation, type SamplingOptions } from './generate.js';
 import { rawValue, type Intervention, type ResolvedIntervention, type SteerDictionary } from './intervention.js';
+
+export type { ChangedToken, GeneratedToken, Generation, SamplingOptions } from './generate.js';
+export type { Intervention, InterventionKind, StrengthUnit } from './intervention.js';
 
 /** Bounds on a request; the api may pass tighter ones. */
 export interface SteerLimits {
@@ -150,7 +153,8 @@ export function resolveRequest(
 
 /**
  * The default and the steered continuation of `request.prompt`, from the same seed, in the windows of the first
- * dictionary's cfg.json (context and BOS; see InferenceDictionary.windowsOn).
+ * dictionary's cfg.json (context and BOS; see InferenceDictionary.windowsOn). `onToken` sees each token as it is
+ * chosen: the default run's, then the steered run's.
  */
 export async function steer(
   model: InferenceModel,
@@ -158,14 +162,23 @@ export async function steer(
   backend: Backend,
   limits: SteerLimits = DEFAULT_STEER_LIMITS,
   signal?: AbortSignal,
+  onToken?: (run: 'default' | 'steered', token: GeneratedToken) => void,
 ): Promise<SteerResult> {
   const promptIds = Array.from(model.tokenizer.encode(request.prompt).ids);
   const interventions = resolveRequest(model, request, promptIds.length, limits);
   const windows = request.dictionaries[0].dictionary.windowsOn(model);
   const t0 = performance.now();
   const common = { sampling: request.sampling, windows, backend, topChanged: request.topChanged, signal };
-  const unsteered = await generate(model, promptIds, { ...common, interventions: [] });
-  const steered = await generate(model, promptIds, { ...common, interventions });
+  const unsteered = await generate(model, promptIds, {
+    ...common,
+    interventions: [],
+    onToken: onToken && ((t) => onToken('default', t)),
+  });
+  const steered = await generate(model, promptIds, {
+    ...common,
+    interventions,
+    onToken: onToken && ((t) => onToken('steered', t)),
+  });
   return {
     modelName: model.name,
     promptTokens: promptIds.length,
