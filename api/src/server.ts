@@ -50,7 +50,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const { dataSource, log } = options;
   const httpServer = createServer();
   const textAnalyzer = new TextAnalyzer(options.analysisCache);
-  const steerer = new Steerer(textAnalyzer, { slots: options.steerSlots });
+  const steerer = new Steerer(textAnalyzer, { slots: options.steerSlots, streamTimeoutMs: options.requestTimeoutMs });
   const cors = createCorsPolicy(options.corsOrigins ?? []);
   const armor = operationLimits();
   /** What resolvers receive, over HTTP and WebSocket alike: fresh loaders per request or subscription. */

@@ -168,7 +168,10 @@ test('steer answers BUSY when the pool is full, and serves again once it drains'
     const served = answers.filter((a) => a.errors === undefined);
     assert.equal(served.length, 1, JSON.stringify(answers.map((a) => a.errors)));
     assert.equal(busy.length, 2);
-    assert.match(busy[0].errors[0].message, /already steering 1 request\(s\), its limit; retry/);
+    assert.match(
+      busy[0].errors[0].message,
+      /already steering 1 request\(s\), its limit \(ATLAS_API_STEER_SLOTS\); retry/,
+    );
     const again = await steer({}, small);
     assert.equal(again.errors, undefined, JSON.stringify(again.errors));
   } finally {
@@ -190,9 +193,10 @@ test('a closed atlas refuses steer without an API key and serves it with one', a
   }
 });
 
-test('steerStream streams the default tokens, then the steered ones, then the whole result', async () => {
+/** Every event of one steerStream until it completes, or its errors. */
+async function stream(server: ApiServer, variables: Record<string, unknown>) {
   const client = createClient({
-    url: api.graphqlUrl.replace(/^http/, 'ws'),
+    url: server.graphqlUrl.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
     retryAttempts: 0,
     lazy: true,
@@ -200,15 +204,10 @@ test('steerStream streams the default tokens, then the steered ones, then the wh
   const query = `subscription($p: String!, $iv: [SteerInterventionInput!]!, $s: SamplingInput) {
     steerStream(prompt: $p, interventions: $iv, sampling: $s) {
       run token { text } result { default { text } steered { text } } } }`;
-  type Event = {
-    run: string;
-    token: { text: string } | null;
-    result: { default: { text: string }; steered: { text: string } } | null;
-  };
-  const events: Event[] = [];
+  const events: StreamEvent[] = [];
   const error = await new Promise<unknown>((resolve) =>
-    client.subscribe<{ steerStream: Event }>(
-      { query, variables: { p: PROMPT, iv: [intervention()], s: { maxNewTokens: 5 } } },
+    client.subscribe<{ steerStream: StreamEvent }>(
+      { query, variables },
       {
         next: (r) => (r.errors ? resolve(r.errors) : events.push(r.data!.steerStream)),
         error: resolve,
@@ -217,6 +216,28 @@ test('steerStream streams the default tokens, then the steered ones, then the wh
     ),
   );
   await client.dispose();
+  return { events, error: error as { message: string; extensions?: { code?: string } }[] | undefined };
+}
+type StreamEvent = {
+  run: string;
+  token: { text: string } | null;
+  result: { default: { text: string }; steered: { text: string } } | null;
+};
+
+test('steerStream stops at the request timeout with REQUEST_TIMEOUT', async () => {
+  const hurried = await startApiServer({ ...serverOptions(), requestTimeoutMs: 40 });
+  try {
+    const { events, error } = await stream(hurried, { p: PROMPT, iv: [intervention()], s: { maxNewTokens: 64 } });
+    assert.equal(error?.[0]?.extensions?.code, 'REQUEST_TIMEOUT', JSON.stringify(error));
+    assert.match(error[0].message, /ran past the api's 40 ms limit/);
+    assert.ok(events.length < 128);
+  } finally {
+    await hurried.stop();
+  }
+});
+
+test('steerStream streams the default tokens, then the steered ones, then the whole result', async () => {
+  const { events, error } = await stream(api, { p: PROMPT, iv: [intervention()], s: { maxNewTokens: 5 } });
   assert.equal(error, undefined, JSON.stringify(error));
   assert.deepEqual(
     events.map((e) => (e.result ? 'result' : e.run)),

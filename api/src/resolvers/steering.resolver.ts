@@ -99,8 +99,20 @@ async function prepare(
   };
 }
 
-/** Refusals and BUSY as public errors; anything else stays internal. */
+/** A streamed steer ran past the request timeout. */
+class StreamTimedOut extends Error {
+  constructor(readonly limitMs: number) {
+    super(`steerStream ran past the api's ${limitMs} ms limit`);
+  }
+}
+
+/** Refusals, BUSY and a stream's timeout as public errors; anything else stays internal. */
 function publicError(err: unknown): unknown {
+  if (err instanceof StreamTimedOut)
+    return new PublicError(
+      'REQUEST_TIMEOUT',
+      `the steer ran past the api's ${err.limitMs} ms limit (ATLAS_API_REQUEST_TIMEOUT_MS) and was stopped; ask for fewer tokens, or retry later.`,
+    );
   if (err instanceof SteeringBusy) return new PublicError('BUSY', err.message, 503);
   if (err instanceof AnalysisRefused) return bad(err.message);
   if (err instanceof InferenceRefused) return bad(`${asArguments(err.message)}.`);
@@ -164,6 +176,8 @@ async function* streamSteer(ctx: Context, request: ApiSteerRequest): AsyncGenera
     wake?.();
   };
   const abort = new AbortController();
+  const limitMs = ctx.steerer.streamTimeoutMs;
+  const timer = limitMs > 0 ? setTimeout(() => abort.abort(new StreamTimedOut(limitMs)), limitMs) : undefined;
   let done = false;
   let failure: unknown;
   try {
@@ -193,6 +207,7 @@ async function* streamSteer(ctx: Context, request: ApiSteerRequest): AsyncGenera
   } catch (err) {
     throw publicError(err);
   } finally {
+    clearTimeout(timer);
     abort.abort();
   }
 }

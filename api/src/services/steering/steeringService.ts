@@ -27,7 +27,9 @@ export const MAX_STEER_DICTIONARIES = 4;
 /** The pool is full: the client should retry later. */
 export class SteeringBusy extends Error {
   constructor(slots: number) {
-    super(`the api is already steering ${slots} request(s), its limit; retry in a few seconds.`);
+    super(
+      `the api is already steering ${slots} request(s), its limit (ATLAS_API_STEER_SLOTS); retry in a few seconds.`,
+    );
     this.name = 'SteeringBusy';
   }
 }
@@ -36,6 +38,8 @@ export interface SteererOptions {
   /** Requests running or waiting at once; one more is refused with SteeringBusy (default 2). */
   slots?: number;
   limits?: SteerLimits;
+  /** Longest a streamed steer (a subscription, which no request timeout covers) may run; 0 or absent: no limit. */
+  streamTimeoutMs?: number;
 }
 
 /** What the resolver hands over: the dictionaries (existing, checked by the caller) and the worker's request. */
@@ -54,6 +58,7 @@ export class Steerer {
   private admitted = 0;
   readonly slots: number;
   readonly limits: SteerLimits;
+  readonly streamTimeoutMs: number;
 
   constructor(
     private readonly analyzer: TextAnalyzer,
@@ -61,6 +66,7 @@ export class Steerer {
   ) {
     this.slots = options.slots ?? 2;
     this.limits = options.limits ?? API_STEER_LIMITS;
+    this.streamTimeoutMs = options.streamTimeoutMs ?? 0;
   }
 
   /**
