@@ -3,7 +3,7 @@
 // and refusals that name the argument.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
@@ -20,13 +20,21 @@ const dir = mkdtempSync(join(tmpdir(), 'api-search-by-text-'));
 let analysed: number; // stored features, density index/100
 let unanalysed: number;
 let noWeights: number;
+let otherHook: number; // random weights at blocks.0.hook_attn_out
+const OTHER_HOOK = 'blocks.0.hook_attn_out';
 const TEXT = 'The jury walked under the bridge in 1961, and Kennedy said the dogs were good.';
 
-async function insertDictionary(name: string, dIn: number, nLatents: number, weightsPath: string | null) {
+async function insertDictionary(
+  name: string,
+  dIn: number,
+  nLatents: number,
+  weightsPath: string | null,
+  hook = TINY_HOOK,
+) {
   const [{ id }] = await db.dataSource.query(
     `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, status, weights_path)
      VALUES ($1, $2, 'topk', $3, $4, 4, 'ready', $5) RETURNING id`,
-    [name, TINY_HOOK, dIn, nLatents, weightsPath],
+    [name, hook, dIn, nLatents, weightsPath],
   );
   return id as number;
 }
@@ -40,6 +48,7 @@ before(async () => {
   analysed = await insertDictionary('tiny-a', d, 32, a);
   unanalysed = await insertDictionary('tiny-b', d, 16, b);
   noWeights = await insertDictionary('no-weights', d, 16, null);
+  otherHook = await insertDictionary('other-hook', d, 16, randomDictionary(d, 16, OTHER_HOOK), OTHER_HOOK);
   const sae = worker.loadExternalSae(a);
   await ingestDictionary(
     db,
@@ -76,6 +85,43 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A random TopK dictionary (k 3) at `hook` of the tiny LM, written as a SAELens folder. */
+function randomDictionary(dIn: number, dSae: number, hook: string): string {
+  let seed = 7;
+  const normals = (n: number) =>
+    Float32Array.from({ length: n }, () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648 - 0.5;
+    });
+  const folder = join(dir, 'random');
+  mkdirSync(folder);
+  worker.writeSaelens(
+    folder,
+    {
+      architecture: 'topk',
+      dIn,
+      dSae,
+      k: 3,
+      wEncT: normals(dSae * dIn),
+      bEnc: new Float32Array(dSae),
+      wDec: normals(dSae * dIn),
+      bDec: new Float32Array(dIn),
+      scale: 1,
+    },
+    {
+      provenance: {
+        model: TINY_LM,
+        hook,
+        tokenizer: model.tokenizerIdentity,
+        contextSize: model.config.nPositions,
+        prependBos: true,
+        corpus: 'none',
+      },
+    },
+  );
+  return folder;
+}
+
 async function gql(query: string, variables: Record<string, unknown>): Promise<any> {
   // any: shapes vary per query
   const res = await fetch(api.graphqlUrl, {
@@ -103,11 +149,11 @@ type Hit = {
 };
 
 /** Per (dictionary, feature): its activation at each token, from analyzeText (every active feature per token). */
-async function perToken(): Promise<Map<string, number[]>> {
+async function perToken(ds: number[]): Promise<Map<string, number[]>> {
   const { data } = await gql(
     `query($t: String!, $ds: [ID!]!) { analyzeText(text: $t, dictionaryIds: $ds, topK: 50) {
       tokens { position features { dictionaryId index activation } } } }`,
-    { t: TEXT, ds: [String(analysed), String(unanalysed)] },
+    { t: TEXT, ds: ds.map(String) },
   );
   const tokens = data.analyzeText.tokens as {
     position: number;
@@ -129,7 +175,7 @@ test('searchByText ranks every active feature of both dictionaries by its larges
   const r = data.searchByText;
   assert.equal(r.modelName, TINY_LM);
   assert.equal(r.tokens.join(''), TEXT);
-  const want = await perToken();
+  const want = await perToken([analysed, unanalysed]);
   const hits = r.features as Hit[];
   assert.equal(hits.length, [...want.values()].filter((a) => Math.max(...a) > 0).length);
   hits.forEach((h, i) => {
@@ -143,6 +189,17 @@ test('searchByText ranks every active feature of both dictionaries by its larges
   assert.equal(new Set(hits.map((h) => h.dictionaryId)).size, 2, 'both dictionaries in one ranking');
   const top3 = (await search({ n: 3 })).data.searchByText.features as Hit[];
   assert.deepEqual(top3, hits.slice(0, 3));
+});
+
+test('searchByText runs dictionaries at different hooks of one model, one analysis per hook, in one ranking', async () => {
+  const { data, errors } = await search({ ds: [String(analysed), String(otherHook)] });
+  assert.equal(errors, undefined, JSON.stringify(errors));
+  const hits = data.searchByText.features as Hit[];
+  const want = new Map([...(await perToken([analysed])), ...(await perToken([otherHook]))]);
+  assert.equal(hits.length, [...want.values()].filter((a) => Math.max(...a) > 0).length);
+  for (const h of hits) assert.deepEqual(h.activations, want.get(`${h.dictionaryId}:${h.index}`));
+  assert.deepEqual(new Set(hits.map((h) => h.dictionaryId)), new Set([String(analysed), String(otherHook)]));
+  assert.ok(hits.every((h, i) => i === 0 || hits[i - 1].maxActivation >= h.maxActivation));
 });
 
 test('searchByText at chosen positions ranks by the activation there; maxDensity leaves out dense features', async () => {
