@@ -3,7 +3,7 @@
 // and refusals that name the argument.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
@@ -11,7 +11,7 @@ import * as worker from '@atlas/worker';
 import { ingestDictionary } from '@atlas/worker/ingest';
 import { pino } from 'pino';
 import { startApiServer, type ApiServer } from '../server.js';
-import { trainTinyLmDictionary, TINY_HOOK, TINY_LM } from '../testing/tinyLmDictionaries.js';
+import { randomTinyLmDictionary, trainTinyLmDictionary, TINY_HOOK, TINY_LM } from '../testing/tinyLmDictionaries.js';
 
 let db: TestDatabase;
 let api: ApiServer;
@@ -48,7 +48,13 @@ before(async () => {
   analysed = await insertDictionary('tiny-a', d, 32, a);
   unanalysed = await insertDictionary('tiny-b', d, 16, b);
   noWeights = await insertDictionary('no-weights', d, 16, null);
-  otherHook = await insertDictionary('other-hook', d, 16, randomDictionary(d, 16, OTHER_HOOK), OTHER_HOOK);
+  otherHook = await insertDictionary(
+    'other-hook',
+    d,
+    16,
+    await randomTinyLmDictionary(model, dir, 'random', { hook: OTHER_HOOK, dSae: 16, seed: 7 }),
+    OTHER_HOOK,
+  );
   const sae = worker.loadExternalSae(a);
   await ingestDictionary(
     db,
@@ -84,43 +90,6 @@ after(async () => {
   worker.disposeModel(model);
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** A random TopK dictionary (k 3) at `hook` of the tiny LM, written as a SAELens folder. */
-function randomDictionary(dIn: number, dSae: number, hook: string): string {
-  let seed = 7;
-  const normals = (n: number) =>
-    Float32Array.from({ length: n }, () => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed / 2147483648 - 0.5;
-    });
-  const folder = join(dir, 'random');
-  mkdirSync(folder);
-  worker.writeSaelens(
-    folder,
-    {
-      architecture: 'topk',
-      dIn,
-      dSae,
-      k: 3,
-      wEncT: normals(dSae * dIn),
-      bEnc: new Float32Array(dSae),
-      wDec: normals(dSae * dIn),
-      bDec: new Float32Array(dIn),
-      scale: 1,
-    },
-    {
-      provenance: {
-        model: TINY_LM,
-        hook,
-        tokenizer: model.tokenizerIdentity,
-        contextSize: model.config.nPositions,
-        prependBos: true,
-        corpus: 'none',
-      },
-    },
-  );
-  return folder;
-}
 
 async function gql(query: string, variables: Record<string, unknown>): Promise<any> {
   // any: shapes vary per query

@@ -14,7 +14,7 @@ import { ingestDictionary } from '@atlas/worker/ingest';
 import { pino } from 'pino';
 import { createApiKey } from '../auth/apiKeys.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../server.js';
-import { trainTinyLmDictionary, TINY_HOOK, TINY_LM } from '../testing/tinyLmDictionaries.js';
+import { randomTinyLmDictionary, trainTinyLmDictionary, TINY_HOOK, TINY_LM } from '../testing/tinyLmDictionaries.js';
 
 let db: TestDatabase;
 let api: ApiServer;
@@ -22,13 +22,15 @@ let model: worker.LoadedModel;
 const dir = mkdtempSync(join(tmpdir(), 'api-steer-'));
 let analysed: number; // stored features, max activation 2
 let unanalysed: number; // weights only
+let otherHook: number; // random weights at another hook, weights only
+const OTHER_HOOK = 'blocks.0.hook_attn_out';
 const PROMPT = 'The jury walked under the bridge and';
 
-async function insertDictionary(name: string, dIn: number, nLatents: number, weightsPath: string) {
+async function insertDictionary(name: string, dIn: number, nLatents: number, weightsPath: string, hook = TINY_HOOK) {
   const [{ id }] = await db.dataSource.query(
     `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, status, weights_path)
      VALUES ($1, $2, 'topk', $3, $4, 4, 'ready', $5) RETURNING id`,
-    [name, TINY_HOOK, dIn, nLatents, weightsPath],
+    [name, hook, dIn, nLatents, weightsPath],
   );
   return id as number;
 }
@@ -48,6 +50,8 @@ before(async () => {
   const a = await trainTinyLmDictionary(model, dir, 'a', { dSae: 32, k: 4, seed: 1 });
   analysed = await insertDictionary('tiny-a', d, 32, a);
   unanalysed = await insertDictionary('tiny-b', d, 32, a);
+  const r = await randomTinyLmDictionary(model, dir, 'random', { hook: OTHER_HOOK, dSae: 16, seed: 3 });
+  otherHook = await insertDictionary('other-hook', d, 16, r, OTHER_HOOK);
   const sae = worker.loadExternalSae(a);
   await ingestDictionary(
     db,
@@ -129,6 +133,18 @@ test('steer returns the default and the steered continuation; strength 0 is the 
   // Raw units: strength 16 raw is 8 × the stored max activation 2.
   const raw = (await steer({ iv: [intervention({ strength: 16, unit: 'RAW' })] })).data.steer;
   assert.equal(raw.steered.text, r.steered.text);
+});
+
+test('steer takes interventions on dictionaries at two hooks of the model in one request', async () => {
+  const other = intervention({ dictionaryId: String(otherHook), index: 2, strength: 6, unit: 'RAW' });
+  const both = await steer({ iv: [intervention(), other] });
+  assert.equal(both.errors, undefined, JSON.stringify(both.errors));
+  const one = (await steer()).data.steer;
+  const only = (await steer({ iv: [other] })).data.steer;
+  assert.equal(both.data.steer.default.text, one.default.text);
+  const logprobs = (r: { steered: { tokens: { logprob: number }[] } }) => r.steered.tokens.map((t) => t.logprob);
+  assert.notDeepEqual(logprobs(both.data.steer), logprobs(one), 'the second hook adds to the first');
+  assert.notDeepEqual(logprobs(both.data.steer), logprobs(only), 'the first hook adds to the second');
 });
 
 test('steer refuses bad input with BAD_USER_INPUT naming the argument', async () => {
