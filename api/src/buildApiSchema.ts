@@ -10,6 +10,8 @@ import { JobResolver } from './resolvers/job.resolver.js';
 import { LabelAssociationResolver } from './resolvers/labelAssociation.resolver.js';
 import { HealthResolver } from './resolvers/health.resolver.js';
 import { SearchResolver } from './resolvers/search.resolver.js';
+import { SearchByTextResolver } from './resolvers/searchByText.resolver.js';
+import { SteeringResolver } from './resolvers/steering.resolver.js';
 import { TextAnalysisResolver } from './resolvers/textAnalysis.resolver.js';
 import { WorkerResolver } from './resolvers/worker.resolver.js';
 
@@ -27,6 +29,8 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       JobResolver,
       WorkerResolver,
       TextAnalysisResolver,
+      SteeringResolver,
+      SearchByTextResolver,
     ],
     validate: false,
     // type-graphql insists on a PubSub once any subscription exists; ours stream with their own `subscribe`

@@ -29,6 +29,7 @@ export const ApiEnv = DbEnv.extend({
   ATLAS_API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
   /** api processes sharing the port (node:cluster); more than 1 needs DATABASE_URL. */
   ATLAS_API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
+  ATLAS_API_STEER_SLOTS: z.coerce.number().int().min(1).max(64).default(2),
   /**
    * Browser origins (`https://host:port`, comma-separated) that may call the api from their pages; `*` for any.
    * Unset: none but the api's own, so a web page open in a researcher's browser cannot read their local atlas.
@@ -61,6 +62,8 @@ export type ApiConfig = Readonly<{
   requestTimeoutMs: number;
   statementTimeoutMs: number;
   processes: number;
+  /** Steering requests running or waiting at once; one more answers BUSY. */
+  steerSlots: number;
   /** Origins allowed to call the api from a browser page (CORS); `*` for any; empty: same origin only. */
   corsOrigins: readonly string[];
   logLevel: z.infer<typeof ApiEnv>['LOG_LEVEL'];
@@ -85,6 +88,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     requestTimeoutMs: e.ATLAS_API_REQUEST_TIMEOUT_MS,
     statementTimeoutMs: e.ATLAS_API_STATEMENT_TIMEOUT_MS ?? e.ATLAS_API_REQUEST_TIMEOUT_MS,
     processes: e.ATLAS_API_PROCESSES,
+    steerSlots: e.ATLAS_API_STEER_SLOTS,
     corsOrigins: e.ATLAS_API_CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
   };

@@ -2,6 +2,7 @@
 import type { DataSource } from 'typeorm';
 import type { KeyCheck } from './auth/apiKeys.js';
 import type { Loaders } from './loaders/index.js';
+import type { Steerer } from './services/steering/steeringService.js';
 import type { TextAnalyzer } from './services/textAnalysisService.js';
 
 /** What every resolver receives; built once per request. */
@@ -12,6 +13,8 @@ export interface Context {
   apiKey: () => Promise<KeyCheck>;
   /** The server's one analyzer (its model caches outlive requests). */
   textAnalyzer: TextAnalyzer;
+  /** The server's one steering pool (it shares the analyzer's caches). */
+  steerer: Steerer;
   /** Aborted when the request runs past its time limit: long work checks it between steps. */
   signal: AbortSignal;
   /** Polling interval of job subscriptions (tests shorten it). */

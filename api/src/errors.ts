@@ -5,7 +5,14 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 
 /** Codes a client may branch on. A shipped code keeps its meaning. */
-export type PublicErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'REQUEST_TIMEOUT';
+export type PublicErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'REQUEST_TIMEOUT'
+  /** A bounded pool (steering) is full; retry later. */
+  | 'BUSY';
 
 /** PostgreSQL's query_canceled: a statement ran past statement_timeout. */
 const QUERY_CANCELED = '57014';

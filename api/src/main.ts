@@ -20,6 +20,7 @@ async function serve(config: ApiConfig): Promise<void> {
     maxBodyBytes: config.maxBodyBytes,
     publicReads: config.publicReads,
     requestTimeoutMs: config.requestTimeoutMs,
+    steerSlots: config.steerSlots,
     corsOrigins: config.corsOrigins,
   });
   const who = cluster.isWorker ? ` (process ${cluster.worker!.id} of ${config.processes})` : '';

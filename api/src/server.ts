@@ -14,6 +14,7 @@ import { createRequestHandler } from './http/requestHandler.js';
 import { createLoaders } from './loaders/index.js';
 import { operationLimits } from './operationLimits.js';
 import { buildApiSchema } from './buildApiSchema.js';
+import { Steerer } from './services/steering/steeringService.js';
 import { TextAnalyzer } from './services/textAnalysisService.js';
 import { serveSubscriptions } from './subscriptions/subscriptionServer.js';
 
@@ -37,6 +38,8 @@ export interface ApiServerOptions {
   requestTimeoutMs?: number;
   /** Models and dictionaries analyzeText keeps loaded. */
   analysisCache?: { maxModels: number; maxDictionaries: number };
+  /** Steering requests running or waiting at once; one more is answered BUSY (default 2). */
+  steerSlots?: number;
   /** How often job subscriptions read their job (default JOB_WATCH_MS). */
   jobWatchMs?: number;
   /** Origins whose pages may call the api (ATLAS_API_CORS_ORIGINS; `*` for any); absent: the api's own only. */
@@ -47,6 +50,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const { dataSource, log } = options;
   const httpServer = createServer();
   const textAnalyzer = new TextAnalyzer(options.analysisCache);
+  const steerer = new Steerer(textAnalyzer, { slots: options.steerSlots, streamTimeoutMs: options.requestTimeoutMs });
   const cors = createCorsPolicy(options.corsOrigins ?? []);
   const armor = operationLimits();
   /** What resolvers receive, over HTTP and WebSocket alike: fresh loaders per request or subscription. */
@@ -55,6 +59,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     loaders: createLoaders(dataSource),
     apiKey,
     textAnalyzer,
+    steerer,
     signal,
     jobWatchMs: options.jobWatchMs,
   });
@@ -94,6 +99,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     async stop() {
       await subscriptions.close();
       await apollo.stop();
+      await steerer.drain();
       await textAnalyzer.dispose();
     },
   };

@@ -23,6 +23,14 @@ export const MAX_TEXT_CHARS = 32_768;
 export const MAX_TOP_K = 50;
 export const MAX_ANALYSIS_DICTIONARIES = 8;
 
+/** What TextAnalyzer.load gives: the worker module, the model, the dictionaries (in order) and the backend. */
+export interface LoadedForInference {
+  worker: Worker;
+  model: InferenceModel;
+  loaded: InferenceDictionary[];
+  backend: Backend;
+}
+
 /** A request this service cannot run, with a message written for the client. */
 export class AnalysisRefused extends Error {
   constructor(message: string) {
@@ -107,21 +115,30 @@ export class TextAnalyzer {
   ): Promise<TextAnalysisResult> {
     // A request that timed out while queued is not run at all.
     signal?.throwIfAborted();
-    const w = await this.loadWorker();
-    const loaded = await Promise.all(dictionaries.map((d) => this.dictionary(w, d)));
-    const specs = await Promise.all(dictionaries.map((d, i) => modelSpec(ds, d, loaded[i].sae)));
-    if (new Set(specs).size > 1)
-      throw new AnalysisRefused(
-        `dictionaries ${dictionaries.map((d, i) => `${d.id} (${specs[i]})`).join(', ')} were trained on different models; analyse one model at a time.`,
-      );
-    const model = await this.model(w, specs[0], dictionaries[0].id);
-    const backend = await this.loadBackend();
+    const { worker: w, model, loaded, backend } = await this.load(ds, dictionaries);
     return w.analyzeText(
       model,
       dictionaries.map((d, i) => ({ id: d.id, dictionary: loaded[i] })),
       text,
       { hook: dictionaries[0].hookPoint, topK, maxTokens: MAX_TEXT_TOKENS, backend, signal },
     );
+  }
+
+  /**
+   * `dictionaries` (with weights on this server, checked by the caller) and their one model, from the caches, and
+   * the backend; AnalysisRefused when they belong to different models or cannot be loaded. Steering shares it.
+   */
+  async load(ds: DataSource, dictionaries: Dictionary[]): Promise<LoadedForInference> {
+    const w = await this.loadWorker();
+    const loaded = await Promise.all(dictionaries.map((d) => this.dictionary(w, d)));
+    const specs = await Promise.all(dictionaries.map((d, i) => modelSpec(ds, d, loaded[i].sae)));
+    if (new Set(specs).size > 1)
+      throw new AnalysisRefused(
+        `dictionaries ${dictionaries.map((d, i) => `${d.id} (${specs[i]})`).join(', ')} were trained on different models; use one model at a time.`,
+      );
+    const model = await this.model(w, specs[0], dictionaries[0].id);
+    const backend = await this.loadBackend();
+    return { worker: w, model, loaded, backend };
   }
 
   private dictionary(w: Worker, d: Dictionary): Promise<InferenceDictionary> {

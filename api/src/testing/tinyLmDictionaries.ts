@@ -90,3 +90,48 @@ export async function trainTinyLmDictionary(
     backend.dispose();
   }
 }
+
+/** A random TopK dictionary (k 3) at `hook` (dModel wide) of the tiny LM, written as a SAELens folder `dir/name`. */
+export async function randomTinyLmDictionary(
+  model: LoadedModel,
+  dir: string,
+  name: string,
+  options: { hook: string; dSae: number; seed: number },
+): Promise<string> {
+  const w = await import('@atlas/worker');
+  let seed = options.seed;
+  const uniforms = (n: number) =>
+    Float32Array.from({ length: n }, () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648 - 0.5;
+    });
+  const { dModel: dIn } = model.config;
+  const { dSae } = options;
+  const folder = join(dir, name);
+  mkdirSync(folder, { recursive: true });
+  w.writeSaelens(
+    folder,
+    {
+      architecture: 'topk',
+      dIn,
+      dSae,
+      k: 3,
+      wEncT: uniforms(dSae * dIn),
+      bEnc: new Float32Array(dSae),
+      wDec: uniforms(dSae * dIn),
+      bDec: new Float32Array(dIn),
+      scale: 1,
+    },
+    {
+      provenance: {
+        model: TINY_LM,
+        hook: options.hook,
+        tokenizer: model.tokenizerIdentity,
+        contextSize: model.config.nPositions,
+        prependBos: true,
+        corpus: 'none (random weights)',
+      },
+    },
+  );
+  return folder;
+}

@@ -12,6 +12,7 @@ import { registerImportActs } from './commands/import-acts.js';
 import { registerTrainLm } from './commands/train-lm.js';
 import { registerExport } from './commands/export.js';
 import { registerRestore } from './commands/restore.js';
+import { registerSteer } from './commands/steer.js';
 
 const program = new Command('worker')
   .description('feature atlas worker: activations in, dictionaries and features out')
@@ -28,6 +29,7 @@ registerExtract(program);
 registerImportActs(program);
 registerExport(program);
 registerRestore(program);
+registerSteer(program);
 
 try {
   await program.parseAsync(process.argv);
