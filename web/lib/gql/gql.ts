@@ -20,6 +20,7 @@ type Documents = {
     "\n  query SearchFeatures($q: String!) {\n    searchFeatures(query: $q, first: 50) {\n      score\n      feature {\n        dictionaryId\n        index\n        label\n        labelScore\n      }\n    }\n  }\n": typeof types.SearchFeaturesDocument,
     "\n  query DictionaryNames {\n    dictionaries {\n      id\n      name\n      hookPoint\n      canAnalyzeText\n    }\n  }\n": typeof types.DictionaryNamesDocument,
     "\n  query FeaturesByToken($t: String!, $fold: Boolean!) {\n    featuresByToken(token: $t, first: 50, fold: $fold) {\n      token\n      maxActivation\n      feature {\n        dictionaryId\n        index\n        label\n      }\n    }\n  }\n": typeof types.FeaturesByTokenDocument,
+    "\n  query SteerableDictionaries {\n    dictionaries {\n      id\n      name\n      hookPoint\n      canAnalyzeText\n    }\n  }\n": typeof types.SteerableDictionariesDocument,
     "\n  mutation SetExplanation($d: ID!, $i: Int!, $text: String!) {\n    setExplanation(dictionaryId: $d, index: $i, text: $text) {\n      id\n      text\n      source\n      author\n      score\n    }\n  }\n": typeof types.SetExplanationDocument,
     "\n  mutation ExportDictionary($input: ExportDictionaryInput!) {\n    exportDictionary(input: $input) {\n      id\n      state\n      payload\n    }\n  }\n": typeof types.ExportDictionaryDocument,
     "\n  mutation ImportSae($input: ImportSaeInput!) {\n    importSae(input: $input) {\n      id\n    }\n  }\n": typeof types.ImportSaeDocument,
@@ -39,6 +40,7 @@ const documents: Documents = {
     "\n  query SearchFeatures($q: String!) {\n    searchFeatures(query: $q, first: 50) {\n      score\n      feature {\n        dictionaryId\n        index\n        label\n        labelScore\n      }\n    }\n  }\n": types.SearchFeaturesDocument,
     "\n  query DictionaryNames {\n    dictionaries {\n      id\n      name\n      hookPoint\n      canAnalyzeText\n    }\n  }\n": types.DictionaryNamesDocument,
     "\n  query FeaturesByToken($t: String!, $fold: Boolean!) {\n    featuresByToken(token: $t, first: 50, fold: $fold) {\n      token\n      maxActivation\n      feature {\n        dictionaryId\n        index\n        label\n      }\n    }\n  }\n": types.FeaturesByTokenDocument,
+    "\n  query SteerableDictionaries {\n    dictionaries {\n      id\n      name\n      hookPoint\n      canAnalyzeText\n    }\n  }\n": types.SteerableDictionariesDocument,
     "\n  mutation SetExplanation($d: ID!, $i: Int!, $text: String!) {\n    setExplanation(dictionaryId: $d, index: $i, text: $text) {\n      id\n      text\n      source\n      author\n      score\n    }\n  }\n": types.SetExplanationDocument,
     "\n  mutation ExportDictionary($input: ExportDictionaryInput!) {\n    exportDictionary(input: $input) {\n      id\n      state\n      payload\n    }\n  }\n": types.ExportDictionaryDocument,
     "\n  mutation ImportSae($input: ImportSaeInput!) {\n    importSae(input: $input) {\n      id\n    }\n  }\n": types.ImportSaeDocument,
@@ -90,6 +92,10 @@ export function graphql(source: "\n  query DictionaryNames {\n    dictionaries {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query FeaturesByToken($t: String!, $fold: Boolean!) {\n    featuresByToken(token: $t, first: 50, fold: $fold) {\n      token\n      maxActivation\n      feature {\n        dictionaryId\n        index\n        label\n      }\n    }\n  }\n"): (typeof documents)["\n  query FeaturesByToken($t: String!, $fold: Boolean!) {\n    featuresByToken(token: $t, first: 50, fold: $fold) {\n      token\n      maxActivation\n      feature {\n        dictionaryId\n        index\n        label\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SteerableDictionaries {\n    dictionaries {\n      id\n      name\n      hookPoint\n      canAnalyzeText\n    }\n  }\n"): (typeof documents)["\n  query SteerableDictionaries {\n    dictionaries {\n      id\n      name\n      hookPoint\n      canAnalyzeText\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
