@@ -36,7 +36,7 @@ export function SteerForm({
   };
   return (
     <form onSubmit={submit} data-testid="steer-form">
-      <div className="filters">
+      <div className="filters-row">
         <label style={{ flex: '1 1 30rem' }}>
           prompt
           <textarea
@@ -117,7 +117,7 @@ export function SteerForm({
           ))}
         </tbody>
       </table>
-      <div className="filters">
+      <div className="filters-row">
         <button
           type="button"
           disabled={dictionaries.length === 0}

@@ -1,8 +1,8 @@
 // The default and the steered continuation side by side; steered tokens that differ from the default at the same
 // position are marked (class tok-changed, data-changed), with the tokens whose probability moved most in the title.
+// Tokens keep their own spaces (not displayToken's no-break ones) so the text wraps like prose.
 import { changedPositions } from '@/lib/steer';
 import type { SteerAnswer } from '@/lib/steer-query';
-import { displayToken } from '@/lib/tint';
 
 export function SteerResult({ prompt, result }: { prompt: string; result: SteerAnswer }) {
   const changed = changedPositions(
@@ -23,7 +23,7 @@ export function SteerResult({ prompt, result }: { prompt: string; result: SteerA
             <span className="muted">{prompt}</span>
             {result.default.tokens.map((t, i) => (
               <span key={i} className="tok">
-                {displayToken(t.text)}
+                {t.text}
               </span>
             ))}
           </p>
@@ -43,7 +43,7 @@ export function SteerResult({ prompt, result }: { prompt: string; result: SteerA
                     : undefined
                 }
               >
-                {displayToken(t.text)}
+                {t.text}
               </span>
             ))}
           </p>

@@ -65,7 +65,9 @@ export function SteerPanel({ dictionaryId, index }: { dictionaryId: string; inde
           </select>
         </label>
         <label title="In units of this feature's max activation over the analysed corpus (ADD: times its direction; CLAMP: its value).">
-          strength: <output data-testid="steer-strength">{strength}</output> × max act.
+          <span>
+            strength: <output data-testid="steer-strength">{strength}</output> × max act.
+          </span>
           <input
             type="range"
             name="strength"
