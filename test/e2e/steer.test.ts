@@ -136,12 +136,12 @@ test('search by running text lists the features the api ranks, linking to their 
     (await rows.locator('td:nth-child(2)').allInnerTexts()).slice(0, strongest.length),
     strongest.map(String),
   );
+  await shot(page, 'search-by-text');
   await rows
     .first()
     .getByRole('link', { name: String(strongest[0]), exact: true })
     .click();
   await page.getByTestId('steer-panel').waitFor();
-  await shot(page, 'search-by-text');
 });
 
 async function shot(page: Page, name: string) {
