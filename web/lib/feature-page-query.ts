@@ -10,6 +10,7 @@ export const FEATURE_PAGE = graphql(`
       name
       hookPoint
       nLatents
+      canAnalyzeText
       analysis {
         tokens
       }

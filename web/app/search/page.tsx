@@ -1,9 +1,12 @@
-// /search: features by label or explanation, by token across every dictionary, and live text analysis.
+// /search: features by label or explanation, by token across every dictionary, by their activation on a running
+// text (the api runs the model now), and live text analysis.
 import Link from 'next/link';
 import { graphql } from '@/lib/gql';
 import { request } from '@/lib/graphql';
 import { fmt } from '@/lib/format';
 import { TextAnalysis } from '@/components/text-analysis';
+import type { FeaturesByTextQuery } from '@/lib/gql/graphql';
+import { describeFailure } from '@/lib/client-request';
 
 export const dynamic = 'force-dynamic';
 
@@ -27,10 +30,32 @@ const DICTIONARY_NAMES = graphql(`
       id
       name
       hookPoint
+      modelName
       canAnalyzeText
     }
   }
 `);
+
+const BY_TEXT = graphql(`
+  query FeaturesByText($text: String!, $dictionaryIds: [ID!]!) {
+    searchByText(text: $text, dictionaryIds: $dictionaryIds, first: 50) {
+      modelName
+      tokens
+      elapsedMs
+      features {
+        dictionaryId
+        index
+        maxActivation
+        position
+        feature {
+          label
+        }
+      }
+    }
+  }
+`);
+
+type TextSearch = FeaturesByTextQuery['searchByText'];
 
 const BY_TOKEN = graphql(`
   query FeaturesByToken($t: String!, $fold: Boolean!) {
@@ -61,18 +86,36 @@ function visibleToken(token: string): string {
 export default async function SearchPage({
   searchParams,
 }: {
-  searchParams: Promise<Record<string, string | undefined>>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const { q, token, fold: foldParam } = await searchParams;
+  const params = await searchParams;
+  const [q, token, foldParam, text] = (['q', 'token', 'fold', 'text'] as const).map((k) => {
+    const v = params[k];
+    return Array.isArray(v) ? v[0] : v;
+  });
   const fold = foldParam === '1';
-  const [hits, { dictionaries }] = await Promise.all([
+  const textDictionaryIds = [params.dict ?? []].flat();
+  const [hits, { dictionaries }, byText] = await Promise.all([
     q?.trim()
       ? request(SEARCH, { q }).then((r): Hit[] => r.searchFeatures)
       : token && (fold ? token.trim() : token)
         ? request(BY_TOKEN, { t: token, fold }).then((r): Hit[] => r.featuresByToken)
         : Promise.resolve<Hit[]>([]),
     request(DICTIONARY_NAMES, {}),
+    text?.trim()
+      ? request(BY_TEXT, { text, dictionaryIds: textDictionaryIds }).then(
+          (r): { result: TextSearch } => ({ result: r.searchByText }),
+          (err: unknown) => ({ error: describeFailure(err) }),
+        )
+      : Promise.resolve(null),
   ]);
+  const runnable = dictionaries.filter((d) => d.canAnalyzeText);
+  // Unless the URL names dictionaries, those of the first runnable one's model start ticked (one model at a time).
+  const ticked = new Set(
+    textDictionaryIds.length > 0
+      ? textDictionaryIds
+      : runnable.filter((d) => d.modelName === runnable[0]?.modelName).map((d) => d.id),
+  );
   const dictionaryName = new Map(dictionaries.map((d) => [d.id, d.name]));
   return (
     <>
@@ -94,6 +137,68 @@ export default async function SearchPage({
         </label>
         <button type="submit">Find</button>
       </form>
+      {runnable.length > 0 && (
+        <form className="filters" method="get" data-testid="search-by-text">
+          <label style={{ flex: '1 1 20rem' }}>
+            running text: features by their largest activation on it
+            <input name="text" defaultValue={text} placeholder="e.g. He walked under the bridge." />
+          </label>
+          <fieldset className="dictionary-choice">
+            <legend>dictionaries (one model)</legend>
+            {runnable.map((d) => (
+              <label key={d.id}>
+                <input type="checkbox" name="dict" value={d.id} defaultChecked={ticked.has(d.id)} /> {d.name}
+              </label>
+            ))}
+          </fieldset>
+          <button type="submit">Rank</button>
+        </form>
+      )}
+      {byText && 'error' in byText && (
+        <p className="error" role="alert" data-testid="search-by-text-error">
+          {byText.error}
+        </p>
+      )}
+      {byText && 'result' in byText && (
+        <section data-testid="text-search-results">
+          <h2>{byText.result.features.length} features</h2>
+          <p className="muted">
+            {byText.result.modelName} · {byText.result.tokens.length} tokens in {byText.result.elapsedMs.toFixed(0)} ms
+          </p>
+          {byText.result.features.length === 0 ? (
+            <p className="empty">No feature fired on this text.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th>Dictionary</th>
+                  <th>#</th>
+                  <th>Label</th>
+                  <th>Max act.</th>
+                  <th>At token</th>
+                </tr>
+              </thead>
+              <tbody>
+                {byText.result.features.map((f) => (
+                  <tr key={`${f.dictionaryId}:${f.index}`}>
+                    <td>
+                      <Link href={`/d/${f.dictionaryId}`}>{dictionaryName.get(f.dictionaryId) ?? f.dictionaryId}</Link>
+                    </td>
+                    <td>
+                      <Link href={`/d/${f.dictionaryId}/f/${f.index}`}>{f.index}</Link>
+                    </td>
+                    <td>{f.feature?.label ?? <span className="muted">unlabelled</span>}</td>
+                    <td>{fmt(f.maxActivation, 2)}</td>
+                    <td>
+                      <code>{visibleToken(byText.result.tokens[f.position] ?? '')}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      )}
       {(q || token) && (
         <section data-testid="search-results">
           <h2>{hits.length} features</h2>

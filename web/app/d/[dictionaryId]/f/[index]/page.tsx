@@ -11,6 +11,7 @@ import { LabelAssociations } from '@/components/feature/label-associations';
 import { LogitEffects } from '@/components/feature/logit-effects';
 import { NearestFeatures } from '@/components/feature/nearest-features';
 import { QuantileExamples } from '@/components/feature/quantile-examples';
+import { SteerPanel } from '@/components/feature/steer-panel';
 import { TopActivations } from '@/components/feature/top-activations';
 import { apiUrl } from '@/lib/config';
 import { FEATURE_PAGE } from '@/lib/feature-page-query';
@@ -38,6 +39,13 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
           <LabelAssociations scores={f.labelAssociations} />
         </section>
       </div>
+      {d.canAnalyzeText ? (
+        <SteerPanel dictionaryId={d.id} index={f.index} />
+      ) : (
+        <p className="muted" data-testid="steer-unavailable">
+          Steering needs the dictionary&apos;s weights on this server; this one has none here.
+        </p>
+      )}
       <TopActivations examples={f.topActivations} scale={scale} neverFired={neverFired} />
       <QuantileExamples bins={f.quantileExamples} scale={scale} />
       <div className="grid2">

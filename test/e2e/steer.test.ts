@@ -1,0 +1,149 @@
+// Steering in real headless Chromium (issue 16): the feature page's steer panel, /steer from a shared URL, and search
+// by running text, on one dictionary made and analysed by the worker on the built-in tiny LM (so it has weights
+// and stored max activations), served by `npm start`.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser.js';
+import { runOnAtlas } from './runOnAtlas.js';
+import { repoRoot, startStack, type Stack } from './stack.js';
+
+let stack: Stack;
+let browser: Browser;
+let dictionaryId: string;
+/** The features the api ranks highest on TEXT, strongest first: alive, so steering with them moves the text. */
+let strongest: number[];
+const TEXT = 'He walked under the bridge and then sat on the bench.';
+const shots = join(repoRoot, 'test-results');
+
+async function query<T>(q: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(stack.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: q, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: unknown };
+  assert.ok(body.data, JSON.stringify(body.errors));
+  return body.data;
+}
+
+before(async () => {
+  stack = await startStack(undefined, { ATLAS_WORKERS: '0' });
+  const tinyLm = runOnAtlas(stack, 'test/e2e/seedTinyLm.ts');
+  runOnAtlas(
+    stack,
+    'worker/src/cli/main.ts',
+    'analyze',
+    '--sae',
+    tinyLm,
+    '--max-tokens',
+    '2000',
+    '--name',
+    'tiny-lm-64',
+  );
+  const { dictionaries } = await query<{ dictionaries: { id: string; name: string }[] }>(
+    '{ dictionaries { id name } }',
+  );
+  dictionaryId = dictionaries.find((d) => d.name === 'tiny-lm-64')!.id;
+  const { searchByText } = await query<{ searchByText: { features: { index: number }[] } }>(
+    'query($t: String!, $d: [ID!]!) { searchByText(text: $t, dictionaryIds: $d, first: 3) { features { index } } }',
+    { t: TEXT, d: [dictionaryId] },
+  );
+  strongest = searchByText.features.map((f) => f.index);
+  assert.ok(strongest.length >= 2, `searchByText found ${strongest.length} features`);
+  browser = await launchBrowser();
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** The default and steered continuations' tokens, and which steered ones are marked as changed. */
+async function readResult(page: Page) {
+  const result = page.getByTestId('steer-result');
+  await result.waitFor();
+  return {
+    defaultTokens: await result.getByTestId('steer-default').locator('.tok').allInnerTexts(),
+    steeredTokens: await result.getByTestId('steer-steered').locator('.tok').allInnerTexts(),
+    marked: await result
+      .getByTestId('steer-steered')
+      .locator('.tok')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-changed') === 'true')),
+  };
+}
+
+test('the feature page steers with the default strength: two texts side by side, changed tokens marked', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${stack.webUrl}/d/${dictionaryId}/f/${strongest[0]}`);
+  const panel = page.getByTestId('steer-panel');
+  await panel.waitFor();
+  assert.equal(await panel.getByTestId('steer-strength').innerText(), '4');
+  assert.equal(await panel.getByLabel('mode').inputValue(), 'ADD');
+  await panel.getByLabel('prompt').fill('He walked');
+  await panel.getByRole('button', { name: 'Steer' }).click();
+  const { defaultTokens, steeredTokens, marked } = await readResult(page);
+  assert.ok(defaultTokens.length > 0 && steeredTokens.length > 0);
+  // A mark is exactly a token differing from the default's at the same position.
+  assert.deepEqual(
+    marked,
+    steeredTokens.map((t, i) => t !== defaultTokens[i]),
+  );
+  assert.ok(marked.includes(true), `4 × max activation changed nothing: ${steeredTokens.join('')}`);
+  await shot(page, 'steer-panel');
+});
+
+test('/steer: a URL with several features and a seed renders the result, and a reload reproduces it', async () => {
+  const page = await browser.newPage();
+  const search = new URLSearchParams({ prompt: 'The bridge', tokens: '12', temperature: '0.8', seed: '7' });
+  search.append('i', `${dictionaryId}:${strongest[0]}:ADD:4`);
+  search.append('i', `${dictionaryId}:${strongest[1]}:CLAMP:2`);
+  await page.goto(`${stack.webUrl}/steer?${search}`);
+  const first = await readResult(page);
+  assert.equal(first.defaultTokens.length, 12);
+  assert.equal(await page.getByTestId('steer-interventions').locator('tbody tr').count(), 2);
+  await page.reload();
+  assert.deepEqual(await readResult(page), first);
+  // Editing the form puts the new request in the URL.
+  await page.getByLabel('seed').fill('8');
+  await page.getByRole('button', { name: 'Steer' }).click();
+  await page.waitForURL(/seed=8/);
+  await shot(page, 'steer-page');
+});
+
+test('/steer names a bad intervention in the URL and the api’s BAD_USER_INPUT', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${stack.webUrl}/steer?prompt=Hi&i=${dictionaryId}:x:ADD:4`);
+  assert.match(await page.getByTestId('steer-error').innerText(), /feature index "x" is not a whole number/);
+  await page.goto(`${stack.webUrl}/steer?prompt=Hi&i=${dictionaryId}:${strongest[0]}:ADD:5000`);
+  assert.match(await page.getByTestId('steer-error').innerText(), /^Cannot steer this: /);
+});
+
+test('search by running text lists the features the api ranks, linking to their pages', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${stack.webUrl}/search`);
+  const form = page.getByTestId('search-by-text');
+  await form.getByPlaceholder('e.g. He walked under the bridge.').fill(TEXT);
+  await form.getByRole('button', { name: 'Rank' }).click();
+  const results = page.getByTestId('text-search-results');
+  await results.waitFor();
+  const rows = results.locator('tbody tr');
+  assert.ok((await rows.count()) >= strongest.length);
+  assert.deepEqual(
+    (await rows.locator('td:nth-child(2)').allInnerTexts()).slice(0, strongest.length),
+    strongest.map(String),
+  );
+  await shot(page, 'search-by-text');
+  await rows
+    .first()
+    .getByRole('link', { name: String(strongest[0]), exact: true })
+    .click();
+  await page.getByTestId('steer-panel').waitFor();
+});
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,176 @@
+'use client';
+// The /steer page's form: a prompt, any number of features (of dictionaries of one model), each with a mode and a
+// strength in units of its max activation, and the sampling. Submitting puts it all in the URL, which the page runs.
+import { useRouter } from 'next/navigation';
+import { useState, type FormEvent } from 'react';
+import type { SteerMode } from '@/lib/gql/graphql';
+import {
+  DEFAULT_MODE,
+  DEFAULT_STRENGTH,
+  STEER_MODES,
+  steerSearch,
+  type Intervention,
+  type SteerState,
+} from '@/lib/steer';
+
+export function SteerForm({
+  initial,
+  dictionaries,
+}: {
+  initial: SteerState;
+  dictionaries: { id: string; name: string; hookPoint: string }[];
+}) {
+  const router = useRouter();
+  const [prompt, setPrompt] = useState(initial.prompt);
+  const [rows, setRows] = useState<Intervention[]>(initial.interventions);
+  const [sampling, setSampling] = useState(initial.sampling);
+  const [error, setError] = useState<string | null>(null);
+  const update = (at: number, change: Partial<Intervention>) =>
+    setRows(rows.map((r, i) => (i === at ? { ...r, ...change } : r)));
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    if (!prompt.trim()) return setError('Write a prompt to continue.');
+    if (rows.length === 0) return setError('Add at least one feature to steer with.');
+    setError(null);
+    router.push(`/steer?${steerSearch({ prompt, interventions: rows, sampling })}`);
+  };
+  return (
+    <form onSubmit={submit} data-testid="steer-form">
+      <div className="filters-row">
+        <label style={{ flex: '1 1 30rem' }}>
+          prompt
+          <textarea
+            name="prompt"
+            rows={2}
+            maxLength={2000}
+            value={prompt}
+            onChange={(e) => setPrompt(e.target.value)}
+          />
+        </label>
+      </div>
+      <table data-testid="steer-interventions">
+        <thead>
+          <tr>
+            <th>Dictionary</th>
+            <th>Feature #</th>
+            <th>Mode</th>
+            <th>Strength (× max act.)</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r, i) => (
+            <tr key={i}>
+              <td>
+                <select
+                  aria-label="dictionary"
+                  value={r.dictionaryId}
+                  onChange={(e) => update(i, { dictionaryId: e.target.value })}
+                >
+                  {!dictionaries.some((d) => d.id === r.dictionaryId) && (
+                    <option value={r.dictionaryId}>#{r.dictionaryId}</option>
+                  )}
+                  {dictionaries.map((d) => (
+                    <option key={d.id} value={d.id}>
+                      {d.name} ({d.hookPoint})
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                <input
+                  aria-label="feature index"
+                  type="number"
+                  min={0}
+                  step={1}
+                  value={r.index}
+                  onChange={(e) => update(i, { index: Number(e.target.value) })}
+                />
+              </td>
+              <td>
+                <select
+                  aria-label="mode"
+                  value={r.mode}
+                  onChange={(e) => update(i, { mode: e.target.value as SteerMode })}
+                >
+                  {STEER_MODES.map((m) => (
+                    <option key={m}>{m}</option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                <input
+                  aria-label="strength"
+                  type="number"
+                  step={0.5}
+                  value={r.strength}
+                  disabled={r.mode === 'ABLATE'}
+                  onChange={(e) => update(i, { strength: Number(e.target.value) })}
+                />
+              </td>
+              <td>
+                <button type="button" onClick={() => setRows(rows.filter((_, j) => j !== i))}>
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="filters-row">
+        <button
+          type="button"
+          disabled={dictionaries.length === 0}
+          onClick={() =>
+            setRows([
+              ...rows,
+              {
+                dictionaryId: rows.at(-1)?.dictionaryId ?? dictionaries[0].id,
+                index: 0,
+                mode: DEFAULT_MODE,
+                strength: DEFAULT_STRENGTH,
+              },
+            ])
+          }
+        >
+          Add a feature
+        </button>
+        <label>
+          new tokens
+          <input
+            type="number"
+            min={1}
+            max={64}
+            value={sampling.maxNewTokens}
+            onChange={(e) => setSampling({ ...sampling, maxNewTokens: Number(e.target.value) })}
+          />
+        </label>
+        <label title="0: greedy">
+          temperature
+          <input
+            type="number"
+            min={0}
+            step={0.1}
+            value={sampling.temperature}
+            onChange={(e) => setSampling({ ...sampling, temperature: Number(e.target.value) })}
+          />
+        </label>
+        <label title="Both continuations use this seed; the same seed gives the same text.">
+          seed
+          <input
+            type="number"
+            step={1}
+            value={sampling.seed}
+            onChange={(e) => setSampling({ ...sampling, seed: Number(e.target.value) })}
+          />
+        </label>
+        <button type="submit">Steer</button>
+      </div>
+      {error && (
+        <p className="error" role="alert" data-testid="steer-form-error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
