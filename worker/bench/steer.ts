@@ -2,8 +2,8 @@
 // GPT-2-small-shaped model (d 768, 12 layers, vocab 50,257), at a 64-token prompt for 128 new tokens, with the time
 // to first token. Goal on a 2-core machine: >= 500 tok/s built-in, >= 30 tok/s GPT-2-small (memory-bound: every
 // token reads all the float32 weights once without batching, so the bandwidth that rate implies is printed).
-// `ATLAS_STEER_CACHE=0` runs generation without the key/value cache, to compare.
-//   npm run bench:steer [-- --quick]   (--quick: 32 new tokens, GPT-2-small skipped)
+//   npm run bench:steer [-- --quick] [-- --no-cache]
+// --quick: 32 new tokens, GPT-2-small skipped; --no-cache (or ATLAS_STEER_CACHE=0): recompute every window.
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { readFileSync, rmSync } from 'node:fs';
 import { loadBackend } from '../src/engine/backendRegistry.js';
@@ -19,6 +19,7 @@ const quick = process.argv.includes('--quick');
 const PROMPT = 64;
 const NEW = quick ? 32 : 128;
 const HOOK = 'blocks.0.hook_resid_post';
+const cache = !process.argv.includes('--no-cache') && process.env.ATLAS_STEER_CACHE !== '0';
 
 function cpuFlags(): string {
   try {
@@ -55,6 +56,7 @@ async function run(
   await generate(model, prompt, {
     ...o,
     backend,
+    cache,
     sampling: { maxNewTokens: newTokens, temperature: 0, topP: 1, frequencyPenalty: 0, seed: 1 },
     onToken: () => {
       first ||= performance.now() - t0;
@@ -96,7 +98,7 @@ async function benchModel(
 const weightBytes = (c: InferenceModel['config']) =>
   4 * (c.nLayer * (4 * c.dModel * c.dModel + 2 * c.dModel * c.dMlp) + c.vocabSize * c.dModel);
 
-console.log(`cache: ${process.env.ATLAS_STEER_CACHE === '0' ? 'off (ATLAS_STEER_CACHE=0)' : 'on'}`);
+console.log(`key/value cache: ${cache ? 'on' : 'off (--no-cache)'}`);
 const builtin = await InferenceModel.load('builtin');
 await benchModel('built-in', builtin, builtin.config.nPositions, weightBytes(builtin.config));
 console.log('  goal: >= 500 tok/s (a 64-token prompt fills the 64-position window: every token slides it)');

@@ -67,7 +67,7 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Called with each token as it is chosen (the api streams them). */
   onToken?: (token: GeneratedToken) => void;
-  /** Use the key/value cache where the model's runner has one (default true; env ATLAS_STEER_CACHE=0 turns it off). */
+  /** Use the key/value cache where the model's runner has one (default true; false recomputes every window). */
   cache?: boolean;
 }
 
@@ -89,7 +89,7 @@ export async function generate(
   const counts = new Map<number, number>();
   const tokens: GeneratedToken[] = [];
   const ids = new Int32Array(width);
-  const useCache = (o.cache ?? process.env.ATLAS_STEER_CACHE !== '0') && (await model.supportsKeyValueCache());
+  const useCache = (o.cache ?? true) && (await model.supportsKeyValueCache());
   // The caches hold the rows of the window starting at text position cacheStart (steered and, when steered, default).
   let cache: { start: number; steered: KeyValueCache; default?: KeyValueCache } | null = null;
   for (let step = 0; step < sampling.maxNewTokens; step++) {
