@@ -67,6 +67,11 @@ export class InferenceModel {
     return (await hookRunner(this.loaded)).run(ids, batch, seq, o);
   }
 
+  /** Whether `run` takes a key/value cache (`keyValues`, `past`): on onnxruntime, not on TF.js. */
+  async supportsKeyValueCache(): Promise<boolean> {
+    return !!(await hookRunner(this.loaded)).supportsKeyValueCache;
+  }
+
   /** One hook's activations over documents, window by window, in corpus order. */
   activations(o: ActivationStreamOptions): AsyncGenerator<ActivationBatch> {
     const { windows, ...rest } = o;

@@ -2,19 +2,22 @@
 // frequency penalty) from a seeded generator, each token with its log-probability and, when steered, the tokens
 // whose probability the steering changed most at that position.
 //
-// Cost: the forward graph (transformer/onnxForward.ts) takes no past keys/values, so each new token recomputes its
-// whole window. The window has a fixed width (the context, padded on the right; causal attention keeps padding out
-// of the real rows), so one graph serves every step and each token costs the same: generation is linear in the
-// number of new tokens, but each step pays O(context²) attention and O(context) MLP work where a key/value cache
-// would pay O(context) and O(1). TODO(#16): a cached graph with past keys/values as inputs.
+// Cost: a window has a fixed width (the context, padded on the right; causal attention keeps padding out of the real
+// rows). While the text fits its window, a key/value cache (transformer/onnxForward.ts's incremental graph) runs
+// only the new row against the cached keys and values of the rows before it: O(rows) attention and O(1) MLP work
+// per token. Once the text is longer than the window, the window slides by one each token, every position
+// embedding moves, and each token recomputes its whole window (O(context²) attention, O(context) MLP), as it
+// does throughout without the cache (TF.js, or `cache: false`). Both give the same tokens and log-probabilities
+// (to float rounding; steer.test.ts checks it).
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Backend } from '../engine/backend.js';
 import { Rng } from '../engine/rng.js';
 import { extremeIndices } from '../analysis/logitEffects.js';
 import type { InferenceModel } from '../inference/inferenceModel.js';
+import type { KeyValueCache } from '../transformer/hookRunnerTypes.js';
 import type { ModelWindows } from '../transformer/modelFolder.js';
 import type { ResolvedIntervention } from './intervention.js';
-import { steeredForward } from './steeredForward.js';
+import { steeredForward, type SteeredLogits } from './steeredForward.js';
 
 /** How the next token is chosen. */
 export interface SamplingOptions {
@@ -64,6 +67,8 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Called with each token as it is chosen (the api streams them). */
   onToken?: (token: GeneratedToken) => void;
+  /** Use the key/value cache where the model's runner has one (default true; false recomputes every window). */
+  cache?: boolean;
 }
 
 /** Generate `o.sampling.maxNewTokens` tokens after `promptIds` (non-empty). */
@@ -84,14 +89,43 @@ export async function generate(
   const counts = new Map<number, number>();
   const tokens: GeneratedToken[] = [];
   const ids = new Int32Array(width);
+  const useCache = (o.cache ?? true) && (await model.supportsKeyValueCache());
+  // The caches hold the rows of the window starting at text position cacheStart (steered and, when steered, default).
+  let cache: { start: number; steered: KeyValueCache; default?: KeyValueCache } | null = null;
   for (let step = 0; step < sampling.maxNewTokens; step++) {
     const start = Math.max(0, text.length - keep);
     const n = text.length - start;
-    ids.fill(windows.bosId ?? 0);
-    for (let j = 0; j < n; j++) ids[offset + j] = text[start + j];
-    const positionOf = (row: number) => (row < offset || row >= offset + n ? null : start + row - offset);
-    const pass = await steeredForward(model, ids, interventions, positionOf, backend, { withDefault: steered });
-    const last = offset + n - 1;
+    let pass: SteeredLogits;
+    let last: number;
+    if (cache && cache.start === start && cache.steered.length === offset + n - 1) {
+      const position = text.length - 1;
+      pass = await steeredForward(
+        model,
+        Int32Array.of(text[position]),
+        interventions,
+        (row) => (row === 0 ? position : null),
+        backend,
+        { withDefault: steered, past: cache.steered, defaultPast: cache.default },
+      );
+      last = 0;
+    } else {
+      ids.fill(windows.bosId ?? 0);
+      for (let j = 0; j < n; j++) ids[offset + j] = text[start + j];
+      const positionOf = (row: number) => (row < offset || row >= offset + n ? null : start + row - offset);
+      pass = await steeredForward(model, ids, interventions, positionOf, backend, {
+        withDefault: steered,
+        keyValues: useCache && n < keep, // a full window slides on the next token: nothing to continue
+      });
+      last = offset + n - 1;
+    }
+    cache =
+      pass.keyValues && offset + n < width
+        ? {
+            start,
+            steered: { ...pass.keyValues, length: offset + n },
+            default: pass.defaultKeyValues && { ...pass.defaultKeyValues, length: offset + n },
+          }
+        : null;
     const logits = pass.logits.subarray(last * vocab, (last + 1) * vocab);
     const id = chooseToken(logits, counts, sampling, rng);
     const logp = logSoftmax(logits);

@@ -4,6 +4,7 @@
 // (hooks + 1) partial passes. The result is that of one pass with every intervention in place.
 import type { Backend } from '../engine/backend.js';
 import type { InferenceModel } from '../inference/inferenceModel.js';
+import type { KeyValueCache } from '../transformer/hookRunnerTypes.js';
 import { HOOK_KINDS, parseHook } from '../transformer/hooks.js';
 import { applyInterventions, type ResolvedIntervention } from './intervention.js';
 
@@ -13,6 +14,23 @@ export interface SteeredLogits {
   logits: Float32Array;
   /** [seq, vocab]; only with `withDefault` and at least one intervention (else `logits` is the default). */
   defaultLogits?: Float32Array;
+  /** With `keyValues` or `past`: the steered model's keys and values through these rows. */
+  keyValues?: KeyValueCache;
+  /** With `defaultLogits` and (`keyValues` or `defaultPast`): the unsteered model's. */
+  defaultKeyValues?: KeyValueCache;
+}
+
+/** Key/value cache options of a steered pass. */
+export interface SteeredCacheOptions {
+  /** Return the keys and values of every row (a full window, to continue incrementally from). */
+  keyValues?: boolean;
+  /** Incremental: `ids` is one new row after the rows the steered model cached here. */
+  past?: KeyValueCache;
+  /**
+   * With `past` and `withDefault`: the unsteered model's cache of the same rows (the default logits are those of
+   * the model never steered, so they continue from unsteered keys and values).
+   */
+  defaultPast?: KeyValueCache;
 }
 
 /** Hooks in the order the forward pass computes them: by layer, then by place in the block. */
@@ -26,7 +44,9 @@ export function hooksInForwardOrder(model: InferenceModel, hooks: Iterable<strin
 
 /**
  * Run one window ids [seq] (batch 1) with `interventions`; `positionOf(row)` gives a row's position in the text,
- * null for BOS and padding (never steered).
+ * null for BOS and padding (never steered). With `o.past`, `ids` is the one new row and the pass attends to the
+ * cached rows: every intervention applies to the new row exactly as in the full pass (the cached rows were steered
+ * when they were computed).
  */
 export async function steeredForward(
   model: InferenceModel,
@@ -34,8 +54,11 @@ export async function steeredForward(
   interventions: readonly ResolvedIntervention[],
   positionOf: (row: number) => number | null,
   backend: Backend,
-  o: { withDefault?: boolean } = {},
+  o: { withDefault?: boolean } & SteeredCacheOptions = {},
 ): Promise<SteeredLogits> {
+  if (o.past && o.withDefault && interventions.length > 0 && !o.defaultPast)
+    throw new RangeError('steeredForward: the default logits of an incremental pass need `defaultPast`');
+  const cached = !!o.keyValues || !!o.past;
   const seq = ids.length;
   const hooks = hooksInForwardOrder(
     model,
@@ -43,16 +66,29 @@ export async function steeredForward(
   );
   const feed: Record<string, Float32Array> = {};
   let defaultLogits: Float32Array | undefined;
+  let defaultKeyValues: KeyValueCache | undefined;
   for (const [k, hook] of hooks.entries()) {
     const withLogits = k === 0 && !!o.withDefault;
-    const run = await model.run(ids, 1, seq, { hooks: [hook], feed: { ...feed }, logits: withLogits });
-    if (withLogits) defaultLogits = run.logits;
+    // The first steered hook depends only on rows upstream of every intervention, where the steered and the
+    // default caches agree; the default cache is the one that also gives the default logits.
+    const past = k === 0 && o.past ? (o.defaultPast ?? o.past) : o.past;
+    const run = await model.run(ids, 1, seq, {
+      hooks: [hook],
+      feed: { ...feed },
+      logits: withLogits,
+      keyValues: withLogits && cached,
+      past,
+    });
+    if (withLogits) {
+      defaultLogits = run.logits;
+      defaultKeyValues = run.keyValues;
+    }
     const here = interventions.filter((i) => i.hook === hook);
     const h = run.hooks[hook];
     const steered = await applyInterventions(h, seq, here, positionOf, backend);
     // An unchanged hook is not fed: the plain graph gives the default bit for bit (a fed graph fuses differently).
     if (steered !== h) feed[hook] = steered;
   }
-  const { logits } = await model.run(ids, 1, seq, { logits: true, feed });
-  return { logits: logits!, defaultLogits };
+  const run = await model.run(ids, 1, seq, { logits: true, feed, keyValues: cached, past: o.past });
+  return { logits: run.logits!, defaultLogits, keyValues: run.keyValues, defaultKeyValues };
 }

@@ -11,16 +11,38 @@ export interface HookRunOptions {
    * dictionary's reconstruction, zeros to ablate). A fed hook cannot also be recorded.
    */
   feed?: Readonly<Record<string, Float32Array>>;
+  /**
+   * With `logits`, batch 1: also return every layer's attention keys and values of these rows (`keyValues`), the
+   * cache a later `past` run continues from. Only where `supportsKeyValueCache`.
+   */
+  keyValues?: boolean;
+  /**
+   * Incremental decoding: `ids` is one new token (batch 1, seq 1) at position `past.length`, attending to the
+   * cached keys and values of positions 0..past.length-1 as the full pass would. Hooks and feeds are of that one
+   * row. With `logits`, `keyValues` comes back extended by the new row.
+   */
+  past?: KeyValueCache;
+}
+
+/** Attention keys and values of the first `length` positions: per layer, [length, dModel] each (heads side by side). */
+export interface KeyValueCache {
+  length: number;
+  keys: Float32Array[];
+  values: Float32Array[];
 }
 
 /** Each requested hook [batch * seq, width] and, when asked, logits [batch * seq, vocab]. */
 export interface HostForwardResult {
   hooks: Record<string, Float32Array>;
   logits?: Float32Array;
+  /** Only with `keyValues` or `past` (and `logits`). */
+  keyValues?: KeyValueCache;
 }
 
 export interface HookRunner {
   readonly description: string;
+  /** Whether `run` takes `keyValues` and `past` (onnxruntime does; TF.js does not). */
+  readonly supportsKeyValueCache?: boolean;
   /** ids: [batch, seq] token ids. */
   run(ids: Int32Array, batch: number, seq: number, o: HookRunOptions): Promise<HostForwardResult>;
   dispose(): void;

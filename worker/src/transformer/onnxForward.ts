@@ -58,13 +58,27 @@ function transposed(a: Float32Array, rows: number, cols: number): Float32Array {
  * The ONNX graph of GPT-2 on ids [b, seq] (int32) up to the last requested hook (or through the unembedding when
  * `logits`), with the hooks [b, seq, width] and `logits` [b, seq, vocab] as outputs, and each hook in `feed` an input
  * [b, seq, width] that replaces the computed value. Values carry the hook names.
+ *
+ * `keyValues` (with `logits`) adds outputs `present.<layer>.k` / `.v` [b, seq, d], each layer's keys and values.
+ * `past` makes it the incremental graph: seq 1, an input `position` [1] (the new row's position) and, per layer up
+ * to the last computed, inputs `past.<layer>.k` / `.v` [b, P, d] that the new row attends to with itself (no mask:
+ * every cached row precedes it); with `logits` the outputs `present.*` are [b, P + 1, d].
  */
 export function gpt2Graph(
   config: Gpt2Config,
   w: HostWeights,
-  o: { seq: number; hooks: readonly string[]; logits: boolean; feed?: readonly string[] },
+  o: {
+    seq: number;
+    hooks: readonly string[];
+    logits: boolean;
+    feed?: readonly string[];
+    keyValues?: boolean;
+    past?: boolean;
+  },
 ): Uint8Array {
-  const { seq } = o;
+  const { seq, past } = o;
+  if (past && seq !== 1) throw new RangeError('forward: the incremental graph takes one new position');
+  if (o.keyValues && !o.logits) throw new RangeError('forward: keys and values come with logits only');
   const d = config.dModel;
   const nHead = config.nHead;
   const dHead = d / nHead;
@@ -117,7 +131,9 @@ export function gpt2Graph(
     'Add',
     [
       node('Gather', [init('wte', [config.vocabSize, d], w.wte), 'ids'], 'tokens'),
-      init('wpe', [seq, d], w.wpe.subarray(0, seq * d)),
+      past
+        ? node('Gather', [init('wpe', [config.nPositions, d], w.wpe), 'position'], 'positionEmbedding')
+        : init('wpe', [seq, d], w.wpe.subarray(0, seq * d)),
     ],
     'blocks.0.hook_resid_pre',
   );
@@ -135,14 +151,18 @@ export function gpt2Graph(
     nodes.push({ op: 'Split', inputs: [qkv, 'qkvSplit'], outputs: [n('q'), n('k'), n('v')], ints: { axis: 2 } });
     const heads = (v: string, perm: number[]) =>
       node('Transpose', [node('Reshape', [v, 'heads'], `${v}.heads`)], `${v}.t`, { intLists: { perm } });
+    // Keys and values of every row attended to: the cached ones then the new, or the window's own.
+    const kAll = node(past ? 'Concat' : 'Identity', past ? [`past.${l}.k`, n('k')] : [n('k')], `present.${l}.k`, {
+      ints: past ? { axis: 1 } : {},
+    });
+    const vAll = node(past ? 'Concat' : 'Identity', past ? [`past.${l}.v`, n('v')] : [n('v')], `present.${l}.v`, {
+      ints: past ? { axis: 1 } : {},
+    });
     const q = heads(n('q'), [0, 2, 1, 3]); // [b, H, s, dh]
-    const kT = heads(n('k'), [0, 2, 3, 1]); // [b, H, dh, s]
-    const v = heads(n('v'), [0, 2, 1, 3]);
-    const scores = node(
-      'Add',
-      [node('Mul', [node('MatMul', [q, kT], n('qk')), 'scale'], n('qkScaled')), 'mask'],
-      n('scores'),
-    );
+    const kT = heads(kAll, [0, 2, 3, 1]); // [b, H, dh, s]
+    const v = heads(vAll, [0, 2, 1, 3]);
+    const qkScaled = node('Mul', [node('MatMul', [q, kT], n('qk')), 'scale'], n('qkScaled'));
+    const scores = past ? qkScaled : node('Add', [qkScaled, 'mask'], n('scores'));
     const z = node('MatMul', [node('Softmax', [scores], n('probs'), { ints: { axis: -1 } }), v], n('z'));
     const merged = node(
       'Reshape',
@@ -185,6 +205,10 @@ export function gpt2Graph(
     const unembed = transposed(w.lmHead ?? w.wte, config.vocabSize, d); // [d, vocab]
     node('MatMul', [final, init('unembed', [d, config.vocabSize], unembed)], 'logits');
     outputs.push({ name: 'logits', elemType: ONNX_FLOAT, dims: ['b', seq, config.vocabSize] });
+    if (o.keyValues || past)
+      for (let l = 0; l < config.nLayer; l++)
+        for (const kv of ['k', 'v'])
+          outputs.push({ name: `present.${l}.${kv}`, elemType: ONNX_FLOAT, dims: ['b', past ? 'present' : seq, d] });
   }
   // The layer loop writes whole blocks: keep only the nodes and weights the outputs depend on.
   const needed = new Set(outputs.map((v) => v.name));
@@ -199,6 +223,12 @@ export function gpt2Graph(
     nodes: kept,
     inputs: [
       { name: 'ids', elemType: ONNX_INT32, dims: ['b', seq] },
+      ...(past ? [{ name: 'position', elemType: ONNX_INT32, dims: [1] }] : []),
+      ...(past
+        ? Array.from({ length: lastLayer + 1 }, (_, l) =>
+            ['k', 'v'].map((kv) => ({ name: `past.${l}.${kv}`, elemType: ONNX_FLOAT, dims: ['b', 'past', d] })),
+          ).flat()
+        : []),
       ...fed.map((h) => ({ name: h.name, elemType: ONNX_FLOAT, dims: ['b', seq, hookWidth(h, config)] })),
     ],
     outputs,
@@ -209,6 +239,7 @@ export function gpt2Graph(
 /** A model's forward on onnxruntime: one session per (sequence length, outputs), built on first use. */
 export class OnnxGpt2Forward implements HookRunner {
   readonly description: string;
+  readonly supportsKeyValueCache = true;
   private sessions = new Map<string, Promise<Session>>();
   private weights: HostWeights | null = null;
 
@@ -220,12 +251,19 @@ export class OnnxGpt2Forward implements HookRunner {
     this.description = `onnxruntime-node on ${threads} thread(s)`;
   }
 
-  private session(seq: number, hooks: readonly string[], logits: boolean, feed: readonly string[]): Promise<Session> {
-    const key = `${seq}|${[...hooks].sort().join(',')}|${logits}|${[...feed].sort().join(',')}`;
+  private session(
+    seq: number,
+    hooks: readonly string[],
+    logits: boolean,
+    feed: readonly string[],
+    keyValues: boolean,
+    past: boolean,
+  ): Promise<Session> {
+    const key = `${seq}|${[...hooks].sort().join(',')}|${logits}|${[...feed].sort().join(',')}|${keyValues}|${past}`;
     let s = this.sessions.get(key);
     if (!s) {
       this.weights ??= hostWeights(this.model.params);
-      const bytes = gpt2Graph(this.model.config, this.weights, { seq, hooks, logits, feed });
+      const bytes = gpt2Graph(this.model.config, this.weights, { seq, hooks, logits, feed, keyValues, past });
       s = this.ort.InferenceSession.create(bytes, onnxSessionOptions(this.threads));
       this.sessions.set(key, s);
     }
@@ -239,10 +277,27 @@ export class OnnxGpt2Forward implements HookRunner {
     for (const h of [...hooks, ...feed]) parseHook(h, config);
     if (seq > config.nPositions)
       throw new RangeError(`forward: sequence length ${seq} exceeds the model's ${config.nPositions} positions`);
-    const s = await this.session(seq, hooks, !!o.logits, feed);
+    const past = o.past;
+    const keyValues = !!o.logits && (!!o.keyValues || !!past);
+    if ((past || o.keyValues) && batch !== 1) throw new RangeError('forward: a key/value cache is for batch 1');
+    if (past && seq !== 1) throw new RangeError('forward: a run with `past` takes one new token');
+    if (past && past.length + 1 > config.nPositions)
+      throw new RangeError(`forward: position ${past.length} is past the model's ${config.nPositions} positions`);
+    const s = await this.session(seq, hooks, !!o.logits, feed, keyValues, !!past);
     const feeds: Record<string, import('onnxruntime-node').Tensor> = {
       ids: new this.ort.Tensor('int32', ids, [batch, seq]),
     };
+    if (past) {
+      const d = config.dModel;
+      feeds.position = new this.ort.Tensor('int32', Int32Array.of(past.length), [1]);
+      for (const name of s.inputNames) {
+        const m = /^past\.(\d+)\.([kv])$/.exec(name);
+        if (m) {
+          const data = (m[2] === 'k' ? past.keys : past.values)[Number(m[1])].subarray(0, past.length * d);
+          feeds[name] = new this.ort.Tensor('float32', data, [1, past.length, d]);
+        }
+      }
+    }
     for (const h of feed) {
       const width = hookWidth(parseHook(h, config), config);
       feeds[h] = new this.ort.Tensor('float32', o.feed![h], [batch, seq, width]);
@@ -251,6 +306,14 @@ export class OnnxGpt2Forward implements HookRunner {
     const result: HostForwardResult = { hooks: {} };
     for (const h of hooks) result.hooks[h] = out[h].data as Float32Array;
     if (o.logits) result.logits = out.logits.data as Float32Array;
+    if (keyValues) {
+      const layers = Array.from({ length: config.nLayer }, (_, l) => l);
+      result.keyValues = {
+        length: (past?.length ?? seq - 1) + 1,
+        keys: layers.map((l) => out[`present.${l}.k`].data as Float32Array),
+        values: layers.map((l) => out[`present.${l}.v`].data as Float32Array),
+      };
+    }
     return result;
   }
 
