@@ -1,7 +1,6 @@
 // The schedule `worker train` uses when it is given no length (issue 15): small batches at a learning rate scaled
 // with the dictionary's width, trained until the held-out FVU stops improving (plateauRule.ts), then decayed to
 // zero. A user never has to guess a number of steps; --tokens or --epochs still give a fixed length.
-import type { TrainConfig } from './train.js';
 import type { PlateauOptions } from './plateauRule.js';
 
 /** Tokens per step: small batches reach the ground truth of synthetic sets in fewer seconds than 4,096. */
@@ -38,7 +37,7 @@ export function defaultPlateau(batchSize: number): PlateauOptions {
 export function plateauSettings(
   rows: number,
   batchSize: number,
-): Pick<TrainConfig, 'tokens' | 'plateau' | 'holdOutRows' | 'warmupSteps' | 'deadWindowTokens'> {
+): { tokens: number; plateau: PlateauOptions; holdOutRows: number; warmupSteps: number; deadWindowTokens: number } {
   const capSteps = Math.max(Math.ceil(rows / batchSize), PLATEAU_CAP_STEPS);
   return {
     tokens: capSteps * batchSize,
