@@ -2,8 +2,8 @@
 // frequency penalty) from a seeded generator, each token with its log-probability and, when steered, the tokens
 // whose probability the steering changed most at that position.
 //
-// Cost: a window has a fixed width (the context, padded on the right; causal attention keeps padding out of the real
-// rows). While the text fits its window, a key/value cache (transformer/onnxForward.ts's incremental graph) runs
+// Cost: a window is the text's last rows (up to the context, after BOS where the model has one). While the text fits
+// its window, a key/value cache (transformer/onnxForward.ts's incremental graph) runs
 // only the new row against the cached keys and values of the rows before it: O(rows) attention and O(1) MLP work
 // per token. Once the text is longer than the window, the window slides by one each token, every position
 // embedding moves, and each token recomputes its whole window (O(context²) attention, O(context) MLP), as it
@@ -88,7 +88,6 @@ export async function generate(
   const text = [...promptIds];
   const counts = new Map<number, number>();
   const tokens: GeneratedToken[] = [];
-  const ids = new Int32Array(width);
   const useCache = (o.cache ?? true) && (await model.supportsKeyValueCache());
   // The caches hold the rows of the window starting at text position cacheStart (steered and, when steered, default).
   let cache: { start: number; steered: KeyValueCache; default?: KeyValueCache } | null = null;
@@ -109,9 +108,10 @@ export async function generate(
       );
       last = 0;
     } else {
-      ids.fill(windows.bosId ?? 0);
+      const ids = new Int32Array(offset + n);
+      if (windows.bosId !== undefined) ids[0] = windows.bosId;
       for (let j = 0; j < n; j++) ids[offset + j] = text[start + j];
-      const positionOf = (row: number) => (row < offset || row >= offset + n ? null : start + row - offset);
+      const positionOf = (row: number) => (row < offset ? null : start + row - offset);
       pass = await steeredForward(model, ids, interventions, positionOf, backend, {
         withDefault: steered,
         keyValues: useCache && n < keep, // a full window slides on the next token: nothing to continue
@@ -128,15 +128,16 @@ export async function generate(
         : null;
     const logits = pass.logits.subarray(last * vocab, (last + 1) * vocab);
     const id = chooseToken(logits, counts, sampling, rng);
-    const logp = logSoftmax(logits);
-    const token: GeneratedToken = { id, text: model.tokenizer.tokenText(id), logprob: logp[id] };
+    const lse = logSumExp(logits);
+    const token: GeneratedToken = { id, text: model.tokenizer.tokenText(id), logprob: logits[id] - lse };
     if (pass.defaultLogits) {
-      const defaultLogp = logSoftmax(pass.defaultLogits.subarray(last * vocab, (last + 1) * vocab));
-      token.changed = mostChanged(logp, defaultLogp, topChanged).map((t) => ({
+      const defaultLogits = pass.defaultLogits.subarray(last * vocab, (last + 1) * vocab);
+      const defaultLse = logSumExp(defaultLogits);
+      token.changed = mostChanged(logits, lse, defaultLogits, defaultLse, topChanged).map((t) => ({
         id: t,
         text: model.tokenizer.tokenText(t),
-        steered: Math.exp(logp[t]),
-        default: Math.exp(defaultLogp[t]),
+        steered: Math.exp(logits[t] - lse),
+        default: Math.exp(defaultLogits[t] - defaultLse),
       }));
     }
     tokens.push(token);
@@ -150,14 +151,22 @@ export async function generate(
   return { text: tokens.map((t) => t.text).join(''), tokens };
 }
 
+/** ln Σ exp(logits), in float64. Indexed loops: a vocabulary-wide pass runs every token, so no iterators. */
+export function logSumExp(logits: Float32Array): number {
+  const n = logits.length;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.exp(logits[i] - max);
+  return max + Math.log(sum);
+}
+
 /** ln softmax of a logits row, in float64. */
 export function logSoftmax(logits: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const v of logits) if (v > max) max = v;
-  let sum = 0;
-  for (const v of logits) sum += Math.exp(v - max);
-  const lse = max + Math.log(sum);
-  return Float64Array.from(logits, (v) => v - lse);
+  const lse = logSumExp(logits);
+  const out = new Float64Array(logits.length);
+  for (let i = 0; i < logits.length; i++) out[i] = logits[i] - lse;
+  return out;
 }
 
 /** The next token: argmax at temperature 0, else a draw from the tempered, penalised, nucleus-cut distribution. */
@@ -167,33 +176,54 @@ export function chooseToken(
   s: Pick<SamplingOptions, 'temperature' | 'topP' | 'frequencyPenalty'>,
   rng: Rng,
 ): number {
+  const n = logits.length;
   const adjusted = Float64Array.from(logits);
   for (const [id, c] of counts) adjusted[id] -= s.frequencyPenalty * c;
   if (s.temperature === 0) {
     let best = 0;
-    for (let i = 1; i < adjusted.length; i++) if (adjusted[i] > adjusted[best]) best = i;
+    for (let i = 1; i < n; i++) if (adjusted[i] > adjusted[best]) best = i;
     return best;
   }
   let max = -Infinity;
-  for (const v of adjusted) if (v > max) max = v;
-  const p = adjusted.map((v) => Math.exp((v - max) / s.temperature));
-  // Only a nucleus cut needs the tokens by probability (a sort of the vocabulary per token).
-  const order = Array.from(p.keys());
-  if (s.topP < 1) order.sort((a, b) => p[b] - p[a] || a - b);
-  const total = p.reduce((a, b) => a + b, 0);
-  let kept = 0;
-  let mass = 0;
-  while (kept < order.length && mass < s.topP * total) mass += p[order[kept++]];
-  let u = rng.next() * mass;
-  for (let j = 0; j < kept; j++) {
-    u -= p[order[j]];
-    if (u < 0) return order[j];
+  for (let i = 0; i < n; i++) if (adjusted[i] > max) max = adjusted[i];
+  const p = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    p[i] = Math.exp((adjusted[i] - max) / s.temperature);
+    total += p[i];
   }
-  return order[kept - 1];
+  const target = s.topP * total;
+  if (s.topP >= 1) return drawFrom(p, null, n, target, rng);
+  // The nucleus, by probability then id: sort only the tokens at or above a floor, lowering the floor until they
+  // hold the nucleus' mass. Every token left out is less probable than every one sorted, so the sorted prefix is
+  // the whole vocabulary's (same tokens, same sums) at a fraction of a vocabulary-wide sort per token.
+  for (let floor = 1e-3; ; floor = floor > 1e-12 ? floor * 1e-3 : 0) {
+    const order: number[] = [];
+    for (let i = 0; i < n; i++) if (p[i] >= floor) order.push(i);
+    order.sort((a, b) => p[b] - p[a] || a - b);
+    let mass = 0;
+    for (const i of order) mass += p[i];
+    if (mass >= target || floor === 0) return drawFrom(p, order, order.length, target, rng);
+  }
 }
 
-/** Indices of the `k` entries whose probability differs most between two log-distributions, largest first. */
-function mostChanged(a: Float64Array, b: Float64Array, k: number): number[] {
-  const delta = Float32Array.from(a, (v, i) => Math.abs(Math.exp(v) - Math.exp(b[i])));
+/** Draw among the first tokens of `order` (null: ids in order) whose probabilities reach `target`. */
+function drawFrom(p: Float64Array, order: number[] | null, length: number, target: number, rng: Rng): number {
+  const at = (j: number) => (order ? order[j] : j);
+  let kept = 0;
+  let mass = 0;
+  while (kept < length && mass < target) mass += p[at(kept++)];
+  let u = rng.next() * mass;
+  for (let j = 0; j < kept; j++) {
+    u -= p[at(j)];
+    if (u < 0) return at(j);
+  }
+  return at(kept - 1);
+}
+
+/** Indices of the `k` tokens whose probability differs most between two logit rows (with their ln Σ exp). */
+function mostChanged(a: Float32Array, lseA: number, b: Float32Array, lseB: number, k: number): number[] {
+  const delta = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) delta[i] = Math.abs(Math.exp(a[i] - lseA) - Math.exp(b[i] - lseB));
   return extremeIndices(delta, k, 1);
 }

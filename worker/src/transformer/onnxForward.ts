@@ -55,7 +55,7 @@ function transposed(a: Float32Array, rows: number, cols: number): Float32Array {
 }
 
 /**
- * The ONNX graph of GPT-2 on ids [b, seq] (int32) up to the last requested hook (or through the unembedding when
+ * The ONNX graph of GPT-2 on ids [b, seq] (int32, any seq up to the model's positions) up to the last requested hook (or through the unembedding when
  * `logits`), with the hooks [b, seq, width] and `logits` [b, seq, vocab] as outputs, and each hook in `feed` an input
  * [b, seq, width] that replaces the computed value. Values carry the hook names.
  *
@@ -68,7 +68,6 @@ export function gpt2Graph(
   config: Gpt2Config,
   w: HostWeights,
   o: {
-    seq: number;
     hooks: readonly string[];
     logits: boolean;
     feed?: readonly string[];
@@ -76,8 +75,8 @@ export function gpt2Graph(
     past?: boolean;
   },
 ): Uint8Array {
-  const { seq, past } = o;
-  if (past && seq !== 1) throw new RangeError('forward: the incremental graph takes one new position');
+  const { past } = o;
+  const rows = past ? 1 : 'seq';
   if (o.keyValues && !o.logits) throw new RangeError('forward: keys and values come with logits only');
   const d = config.dModel;
   const nHead = config.nHead;
@@ -113,10 +112,23 @@ export function gpt2Graph(
       out,
     );
 
-  // Causal mask added to the scores: -1e9 above the diagonal, as in gpt2.ts.
-  const mask = new Float32Array(seq * seq);
-  for (let t = 0; t < seq; t++) for (let s = t + 1; s < seq; s++) mask[t * seq + s] = -1e9;
-  init('mask', [seq, seq], mask);
+  // The sequence length is a dimension of the run, not of the graph: one session serves every window length (a
+  // fixed-length graph made generation pad each prompt to the context, or build a session per length). The causal
+  // mask (-1e9 above the diagonal, as in gpt2.ts) and the position embeddings are the top-left [seq] of the model's.
+  const positions = config.nPositions;
+  if (!past) {
+    const mask = new Float32Array(positions * positions);
+    for (let t = 0; t < positions; t++) for (let s = t + 1; s < positions; s++) mask[t * positions + s] = -1e9;
+    init('maskFull', [positions, positions], mask);
+    init('zero', [1], [0]);
+    init('zeros2', [2], [0, 0]);
+    init('one.i', [1], [1]);
+    init('two.i', [1], [2]);
+    nodes.push({ op: 'Shape', inputs: ['ids'], outputs: ['idsShape'] });
+    nodes.push({ op: 'Slice', inputs: ['idsShape', 'one.i', 'two.i'], outputs: ['seqLen'] });
+    nodes.push({ op: 'Concat', inputs: ['seqLen', 'seqLen'], outputs: ['maskEnds'], ints: { axis: 0 } });
+    nodes.push({ op: 'Slice', inputs: ['maskFull', 'zeros2', 'maskEnds'], outputs: ['mask'] });
+  }
   init('scale', [], Float32Array.of(1 / Math.sqrt(dHead)));
   init('heads', [4], [0, 0, nHead, dHead]);
   init('merged', [3], [0, 0, d]);
@@ -133,7 +145,7 @@ export function gpt2Graph(
       node('Gather', [init('wte', [config.vocabSize, d], w.wte), 'ids'], 'tokens'),
       past
         ? node('Gather', [init('wpe', [config.nPositions, d], w.wpe), 'position'], 'positionEmbedding')
-        : init('wpe', [seq, d], w.wpe.subarray(0, seq * d)),
+        : node('Slice', [init('wpe', [positions, d], w.wpe), 'zero', 'seqLen'], 'positionEmbedding'),
     ],
     'blocks.0.hook_resid_pre',
   );
@@ -199,16 +211,16 @@ export function gpt2Graph(
     const mlpOut = linear(post, n('outW'), p.outW, [config.dMlp, d], p.outB, n('hook_mlp_out'));
     x = node('Add', [x, mlpOut], n('hook_resid_post'));
   }
-  const outputs = wanted.map((h) => ({ name: h.name, elemType: ONNX_FLOAT, dims: ['b', seq, hookWidth(h, config)] }));
+  const outputs = wanted.map((h) => ({ name: h.name, elemType: ONNX_FLOAT, dims: ['b', rows, hookWidth(h, config)] }));
   if (o.logits) {
     const final = node('LayerNormalization', [x, init('lnFG', [d], w.lnFG), init('lnFB', [d], w.lnFB)], 'lnF', eps);
     const unembed = transposed(w.lmHead ?? w.wte, config.vocabSize, d); // [d, vocab]
     node('MatMul', [final, init('unembed', [d, config.vocabSize], unembed)], 'logits');
-    outputs.push({ name: 'logits', elemType: ONNX_FLOAT, dims: ['b', seq, config.vocabSize] });
+    outputs.push({ name: 'logits', elemType: ONNX_FLOAT, dims: ['b', rows, config.vocabSize] });
     if (o.keyValues || past)
       for (let l = 0; l < config.nLayer; l++)
         for (const kv of ['k', 'v'])
-          outputs.push({ name: `present.${l}.${kv}`, elemType: ONNX_FLOAT, dims: ['b', past ? 'present' : seq, d] });
+          outputs.push({ name: `present.${l}.${kv}`, elemType: ONNX_FLOAT, dims: ['b', past ? 'present' : rows, d] });
   }
   // The layer loop writes whole blocks: keep only the nodes and weights the outputs depend on.
   const needed = new Set(outputs.map((v) => v.name));
@@ -222,21 +234,21 @@ export function gpt2Graph(
   return buildModel({
     nodes: kept,
     inputs: [
-      { name: 'ids', elemType: ONNX_INT32, dims: ['b', seq] },
+      { name: 'ids', elemType: ONNX_INT32, dims: ['b', rows] },
       ...(past ? [{ name: 'position', elemType: ONNX_INT32, dims: [1] }] : []),
       ...(past
         ? Array.from({ length: lastLayer + 1 }, (_, l) =>
             ['k', 'v'].map((kv) => ({ name: `past.${l}.${kv}`, elemType: ONNX_FLOAT, dims: ['b', 'past', d] })),
           ).flat()
         : []),
-      ...fed.map((h) => ({ name: h.name, elemType: ONNX_FLOAT, dims: ['b', seq, hookWidth(h, config)] })),
+      ...fed.map((h) => ({ name: h.name, elemType: ONNX_FLOAT, dims: ['b', rows, hookWidth(h, config)] })),
     ],
     outputs,
     initializers: inits.filter((i) => needed.has(i.name)),
   });
 }
 
-/** A model's forward on onnxruntime: one session per (sequence length, outputs), built on first use. */
+/** A model's forward on onnxruntime: one session per set of outputs and fed hooks, built on first use. */
 export class OnnxGpt2Forward implements HookRunner {
   readonly description: string;
   readonly supportsKeyValueCache = true;
@@ -252,18 +264,17 @@ export class OnnxGpt2Forward implements HookRunner {
   }
 
   private session(
-    seq: number,
     hooks: readonly string[],
     logits: boolean,
     feed: readonly string[],
     keyValues: boolean,
     past: boolean,
   ): Promise<Session> {
-    const key = `${seq}|${[...hooks].sort().join(',')}|${logits}|${[...feed].sort().join(',')}|${keyValues}|${past}`;
+    const key = `${[...hooks].sort().join(',')}|${logits}|${[...feed].sort().join(',')}|${keyValues}|${past}`;
     let s = this.sessions.get(key);
     if (!s) {
       this.weights ??= hostWeights(this.model.params);
-      const bytes = gpt2Graph(this.model.config, this.weights, { seq, hooks, logits, feed, keyValues, past });
+      const bytes = gpt2Graph(this.model.config, this.weights, { hooks, logits, feed, keyValues, past });
       s = this.ort.InferenceSession.create(bytes, onnxSessionOptions(this.threads));
       this.sessions.set(key, s);
     }
@@ -283,7 +294,7 @@ export class OnnxGpt2Forward implements HookRunner {
     if (past && seq !== 1) throw new RangeError('forward: a run with `past` takes one new token');
     if (past && past.length + 1 > config.nPositions)
       throw new RangeError(`forward: position ${past.length} is past the model's ${config.nPositions} positions`);
-    const s = await this.session(seq, hooks, !!o.logits, feed, keyValues, !!past);
+    const s = await this.session(hooks, !!o.logits, feed, keyValues, !!past);
     const feeds: Record<string, import('onnxruntime-node').Tensor> = {
       ids: new this.ort.Tensor('int32', ids, [batch, seq]),
     };
