@@ -58,37 +58,108 @@ export async function steeredForward(
 ): Promise<SteeredLogits> {
   if (o.past && o.withDefault && interventions.length > 0 && !o.defaultPast)
     throw new RangeError('steeredForward: the default logits of an incremental pass need `defaultPast`');
-  const cached = !!o.keyValues || !!o.past;
-  const seq = ids.length;
   const hooks = hooksInForwardOrder(
     model,
     interventions.map((i) => i.hook),
   );
+  if (o.withDefault && hooks.length > 0) return steeredBesideDefault(model, ids, interventions, hooks, positionOf, backend, o); // prettier-ignore
+  const cached = !!o.keyValues || !!o.past;
+  const seq = ids.length;
   const feed: Record<string, Float32Array> = {};
-  let defaultLogits: Float32Array | undefined;
-  let defaultKeyValues: KeyValueCache | undefined;
-  for (const [k, hook] of hooks.entries()) {
-    const withLogits = k === 0 && !!o.withDefault;
-    // The first steered hook depends only on rows upstream of every intervention, where the steered and the
-    // default caches agree; the default cache is the one that also gives the default logits.
-    const past = k === 0 && o.past ? (o.defaultPast ?? o.past) : o.past;
-    const run = await model.run(ids, 1, seq, {
-      hooks: [hook],
-      feed: { ...feed },
-      logits: withLogits,
-      keyValues: withLogits && cached,
-      past,
-    });
-    if (withLogits) {
-      defaultLogits = run.logits;
-      defaultKeyValues = run.keyValues;
-    }
-    const here = interventions.filter((i) => i.hook === hook);
+  for (const hook of hooks) {
+    const run = await model.run(ids, 1, seq, { hooks: [hook], feed: { ...feed }, past: o.past });
     const h = run.hooks[hook];
-    const steered = await applyInterventions(h, seq, here, positionOf, backend);
+    const steered = await applyInterventions(h, seq, interventions.filter((i) => i.hook === hook), positionOf, backend); // prettier-ignore
     // An unchanged hook is not fed: the plain graph gives the default bit for bit (a fed graph fuses differently).
     if (steered !== h) feed[hook] = steered;
   }
   const run = await model.run(ids, 1, seq, { logits: true, feed, keyValues: cached, past: o.past });
-  return { logits: run.logits!, defaultLogits, keyValues: run.keyValues, defaultKeyValues };
+  return { logits: run.logits!, keyValues: run.keyValues };
+}
+
+/**
+ * The steered and the default model side by side as a batch of two rows (default first): a token's forward pass
+ * is memory-bound (every weight read once for one row), so the second row costs little, where a separate default
+ * pass would read every weight again. The first steered hook is computed once (upstream of every intervention the
+ * two agree); each later pass feeds both rows' hooks.
+ */
+async function steeredBesideDefault(
+  model: InferenceModel,
+  ids: Int32Array,
+  interventions: readonly ResolvedIntervention[],
+  hooks: string[],
+  positionOf: (row: number) => number | null,
+  backend: Backend,
+  o: SteeredCacheOptions,
+): Promise<SteeredLogits> {
+  const cached = !!o.keyValues || !!o.past;
+  const seq = ids.length;
+  const pair = Int32Array.from({ length: 2 * seq }, (_, j) => ids[j % seq]);
+  const past = o.past && stackCaches(o.defaultPast ?? o.past, o.past, model.config.dModel);
+  const feed: Record<string, Float32Array> = {};
+  let changed = false;
+  for (const [k, hook] of hooks.entries()) {
+    let def: Float32Array;
+    let h: Float32Array;
+    if (k === 0) {
+      def = h = (await model.run(ids, 1, seq, { hooks: [hook], past: o.defaultPast ?? o.past })).hooks[hook];
+    } else {
+      const both = (await model.run(pair, 2, seq, { hooks: [hook], feed: { ...feed }, past })).hooks[hook];
+      def = both.subarray(0, both.length / 2);
+      h = both.subarray(both.length / 2);
+    }
+    const steered = await applyInterventions(h, seq, interventions.filter((i) => i.hook === hook), positionOf, backend); // prettier-ignore
+    changed ||= steered !== h;
+    const stacked = new Float32Array(2 * def.length);
+    stacked.set(def);
+    stacked.set(steered, def.length);
+    feed[hook] = stacked;
+  }
+  if (!changed && (!o.defaultPast || o.defaultPast === o.past)) {
+    // Nothing moved, here or before: the plain graph, bit for bit the default's, gives both.
+    const run = await model.run(ids, 1, seq, { logits: true, keyValues: cached, past: o.past });
+    return { logits: run.logits!, defaultLogits: run.logits, keyValues: run.keyValues, defaultKeyValues: run.keyValues }; // prettier-ignore
+  }
+  const run = await model.run(pair, 2, seq, { logits: true, feed: changed ? feed : {}, keyValues: cached, past });
+  const logits = run.logits!;
+  const [defaultKeyValues, keyValues] = run.keyValues ? unstackCaches(run.keyValues) : [];
+  return {
+    logits: logits.subarray(logits.length / 2),
+    defaultLogits: logits.subarray(0, logits.length / 2),
+    keyValues,
+    defaultKeyValues,
+  };
+}
+
+/**
+ * Two caches of the same rows as one batch-of-two cache: per layer [2, length, d], first then second. Two caches
+ * that are the halves of one earlier batch-of-two output are passed back without a copy.
+ */
+export function stackCaches(first: KeyValueCache, second: KeyValueCache, dModel: number): KeyValueCache {
+  if (first.length !== second.length) throw new RangeError('steeredForward: the two caches hold different rows');
+  const n = first.length * dModel;
+  const stack = (a: Float32Array, b: Float32Array) => {
+    if (a.buffer === b.buffer && a.byteOffset + 4 * n === b.byteOffset)
+      return new Float32Array(a.buffer, a.byteOffset, 2 * n);
+    const out = new Float32Array(2 * n);
+    out.set(a.subarray(0, n));
+    out.set(b.subarray(0, n), n);
+    return out;
+  };
+  return {
+    length: first.length,
+    keys: first.keys.map((k, l) => stack(k, second.keys[l])),
+    values: first.values.map((v, l) => stack(v, second.values[l])),
+  };
+}
+
+/** A batch-of-two cache as its two rows' caches (views, no copy). */
+function unstackCaches(c: KeyValueCache): [KeyValueCache, KeyValueCache] {
+  const half = (a: Float32Array, row: number) => a.subarray((row * a.length) / 2, ((row + 1) * a.length) / 2);
+  const row = (r: number): KeyValueCache => ({
+    length: c.length,
+    keys: c.keys.map((k) => half(k, r)),
+    values: c.values.map((v) => half(v, r)),
+  });
+  return [row(0), row(1)];
 }

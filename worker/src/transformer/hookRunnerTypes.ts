@@ -12,19 +12,22 @@ export interface HookRunOptions {
    */
   feed?: Readonly<Record<string, Float32Array>>;
   /**
-   * With `logits`, batch 1: also return every layer's attention keys and values of these rows (`keyValues`), the
+   * With `logits`: also return every layer's attention keys and values of these rows (`keyValues`), the
    * cache a later `past` run continues from. Only where `supportsKeyValueCache`.
    */
   keyValues?: boolean;
   /**
-   * Incremental decoding: `ids` is one new token (batch 1, seq 1) at position `past.length`, attending to the
+   * Incremental decoding: `ids` is one new token per batch row (seq 1) at position `past.length`, attending to the
    * cached keys and values of positions 0..past.length-1 as the full pass would. Hooks and feeds are of that one
    * row. With `logits`, `keyValues` comes back extended by the new row.
    */
   past?: KeyValueCache;
 }
 
-/** Attention keys and values of the first `length` positions: per layer, [length, dModel] each (heads side by side). */
+/**
+ * Attention keys and values of the first `length` positions: per layer, [batch, length, dModel] each (heads side by
+ * side; a batch-1 cache's arrays may run longer than `length` rows).
+ */
 export interface KeyValueCache {
   length: number;
   keys: Float32Array[];

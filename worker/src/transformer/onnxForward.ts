@@ -290,7 +290,6 @@ export class OnnxGpt2Forward implements HookRunner {
       throw new RangeError(`forward: sequence length ${seq} exceeds the model's ${config.nPositions} positions`);
     const past = o.past;
     const keyValues = !!o.logits && (!!o.keyValues || !!past);
-    if ((past || o.keyValues) && batch !== 1) throw new RangeError('forward: a key/value cache is for batch 1');
     if (past && seq !== 1) throw new RangeError('forward: a run with `past` takes one new token');
     if (past && past.length + 1 > config.nPositions)
       throw new RangeError(`forward: position ${past.length} is past the model's ${config.nPositions} positions`);
@@ -304,8 +303,8 @@ export class OnnxGpt2Forward implements HookRunner {
       for (const name of s.inputNames) {
         const m = /^past\.(\d+)\.([kv])$/.exec(name);
         if (m) {
-          const data = (m[2] === 'k' ? past.keys : past.values)[Number(m[1])].subarray(0, past.length * d);
-          feeds[name] = new this.ort.Tensor('float32', data, [1, past.length, d]);
+          const data = (m[2] === 'k' ? past.keys : past.values)[Number(m[1])].subarray(0, batch * past.length * d);
+          feeds[name] = new this.ort.Tensor('float32', data, [batch, past.length, d]);
         }
       }
     }
