@@ -5,7 +5,7 @@
 import type { Backend } from '../engine/backend.js';
 import type { InferenceModel } from '../inference/inferenceModel.js';
 import type { KeyValueCache } from '../transformer/hookRunnerTypes.js';
-import { HOOK_KINDS, parseHook } from '../transformer/hooks.js';
+import { HOOK_KINDS, hookWidth, parseHook } from '../transformer/hooks.js';
 import { applyInterventions, type ResolvedIntervention } from './intervention.js';
 
 /** Logits of a steered pass and, when asked, of the unsteered model on the same ids (at no extra pass). */
@@ -62,65 +62,27 @@ export async function steeredForward(
     model,
     interventions.map((i) => i.hook),
   );
-  if (o.withDefault && hooks.length > 0) return steeredBesideDefault(model, ids, interventions, hooks, positionOf, backend, o); // prettier-ignore
-  const cached = !!o.keyValues || !!o.past;
+  // With the default beside it, the pass is a batch of two rows, default first: a token's forward pass is
+  // memory-bound (every weight read once for one row), so the second row costs little where a separate default
+  // pass would read every weight again.
+  const both = !!o.withDefault && hooks.length > 0;
   const seq = ids.length;
-  const feed: Record<string, Float32Array> = {};
-  for (const hook of hooks) {
-    const run = await model.run(ids, 1, seq, { hooks: [hook], feed: { ...feed }, past: o.past });
-    const h = run.hooks[hook];
-    const steered = await applyInterventions(h, seq, interventions.filter((i) => i.hook === hook), positionOf, backend); // prettier-ignore
-    // An unchanged hook is not fed: the plain graph gives the default bit for bit (a fed graph fuses differently).
-    if (steered !== h) feed[hook] = steered;
-  }
-  const run = await model.run(ids, 1, seq, { logits: true, feed, keyValues: cached, past: o.past });
-  return { logits: run.logits!, keyValues: run.keyValues };
-}
-
-/**
- * The steered and the default model side by side as a batch of two rows (default first): a token's forward pass
- * is memory-bound (every weight read once for one row), so the second row costs little, where a separate default
- * pass would read every weight again. The first steered hook is computed once (upstream of every intervention the
- * two agree); each later pass feeds both rows' hooks.
- */
-async function steeredBesideDefault(
-  model: InferenceModel,
-  ids: Int32Array,
-  interventions: readonly ResolvedIntervention[],
-  hooks: string[],
-  positionOf: (row: number) => number | null,
-  backend: Backend,
-  o: SteeredCacheOptions,
-): Promise<SteeredLogits> {
+  const batch = both ? 2 : 1;
+  const batchIds = both ? Int32Array.from({ length: 2 * seq }, (_, j) => ids[j % seq]) : ids;
+  const past = both && o.past ? stackCaches(o.defaultPast ?? o.past, o.past, model.config.dModel) : o.past;
+  const s: SteeringBatch = { model, ids, batchIds, batch, interventions, hooks, positionOf, backend, past, upstreamPast: o.defaultPast ?? o.past }; // prettier-ignore
+  // ADD does not read the hook: its change is a fixed term the graph adds, so one pass serves every hook.
+  const change = interventions.every((i) => i.kind === 'add') ? await addedTerms(s) : await fedHooks(s);
   const cached = !!o.keyValues || !!o.past;
-  const seq = ids.length;
-  const pair = Int32Array.from({ length: 2 * seq }, (_, j) => ids[j % seq]);
-  const past = o.past && stackCaches(o.defaultPast ?? o.past, o.past, model.config.dModel);
-  const feed: Record<string, Float32Array> = {};
-  let changed = false;
-  for (const [k, hook] of hooks.entries()) {
-    let def: Float32Array;
-    let h: Float32Array;
-    if (k === 0) {
-      def = h = (await model.run(ids, 1, seq, { hooks: [hook], past: o.defaultPast ?? o.past })).hooks[hook];
-    } else {
-      const both = (await model.run(pair, 2, seq, { hooks: [hook], feed: { ...feed }, past })).hooks[hook];
-      def = both.subarray(0, both.length / 2);
-      h = both.subarray(both.length / 2);
-    }
-    const steered = await applyInterventions(h, seq, interventions.filter((i) => i.hook === hook), positionOf, backend); // prettier-ignore
-    changed ||= steered !== h;
-    const stacked = new Float32Array(2 * def.length);
-    stacked.set(def);
-    stacked.set(steered, def.length);
-    feed[hook] = stacked;
-  }
-  if (!changed && (!o.defaultPast || o.defaultPast === o.past)) {
+  if (!change && (!both || !o.defaultPast || o.defaultPast === o.past)) {
     // Nothing moved, here or before: the plain graph, bit for bit the default's, gives both.
     const run = await model.run(ids, 1, seq, { logits: true, keyValues: cached, past: o.past });
-    return { logits: run.logits!, defaultLogits: run.logits, keyValues: run.keyValues, defaultKeyValues: run.keyValues }; // prettier-ignore
+    return both
+      ? { logits: run.logits!, defaultLogits: run.logits, keyValues: run.keyValues, defaultKeyValues: run.keyValues }
+      : { logits: run.logits!, keyValues: run.keyValues };
   }
-  const run = await model.run(pair, 2, seq, { logits: true, feed: changed ? feed : {}, keyValues: cached, past });
+  const run = await model.run(batchIds, batch, seq, { logits: true, ...change, keyValues: cached, past });
+  if (!both) return { logits: run.logits!, keyValues: run.keyValues };
   const logits = run.logits!;
   const [defaultKeyValues, keyValues] = run.keyValues ? unstackCaches(run.keyValues) : [];
   return {
@@ -129,6 +91,74 @@ async function steeredBesideDefault(
     keyValues,
     defaultKeyValues,
   };
+}
+
+/** What the steering passes share: the ids of the batch (one row, or default then steered) and its cache. */
+interface SteeringBatch {
+  model: InferenceModel;
+  ids: Int32Array;
+  batchIds: Int32Array;
+  batch: 1 | 2;
+  interventions: readonly ResolvedIntervention[];
+  hooks: string[];
+  positionOf: (row: number) => number | null;
+  backend: Backend;
+  past: KeyValueCache | undefined;
+  /** Batch 1, upstream of every intervention (where the steered and default caches agree). */
+  upstreamPast: KeyValueCache | undefined;
+}
+
+/** The batch's rows as one array: the default's (zeros for an added term) first when there are two. */
+function batchRows(s: SteeringBatch, steered: Float32Array, defaultRow?: Float32Array): Float32Array {
+  if (s.batch === 1) return steered;
+  const out = new Float32Array(2 * steered.length);
+  if (defaultRow) out.set(defaultRow);
+  out.set(steered, steered.length);
+  return out;
+}
+
+/** ADD only: the term each hook gets ([batch * seq, width]), or null when no row changes. */
+async function addedTerms(s: SteeringBatch): Promise<{ add: Record<string, Float32Array> } | null> {
+  const add: Record<string, Float32Array> = {};
+  for (const hook of s.hooks) {
+    const zero = new Float32Array(s.ids.length * hookWidth(parseHook(hook, s.model.config), s.model.config));
+    const here = s.interventions.filter((i) => i.hook === hook);
+    const term = await applyInterventions(zero, s.ids.length, here, s.positionOf, s.backend);
+    if (term !== zero) add[hook] = batchRows(s, term);
+  }
+  return Object.keys(add).length > 0 ? { add } : null;
+}
+
+/**
+ * The steered value of each hook, fed to everything downstream. The graph records a hook or feeds it, not both,
+ * so the pass runs the model up to each steered hook in turn (feeding the ones before it): a pass per steered hook
+ * before the one to the logits. Null when no row changes.
+ */
+async function fedHooks(s: SteeringBatch): Promise<{ feed: Record<string, Float32Array> } | null> {
+  const seq = s.ids.length;
+  const feed: Record<string, Float32Array> = {};
+  let changed = false;
+  for (const [k, hook] of s.hooks.entries()) {
+    let def: Float32Array;
+    let h: Float32Array;
+    if (k === 0 || s.batch === 1) {
+      // The first steered hook lies upstream of every intervention: batch 1, on the cache both rows share there.
+      const pastHere = k === 0 ? s.upstreamPast : s.past;
+      def = h = (await s.model.run(s.ids, 1, seq, { hooks: [hook], feed: { ...feed }, past: pastHere })).hooks[hook];
+    } else {
+      const rows = (await s.model.run(s.batchIds, 2, seq, { hooks: [hook], feed: { ...feed }, past: s.past })).hooks[hook]; // prettier-ignore
+      def = rows.subarray(0, rows.length / 2);
+      h = rows.subarray(rows.length / 2);
+    }
+    const here = s.interventions.filter((i) => i.hook === hook);
+    const steered = await applyInterventions(h, seq, here, s.positionOf, s.backend);
+    changed ||= steered !== h;
+    // Batch 1: an unchanged hook is not fed, so the plain graph gives the default bit for bit (a fed graph fuses
+    // differently). Two rows: both are fed, the default row with its own value.
+    if (s.batch === 2) feed[hook] = batchRows(s, steered, def);
+    else if (steered !== h) feed[hook] = steered;
+  }
+  return changed ? { feed } : null;
 }
 
 /**

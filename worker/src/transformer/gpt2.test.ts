@@ -275,3 +275,30 @@ test('the onnxruntime forward agrees with TF.js for the exact-GELU and ReLU acti
     disposeModel(model);
   }
 });
+
+test('adding to a hook equals feeding the hook plus the term, on both runners and for a batch of two', async () => {
+  await initTfjs();
+  const model = await loadModel(writeRandomModel(mkdtempSync(join(scratch, 'gpt2-'))));
+  const ids = Int32Array.from([5, 17, 260, 3, 99, 42, 5, 17, 260, 3, 99, 42]); // two rows of six
+  const hook = 'blocks.0.hook_resid_post';
+  const { dModel } = model.config;
+  // one row gets a term at two positions, the other none: the batch rows must not mix
+  const term = new Float32Array(12 * dModel);
+  for (let p = 0; p < dModel; p++) {
+    term[(6 + 1) * dModel + p] = Math.sin(p);
+    term[(6 + 4) * dModel + p] = 0.5 * Math.cos(p);
+  }
+  for (const runner of [await hookRunner(model), tfjsHookRunner(model)]) {
+    const clean = await runner.run(ids, 2, 6, { hooks: [hook] });
+    const fed = Float32Array.from(clean.hooks[hook], (v, i) => v + term[i]);
+    const want = await runner.run(ids, 2, 6, { logits: true, feed: { [hook]: fed } });
+    const got = await runner.run(ids, 2, 6, { logits: true, add: { [hook]: term } });
+    assertClose(got.logits!, want.logits!, `${runner.description}: add = feed of h + term`);
+    const plain = await runner.run(ids, 2, 6, { logits: true });
+    const vocab = model.config.vocabSize;
+    assertClose(got.logits!.subarray(0, 6 * vocab), plain.logits!.subarray(0, 6 * vocab), 'the row with no term');
+    assert.ok(Math.abs(got.logits![7 * vocab] - plain.logits![7 * vocab]) > 1e-4, 'the term moved the next row');
+    await assert.rejects(runner.run(ids, 2, 6, { add: { [hook]: term }, feed: { [hook]: fed } }), /both fed and added/);
+  }
+  disposeModel(model);
+});

@@ -12,6 +12,11 @@ export interface HookRunOptions {
    */
   feed?: Readonly<Record<string, Float32Array>>;
   /**
+   * Add these ([batch * seq, width] each) to hooks as they are computed: what steering by ADD needs, in one pass
+   * (a feed would need a pass to read the hook first). A hook cannot be both fed and added to.
+   */
+  add?: Readonly<Record<string, Float32Array>>;
+  /**
    * With `logits`: also return every layer's attention keys and values of these rows (`keyValues`), the
    * cache a later `past` run continues from. Only where `supportsKeyValueCache`.
    */

@@ -57,7 +57,8 @@ function transposed(a: Float32Array, rows: number, cols: number): Float32Array {
 /**
  * The ONNX graph of GPT-2 on ids [b, seq] (int32, any seq up to the model's positions) up to the last requested hook (or through the unembedding when
  * `logits`), with the hooks [b, seq, width] and `logits` [b, seq, vocab] as outputs, and each hook in `feed` an input
- * [b, seq, width] that replaces the computed value. Values carry the hook names.
+ * [b, seq, width] that replaces the computed value, each hook in `add` an input `<hook>.add` added to it. Values carry
+ * the hook names.
  *
  * `keyValues` (with `logits`) adds outputs `present.<layer>.k` / `.v` [b, seq, d], each layer's keys and values.
  * `past` makes it the incremental graph: seq 1, an input `position` [1] (the new row's position) and, per layer up
@@ -71,6 +72,7 @@ export function gpt2Graph(
     hooks: readonly string[];
     logits: boolean;
     feed?: readonly string[];
+    add?: readonly string[];
     keyValues?: boolean;
     past?: boolean;
   },
@@ -84,10 +86,15 @@ export function gpt2Graph(
   const wanted = o.hooks.map((h) => parseHook(h, config));
   const fed = (o.feed ?? []).map((h) => parseHook(h, config));
   const fedNames = new Set(fed.map((h) => h.name));
+  const added = (o.add ?? []).map((h) => parseHook(h, config));
+  const addedNames = new Set(added.map((h) => h.name));
+  for (const h of added)
+    if (fedNames.has(h.name)) throw new RangeError(`forward: hook ${h.name} cannot be both fed and added to`);
   for (const h of wanted)
     if (fedNames.has(h.name)) throw new RangeError(`forward: hook ${h.name} cannot be both recorded and fed`);
   const lastLayer = o.logits ? config.nLayer - 1 : Math.max(-1, ...wanted.map((h) => h.layer));
-  if (fed.some((h) => h.layer > lastLayer)) throw new RangeError('forward: a fed hook lies past every output');
+  if ([...fed, ...added].some((h) => h.layer > lastLayer))
+    throw new RangeError('forward: a fed or added-to hook lies past every output');
   const nodes: NodeSpec[] = [];
   const inits: Initializer[] = [];
   const init = (name: string, dims: number[], values: number[] | Float32Array) => {
@@ -101,7 +108,11 @@ export function gpt2Graph(
     attrs: Omit<NodeSpec, 'op' | 'inputs' | 'outputs'> = {},
   ) => {
     // A fed hook is a graph input: the node that would compute it writes elsewhere, and downstream reads the input.
-    nodes.push({ op, inputs, outputs: [fedNames.has(output) ? `${output}.computed` : output], ...attrs });
+    // An added-to hook is the computed value plus an input (ADD steering needs no pass to read the hook first).
+    const replaced = fedNames.has(output) || addedNames.has(output);
+    nodes.push({ op, inputs, outputs: [replaced ? `${output}.computed` : output], ...attrs });
+    if (addedNames.has(output))
+      nodes.push({ op: 'Add', inputs: [`${output}.computed`, `${output}.add`], outputs: [output] });
     return output;
   };
   const eps = { floats: { epsilon: config.layerNormEpsilon }, ints: { axis: -1 } };
@@ -242,6 +253,7 @@ export function gpt2Graph(
           ).flat()
         : []),
       ...fed.map((h) => ({ name: h.name, elemType: ONNX_FLOAT, dims: ['b', rows, hookWidth(h, config)] })),
+      ...added.map((h) => ({ name: `${h.name}.add`, elemType: ONNX_FLOAT, dims: ['b', rows, hookWidth(h, config)] })),
     ],
     outputs,
     initializers: inits.filter((i) => needed.has(i.name)),
@@ -267,14 +279,16 @@ export class OnnxGpt2Forward implements HookRunner {
     hooks: readonly string[],
     logits: boolean,
     feed: readonly string[],
+    add: readonly string[],
     keyValues: boolean,
     past: boolean,
   ): Promise<Session> {
-    const key = `${[...hooks].sort().join(',')}|${logits}|${[...feed].sort().join(',')}|${keyValues}|${past}`;
+    const names = (list: readonly string[]) => [...list].sort().join(',');
+    const key = `${names(hooks)}|${logits}|${names(feed)}|${names(add)}|${keyValues}|${past}`;
     let s = this.sessions.get(key);
     if (!s) {
       this.weights ??= hostWeights(this.model.params);
-      const bytes = gpt2Graph(this.model.config, this.weights, { hooks, logits, feed, keyValues, past });
+      const bytes = gpt2Graph(this.model.config, this.weights, { hooks, logits, feed, add, keyValues, past });
       s = this.ort.InferenceSession.create(bytes, onnxSessionOptions(this.threads));
       this.sessions.set(key, s);
     }
@@ -284,8 +298,9 @@ export class OnnxGpt2Forward implements HookRunner {
   async run(ids: Int32Array, batch: number, seq: number, o: HookRunOptions): Promise<HostForwardResult> {
     const hooks = o.hooks ?? [];
     const feed = Object.keys(o.feed ?? {});
+    const add = Object.keys(o.add ?? {});
     const { config } = this.model;
-    for (const h of [...hooks, ...feed]) parseHook(h, config);
+    for (const h of [...hooks, ...feed, ...add]) parseHook(h, config);
     if (seq > config.nPositions)
       throw new RangeError(`forward: sequence length ${seq} exceeds the model's ${config.nPositions} positions`);
     const past = o.past;
@@ -293,7 +308,7 @@ export class OnnxGpt2Forward implements HookRunner {
     if (past && seq !== 1) throw new RangeError('forward: a run with `past` takes one new token');
     if (past && past.length + 1 > config.nPositions)
       throw new RangeError(`forward: position ${past.length} is past the model's ${config.nPositions} positions`);
-    const s = await this.session(hooks, !!o.logits, feed, keyValues, !!past);
+    const s = await this.session(hooks, !!o.logits, feed, add, keyValues, !!past);
     const feeds: Record<string, import('onnxruntime-node').Tensor> = {
       ids: new this.ort.Tensor('int32', ids, [batch, seq]),
     };
@@ -311,6 +326,10 @@ export class OnnxGpt2Forward implements HookRunner {
     for (const h of feed) {
       const width = hookWidth(parseHook(h, config), config);
       feeds[h] = new this.ort.Tensor('float32', o.feed![h], [batch, seq, width]);
+    }
+    for (const h of add) {
+      const width = hookWidth(parseHook(h, config), config);
+      feeds[`${h}.add`] = new this.ort.Tensor('float32', o.add![h], [batch, seq, width]);
     }
     const out = await s.run(feeds);
     const result: HostForwardResult = { hooks: {} };

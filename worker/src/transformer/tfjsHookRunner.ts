@@ -14,9 +14,12 @@ class TfjsHookRunner implements HookRunner {
     const feed = o.feed ?? {};
     const hooks = o.hooks ?? [];
     for (const h of hooks) if (h in feed) throw new RangeError(`forward: hook ${h} cannot be both recorded and fed`);
-    const replace = Object.fromEntries(
-      Object.entries(feed).map(([h, a]) => [h, (x: tf.Tensor2D) => tf.tensor2d(a, x.shape)] as const),
-    );
+    for (const h of Object.keys(o.add ?? {}))
+      if (h in feed) throw new RangeError(`forward: hook ${h} cannot be both fed and added to`);
+    const replace = Object.fromEntries([
+      ...Object.entries(feed).map(([h, a]) => [h, (x: tf.Tensor2D) => tf.tensor2d(a, x.shape)] as const),
+      ...Object.entries(o.add ?? {}).map(([h, a]) => [h, (x: tf.Tensor2D) => tf.add<tf.Tensor2D>(x, tf.tensor2d(a, x.shape))] as const), // prettier-ignore
+    ]);
     const result = forwardTidy(this.model.params, this.model.config, tf.tensor2d(ids, [batch, seq], 'int32'), {
       hooks,
       logits: o.logits,
