@@ -95,7 +95,6 @@ export async function generate(
     const start = Math.max(0, text.length - keep);
     const n = text.length - start;
     let pass: SteeredLogits;
-    let last: number;
     if (cache && cache.start === start && cache.steered.length === offset + n - 1) {
       const position = text.length - 1;
       pass = await steeredForward(
@@ -104,9 +103,8 @@ export async function generate(
         interventions,
         (row) => (row === 0 ? position : null),
         backend,
-        { withDefault: steered, past: cache.steered, defaultPast: cache.default },
+        { withDefault: steered, past: cache.steered, defaultPast: cache.default, lastRowLogits: true },
       );
-      last = 0;
     } else {
       const ids = new Int32Array(offset + n);
       if (windows.bosId !== undefined) ids[0] = windows.bosId;
@@ -115,8 +113,8 @@ export async function generate(
       pass = await steeredForward(model, ids, interventions, positionOf, backend, {
         withDefault: steered,
         keyValues: useCache && n < keep, // a full window slides on the next token: nothing to continue
+        lastRowLogits: true,
       });
-      last = offset + n - 1;
     }
     cache =
       pass.keyValues && offset + n < width
@@ -126,12 +124,12 @@ export async function generate(
             default: pass.defaultKeyValues && { ...pass.defaultKeyValues, length: offset + n },
           }
         : null;
-    const logits = pass.logits.subarray(last * vocab, (last + 1) * vocab);
+    const logits = pass.logits.subarray(0, vocab);
     const id = chooseToken(logits, counts, sampling, rng);
     const lse = logSumExp(logits);
     const token: GeneratedToken = { id, text: model.tokenizer.tokenText(id), logprob: logits[id] - lse };
     if (pass.defaultLogits) {
-      const defaultLogits = pass.defaultLogits.subarray(last * vocab, (last + 1) * vocab);
+      const defaultLogits = pass.defaultLogits.subarray(0, vocab);
       const defaultLse = logSumExp(defaultLogits);
       token.changed = mostChanged(logits, lse, defaultLogits, defaultLse, topChanged).map((t) => ({
         id: t,

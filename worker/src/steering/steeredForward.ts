@@ -10,7 +10,7 @@ import { applyInterventions, type ResolvedIntervention } from './intervention.js
 
 /** Logits of a steered pass and, when asked, of the unsteered model on the same ids (at no extra pass). */
 export interface SteeredLogits {
-  /** [seq, vocab] */
+  /** [seq, vocab], or [1, vocab] with `lastRowLogits` */
   logits: Float32Array;
   /** [seq, vocab]; only with `withDefault` and at least one intervention (else `logits` is the default). */
   defaultLogits?: Float32Array;
@@ -22,6 +22,8 @@ export interface SteeredLogits {
 
 /** Key/value cache options of a steered pass. */
 export interface SteeredCacheOptions {
+  /** Logits of the last row only (what generation reads). */
+  lastRowLogits?: boolean;
   /** Return the keys and values of every row (a full window, to continue incrementally from). */
   keyValues?: boolean;
   /** Incremental: `ids` is one new row after the rows the steered model cached here. */
@@ -76,12 +78,12 @@ export async function steeredForward(
   const cached = !!o.keyValues || !!o.past;
   if (!change && (!both || !o.defaultPast || o.defaultPast === o.past)) {
     // Nothing moved, here or before: the plain graph, bit for bit the default's, gives both.
-    const run = await model.run(ids, 1, seq, { logits: true, keyValues: cached, past: o.past });
+    const run = await model.run(ids, 1, seq, { logits: true, lastRowLogits: o.lastRowLogits, keyValues: cached, past: o.past }); // prettier-ignore
     return both
       ? { logits: run.logits!, defaultLogits: run.logits, keyValues: run.keyValues, defaultKeyValues: run.keyValues }
       : { logits: run.logits!, keyValues: run.keyValues };
   }
-  const run = await model.run(batchIds, batch, seq, { logits: true, ...change, keyValues: cached, past });
+  const run = await model.run(batchIds, batch, seq, { logits: true, lastRowLogits: o.lastRowLogits, ...change, keyValues: cached, past }); // prettier-ignore
   if (!both) return { logits: run.logits!, keyValues: run.keyValues };
   const logits = run.logits!;
   const [defaultKeyValues, keyValues] = run.keyValues ? unstackCaches(run.keyValues) : [];

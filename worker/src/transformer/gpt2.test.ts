@@ -276,7 +276,7 @@ test('the onnxruntime forward agrees with TF.js for the exact-GELU and ReLU acti
   }
 });
 
-test('adding to a hook equals feeding the hook plus the term, on both runners and for a batch of two', async () => {
+test('adding to a hook equals feeding the hook plus the term, and last-row logits are the last rows, on both runners', async () => {
   await initTfjs();
   const model = await loadModel(writeRandomModel(mkdtempSync(join(scratch, 'gpt2-'))));
   const ids = Int32Array.from([5, 17, 260, 3, 99, 42, 5, 17, 260, 3, 99, 42]); // two rows of six
@@ -299,6 +299,11 @@ test('adding to a hook equals feeding the hook plus the term, on both runners an
     assertClose(got.logits!.subarray(0, 6 * vocab), plain.logits!.subarray(0, 6 * vocab), 'the row with no term');
     assert.ok(Math.abs(got.logits![7 * vocab] - plain.logits![7 * vocab]) > 1e-4, 'the term moved the next row');
     await assert.rejects(runner.run(ids, 2, 6, { add: { [hook]: term }, feed: { [hook]: fed } }), /both fed and added/);
+    // generation's logits: each sequence's last row only
+    const last = await runner.run(ids, 2, 6, { logits: true, lastRowLogits: true, add: { [hook]: term } });
+    assert.equal(last.logits!.length, 2 * vocab);
+    assertClose(last.logits!.subarray(0, vocab), got.logits!.subarray(5 * vocab, 6 * vocab), 'row 0, last position');
+    assertClose(last.logits!.subarray(vocab), got.logits!.subarray(11 * vocab), 'row 1, last position');
   }
   disposeModel(model);
 });

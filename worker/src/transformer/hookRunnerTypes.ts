@@ -6,6 +6,8 @@
 export interface HookRunOptions {
   hooks?: readonly string[];
   logits?: boolean;
+  /** With `logits`: each sequence's last row only, [batch, vocab] (generation needs no other). */
+  lastRowLogits?: boolean;
   /**
    * Replace hooks by these activations ([batch * seq, width] each): everything downstream sees them (a
    * dictionary's reconstruction, zeros to ablate). A fed hook cannot also be recorded.
@@ -39,7 +41,7 @@ export interface KeyValueCache {
   values: Float32Array[];
 }
 
-/** Each requested hook [batch * seq, width] and, when asked, logits [batch * seq, vocab]. */
+/** Each requested hook [batch * seq, width] and, when asked, logits [batch * seq, vocab] ([batch, vocab] for the last row). */
 export interface HostForwardResult {
   hooks: Record<string, Float32Array>;
   logits?: Float32Array;

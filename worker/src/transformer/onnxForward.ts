@@ -73,6 +73,7 @@ export function gpt2Graph(
     logits: boolean;
     feed?: readonly string[];
     add?: readonly string[];
+    lastRowLogits?: boolean;
     keyValues?: boolean;
     past?: boolean;
   },
@@ -224,10 +225,17 @@ export function gpt2Graph(
   }
   const outputs = wanted.map((h) => ({ name: h.name, elemType: ONNX_FLOAT, dims: ['b', rows, hookWidth(h, config)] }));
   if (o.logits) {
+    if (o.lastRowLogits) {
+      // Generation reads the last row's logits only: the unembedding is the largest matmul of a window.
+      init('last.start', [1], [-1]);
+      init('last.end', [1], [Number.MAX_SAFE_INTEGER]);
+      init('last.axis', [1], [1]);
+      x = node('Slice', [x, 'last.start', 'last.end', 'last.axis'], 'lastRow');
+    }
     const final = node('LayerNormalization', [x, init('lnFG', [d], w.lnFG), init('lnFB', [d], w.lnFB)], 'lnF', eps);
     const unembed = transposed(w.lmHead ?? w.wte, config.vocabSize, d); // [d, vocab]
     node('MatMul', [final, init('unembed', [d, config.vocabSize], unembed)], 'logits');
-    outputs.push({ name: 'logits', elemType: ONNX_FLOAT, dims: ['b', rows, config.vocabSize] });
+    outputs.push({ name: 'logits', elemType: ONNX_FLOAT, dims: ['b', o.lastRowLogits ? 1 : rows, config.vocabSize] });
     if (o.keyValues || past)
       for (let l = 0; l < config.nLayer; l++)
         for (const kv of ['k', 'v'])
@@ -280,15 +288,24 @@ export class OnnxGpt2Forward implements HookRunner {
     logits: boolean,
     feed: readonly string[],
     add: readonly string[],
+    lastRowLogits: boolean,
     keyValues: boolean,
     past: boolean,
   ): Promise<Session> {
     const names = (list: readonly string[]) => [...list].sort().join(',');
-    const key = `${names(hooks)}|${logits}|${names(feed)}|${names(add)}|${keyValues}|${past}`;
+    const key = `${names(hooks)}|${logits}|${names(feed)}|${names(add)}|${lastRowLogits}|${keyValues}|${past}`;
     let s = this.sessions.get(key);
     if (!s) {
       this.weights ??= hostWeights(this.model.params);
-      const bytes = gpt2Graph(this.model.config, this.weights, { hooks, logits, feed, add, keyValues, past });
+      const bytes = gpt2Graph(this.model.config, this.weights, {
+        hooks,
+        logits,
+        feed,
+        add,
+        lastRowLogits,
+        keyValues,
+        past,
+      });
       s = this.ort.InferenceSession.create(bytes, onnxSessionOptions(this.threads));
       this.sessions.set(key, s);
     }
@@ -308,7 +325,9 @@ export class OnnxGpt2Forward implements HookRunner {
     if (past && seq !== 1) throw new RangeError('forward: a run with `past` takes one new token');
     if (past && past.length + 1 > config.nPositions)
       throw new RangeError(`forward: position ${past.length} is past the model's ${config.nPositions} positions`);
-    const s = await this.session(hooks, !!o.logits, feed, add, keyValues, !!past);
+    // One new row is its own last row: the incremental graph needs no slice.
+    const lastRowLogits = !!o.logits && !!o.lastRowLogits && !past;
+    const s = await this.session(hooks, !!o.logits, feed, add, lastRowLogits, keyValues, !!past);
     const feeds: Record<string, import('onnxruntime-node').Tensor> = {
       ids: new this.ort.Tensor('int32', ids, [batch, seq]),
     };

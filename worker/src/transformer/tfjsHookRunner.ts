@@ -27,7 +27,13 @@ class TfjsHookRunner implements HookRunner {
     });
     const out: HostForwardResult = { hooks: {} };
     for (const h of hooks) out.hooks[h] = result.hooks[h].dataSync() as Float32Array;
-    if (o.logits) out.logits = result.logits!.dataSync() as Float32Array;
+    if (o.logits) {
+      const logits = result.logits!.dataSync() as Float32Array;
+      const vocab = this.model.config.vocabSize;
+      out.logits = o.lastRowLogits
+        ? Float32Array.from({ length: batch * vocab }, (_, j) => logits[(Math.floor(j / vocab) * seq + seq - 1) * vocab + (j % vocab)]) // prettier-ignore
+        : logits;
+    }
     disposeResult(result);
     return out;
   }
