@@ -11,7 +11,7 @@ import { disposeModel, loadModel } from './modelFolder.js';
 import { hookRunner } from './hookRunner.js';
 import { tfjsHookRunner } from './tfjsHookRunner.js';
 import { HOOK_KINDS } from './hooks.js';
-import { OnnxGpt2Forward } from './onnxForward.js';
+import { MAX_SESSIONS, OnnxGpt2Forward } from './onnxForward.js';
 import { randomModelShape as cfg, writeRandomModel } from './randomModel.js';
 import { initTfjs, tf } from './runtime.js';
 
@@ -305,5 +305,28 @@ test('adding to a hook equals feeding the hook plus the term, and last-row logit
     assertClose(last.logits!.subarray(0, vocab), got.logits!.subarray(5 * vocab, 6 * vocab), 'row 0, last position');
     assertClose(last.logits!.subarray(vocab), got.logits!.subarray(11 * vocab), 'row 1, last position');
   }
+  disposeModel(model);
+});
+
+test('the onnxruntime runner keeps at most MAX_SESSIONS sessions and rebuilds an evicted one to the same result', async () => {
+  await initTfjs();
+  const model = await loadModel(writeRandomModel(mkdtempSync(join(scratch, 'gpt2-'))));
+  const runner = await hookRunner(model);
+  assert.ok(runner instanceof OnnxGpt2Forward);
+  const ids = Int32Array.from([5, 17, 260, 3, 99, 42]);
+  // each hook is its own graph: more of them than the cap
+  const hooks = HOOK_KINDS.flatMap((kind) => [0, 1].map((layer) => `blocks.${layer}.${kind}`));
+  assert.ok(hooks.length > MAX_SESSIONS);
+  const first = await runner.run(ids, 1, 6, { hooks: [hooks[0]] });
+  for (const hook of hooks.slice(1)) await runner.run(ids, 1, 6, { hooks: [hook] });
+  assert.equal(runner.openSessions, MAX_SESSIONS);
+  const again = await runner.run(ids, 1, 6, { hooks: [hooks[0]] }); // evicted long ago: built anew
+  assert.deepEqual(again.hooks[hooks[0]], first.hooks[hooks[0]]);
+  // runs in flight keep their sessions: all at once, then every answer still right
+  const all = await Promise.all(hooks.map((hook) => runner.run(ids, 1, 6, { hooks: [hook] })));
+  assert.deepEqual(all[0].hooks[hooks[0]], first.hooks[hooks[0]]);
+  assert.ok(runner.openSessions > MAX_SESSIONS, 'none could go while every one was running');
+  await runner.run(ids, 1, 6, { hooks: [hooks[3]] });
+  assert.equal(runner.openSessions, MAX_SESSIONS, 'the next run trims the idle ones');
   disposeModel(model);
 });

@@ -268,11 +268,28 @@ export function gpt2Graph(
   });
 }
 
+/** The graph shape a session runs: gpt2Graph's options. */
+type GraphShape = Parameters<typeof gpt2Graph>[2];
+
+/** A built session and the runs using it (an entry in use is never released). */
+interface SessionEntry {
+  session: Promise<Session>;
+  running: number;
+}
+
+/**
+ * Sessions kept per model. Each bakes in its own copy of the weights (~0.5 GB for GPT-2 small) and steering builds
+ * two per set of steered hooks, so a long-lived api would otherwise grow without bound; the least recently used
+ * idle one goes first.
+ */
+export const MAX_SESSIONS = 8;
+
 /** A model's forward on onnxruntime: one session per set of outputs and fed hooks, built on first use. */
 export class OnnxGpt2Forward implements HookRunner {
   readonly description: string;
   readonly supportsKeyValueCache = true;
-  private sessions = new Map<string, Promise<Session>>();
+  /** In use order: the most recently used last. */
+  private sessions = new Map<string, SessionEntry>();
   private weights: HostWeights | null = null;
 
   constructor(
@@ -283,33 +300,29 @@ export class OnnxGpt2Forward implements HookRunner {
     this.description = `onnxruntime-node on ${threads} thread(s)`;
   }
 
-  private session(
-    hooks: readonly string[],
-    logits: boolean,
-    feed: readonly string[],
-    add: readonly string[],
-    lastRowLogits: boolean,
-    keyValues: boolean,
-    past: boolean,
-  ): Promise<Session> {
-    const names = (list: readonly string[]) => [...list].sort().join(',');
-    const key = `${names(hooks)}|${logits}|${names(feed)}|${names(add)}|${lastRowLogits}|${keyValues}|${past}`;
-    let s = this.sessions.get(key);
-    if (!s) {
+  /** Sessions open now (at most MAX_SESSIONS plus those in use). */
+  get openSessions(): number {
+    return this.sessions.size;
+  }
+
+  private session(shape: GraphShape): SessionEntry {
+    const names = (list: readonly string[] = []) => [...list].sort().join(',');
+    const key = [names(shape.hooks), shape.logits, names(shape.feed), names(shape.add), !!shape.lastRowLogits, !!shape.keyValues, !!shape.past].join('|'); // prettier-ignore
+    let entry = this.sessions.get(key);
+    if (entry) this.sessions.delete(key);
+    else {
       this.weights ??= hostWeights(this.model.params);
-      const bytes = gpt2Graph(this.model.config, this.weights, {
-        hooks,
-        logits,
-        feed,
-        add,
-        lastRowLogits,
-        keyValues,
-        past,
-      });
-      s = this.ort.InferenceSession.create(bytes, onnxSessionOptions(this.threads));
-      this.sessions.set(key, s);
+      const bytes = gpt2Graph(this.model.config, this.weights, shape);
+      entry = { session: this.ort.InferenceSession.create(bytes, onnxSessionOptions(this.threads)), running: 0 };
     }
-    return s;
+    this.sessions.set(key, entry);
+    for (const [k, e] of this.sessions) {
+      if (this.sessions.size <= MAX_SESSIONS) break;
+      if (e === entry || e.running > 0) continue;
+      this.sessions.delete(k);
+      e.session.then((x) => x.release()).catch(() => {}); // a session that failed to build holds nothing
+    }
+    return entry;
   }
 
   async run(ids: Int32Array, batch: number, seq: number, o: HookRunOptions): Promise<HostForwardResult> {
@@ -327,7 +340,25 @@ export class OnnxGpt2Forward implements HookRunner {
       throw new RangeError(`forward: position ${past.length} is past the model's ${config.nPositions} positions`);
     // One new row is its own last row: the incremental graph needs no slice.
     const lastRowLogits = !!o.logits && !!o.lastRowLogits && !past;
-    const s = await this.session(hooks, !!o.logits, feed, add, lastRowLogits, keyValues, !!past);
+    const entry = this.session({ hooks, logits: !!o.logits, feed, add, lastRowLogits, keyValues, past: !!past });
+    entry.running++;
+    try {
+      return await this.runSession(await entry.session, ids, batch, seq, o, { hooks, feed, add, keyValues });
+    } finally {
+      entry.running--;
+    }
+  }
+
+  private async runSession(
+    s: Session,
+    ids: Int32Array,
+    batch: number,
+    seq: number,
+    o: HookRunOptions,
+    { hooks, feed, add, keyValues }: { hooks: readonly string[]; feed: string[]; add: string[]; keyValues: boolean },
+  ): Promise<HostForwardResult> {
+    const { config } = this.model;
+    const past = o.past;
     const feeds: Record<string, import('onnxruntime-node').Tensor> = {
       ids: new this.ort.Tensor('int32', ids, [batch, seq]),
     };
@@ -366,7 +397,7 @@ export class OnnxGpt2Forward implements HookRunner {
   }
 
   dispose(): void {
-    for (const s of this.sessions.values()) void s.then((x) => x.release());
+    for (const e of this.sessions.values()) void e.session.then((x) => x.release());
     this.sessions.clear();
   }
 }
