@@ -1,6 +1,7 @@
 // Steering throughput (issue 16): generated tokens/s, steered and default, on the built-in model and on a random
 // GPT-2-small-shaped model (d 768, 12 layers, vocab 50,257), at a 64-token prompt for 128 new tokens, with the time
-// to first token. Goal on a 2-core machine: >= 500 tok/s built-in, >= 30 tok/s GPT-2-small (memory-bound: every
+// to first token. A steered token's default logits (for the tokens steering moved most) come from the same pass, as a
+// second batch row. Goal on a 2-core machine: >= 500 tok/s built-in, >= 30 tok/s GPT-2-small (memory-bound: every
 // token reads all the float32 weights once without batching, so the bandwidth that rate implies is printed).
 //   npm run bench:steer [-- --quick] [-- --no-cache]
 // --quick: 32 new tokens, GPT-2-small skipped; --no-cache (or ATLAS_STEER_CACHE=0): recompute every window.
@@ -78,12 +79,16 @@ async function benchModel(
   const steer: ResolvedIntervention[] = [
     { dictionary, hook: HOOK, feature: 7, kind: 'add', value: 4, positions: null },
   ];
+  // CLAMP reads the feature's activation, so it needs the hook before it can steer (a pass up to the hook first).
+  const clamp: ResolvedIntervention[] = [{ ...steer[0], kind: 'clamp' }];
   // warm-up: builds the sessions (the window's, then the incremental one)
   await run(model, { windows, interventions: [] }, promptLength, 3);
   await run(model, { windows, interventions: steer }, promptLength, 3);
+  await run(model, { windows, interventions: clamp }, promptLength, 3);
   for (const [kind, interventions] of [
     ['default', []],
-    ['steered', steer],
+    ['steered (ADD)', steer],
+    ['steered (CLAMP)', clamp],
   ] as const) {
     const r = await run(model, { windows, interventions }, promptLength, newTokens);
     const gbs = (r.tokPerS * weightBytes) / 1e9;
