@@ -43,6 +43,8 @@ function hostWeights(params: Gpt2Params) {
     lnFG: host(params.lnFG),
     lnFB: host(params.lnFB),
     lmHead: params.lmHead ? host(params.lmHead) : undefined,
+    /** The unembedding as [d, vocab], transposed on first use and kept: every logits graph bakes it in. */
+    unembed: undefined as Float32Array | undefined,
   };
 }
 type HostWeights = ReturnType<typeof hostWeights>;
@@ -233,7 +235,7 @@ export function gpt2Graph(
       x = node('Slice', [x, 'last.start', 'last.end', 'last.axis'], 'lastRow');
     }
     const final = node('LayerNormalization', [x, init('lnFG', [d], w.lnFG), init('lnFB', [d], w.lnFB)], 'lnF', eps);
-    const unembed = transposed(w.lmHead ?? w.wte, config.vocabSize, d); // [d, vocab]
+    const unembed = (w.unembed ??= transposed(w.lmHead ?? w.wte, config.vocabSize, d)); // [d, vocab]
     node('MatMul', [final, init('unembed', [d, config.vocabSize], unembed)], 'logits');
     outputs.push({ name: 'logits', elemType: ONNX_FLOAT, dims: ['b', o.lastRowLogits ? 1 : rows, config.vocabSize] });
     if (o.keyValues || past)
