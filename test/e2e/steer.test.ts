@@ -62,6 +62,15 @@ after(async () => {
   await stack?.stop();
 });
 
+/** The feature's max activation as the atlas stores it (the MAX unit). */
+async function maxActivationOf(index: number): Promise<number> {
+  const { feature } = await query<{ feature: { maxActivation: number } }>(
+    'query($d: ID!, $i: Int!) { feature(dictionaryId: $d, index: $i) { maxActivation } }',
+    { d: dictionaryId, i: index },
+  );
+  return feature.maxActivation;
+}
+
 /** The default and steered continuations' tokens, and which steered ones are marked as changed. */
 async function readResult(page: Page) {
   const result = page.getByTestId('steer-result');
@@ -124,10 +133,6 @@ test('/steer names a bad intervention in the URL and the api’s BAD_USER_INPUT'
 
 test('/steer: a RAW strength and chosen positions round-trip through the form and the URL and render a result', async () => {
   const page = await browser.newPage();
-  const { feature } = await query<{ feature: { maxActivation: number } }>(
-    'query($d: ID!, $i: Int!) { feature(dictionaryId: $d, index: $i) { maxActivation } }',
-    { d: dictionaryId, i: strongest[0] },
-  );
   const open = async (...interventions: string[]) => {
     const search = new URLSearchParams({ prompt: 'The bridge', tokens: '10', temperature: '0', seed: '0' });
     for (const i of interventions) search.append('i', i);
@@ -136,7 +141,7 @@ test('/steer: a RAW strength and chosen positions round-trip through the form an
   };
   // 4 × max activation and its raw value are one request: the same steered text.
   const inMax = await open(`${dictionaryId}:${strongest[0]}:ADD:4`);
-  const raw = 4 * feature.maxActivation;
+  const raw = 4 * (await maxActivationOf(strongest[0]));
   const inRaw = await open(`${dictionaryId}:${strongest[0]}:ADD:${raw}:RAW`);
   assert.ok(inMax.marked.includes(true), `4 × max activation changed nothing: ${inMax.steeredTokens.join('')}`);
   assert.deepEqual(inRaw.steeredTokens, inMax.steeredTokens);
@@ -192,15 +197,17 @@ test('a bad positions string is named with what to write, on /steer (form and UR
   await panel.getByLabel('positions').fill('2,,4');
   await panel.getByRole('button', { name: 'Steer' }).click();
   assert.match(await panel.getByTestId('steer-error').innerText(), /positions "2,,4": "" is not a position/);
-  // Fixed, and in raw units: a result.
+  // Fixed, and in raw units: switching units keeps the push (4 × max activation, to 4 significant digits), and the
+  // request is what /steer would send.
   await panel.getByLabel('positions').fill('0-3');
   await panel.getByLabel('unit').selectOption('RAW');
+  const raw = Number((4 * (await maxActivationOf(strongest[0]))).toPrecision(4));
+  assert.equal(await panel.getByTestId('steer-strength').innerText(), String(raw));
   await panel.getByRole('button', { name: 'Steer' }).click();
   await readResult(page);
-  assert.match(
-    (await panel.getByRole('link', { name: 'Combine with other features on /steer' }).getAttribute('href')) ?? '',
-    new RegExp(`i=${dictionaryId}%3A${strongest[0]}%3AADD%3A4%3ARAW%3A0-3`),
-  );
+  const combine = panel.getByRole('link', { name: 'Combine with other features on /steer' });
+  const href = new URL((await combine.getAttribute('href'))!, stack.webUrl);
+  assert.deepEqual(href.searchParams.getAll('i'), [`${dictionaryId}:${strongest[0]}:ADD:${raw}:RAW:0-3`]);
 });
 
 test('search by running text lists the features the api ranks, linking to their pages', async () => {

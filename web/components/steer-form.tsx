@@ -78,6 +78,7 @@ export function SteerForm({
               <td>
                 <select
                   aria-label="dictionary"
+                  style={{ maxWidth: '16rem' }}
                   value={r.dictionaryId}
                   onChange={(e) => update(i, { dictionaryId: e.target.value })}
                 >

@@ -22,7 +22,16 @@ import type { SteerMode, StrengthUnit } from '@/lib/gql/graphql';
 import { describeSteerFailure, STEER, type SteerAnswer } from '@/lib/steer-query';
 import { SteerResult } from '../steer-result';
 
-export function SteerPanel({ dictionaryId, index }: { dictionaryId: string; index: number }) {
+/** Max activation scales the slider's raw range (and converts when the unit changes); null when not analysed. */
+export function SteerPanel({
+  dictionaryId,
+  index,
+  maxActivation,
+}: {
+  dictionaryId: string;
+  index: number;
+  maxActivation: number | null;
+}) {
   const [prompt, setPrompt] = useState('The');
   const [row, setRow] = useState<InterventionRow>({
     dictionaryId,
@@ -36,6 +45,14 @@ export function SteerPanel({ dictionaryId, index }: { dictionaryId: string; inde
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const update = (change: Partial<InterventionRow>) => setRow({ ...row, ...change });
+  // One max activation in raw units: the slider's raw range is the same ±20 × max, and switching units keeps the push.
+  const rawPerMax = maxActivation !== null && maxActivation > 0 ? maxActivation : 1;
+  const sliderScale = row.unit === 'RAW' ? rawPerMax : 1;
+  const changeUnit = (unit: StrengthUnit) => {
+    if (unit === row.unit) return;
+    const strength = unit === 'RAW' ? row.strength * rawPerMax : row.strength / rawPerMax;
+    update({ unit, strength: Number(strength.toPrecision(4)) });
+  };
   const intervention = readRow(row);
   const state: SteerState | null =
     typeof intervention === 'string' ? null : { prompt, interventions: [intervention], sampling: DEFAULT_SAMPLING };
@@ -84,9 +101,9 @@ export function SteerPanel({ dictionaryId, index }: { dictionaryId: string; inde
           <input
             type="range"
             name="strength"
-            min={-20}
-            max={20}
-            step={0.5}
+            min={-20 * sliderScale}
+            max={20 * sliderScale}
+            step={0.5 * sliderScale}
             value={row.strength}
             disabled={row.mode === 'ABLATE'}
             onChange={(e) => update({ strength: Number(e.target.value) })}
@@ -94,7 +111,7 @@ export function SteerPanel({ dictionaryId, index }: { dictionaryId: string; inde
         </label>
         <label>
           unit
-          <select name="unit" value={row.unit} onChange={(e) => update({ unit: e.target.value as StrengthUnit })}>
+          <select name="unit" value={row.unit} onChange={(e) => changeUnit(e.target.value as StrengthUnit)}>
             {STRENGTH_UNITS.map((u) => (
               <option key={u.unit} value={u.unit}>
                 {u.label}
