@@ -95,6 +95,7 @@ export function SteerForm({
               <td>
                 <input
                   aria-label="feature index"
+                  style={{ width: '7rem' }}
                   type="number"
                   min={0}
                   step={1}
@@ -116,6 +117,7 @@ export function SteerForm({
               <td>
                 <input
                   aria-label="strength"
+                  style={{ width: '7rem' }}
                   type="number"
                   step={0.5}
                   value={r.strength}
