@@ -62,6 +62,15 @@ after(async () => {
   await stack?.stop();
 });
 
+/** The feature's max activation as the atlas stores it (the MAX unit). */
+async function maxActivationOf(index: number): Promise<number> {
+  const { feature } = await query<{ feature: { maxActivation: number } }>(
+    'query($d: ID!, $i: Int!) { feature(dictionaryId: $d, index: $i) { maxActivation } }',
+    { d: dictionaryId, i: index },
+  );
+  return feature.maxActivation;
+}
+
 /** The default and steered continuations' tokens, and which steered ones are marked as changed. */
 async function readResult(page: Page) {
   const result = page.getByTestId('steer-result');
@@ -120,6 +129,85 @@ test('/steer names a bad intervention in the URL and the api’s BAD_USER_INPUT'
   assert.match(await page.getByTestId('steer-error').innerText(), /feature index "x" is not a whole number/);
   await page.goto(`${stack.webUrl}/steer?prompt=Hi&i=${dictionaryId}:${strongest[0]}:ADD:5000`);
   assert.match(await page.getByTestId('steer-error').innerText(), /^Cannot steer this: /);
+});
+
+test('/steer: a RAW strength and chosen positions round-trip through the form and the URL and render a result', async () => {
+  const page = await browser.newPage();
+  const open = async (...interventions: string[]) => {
+    const search = new URLSearchParams({ prompt: 'The bridge', tokens: '10', temperature: '0', seed: '0' });
+    for (const i of interventions) search.append('i', i);
+    await page.goto(`${stack.webUrl}/steer?${search}`);
+    return readResult(page);
+  };
+  // 4 × max activation and its raw value are one request: the same steered text.
+  const inMax = await open(`${dictionaryId}:${strongest[0]}:ADD:4`);
+  const raw = 4 * (await maxActivationOf(strongest[0]));
+  const inRaw = await open(`${dictionaryId}:${strongest[0]}:ADD:${raw}:RAW`);
+  assert.ok(inMax.marked.includes(true), `4 × max activation changed nothing: ${inMax.steeredTokens.join('')}`);
+  assert.deepEqual(inRaw.steeredTokens, inMax.steeredTokens);
+  const row = page.getByTestId('steer-interventions').locator('tbody tr');
+  assert.equal(await row.getByLabel('unit').inputValue(), 'RAW');
+  assert.equal(await row.getByLabel('positions').inputValue(), '');
+
+  // Steering only from the 3rd generated token on: the tokens before it are the default's.
+  const promptTokens = Number(/(\d+) prompt tokens/.exec(await page.getByTestId('steer-result').innerText())![1]);
+  const from = promptTokens + 2;
+  const last = promptTokens + 9; // the 10th new token's position; the api refuses positions past it
+  const late = await open(`${dictionaryId}:${strongest[0]}:ADD:8:MAX:${from}-${last}`);
+  assert.deepEqual(late.marked.slice(0, 3), [false, false, false]);
+  assert.ok(
+    late.marked.includes(true),
+    `steering from position ${from} changed nothing: ${late.steeredTokens.join('')}`,
+  );
+  assert.equal(await row.getByLabel('positions').inputValue(), `${from}-${last}`);
+  assert.equal(await row.getByLabel('unit').inputValue(), 'MAX');
+
+  // Edited in the form, unit and positions go back into the URL, and the page runs them.
+  await row.getByLabel('unit').selectOption('RAW');
+  await row.getByLabel('positions').fill(`${from}, ${from + 1}`);
+  await row.getByLabel('strength').fill(String(raw));
+  await page.getByRole('button', { name: 'Steer' }).click();
+  await page.waitForURL(/RAW/);
+  assert.deepEqual(new URL(page.url()).searchParams.getAll('i'), [
+    `${dictionaryId}:${strongest[0]}:ADD:${raw}:RAW:${from}-${from + 1}`,
+  ]);
+  const edited = await readResult(page);
+  assert.deepEqual(edited.marked.slice(0, 3), [false, false, false]);
+  await shot(page, 'steer-raw-positions');
+});
+
+test('a bad positions string is named with what to write, on /steer (form and URL) and in the feature page panel', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${stack.webUrl}/steer?prompt=Hi&i=${dictionaryId}:${strongest[0]}:ADD:4`);
+  await readResult(page);
+  await page.getByTestId('steer-interventions').getByLabel('positions').fill('3-1');
+  await page.getByRole('button', { name: 'Steer' }).click();
+  assert.match(
+    await page.getByTestId('steer-form-error').innerText(),
+    /^Feature 1 \(#\d+\): positions "3-1": "3-1" is not a position or a range; write all, or a list like 3,5-7/,
+  );
+  await page.goto(`${stack.webUrl}/steer?prompt=Hi&i=${dictionaryId}:${strongest[0]}:ADD:4:MAX:x`);
+  assert.match(await page.getByTestId('steer-error').innerText(), /positions "x": "x" is not a position or a range/);
+  // Positions past the prompt and its new tokens: the api's BAD_USER_INPUT, shown as its message.
+  await page.goto(`${stack.webUrl}/steer?prompt=Hi&tokens=4&i=${dictionaryId}:${strongest[0]}:ADD:4:MAX:500`);
+  assert.match(await page.getByTestId('steer-error').innerText(), /^Cannot steer this: .*positions/);
+
+  await page.goto(`${stack.webUrl}/d/${dictionaryId}/f/${strongest[0]}`);
+  const panel = page.getByTestId('steer-panel');
+  await panel.getByLabel('positions').fill('2,,4');
+  await panel.getByRole('button', { name: 'Steer' }).click();
+  assert.match(await panel.getByTestId('steer-error').innerText(), /positions "2,,4": "" is not a position/);
+  // Fixed, and in raw units: switching units keeps the push (4 × max activation, to 4 significant digits), and the
+  // request is what /steer would send.
+  await panel.getByLabel('positions').fill('0-3');
+  await panel.getByLabel('unit').selectOption('RAW');
+  const raw = Number((4 * (await maxActivationOf(strongest[0]))).toPrecision(4));
+  assert.equal(await panel.getByTestId('steer-strength').innerText(), String(raw));
+  await panel.getByRole('button', { name: 'Steer' }).click();
+  await readResult(page);
+  const combine = panel.getByRole('link', { name: 'Combine with other features on /steer' });
+  const href = new URL((await combine.getAttribute('href'))!, stack.webUrl);
+  assert.deepEqual(href.searchParams.getAll('i'), [`${dictionaryId}:${strongest[0]}:ADD:${raw}:RAW:0-3`]);
 });
 
 test('search by running text lists the features the api ranks, linking to their pages', async () => {

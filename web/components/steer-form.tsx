@@ -1,15 +1,21 @@
 'use client';
-// The /steer page's form: a prompt, any number of features (of dictionaries of one model), each with a mode and a
-// strength in units of its max activation, and the sampling. Submitting puts it all in the URL, which the page runs.
+// The /steer page's form: a prompt, any number of features (of dictionaries of one model), each with a mode, a
+// strength (in units of its max activation, or raw) and optionally positions, and the sampling. Submitting puts it
+// all in the URL, which the page runs.
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
-import type { SteerMode } from '@/lib/gql/graphql';
+import type { SteerMode, StrengthUnit } from '@/lib/gql/graphql';
 import {
   DEFAULT_MODE,
   DEFAULT_STRENGTH,
+  DEFAULT_UNIT,
+  readRow,
+  rowOf,
   STEER_MODES,
   steerSearch,
+  STRENGTH_UNITS,
   type Intervention,
+  type InterventionRow,
   type SteerState,
 } from '@/lib/steer';
 
@@ -22,17 +28,23 @@ export function SteerForm({
 }) {
   const router = useRouter();
   const [prompt, setPrompt] = useState(initial.prompt);
-  const [rows, setRows] = useState<Intervention[]>(initial.interventions);
+  const [rows, setRows] = useState<InterventionRow[]>(initial.interventions.map(rowOf));
   const [sampling, setSampling] = useState(initial.sampling);
   const [error, setError] = useState<string | null>(null);
-  const update = (at: number, change: Partial<Intervention>) =>
+  const update = (at: number, change: Partial<InterventionRow>) =>
     setRows(rows.map((r, i) => (i === at ? { ...r, ...change } : r)));
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     if (!prompt.trim()) return setError('Write a prompt to continue.');
     if (rows.length === 0) return setError('Add at least one feature to steer with.');
+    const interventions: Intervention[] = [];
+    for (const [at, row] of rows.entries()) {
+      const read = readRow(row);
+      if (typeof read === 'string') return setError(`Feature ${at + 1} (#${row.index}): ${read}`);
+      interventions.push(read);
+    }
     setError(null);
-    router.push(`/steer?${steerSearch({ prompt, interventions: rows, sampling })}`);
+    router.push(`/steer?${steerSearch({ prompt, interventions, sampling })}`);
   };
   return (
     <form onSubmit={submit} data-testid="steer-form">
@@ -54,7 +66,9 @@ export function SteerForm({
             <th>Dictionary</th>
             <th>Feature #</th>
             <th>Mode</th>
-            <th>Strength (× max act.)</th>
+            <th>Strength</th>
+            <th>Unit</th>
+            <th title="0 is the first prompt token; generated tokens follow">Positions</th>
             <th />
           </tr>
         </thead>
@@ -64,6 +78,7 @@ export function SteerForm({
               <td>
                 <select
                   aria-label="dictionary"
+                  style={{ maxWidth: '16rem' }}
                   value={r.dictionaryId}
                   onChange={(e) => update(i, { dictionaryId: e.target.value })}
                 >
@@ -80,6 +95,7 @@ export function SteerForm({
               <td>
                 <input
                   aria-label="feature index"
+                  style={{ width: '7rem' }}
                   type="number"
                   min={0}
                   step={1}
@@ -101,11 +117,35 @@ export function SteerForm({
               <td>
                 <input
                   aria-label="strength"
+                  style={{ width: '7rem' }}
                   type="number"
                   step={0.5}
                   value={r.strength}
                   disabled={r.mode === 'ABLATE'}
                   onChange={(e) => update(i, { strength: Number(e.target.value) })}
+                />
+              </td>
+              <td>
+                <select
+                  aria-label="unit"
+                  value={r.unit}
+                  onChange={(e) => update(i, { unit: e.target.value as StrengthUnit })}
+                >
+                  {STRENGTH_UNITS.map((u) => (
+                    <option key={u.unit} value={u.unit}>
+                      {u.label}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                <input
+                  aria-label="positions"
+                  placeholder="all"
+                  size={8}
+                  title="all, or a list like 3,5-7 (0 is the first prompt token)"
+                  value={r.positions}
+                  onChange={(e) => update(i, { positions: e.target.value })}
                 />
               </td>
               <td>
@@ -129,6 +169,8 @@ export function SteerForm({
                 index: 0,
                 mode: DEFAULT_MODE,
                 strength: DEFAULT_STRENGTH,
+                unit: DEFAULT_UNIT,
+                positions: '',
               },
             ])
           }

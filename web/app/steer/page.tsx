@@ -1,11 +1,11 @@
 // /steer: continue a prompt with and without interventions on several features (of dictionaries of one model). The
-// whole request lives in the URL (prompt, i=dictionaryId:index:mode:strength repeated, tokens, temperature, seed),
-// so a link shares a result and a reload repeats it: same seed, same text.
+// whole request lives in the URL (prompt, i=dictionaryId:index:mode:strength[:unit[:positions]] repeated, tokens,
+// temperature, seed), so a link shares a result and a reload repeats it: same seed, same text.
 import { SteerForm } from '@/components/steer-form';
 import { SteerResult } from '@/components/steer-result';
 import { graphql } from '@/lib/gql';
 import { request } from '@/lib/graphql';
-import { readSteerParams, steerInterventions } from '@/lib/steer';
+import { readSteerParams, steerVariables } from '@/lib/steer';
 import { describeSteerFailure, STEER, type SteerAnswer } from '@/lib/steer-query';
 
 export const dynamic = 'force-dynamic';
@@ -31,11 +31,7 @@ export default async function SteerPage({
   const [{ dictionaries }, outcome] = await Promise.all([
     request(STEERABLE, {}),
     ready
-      ? request(STEER, {
-          prompt: state.prompt,
-          interventions: steerInterventions(state.interventions),
-          sampling: state.sampling,
-        }).then(
+      ? request(STEER, steerVariables(state)).then(
           (r): { result: SteerAnswer } => ({ result: r.steer }),
           (err: unknown) => ({ error: describeSteerFailure(err) }),
         )
@@ -47,7 +43,8 @@ export default async function SteerPage({
       <h1>Steer</h1>
       <p className="muted">
         Continue a prompt with and without pushing on features. Strength is in units of each feature&apos;s max
-        activation; both continuations share the seed. The address holds the whole request: share it to share the
+        activation unless its unit is raw; positions (all, or a list like 3,5-7; 0 is the first prompt token) limit
+        where it steers; both continuations share the seed. The address holds the whole request: share it to share the
         result.
       </p>
       {steerable.length === 0 && (

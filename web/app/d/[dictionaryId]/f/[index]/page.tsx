@@ -40,7 +40,7 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
         </section>
       </div>
       {d.canAnalyzeText ? (
-        <SteerPanel dictionaryId={d.id} index={f.index} />
+        <SteerPanel dictionaryId={d.id} index={f.index} maxActivation={f.maxActivation ?? null} />
       ) : (
         <p className="muted" data-testid="steer-unavailable">
           Steering needs the dictionary&apos;s weights on this server; this one has none here.
