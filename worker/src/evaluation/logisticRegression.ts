@@ -20,8 +20,12 @@ export interface LogisticOptions {
    * (default 1, sklearn's default C). The intercept is not penalised.
    */
   l2?: number;
+  /** Default 100, sklearn's max_iter. */
   maxIterations?: number;
-  /** Stop when the gradient's largest entry is below this (summed-loss units). */
+  /**
+   * Stop when the gradient's largest entry is below this, in mean-loss units (default 1e-4, the tol sklearn's
+   * lbfgs solver stops at; the summed-loss gradient is compared against tolerance × n).
+   */
   gradientTolerance?: number;
 }
 
@@ -74,7 +78,7 @@ export function fitLogistic(
     }
     return f;
   };
-  const { solution, iterations } = lbfgs(objective, p, o.maxIterations ?? 500, o.gradientTolerance ?? 1e-7);
+  const { solution, iterations } = lbfgs(objective, p, o.maxIterations ?? 100, (o.gradientTolerance ?? 1e-4) * n);
   const weights = new Float64Array(d);
   let intercept = solution[d];
   for (let j = 0; j < d; j++) {

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Backend } from '../engine/backend.js';
+import { loadBackend } from '../engine/backendRegistry.js';
+import { InferenceDictionary } from '../inference/inferenceDictionary.js';
+import { InferenceModel } from '../inference/inferenceModel.js';
+import { randomDictionary } from '../inference/randomDictionary.testing.js';
+import { evaluateDictionary, type EvaluationOutput } from './evaluateDictionary.js';
+
+let model: InferenceModel;
+let backend: Backend;
+let out: EvaluationOutput;
+const fractions: number[] = [];
+
+before(async () => {
+  model = await InferenceModel.load('builtin');
+  backend = await loadBackend('cpu', { threads: 1 });
+  const dictionary = new InferenceDictionary(randomDictionary({ dIn: 512, dSae: 256, k: 8, seed: 4 }));
+  out = await evaluateDictionary({
+    dictionaryId: 7,
+    model,
+    dictionary,
+    hook: 'blocks.0.mlp.hook_post',
+    backend,
+    slice: { every: 5, documents: 20, tokensPerDocument: 256 },
+    seed: 1,
+    onProgress: (f) => fractions.push(f),
+  });
+});
+
+after(() => {
+  model.dispose();
+  backend.dispose();
+});
+
+const value = (kind: string, metric: string, subject: string | null = null) =>
+  out.rows.find((r) => r.kind === kind && r.metric === metric && r.subject === subject)?.value;
+
+test('every kind reports its aggregate metrics, with the slice, model and settings on each row', () => {
+  for (const [kind, metrics] of Object.entries({
+    core: [
+      'fvu',
+      'explained_variance',
+      'mse',
+      'l0',
+      'dead_fraction',
+      'dense_fraction',
+      'ce_loss_score',
+      'kl_div_spliced',
+      'cossim',
+      'decoder_max_pairwise_cosine',
+    ],
+    sparse_probing: [
+      'pos.llm_test_accuracy',
+      'pos.sae_top_1_test_accuracy',
+      'pos.llm_top_5_test_accuracy',
+      'genre.sae_top_5_test_accuracy',
+    ],
+    tpp: ['tpp_metric_top_2', 'tpp_metric_top_50'],
+    absorption: ['mean_absorption_fraction', 'mean_full_absorption_score', 'mean_num_split_features'],
+    label_scoring: ['mean_f1', 'mean_roc_auc', 'labelled_fraction'],
+  }))
+    for (const metric of metrics)
+      assert.ok(Number.isFinite(value(kind, metric)), `${kind} ${metric}: ${value(kind, metric)}`);
+  const row = out.rows[0];
+  assert.equal(row.dictionaryId, 7);
+  assert.equal(row.model, model.name);
+  assert.match(
+    row.corpusSlice,
+    /^brown: 20 held-out documents \(every 5th, first 256 tokens of each\), [\d,]+ tokens$/,
+  );
+  assert.deepEqual(fractions.at(-1), 1);
+});
+
+test('the numbers lie in their ranges: a TopK-8 dictionary has L0 ≤ 8; accuracies in [0, 1]; per-class rows', () => {
+  assert.ok(value('core', 'l0')! > 0 && value('core', 'l0')! <= 8);
+  assert.ok(Math.abs(value('core', 'fvu')! + value('core', 'explained_variance')! - 1) < 1e-9);
+  assert.ok(value('core', 'kl_div_spliced')! >= 0);
+  for (const r of out.rows.filter((r) => r.kind === 'sparse_probing'))
+    assert.ok(r.value >= 0 && r.value <= 1, r.metric);
+  // 'nn' (noun) is the commonest Brown tag: it must have been probed.
+  assert.ok(value('sparse_probing', 'pos.llm_test_accuracy', 'nn')! > 0.5);
+  for (const s of out.labelScores) {
+    assert.ok(s.f1 >= 0 && s.f1 <= 1 && s.precision >= 0 && s.recall <= 1);
+    assert.ok(s.tokens > 0 && s.positives <= s.tokens);
+  }
+  const absorption = out.rows.filter((r) => r.kind === 'absorption' && r.metric === 'mean_absorption_fraction');
+  for (const r of absorption) assert.ok(r.value >= 0 && r.value <= 1);
+});
+
+test('the SAEBench layout has one result per kind, the absorption one marked as the POS variant', () => {
+  assert.deepEqual(
+    out.saebench.map((r) => r.eval_type_id),
+    ['core', 'sparse_probing', 'tpp', 'absorption_pos', 'label_scoring'],
+  );
+  const core = out.saebench[0];
+  assert.equal(core.eval_result_metrics.model_performance_preservation.ce_loss_score, value('core', 'ce_loss_score'));
+  assert.match(String(out.saebench[3].eval_config.variant), /part_of_speech/);
+});
