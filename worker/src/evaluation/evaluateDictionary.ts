@@ -513,26 +513,26 @@ function labelScoring(
         firingRows[codes.indices[e]].push(testIndex[r]);
         firingValues[codes.indices[e]].push(codes.values[e]);
       }
+  // Each test token's label ids once (a token label's mask is built by id, not by re-reading token text).
+  const testTextId = new Int32Array(testRows.length);
+  const textIds = new Map<string, number>();
+  testRows.forEach((r, j) => {
+    const text = tokenText(at.tokenIds[r]);
+    if (!textIds.has(text)) textIds.set(text, textIds.size);
+    testTextId[j] = textIds.get(text)!;
+  });
   const predicates = new Map<string, Uint8Array>();
   const holds = (kind: FeatureLabelScore['labelKind'], label: string): Uint8Array => {
     const key = `${kind}:${label}`;
     let mask = predicates.get(key);
     if (!mask) {
-      const posLabel = tagValues.get(label);
-      const genreLabel = genreValues.get(label);
-      mask = Uint8Array.from(testRows, (r) =>
+      const [ids, id] =
         kind === 'pos'
-          ? posId[r] === posLabel
-            ? 1
-            : 0
+          ? [Int32Array.from(testRows, (r) => posId[r]), tagValues.get(label)]
           : kind === 'genre'
-            ? genreId[r] === genreLabel
-              ? 1
-              : 0
-            : tokenText(at.tokenIds[r]) === label
-              ? 1
-              : 0,
-      );
+            ? [Int32Array.from(testRows, (r) => genreId[r]), genreValues.get(label)]
+            : [testTextId, textIds.get(label)];
+      mask = Uint8Array.from(ids, (v) => (v === id ? 1 : 0));
       predicates.set(key, mask);
     }
     return mask;
