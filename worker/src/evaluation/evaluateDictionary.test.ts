@@ -22,7 +22,7 @@ before(async () => {
     dictionary,
     hook: 'blocks.0.mlp.hook_post',
     backend,
-    slice: { every: 5, documents: 20, tokensPerDocument: 256 },
+    slice: { every: 5, documents: 20, tokensPerDocument: 192 },
     seed: 1,
     onProgress: (f) => fractions.push(f),
   });
@@ -67,7 +67,7 @@ test('every kind reports its aggregate metrics, with the slice, model and settin
   assert.equal(row.model, model.name);
   assert.match(
     row.corpusSlice,
-    /^brown: 20 held-out documents \(every 5th, first 256 tokens of each\), [\d,]+ tokens$/,
+    /^brown: 20 held-out documents \(every 5th, first 192 tokens of each\), [\d,]+ tokens$/,
   );
   assert.deepEqual(fractions.at(-1), 1);
 });
