@@ -5,7 +5,7 @@ import { loadBackend } from '../engine/backendRegistry.js';
 import { InferenceDictionary } from '../inference/inferenceDictionary.js';
 import { InferenceModel } from '../inference/inferenceModel.js';
 import { randomDictionary } from '../inference/randomDictionary.testing.js';
-import { evaluateDictionary, type EvaluationOutput } from './evaluateDictionary.js';
+import { evaluateDictionary, tokenLabelTexts, type EvaluationOutput } from './evaluateDictionary.js';
 
 let model: InferenceModel;
 let backend: Backend;
@@ -96,4 +96,48 @@ test('the SAEBench layout has one result per kind, the absorption one marked as 
   const core = out.saebench[0];
   assert.equal(core.eval_result_metrics.model_performance_preservation.ce_loss_score, value('core', 'ce_loss_score'));
   assert.match(String(out.saebench[3].eval_config.variant), /part_of_speech/);
+});
+
+test('given labels are scored as they are: a noun label holds on the slice’s nouns; quoted token labels', async () => {
+  assert.deepEqual(tokenLabelTexts('"the" " a" "\\"x"'), ['the', 'a', '"x']);
+  assert.deepEqual(tokenLabelTexts('of'), ['of']);
+  const given = await evaluateDictionary({
+    dictionaryId: 7,
+    model,
+    dictionary: new InferenceDictionary(randomDictionary({ dIn: 512, dSae: 64, k: 8, seed: 5 })),
+    hook: 'blocks.0.mlp.hook_post',
+    backend,
+    only: ['label_scoring'],
+    slice: { every: 5, documents: 8, tokensPerDocument: 128 },
+    labels: [
+      { featureIndex: 3, labelKind: 'pos', label: 'nn' },
+      { featureIndex: 3, labelKind: 'token', label: '"the" "a"' },
+    ],
+  });
+  assert.deepEqual(
+    given.labelScores.map((s) => [s.featureIndex, s.labelKind, s.label]),
+    [
+      [3, 'pos', 'nn'],
+      [3, 'token', '"the" "a"'],
+    ],
+  );
+  // Nouns and "the"/"a" are frequent in any Brown text; the test documents hold some of each.
+  for (const s of given.labelScores) assert.ok(s.positives > 0 && s.positives < s.tokens, JSON.stringify(s));
+  assert.deepEqual(
+    given.rows.map((r) => r.metric),
+    ['mean_f1', 'mean_roc_auc', 'labelled_fraction'],
+  );
+  await assert.rejects(
+    evaluateDictionary({
+      dictionaryId: 7,
+      model,
+      dictionary: new InferenceDictionary(randomDictionary({ dIn: 512, dSae: 64, seed: 5 })),
+      hook: 'blocks.0.mlp.hook_post',
+      backend,
+      only: ['label_scoring'],
+      slice: { every: 5, documents: 8, tokensPerDocument: 128 },
+      labels: [{ featureIndex: 64, labelKind: 'pos', label: 'nn' }],
+    }),
+    /featureIndex 64 is outside the dictionary's 64 latents/,
+  );
 });

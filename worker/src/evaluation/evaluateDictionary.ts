@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { MIN_FIRINGS_TO_LABEL, MIN_LABEL_F1, baseTag } from '@atlas/migrations';
 import { splicedLosses } from '../analysis/ceLoss.js';
-import { LabelAssociation } from '../analysis/labelAssociation.js';
+import { LabelAssociation, shortLabel } from '../analysis/labelAssociation.js';
 import type { Backend } from '../engine/backend.js';
 import { AtlasError } from '../errors.js';
 import { fromDense, type CsrCodes } from '../inference/csrCodes.js';
@@ -56,8 +56,16 @@ export interface EvaluateOptions {
   /** Brown documents in corpus order, tokenized by this model (tests); default: read and tokenize Brown. */
   corpus?: TokenizedDocument[];
   codeVersion?: string;
+  /**
+   * Labels to score (the atlas' stored ones: a POS tag or genre of the label's association, or its quoted peak
+   * tokens); default: labels made on the slice's train documents by the analysis' rule.
+   */
+  labels?: LabelPredicate[];
   onProgress?: (fraction: number) => void;
 }
+
+/** One auto-label of a feature, as a predicate on tokens. */
+export type LabelPredicate = Pick<FeatureLabelScore, 'featureIndex' | 'labelKind' | 'label'>;
 
 export interface EvaluationOutput {
   rows: EvaluationRow[];
@@ -156,6 +164,12 @@ export async function evaluateDictionary(o: EvaluateOptions): Promise<Evaluation
   const sliceRule = { ...DEFAULT_SLICE, ...o.slice };
   const { sae } = o.dictionary;
   const { dIn, dSae } = sae;
+  for (const { featureIndex: f } of o.labels ?? [])
+    if (!(Number.isInteger(f) && f >= 0 && f < dSae))
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        `labels: featureIndex ${f} is outside the dictionary's ${dSae} latents; pass indices 0 … ${dSae - 1}`,
+      );
   const hookWidth = o.model.hook(o.hook).width;
   if (hookWidth !== dIn)
     throw new AtlasError(
@@ -446,8 +460,8 @@ export async function evaluateDictionary(o: EvaluateOptions): Promise<Evaluation
 }
 
 /**
- * Label each feature on the slice's train documents as the analysis does (its best POS/genre association with
- * F1 ≥ MIN_LABEL_F1, else its most frequent top-activating token) and score that label on the test documents.
+ * Score each feature's label (given, or made on the slice's train documents by the analysis' rule) as a detector
+ * on the slice's test documents.
  */
 function labelScoring(
   o: EvaluateOptions,
@@ -500,7 +514,7 @@ function labelScoring(
       }
     }
   }
-  const tokenText = (id: number) => o.model.tokenizer.tokenText(id).trim().toLowerCase();
+  const tokenText = (id: number) => o.model.tokenizer.tokenText(id).trim();
   // Test tokens in order, and each feature's firings among them.
   const testRows = Int32Array.from({ length: n }, (_, i) => i).filter((i) => isTest[i] === 1);
   const testIndex = new Int32Array(n).fill(-1);
@@ -526,39 +540,62 @@ function labelScoring(
     const key = `${kind}:${label}`;
     let mask = predicates.get(key);
     if (!mask) {
-      const [ids, id] =
-        kind === 'pos'
-          ? [Int32Array.from(testRows, (r) => posId[r]), tagValues.get(label)]
-          : kind === 'genre'
-            ? [Int32Array.from(testRows, (r) => genreId[r]), genreValues.get(label)]
-            : [testTextId, textIds.get(label)];
-      mask = Uint8Array.from(ids, (v) => (v === id ? 1 : 0));
+      if (kind === 'token') {
+        const ids = new Set(tokenLabelTexts(label).map((t) => textIds.get(t)));
+        mask = Uint8Array.from(testTextId, (v) => (ids.has(v) ? 1 : 0));
+      } else {
+        const [ids, id] =
+          kind === 'pos'
+            ? [Int32Array.from(testRows, (r) => posId[r]), tagValues.get(label)]
+            : [Int32Array.from(testRows, (r) => genreId[r]), genreValues.get(label)];
+        mask = Uint8Array.from(ids, (v) => (v === id ? 1 : 0));
+      }
       predicates.set(key, mask);
     }
     return mask;
   };
+  const labels = o.labels ?? derivedLabels(association, top, tokenText);
   const labelScores: FeatureLabelScore[] = [];
-  for (let f = 0; f < dSae; f++) {
-    if (association.firings(f) < MIN_FIRINGS_TO_LABEL) continue;
-    const best = association.scores(f)[0];
-    let kind: FeatureLabelScore['labelKind'];
-    let label: string;
-    if (best && best.f1 >= MIN_LABEL_F1) {
-      kind = best.family === 'pos' ? 'pos' : 'genre';
-      label = best.label;
-    } else {
-      const counts = new Map<string, number>();
-      for (const { token } of top[f].sort((a, b) => b.value - a.value).slice(0, 20)) {
-        const text = tokenText(token);
-        if (text) counts.set(text, (counts.get(text) ?? 0) + 1);
-      }
-      const frequent = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
-      if (!frequent) continue;
-      kind = 'token';
-      label = frequent[0];
-    }
-    const s = detectionScore(holds(kind, label), Int32Array.from(firingRows[f]), Float32Array.from(firingValues[f]));
-    labelScores.push({ dictionaryId: o.dictionaryId, featureIndex: f, labelKind: kind, label, ...s });
+  for (const { featureIndex: f, labelKind, label } of labels) {
+    const s = detectionScore(
+      holds(labelKind, label),
+      Int32Array.from(firingRows[f]),
+      Float32Array.from(firingValues[f]),
+    );
+    labelScores.push({ dictionaryId: o.dictionaryId, featureIndex: f, labelKind, label, ...s });
   }
   return { labelScores };
+}
+
+/** The texts of a token label as the analysis writes it (`"the" "a"`), or the label itself when unquoted. */
+export function tokenLabelTexts(label: string): string[] {
+  const quoted = label.match(/"(?:[^"\\]|\\.)*"/g);
+  return quoted ? quoted.map((q) => (JSON.parse(q) as string).trim()) : [label.trim()];
+}
+
+/**
+ * Each feature's label by the analysis' own rule (`shortLabel`): its best POS / genre association when F1 ≥
+ * MIN_LABEL_F1, else its most frequent top-activating tokens; none below MIN_FIRINGS_TO_LABEL firings.
+ */
+function derivedLabels(
+  association: LabelAssociation,
+  top: { value: number; token: number }[][],
+  tokenText: (id: number) => string,
+): LabelPredicate[] {
+  const out: LabelPredicate[] = [];
+  for (let f = 0; f < top.length; f++) {
+    if (association.firings(f) < MIN_FIRINGS_TO_LABEL) continue;
+    const scores = association.scores(f);
+    const topTexts = top[f]
+      .sort((a, b) => b.value - a.value)
+      .slice(0, 20)
+      .map((t) => tokenText(t.token));
+    const text = shortLabel(scores, topTexts);
+    if (text === undefined) continue;
+    const best = scores[0];
+    if (best && text.startsWith(`${best.label} (F1 `))
+      out.push({ featureIndex: f, labelKind: best.family === 'pos' ? 'pos' : 'genre', label: best.label });
+    else out.push({ featureIndex: f, labelKind: 'token', label: text });
+  }
+  return out;
 }
