@@ -2,7 +2,8 @@
 // calculator.py) with POS classes in place of first letters. Per class: a probe direction u from a logistic
 // regression on the hook; main latents by k-sparse probing, growing k while F1 gains ≥ 0.03; then on each test
 // token of the class that the probe gets right, how much of the probe projection x·u the main latents miss and
-// other probe-aligned latents carry instead.
+// other probe-aligned latents carry instead. u is the unit direction of the hook probe's weights in the hook's own
+// units (the probe is fitted on standardized columns and mapped back).
 import { probeMargins } from './logisticRegression.js';
 import type { SampleMatrix } from './sampleMatrix.js';
 import { fitColumnProbe, topColumns, type ClassProbing } from './sparseProbing.js';
@@ -68,7 +69,11 @@ export interface ClassAbsorption {
   numSplitFeatures: number;
 }
 
-/** Main latents: the top-k (by signed mean difference) while each k adds ≥ f1Gain of test F1 over k − 1. */
+/**
+ * Main latents: the top-k while each k adds ≥ f1Gain of test F1 over k − 1. SAEBench ranks latents by the
+ * weights of an L1-penalised probe on all latents; here by mean_pos − mean_neg (signed, as SAEBench keeps only
+ * latents that predict the class), the ranking sparse probing uses, which needs no extra fit on d_sae columns.
+ */
 export function mainLatents(latents: SampleMatrix, c: ClassProbing, maxK: number, l2: number): number[] {
   let best = -Infinity;
   let chosen: number[] = [];

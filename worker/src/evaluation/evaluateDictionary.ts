@@ -54,6 +54,8 @@ export interface EvaluateOptions {
   hook: string;
   backend: Backend;
   only?: EvaluationKind[];
+  /** Held-out documents (shorthand for slice.documents). */
+  documents?: number;
   slice?: Partial<EvaluationSlice>;
   seed?: number;
   /** Brown documents in corpus order, tokenized by this model (tests); default: read and tokenize Brown. */
@@ -164,7 +166,7 @@ export async function evaluateDictionary(o: EvaluateOptions): Promise<Evaluation
         `evaluation kind '${k}' is unknown; pass some of ${EVALUATION_KINDS.join(', ')}`,
       );
   const seed = o.seed ?? 0;
-  const sliceRule = { ...DEFAULT_SLICE, ...o.slice };
+  const sliceRule = { ...DEFAULT_SLICE, ...o.slice, ...(o.documents === undefined ? {} : { documents: o.documents }) };
   const { sae } = o.dictionary;
   const { dIn, dSae } = sae;
   for (const { featureIndex: f } of o.labels ?? [])
