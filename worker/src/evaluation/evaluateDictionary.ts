@@ -356,7 +356,17 @@ export async function evaluateDictionary(o: EvaluateOptions): Promise<Evaluation
         ['pos', posResult],
         ['genre', genreResult],
       ] as const) {
-        const settings = { ...probingSettings, task, skippedClasses: result.skipped };
+        // One settings object for both tasks: SAEBench's layout has one eval_config per kind.
+        const settings = {
+          ...probingSettings,
+          tasks: { pos: 'token level', genre: 'windows mean-pooled over non-BOS tokens' },
+          classes: {
+            pos: posResult.classes.map((c) => c.className),
+            genre: genreResult.classes.map((c) => c.className),
+          },
+          skippedClasses: { pos: posResult.skipped, genre: genreResult.skipped },
+          minPositives: { pos: PROBING.minPositives, genre: GENRE_MIN_POSITIVES },
+        };
         const perClass = (c: ClassProbing): [string, number][] => [
           ['llm_test_accuracy', c.llm.testAccuracy],
           ...PROBING.k.map((k): [string, number] => [`llm_top_${k}_test_accuracy`, c.llmTopK.get(k)!.testAccuracy]),
