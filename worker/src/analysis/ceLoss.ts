@@ -9,6 +9,19 @@ import type { AnalysisResult, AnalyzeOptions } from './analysisOptions.js';
  * zero-ablated loss, on the first windows of the corpus: recovered = (zero − spliced) / (zero − clean).
  */
 export async function ceLossRecovered(o: AnalyzeOptions): Promise<AnalysisResult['ceLoss']> {
+  const losses = await splicedLosses(o);
+  if (!losses) return undefined;
+  const { clean, spliced, zeroAblated, recovered } = losses;
+  return { clean, spliced, zeroAblated, recovered };
+}
+
+/**
+ * The losses of `ceLossRecovered` and the mean KL divergence (nats per token) of the spliced model's next-token
+ * distribution from the clean one's, KL(clean ‖ spliced), as SAEBench's core eval reports it.
+ */
+export async function splicedLosses(
+  o: Pick<AnalyzeOptions, 'sae' | 'model' | 'contextSize' | 'documents' | 'hook' | 'backend'>,
+): Promise<{ clean: number; spliced: number; zeroAblated: number; recovered: number; klSpliced: number } | undefined> {
   const { sae } = o;
   const model = InferenceModel.of(o.model);
   const ctx = o.contextSize;
@@ -33,16 +46,49 @@ export async function ceLossRecovered(o: AnalyzeOptions): Promise<AnalysisResult
       logits: true,
       feed: replacement ? { [o.hook]: replacement } : undefined,
     });
-    return { value: meanCrossEntropy(result.logits!, targetIds, vocab), acts: result.hooks[o.hook] };
+    const logits = result.logits!;
+    return { value: meanCrossEntropy(logits, targetIds, vocab), acts: result.hooks[o.hook], logits };
   };
   const clean = await loss();
   const n = clean.acts.length / sae.dIn;
   const dictionary = new InferenceDictionary(sae, o.backend);
   const recon = dictionary.decode(await dictionary.encode(o.backend, clean.acts, n));
-  const spliced = (await loss(recon)).value;
+  const splicedRun = await loss(recon);
+  const spliced = splicedRun.value;
   const zeroAblated = (await loss(new Float32Array(n * sae.dIn))).value;
   const recovered = (zeroAblated - spliced) / (zeroAblated - clean.value);
-  return { clean: clean.value, spliced, zeroAblated, recovered };
+  const klSpliced = meanKlDivergence(clean.logits, splicedRun.logits, vocab);
+  return { clean: clean.value, spliced, zeroAblated, recovered, klSpliced };
+}
+
+/** Mean over rows of KL(p ‖ q) (nats), p and q the softmaxes of logits [n, vocab]. */
+export function meanKlDivergence(p: Float32Array, q: Float32Array, vocab: number): number {
+  const rows = p.length / vocab;
+  let total = 0;
+  for (let t = 0; t < rows; t++) {
+    const o = t * vocab;
+    let maxP = -Infinity;
+    let maxQ = -Infinity;
+    for (let v = 0; v < vocab; v++) {
+      if (p[o + v] > maxP) maxP = p[o + v];
+      if (q[o + v] > maxQ) maxQ = q[o + v];
+    }
+    let sumP = 0;
+    let sumQ = 0;
+    for (let v = 0; v < vocab; v++) {
+      sumP += Math.exp(p[o + v] - maxP);
+      sumQ += Math.exp(q[o + v] - maxQ);
+    }
+    const logZp = maxP + Math.log(sumP);
+    const logZq = maxQ + Math.log(sumQ);
+    let kl = 0;
+    for (let v = 0; v < vocab; v++) {
+      const logP = p[o + v] - logZp;
+      kl += Math.exp(logP) * (logP - (q[o + v] - logZq));
+    }
+    total += kl;
+  }
+  return rows > 0 ? total / rows : NaN;
 }
 
 /**

@@ -1,0 +1,141 @@
+// What an evaluation returns, in the shapes the `evaluations` table and the api read (one row per number; one
+// label score per feature and auto-label), and SAEBench's result-file layout for the `--out` JSON, so a result
+// can sit beside published SAEBench results.
+import { writeFileSync } from 'node:fs';
+
+export type EvaluationKind = 'core' | 'sparse_probing' | 'tpp' | 'absorption' | 'label_scoring';
+export const EVALUATION_KINDS: EvaluationKind[] = ['core', 'sparse_probing', 'tpp', 'absorption', 'label_scoring'];
+
+/** One number of an evaluation. `subject` null: the aggregate; else a class ('nn', 'news'). */
+export interface EvaluationRow {
+  dictionaryId: number;
+  kind: EvaluationKind;
+  metric: string;
+  subject: string | null;
+  value: number;
+  /** The eval_config of its kind (JSON). */
+  settings: Record<string, unknown>;
+  /** What held-out text it ran on, for a person: "brown: 100 held-out documents (every 5th), 32,000 tokens". */
+  corpusSlice: string;
+  model: string;
+  codeVersion: string;
+  createdAt: Date;
+}
+
+/** How well one auto-label of a feature predicts held-out tokens from the feature's activation. */
+export interface FeatureLabelScore {
+  dictionaryId: number;
+  featureIndex: number;
+  labelKind: 'pos' | 'genre' | 'token';
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  rocAuc: number;
+  positives: number;
+  tokens: number;
+}
+
+/** One result object in SAEBench's layout (each eval's eval_output.py). */
+export interface SaebenchResult {
+  eval_type_id: string;
+  eval_config: Record<string, unknown>;
+  eval_id: string;
+  datetime_epoch_millis: number;
+  eval_result_metrics: Record<string, Record<string, number>>;
+  eval_result_details: Record<string, unknown>[];
+  eval_result_unstructured: unknown;
+  sae_bench_commit_hash: string;
+  sae_lens_id: string | null;
+  sae_lens_release_id: string | null;
+  sae_lens_version: string | null;
+  sae_cfg_dict: Record<string, unknown>;
+}
+
+/** SAEBench's eval_type_id per kind; absorption is our part-of-speech variant, named so. */
+const EVAL_TYPE_ID: Record<EvaluationKind, string> = {
+  core: 'core',
+  sparse_probing: 'sparse_probing',
+  tpp: 'tpp',
+  absorption: 'absorption_pos',
+  label_scoring: 'label_scoring',
+};
+
+/** SAEBench's metric groups per kind (eval_result_metrics), by our metric name's prefix or name. */
+function metricGroup(kind: EvaluationKind, metric: string): [string, string] {
+  if (kind === 'core') {
+    const groups: Record<string, [string, string]> = {
+      kl_div_spliced: ['model_behavior_preservation', 'kl_div_with_sae'],
+      ce_loss_score: ['model_performance_preservation', 'ce_loss_score'],
+      ce_loss_spliced: ['model_performance_preservation', 'ce_loss_with_sae'],
+      ce_loss_zero_ablated: ['model_performance_preservation', 'ce_loss_with_ablation'],
+      ce_loss_clean: ['model_performance_preservation', 'ce_loss_without_sae'],
+      explained_variance: ['reconstruction_quality', 'explained_variance'],
+      fvu: ['reconstruction_quality', 'fvu'],
+      mse: ['reconstruction_quality', 'mse'],
+      cossim: ['reconstruction_quality', 'cossim'],
+      l0: ['sparsity', 'l0'],
+    };
+    return groups[metric] ?? ['misc_metrics', metric];
+  }
+  if (kind === 'sparse_probing') {
+    // 'pos.sae_top_1_test_accuracy' → group 'sae' (SAEBench's llm / sae groups), keyed with the task prefix.
+    const name = metric.slice(metric.indexOf('.') + 1);
+    return [name.startsWith('sae') ? 'sae' : 'llm', metric];
+  }
+  if (kind === 'tpp') return ['tpp_metrics', metric.replace(/^tpp_metric_top_(\d+)$/, 'tpp_threshold_$1_total_metric')];
+  if (kind === 'absorption') return ['mean', metric];
+  return ['label_scoring', metric];
+}
+
+/**
+ * SAEBench-layout results, one per kind present in `rows`: aggregate rows (subject null) as eval_result_metrics,
+ * per-class rows as eval_result_details ({ subject, <metric>: value, ... }).
+ */
+export function saebenchResults(
+  rows: EvaluationRow[],
+  o: { saeLensId?: string; saeCfg: Record<string, unknown>; codeVersion: string },
+): SaebenchResult[] {
+  const kinds = EVALUATION_KINDS.filter((k) => rows.some((r) => r.kind === k));
+  return kinds.map((kind) => {
+    const mine = rows.filter((r) => r.kind === kind);
+    const metrics: Record<string, Record<string, number>> = {};
+    const details = new Map<string, Record<string, unknown>>();
+    for (const r of mine) {
+      if (r.subject === null) {
+        const [group, key] = metricGroup(kind, r.metric);
+        (metrics[group] ??= {})[key] = r.value;
+      } else {
+        const d = details.get(r.subject) ?? { subject: r.subject };
+        d[r.metric] = r.value;
+        details.set(r.subject, d);
+      }
+    }
+    const first = mine[0];
+    return {
+      eval_type_id: EVAL_TYPE_ID[kind],
+      eval_config: {
+        ...first.settings,
+        model_name: first.model,
+        corpus_slice: first.corpusSlice,
+        ...(kind === 'absorption' ? { variant: 'part_of_speech (Brown tags in place of first letters)' } : {}),
+      },
+      eval_id: `${first.dictionaryId}-${kind}-${first.createdAt.getTime()}`,
+      datetime_epoch_millis: first.createdAt.getTime(),
+      eval_result_metrics: metrics,
+      eval_result_details: [...details.values()],
+      eval_result_unstructured: null,
+      // Not SAEBench's code: our version, so a reader does not mistake it for a SAEBench commit.
+      sae_bench_commit_hash: `feature-atlas ${o.codeVersion}`,
+      sae_lens_id: o.saeLensId ?? null,
+      sae_lens_release_id: null,
+      sae_lens_version: null,
+      sae_cfg_dict: o.saeCfg,
+    };
+  });
+}
+
+/** Write the SAEBench-layout results as one JSON array. */
+export function writeSaebenchJson(path: string, results: SaebenchResult[]): void {
+  writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
+}
