@@ -9,7 +9,12 @@ export interface FeatureListFilter {
   maxActivationMax?: number;
   text?: string;
   posTag?: string;
+  bestHeldOutF1Min?: number;
 }
+
+/** The best held-out F1 of the feature `f` (saveFeatureLabelScores keeps it per feature); NULL when never scored. */
+export const BEST_HELD_OUT_F1 = `SELECT b.f1 FROM feature_best_label_scores b
+  WHERE b.dictionary_id = f.dictionary_id AND b.feature_index = f.index`;
 
 /** The base tags a POS filter means: its tags and names (`matchBrownTags`), or the text itself as a tag. */
 function posTags(text: string): string[] {
@@ -51,5 +56,6 @@ export function filterConditions(
           AND CASE WHEN jsonb_typeof(s->'f1') = 'number' THEN (s->>'f1')::float8 >= ${MIN_LABEL_F1} END)`,
       posTags(filter.posTag),
     );
+  if (filter.bestHeldOutF1Min != null) add(`(${BEST_HELD_OUT_F1}) >= ?`, filter.bestHeldOutF1Min);
   return { where, params };
 }

@@ -2,10 +2,11 @@
 import type { DataSource } from 'typeorm';
 import { inFloat32Range } from '../float32.js';
 import { MAX_ID } from '../globalId.js';
-import { filterConditions, type FeatureListFilter } from './featureFilter.js';
+import { BEST_HELD_OUT_F1, filterConditions, type FeatureListFilter } from './featureFilter.js';
 import { FEATURE_COLUMNS, toFeature, type FeatureRow, type Raw } from './featureRow.js';
 
-export type FeatureOrderKey = 'INDEX' | 'DENSITY_DESC' | 'DENSITY_ASC' | 'MAX_ACTIVATION_DESC';
+export type FeatureOrderKey =
+  'INDEX' | 'DENSITY_DESC' | 'DENSITY_ASC' | 'MAX_ACTIVATION_DESC' | 'BEST_HELD_OUT_F1_DESC';
 
 /** Sort expression and direction per order; NULLs sort as -1 so keyset comparisons stay total. */
 const ORDERS: Record<FeatureOrderKey, { expr: string; desc: boolean }> = {
@@ -13,6 +14,8 @@ const ORDERS: Record<FeatureOrderKey, { expr: string; desc: boolean }> = {
   DENSITY_DESC: { expr: 'coalesce(density, -1)', desc: true },
   DENSITY_ASC: { expr: 'coalesce(density, -1)', desc: false },
   MAX_ACTIVATION_DESC: { expr: 'coalesce(max_activation, -1)', desc: true },
+  // A key lookup per feature in the best-score table written with the scores; features never scored sort last.
+  BEST_HELD_OUT_F1_DESC: { expr: `coalesce((${BEST_HELD_OUT_F1}), -1)`, desc: true },
 };
 
 export function encodeCursor(value: number, index: number): string {
