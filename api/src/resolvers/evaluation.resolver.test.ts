@@ -2,76 +2,9 @@
 // a feature's held-out label scores, and the feature list sorted and filtered by the best held-out F1.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { saveEvaluations, saveFeatureLabelScores, type FeatureLabelScoreInput } from '@atlas/migrations';
-import type { TestDatabase } from '@atlas/migrations/testing';
-import { loadFixtureAtlas, type FixtureAtlas } from '../testing/fixtureAtlas.js';
+import { EVALUATION_PROVENANCE, loadEvaluationAtlas, type EvaluationAtlas } from '../testing/evaluationAtlas.js';
 import { recordStatements } from '../testing/sqlStatements.js';
 import { startAtlasTestApi, type AtlasTestApi } from '../testing/testApi.js';
-
-interface EvaluationAtlas extends FixtureAtlas {
-  /** A dictionary of another model, for the mixed-model comparison. */
-  other: number;
-}
-
-const provenance = {
-  settings: { k: [1, 2, 5], seed: 7 },
-  corpusSlice: 'brown: 50 held-out documents (every 10th), 98,304 tokens',
-  model: 'tiny-lm',
-  codeVersion: '0.1.0+abc1234',
-};
-
-const score = (featureIndex: number, labelKind: FeatureLabelScoreInput['labelKind'], label: string, f1: number) => ({
-  featureIndex,
-  labelKind,
-  label,
-  precision: 0.5,
-  recall: 0.25,
-  f1,
-  rocAuc: 0.875,
-  positives: 40,
-  tokens: 1000,
-});
-
-async function loadEvaluationAtlas(db: TestDatabase): Promise<EvaluationAtlas> {
-  const atlas = await loadFixtureAtlas(db);
-  const models: { id: number }[] = await db.dataSource.query(
-    `INSERT INTO models (name, architecture, d_model, n_layers, vocab_size)
-     VALUES ('tiny-lm', 'gpt2', 4, 1, 100), ('other-lm', 'gpt2', 4, 1, 100) RETURNING id`,
-  );
-  await db.dataSource.query(`UPDATE dictionaries SET model_id = $1 WHERE id = ANY($2::int[])`, [
-    models[0].id,
-    [atlas.narrow, atlas.wide],
-  ]);
-  const other: number = (
-    await db.dataSource.query(
-      `INSERT INTO dictionaries (name, model_id, hook_point, architecture, d_in, n_latents, status)
-       VALUES ('other-8', $1, 'blocks.0.hook_resid_post', 'relu', 4, 8, 'ready') RETURNING id`,
-      [models[1].id],
-    )
-  )[0].id;
-  const row = (metric: string, value: number, subject: string | null = null) => ({
-    metric,
-    subject,
-    value,
-    ...provenance,
-  });
-  await saveEvaluations(db, atlas.narrow, 'core', [row('fvu', 0.25), row('l0', 2)]);
-  await saveEvaluations(db, atlas.narrow, 'sparse_probing', [
-    row('pos.sae_top_1_test_accuracy', 0.75),
-    row('pos.sae_top_1_test_accuracy', 0.875, 'nn'),
-  ]);
-  await saveEvaluations(db, atlas.wide, 'core', [row('fvu', 0.125)]);
-  // Best F1 per feature: 3 → 0.9, 5 → 0.7 (over its 0.2), 6 → 0.7, 0 → 0.4; 1, 2, 4 and 7 never scored.
-  await saveFeatureLabelScores(db, atlas.narrow, [
-    score(0, 'pos', 'nn', 0.4),
-    score(3, 'pos', 'in', 0.9),
-    score(3, 'token', ' under', 0.6),
-    score(5, 'genre', 'news', 0.2),
-    score(5, 'pos', 'vbd', 0.7),
-    { ...score(6, 'pos', 'cd', 0.7), rocAuc: null },
-  ]);
-  return { ...atlas, other };
-}
 
 let t: AtlasTestApi<EvaluationAtlas>;
 before(async () => {
@@ -87,21 +20,34 @@ test("a dictionary's evaluations: every row with its provenance, or one kind's",
     { id: String(t.atlas.narrow) },
   );
   assert.deepEqual(dictionary.all, [
+    { kind: 'ABSORPTION', metric: 'mean_absorption_fraction', subject: null, value: 0.125 },
+    { kind: 'ABSORPTION', metric: 'mean_absorption_fraction', subject: 'nn', value: 0.25 },
+    { kind: 'ABSORPTION', metric: 'mean_absorption_fraction', subject: 'vb', value: 0 },
+    { kind: 'CORE', metric: 'ce_loss_score', subject: null, value: 0.75 },
     { kind: 'CORE', metric: 'fvu', subject: null, value: 0.25 },
     { kind: 'CORE', metric: 'l0', subject: null, value: 2 },
-    { kind: 'SPARSE_PROBING', metric: 'pos.sae_top_1_test_accuracy', subject: null, value: 0.75 },
-    { kind: 'SPARSE_PROBING', metric: 'pos.sae_top_1_test_accuracy', subject: 'nn', value: 0.875 },
+    { kind: 'SPARSE_PROBING', metric: 'genre.sae_top_1_test_accuracy', subject: null, value: 0.625 },
+    { kind: 'SPARSE_PROBING', metric: 'genre.sae_top_1_test_accuracy', subject: 'fiction', value: 0.5 },
+    { kind: 'SPARSE_PROBING', metric: 'genre.sae_top_1_test_accuracy', subject: 'news', value: 0.75 },
+    { kind: 'SPARSE_PROBING', metric: 'pos.sae_top_1_test_accuracy', subject: null, value: 0.6875 },
+    { kind: 'SPARSE_PROBING', metric: 'pos.sae_top_1_test_accuracy', subject: 'nn', value: 0.8125 },
+    { kind: 'SPARSE_PROBING', metric: 'pos.sae_top_1_test_accuracy', subject: 'vb', value: 0.5625 },
   ]);
-  assert.equal(dictionary.probing.length, 2);
-  const { createdAt, ...rest } = dictionary.probing[1];
-  assert.deepEqual(rest, { metric: 'pos.sae_top_1_test_accuracy', subject: 'nn', value: 0.875, ...provenance });
+  assert.equal(dictionary.probing.length, 6);
+  const { createdAt, ...rest } = dictionary.probing[4];
+  assert.deepEqual(rest, {
+    metric: 'pos.sae_top_1_test_accuracy',
+    subject: 'nn',
+    value: 0.8125,
+    ...EVALUATION_PROVENANCE,
+  });
   assert.ok(Math.abs(Date.parse(createdAt) - Date.now()) < 10 * 60_000, `createdAt ${createdAt} is recent`);
 });
 
 test('compareDictionaries: identities and evaluations in the order asked, in a constant number of statements', async () => {
   const query = `query($ids: [ID!]!) { compareDictionaries(ids: $ids) {
       models mixedModels
-      dictionaries { id name modelName hookPoint architecture nLatents k evaluations { metric value } } } }`;
+      dictionaries { id name modelName hookPoint architecture nLatents k evaluations(kind: CORE) { metric value } } } }`;
   const { result, statements } = await recordStatements(() =>
     t.data(query, { ids: [String(t.atlas.wide), String(t.atlas.narrow)] }),
   );
@@ -117,7 +63,11 @@ test('compareDictionaries: identities and evaluations in the order asked, in a c
         architecture: 'topk',
         nLatents: 16,
         k: 2,
-        evaluations: [{ metric: 'fvu', value: 0.125 }],
+        evaluations: [
+          { metric: 'ce_loss_score', value: 0.875 },
+          { metric: 'fvu', value: 0.125 },
+          { metric: 'l0', value: 4 },
+        ],
       },
       {
         id: String(t.atlas.narrow),
@@ -128,10 +78,9 @@ test('compareDictionaries: identities and evaluations in the order asked, in a c
         nLatents: 8,
         k: 2,
         evaluations: [
+          { metric: 'ce_loss_score', value: 0.75 },
           { metric: 'fvu', value: 0.25 },
           { metric: 'l0', value: 2 },
-          { metric: 'pos.sae_top_1_test_accuracy', value: 0.75 },
-          { metric: 'pos.sae_top_1_test_accuracy', value: 0.875 },
         ],
       },
     ],
