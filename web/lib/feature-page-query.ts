@@ -27,6 +27,14 @@ export const FEATURE_PAGE = graphql(`
         recall
         f1
       }
+      heldOutLabelScores {
+        labelKind
+        label
+        precision
+        recall
+        f1
+        rocAuc
+      }
       density
       meanActivation
       maxActivation

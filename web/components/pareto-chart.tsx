@@ -1,0 +1,103 @@
+'use client';
+// One trade-off of a model's dictionaries: L0 (sparsity) against a quality metric, a point per dictionary, the
+// Pareto frontier drawn through the points nothing beats on both. Hover names a point; click opens its dictionary.
+import { useRouter } from 'next/navigation';
+import { useCallback, useMemo } from 'react';
+import { LineChart, ScatterChart } from 'echarts/charts';
+import { paretoFrontier, type TradeOffPoint } from '@/lib/evaluations';
+import { escapeHtml } from '@/lib/format';
+import { EChart, echarts } from './echart';
+
+echarts.use([ScatterChart, LineChart]);
+
+export function ParetoChart({
+  title,
+  yName,
+  yBetter,
+  points,
+  testId,
+}: {
+  title: string;
+  yName: string;
+  yBetter: 'lower' | 'higher';
+  points: TradeOffPoint[];
+  testId: string;
+}) {
+  const router = useRouter();
+  const option = useMemo(() => {
+    const frontier = paretoFrontier(points, yBetter);
+    const axis = (name: string, log: boolean) => ({
+      type: log ? 'log' : 'value',
+      name,
+      nameLocation: 'middle',
+      nameGap: 26,
+      scale: true,
+      nameTextStyle: { color: '#5b6470' },
+      splitLine: { lineStyle: { color: '#eef1f4' } },
+    });
+    return {
+      grid: { left: 54, right: 16, top: 12, bottom: 40 },
+      // L0 spans orders of magnitude across a sweep; log when it does.
+      xAxis: axis('L0 (active latents per token)', logScale(points)),
+      yAxis: axis(yName, false),
+      tooltip: {
+        trigger: 'item',
+        formatter: (p: { seriesIndex: number; dataIndex: number }) => {
+          const point = p.seriesIndex === 0 ? points[p.dataIndex] : frontier[p.dataIndex];
+          return point ? `${escapeHtml(point.name)}<br/>L0 ${point.x.toFixed(1)} · ${yName} ${point.y.toFixed(3)}` : '';
+        },
+      },
+      series: [
+        {
+          type: 'scatter',
+          name: 'dictionaries',
+          data: points.map((p) => [p.x, p.y]),
+          symbolSize: 11,
+          itemStyle: { color: '#0b5cad' },
+          emphasis: { itemStyle: { color: '#e66100' } },
+          label: { show: true, position: 'right', formatter: (p: { dataIndex: number }) => points[p.dataIndex].name },
+        },
+        {
+          type: 'line',
+          name: 'Pareto frontier',
+          data: frontier.map((p) => [p.x, p.y]),
+          symbol: 'none',
+          silent: true,
+          lineStyle: { color: '#e66100', type: 'dashed', width: 1.5 },
+        },
+      ],
+    };
+  }, [points, yName, yBetter]);
+  const onClick = useCallback(
+    (p: { dataIndex: number; seriesIndex?: number }) => {
+      const point = (p.seriesIndex ?? 0) === 0 ? points[p.dataIndex] : undefined;
+      if (point) router.push(`/d/${point.id}`);
+    },
+    [router, points],
+  );
+  return (
+    <figure style={{ margin: 0 }}>
+      <figcaption>
+        <b>{title}</b>{' '}
+        <span className="muted">
+          ({yBetter} is better; fewer active latents is sparser. Dashed: the Pareto frontier. Click a point to open it.)
+        </span>
+      </figcaption>
+      {points.length ? (
+        <div style={{ border: '1px solid var(--line)', borderRadius: 6 }}>
+          <EChart option={option} height={280} onClick={onClick} testId={testId} />
+        </div>
+      ) : (
+        <p className="empty" data-testid={`${testId}-empty`}>
+          No dictionary of this model has both numbers yet.
+        </p>
+      )}
+    </figure>
+  );
+}
+
+/** Log L0 when every L0 is positive and they span more than 20x. */
+function logScale(points: readonly TradeOffPoint[]): boolean {
+  const xs = points.map((p) => p.x);
+  return xs.length > 0 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) > 20;
+}
