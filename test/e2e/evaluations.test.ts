@@ -3,25 +3,33 @@
 // saveEvaluations) on the comparison page, the dictionary page and the feature page.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser.js';
 import { runOnAtlas } from './runOnAtlas.js';
-import { startStack, type Stack } from './stack.js';
+import { repoRoot, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 let browser: Browser;
 let ids: { narrow: number; wide: number; other: number };
+const shots = join(repoRoot, 'test-results');
 
 before(async () => {
   stack = await startStack(undefined, { ATLAS_WORKERS: '0' });
   ids = JSON.parse(runOnAtlas(stack, 'api/src/testing/seedEvaluationAtlas.ts'));
   browser = await launchBrowser();
+  mkdirSync(shots, { recursive: true });
 });
 
 after(async () => {
   await browser?.close();
   await stack?.stop();
 });
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
 
 /** A table's body rows as arrays of cell texts. */
 async function rows(page: Page, testId: string): Promise<string[][]> {
@@ -84,6 +92,8 @@ test("the comparison page lists the model's dictionaries with their numbers, and
     ['nn', '0.250', '0.375'],
     ['vb', '0.000', '0.125'],
   ]);
+  await page.getByTestId('pareto-fvu').waitFor();
+  await shot(page, 'compare');
 });
 
 test('a point of the L0 vs FVU plot opens its dictionary', async () => {
@@ -131,8 +141,9 @@ test("the feature page shows the feature's held-out label scores, best F1 first"
         [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').replace(/\u00a0/g, ' ').trim()),
       ),
     );
+  await shot(page, 'feature-held-out-scores');
   assert.deepEqual(cells, [
-    ['in (part of speech)', '0.50', '0.25', '0.90', '0.88'],
+    ['preposition (in)', '0.50', '0.25', '0.90', '0.88'],
     ['“ under” (token)', '0.50', '0.25', '0.60', '0.88'],
   ]);
   // The feature list sorted by it: 3 (0.9), then 5 and 6 (0.7, by index), then 0 (0.4).

@@ -31,12 +31,15 @@ export function ParetoChart({
       name,
       nameLocation: 'middle',
       nameGap: 26,
-      scale: true,
+      // A margin on each side, so the extreme dictionaries and their names are not cut by the frame.
+      min: (v: { min: number; max: number }) => (log ? v.min / 1.3 : v.min - pad(v)),
+      max: (v: { min: number; max: number }) => (log ? v.max * 1.3 : v.max + pad(v)),
+      axisLabel: { formatter: (n: number) => String(Number(n.toPrecision(3))) },
       nameTextStyle: { color: '#5b6470' },
       splitLine: { lineStyle: { color: '#eef1f4' } },
     });
     return {
-      grid: { left: 54, right: 16, top: 12, bottom: 40 },
+      grid: { left: 54, right: 64, top: 12, bottom: 40 },
       // L0 spans orders of magnitude across a sweep; log when it does.
       xAxis: axis('L0 (active latents per token)', logScale(points)),
       yAxis: axis(yName, false),
@@ -78,10 +81,7 @@ export function ParetoChart({
   return (
     <figure style={{ margin: 0 }}>
       <figcaption>
-        <b>{title}</b>{' '}
-        <span className="muted">
-          ({yBetter} is better; fewer active latents is sparser. Dashed: the Pareto frontier. Click a point to open it.)
-        </span>
+        <b>{title}</b> <span className="muted">({yBetter} is better)</span>
       </figcaption>
       {points.length ? (
         <div style={{ border: '1px solid var(--line)', borderRadius: 6 }}>
@@ -94,6 +94,11 @@ export function ParetoChart({
       )}
     </figure>
   );
+}
+
+/** 12% of an axis' span; a tenth of the value when every point has the same one. */
+function pad(v: { min: number; max: number }): number {
+  return (v.max - v.min) * 0.12 || Math.abs(v.max) * 0.1 || 1;
 }
 
 /** Log L0 when every L0 is positive and they span more than 20x. */

@@ -30,6 +30,7 @@ export const FEATURE_PAGE = graphql(`
       heldOutLabelScores {
         labelKind
         label
+        name
         precision
         recall
         f1

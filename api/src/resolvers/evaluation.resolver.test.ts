@@ -115,7 +115,7 @@ test('compareDictionaries refuses an unknown id, a malformed one, and too many, 
 test("a feature's held-out label scores, best F1 first; empty where none were scored", async () => {
   const { a, b } = await t.data(
     `query($d: ID!) {
-       a: feature(dictionaryId: $d, index: 3) { heldOutLabelScores { labelKind label precision recall f1 rocAuc positives tokens } }
+       a: feature(dictionaryId: $d, index: 3) { heldOutLabelScores { labelKind label name precision recall f1 rocAuc positives tokens } }
        b: feature(dictionaryId: $d, index: 1) { heldOutLabelScores { label } } }`,
     { d: String(t.atlas.narrow) },
   );
@@ -126,6 +126,7 @@ test("a feature's held-out label scores, best F1 first; empty where none were sc
   assert.deepEqual(a.heldOutLabelScores[0], {
     labelKind: 'pos',
     label: 'in',
+    name: 'preposition (in)',
     precision: 0.5,
     recall: 0.25,
     f1: 0.9,

@@ -77,6 +77,11 @@ export class HeldOutLabelScore {
   @Field(() => String)
   label!: string;
 
+  @Field(() => String, {
+    description: 'The name a person reads: "verb, past tense (vbd)", "news (genre)"; a token as it is.',
+  })
+  name!: string;
+
   @Field(() => Float)
   precision!: number;
 

@@ -1,4 +1,5 @@
 // Evaluations and held-out label scores as the api reads them, free of GraphQL: one statement per batch of keys.
+import { labelName } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 import { groupByFeature, keyArrays, type FeatureKey, type Raw } from './features/featureRow.js';
 
@@ -18,6 +19,8 @@ export interface EvaluationRow {
 export interface HeldOutLabelScoreRow {
   labelKind: string;
   label: string;
+  /** labelName(labelKind, label). */
+  name: string;
   precision: number;
   recall: number;
   f1: number;
@@ -67,6 +70,7 @@ export async function heldOutLabelScoresByKeys(
   return groupByFeature(keys, rows, (r) => ({
     labelKind: r.label_kind as string,
     label: r.label as string,
+    name: labelName(r.label_kind as string, r.label as string),
     precision: r.precision as number,
     recall: r.recall as number,
     f1: r.f1 as number,

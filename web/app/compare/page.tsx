@@ -209,6 +209,10 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         <>
           <section>
             <h2>Sparsity against quality</h2>
+            <p className="muted">
+              A point per dictionary, at its held-out L0 (fewer active latents per token is sparser); the dashed line
+              joins the Pareto frontier, the dictionaries no other beats on both axes. Click a point to open it.
+            </p>
             <div className="grid2">
               <ParetoChart
                 title="L0 vs FVU"

@@ -3,9 +3,6 @@ import { fmt } from '@/lib/format';
 import { displayToken } from '@/lib/tint';
 import type { FeaturePageFeature } from '@/lib/feature-page-query';
 
-/** What a label kind is called beside its label. */
-const KIND_NAMES: Record<string, string> = { pos: 'part of speech', genre: 'genre', token: 'token' };
-
 export function HeldOutLabelScores({ scores }: { scores: FeaturePageFeature['heldOutLabelScores'] }) {
   return (
     <section data-testid="held-out-label-scores">
@@ -24,10 +21,7 @@ export function HeldOutLabelScores({ scores }: { scores: FeaturePageFeature['hel
           <tbody>
             {scores.map((s) => (
               <tr key={`${s.labelKind}:${s.label}`}>
-                <td>
-                  {s.labelKind === 'token' ? `“${displayToken(s.label)}”` : s.label}{' '}
-                  <span className="muted">({KIND_NAMES[s.labelKind] ?? s.labelKind})</span>
-                </td>
+                <td>{s.labelKind === 'token' ? `“${displayToken(s.label)}” (token)` : s.name}</td>
                 <td>{fmt(s.precision, 2)}</td>
                 <td>{fmt(s.recall, 2)}</td>
                 <td>{fmt(s.f1, 2)}</td>
