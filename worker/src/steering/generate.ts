@@ -91,6 +91,16 @@ export async function generate(
   const useCache = (o.cache ?? true) && (await model.supportsKeyValueCache());
   // The caches hold the rows of the window starting at text position cacheStart (steered and, when steered, default).
   let cache: { start: number; steered: KeyValueCache; default?: KeyValueCache } | null = null;
+  // Two sets of per-layer buffers with room for every row the cache can hold (steered and default when steered):
+  // each pass writes its keys and values into the set the cache it reads is not in.
+  const room = (steered ? 2 : 1) * Math.min(width, offset + promptIds.length + sampling.maxNewTokens) * model.config.dModel; // prettier-ignore
+  const buffers = useCache
+    ? [0, 1].map(() => ({
+        keys: Array.from({ length: model.config.nLayer }, () => new Float32Array(room)),
+        values: Array.from({ length: model.config.nLayer }, () => new Float32Array(room)),
+      }))
+    : [];
+  let spare = 0;
   for (let step = 0; step < sampling.maxNewTokens; step++) {
     const start = Math.max(0, text.length - keep);
     const n = text.length - start;
@@ -103,7 +113,13 @@ export async function generate(
         interventions,
         (row) => (row === 0 ? position : null),
         backend,
-        { withDefault: steered, past: cache.steered, defaultPast: cache.default, lastRowLogits: true },
+        {
+          withDefault: steered,
+          past: cache.steered,
+          defaultPast: cache.default,
+          lastRowLogits: true,
+          keyValuesInto: buffers[spare],
+        },
       );
     } else {
       const ids = new Int32Array(offset + n);
@@ -114,8 +130,10 @@ export async function generate(
         withDefault: steered,
         keyValues: useCache && n < keep, // a full window slides on the next token: nothing to continue
         lastRowLogits: true,
+        keyValuesInto: buffers[spare],
       });
     }
+    spare = 1 - spare;
     cache =
       pass.keyValues && offset + n < width
         ? {

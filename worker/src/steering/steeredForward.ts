@@ -4,7 +4,7 @@
 // (hooks + 1) partial passes. The result is that of one pass with every intervention in place.
 import type { Backend } from '../engine/backend.js';
 import type { InferenceModel } from '../inference/inferenceModel.js';
-import type { KeyValueCache } from '../transformer/hookRunnerTypes.js';
+import type { HookRunOptions, KeyValueCache } from '../transformer/hookRunnerTypes.js';
 import { HOOK_KINDS, hookWidth, parseHook } from '../transformer/hooks.js';
 import { applyInterventions, type ResolvedIntervention } from './intervention.js';
 
@@ -24,6 +24,8 @@ export interface SteeredLogits {
 export interface SteeredCacheOptions {
   /** Logits of the last row only (what generation reads). */
   lastRowLogits?: boolean;
+  /** Where the returned keys and values go (HookRunOptions.keyValuesInto): room for two rows' caches. */
+  keyValuesInto?: HookRunOptions['keyValuesInto'];
   /** Return the keys and values of every row (a full window, to continue incrementally from). */
   keyValues?: boolean;
   /** Incremental: `ids` is one new row after the rows the steered model cached here. */
@@ -78,12 +80,12 @@ export async function steeredForward(
   const cached = !!o.keyValues || !!o.past;
   if (!change && (!both || !o.defaultPast || o.defaultPast === o.past)) {
     // Nothing moved, here or before: the plain graph, bit for bit the default's, gives both.
-    const run = await model.run(ids, 1, seq, { logits: true, lastRowLogits: o.lastRowLogits, keyValues: cached, past: o.past }); // prettier-ignore
+    const run = await model.run(ids, 1, seq, { logits: true, lastRowLogits: o.lastRowLogits, keyValues: cached, keyValuesInto: o.keyValuesInto, past: o.past }); // prettier-ignore
     return both
       ? { logits: run.logits!, defaultLogits: run.logits, keyValues: run.keyValues, defaultKeyValues: run.keyValues }
       : { logits: run.logits!, keyValues: run.keyValues };
   }
-  const run = await model.run(batchIds, batch, seq, { logits: true, lastRowLogits: o.lastRowLogits, ...change, keyValues: cached, past }); // prettier-ignore
+  const run = await model.run(batchIds, batch, seq, { logits: true, lastRowLogits: o.lastRowLogits, ...change, keyValues: cached, keyValuesInto: o.keyValuesInto, past }); // prettier-ignore
   if (!both) return { logits: run.logits!, keyValues: run.keyValues };
   const logits = run.logits!;
   const [defaultKeyValues, keyValues] = run.keyValues ? unstackCaches(run.keyValues) : [];

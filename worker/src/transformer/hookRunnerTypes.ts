@@ -29,6 +29,11 @@ export interface HookRunOptions {
    * row. With `logits`, `keyValues` comes back extended by the new row.
    */
   past?: KeyValueCache;
+  /**
+   * With `keyValues` or `past`: write the returned keys and values into these buffers (per layer, at least
+   * batch × rows × dModel floats each; never `past`'s own), sparing a fresh buffer and its copy per token.
+   */
+  keyValuesInto?: { keys: Float32Array[]; values: Float32Array[] };
 }
 
 /**

@@ -383,16 +383,30 @@ export class OnnxGpt2Forward implements HookRunner {
       const width = hookWidth(parseHook(h, config), config);
       feeds[`${h}.add`] = new this.ort.Tensor('float32', o.add![h], [batch, seq, width]);
     }
-    const out = await s.run(feeds);
+    const rows = (past?.length ?? seq - 1) + 1;
+    const layers = Array.from({ length: config.nLayer }, (_, l) => l);
+    // Keys and values written where the caller keeps its cache: no fresh buffers (and copies of them) per token.
+    const into = keyValues ? o.keyValuesInto : undefined;
+    const present = (l: number, kv: 'k' | 'v') => {
+      const data = (kv === 'k' ? into!.keys : into!.values)[l].subarray(0, batch * rows * config.dModel);
+      return new this.ort.Tensor('float32', data, [batch, rows, config.dModel]);
+    };
+    const fetches = into
+      ? Object.fromEntries(s.outputNames.map((name) => [name, /^present\./.test(name) ? present(Number(name.split('.')[1]), name.endsWith('.k') ? 'k' : 'v') : null])) // prettier-ignore
+      : undefined;
+    const out = fetches ? await s.run(feeds, fetches) : await s.run(feeds);
     const result: HostForwardResult = { hooks: {} };
     for (const h of hooks) result.hooks[h] = out[h].data as Float32Array;
     if (o.logits) result.logits = out.logits.data as Float32Array;
     if (keyValues) {
-      const layers = Array.from({ length: config.nLayer }, (_, l) => l);
+      const read = (l: number, kv: 'k' | 'v') =>
+        into
+          ? (fetches![`present.${l}.${kv}`]!.data as Float32Array)
+          : (out[`present.${l}.${kv}`].data as Float32Array);
       result.keyValues = {
-        length: (past?.length ?? seq - 1) + 1,
-        keys: layers.map((l) => out[`present.${l}.k`].data as Float32Array),
-        values: layers.map((l) => out[`present.${l}.v`].data as Float32Array),
+        length: rows,
+        keys: layers.map((l) => read(l, 'k')),
+        values: layers.map((l) => read(l, 'v')),
       };
     }
     return result;
