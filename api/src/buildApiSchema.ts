@@ -4,9 +4,11 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { DictionaryResolver } from './resolvers/dictionary.resolver.js';
 import { DictionaryAnalysisResolver } from './resolvers/dictionaryAnalysis.resolver.js';
+import { EvaluationResolver } from './resolvers/evaluation.resolver.js';
 import { ExplanationResolver } from './resolvers/explanation.resolver.js';
 import { FeatureResolver } from './resolvers/feature.resolver.js';
 import { JobResolver } from './resolvers/job.resolver.js';
+import { HeldOutLabelScoreResolver } from './resolvers/heldOutLabelScore.resolver.js';
 import { LabelAssociationResolver } from './resolvers/labelAssociation.resolver.js';
 import { HealthResolver } from './resolvers/health.resolver.js';
 import { SearchResolver } from './resolvers/search.resolver.js';
@@ -25,6 +27,8 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       FeatureResolver,
       LabelAssociationResolver,
       ExplanationResolver,
+      EvaluationResolver,
+      HeldOutLabelScoreResolver,
       SearchResolver,
       JobResolver,
       WorkerResolver,

@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'DATA_DIR_UNWRITABLE'
   | 'DATA_DIR_LOCKED'
   | 'PORT_IN_USE'
-  | 'MIGRATION_FAILED';
+  | 'MIGRATION_FAILED'
+  | 'EVALUATION_INVALID';
 
 /** An error meant for a person: the message says what failed, where, and the fix. */
 export class AtlasError extends Error {

@@ -13,3 +13,4 @@ export * from './jobPayloads.js';
 export * from './analysisClaims.js';
 export * from './labels/brownTags.js';
 export * from './labels/featureLabel.js';
+export * from './evaluations/index.js';

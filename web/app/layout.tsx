@@ -18,6 +18,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           </a>
           <nav className="site-nav">
             <a href="/search">search</a>
+            <a href="/compare">compare</a>
             <a href="/steer">steer</a>
             <a href="/jobs">jobs &amp; import</a>
           </nav>

@@ -56,7 +56,15 @@ export function DictionaryTable({ dictionaries }: { dictionaries: DictionaryRow[
             <td>
               <a href={`/d/${d.id}`}>{d.name}</a>
             </td>
-            <td>{d.modelName ?? '—'}</td>
+            <td>
+              {d.modelName ? (
+                <a href={`/compare?model=${encodeURIComponent(d.modelName)}`} title="compare this model's dictionaries">
+                  {d.modelName}
+                </a>
+              ) : (
+                '—'
+              )}
+            </td>
             <td>
               <code>{d.hookPoint}</code>
             </td>

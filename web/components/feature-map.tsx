@@ -6,6 +6,7 @@ import { useRouter } from 'next/navigation';
 import { useCallback, useMemo } from 'react';
 import { ScatterChart } from 'echarts/charts';
 import { DataZoomComponent } from 'echarts/components';
+import { escapeHtml } from '@/lib/format';
 import { EChart, echarts } from './echart';
 
 echarts.use([ScatterChart, DataZoomComponent]);
@@ -139,8 +140,4 @@ export function FeatureMap({
       </figcaption>
     </figure>
   );
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }

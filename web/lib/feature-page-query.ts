@@ -27,6 +27,15 @@ export const FEATURE_PAGE = graphql(`
         recall
         f1
       }
+      heldOutLabelScores {
+        labelKind
+        label
+        name
+        precision
+        recall
+        f1
+        rocAuc
+      }
       density
       meanActivation
       maxActivation

@@ -10,3 +10,8 @@ export function fmtDensity(value: number | null | undefined): string {
   const pct = value * 100;
   return `${pct >= 1 ? pct.toFixed(1) : pct.toPrecision(2)}%`;
 }
+
+/** Text placed in HTML a chart's tooltip renders (a label may hold `<`, `&`, quotes). */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}

@@ -5,6 +5,12 @@ import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import { dictionariesByIds, firingCounts, type AnalysedTokens } from '../services/dictionaryService.js';
 import {
+  evaluationsByDictionaryIds,
+  heldOutLabelScoresByKeys,
+  type EvaluationRow,
+  type HeldOutLabelScoreRow,
+} from '../services/evaluationService.js';
+import {
   examplesByKeys,
   explanationsByKeys,
   featuresByKeys,
@@ -63,6 +69,12 @@ export function createLoaders(ds: DataSource) {
     ),
     links: new DataLoader((keys: readonly FeatureKey[]) => linksByKeys(ds, keys), { cacheKeyFn: keyOf }),
     explanations: new DataLoader((keys: readonly FeatureKey[]) => explanationsByKeys(ds, keys), { cacheKeyFn: keyOf }),
+    /** Each dictionary's evaluation rows: one statement for a whole comparison. */
+    evaluations: new DataLoader<number, EvaluationRow[]>((ids) => evaluationsByDictionaryIds(ds, ids)),
+    heldOutLabelScores: new DataLoader<FeatureKey, HeldOutLabelScoreRow[], string>(
+      (keys) => heldOutLabelScoresByKeys(ds, keys),
+      { cacheKeyFn: keyOf },
+    ),
     jobLogs: new DataLoader<JobLogsKey, JobLogRow[], string>((keys) => jobLogsByKeys(ds, keys), {
       cacheKeyFn: (k) => `${k.jobId}:${k.last}`,
     }),

@@ -9,6 +9,12 @@ export function requireRange(name: string, value: number, min: number, max: numb
     throw new PublicError('BAD_USER_INPUT', `${name} must be an integer from ${min} to ${max} (got ${value}).`);
 }
 
+/** A fraction argument (an F1, a share) in [0, 1], or BAD_USER_INPUT naming it. */
+export function requireFraction(name: string, value: number | null | undefined): void {
+  if (value != null && !(value >= 0 && value <= 1))
+    throw new PublicError('BAD_USER_INPUT', `${name} must be a number from 0 to 1 (got ${value}).`);
+}
+
 /** A dictionary id's number; BAD_USER_INPUT naming `argument` (e.g. `dictionaryIds[1]`) when it is not one. */
 export function parseDictionaryId(id: string, argument = 'dictionaryId'): number {
   const n = Number(id);

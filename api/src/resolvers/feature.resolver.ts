@@ -11,7 +11,7 @@ import { decodeCursor, listFeatures } from '../services/features/featureListing.
 import type { FeatureRow } from '../services/features/featureRow.js';
 import { decoderOf, nearestInDictionary } from '../services/features/vectorSearch.js';
 import { parseFeatureId } from '../services/globalId.js';
-import { parseDictionaryId, requireDictionary, requireRange } from './arguments.js';
+import { parseDictionaryId, requireDictionary, requireFraction, requireRange } from './arguments.js';
 
 /** Largest page any list returns. */
 export const MAX_PAGE = 100;
@@ -60,6 +60,7 @@ export class FeatureResolver {
   ): Promise<FeatureConnection> {
     const dictionary = await requireDictionary(ctx, dictionaryId);
     requireRange('first', first, 1, MAX_PAGE);
+    requireFraction('filter.bestHeldOutF1Min', filter?.bestHeldOutF1Min);
     const cursor = after == null ? undefined : decodeCursor(after, orderBy);
     if (after != null && !cursor)
       throw new PublicError(
@@ -86,6 +87,7 @@ export class FeatureResolver {
     @Ctx() ctx: Context,
   ): Promise<FeatureMap> {
     const dictionary = await requireDictionary(ctx, dictionaryId);
+    requireFraction('filter.bestHeldOutF1Min', filter?.bestHeldOutF1Min);
     return loadFeatureMap(ctx.dataSource, dictionary.id, filter ?? {});
   }
 

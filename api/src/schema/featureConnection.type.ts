@@ -37,8 +37,17 @@ export enum FeatureOrder {
   DENSITY_DESC = 'DENSITY_DESC',
   DENSITY_ASC = 'DENSITY_ASC',
   MAX_ACTIVATION_DESC = 'MAX_ACTIVATION_DESC',
+  BEST_HELD_OUT_F1_DESC = 'BEST_HELD_OUT_F1_DESC',
 }
-registerEnumType(FeatureOrder, { name: 'FeatureOrder', description: 'Sort order of a feature list; ties by index.' });
+registerEnumType(FeatureOrder, {
+  name: 'FeatureOrder',
+  description: 'Sort order of a feature list; ties by index.',
+  valuesConfig: {
+    BEST_HELD_OUT_F1_DESC: {
+      description: 'Best F1 among its held-out label scores, highest first; features never scored last.',
+    },
+  },
+});
 
 @InputType({ description: 'Every condition given must hold.' })
 export class FeatureFilter {
@@ -67,6 +76,13 @@ export class FeatureFilter {
       'A part-of-speech tag or tag name, any case ("VBD", "past tense", "noun"), among the label associations (F1 ≥ 0.3).',
   })
   posTag?: string;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Least best F1 (0 to 1) among its held-out label scores (heldOutLabelScores); features never scored fail it.',
+  })
+  bestHeldOutF1Min?: number;
 }
 
 @ObjectType({

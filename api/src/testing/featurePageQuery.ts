@@ -5,6 +5,7 @@ export const FEATURE_PAGE_QUERY = `query FeaturePage($d: ID!, $i: Int!) {
   feature(dictionaryId: $d, index: $i) {
     id index label labelScore unlabelledReason
     labelAssociations(first: 5) { name precision recall f1 }
+    heldOutLabelScores { labelKind label name precision recall f1 rocAuc }
     density meanActivation maxActivation
     histogram { edges counts }
     logits { positive { token value } negative { token value } }

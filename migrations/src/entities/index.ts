@@ -3,9 +3,11 @@ import { Corpus } from './corpus.entity.js';
 import { Dictionary } from './dictionary.entity.js';
 import { Document } from './document.entity.js';
 import { DocumentTokens } from './documentTokens.entity.js';
+import { Evaluation } from './evaluation.entity.js';
 import { Explanation } from './explanation.entity.js';
 import { Feature } from './feature.entity.js';
 import { FeatureExample } from './featureExample.entity.js';
+import { FeatureBestLabelScore, FeatureLabelScore } from './featureLabelScore.entity.js';
 import { FeatureLink } from './featureLink.entity.js';
 import { FeatureToken } from './featureToken.entity.js';
 import { Job } from './job.entity.js';
@@ -17,9 +19,11 @@ export * from './corpus.entity.js';
 export * from './dictionary.entity.js';
 export * from './document.entity.js';
 export * from './documentTokens.entity.js';
+export * from './evaluation.entity.js';
 export * from './explanation.entity.js';
 export * from './feature.entity.js';
 export * from './featureExample.entity.js';
+export * from './featureLabelScore.entity.js';
 export * from './featureLink.entity.js';
 export * from './featureToken.entity.js';
 export * from './job.entity.js';
@@ -38,6 +42,9 @@ export const entities = [
   FeatureToken,
   FeatureLink,
   Explanation,
+  Evaluation,
+  FeatureLabelScore,
+  FeatureBestLabelScore,
   Job,
   JobLog,
   ApiKey,

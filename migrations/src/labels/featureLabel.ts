@@ -117,6 +117,11 @@ export interface NamedLabelScore extends StoredLabelScore {
   name: string;
 }
 
+/** The name a person reads for a label of `family` (pos, genre, token): "verb, past tense (vbd)", "news (genre)". */
+export function labelName(family: string, label: string): string {
+  return family === 'pos' ? brownTagLabel(label) : family === 'genre' ? `${label} (genre)` : label;
+}
+
 /** The associations of label_scores, best first as stored, named; malformed entries are left out. */
 export function namedLabelScores(labelScores: unknown): NamedLabelScore[] {
   const scores = isRecord(labelScores) ? labelScores.scores : undefined;
@@ -125,7 +130,6 @@ export function namedLabelScores(labelScores: unknown): NamedLabelScore[] {
     if (!isRecord(s) || typeof s.family !== 'string' || typeof s.label !== 'string') return [];
     const numbers = [s.precision, s.recall, s.f1, s.support];
     if (!numbers.every((n) => typeof n === 'number')) return [];
-    const name = s.family === 'pos' ? brownTagLabel(s.label) : s.family === 'genre' ? `${s.label} (genre)` : s.label;
-    return [{ ...(s as unknown as StoredLabelScore), name }];
+    return [{ ...(s as unknown as StoredLabelScore), name: labelName(s.family, s.label) }];
   });
 }

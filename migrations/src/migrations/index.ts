@@ -3,6 +3,7 @@ import { JobLogs1732700000000 } from './1732700000000-JobLogs.js';
 import { Workers1733100000000 } from './1733100000000-Workers.js';
 import { DictionaryContentAndClaims1733200000000 } from './1733200000000-DictionaryContentAndClaims.js';
 import { ExactFeatureTokens1733500000000 } from './1733500000000-ExactFeatureTokens.js';
+import { Evaluations1733600000000 } from './1733600000000-Evaluations.js';
 
 /** Every migration, in order. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   Workers1733100000000,
   DictionaryContentAndClaims1733200000000,
   ExactFeatureTokens1733500000000,
+  Evaluations1733600000000,
 ];

@@ -1,4 +1,4 @@
-// The feature list's filter as SQL conditions on `features f`: shared by the list and the map, so the map
+// The feature list's filter as SQL conditions on `features f` (FEATURES_FROM): shared by the list and the map, so the map
 // highlights exactly what the list shows.
 import { BROWN_TAGS, baseTag, labelSql, matchBrownTags, MIN_LABEL_F1 } from '@atlas/migrations';
 
@@ -9,14 +9,27 @@ export interface FeatureListFilter {
   maxActivationMax?: number;
   text?: string;
   posTag?: string;
+  bestHeldOutF1Min?: number;
 }
+
+/**
+ * What the list and the map read from: the dictionary's features (`f`), each with its best held-out F1
+ * (`b.best_f1`, NULL when never scored; saveFeatureLabelScores keeps one row per feature). A join, not a lookup per
+ * row, so sorting a page deep into the list stays one pass; the planner drops it when nothing reads `b`.
+ * `$1` is the dictionary id, as in filterConditions.
+ */
+export const FEATURES_FROM = `features f LEFT JOIN (SELECT feature_index AS best_index, f1 AS best_f1
+    FROM feature_best_label_scores WHERE dictionary_id = $1) b ON b.best_index = f.index`;
+
+/** The best held-out F1 of a row of FEATURES_FROM. */
+export const BEST_HELD_OUT_F1 = 'b.best_f1';
 
 /** The base tags a POS filter means: its tags and names (`matchBrownTags`), or the text itself as a tag. */
 function posTags(text: string): string[] {
   return [...new Set([...matchBrownTags(text), baseTag(text.trim().toLowerCase())])];
 }
 
-/** The SQL conditions (joined by AND, on `features`) of a dictionary's features that pass `filter`. */
+/** The SQL conditions (joined by AND, on FEATURES_FROM) of a dictionary's features that pass `filter`. */
 export function filterConditions(
   dictionaryId: number,
   filter: FeatureListFilter,
@@ -51,5 +64,6 @@ export function filterConditions(
           AND CASE WHEN jsonb_typeof(s->'f1') = 'number' THEN (s->>'f1')::float8 >= ${MIN_LABEL_F1} END)`,
       posTags(filter.posTag),
     );
+  if (filter.bestHeldOutF1Min != null) add(`${BEST_HELD_OUT_F1} >= ?`, filter.bestHeldOutF1Min);
   return { where, params };
 }

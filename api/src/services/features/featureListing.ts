@@ -2,10 +2,11 @@
 import type { DataSource } from 'typeorm';
 import { inFloat32Range } from '../float32.js';
 import { MAX_ID } from '../globalId.js';
-import { filterConditions, type FeatureListFilter } from './featureFilter.js';
+import { BEST_HELD_OUT_F1, FEATURES_FROM, filterConditions, type FeatureListFilter } from './featureFilter.js';
 import { FEATURE_COLUMNS, toFeature, type FeatureRow, type Raw } from './featureRow.js';
 
-export type FeatureOrderKey = 'INDEX' | 'DENSITY_DESC' | 'DENSITY_ASC' | 'MAX_ACTIVATION_DESC';
+export type FeatureOrderKey =
+  'INDEX' | 'DENSITY_DESC' | 'DENSITY_ASC' | 'MAX_ACTIVATION_DESC' | 'BEST_HELD_OUT_F1_DESC';
 
 /** Sort expression and direction per order; NULLs sort as -1 so keyset comparisons stay total. */
 const ORDERS: Record<FeatureOrderKey, { expr: string; desc: boolean }> = {
@@ -13,6 +14,8 @@ const ORDERS: Record<FeatureOrderKey, { expr: string; desc: boolean }> = {
   DENSITY_DESC: { expr: 'coalesce(density, -1)', desc: true },
   DENSITY_ASC: { expr: 'coalesce(density, -1)', desc: false },
   MAX_ACTIVATION_DESC: { expr: 'coalesce(max_activation, -1)', desc: true },
+  // Features never scored sort last.
+  BEST_HELD_OUT_F1_DESC: { expr: `coalesce(${BEST_HELD_OUT_F1}, -1)`, desc: true },
 };
 
 export function encodeCursor(value: number, index: number): string {
@@ -44,7 +47,7 @@ export async function listFeatures(
 ): Promise<{ rows: { feature: FeatureRow; cursor: string }[]; totalCount: number; hasNextPage: boolean }> {
   const { where, params } = filterConditions(dictionaryId, filter);
   const countRows: Raw[] = await ds.query(
-    `SELECT count(*)::int AS n FROM features f WHERE ${where.join(' AND ')}`,
+    `SELECT count(*)::int AS n FROM ${FEATURES_FROM} WHERE ${where.join(' AND ')}`,
     params,
   );
   const { expr, desc } = ORDERS[order];
@@ -55,7 +58,7 @@ export async function listFeatures(
   }
   params.push(first + 1);
   const rows: Raw[] = await ds.query(
-    `SELECT ${FEATURE_COLUMNS}, ${expr} AS sort_value FROM features f WHERE ${where.join(' AND ')}
+    `SELECT ${FEATURE_COLUMNS}, ${expr} AS sort_value FROM ${FEATURES_FROM} WHERE ${where.join(' AND ')}
      ORDER BY ${expr} ${desc ? 'DESC' : 'ASC'}, index ASC LIMIT $${params.length}`,
     params,
   );

@@ -1,7 +1,7 @@
 // The 2-D map of a dictionary's features: coordinates, densities, shown labels, and which points pass a filter.
 import { featureLabel } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
-import { filterConditions, type FeatureListFilter } from './featureFilter.js';
+import { FEATURES_FROM, filterConditions, type FeatureListFilter } from './featureFilter.js';
 import type { Raw } from './featureRow.js';
 
 /**
@@ -35,7 +35,7 @@ export async function featureMap(
                .join(' AND ')}, false)`
            : 'NULL'
        } AS matches
-     FROM features f WHERE ${where[0]} AND map_x IS NOT NULL AND map_y IS NOT NULL ORDER BY index`,
+     FROM ${FEATURES_FROM} WHERE ${where[0]} AND map_x IS NOT NULL AND map_y IS NOT NULL ORDER BY index`,
     params,
   );
   return {

@@ -6,6 +6,7 @@ import { logDensityHistogram } from '@/lib/histogram';
 import { notFound } from 'next/navigation';
 import { ExportAction } from '@/components/export-action';
 import { CurvesChart } from '@/components/curves-chart';
+import { EvaluationSummary } from '@/components/evaluation-summary';
 import { analysedTokens } from '@/components/dead-features';
 import { FeatureMap } from '@/components/feature-map';
 import { parsePercent } from '@/lib/feature-filter';
@@ -23,6 +24,7 @@ const QUERY = graphql(`
     dictionary(id: $id) {
       id
       name
+      modelName
       hookPoint
       architecture
       dIn
@@ -47,6 +49,12 @@ const QUERY = graphql(`
         tokens
         mapMethod
         neverFired
+      }
+      evaluations {
+        kind
+        metric
+        subject
+        value
       }
     }
     featureMap(dictionaryId: $id, filter: $filter) {
@@ -90,7 +98,7 @@ function describeFilter(search: SearchParams): string {
   return parts.join(' and ');
 }
 
-const ORDERS = ['INDEX', 'DENSITY_DESC', 'DENSITY_ASC', 'MAX_ACTIVATION_DESC'];
+const ORDERS = ['INDEX', 'DENSITY_DESC', 'DENSITY_ASC', 'MAX_ACTIVATION_DESC', 'BEST_HELD_OUT_F1_DESC'];
 
 export default async function DictionaryPage({
   params,
@@ -161,6 +169,7 @@ export default async function DictionaryPage({
         </span>
         <span>{d.status}</span>
       </div>
+      <EvaluationSummary dictionaryId={d.id} modelName={d.modelName} evaluations={d.evaluations} />
       {d.curves && (
         <section>
           <h2>Training</h2>
@@ -227,6 +236,7 @@ export default async function DictionaryPage({
               <option value="DENSITY_DESC">density ↓</option>
               <option value="DENSITY_ASC">density ↑</option>
               <option value="MAX_ACTIVATION_DESC">max activation ↓</option>
+              <option value="BEST_HELD_OUT_F1_DESC">held-out label F1 ↓</option>
             </select>
           </label>
           <button type="submit">Apply</button>

@@ -7,6 +7,7 @@ import { ExplanationEditor } from '@/components/explanation-editor';
 import { ActivationHistogram } from '@/components/feature/activation-histogram';
 import { FeatureFamily } from '@/components/feature/feature-family';
 import { FeatureHeader } from '@/components/feature/feature-header';
+import { HeldOutLabelScores } from '@/components/feature/held-out-label-scores';
 import { LabelAssociations } from '@/components/feature/label-associations';
 import { LogitEffects } from '@/components/feature/logit-effects';
 import { NearestFeatures } from '@/components/feature/nearest-features';
@@ -37,6 +38,7 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
         <section>
           <LogitEffects logits={f.logits} />
           <LabelAssociations scores={f.labelAssociations} />
+          <HeldOutLabelScores scores={f.heldOutLabelScores} />
         </section>
       </div>
       {d.canAnalyzeText ? (

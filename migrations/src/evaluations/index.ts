@@ -1,0 +1,2 @@
+export * from './saveEvaluations.js';
+export * from './saveFeatureLabelScores.js';
