@@ -78,6 +78,24 @@ test('a re-run that fails in the database leaves the earlier rows whole', async 
   assert.deepEqual(await stored(id), [{ kind: 'core', metric: 'fvu', subject: null, value: 0.25 }]);
 });
 
+test('the table itself holds one number per (kind, metric, subject), the aggregate included', async () => {
+  const id = await newDictionary('unique');
+  await saveEvaluations(db, id, 'core', [row('fvu', 0.25)]);
+  const insert = (subject: string | null) =>
+    db.dataSource.query(
+      `INSERT INTO evaluations (dictionary_id, kind, metric, subject, value, corpus_slice, model, code_version)
+       VALUES ($1, 'core', 'fvu', $2, 0.5, 's', 'm', 'v')`,
+      [id, subject],
+    );
+  await assert.rejects(insert(null), /duplicate key value violates unique constraint "evaluations_metric_idx"/);
+  await insert('nn'); // a class of the same metric is another number
+  const [{ n }]: { n: number }[] = await db.dataSource.query(
+    `SELECT count(*)::int AS n FROM evaluations WHERE dictionary_id = $1`,
+    [id],
+  );
+  assert.equal(n, 2);
+});
+
 test('bad rows are refused before writing, naming the row, the field and the fix', async () => {
   const id = await newDictionary('invalid');
   await saveEvaluations(db, id, 'core', [row('fvu', 0.25)]);

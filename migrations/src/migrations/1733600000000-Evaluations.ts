@@ -23,10 +23,11 @@ export class Evaluations1733600000000 implements MigrationInterface {
         code_version text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    // One number per (kind, metric, subject) of a dictionary; also the index a dictionary's rows are read by.
+    // One number per (kind, metric, subject) of a dictionary (coalesce: an aggregate's NULL subject counts once,
+    // on PostgreSQL before 15 too, which lacks NULLS NOT DISTINCT); also the index a dictionary's rows are read by.
     await q.query(`
       CREATE UNIQUE INDEX IF NOT EXISTS evaluations_metric_idx
-        ON evaluations (dictionary_id, kind, metric, subject) NULLS NOT DISTINCT`);
+        ON evaluations (dictionary_id, kind, metric, coalesce(subject, ''))`);
     await q.query(`
       CREATE TABLE IF NOT EXISTS feature_label_scores (
         dictionary_id int NOT NULL REFERENCES dictionaries(id) ON DELETE CASCADE,
