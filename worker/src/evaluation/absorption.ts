@@ -2,7 +2,8 @@
 // calculator.py) with POS classes in place of first letters. Per class: a probe direction u from a logistic
 // regression on the hook; main latents by k-sparse probing, growing k while F1 gains ≥ 0.03; then on each test
 // token of the class that the probe gets right, how much of the probe projection x·u the main latents miss and
-// other probe-aligned latents carry instead.
+// other probe-aligned latents carry instead. u is the unit direction of the hook probe's weights in the hook's own
+// units (the probe is fitted on standardized columns and mapped back).
 import { probeMargins } from './logisticRegression.js';
 import type { SampleMatrix } from './sampleMatrix.js';
 import { fitColumnProbe, topColumns, type ClassProbing } from './sparseProbing.js';
@@ -68,7 +69,11 @@ export interface ClassAbsorption {
   numSplitFeatures: number;
 }
 
-/** Main latents: the top-k (by signed mean difference) while each k adds ≥ f1Gain of test F1 over k − 1. */
+/**
+ * Main latents: the top-k while each k adds ≥ f1Gain of test F1 over k − 1. SAEBench ranks latents by the
+ * weights of an L1-penalised probe on all latents; here by mean_pos − mean_neg (signed, as SAEBench keeps only
+ * latents that predict the class), the ranking sparse probing uses, which needs no extra fit on d_sae columns.
+ */
 export function mainLatents(latents: SampleMatrix, c: ClassProbing, maxK: number, l2: number): number[] {
   let best = -Infinity;
   let chosen: number[] = [];
@@ -93,19 +98,23 @@ export function mainLatents(latents: SampleMatrix, c: ClassProbing, maxK: number
   return chosen;
 }
 
-/** Absorption of one POS class (the class's hook probe and sets from sparse probing). */
-export function classAbsorption(
-  c: ClassProbing,
-  hook: SampleMatrix,
-  latents: SampleMatrix,
+/**
+ * Absorption fraction and full absorption of each token: rows x [n, dIn] of the hook and f [n, dSae] of the
+ * latents, probe weights w [dIn] (u = w / ‖w‖), decoder [dSae, dIn], and the class's main latents.
+ */
+export function absorptionOnTokens(
+  w: ArrayLike<number>,
+  x: ArrayLike<number>,
+  f: ArrayLike<number>,
+  n: number,
   wDec: Float32Array,
-  o: { maxK: number; l2: number },
-): ClassAbsorption {
-  const dIn = hook.width;
-  const dSae = latents.width;
-  const w = c.llm.probe.weights;
-  const norm = Math.sqrt(w.reduce((s, v) => s + v * v, 0));
-  const u = w.map((v) => v / norm);
+  main: number[],
+): { fraction: number[]; full: boolean[] } {
+  const dIn = w.length;
+  const dSae = wDec.length / dIn;
+  let norm = 0;
+  for (let p = 0; p < dIn; p++) norm += w[p] * w[p];
+  const u = Float64Array.from({ length: dIn }, (_, p) => w[p] / Math.sqrt(norm));
   const cosine = new Float64Array(dSae);
   for (let l = 0; l < dSae; l++) {
     let dot = 0;
@@ -116,16 +125,10 @@ export function classAbsorption(
     }
     cosine[l] = nn > 0 ? dot / Math.sqrt(nn) : 0;
   }
-  const main = mainLatents(latents, c, o.maxK, o.l2);
   const isMain = new Set(main);
-  const positives = c.sets.test.rows.filter((_, r) => c.sets.test.y[r] === 1);
-  const margins = probeMargins(c.llm.probe, hook.gather(positives, null), positives.length);
-  const rows = positives.filter((_, r) => margins[r] > 0);
-  const x = hook.gather(rows, null);
-  const f = latents.gather(rows, null);
-  let fractions = 0;
-  let full = 0;
-  for (let r = 0; r < rows.length; r++) {
+  const fraction: number[] = [];
+  const full: boolean[] = [];
+  for (let r = 0; r < n; r++) {
     let probeProjection = 0;
     for (let p = 0; p < dIn; p++) probeProjection += x[r * dIn + p] * u[p];
     let mainProjection = 0;
@@ -138,21 +141,42 @@ export function classAbsorption(
       else if (cosine[l] >= ABSORPTION_SETTINGS.absorberMinCosine && projection > 0) absorbers.push(projection);
       if (a !== 0) scores.push({ latent: l, activation: a, cosine: cosine[l] });
     }
-    fractions += absorptionFraction(probeProjection, mainProjection, absorbers);
+    fraction.push(absorptionFraction(probeProjection, mainProjection, absorbers));
     // SAEBench's top-projection list ranks every latent; an inactive one projects 0, so with any positive
-    // projection among the active ones the top is active.
+    // projection among the active ones the top is active (and with none, full absorption fails either way).
     scores.sort((a, b) => b.activation * b.cosine - a.activation * a.cosine);
     const top = scores[0] && scores[0].activation * scores[0].cosine > 0 ? scores[0] : undefined;
-    const mainActivations = main.map((l) => f[r * dSae + l]);
-    if (isFullAbsorption(probeProjection, mainActivations, top)) full++;
+    full.push(
+      isFullAbsorption(
+        probeProjection,
+        main.map((l) => f[r * dSae + l]),
+        top,
+      ),
+    );
   }
+  return { fraction, full };
+}
+
+/** Absorption of one POS class (the class's hook probe and sets from sparse probing). */
+export function classAbsorption(
+  c: ClassProbing,
+  hook: SampleMatrix,
+  latents: SampleMatrix,
+  wDec: Float32Array,
+  o: { maxK: number; l2: number },
+): ClassAbsorption {
+  const main = mainLatents(latents, c, o.maxK, o.l2);
+  const positives = c.sets.test.rows.filter((_, r) => c.sets.test.y[r] === 1);
+  const margins = probeMargins(c.llm.probe, hook.gather(positives, null), positives.length);
+  const rows = positives.filter((_, r) => margins[r] > 0);
   const n = rows.length;
+  const t = absorptionOnTokens(c.llm.probe.weights, hook.gather(rows, null), latents.gather(rows, null), n, wDec, main);
   return {
     className: c.className,
     mainLatents: main,
     truePositives: n,
-    meanAbsorptionFraction: n > 0 ? fractions / n : NaN,
-    fullAbsorptionRate: n > 0 ? full / n : NaN,
+    meanAbsorptionFraction: n > 0 ? t.fraction.reduce((a, b) => a + b, 0) / n : NaN,
+    fullAbsorptionRate: n > 0 ? t.full.filter(Boolean).length / n : NaN,
     numSplitFeatures: main.length,
   };
 }

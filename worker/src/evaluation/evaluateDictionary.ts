@@ -54,6 +54,8 @@ export interface EvaluateOptions {
   hook: string;
   backend: Backend;
   only?: EvaluationKind[];
+  /** Held-out documents (shorthand for slice.documents). */
+  documents?: number;
   slice?: Partial<EvaluationSlice>;
   seed?: number;
   /** Brown documents in corpus order, tokenized by this model (tests); default: read and tokenize Brown. */
@@ -164,7 +166,7 @@ export async function evaluateDictionary(o: EvaluateOptions): Promise<Evaluation
         `evaluation kind '${k}' is unknown; pass some of ${EVALUATION_KINDS.join(', ')}`,
       );
   const seed = o.seed ?? 0;
-  const sliceRule = { ...DEFAULT_SLICE, ...o.slice };
+  const sliceRule = { ...DEFAULT_SLICE, ...o.slice, ...(o.documents === undefined ? {} : { documents: o.documents }) };
   const { sae } = o.dictionary;
   const { dIn, dSae } = sae;
   for (const { featureIndex: f } of o.labels ?? [])
@@ -354,7 +356,17 @@ export async function evaluateDictionary(o: EvaluateOptions): Promise<Evaluation
         ['pos', posResult],
         ['genre', genreResult],
       ] as const) {
-        const settings = { ...probingSettings, task, skippedClasses: result.skipped };
+        // One settings object for both tasks: SAEBench's layout has one eval_config per kind.
+        const settings = {
+          ...probingSettings,
+          tasks: { pos: 'token level', genre: 'windows mean-pooled over non-BOS tokens' },
+          classes: {
+            pos: posResult.classes.map((c) => c.className),
+            genre: genreResult.classes.map((c) => c.className),
+          },
+          skippedClasses: { pos: posResult.skipped, genre: genreResult.skipped },
+          minPositives: { pos: PROBING.minPositives, genre: GENRE_MIN_POSITIVES },
+        };
         const perClass = (c: ClassProbing): [string, number][] => [
           ['llm_test_accuracy', c.llm.testAccuracy],
           ...PROBING.k.map((k): [string, number] => [`llm_top_${k}_test_accuracy`, c.llmTopK.get(k)!.testAccuracy]),
