@@ -12,8 +12,8 @@ import { evaluateIntoAtlas, parseEvaluationKinds } from '../../pipeline/evaluate
 import { runCliAsync } from '../runCli.testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'worker-evaluate-cli-'));
-// A small slice (20 documents × 192 tokens): every kind still has classes with enough positives.
-const SLICE = ['--documents', '20', '--tokens-per-document', '192'];
+// A small slice (16 documents × 128 tokens): every kind still has classes with enough positives.
+const SLICE = ['--documents', '16', '--tokens-per-document', '128'];
 const SMALL_SLICE = { documents: 8, tokensPerDocument: 128 };
 let db: TestDatabase;
 let dictionaryId: number;
@@ -88,7 +88,19 @@ it('evaluates every kind into the database and writes SAEBench-layout JSON', asy
   ]);
   assert.equal(core.sparsity.l0, l0);
   assert.equal(core.model_behavior_preservation.kl_div_with_sae, value('core', 'kl_div_spliced'));
-  assert.deepEqual(Object.keys(json[1].eval_result_metrics).sort(), ['llm', 'sae']);
+  // SAEBench's sparse probing: llm / sae groups with unprefixed keys, the mean over its datasets (here pos and genre).
+  const probing = json[1] as (typeof json)[number] & { eval_result_details: { dataset_name: string }[] };
+  assert.deepEqual(Object.keys(probing.eval_result_metrics).sort(), ['llm', 'sae']);
+  assert.deepEqual(
+    probing.eval_result_details.map((d) => d.dataset_name),
+    ['brown_pos', 'brown_genre'],
+  );
+  const meanTop1 =
+    (value('sparse_probing', 'pos.sae_top_1_test_accuracy')! +
+      value('sparse_probing', 'genre.sae_top_1_test_accuracy')!) /
+    2;
+  assert.ok(Math.abs(probing.eval_result_metrics.sae.sae_top_1_test_accuracy - meanTop1) < 1e-12);
+  assert.ok('llm_top_5_test_accuracy' in probing.eval_result_metrics.llm);
   assert.ok('tpp_threshold_10_total_metric' in json[2].eval_result_metrics.tpp_metrics);
   for (const e of json) assert.ok(e.datetime_epoch_millis > 0 && 'sae_lens_id' in e && e.eval_config);
 });

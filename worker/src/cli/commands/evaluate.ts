@@ -82,6 +82,9 @@ export function registerEvaluate(program: Command): void {
         console.log(
           `dictionary ${dictionaryId} (${r.dictionaryName}) on ${r.modelName}: ${rows[0]?.corpusSlice ?? ''}`,
         );
+        console.log(
+          `  ${'pass'.padEnd(15)} ${''.padStart(5)}       ${((timings.pass ?? 0) / 1000).toFixed(1)} s  (forward + encode)`,
+        );
         for (const [kind, n] of Object.entries(r.stored))
           console.log(
             `  ${kind.padEnd(15)} ${String(n).padStart(5)} rows  ${((timings[kind] ?? 0) / 1000).toFixed(1)} s`,
