@@ -15,7 +15,7 @@ import { writeTinySae } from './tinySae.testing.js';
 
 const worker = { id: 'w1', leaseMs: 60_000 };
 
-test('an evaluate job runs from the queue, reports progress and stores its rows; a rerun replaces them', async () => {
+test('an evaluate job runs from the queue, reports progress and stores its rows; a rerun replaces them; a cancel stops it', async () => {
   const db = await openTestDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'evaluate-task-'));
   try {
@@ -55,6 +55,19 @@ test('an evaluate job runs from the queue, reports progress and stores its rows;
     const again = await run();
     assert.equal(again.outcome, 'succeeded', again.row.error);
     assert.deepEqual(await stored(), rows);
+
+    // Cancelled (as the cancelJob mutation does) once taken: it stops at its next progress report, storing nothing.
+    await db.dataSource.query(`DELETE FROM evaluations`);
+    const [{ id: cancelled }] = await db.dataSource.query(
+      `INSERT INTO jobs (type, payload, dictionary_id) VALUES ('evaluate', $1, $2) RETURNING id`,
+      [JSON.stringify(payload), dictionaryId],
+    );
+    const job = await claimJob(db.dataSource, ['evaluate'], worker.id, worker.leaseMs);
+    assert.equal(job?.id, cancelled);
+    await db.dataSource.query(`UPDATE jobs SET state = 'cancelled' WHERE id = $1`, [cancelled]);
+    const outcome = await runJob(db.dataSource, job as unknown as ClaimedJob, createEvaluateTask(db), worker);
+    assert.equal(outcome, 'cancelled');
+    assert.deepEqual(await stored(), []);
   } finally {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
