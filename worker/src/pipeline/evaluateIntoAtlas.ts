@@ -26,6 +26,8 @@ export interface EvaluateIntoAtlasOptions {
   out?: string;
   slice?: Partial<EvaluationSlice>;
   seed?: number;
+  /** How the caller names the dictionary id in messages: the flag (`--dictionary`, default) or a payload field. */
+  dictionaryField?: string;
   /** Called with the fraction done (0..1); may throw to stop (a cancelled job). */
   onProgress?: (fraction: number) => void;
 }
@@ -73,16 +75,17 @@ export async function evaluateIntoAtlas(
   db: OpenDatabase,
   o: EvaluateIntoAtlasOptions,
 ): Promise<EvaluateIntoAtlasResult> {
+  const field = o.dictionaryField ?? '--dictionary';
   const source = await readEvaluationSource(db.dataSource, o.dictionaryId);
   if (!source)
     throw new AtlasError(
       'ARGUMENT_INVALID',
-      `--dictionary ${o.dictionaryId}: no dictionary has this id; list them with { dictionaries { id name } } in GraphQL`,
+      `${field} ${o.dictionaryId}: no dictionary has this id; list them with { dictionaries { id name } } in GraphQL`,
     );
   if (!source.weightsPath || !existsSync(join(source.weightsPath, 'cfg.json')))
     throw new AtlasError(
       'SOURCE_NOT_FOUND',
-      `--dictionary ${o.dictionaryId} (${source.name}): its weights are not on disk${source.weightsPath ? ` (no ${join(source.weightsPath, 'cfg.json')})` : ''}; bring the folder back, or import it again with \`worker analyze --sae <folder>\``,
+      `${field} ${o.dictionaryId} (${source.name}): its weights are not on disk${source.weightsPath ? ` (no ${join(source.weightsPath, 'cfg.json')})` : ''}; bring the folder back, or import it again with \`worker analyze --sae <folder>\``,
     );
   const dictionary = InferenceDictionary.load(source.weightsPath);
   const stored = await readFeatureLabels(db.dataSource, o.dictionaryId);

@@ -18,6 +18,7 @@ export function createEvaluateTask(db: OpenDatabase): TaskHandler {
       const report = (f: number) => ({ done: Math.round(f * total), total, unit: 'tokens', fraction: f });
       const r = await evaluateIntoAtlas(db, {
         dictionaryId: p.dictionaryId,
+        dictionaryField: 'payload dictionaryId',
         only: p.only,
         out: p.out,
         slice: { documents, tokensPerDocument },
