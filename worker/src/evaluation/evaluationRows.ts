@@ -78,11 +78,6 @@ function metricGroup(kind: EvaluationKind, metric: string): [string, string] {
     };
     return groups[metric] ?? ['misc_metrics', metric];
   }
-  if (kind === 'sparse_probing') {
-    // 'pos.sae_top_1_test_accuracy' → group 'sae' (SAEBench's llm / sae groups), keyed with the task prefix.
-    const name = metric.slice(metric.indexOf('.') + 1);
-    return [name.startsWith('sae') ? 'sae' : 'llm', metric];
-  }
   if (kind === 'tpp') return ['tpp_metrics', metric.replace(/^tpp_metric_top_(\d+)$/, 'tpp_threshold_$1_total_metric')];
   if (kind === 'absorption') return ['mean', metric];
   return ['label_scoring', metric];
@@ -101,7 +96,8 @@ export function saebenchResults(
     const mine = rows.filter((r) => r.kind === kind);
     const metrics: Record<string, Record<string, number>> = {};
     const details = new Map<string, Record<string, unknown>>();
-    for (const r of mine) {
+    // Sparse probing has its own layout (sparseProbingLayout); the rest group by metricGroup.
+    for (const r of kind === 'sparse_probing' ? [] : mine) {
       if (r.subject === null) {
         const [group, key] = metricGroup(kind, r.metric);
         (metrics[group] ??= {})[key] = r.value;
