@@ -1,5 +1,5 @@
 // The demo behind `npm start`: on an empty atlas, extract the built-in tiny LM's MLP activations on Brown,
-// train two TopK dictionaries (4x and 16x the MLP width), analyse and ingest them. Every step is one of the
+// train two TopK dictionaries (4x and 16x the MLP width), analyse and ingest them, then evaluate them. Every step is one of the
 // worker's own commands, run as a child with its progress on stderr; a step whose output exists is skipped, and
 // interrupted steps resume (extraction and training checkpoints), so a second start is quick. Dictionaries are
 // recognised by content (weights + settings), not by path or status: a moved or copied atlas keeps its demo, a
@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { dictionaryByContent, loadExternalSae, relocateDictionary, saeContentHash } from '@atlas/worker';
+import { EVALUATION_KINDS } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 
 export interface DemoOptions {
@@ -80,6 +81,20 @@ async function analyzeDemoDictionary(o: DemoOptions, folder: string, name: strin
   }
 }
 
+/**
+ * Evaluate the ready demo dictionary in `folder` unless every evaluation kind already has rows (a second start
+ * skips it; an evaluation killed half-way, with some kinds stored, is run again whole: each kind's rows are replaced).
+ */
+async function evaluateDemoDictionary(o: DemoOptions, folder: string): Promise<void> {
+  const decision = await decideDemoDictionary(o.dataSource, folder);
+  if (decision.action !== 'ready') return;
+  const [{ kinds }] = (await o.dataSource.query(
+    `SELECT count(DISTINCT kind)::int AS kinds FROM evaluations WHERE dictionary_id = $1`,
+    [decision.id],
+  )) as { kinds: number }[];
+  if (kinds < EVALUATION_KINDS.length) await worker(o, ['evaluate', '--dictionary', String(decision.id)]);
+}
+
 /** Trained demo folders under `demo`, by width. */
 export const demoFolder = (demo: string, latents: number) => join(demo, `topk-${latents}`);
 
@@ -108,7 +123,7 @@ export async function runDemo(o: DemoOptions): Promise<string> {
   const widths = [4 * D_MLP, 16 * D_MLP];
   const others = await otherDictionaries(o.dataSource, demo, widths);
   if (others > 0) return `skipped: the atlas has ${others} dictionar${others === 1 ? 'y' : 'ies'} of its own`;
-  const steps = 1 + 2 * widths.length;
+  const steps = 1 + 3 * widths.length;
   let step = 0;
   const say = (what: string) => console.log(`demo ${++step}/${steps}: ${what}`);
   say(`extracting ${HOOK} of the built-in model on ${o.tokens.toLocaleString('en')} Brown tokens`);
@@ -155,6 +170,10 @@ export async function runDemo(o: DemoOptions): Promise<string> {
     const out = demoFolder(demo, latents);
     say(`analysing and ingesting the ${latents}-latent dictionary`);
     await analyzeDemoDictionary(o, out, `tiny-brown mlp ${latents / D_MLP}x`);
+  }
+  for (const latents of widths) {
+    say(`evaluating the ${latents}-latent dictionary on held-out Brown text`);
+    await evaluateDemoDictionary(o, demoFolder(demo, latents));
   }
   return 'built';
 }

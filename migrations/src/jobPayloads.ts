@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { JobType } from './entities/job.entity.js';
 import { SAE_ARCHITECTURES } from './entities/dictionary.entity.js';
+import { EVALUATION_KINDS } from './entities/evaluation.entity.js';
 
 const path = z.string().min(1).max(4096);
 
@@ -78,6 +79,16 @@ export const JobPayloads = {
   export: z.object({
     dictionaryId: z.number().int().positive(),
     out: path,
+  }),
+  evaluate: z.object({
+    dictionaryId: z.number().int().positive(),
+    /** Kinds to run (default: all); each kind's earlier rows are replaced. */
+    only: z.array(z.enum(EVALUATION_KINDS)).min(1).optional(),
+    /** Also write SAEBench-layout JSON to this file on the worker's disk. */
+    out: path.optional(),
+    /** The held-out slice (default: the evaluation's: 100 documents × 320 tokens). */
+    documents: z.number().int().positive().optional(),
+    tokensPerDocument: z.number().int().positive().optional(),
   }),
 } satisfies Record<JobType, z.ZodTypeAny>;
 

@@ -1,9 +1,10 @@
-// Jobs in the graph: read, list and follow (subscription), queue (train, analyze, import, extract, export), cancel.
+// Jobs in the graph: read, list and follow (subscription), queue (train, analyze, import, extract, export, evaluate), cancel.
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { JOB_STATES } from '@atlas/migrations';
 import { requireKey } from './requireKey.js';
 import type { Context } from '../context.js';
 import { PublicError } from '../errors.js';
+import { EvaluationKind } from '../schema/evaluation.type.js';
 import { Job, JobLogLine } from '../schema/job.type.js';
 import { MAX_ID } from '../services/globalId.js';
 import {
@@ -130,6 +131,20 @@ export class JobResolver {
       { dictionaryId: parseDictionaryId(String(d.id)), out: input.out },
       d.id,
     );
+  }
+
+  @Mutation(() => Job, {
+    description:
+      "Evaluate a dictionary on held-out Brown text (core, sparse probing, TPP, absorption, label scoring; default all), replacing each kind's earlier numbers. Needs an API key.",
+  })
+  async evaluateDictionary(
+    @Arg('dictionaryId', () => ID) dictionaryId: string,
+    @Arg('only', () => [EvaluationKind], { nullable: true }) only: string[] | null | undefined,
+    @Ctx() ctx: Context,
+  ) {
+    await requireKey(ctx);
+    const d = await requireDictionary(ctx, dictionaryId);
+    return enqueueJob(ctx.dataSource, 'evaluate', { dictionaryId: d.id, only: only ?? undefined }, d.id);
   }
 
   @Mutation(() => Job, {

@@ -294,6 +294,34 @@ test('extractActivations, importActivations and exportDictionary queue checked p
   assert.equal(missing.errors[0].extensions.code, 'NOT_FOUND');
 });
 
+test('evaluateDictionary queues an evaluate job with the kinds asked; unknown kinds and dictionaries are refused', async () => {
+  const auth = `Bearer ${key}`;
+  const EVALUATE = `mutation($d: ID!, $only: [EvaluationKind!]) { evaluateDictionary(dictionaryId: $d, only: $only) { type state dictionaryId payload } }`;
+  const d = String(atlas.narrow);
+  assert.equal((await gql(EVALUATE, { d })).errors[0].extensions.code, 'UNAUTHENTICATED');
+  const all = await gql(EVALUATE, { d }, auth);
+  assert.deepEqual(all.data.evaluateDictionary, {
+    type: 'evaluate',
+    state: 'queued',
+    dictionaryId: d,
+    payload: { dictionaryId: atlas.narrow },
+  });
+  const some = await gql(EVALUATE, { d, only: ['CORE', 'SPARSE_PROBING'] }, auth);
+  assert.deepEqual(some.data.evaluateDictionary.payload, {
+    dictionaryId: atlas.narrow,
+    only: ['core', 'sparse_probing'],
+  });
+  const [{ stored }] = await db.dataSource.query(
+    `SELECT count(*)::int AS stored FROM jobs WHERE type = 'evaluate' AND dictionary_id = $1`,
+    [atlas.narrow],
+  );
+  assert.equal(stored, 2);
+  const unknownKind = await gql(EVALUATE, { d, only: ['PROBING'] }, auth);
+  assert.match(unknownKind.errors[0].message, /PROBING/);
+  const missing = await gql(EVALUATE, { d: '9999' }, auth);
+  assert.equal(missing.errors[0].extensions.code, 'NOT_FOUND');
+});
+
 test('dictionary(id) and featureMap(dictionaryId) answer from the stored rows; unknown ids say so', async () => {
   const d = String(atlas.narrow);
   const one = await gql(`query($d: ID!) { dictionary(id: $d) { id name nLatents dIn } }`, { d });

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export const JOB_TYPES = ['train', 'extract', 'analyze', 'import', 'export'] as const;
+export const JOB_TYPES = ['train', 'extract', 'analyze', 'import', 'export', 'evaluate'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -15,7 +15,7 @@ export interface JobProgress {
   message?: string;
 }
 
-/** A long task (train, extract, analyze, import, export) on the Postgres queue. */
+/** A long task (train, extract, analyze, import, export, evaluate) on the Postgres queue. */
 @Entity('jobs')
 export class Job {
   @PrimaryGeneratedColumn({ type: 'int' })

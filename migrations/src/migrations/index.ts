@@ -4,6 +4,7 @@ import { Workers1733100000000 } from './1733100000000-Workers.js';
 import { DictionaryContentAndClaims1733200000000 } from './1733200000000-DictionaryContentAndClaims.js';
 import { ExactFeatureTokens1733500000000 } from './1733500000000-ExactFeatureTokens.js';
 import { Evaluations1733600000000 } from './1733600000000-Evaluations.js';
+import { EvaluateJobs1733700000000 } from './1733700000000-EvaluateJobs.js';
 
 /** Every migration, in order. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   DictionaryContentAndClaims1733200000000,
   ExactFeatureTokens1733500000000,
   Evaluations1733600000000,
+  EvaluateJobs1733700000000,
 ];

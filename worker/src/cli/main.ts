@@ -13,6 +13,7 @@ import { registerTrainLm } from './commands/train-lm.js';
 import { registerExport } from './commands/export.js';
 import { registerRestore } from './commands/restore.js';
 import { registerSteer } from './commands/steer.js';
+import { registerEvaluate } from './commands/evaluate.js';
 
 const program = new Command('worker')
   .description('feature atlas worker: activations in, dictionaries and features out')
@@ -30,6 +31,7 @@ registerImportActs(program);
 registerExport(program);
 registerRestore(program);
 registerSteer(program);
+registerEvaluate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -78,11 +78,6 @@ function metricGroup(kind: EvaluationKind, metric: string): [string, string] {
     };
     return groups[metric] ?? ['misc_metrics', metric];
   }
-  if (kind === 'sparse_probing') {
-    // 'pos.sae_top_1_test_accuracy' → group 'sae' (SAEBench's llm / sae groups), keyed with the task prefix.
-    const name = metric.slice(metric.indexOf('.') + 1);
-    return [name.startsWith('sae') ? 'sae' : 'llm', metric];
-  }
   if (kind === 'tpp') return ['tpp_metrics', metric.replace(/^tpp_metric_top_(\d+)$/, 'tpp_threshold_$1_total_metric')];
   if (kind === 'absorption') return ['mean', metric];
   return ['label_scoring', metric];
@@ -101,7 +96,8 @@ export function saebenchResults(
     const mine = rows.filter((r) => r.kind === kind);
     const metrics: Record<string, Record<string, number>> = {};
     const details = new Map<string, Record<string, unknown>>();
-    for (const r of mine) {
+    // Sparse probing has its own layout (sparseProbingLayout); the rest group by metricGroup.
+    for (const r of kind === 'sparse_probing' ? [] : mine) {
       if (r.subject === null) {
         const [group, key] = metricGroup(kind, r.metric);
         (metrics[group] ??= {})[key] = r.value;
@@ -112,6 +108,7 @@ export function saebenchResults(
       }
     }
     const first = mine[0];
+    const probing = kind === 'sparse_probing' ? sparseProbingLayout(mine) : undefined;
     return {
       eval_type_id: EVAL_TYPE_ID[kind],
       eval_config: {
@@ -122,9 +119,9 @@ export function saebenchResults(
       },
       eval_id: `${first.dictionaryId}-${kind}-${first.createdAt.getTime()}`,
       datetime_epoch_millis: first.createdAt.getTime(),
-      eval_result_metrics: metrics,
-      eval_result_details: [...details.values()],
-      eval_result_unstructured: null,
+      eval_result_metrics: probing?.metrics ?? metrics,
+      eval_result_details: probing?.details ?? [...details.values()],
+      eval_result_unstructured: probing?.unstructured ?? null,
       // Not SAEBench's code: our version, so a reader does not mistake it for a SAEBench commit.
       sae_bench_commit_hash: `feature-atlas ${o.codeVersion}`,
       sae_lens_id: o.saeLensId ?? null,
@@ -133,6 +130,31 @@ export function saebenchResults(
       sae_cfg_dict: o.saeCfg,
     };
   });
+}
+
+/**
+ * Sparse probing as SAEBench lays it out: each task (pos, genre) is a "dataset" of eval_result_details
+ * ({ dataset_name, llm_test_accuracy, sae_top_1_test_accuracy, ... } with SAEBench's unprefixed keys), and
+ * eval_result_metrics' llm / sae groups hold the mean over datasets, as SAEBench averages its datasets. The
+ * per-class numbers (SAEBench keeps none) go to eval_result_unstructured: { pos: { nn: { ... } }, ... }.
+ */
+function sparseProbingLayout(rows: EvaluationRow[]) {
+  const perTask = new Map<string, Record<string, number>>();
+  const unstructured: Record<string, Record<string, Record<string, number>>> = {};
+  for (const r of rows) {
+    const dot = r.metric.indexOf('.');
+    const [task, key] = [r.metric.slice(0, dot), r.metric.slice(dot + 1)];
+    if (r.subject === null) perTask.set(task, { ...perTask.get(task), [key]: r.value });
+    else ((unstructured[task] ??= {})[r.subject] ??= {})[key] = r.value;
+  }
+  const metrics: Record<string, Record<string, number>> = {};
+  const keys = new Set([...perTask.values()].flatMap((m) => Object.keys(m)));
+  for (const key of keys) {
+    const values = [...perTask.values()].map((m) => m[key]).filter((v) => v !== undefined);
+    (metrics[key.startsWith('sae') ? 'sae' : 'llm'] ??= {})[key] = values.reduce((a, b) => a + b, 0) / values.length;
+  }
+  const details = [...perTask].map(([task, m]) => ({ dataset_name: `brown_${task}`, ...m }));
+  return { metrics, details, unstructured };
 }
 
 /** Write the SAEBench-layout results as one JSON array. */

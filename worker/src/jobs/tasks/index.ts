@@ -1,6 +1,7 @@
 // The registry of job types this worker runs: one task file per type, listed here by hand.
 import type { JobType } from '@atlas/migrations';
 import { createAnalyzeTask } from './analyzeTask.js';
+import { createEvaluateTask } from './evaluateTask.js';
 import { exportTask } from './exportTask.js';
 import { createExtractTask } from './extractTask.js';
 import { createImportTask } from './importTask.js';
@@ -15,5 +16,6 @@ export function createTasks(deps: TaskDeps): Record<JobType, TaskHandler> {
     analyze: createAnalyzeTask(deps.db, deps.dataDir),
     import: createImportTask(deps.db),
     export: exportTask(deps.db.dataSource),
+    evaluate: createEvaluateTask(deps.db),
   };
 }
