@@ -1,20 +1,9 @@
 // Evaluations and held-out label scores as the api reads them, free of GraphQL: one statement per batch of keys.
-import { labelName } from '@atlas/migrations';
+import { labelName, type EvaluationRecord } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 import { groupByFeature, keyArrays, type FeatureKey, type Raw } from './features/featureRow.js';
 
-export interface EvaluationRow {
-  dictionaryId: number;
-  kind: string;
-  metric: string;
-  subject: string | null;
-  value: number;
-  settings: Record<string, unknown>;
-  corpusSlice: string;
-  model: string;
-  codeVersion: string;
-  createdAt: Date;
-}
+export type EvaluationRow = EvaluationRecord;
 
 export interface HeldOutLabelScoreRow {
   labelKind: string;
@@ -41,7 +30,7 @@ export async function evaluationsByDictionaryIds(ds: DataSource, ids: readonly n
   for (const r of rows)
     byId.get(r.dictionary_id as number)?.push({
       dictionaryId: r.dictionary_id as number,
-      kind: r.kind as string,
+      kind: r.kind as EvaluationRecord['kind'],
       metric: r.metric as string,
       subject: r.subject as string | null,
       value: Number(r.value),

@@ -12,22 +12,26 @@ export interface EvaluationTarget {
   bulkLoader: BulkLoader;
 }
 
-/** One number of an evaluation, as the worker computes it (the contract of issue 17; created_at is stamped on write). */
-export interface EvaluationInput {
-  /** When given, must be the dictionary saved to. */
-  dictionaryId?: number;
-  /** When given, must be the kind saved. */
-  kind?: EvaluationKind;
+/** One number of an evaluation as stored and read (the contract of issue 17): the worker's rows, the api's. */
+export interface EvaluationRecord {
+  dictionaryId: number;
+  kind: EvaluationKind;
   metric: string;
   /** A class (POS tag, genre) for a per-class row; null for the aggregate. */
   subject: string | null;
   value: number;
   /** The evaluation's configuration, e.g. `{ k: [1, 2, 5], seed, l2, testFraction }`. */
   settings: Record<string, unknown>;
+  /** What held-out text it ran on, for a person: "brown: 100 held-out documents (every 5th), 51,200 tokens". */
   corpusSlice: string;
   model: string;
   codeVersion: string;
+  createdAt: Date;
 }
+
+/** A row to save: created_at is stamped on write; dictionary and kind, when given, must be the ones saved. */
+export type EvaluationInput = Omit<EvaluationRecord, 'dictionaryId' | 'kind' | 'createdAt'> &
+  Partial<Pick<EvaluationRecord, 'dictionaryId' | 'kind' | 'createdAt'>>;
 
 const COLUMNS: BulkColumn[] = [
   { name: 'dictionary_id', type: 'int' },

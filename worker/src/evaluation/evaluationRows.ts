@@ -2,25 +2,12 @@
 // label score per feature and auto-label), and SAEBench's result-file layout for the `--out` JSON, so a result
 // can sit beside published SAEBench results.
 import { writeFileSync } from 'node:fs';
+import { EVALUATION_KINDS, type EvaluationKind, type EvaluationRecord } from '@atlas/migrations';
 
-export type EvaluationKind = 'core' | 'sparse_probing' | 'tpp' | 'absorption' | 'label_scoring';
-export const EVALUATION_KINDS: EvaluationKind[] = ['core', 'sparse_probing', 'tpp', 'absorption', 'label_scoring'];
+export { EVALUATION_KINDS, type EvaluationKind };
 
 /** One number of an evaluation. `subject` null: the aggregate; else a class ('nn', 'news'). */
-export interface EvaluationRow {
-  dictionaryId: number;
-  kind: EvaluationKind;
-  metric: string;
-  subject: string | null;
-  value: number;
-  /** The eval_config of its kind (JSON). */
-  settings: Record<string, unknown>;
-  /** What held-out text it ran on, for a person: "brown: 100 held-out documents (every 5th), 32,000 tokens". */
-  corpusSlice: string;
-  model: string;
-  codeVersion: string;
-  createdAt: Date;
-}
+export type EvaluationRow = EvaluationRecord;
 
 /** How well one auto-label of a feature predicts held-out tokens from the feature's activation. */
 export interface FeatureLabelScore {

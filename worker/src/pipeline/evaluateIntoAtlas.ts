@@ -49,7 +49,7 @@ export function parseEvaluationKinds(spec: string, flag = '--only'): EvaluationK
     .split(',')
     .map((k) => k.trim())
     .filter((k) => k !== '');
-  const unknown = kinds.filter((k) => !(EVALUATION_KINDS as string[]).includes(k));
+  const unknown = kinds.filter((k) => !(EVALUATION_KINDS as readonly string[]).includes(k));
   if (kinds.length === 0 || unknown.length > 0)
     throw new AtlasError(
       'ARGUMENT_INVALID',
