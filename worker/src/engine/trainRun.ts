@@ -155,7 +155,8 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
       const sae = writeSaelens(tmp, trainedWeights(trainer), {
         provenance: source.provenance,
         datasetPath: resolve(o.acts),
-        atlas: { architecture: trainer.cfg.arch, training: trainer.cfg, metrics: { ...summary, curves: undefined } },
+        // The activation folder it read: its positions name the training text, which evaluations leave out.
+        atlas: { architecture: trainer.cfg.arch, training: trainer.cfg, activations: resolve(o.acts), metrics: { ...summary, curves: undefined } }, // prettier-ignore
       });
       writeFileSync(`${tmp}/atlas_metrics.json`, JSON.stringify(summary, null, 2) + '\n');
       renameSync(tmp, out);

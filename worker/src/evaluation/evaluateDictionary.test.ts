@@ -5,7 +5,7 @@ import { loadBackend } from '../engine/backendRegistry.js';
 import { InferenceDictionary } from '../inference/inferenceDictionary.js';
 import { InferenceModel } from '../inference/inferenceModel.js';
 import { randomDictionary } from '../inference/randomDictionary.testing.js';
-import { evaluateDictionary, tokenLabelTexts, type EvaluationOutput } from './evaluateDictionary.js';
+import { evaluateDictionary, evaluationSlice, tokenLabelTexts, type EvaluationOutput } from './evaluateDictionary.js';
 
 let model: InferenceModel;
 let backend: Backend;
@@ -140,4 +140,20 @@ test('given labels are scored as they are: a noun label holds on the slice’s n
     }),
     /featureIndex 64 is outside the dictionary's 64 latents/,
   );
+});
+
+test('the slice leaves out the documents the dictionary was trained on, and says so; unknown training text is said too', async () => {
+  const rule = { every: 5, documents: 6, tokensPerDocument: 16 };
+  const plain = await evaluationSlice(model, rule);
+  // Brown documents 4, 9 and 14 are the slice's first three: trained on, they give way to 29, 34 and 39
+  const held = await evaluationSlice(model, rule, undefined, { corpus: 'brown', documents: new Set([4, 9, 14, 100]) });
+  assert.equal(held.documents.length, 6);
+  assert.deepEqual(held.documents[0].tokens, plain.documents[3].tokens, 'document 19 comes first');
+  for (const d of held.documents.slice(0, 3)) assert.notDeepEqual(d.tokens, plain.documents[0].tokens);
+  assert.match(held.describe, /; 3 more the dictionary was trained on left out$/);
+  const unknown = await evaluationSlice(model, rule, undefined, null);
+  assert.deepEqual(unknown.documents[0].tokens, plain.documents[0].tokens);
+  assert.match(unknown.describe, /does not record its training text/);
+  const elsewhere = await evaluationSlice(model, rule, undefined, { corpus: 'wiki', documents: new Set([4]) });
+  assert.deepEqual(elsewhere.documents[0].tokens, plain.documents[0].tokens, 'another corpus’ numbers are not Brown’s');
 });

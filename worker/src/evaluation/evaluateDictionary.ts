@@ -7,6 +7,7 @@ import { MIN_FIRINGS_TO_LABEL, MIN_LABEL_F1, baseTag } from '@atlas/migrations';
 import { splicedLosses } from '../analysis/ceLoss.js';
 import { LabelAssociation, shortLabel } from '../analysis/labelAssociation.js';
 import type { Backend } from '../engine/backend.js';
+import type { TrainingText } from './trainingDocuments.js';
 import { AtlasError } from '../errors.js';
 import { fromDense, type CsrCodes } from '../inference/csrCodes.js';
 import type { InferenceDictionary } from '../inference/inferenceDictionary.js';
@@ -67,6 +68,11 @@ export interface EvaluateOptions {
    */
   labels?: LabelPredicate[];
   onProgress?: (fraction: number) => void;
+  /**
+   * The text the dictionary was trained on (trainingDocuments): its documents are left out of the slice; null says
+   * it is unknown (the slice says so); undefined: not asked (tests of the numbers alone).
+   */
+  training?: TrainingText | null;
 }
 
 /** One auto-label of a feature, as a predicate on tokens. */
@@ -98,13 +104,26 @@ function workerVersion(): string {
 }
 
 /** The held-out slice of a corpus, re-indexed 0..n−1 (its own document numbering) and cut per document. */
-export async function evaluationSlice(model: InferenceModel, slice: EvaluationSlice, corpus?: TokenizedDocument[]) {
+export async function evaluationSlice(
+  model: InferenceModel,
+  slice: EvaluationSlice,
+  corpus?: TokenizedDocument[],
+  training?: TrainingText | null,
+) {
+  // The documents the dictionary was trained on are not held out: leave them out (Brown's only; other corpora's
+  // document numbers say nothing about Brown's).
+  const seen = training?.corpus === 'brown' ? training.documents : new Set<number>();
+  let left = 0;
   for (const [field, value] of Object.entries(slice))
     if (!Number.isInteger(value) || value < 1)
       throw new AtlasError('ARGUMENT_INVALID', `evaluation slice ${field} is ${value}; pass a whole number ≥ 1`);
   const picked: TokenizedDocument[] = [];
   const take = (doc: TokenizedDocument, index: number) => {
     if (index % slice.every !== slice.every - 1 || picked.length >= slice.documents) return;
+    if (seen.has(index)) {
+      left++;
+      return;
+    }
     const n = Math.min(doc.tokens.length, slice.tokensPerDocument);
     picked.push({
       ...doc,
@@ -125,7 +144,15 @@ export async function evaluationSlice(model: InferenceModel, slice: EvaluationSl
     }
   }
   const tokens = picked.reduce((s, d) => s + d.tokens.length, 0);
-  const describe = `brown: ${picked.length} held-out documents (every ${ordinal(slice.every)}, first ${slice.tokensPerDocument} tokens of each), ${tokens.toLocaleString('en')} tokens`;
+  const trainingNote =
+    training === undefined
+      ? ''
+      : training === null
+        ? '; the dictionary does not record its training text, so some may be text it was trained on'
+        : training.corpus === 'brown'
+          ? `; ${left} more the dictionary was trained on left out`
+          : `; trained on ${training.corpus}, not Brown`;
+  const describe = `brown: ${picked.length} held-out documents (every ${ordinal(slice.every)}, first ${slice.tokensPerDocument} tokens of each), ${tokens.toLocaleString('en')} tokens${trainingNote}`;
   return { documents: picked, tokens, describe };
 }
 
@@ -184,7 +211,7 @@ export async function evaluateDictionary(o: EvaluateOptions): Promise<Evaluation
   const timings: Record<string, number> = {};
   const progress = (f: number) => o.onProgress?.(Math.min(1, f));
   let t = performance.now();
-  const slice = await evaluationSlice(o.model, sliceRule, o.corpus);
+  const slice = await evaluationSlice(o.model, sliceRule, o.corpus, o.training);
   const docs = slice.documents;
   const windows = o.dictionary.windowsOn(o.model);
   const perWindow = windows.contextSize - (windows.bosId === undefined ? 0 : 1);

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { saveEvaluations, saveFeatureLabelScores, type OpenDatabase } from '@atlas/migrations';
 import { loadBackend } from '../engine/backendRegistry.js';
+import { trainingDocuments } from '../evaluation/trainingDocuments.js';
 import { AtlasError } from '../errors.js';
 import {
   evaluateDictionary,
@@ -110,6 +111,7 @@ export async function evaluateIntoAtlas(
       seed: o.seed,
       labels,
       onProgress: o.onProgress,
+      training: trainingDocuments(source.weightsPath),
     });
   } finally {
     model.dispose();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeNpy } from '../../formats/npy.js';
 import { readSaelens } from '../../engine/sae/saelensFormat.js';
@@ -63,6 +63,8 @@ describe('worker train', () => {
       ['builtin:tiny', 'blocks.1.hook_resid_post', 1, 64, true, 'corpus/tiny'],
       'provenance from manifest.json recorded with SAELens keys',
     );
+    // the activation folder it read, where evaluations find the text it was trained on
+    assert.equal((cfg.atlas as { activations?: string }).activations, resolve(acts));
     const metrics = JSON.parse(readFileSync(join(out, 'atlas_metrics.json'), 'utf8'));
     assert.ok(
       metrics.curves.length > 0 &&
