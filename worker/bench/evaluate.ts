@@ -5,8 +5,8 @@
 // --out writes the last dictionary's results as SAEBench-layout JSON.
 // Without --sae the dictionaries are random of the demo's shapes: the work (and so the time) is the same as a
 // trained one's, the numbers are not.
-import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { machineLine } from './machine.js';
 import { loadBackend } from '../src/engine/backendRegistry.js';
 import { InferenceDictionary } from '../src/inference/inferenceDictionary.js';
 import { InferenceModel } from '../src/inference/inferenceModel.js';
@@ -17,21 +17,7 @@ import { writeSaebenchJson } from '../src/evaluation/evaluationRows.js';
 const HOOK = 'blocks.0.mlp.hook_post';
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 
-function cpuFlags(): string {
-  try {
-    const flags = new Set(/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1].trim().split(/\s+/));
-    return ['avx2', 'avx512f'].map((f) => `${f} ${flags.has(f) ? 'yes' : 'no'}`).join(', ');
-  } catch {
-    return 'flags unknown';
-  }
-}
-
-const mb = (b: number) => `${Math.round(b / 2 ** 20)} MB`;
-console.log(
-  `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores (${cpuFlags()}), ${mb(totalmem())} RAM, Node ${process.versions.node}, load average ${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ')}`,
-);
+console.log(machineLine());
 const backend = await loadBackend('auto', { threads: availableParallelism() });
 const model = await InferenceModel.load('builtin');
 const slice = {

@@ -5,8 +5,9 @@
 // token reads all the float32 weights once without batching, so the bandwidth that rate implies is printed).
 //   npm run bench:steer [-- --quick] [-- --no-cache]
 // --quick: 32 new tokens, GPT-2-small skipped; --no-cache (or ATLAS_STEER_CACHE=0): recompute every window.
-import { availableParallelism, cpus, totalmem } from 'node:os';
-import { readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { rmSync } from 'node:fs';
+import { machineLine } from './machine.js';
 import { loadBackend } from '../src/engine/backendRegistry.js';
 import { Rng } from '../src/engine/rng.js';
 import { InferenceDictionary } from '../src/inference/inferenceDictionary.js';
@@ -22,19 +23,8 @@ const NEW = quick ? 32 : 128;
 const HOOK = 'blocks.0.hook_resid_post';
 const cache = !process.argv.includes('--no-cache') && process.env.ATLAS_STEER_CACHE !== '0';
 
-function cpuFlags(): string {
-  try {
-    const flags = new Set(/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1].trim().split(/\s+/));
-    return ['avx2', 'avx512f'].map((f) => `${f} ${flags.has(f) ? 'yes' : 'no'}`).join(', ');
-  } catch {
-    return 'flags unknown';
-  }
-}
-
 const mb = (b: number) => `${Math.round(b / 2 ** 20)} MB`;
-console.log(
-  `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores (${cpuFlags()}), ${mb(totalmem())} RAM, Node ${process.versions.node}`,
-);
+console.log(machineLine());
 const backend = await loadBackend('auto', { threads: availableParallelism() });
 
 interface Row {

@@ -177,14 +177,6 @@ export function logSumExp(logits: Float32Array): number {
   return max + Math.log(sum);
 }
 
-/** ln softmax of a logits row, in float64. */
-export function logSoftmax(logits: Float32Array): Float64Array {
-  const lse = logSumExp(logits);
-  const out = new Float64Array(logits.length);
-  for (let i = 0; i < logits.length; i++) out[i] = logits[i] - lse;
-  return out;
-}
-
 /** The next token: argmax at temperature 0, else a draw from the tempered, penalised, nucleus-cut distribution. */
 export function chooseToken(
   logits: Float32Array,
@@ -209,7 +201,7 @@ export function chooseToken(
     total += p[i];
   }
   const target = s.topP * total;
-  if (s.topP >= 1) return drawFrom(p, null, n, target, rng);
+  if (s.topP >= 1) return drawFrom(p, null, target, rng);
   // The nucleus, by probability then id: sort only the tokens at or above a floor, lowering the floor until they
   // hold the nucleus' mass. Every token left out is less probable than every one sorted, so the sorted prefix is
   // the whole vocabulary's (same tokens, same sums) at a fraction of a vocabulary-wide sort per token.
@@ -219,13 +211,14 @@ export function chooseToken(
     order.sort((a, b) => p[b] - p[a] || a - b);
     let mass = 0;
     for (const i of order) mass += p[i];
-    if (mass >= target || floor === 0) return drawFrom(p, order, order.length, target, rng);
+    if (mass >= target || floor === 0) return drawFrom(p, order, target, rng);
   }
 }
 
 /** Draw among the first tokens of `order` (null: ids in order) whose probabilities reach `target`. */
-function drawFrom(p: Float64Array, order: number[] | null, length: number, target: number, rng: Rng): number {
+function drawFrom(p: Float64Array, order: number[] | null, target: number, rng: Rng): number {
   const at = (j: number) => (order ? order[j] : j);
+  const length = order ? order.length : p.length;
   let kept = 0;
   let mass = 0;
   while (kept < length && mass < target) mass += p[at(kept++)];

@@ -13,7 +13,7 @@ import { InferenceModel } from '../inference/inferenceModel.js';
 import { randomDictionary } from '../inference/randomDictionary.testing.js';
 import { logitEffects } from '../analysis/logitEffects.js';
 import { estimateMaxActivation } from './estimateMaxActivation.js';
-import { generate, logSoftmax, type SamplingOptions } from './generate.js';
+import { generate, logSumExp, type SamplingOptions } from './generate.js';
 import { applyInterventions, type Intervention, type ResolvedIntervention } from './intervention.js';
 import { DEFAULT_STEER_LIMITS, resolveRequest, steer, type SteerRequest } from './steer.js';
 import { steeredForward } from './steeredForward.js';
@@ -263,8 +263,9 @@ test('ADD raises the mean log-probability of the tokens the feature promotes, mo
     const { logits } = await steeredForward(model, ids, [add], positionOf, backend);
     let sum = 0;
     for (let r = 1; r < ids.length; r++) {
-      const logp = logSoftmax(logits.subarray(r * vocab, (r + 1) * vocab));
-      for (const t of promoted) sum += logp[t];
+      const row = logits.subarray(r * vocab, (r + 1) * vocab);
+      const lse = logSumExp(row);
+      for (const t of promoted) sum += row[t] - lse; // ln p(t)
     }
     means.push(sum / ((ids.length - 1) * promoted.length));
   }
