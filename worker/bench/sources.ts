@@ -80,7 +80,7 @@ if (existsSync(trainingPath)) {
   );
 }
 const lmOut = mkdtempSync(join(tmpdir(), 'bench-lm-'));
-const live = await trainLm(brownCorpus({ limit: 30 }), {
+const live = (await trainLm(brownCorpus({ limit: 30 }), {
   out: lmOut,
   vocabSize: model.config.vocabSize,
   dModel: model.config.dModel,
@@ -96,7 +96,7 @@ const live = await trainLm(brownCorpus({ limit: 30 }), {
   seed: 0,
   validationEvery: 10,
   log: () => {},
-});
+}))!;
 rmSync(lmOut, { recursive: true, force: true });
 console.log(
   `train-lm throughput now: ${Math.round(live.tokensPerSecond)} tokens/s on ${live.steps} steps of 32x${ctx} ` +

@@ -31,7 +31,7 @@ test('train-lm learns a patterned corpus, beats its bigram baseline, and saves a
   }
   writeFileSync(join(corpus, 'docs.jsonl'), lines.join('\n'));
   const out = join(mkdtempSync(join(scratch, 'lm-')), 'model');
-  const report = await trainLm(folderCorpus(corpus), {
+  const report = (await trainLm(folderCorpus(corpus), {
     out,
     vocabSize: 280,
     dModel: 32,
@@ -47,7 +47,7 @@ test('train-lm learns a patterned corpus, beats its bigram baseline, and saves a
     seed: 1,
     validationEvery: 5,
     log: () => {},
-  });
+  }))!;
   assert.ok(report.epochs[0].validationLoss > report.validationLoss, 'validation loss fell over training');
   assert.ok(
     report.validationLoss < report.bigram.validationLoss,
@@ -68,4 +68,57 @@ test('train-lm learns a patterned corpus, beats its bigram baseline, and saves a
   disposeResult(r);
   disposeModel(model);
   assert.ok(loss < report.unigramValidationLoss, `reloaded model scores ${loss} on in-pattern text`);
+});
+
+test('a run stopped at a checkpoint and resumed ends with the weights of a run that never stopped', async () => {
+  const corpus = mkdtempSync(join(scratch, 'resume-corpus-'));
+  const rand = seededRandom(5);
+  const words = ['red', 'blue', 'green', 'gold'];
+  const lines: string[] = [];
+  for (let d = 0; d < 20; d++)
+    lines.push(JSON.stringify({ text: Array.from({ length: 40 }, () => words[Math.floor(rand() * 4)]).join(' ') }));
+  writeFileSync(join(corpus, 'docs.jsonl'), lines.join('\n'));
+  const options = {
+    vocabSize: 270,
+    dModel: 16,
+    dMlp: 32,
+    nHead: 2,
+    nLayer: 2,
+    contextSize: 8,
+    tieEmbeddings: false,
+    batchSize: 4,
+    epochs: 2,
+    lr: 1e-2,
+    warmupSteps: 2,
+    seed: 2,
+    validationEvery: 5,
+    log: () => {},
+  };
+  const straight = join(mkdtempSync(join(scratch, 'straight-')), 'model');
+  const whole = (await trainLm(folderCorpus(corpus), { ...options, out: straight }))!;
+  assert.ok(whole.steps >= 6, `enough steps to stop in the middle (${whole.steps})`);
+
+  const resumed = join(mkdtempSync(join(scratch, 'resumed-')), 'model');
+  const stopAt = Math.floor(whole.steps / 2) + 1; // inside the second epoch when steps are odd, else its first step
+  const first = await trainLm(folderCorpus(corpus), { ...options, out: resumed, stopAfterSteps: stopAt });
+  assert.equal(first, null, 'the first run stops early');
+  assert.ok(existsSync(join(`${resumed}.checkpoint`, 'state.json')));
+  const tokenizerBefore = readFileSync(join(`${resumed}.checkpoint`, 'tokenizer.json'), 'utf8');
+  const rest = (await trainLm(folderCorpus(corpus), { ...options, out: resumed, resume: true }))!;
+  assert.equal(rest.steps, whole.steps);
+  assert.equal(rest.validationLoss, whole.validationLoss);
+  assert.deepEqual(
+    rest.epochs.map((e) => e.validationLoss),
+    whole.epochs.map((e) => e.validationLoss),
+  );
+  assert.ok(
+    readFileSync(join(resumed, 'model.safetensors')).equals(readFileSync(join(straight, 'model.safetensors'))),
+    'resumed weights are byte-identical to the uninterrupted run',
+  );
+  assert.equal(readFileSync(join(resumed, 'tokenizer.json'), 'utf8'), tokenizerBefore);
+
+  await assert.rejects(
+    trainLm(folderCorpus(corpus), { ...options, lr: 2e-2, out: resumed, resume: true }),
+    /other options/,
+  );
 });

@@ -1,9 +1,13 @@
 // Train a small GPT-2-layout LM on a corpus (the *Towards Monosemanticity* set-up at toy scale):
 // BPE on the training documents, next-token cross-entropy, Adam with warmup and cosine decay, a
-// checkpoint in the Hugging Face layout after every epoch. Deterministic for a given seed.
-import { writeFileSync } from 'node:fs';
+// checkpoint in the Hugging Face layout after every epoch. Deterministic for a given seed, and
+// resumable: a run that is stopped (or hits `stopAfterSteps`) continues from its last checkpoint with
+// the same weights, optimizer moments and batch order as one that was never stopped.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BpeTokenizer } from '../tokenizer/bpe.js';
+import { AtlasError } from '../errors.js';
+import { readSafetensors, writeSafetensors, type TensorToWrite } from '../formats/safetensors.js';
+import { loadTokenizer, type BpeTokenizer } from '../tokenizer/bpe.js';
 import { trainBpe } from '../tokenizer/trainBpe.js';
 import { countBigrams, tuneAddK } from './bigram.js';
 import type { Gpt2Config } from './config.js';
@@ -31,6 +35,14 @@ export interface TrainLmOptions {
   validationEvery: number;
   /** Stop after this many documents (tests); undefined = all. */
   maxDocuments?: number;
+  /** Reuse this tokenizer.json instead of training one (a second model on the same vocabulary). */
+  tokenizer?: string;
+  /** Write a resumable checkpoint (weights, Adam moments, step) every n steps and at every epoch's end. */
+  checkpointEvery?: number;
+  /** Continue from `<out>.checkpoint` when it exists (same options required). */
+  resume?: boolean;
+  /** Stop (after checkpointing) once this many steps are done in total; resume later. */
+  stopAfterSteps?: number;
   log?: (line: string) => void;
 }
 
@@ -166,8 +178,21 @@ export interface TrainingTexts {
   documents(): AsyncIterable<{ text: string }>;
 }
 
-/** Train tokenizer and LM on a corpus and write the model folder; returns the figures it printed. */
-export async function trainLm(corpus: TrainingTexts, o: TrainLmOptions): Promise<TrainLmReport> {
+/** What `<out>.checkpoint/state.json` holds beside the weights and Adam moments. */
+interface CheckpointState {
+  options: object;
+  step: number;
+  epochLoss: number;
+  epochSeconds: number;
+  epochs: TrainLmReport['epochs'];
+  seconds: number;
+}
+
+/**
+ * Train tokenizer and LM on a corpus and write the model folder; returns the figures it printed, or
+ * null when it stopped early at `stopAfterSteps` (its checkpoint resumes it).
+ */
+export async function trainLm(corpus: TrainingTexts, o: TrainLmOptions): Promise<TrainLmReport | null> {
   const log = o.log ?? ((l: string) => console.error(l));
   await initTfjs();
   const trainTexts: string[] = [];
@@ -179,9 +204,16 @@ export async function trainLm(corpus: TrainingTexts, o: TrainLmOptions): Promise
     i++;
   }
   const t0 = Date.now();
-  const tokenizer = trainBpe(trainTexts, { vocabSize: o.vocabSize });
+  const checkpointDir = `${o.out}.checkpoint`;
+  const resuming = o.resume === true && existsSync(join(checkpointDir, 'state.json'));
+  const tokenizerPath = resuming ? join(checkpointDir, 'tokenizer.json') : o.tokenizer;
+  const tokenizer = tokenizerPath
+    ? loadTokenizer(tokenizerPath).tokenizer
+    : trainBpe(trainTexts, { vocabSize: o.vocabSize });
   log(
-    `tokenizer: ${tokenizer.vocabSize} tokens trained on ${trainTexts.length} documents in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    tokenizerPath
+      ? `tokenizer: ${tokenizer.vocabSize} tokens from ${tokenizerPath}`
+      : `tokenizer: ${tokenizer.vocabSize} tokens trained on ${trainTexts.length} documents in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );
   const train = tokenStream(tokenizer, trainTexts);
   const val = tokenStream(tokenizer, valTexts);
@@ -229,62 +261,122 @@ export async function trainLm(corpus: TrainingTexts, o: TrainLmOptions): Promise
 
   const ids = new Int32Array(o.batchSize * ctx);
   const targets = new Int32Array(o.batchSize * ctx);
-  const epochs: TrainLmReport['epochs'] = [];
-  const start = Date.now();
+  let epochs: TrainLmReport['epochs'] = [];
   let step = 0;
+  let epochLoss = 0;
+  let epochSeconds = 0;
+  let secondsBefore = 0;
   let lastTrainLoss = NaN;
   let validationLoss = NaN;
-  for (let epoch = 1; epoch <= o.epochs; epoch++) {
-    let epochLoss = 0;
-    const epochStart = Date.now();
-    for (let k = 0; k < stepsPerEpoch; k++, step++) {
-      for (let b = 0; b < o.batchSize; b++) {
-        const at = Math.floor(rand() * (train.length - ctx - 1));
-        ids.set(train.subarray(at, at + ctx), b * ctx);
-        targets.set(train.subarray(at + 1, at + ctx + 1), b * ctx);
-      }
-      const lr =
-        step < o.warmupSteps
-          ? (o.lr * (step + 1)) / o.warmupSteps
-          : o.lr *
-            (0.1 + 0.45 * (1 + Math.cos((Math.PI * (step - o.warmupSteps)) / Math.max(1, totalSteps - o.warmupSteps))));
-      const loss = tf.tidy(() => {
-        const idT = tf.tensor2d(ids, [o.batchSize, ctx], 'int32');
-        const tgT = tf.tensor2d(targets, [o.batchSize, ctx], 'int32');
-        const { value, grads } = tf.variableGrads(
-          () => crossEntropy(forward(params, config, idT, { logits: true }).logits!, tgT),
-          vars,
-        );
-        const g = vars.map((v) => grads[v.name]);
-        const norm = Math.sqrt(tf.addN(g.map((x) => tf.sum(tf.square(x)))).dataSync()[0]);
-        const scale = norm > clip ? clip / norm : 1;
-        const c1 = 1 - beta1 ** (step + 1);
-        const c2 = 1 - beta2 ** (step + 1);
-        vars.forEach((v, j) => {
-          const gj = tf.mul(g[j], scale);
-          m[j].assign(tf.add(tf.mul(m[j], beta1), tf.mul(gj, 1 - beta1)));
-          s[j].assign(tf.add(tf.mul(s[j], beta2), tf.mul(tf.square(gj), 1 - beta2)));
-          v.assign(tf.sub(v, tf.mul(tf.div(tf.div(m[j], c1), tf.add(tf.sqrt(tf.div(s[j], c2)), eps)), lr)));
-        });
-        return value.dataSync()[0];
-      });
-      epochLoss += loss;
-      if (k % 50 === 0 || k === stepsPerEpoch - 1) {
-        const secs = (Date.now() - start) / 1000;
-        const tps = ((step + 1) * o.batchSize * ctx) / secs;
-        log(
-          `epoch ${epoch} step ${k + 1}/${stepsPerEpoch} loss ${loss.toFixed(3)} lr ${lr.toExponential(2)} ` +
-            `${Math.round(tps)} tokens/s, ETA ${Math.round(((totalSteps - step - 1) * o.batchSize * ctx) / tps)} s`,
-        );
-      }
+  const { log: _l, resume: _r, stopAfterSteps: _s, checkpointEvery: _c, ...runOptions } = o;
+  void [_l, _r, _s, _c];
+  if (resuming) {
+    const state = JSON.parse(readFileSync(join(checkpointDir, 'state.json'), 'utf8')) as CheckpointState;
+    if (JSON.stringify(state.options) !== JSON.stringify(runOptions))
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        `${checkpointDir}: written by a run with other options (${JSON.stringify(state.options)}); resume with the same options or delete the folder`,
+      );
+    const { tensors } = readSafetensors(join(checkpointDir, 'state.safetensors'));
+    const restore = (v: tf.Variable, name: string) =>
+      v.assign(tf.tensor(tensors.get(name)!.data as Float32Array, v.shape));
+    vars.forEach((v, j) => {
+      restore(v, `p${j}`);
+      restore(m[j], `m${j}`);
+      restore(s[j], `s${j}`);
+    });
+    ({ step, epochLoss, epochSeconds, epochs, seconds: secondsBefore } = state);
+    if (epochs.length > 0) ({ trainLoss: lastTrainLoss, validationLoss } = epochs[epochs.length - 1]);
+    // The batch sampler is a pure function of the seed: replay its draws to the resumed step.
+    for (let i = 0; i < step * o.batchSize; i++) rand();
+    log(`resumed from ${checkpointDir} at step ${step}/${totalSteps}`);
+  }
+  const start = Date.now() - secondsBefore * 1000;
+  let epochStart = Date.now() - epochSeconds * 1000;
+  const saveCheckpoint = async () => {
+    mkdirSync(checkpointDir, { recursive: true });
+    const tensors: Record<string, TensorToWrite> = {};
+    for (let j = 0; j < vars.length; j++)
+      for (const [prefix, v] of [
+        ['p', vars[j]],
+        ['m', m[j]],
+        ['s', s[j]],
+      ] as const)
+        tensors[`${prefix}${j}`] = { data: (await v.data()) as Float32Array, shape: v.shape };
+    writeSafetensors(join(checkpointDir, 'state.safetensors'), tensors);
+    writeFileSync(join(checkpointDir, 'tokenizer.json'), JSON.stringify(tokenizer.toJSON()));
+    const state: CheckpointState = {
+      options: runOptions,
+      step,
+      epochLoss,
+      epochSeconds: (Date.now() - epochStart) / 1000,
+      epochs,
+      seconds: (Date.now() - start) / 1000,
+    };
+    writeFileSync(join(checkpointDir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+  };
+  while (step < totalSteps) {
+    const epoch = Math.floor(step / stepsPerEpoch) + 1;
+    const k = step % stepsPerEpoch;
+    for (let b = 0; b < o.batchSize; b++) {
+      const at = Math.floor(rand() * (train.length - ctx - 1));
+      ids.set(train.subarray(at, at + ctx), b * ctx);
+      targets.set(train.subarray(at + 1, at + ctx + 1), b * ctx);
     }
-    lastTrainLoss = epochLoss / stepsPerEpoch;
-    validationLoss = evaluate(params, config, val, o.batchSize);
-    epochs.push({ epoch, trainLoss: lastTrainLoss, validationLoss, seconds: (Date.now() - epochStart) / 1000 });
-    log(
-      `epoch ${epoch}: train ${lastTrainLoss.toFixed(3)}, validation ${validationLoss.toFixed(3)} nats (add-k bigram ${bigram.loss.toFixed(3)})`,
-    );
-    await saveModel(o.out, config, params, tokenizer.toJSON());
+    const lr =
+      step < o.warmupSteps
+        ? (o.lr * (step + 1)) / o.warmupSteps
+        : o.lr *
+          (0.1 + 0.45 * (1 + Math.cos((Math.PI * (step - o.warmupSteps)) / Math.max(1, totalSteps - o.warmupSteps))));
+    const loss = tf.tidy(() => {
+      const idT = tf.tensor2d(ids, [o.batchSize, ctx], 'int32');
+      const tgT = tf.tensor2d(targets, [o.batchSize, ctx], 'int32');
+      const { value, grads } = tf.variableGrads(
+        () => crossEntropy(forward(params, config, idT, { logits: true }).logits!, tgT),
+        vars,
+      );
+      const g = vars.map((v) => grads[v.name]);
+      const norm = Math.sqrt(tf.addN(g.map((x) => tf.sum(tf.square(x)))).dataSync()[0]);
+      const scale = norm > clip ? clip / norm : 1;
+      const c1 = 1 - beta1 ** (step + 1);
+      const c2 = 1 - beta2 ** (step + 1);
+      vars.forEach((v, j) => {
+        const gj = tf.mul(g[j], scale);
+        m[j].assign(tf.add(tf.mul(m[j], beta1), tf.mul(gj, 1 - beta1)));
+        s[j].assign(tf.add(tf.mul(s[j], beta2), tf.mul(tf.square(gj), 1 - beta2)));
+        v.assign(tf.sub(v, tf.mul(tf.div(tf.div(m[j], c1), tf.add(tf.sqrt(tf.div(s[j], c2)), eps)), lr)));
+      });
+      return value.dataSync()[0];
+    });
+    epochLoss += loss;
+    step++;
+    if (k % 50 === 0 || k === stepsPerEpoch - 1) {
+      const secs = (Date.now() - start) / 1000;
+      const tps = (step * o.batchSize * ctx) / Math.max(secs, 1e-3);
+      log(
+        `epoch ${epoch} step ${k + 1}/${stepsPerEpoch} loss ${loss.toFixed(3)} lr ${lr.toExponential(2)} ` +
+          `${Math.round(tps)} tokens/s, ETA ${Math.round(((totalSteps - step) * o.batchSize * ctx) / tps)} s`,
+      );
+    }
+    if (k === stepsPerEpoch - 1) {
+      lastTrainLoss = epochLoss / stepsPerEpoch;
+      validationLoss = evaluate(params, config, val, o.batchSize);
+      epochs.push({ epoch, trainLoss: lastTrainLoss, validationLoss, seconds: (Date.now() - epochStart) / 1000 });
+      log(
+        `epoch ${epoch}: train ${lastTrainLoss.toFixed(3)}, validation ${validationLoss.toFixed(3)} nats (add-k bigram ${bigram.loss.toFixed(3)})`,
+      );
+      await saveModel(o.out, config, params, tokenizer.toJSON());
+      epochLoss = 0;
+      epochStart = Date.now();
+    }
+    const stopping = o.stopAfterSteps !== undefined && step >= o.stopAfterSteps && step < totalSteps;
+    if (k === stepsPerEpoch - 1 || stopping || (o.checkpointEvery && step % o.checkpointEvery === 0))
+      await saveCheckpoint();
+    if (stopping) {
+      log(`stopped at step ${step}/${totalSteps}; continue with --resume`);
+      tf.dispose([...vars, ...m, ...s]);
+      return null;
+    }
   }
   const seconds = (Date.now() - start) / 1000;
   const report: TrainLmReport = {
@@ -299,9 +391,7 @@ export async function trainLm(corpus: TrainingTexts, o: TrainLmOptions): Promise
     unigramValidationLoss,
     epochs,
   };
-  const { log: _log, ...options } = o;
-  void _log;
-  writeFileSync(join(o.out, 'training.json'), JSON.stringify({ options, report }, null, 2) + '\n');
+  writeFileSync(join(o.out, 'training.json'), JSON.stringify({ options: runOptions, report }, null, 2) + '\n');
   tf.dispose([...vars, ...m, ...s]);
   return report;
 }

@@ -1,4 +1,4 @@
-// `worker train-lm`: train the tiny LM (tokenizer + one-layer GPT-2) on a corpus, print train /
+// `worker train-lm`: train the tiny LM (tokenizer + GPT-2 layout, one or more layers) on a corpus, print train /
 // validation loss against a tuned add-k bigram baseline, and write a Hugging Face model folder.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
@@ -28,6 +28,10 @@ export function registerTrainLm(program: Command): void {
     .option('--seed <n>', 'random seed', integerFlag('--seed', 0), 0)
     .option('--validation-every <n>', 'hold out every n-th document', integerFlag('--validation-every', 2), 10)
     .option('--max-documents <n>', 'use only the first n documents (tests)', integerFlag('--max-documents', 2))
+    .option('--tokenizer <tokenizer.json>', 'reuse this tokenizer instead of training one')
+    .option('--checkpoint-every <n>', 'write <out>.checkpoint every n steps', integerFlag('--checkpoint-every', 1))
+    .option('--resume', 'continue from <out>.checkpoint (same options)')
+    .option('--stop-after-steps <n>', 'checkpoint and stop after n steps in all', integerFlag('--stop-after-steps', 1))
     .action(async (o) => {
       if (o.dModel % o.heads !== 0)
         throw new AtlasError('ARGUMENT_INVALID', `--d-model ${o.dModel} must be divisible by --heads ${o.heads}`);
@@ -49,7 +53,15 @@ export function registerTrainLm(program: Command): void {
         seed: o.seed,
         validationEvery: o.validationEvery,
         maxDocuments: o.maxDocuments,
+        tokenizer: o.tokenizer ? resolve(o.tokenizer) : undefined,
+        checkpointEvery: o.checkpointEvery,
+        resume: o.resume === true,
+        stopAfterSteps: o.stopAfterSteps,
       });
+      if (!report) {
+        console.log(`stopped early; checkpoint in ${resolve(o.out)}.checkpoint (continue with --resume)`);
+        return;
+      }
       console.log(
         [
           `model written to ${resolve(o.out)}`,
