@@ -6,6 +6,7 @@
 // only the residual, frozen attention and the transcoders' skip terms carry effects backward: edges are direct.
 import type { HostModel, HostTranscoder, ReplacementRun } from './replacementModel.js';
 import type { EdgeRows } from './edgeRows.js';
+import { backwardKernels, type BackwardKernels } from './backwardKernels.js';
 
 /**
  * Node indices of a run, before feature selection: every active feature (layer, then position, then index), then
@@ -42,7 +43,7 @@ export interface AttributionTarget {
   read: Float64Array;
 }
 
-/** What the backward passes share: the model, the run and the sources' vectors. */
+/** What the backward passes share: the model, the run, the sources' vectors and the backward's matrices. */
 export interface AttributionContext {
   model: HostModel;
   transcoders: HostTranscoder[];
@@ -50,15 +51,23 @@ export interface AttributionContext {
   layout: SourceLayout;
   /** [nFeatures, d]: activation × decoder row of every active feature, in node order. */
   scaledDecoders: Float64Array;
+  kernels: BackwardKernels;
+  /** Per layer: W_Oᵀ, W_Vᵀ (each [d, d]), patterns transposed [nHead, n, n], W_skip [d, d] when present. */
+  outT: Float64Array[];
+  valueT: Float64Array[];
+  patternsT: Float64Array[];
+  skip: (Float64Array | undefined)[];
 }
 
-export function attributionContext(
+export async function attributionContext(
   model: HostModel,
   transcoders: HostTranscoder[],
   run: ReplacementRun,
-): AttributionContext {
+): Promise<AttributionContext> {
   const layout = sourceLayout(run);
   const d = model.config.dModel;
+  const nHead = model.config.nHead;
+  const n = run.tokens.length;
   const scaledDecoders = new Float64Array(layout.nFeatures * d);
   run.features.forEach((f, l) => {
     const dec = transcoders[l].wDec;
@@ -68,57 +77,29 @@ export function attributionContext(
       for (let i = 0; i < d; i++) scaledDecoders[o + i] = f.activations[j] * dec[w + i];
     }
   });
-  return { model, transcoders, run, layout, scaledDecoders };
-}
-
-/**
- * dst[r] (+)= M · src[r] for each listed row r (rows of width d), M read as rows i at mOff + i · mStride. Four rows
- * at a time, so each weight loaded feeds four products.
- */
-function rowsTimesMatrix(
-  src: Float64Array,
-  dst: Float64Array,
-  rows: Int32Array,
-  nRows: number,
-  m: Float64Array,
-  mOff: number,
-  mStride: number,
-  d: number,
-): void {
-  let k = 0;
-  for (; k + 3 < nRows; k += 4) {
-    const a0 = rows[k] * d;
-    const a1 = rows[k + 1] * d;
-    const a2 = rows[k + 2] * d;
-    const a3 = rows[k + 3] * d;
-    for (let i = 0; i < d; i++) {
-      const w = mOff + i * mStride;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let j = 0; j < d; j++) {
-        const mij = m[w + j];
-        s0 += mij * src[a0 + j];
-        s1 += mij * src[a1 + j];
-        s2 += mij * src[a2 + j];
-        s3 += mij * src[a3 + j];
-      }
-      dst[a0 + i] = s0;
-      dst[a1 + i] = s1;
-      dst[a2 + i] = s2;
-      dst[a3 + i] = s3;
-    }
-  }
-  for (; k < nRows; k++) {
-    const a = rows[k] * d;
-    for (let i = 0; i < d; i++) {
-      const w = mOff + i * mStride;
-      let s = 0;
-      for (let j = 0; j < d; j++) s += m[w + j] * src[a + j];
-      dst[a + i] = s;
-    }
-  }
+  // [d, d] slices of row-major matrices, transposed: t[j][i] = m[off + i · stride + j].
+  const transpose = (m: Float64Array, off: number, stride: number) => {
+    const t = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) t[j * d + i] = m[off + i * stride + j];
+    return t;
+  };
+  return {
+    model,
+    transcoders,
+    run,
+    layout,
+    scaledDecoders,
+    kernels: await backwardKernels(d, nHead),
+    outT: model.blocks.map((b) => transpose(b.projW, 0, d)),
+    valueT: model.blocks.map((b) => transpose(b.attnW, 2 * d, 3 * d)),
+    patternsT: run.patterns.map((a) => {
+      const t = new Float64Array(a.length);
+      for (let h = 0; h < nHead; h++)
+        for (let q = 0; q < n; q++) for (let s = 0; s <= q; s++) t[(h * n + s) * n + q] = a[(h * n + q) * n + s];
+      return t;
+    }),
+    skip: transcoders.map((t) => t.wSkipT && transpose(t.wSkipT, 0, d)),
+  };
 }
 
 /** g[o..o+d) += inv · (γ ⊙ u − mean(γ ⊙ u)): the gradient through a LayerNorm with a frozen denominator. */
@@ -149,18 +130,30 @@ function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, d: number
   return s0 + s1;
 }
 
+/** patternsT's first p positions: [nHead, p, p] (exact for targets at positions < p: attention is causal). */
+function leadingPatterns(patternsT: Float64Array, nHead: number, n: number, p: number): Float64Array {
+  if (p === n) return patternsT;
+  const out = new Float64Array(nHead * p * p);
+  for (let h = 0; h < nHead; h++)
+    for (let s = 0; s < p; s++) out.set(patternsT.subarray((h * n + s) * n, (h * n + s) * n + p), (h * p + s) * p);
+  return out;
+}
+
 /**
  * The incoming edges of a batch of targets, appended to `rows` in batch order (one row per target, over source
- * nodes as in SourceLayout). Batches whose targets share a layer and nearby positions waste the least work.
+ * nodes as in SourceLayout). The gradients are dense [batch, positions, d]: rows past a target's position and
+ * above its layer stay exactly zero, so batches whose targets share a layer and nearby positions waste the least.
  */
-export function attributeBatch(ctx: AttributionContext, targets: readonly AttributionTarget[], rows: EdgeRows): void {
-  const { model, transcoders, run, layout, scaledDecoders } = ctx;
+export async function attributeBatch(
+  ctx: AttributionContext,
+  targets: readonly AttributionTarget[],
+  rows: EdgeRows,
+): Promise<void> {
+  const { model, run, layout, scaledDecoders, kernels } = ctx;
   const c = model.config;
   const d = c.dModel;
   const n = run.tokens.length;
   const nLayer = c.nLayer;
-  const nHead = c.nHead;
-  const dHead = d / nHead;
   const B = targets.length;
   if (B === 0) return;
   let P = 0;
@@ -170,15 +163,9 @@ export function attributeBatch(ctx: AttributionContext, targets: readonly Attrib
     top = Math.max(top, Math.min(t.layer, nLayer - 1));
   }
   const g = new Float64Array(B * P * d);
-  const t1 = new Float64Array(B * P * d);
-  const t2 = new Float64Array(B * P * d);
   const dense = new Float64Array(B * layout.nSources);
-  const rowList = new Int32Array(B * P);
-  const listRows = (minLayer: number): number => {
-    let count = 0;
-    for (let b = 0; b < B; b++)
-      if (targets[b].layer >= minLayer) for (let q = 0; q <= targets[b].position; q++) rowList[count++] = b * P + q;
-    return count;
+  const addLayerNormBack = (u: Float64Array, gain: Float64Array, inv: Float64Array) => {
+    for (let r = 0; r < B * P; r++) layerNormBackInto(g, r * d, u, r * d, gain, inv[r % P], d);
   };
 
   for (let b = 0; b < B; b++) {
@@ -203,47 +190,22 @@ export function attributeBatch(ctx: AttributionContext, targets: readonly Attrib
       }
     }
     const block = model.blocks[l];
-    const skip = transcoders[l].wSkipT;
-    if (skip) {
-      // The skip term reads LN2's output: g_mid += LN2ᵀ (W_skipᵀ g_post).
-      const count = listRows(l + 1);
-      rowsTimesMatrix(g, t1, rowList, count, skip, 0, d, d);
-      for (let k = 0; k < count; k++) {
-        const r = rowList[k];
-        layerNormBackInto(g, r * d, t1, r * d, block.ln2G, run.ln2Inv[l][r % P], d);
-      }
-    }
+    const skip = ctx.skip[l];
+    // The skip term reads LN2's output: g_mid = g_post + LN2ᵀ (g_post · W_skip). Zero below every target's layer.
+    if (skip && targets.some((t) => t.layer > l))
+      addLayerNormBack(await kernels.matmul(g, B, P, skip), block.ln2G, run.ln2Inv[l]);
     for (let b = 0; b < B; b++) {
       const t = targets[b];
       if (t.layer === l)
         layerNormBackInto(g, (b * P + t.position) * d, t.read, 0, block.ln2G, run.ln2Inv[l][t.position], d);
     }
     // Frozen attention: out[t] = Σ_h Σ_s A_h[t, s] v_h[s] W_O + b, v = LN1(x) W_V + b_V.
-    const count = listRows(l);
-    rowsTimesMatrix(g, t1, rowList, count, block.projW, 0, d, d); // t1 = ∂/∂z
-    const a = run.patterns[l];
-    for (let k = 0; k < count; k++) t2.fill(0, rowList[k] * d, rowList[k] * d + d);
-    for (let b = 0; b < B; b++) {
-      const pt = targets[b].position;
-      if (targets[b].layer < l) continue;
-      for (let h = 0; h < nHead; h++) {
-        const ho = h * dHead;
-        for (let tq = 0; tq <= pt; tq++) {
-          const src = (b * P + tq) * d + ho;
-          const arow = (h * n + tq) * n;
-          for (let s = 0; s <= tq; s++) {
-            const w = a[arow + s];
-            const dst = (b * P + s) * d + ho;
-            for (let i = 0; i < dHead; i++) t2[dst + i] += w * t1[src + i];
-          }
-        }
-      }
-    }
-    rowsTimesMatrix(t2, t1, rowList, count, block.attnW, 2 * d, 3 * d, d); // t1 = ∂/∂LN1 output
-    for (let k = 0; k < count; k++) {
-      const r = rowList[k];
-      layerNormBackInto(g, r * d, t1, r * d, block.ln1G, run.ln1Inv[l][r % P], d);
-    }
+    const patterns = leadingPatterns(ctx.patternsT[l], c.nHead, n, P);
+    addLayerNormBack(
+      await kernels.attentionBack(g, B, P, ctx.outT[l], patterns, ctx.valueT[l]),
+      block.ln1G,
+      run.ln1Inv[l],
+    );
   }
   // g: the gradient at the embeddings.
   for (let b = 0; b < B; b++) {

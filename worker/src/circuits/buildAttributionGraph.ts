@@ -33,7 +33,7 @@ import {
 } from './replacementModel.js';
 
 /** Targets per backward pass: enough rows to keep the weight loads shared, small enough to stay in cache. */
-const BATCH = 32;
+const BATCH = 64;
 /** Features attributed between two re-rankings by influence (circuit-tracer: update_interval 4 × batch 512). */
 const RANKING_INTERVAL = 2048;
 
@@ -103,7 +103,7 @@ export async function attributeTokens(
   const d = c.dModel;
   const run = runReplacementModel(model, transcoders, tokens);
   const n = run.tokens.length;
-  const ctx = attributionContext(model, transcoders, run);
+  const ctx = await attributionContext(model, transcoders, run);
   const { layout } = ctx;
 
   const { tokens: logitTokens, probabilities: logitProbabilities } = salientLogits(
@@ -118,7 +118,7 @@ export async function attributeTokens(
   const rows = new EdgeRows();
   const maxFeatures = Math.min(params.maxFeatureNodes, layout.nFeatures);
   const total = logitTokens.length + maxFeatures;
-  attributeBatch(
+  await attributeBatch(
     ctx,
     logitTokens.map((_, i) => ({ node: layout.nSources + i, layer: c.nLayer, position: n - 1, read: logitReads[i] })),
     rows,
@@ -156,7 +156,7 @@ export async function attributeTokens(
     queue.sort((a, b) => a - b);
     for (let i = 0; i < queue.length; i += BATCH) {
       const batch = queue.slice(i, i + BATCH);
-      attributeBatch(ctx, batch.map(featureTarget), rows);
+      await attributeBatch(ctx, batch.map(featureTarget), rows);
       for (const f of batch) visited[f] = 1;
       done += batch.length;
       onProgress?.(logitTokens.length + done, total);
