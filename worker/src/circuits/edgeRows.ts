@@ -6,9 +6,16 @@ export class EdgeRows {
   readonly targets: number[] = [];
   /** Row r's entries are starts[r] .. starts[r + 1]. */
   readonly starts: number[] = [0];
-  private colData = new Int32Array(1024);
-  private weightData = new Float64Array(1024);
+  private colData: Int32Array;
+  private weightData: Float64Array;
   private used = 0;
+
+  /** `capacity`: edges to allocate for up front. */
+  constructor(capacity = 1024) {
+    const cap = Math.max(16, Math.ceil(capacity));
+    this.colData = new Int32Array(cap);
+    this.weightData = new Float64Array(cap);
+  }
 
   /** Number of stored edges. */
   get size(): number {
