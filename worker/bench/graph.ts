@@ -64,11 +64,13 @@ const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 for (const length of [16, 64]) {
   const tokens = promptOf(Math.min(length, c.nPositions));
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const g = await buildAttributionGraphFromTokens(host, transcoders, tokens, DEFAULT_GRAPH_PARAMS);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const b = g.unpruned.blocks;
   console.log(
-    `${tokens.length} tokens: ${seconds.toFixed(2)} s (goal at 64: < 30 s); nodes ${g.stats.nodesBeforePruning} → ${g.nodes.length} ` +
+    `${tokens.length} tokens: ${seconds.toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU (goal at 64: < 30 s); nodes ${g.stats.nodesBeforePruning} → ${g.nodes.length} ` +
       `(${b.nFeatures} features, ${b.nErrors} errors, ${b.nEmbeddings} embeddings, ${b.nLogits} logits before), ` +
       `edges ${g.stats.edgesBeforePruning} → ${g.edges.length}; heap ${mb(process.memoryUsage().heapUsed)}, ` +
       `peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
@@ -76,8 +78,14 @@ for (const length of [16, 64]) {
 }
 
 /** Values of every target (feature pre-activations in node order, then demeaned logits) from a forward pass. */
-function targetValues(g: UnprunedGraph, m: HostModel, tcs: HostTranscoder[], s: ReplacementSources, frozen: boolean) {
-  const out = replacementForward(m, tcs, g.run, s, { frozen });
+function targetValues(
+  g: UnprunedGraph,
+  m: HostModel,
+  tcs: HostTranscoder[],
+  s: ReplacementSources,
+  o: { frozen: boolean },
+) {
+  const out = replacementForward(m, tcs, g.run, s, o);
   const d = c.dModel;
   const n = g.run.tokens.length;
   const values: number[] = [];
@@ -113,7 +121,7 @@ for (const offset of [0, 20, 40]) {
   const u = g.unpruned;
   const b = u.blocks;
   const n = u.run.tokens.length;
-  const base = targetValues(u, host, transcoders, runSources(u.run), false);
+  const base = targetValues(u, host, transcoders, runSources(u.run), { frozen: false });
   const candidates = Array.from({ length: b.nFeatures + b.nErrors }, (_, i) => i)
     .sort((x, y) => g.pruned.nodeInfluence[y] - g.pruned.nodeInfluence[x])
     .slice(0, 20);
@@ -128,7 +136,7 @@ for (const offset of [0, 20, 40]) {
       const k = source - b.nFeatures;
       s.errors[Math.floor(k / n)].fill(0, (k % n) * c.dModel, ((k % n) + 1) * c.dModel);
     }
-    const after = targetValues(u, host, transcoders, s, false);
+    const after = targetValues(u, host, transcoders, s, { frozen: false });
     const { cols, weights, starts, targets } = u.rows;
     for (let r = 0; r < targets.length; r++)
       for (let e = starts[r]; e < starts[r + 1]; e++)
