@@ -162,14 +162,7 @@ export function hostTranscoders(set: TranscoderSet, config: Gpt2Config): HostTra
 }
 
 /** out[r, j] = b[j] + Σ_i x[r, i] w[i, j] for x [rows, nIn], w [nIn, nOut] (a Conv1D). */
-export function conv1d(
-  x: Float64Array,
-  rows: number,
-  nIn: number,
-  w: Float64Array,
-  b: Float64Array | null,
-  nOut: number,
-) {
+function conv1d(x: Float64Array, rows: number, nIn: number, w: Float64Array, b: Float64Array | null, nOut: number) {
   const out = new Float64Array(rows * nOut);
   for (let r = 0; r < rows; r++) {
     const o = r * nOut;
@@ -185,7 +178,7 @@ export function conv1d(
 }
 
 /** 1/sqrt(var + eps) of each row of x [rows, d] (biased variance, as torch.nn.LayerNorm). */
-export function layerNormInv(x: Float64Array, rows: number, d: number, eps: number): Float64Array {
+function layerNormInv(x: Float64Array, rows: number, d: number, eps: number): Float64Array {
   const inv = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     let m = 0;
@@ -199,14 +192,7 @@ export function layerNormInv(x: Float64Array, rows: number, d: number, eps: numb
 }
 
 /** LayerNorm with given denominators: γ ⊙ (x − mean(x)) · inv + β per row. */
-export function layerNormWith(
-  x: Float64Array,
-  rows: number,
-  d: number,
-  inv: Float64Array,
-  g: Float64Array,
-  b: Float64Array,
-) {
+function layerNormWith(x: Float64Array, rows: number, d: number, inv: Float64Array, g: Float64Array, b: Float64Array) {
   const out = new Float64Array(rows * d);
   for (let r = 0; r < rows; r++) {
     let m = 0;
@@ -218,7 +204,7 @@ export function layerNormWith(
 }
 
 /** Causal softmax attention patterns [nHead, n, n] from qkv [n, 3d]. */
-export function attentionPatterns(qkv: Float64Array, n: number, nHead: number, dHead: number): Float64Array {
+function attentionPatterns(qkv: Float64Array, n: number, nHead: number, dHead: number): Float64Array {
   const d = nHead * dHead;
   const a = new Float64Array(nHead * n * n);
   const scale = 1 / Math.sqrt(dHead);
@@ -240,7 +226,7 @@ export function attentionPatterns(qkv: Float64Array, n: number, nHead: number, d
 }
 
 /** z [n, d]: per head, Σ_s pattern[t, s] · v[s] with v the third block of qkv [n, 3d]. */
-export function mixValues(patterns: Float64Array, qkv: Float64Array, n: number, nHead: number, dHead: number) {
+function mixValues(patterns: Float64Array, qkv: Float64Array, n: number, nHead: number, dHead: number) {
   const d = nHead * dHead;
   const z = new Float64Array(n * d);
   for (let h = 0; h < nHead; h++)
@@ -336,8 +322,8 @@ function transcoderOutput(
   return out;
 }
 
-/** The embedding sources [n, d] of a prompt: wte[token] + wpe[position]; RangeError-free checks name the fix. */
-export function promptEmbeddings(model: HostModel, tokens: readonly number[]): Float64Array {
+/** The embedding sources [n, d] of a prompt: wte[token] + wpe[position]; bad ids and lengths name the fix. */
+function promptEmbeddings(model: HostModel, tokens: readonly number[]): Float64Array {
   const { dModel: d, nPositions, vocabSize } = model.config;
   if (tokens.length === 0 || tokens.length > nPositions)
     throw new AtlasError(
