@@ -193,3 +193,23 @@ test('buildAttributionGraph: Neuronpedia node ids, unique, edges between listed 
   assert.ok(g.stats.nodesBeforePruning >= g.nodes.length && g.stats.edgesBeforePruning >= g.edges.length);
   assert.ok(g.edges.length > 0);
 });
+
+test('an error node whose circuit-tracer id is a layer-0 feature’s takes err_{layer}_{pos}', async () => {
+  const set = randomTranscoders(model.config, { dSae: 48, k: 4, seed: 3 });
+  set.layers[0].bEnc[1] = 100; // layer 0's feature 1 fires everywhere: its ids are those of layer 1's errors
+  const g = await buildAttributionGraph(model, set, 'the cat sat on', {
+    ...DEFAULT_GRAPH_PARAMS,
+    nodeThreshold: 1,
+    edgeThreshold: 1,
+  });
+  const ids = new Set(g.nodes.map((x) => x.nodeId));
+  assert.equal(ids.size, g.nodes.length);
+  const feature = g.nodes.find((x) => x.kind === 'feature' && x.layer === 0 && x.featureIndex === 1);
+  assert.ok(feature, 'the always-on feature is in the graph');
+  const error = g.nodes.find((x) => x.kind === 'error' && x.layer === 1 && x.position === feature.position);
+  assert.ok(error, 'its twin error node is in the graph');
+  assert.equal(feature.nodeId, `0_1_${feature.position}`);
+  assert.equal(error.nodeId, `err_1_${feature.position}`);
+  const other = g.nodes.find((x) => x.kind === 'error' && x.layer === 2);
+  assert.ok(other && other.nodeId === `0_2_${other.position}`, 'errors without a twin keep circuit-tracer’s id');
+});
