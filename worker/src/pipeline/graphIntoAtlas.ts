@@ -3,13 +3,14 @@
 // the graph, and store it with its token texts and the dictionary of each layer. Shared by `worker graph` and the
 // `graph` job.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { saveGraph, type GraphToSave, type OpenDatabase } from '@atlas/migrations';
+import { basename, join } from 'node:path';
+import { saveGraph, type OpenDatabase } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 import type { AttributionGraph, GraphParams, TranscoderSet } from '../circuits/attributionGraph.js';
 import { DEFAULT_GRAPH_PARAMS } from '../circuits/attributionGraph.js';
 import { AtlasError } from '../errors.js';
 import type { LoadedModel } from '../transformer/modelFolder.js';
+import { graphToSave } from './graphJson.js';
 
 /**
  * The numeric core, passed in: `buildAttributionGraph` (worker/src/circuits/buildAttributionGraph.ts) and
@@ -209,52 +210,18 @@ export function logitTokenTexts(graph: AttributionGraph, tokenText: (id: number)
   return texts;
 }
 
-/** An AttributionGraph as the database layer stores it: token texts on embeddings and logits. */
-export function graphToSave(
-  graph: AttributionGraph,
-  o: {
-    modelName: string;
-    modelId?: number | null;
-    title?: string;
-    transcoderIds?: number[];
-    transcoderNames?: string[];
-    logitTokens?: Readonly<Record<number, string>>;
-    labels?: Readonly<Record<string, string>>;
-  },
-): GraphToSave {
-  return {
-    title: o.title,
-    modelName: o.modelName,
-    modelId: o.modelId ?? null,
-    prompt: graph.prompt,
-    tokens: graph.tokens,
-    params: graph.params,
-    stats: graph.stats,
-    transcoderIds: o.transcoderIds,
-    transcoderNames: o.transcoderNames,
-    nodes: graph.nodes.map((n) => {
-      const tokenText =
-        n.kind === 'embedding'
-          ? graph.tokens[n.position]?.text
-          : n.kind === 'logit' && n.tokenId !== undefined
-            ? o.logitTokens?.[n.tokenId]
-            : undefined;
-      const label = o.labels?.[n.nodeId];
-      return { ...n, ...(tokenText === undefined ? {} : { tokenText }), ...(label === undefined ? {} : { label }) };
-    }),
-    edges: graph.edges,
-  };
-}
-
 export interface GraphIntoAtlasOptions {
   /** An atlas model's name, or a model folder ('builtin'). */
   modelName: string;
   prompt: string;
   title?: string;
+  /** The atlas dictionaries of the layers, in layer order (default: the model's ingested transcoder set). */
   transcoderIds?: number[];
+  /** Transcoder folders instead of atlas dictionaries (the CLI's --transcoders): the graph names no dictionary. */
+  transcoderFolders?: string[];
   params: GraphParams;
   core: AttributionCore;
-  /** Loads the model folder (the job passes modelFolder's loadModel; tests a stand-in). */
+  /** Loads the model folder (modelFolder's loadModel; tests a stand-in). */
   loadModel: (folder: string) => Promise<LoadedModel>;
   disposeModel?: (model: LoadedModel) => void;
   onProgress?: (done: number, total: number) => void;
@@ -262,36 +229,61 @@ export interface GraphIntoAtlasOptions {
   fields?: { model: string; prompt: string; transcoderIds: string };
 }
 
-/** Build the graph of a prompt with the atlas's model and transcoders, and store it; returns the graph and its id. */
-export async function graphIntoAtlas(
-  db: OpenDatabase,
-  o: GraphIntoAtlasOptions,
-): Promise<{ graphId: number; graph: AttributionGraph }> {
-  const fields = o.fields ?? { model: '--model', prompt: '--prompt', transcoderIds: 'transcoderIds' };
-  const source = await resolveGraphModel(db.dataSource, o.modelName, fields.model);
+/** A built graph: stored (graphId) when a database was given, and what its JSON needs beside it. */
+export interface BuiltGraph {
+  graph: AttributionGraph;
+  graphId: number | null;
+  modelName: string;
+  transcoders: GraphTranscoders;
+  logitTokens: Record<number, string>;
+}
+
+/**
+ * Build the graph of a prompt and, given a database, store it. With a database the model may be an atlas model's
+ * name and the transcoders its ingested set; without one both are folders.
+ */
+export async function graphIntoAtlas(db: OpenDatabase | undefined, o: GraphIntoAtlasOptions): Promise<BuiltGraph> {
+  const fields = o.fields ?? { model: '--model', prompt: '--prompt', transcoderIds: '--transcoders' };
+  const source = await resolveGraphModel(db?.dataSource, o.modelName, fields.model);
   const model = await o.loadModel(source.folder);
   try {
     checkPromptFits(model, o.prompt, fields.prompt);
-    const transcoders = await resolveGraphTranscoders(
-      db.dataSource,
-      { modelId: source.modelId, name: source.name, nLayers: model.config.nLayer },
-      o.transcoderIds,
-      fields.transcoderIds,
-    );
+    let transcoders: GraphTranscoders;
+    if (o.transcoderFolders) {
+      transcoders = {
+        folders: o.transcoderFolders,
+        dictionaryIds: [],
+        names: o.transcoderFolders.map((f) => basename(f)),
+      };
+    } else if (db) {
+      transcoders = await resolveGraphTranscoders(
+        db.dataSource,
+        { modelId: source.modelId, name: source.name, nLayers: model.config.nLayer },
+        o.transcoderIds,
+        fields.transcoderIds,
+      );
+    } else
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        `${fields.transcoderIds}: give the transcoder folders, one per layer (or --database to use the atlas's transcoder set)`,
+      );
     const set = await o.core.loadTranscoderSet(transcoders.folders);
     const graph = await o.core.buildAttributionGraph(model, set, o.prompt, o.params, o.onProgress);
-    const graphId = await saveGraph(
-      db,
-      graphToSave(graph, {
-        modelName: source.name,
-        modelId: source.modelId,
-        title: o.title,
-        transcoderIds: transcoders.dictionaryIds,
-        transcoderNames: transcoders.names,
-        logitTokens: logitTokenTexts(graph, (id) => model.tokenizer.tokenText(id)),
-      }),
-    );
-    return { graphId, graph };
+    const logitTokens = logitTokenTexts(graph, (id) => model.tokenizer.tokenText(id));
+    const graphId = db
+      ? await saveGraph(
+          db,
+          graphToSave(graph, {
+            modelName: source.name,
+            modelId: source.modelId,
+            title: o.title,
+            transcoderIds: transcoders.dictionaryIds,
+            transcoderNames: transcoders.names,
+            logitTokens,
+          }),
+        )
+      : null;
+    return { graph, graphId, modelName: source.name, transcoders, logitTokens };
   } finally {
     o.disposeModel?.(model);
   }

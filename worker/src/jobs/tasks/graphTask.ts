@@ -35,7 +35,7 @@ export function createGraphTask(db: OpenDatabase, deps: GraphTaskDeps = {}): Tas
       const modelFolder = deps.loadModel ? undefined : await import('../../transformer/modelFolder.js');
       const loadModel = deps.loadModel ?? ((folder: string) => modelFolder!.loadModel(folder));
       const started = Date.now();
-      const { graphId, graph } = await graphIntoAtlas(db, {
+      const built = await graphIntoAtlas(db, {
         modelName: p.modelName,
         prompt: p.prompt,
         title: p.title,
@@ -49,6 +49,8 @@ export function createGraphTask(db: OpenDatabase, deps: GraphTaskDeps = {}): Tas
         fields: { model: 'payload modelName', prompt: 'payload prompt', transcoderIds: 'payload transcoderIds' },
       });
       await progress.settle();
+      const { graph, graphId } = built;
+      if (graphId === null) throw new Error('graphIntoAtlas stores the graph when given a database');
       await progress.checkpoint({ graphId });
       await progress.result({ graphId });
       await progress.report({ done: 1, total: 1, unit: 'graphs', message: `graph ${graphId}` }, true);
