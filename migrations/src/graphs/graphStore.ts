@@ -235,7 +235,8 @@ export async function saveGraph(db: EvaluationTarget, g: GraphToSave): Promise<n
   });
 }
 
-interface GraphRow {
+/** A `graphs` row as the driver returns it (GRAPH_SUMMARY_COLUMNS). */
+export interface GraphSummaryRow {
   id: number;
   title: string;
   slug: string;
@@ -257,7 +258,7 @@ export const GRAPH_SUMMARY_COLUMNS = `g.id, g.title, g.slug, g.model_name, g.mod
   g.stats, g.transcoder_ids, g.transcoder_names, g.supernodes, g.pinned_node_ids, g.created_at`;
 
 /** A `graphs` row (selected with GRAPH_SUMMARY_COLUMNS) as a GraphSummary. */
-export function toGraphSummary(r: GraphRow): GraphSummary {
+export function toGraphSummary(r: GraphSummaryRow): GraphSummary {
   return {
     id: r.id,
     title: r.title,
@@ -339,9 +340,10 @@ export async function graphSummariesByIds(
   ds: DataSource,
   ids: readonly number[],
 ): Promise<(GraphSummary | undefined)[]> {
-  const rows: GraphRow[] = await ds.query(`SELECT ${GRAPH_SUMMARY_COLUMNS} FROM graphs g WHERE g.id = ANY($1::int[])`, [
-    [...ids],
-  ]);
+  const rows: GraphSummaryRow[] = await ds.query(
+    `SELECT ${GRAPH_SUMMARY_COLUMNS} FROM graphs g WHERE g.id = ANY($1::int[])`,
+    [[...ids]],
+  );
   const by = new Map(rows.map((r) => [r.id, toGraphSummary(r)]));
   return ids.map((id) => by.get(id));
 }

@@ -9,6 +9,8 @@ import type { DataSource } from 'typeorm';
 import type { AttributionGraph, GraphParams, TranscoderSet } from '../circuits/attributionGraph.js';
 import { DEFAULT_GRAPH_PARAMS } from '../circuits/attributionGraph.js';
 import { AtlasError } from '../errors.js';
+import { loadTokenizer, type BpeTokenizer } from '../tokenizer/bpe.js';
+import { BUILTIN_MODEL_DIR } from '../transformer/builtinModel.js';
 import type { LoadedModel } from '../transformer/modelFolder.js';
 import { graphToSave } from './graphJson.js';
 
@@ -157,7 +159,7 @@ export async function resolveGraphTranscoders(
 
 /** The prompt's tokens must fit the model's context (BOS included); one error with both numbers otherwise. */
 export function checkPromptFits(
-  model: Pick<LoadedModel, 'name' | 'config' | 'tokenizer' | 'bosId'>,
+  model: Pick<LoadedModel, 'name' | 'tokenizer' | 'bosId'> & { config: { nPositions: number } },
   prompt: string,
   field = '--prompt',
 ): number {
@@ -169,6 +171,36 @@ export function checkPromptFits(
       `${field} is ${tokens} tokens${model.bosId === undefined ? '' : ' with BOS'} but ${model.name} reads at most ${model.config.nPositions}; shorten the prompt`,
     );
   return tokens;
+}
+
+const tokenizers = new Map<string, BpeTokenizer>();
+
+/**
+ * checkPromptFits before the weights are loaded (the api, before it queues a job): the folder's tokenizer, cached,
+ * and its <|endoftext|> as BOS, as modelFolder's loadModel reads them; `nPositions` from the models row.
+ */
+export function checkPromptFitsFolder(
+  model: { name: string; folder: string; nPositions: number },
+  prompt: string,
+  field = '--prompt',
+): number {
+  const dir = model.folder === 'builtin' || model.folder === 'builtin:tiny-brown' ? BUILTIN_MODEL_DIR : model.folder;
+  const path = join(dir, 'tokenizer.json');
+  let tokenizer = tokenizers.get(path);
+  if (!tokenizer) {
+    tokenizer = loadTokenizer(path).tokenizer;
+    tokenizers.set(path, tokenizer);
+  }
+  return checkPromptFits(
+    {
+      name: model.name,
+      config: { nPositions: model.nPositions },
+      tokenizer,
+      bosId: tokenizer.tokenId('<|endoftext|>'),
+    },
+    prompt,
+    field,
+  );
 }
 
 /** Graph parameters: the defaults with the thresholds given, each in (0, 1]; one error naming the bad one. */
