@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { saveGraph } from '@atlas/migrations';
-import { toNeuronpediaGraph } from '@atlas/worker/formats/neuronpediaGraph';
+import { toNeuronpediaGraph } from '@atlas/worker/circuits/neuronpediaGraph';
 import { createApiKey } from '../auth/apiKeys.js';
 import { loadFixtureAtlas, type FixtureAtlas } from '../testing/fixtureAtlas.js';
 import { recordStatements } from '../testing/sqlStatements.js';
 import { startAtlasTestApi, type AtlasTestApi } from '../testing/testApi.js';
 
-// Built from the `examples` of Neuronpedia's graph schema (see worker/src/formats/neuronpediaGraph.test.ts).
+// Built from the `examples` of Neuronpedia's graph schema (see worker/src/circuits/neuronpediaGraph.test.ts).
 const SCHEMA_EXAMPLE = JSON.parse(
   readFileSync(
     fileURLToPath(new URL('../../../worker/test-fixtures/neuronpedia-graph/schema-example.json', import.meta.url)),

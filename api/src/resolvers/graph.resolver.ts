@@ -11,7 +11,7 @@ import {
   type GraphSummary,
   type StoredGraphNode,
 } from '@atlas/migrations';
-import { fromNeuronpediaGraph } from '@atlas/worker/formats/neuronpediaGraph';
+import { fromNeuronpediaGraph } from '@atlas/worker/circuits/neuronpediaGraph';
 import { checkPromptFitsFolder, resolveGraphModel, resolveGraphTranscoders } from '@atlas/worker/graphs';
 import { importedGraphToSave, storedGraphToNeuronpedia } from '@atlas/worker/graphJson';
 import { AtlasError } from '@atlas/worker/inference/errors';

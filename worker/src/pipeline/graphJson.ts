@@ -2,7 +2,7 @@
 // api's importGraph / neuronpediaJson share, so a graph imported and read back gives the same file.
 import type { GraphToSave, StoredGraph } from '@atlas/migrations';
 import type { AttributionGraph, GraphNode } from '../circuits/attributionGraph.js';
-import { toNeuronpediaGraph, type ImportedNeuronpediaGraph } from '../formats/neuronpediaGraph.js';
+import { toNeuronpediaGraph, type ImportedNeuronpediaGraph } from '../circuits/neuronpediaGraph.js';
 
 /** The AttributionGraph of a stored graph (the atlas's own fields left out). */
 export function storedToAttributionGraph(stored: StoredGraph): AttributionGraph {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { loadGraph } from '@atlas/migrations';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
-import { toNeuronpediaGraph } from '../../formats/neuronpediaGraph.js';
-import { smallAttributionGraph } from '../../formats/smallAttributionGraph.testing.js';
+import { toNeuronpediaGraph } from '../../circuits/neuronpediaGraph.js';
+import { smallAttributionGraph } from '../../circuits/smallAttributionGraph.testing.js';
 import { runCliAsync } from '../runCli.testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'worker-graph-cli-'));

@@ -5,7 +5,7 @@ import { graphSlug, loadGraph, openDatabase, saveGraph, type OpenDatabase } from
 import type { Command } from 'commander';
 import { loadWorkerConfig } from '../../config.js';
 import { AtlasError } from '../../errors.js';
-import { fromNeuronpediaGraph, toNeuronpediaGraph } from '../../formats/neuronpediaGraph.js';
+import { fromNeuronpediaGraph, toNeuronpediaGraph } from '../../circuits/neuronpediaGraph.js';
 import { attributionCore } from '../../pipeline/attributionCore.js';
 import { importedGraphToSave, storedGraphToNeuronpedia } from '../../pipeline/graphJson.js';
 import { graphIntoAtlas, graphParams, resolveGraphModel } from '../../pipeline/graphIntoAtlas.js';

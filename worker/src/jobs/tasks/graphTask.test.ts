@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { loadGraph } from '@atlas/migrations';
 import { openTestDatabase } from '@atlas/migrations/testing';
 import type { GraphParams, TranscoderSet } from '../../circuits/attributionGraph.js';
-import { smallAttributionGraph } from '../../formats/smallAttributionGraph.testing.js';
+import { smallAttributionGraph } from '../../circuits/smallAttributionGraph.testing.js';
 import type { AttributionCore } from '../../pipeline/graphIntoAtlas.js';
 import { loadTokenizer } from '../../tokenizer/bpe.js';
 import { BUILTIN_MODEL_DIR } from '../../transformer/builtinModel.js';

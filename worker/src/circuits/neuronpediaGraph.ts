@@ -1,18 +1,17 @@
-// Neuronpedia's attribution graph JSON (the file its graph viewer loads): the schema is the Neuronpedia webapp's
+// Neuronpedia's attribution graph JSON (the file its graph viewer loads; here beside the graph's shapes rather than in
+// formats/, which circuits' kernels import): the schema is the Neuronpedia webapp's
 // app/api/graph/graph-schema.json, and the node conventions are circuit-tracer's
 // (circuit_tracer/frontend/graph_models.py, utils/create_graph_files.py): feature nodes "cross layer transcoder"
 // with layer as a string, errors "mlp reconstruction error" (feature -1), embeddings layer "E" (feature = position),
 // logits layer nLayers + 1 (feature = vocabulary id). Node ids are kept as the graph gives them.
+import type { Supernode } from '@atlas/migrations';
 import { z } from 'zod';
-import type { AttributionGraph, GraphNode, GraphNodeKind, GraphParams } from '../circuits/attributionGraph.js';
-import { DEFAULT_GRAPH_PARAMS } from '../circuits/attributionGraph.js';
+import type { AttributionGraph, GraphNode, GraphNodeKind, GraphParams } from './attributionGraph.js';
+import { DEFAULT_GRAPH_PARAMS } from './attributionGraph.js';
 import { AtlasError } from '../errors.js';
 
-/** A named group of nodes a person made in the viewer (Neuronpedia `qParams.supernodes`: `[name, ...nodeIds]`). */
-export interface Supernode {
-  name: string;
-  nodeIds: string[];
-}
+// A supernode travels in `qParams.supernodes` as `[name, ...nodeIds]`; its shape is the stored one.
+export type { Supernode };
 
 /** What the file carries beyond the AttributionGraph: naming, labels, and the person's annotations. */
 export interface NeuronpediaGraphExtras {

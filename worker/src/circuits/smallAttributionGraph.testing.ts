@@ -1,6 +1,6 @@
 // A small attribution graph written out by hand (2 layers, 3 tokens): what format, storage and job tests share
 // until the numeric core builds real ones. Values are arbitrary but exact in float64 and distinct per node.
-import type { AttributionGraph } from '../circuits/attributionGraph.js';
+import type { AttributionGraph } from './attributionGraph.js';
 
 export function smallAttributionGraph(modelId = 'tiny-test-lm'): AttributionGraph {
   return {
