@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase, type TestDatabase } from '../testing/testDatabase.js';
 import { AtlasError } from '../errors.js';
+import { AttributionGraphs1733800000000 } from '../migrations/1733800000000-AttributionGraphs.js';
 import { deleteGraph, loadGraph, saveGraph, saveGraphAnnotations, type GraphToSave } from './graphStore.js';
 
 let db: TestDatabase;
@@ -173,4 +174,21 @@ test('deleting a graph deletes its nodes and edges', async () => {
   assert.equal(await deleteGraph(db.dataSource, id), true);
   assert.deepEqual(await count(), { nodes: 0, edges: 0 });
   assert.equal(await deleteGraph(db.dataSource, id), false);
+});
+
+test('the migration runs again without harm, and down then up gives working tables back', async () => {
+  const runner = db.dataSource.createQueryRunner();
+  try {
+    await new AttributionGraphs1733800000000().up(runner);
+    await new AttributionGraphs1733800000000().down(runner);
+    const gone: { n: number }[] = await runner.query(
+      `SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'graphs'`,
+    );
+    assert.deepEqual(gone, [{ n: 0 }]);
+    await new AttributionGraphs1733800000000().up(runner);
+  } finally {
+    await runner.release();
+  }
+  const id = await saveGraph(db, graph());
+  assert.equal((await loadGraph(db.dataSource, id))?.nodes.length, 5);
 });
