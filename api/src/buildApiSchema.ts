@@ -7,6 +7,7 @@ import { DictionaryAnalysisResolver } from './resolvers/dictionaryAnalysis.resol
 import { EvaluationResolver } from './resolvers/evaluation.resolver.js';
 import { ExplanationResolver } from './resolvers/explanation.resolver.js';
 import { FeatureResolver } from './resolvers/feature.resolver.js';
+import { FeatureGraphsResolver, GraphNodeResolver, GraphResolver } from './resolvers/graph.resolver.js';
 import { JobResolver } from './resolvers/job.resolver.js';
 import { HeldOutLabelScoreResolver } from './resolvers/heldOutLabelScore.resolver.js';
 import { LabelAssociationResolver } from './resolvers/labelAssociation.resolver.js';
@@ -35,6 +36,9 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       TextAnalysisResolver,
       SteeringResolver,
       SearchByTextResolver,
+      GraphResolver,
+      GraphNodeResolver,
+      FeatureGraphsResolver,
     ],
     validate: false,
     // type-graphql insists on a PubSub once any subscription exists; ours stream with their own `subscribe`

@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'DATA_DIR_LOCKED'
   | 'PORT_IN_USE'
   | 'MIGRATION_FAILED'
-  | 'EVALUATION_INVALID';
+  | 'EVALUATION_INVALID'
+  | 'GRAPH_INVALID';
 
 /** An error meant for a person: the message says what failed, where, and the fix. */
 export class AtlasError extends Error {

@@ -14,3 +14,4 @@ export * from './analysisClaims.js';
 export * from './labels/brownTags.js';
 export * from './labels/featureLabel.js';
 export * from './evaluations/index.js';
+export * from './graphs/index.js';

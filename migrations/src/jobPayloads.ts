@@ -90,6 +90,19 @@ export const JobPayloads = {
     documents: z.number().int().positive().optional(),
     tokensPerDocument: z.number().int().positive().optional(),
   }),
+  graph: z.object({
+    /** The atlas model's name (its weights_path is loaded), or a model folder on the worker ('builtin'). */
+    modelName: z.string().min(1).max(4096),
+    prompt: z.string().min(1).max(100_000),
+    /** Default: the prompt. */
+    title: z.string().min(1).max(500).optional(),
+    /** One transcoder dictionary per layer, in layer order; absent: the model's ingested transcoder set. */
+    transcoderIds: z.array(z.number().int().positive()).min(1).max(1024).optional(),
+    /** Shares of influence kept, in (0, 1] (defaults: circuit-tracer's 0.8 and 0.98). */
+    nodeThreshold: z.number().gt(0).lte(1).optional(),
+    edgeThreshold: z.number().gt(0).lte(1).optional(),
+    maxFeatureNodes: z.number().int().min(1).max(1_000_000).optional(),
+  }),
 } satisfies Record<JobType, z.ZodTypeAny>;
 
 export type JobPayload<T extends JobType> = z.infer<(typeof JobPayloads)[T]>;

@@ -1,6 +1,15 @@
 // One set of DataLoaders per request: a page of features asks for its examples, links and neighbours in a
 // constant number of statements instead of one per feature.
-import type { Dictionary, Job } from '@atlas/migrations';
+import {
+  graphEdgesOf,
+  graphNodesOf,
+  graphSummariesByIds,
+  type Dictionary,
+  type GraphEdgeRecord,
+  type GraphSummary,
+  type Job,
+  type StoredGraphNode,
+} from '@atlas/migrations';
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import { dictionariesByIds, firingCounts, type AnalysedTokens } from '../services/dictionaryService.js';
@@ -20,6 +29,7 @@ import {
 import type { FeatureKey, FeatureRow } from '../services/features/featureRow.js';
 import { jobLogsByIds, latestJobsOfDictionaries, type JobLogRow } from '../services/jobService.js';
 import { modelNamesByIds } from '../services/modelService.js';
+import { graphCounts, graphsOfFeatures } from '../services/graphService.js';
 
 /** Most examples any one request may read per feature and kind. */
 export const MAX_EXAMPLES = 50;
@@ -77,6 +87,14 @@ export function createLoaders(ds: DataSource) {
     ),
     jobLogs: new DataLoader<JobLogsKey, JobLogRow[], string>((keys) => jobLogsByKeys(ds, keys), {
       cacheKeyFn: (k) => `${k.jobId}:${k.last}`,
+    }),
+    /** Attribution graphs by id, their nodes, edges and counts, and the graphs of features: one statement each per list. */
+    graph: new DataLoader<number, GraphSummary | undefined>((ids) => graphSummariesByIds(ds, ids)),
+    graphNodes: new DataLoader<number, StoredGraphNode[]>((ids) => graphNodesOf(ds, ids)),
+    graphEdges: new DataLoader<number, GraphEdgeRecord[]>((ids) => graphEdgesOf(ds, ids)),
+    graphCounts: new DataLoader<number, { nodes: number; edges: number }>((ids) => graphCounts(ds, ids)),
+    featureGraphs: new DataLoader<FeatureKey, GraphSummary[], string>((keys) => graphsOfFeatures(ds, keys), {
+      cacheKeyFn: keyOf,
     }),
   };
 }

@@ -32,7 +32,7 @@ export class JobLogLine {
   message!: string;
 }
 
-@ObjectType({ description: 'A long task on the queue: train, extract, analyze, import or export.' })
+@ObjectType({ description: 'A long task on the queue: train, extract, analyze, import, export, evaluate or graph.' })
 export class Job {
   @Field(() => ID)
   id!: number;
@@ -48,6 +48,12 @@ export class Job {
 
   @Field(() => JobProgress)
   progress!: JobProgress;
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'What the finished job made, e.g. { graphId } of a graph job; null for types that report nothing.',
+  })
+  result!: Record<string, unknown> | null;
 
   @Field(() => String, { nullable: true, description: '`CODE: message` of the last failure.' })
   error!: string | null;

@@ -183,6 +183,7 @@ export function hostileRequests(schema: GraphQLSchema, targets: FuzzTargets, see
       else if (kind === 'int') set(1 + Math.floor(rand() * 5));
       else if (kind === 'float') set(pick([0, 0.01, 0.5, 1, 10, -1]));
       else if (kind === 'string') set(plausibleString(name, scalar === 'ID'));
+      else if (scalar === 'JSONObject') set({});
       else set(rand() < 0.5);
       leaves.push({ kind, replace: set, where: `${where})`, root });
     }

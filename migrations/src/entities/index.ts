@@ -10,6 +10,7 @@ import { FeatureExample } from './featureExample.entity.js';
 import { FeatureBestLabelScore, FeatureLabelScore } from './featureLabelScore.entity.js';
 import { FeatureLink } from './featureLink.entity.js';
 import { FeatureToken } from './featureToken.entity.js';
+import { Graph, GraphEdgeRow, GraphNodeRow } from './graph.entity.js';
 import { Job } from './job.entity.js';
 import { JobLog } from './jobLog.entity.js';
 import { Model } from './model.entity.js';
@@ -26,6 +27,7 @@ export * from './featureExample.entity.js';
 export * from './featureLabelScore.entity.js';
 export * from './featureLink.entity.js';
 export * from './featureToken.entity.js';
+export * from './graph.entity.js';
 export * from './job.entity.js';
 export * from './jobLog.entity.js';
 export * from './model.entity.js';
@@ -45,6 +47,9 @@ export const entities = [
   Evaluation,
   FeatureLabelScore,
   FeatureBestLabelScore,
+  Graph,
+  GraphNodeRow,
+  GraphEdgeRow,
   Job,
   JobLog,
   ApiKey,

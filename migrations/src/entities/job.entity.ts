@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export const JOB_TYPES = ['train', 'extract', 'analyze', 'import', 'export', 'evaluate'] as const;
+export const JOB_TYPES = ['train', 'extract', 'analyze', 'import', 'export', 'evaluate', 'graph'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -15,7 +15,7 @@ export interface JobProgress {
   message?: string;
 }
 
-/** A long task (train, extract, analyze, import, export, evaluate) on the Postgres queue. */
+/** A long task (train, extract, analyze, import, export, evaluate, graph) on the Postgres queue. */
 @Entity('jobs')
 export class Job {
   @PrimaryGeneratedColumn({ type: 'int' })
@@ -36,6 +36,10 @@ export class Job {
   /** Where to resume after a crash (job-type specific). */
   @Column({ type: 'jsonb', nullable: true })
   checkpoint!: Record<string, unknown> | null;
+
+  /** What a finished job made, e.g. `{ graphId }` of a graph job; null for job types that say nothing. */
+  @Column({ type: 'jsonb', nullable: true })
+  result!: Record<string, unknown> | null;
 
   /** `CODE: message` of the last failure. */
   @Column({ type: 'text', nullable: true })

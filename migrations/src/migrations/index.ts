@@ -5,6 +5,7 @@ import { DictionaryContentAndClaims1733200000000 } from './1733200000000-Diction
 import { ExactFeatureTokens1733500000000 } from './1733500000000-ExactFeatureTokens.js';
 import { Evaluations1733600000000 } from './1733600000000-Evaluations.js';
 import { EvaluateJobs1733700000000 } from './1733700000000-EvaluateJobs.js';
+import { AttributionGraphs1733800000000 } from './1733800000000-AttributionGraphs.js';
 
 /** Every migration, in order. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   ExactFeatureTokens1733500000000,
   Evaluations1733600000000,
   EvaluateJobs1733700000000,
+  AttributionGraphs1733800000000,
 ];

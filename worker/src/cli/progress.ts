@@ -18,11 +18,11 @@ export interface Progress {
 
 /**
  * `unit`: what `done` counts. 'step' (training, analysis: tokens are reported apart) or 'tokens' (extraction: the
- * steps are the tokens).
+ * steps are the tokens). `rateUnit`: what the rate counts (default `tok`, tokens per second).
  */
 export function createProgress(
   label: string,
-  options: { unit?: 'step' | 'tokens'; stream?: NodeJS.WriteStream } = {},
+  options: { unit?: 'step' | 'tokens'; rateUnit?: string; stream?: NodeJS.WriteStream } = {},
 ): Progress {
   const stream = options.stream ?? process.stderr;
   const counted = (done: number, total: number) =>
@@ -56,7 +56,7 @@ export function createProgress(
       const width = 24;
       const filled = Math.round((width * done) / total);
       lastLine =
-        `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${((100 * done) / total).toFixed(0).padStart(3)}% ${counted(done, total)}  ${Math.round(rate).toLocaleString('en-US')} tok/s  ETA ${clock(eta)}  ${detail}`.trimEnd();
+        `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${((100 * done) / total).toFixed(0).padStart(3)}% ${counted(done, total)}  ${Math.round(rate).toLocaleString('en-US')} ${options.rateUnit ?? 'tok'}/s  ETA ${clock(eta)}  ${detail}`.trimEnd();
       if (tty) stream.write(`\r\x1b[2K${lastLine}`);
       else if (now - lastPrint > 5000 || done === total) {
         stream.write(`${lastLine}\n`);

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { appendJobLog } from './queue/appendJobLog.js';
 import { reportJobProgress } from './queue/reportJobProgress.js';
 import { saveJobCheckpoint } from './queue/saveJobCheckpoint.js';
+import { saveJobResult } from './queue/saveJobResult.js';
 
 /** Longest log line kept; a longer one (a stack, a huge payload) is cut with a note. */
 const MAX_LOG_CHARS = 4000;
@@ -112,6 +113,11 @@ export class JobProgressReporter {
     const text =
       message.length > MAX_LOG_CHARS ? `${message.slice(0, MAX_LOG_CHARS)}… (${message.length} characters)` : message;
     await appendJobLog(this.dataSource, this.jobId, level, text);
+  }
+
+  /** Record what the job made (e.g. `{ graphId }`): the job row's `result`. */
+  async result(value: Record<string, unknown>): Promise<void> {
+    await saveJobResult(this.dataSource, this.jobId, this.workerId, value);
   }
 
   /** Save where to resume after a crash (and renew the lease). */

@@ -4,6 +4,7 @@ import { createAnalyzeTask } from './analyzeTask.js';
 import { createEvaluateTask } from './evaluateTask.js';
 import { exportTask } from './exportTask.js';
 import { createExtractTask } from './extractTask.js';
+import { createGraphTask } from './graphTask.js';
 import { createImportTask } from './importTask.js';
 import type { TaskDeps, TaskHandler } from './taskHandler.js';
 import { createTrainTask } from './trainTask.js';
@@ -17,5 +18,6 @@ export function createTasks(deps: TaskDeps): Record<JobType, TaskHandler> {
     import: createImportTask(deps.db),
     export: exportTask(deps.db.dataSource),
     evaluate: createEvaluateTask(deps.db),
+    graph: createGraphTask(deps.db),
   };
 }

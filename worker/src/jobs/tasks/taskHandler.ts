@@ -13,7 +13,7 @@ export interface TaskRun {
   progress: JobProgressReporter;
 }
 
-/** What runs a job of one type. Tasks register in index.ts, one file per type (train, extract, analyze, import, export, evaluate). */
+/** What runs a job of one type. Tasks register in index.ts, one file per type (train, extract, analyze, import, export, evaluate, graph). */
 export interface TaskHandler {
   run(job: TaskRun): Promise<void>;
 }
