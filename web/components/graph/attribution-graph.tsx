@@ -171,7 +171,17 @@ function GraphExplorer({ graph }: { graph: GraphPageGraph }) {
     }
   };
 
-  const connected = (nodeId: string) => pruned.edges.some((e) => e.source === nodeId || e.target === nodeId);
+  // Boxes around every member, shown or pruned, so a box keeps its place while the slider moves.
+  const supernodeBoxes = useMemo(
+    () =>
+      annotations.supernodes.flatMap((s) => {
+        const box = supernodeBox(layout, s.nodeIds);
+        return box ? [{ name: s.name, box }] : [];
+      }),
+    [annotations.supernodes, layout],
+  );
+  // Nodes with a shown edge; the others are drawn faint (their edges fell under the weight slider).
+  const connected = useMemo(() => new Set(pruned.edges.flatMap((e) => [e.source, e.target])), [pruned.edges]);
   return (
     <>
       <p className="muted">
@@ -269,19 +279,11 @@ function GraphExplorer({ graph }: { graph: GraphPageGraph }) {
               {shortToken(graph.tokens[p] ?? '')}
             </text>
           ))}
-          {annotations.supernodes.map((s) => {
-            const box = supernodeBox(layout, s.nodeIds);
-            return (
-              box && (
-                <g key={s.name} data-testid="supernode" data-name={s.name}>
-                  <rect {...box} rx={6} fill="#fef3c7" fillOpacity={0.5} stroke="#b45309" strokeDasharray="4 3" />
-                  <text x={box.x + 2} y={box.y - 3} className="graph-supernode-name">
-                    {s.name}
-                  </text>
-                </g>
-              )
-            );
-          })}
+          {supernodeBoxes.map(({ name, box }) => (
+            <g key={name} data-testid="supernode" data-name={name}>
+              <rect {...box} rx={6} fill="#fef3c7" fillOpacity={0.5} stroke="#b45309" strokeDasharray="4 3" />
+            </g>
+          ))}
           <g>
             {pruned.edges.map((e, i) => {
               const [from, to] = [layout.byId.get(e.source), layout.byId.get(e.target)];
@@ -313,10 +315,16 @@ function GraphExplorer({ graph }: { graph: GraphPageGraph }) {
               placed={p}
               pinned={annotations.pinned.includes(p.node.nodeId)}
               focused={focused === p.node.nodeId}
-              isolated={!connected(p.node.nodeId)}
+              isolated={!connected.has(p.node.nodeId)}
               onEnter={() => setFocused(p.node.nodeId)}
               onClick={(e) => onNodeClick(e, p.node)}
             />
+          ))}
+          {/* Names above the edges and nodes, so a busy graph does not hide them. */}
+          {supernodeBoxes.map(({ name, box }) => (
+            <text key={name} x={box.x + 2} y={box.y - 3} className="graph-supernode-name">
+              {name}
+            </text>
           ))}
         </svg>
         {focusedNode && focusedPlace && pruned.nodes.includes(focusedNode) && (
