@@ -6,7 +6,7 @@
 // its own events and attributes, which SVG elements give directly.
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useMemo, useState, type MouseEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type CSSProperties, type MouseEvent } from 'react';
 import { ApiKeyField } from '@/components/api-key-field';
 import { TokenWindow } from '@/components/token-window';
 import { ApiAnswerError } from '@/lib/api-answer';
@@ -26,6 +26,9 @@ import {
 } from '@/lib/graph-layout';
 import { GRAPH_PAGE, SAVE_GRAPH_ANNOTATIONS, type GraphPageGraph, type GraphPageNode } from '@/lib/graph-queries';
 import { DEFAULT_MODE, DEFAULT_SAMPLING, DEFAULT_STRENGTH, DEFAULT_UNIT, steerSearch } from '@/lib/steer';
+
+/** How long the hover card stays after the pointer leaves its node: time to reach the card. */
+const CARD_CLOSE_MS = 300;
 
 const KIND_FILL: Record<GraphPageNode['kind'], string> = {
   EMBEDDING: '#94a3b8',
@@ -110,6 +113,22 @@ function GraphExplorer({ graph }: { graph: GraphPageGraph }) {
   const [nodeThreshold, setNodeThreshold] = useState(maxInfluence);
   const [minEdgeWeight, setMinEdgeWeight] = useState(0);
   const [focused, setFocused] = useState<string | null>(null);
+  // The card closes a moment after the pointer leaves its node, unless it moves onto the card (to Pin or follow a
+  // link); closing at once would make the card unreachable, never closing would let it cover the nodes beside.
+  const closing = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const keepCard = () => {
+    if (closing.current) clearTimeout(closing.current);
+    closing.current = null;
+  };
+  const closeCardSoon = () => {
+    keepCard();
+    closing.current = setTimeout(() => setFocused(null), CARD_CLOSE_MS);
+  };
+  const focus = (nodeId: string) => {
+    keepCard();
+    setFocused(nodeId);
+  };
+  useEffect(() => keepCard, []);
   const [annotations, setAnnotations] = useState<GraphAnnotations>({
     pinned: graph.pinnedNodeIds,
     supernodes: graph.supernodes.map((s) => ({ name: s.name, nodeIds: s.nodeIds })),
@@ -139,7 +158,7 @@ function GraphExplorer({ graph }: { graph: GraphPageGraph }) {
     if (e.shiftKey || e.altKey || e.metaKey || e.ctrlKey) return pin(node.nodeId);
     const at = featureAddress(node, graph.transcoders);
     if (at) router.push(`/d/${at.dictionaryId}/f/${at.index}`);
-    else setFocused(node.nodeId);
+    else focus(node.nodeId);
   };
   const group = () => {
     const next = groupNodes(annotations, groupName, selected);
@@ -241,103 +260,107 @@ function GraphExplorer({ graph }: { graph: GraphPageGraph }) {
         </span>
       </div>
       <div className="graph-canvas">
-        <svg
-          width={layout.width}
-          height={layout.height}
-          viewBox={`0 0 ${layout.width} ${layout.height}`}
-          data-testid="graph-svg"
-          role="img"
-          aria-label={`attribution graph of “${graph.prompt}”`}
-        >
-          {layout.rows.map((r, i) => (
-            <g key={i}>
-              <rect
-                x={LEFT_MARGIN}
-                y={r.top}
-                width={layout.width - LEFT_MARGIN}
-                height={r.bottom - r.top}
-                fill={i % 2 ? '#f8fafc' : '#ffffff'}
-                data-testid="graph-row"
-                data-label={r.label}
-              />
-              <text x={8} y={r.y + 4} className="graph-axis">
-                {r.label}
+        {/* The card is placed in the drawing's own coordinates: this box is exactly the drawing's size. */}
+        <div className="graph-stage" style={{ width: layout.width, height: layout.height }}>
+          <svg
+            width={layout.width}
+            height={layout.height}
+            viewBox={`0 0 ${layout.width} ${layout.height}`}
+            data-testid="graph-svg"
+            role="img"
+            aria-label={`attribution graph of “${graph.prompt}”`}
+          >
+            {layout.rows.map((r, i) => (
+              <g key={i}>
+                <rect
+                  x={LEFT_MARGIN}
+                  y={r.top}
+                  width={layout.width - LEFT_MARGIN}
+                  height={r.bottom - r.top}
+                  fill={i % 2 ? '#f8fafc' : '#ffffff'}
+                  data-testid="graph-row"
+                  data-label={r.label}
+                />
+                <text x={8} y={r.y + 4} className="graph-axis">
+                  {r.label}
+                </text>
+              </g>
+            ))}
+            {layout.columns.map((c, p) => (
+              <text
+                key={p}
+                x={c.x}
+                y={layout.height - BOTTOM_MARGIN + 20}
+                textAnchor="middle"
+                className="graph-axis"
+                data-testid="graph-token"
+                data-position={p}
+              >
+                <title>{`position ${p}: ${JSON.stringify(graph.tokens[p] ?? '')}`}</title>
+                {shortToken(graph.tokens[p] ?? '')}
               </text>
+            ))}
+            {supernodeBoxes.map(({ name, box }) => (
+              <g key={name} data-testid="supernode" data-name={name}>
+                <rect {...box} rx={6} fill="#fef3c7" fillOpacity={0.5} stroke="#b45309" strokeDasharray="4 3" />
+              </g>
+            ))}
+            <g>
+              {pruned.edges.map((e, i) => {
+                const [from, to] = [layout.byId.get(e.source), layout.byId.get(e.target)];
+                if (!from || !to) return null;
+                const { width, colour } = edgeStroke(e.weight, maxAbsWeight);
+                const lit = focused === null || e.source === focused || e.target === focused;
+                return (
+                  <line
+                    key={i}
+                    x1={from.x}
+                    y1={from.y}
+                    x2={to.x}
+                    y2={to.y}
+                    stroke={colour}
+                    strokeWidth={width}
+                    strokeOpacity={lit ? 0.7 : 0.12}
+                    data-testid="graph-edge"
+                    data-source={e.source}
+                    data-target={e.target}
+                  >
+                    <title>{`${e.source} → ${e.target}: ${fmt(e.weight)}`}</title>
+                  </line>
+                );
+              })}
             </g>
-          ))}
-          {layout.columns.map((c, p) => (
-            <text
-              key={p}
-              x={c.x}
-              y={layout.height - BOTTOM_MARGIN + 20}
-              textAnchor="middle"
-              className="graph-axis"
-              data-testid="graph-token"
-              data-position={p}
-            >
-              <title>{`position ${p}: ${JSON.stringify(graph.tokens[p] ?? '')}`}</title>
-              {shortToken(graph.tokens[p] ?? '')}
-            </text>
-          ))}
-          {supernodeBoxes.map(({ name, box }) => (
-            <g key={name} data-testid="supernode" data-name={name}>
-              <rect {...box} rx={6} fill="#fef3c7" fillOpacity={0.5} stroke="#b45309" strokeDasharray="4 3" />
-            </g>
-          ))}
-          <g>
-            {pruned.edges.map((e, i) => {
-              const [from, to] = [layout.byId.get(e.source), layout.byId.get(e.target)];
-              if (!from || !to) return null;
-              const { width, colour } = edgeStroke(e.weight, maxAbsWeight);
-              const lit = focused === null || e.source === focused || e.target === focused;
-              return (
-                <line
-                  key={i}
-                  x1={from.x}
-                  y1={from.y}
-                  x2={to.x}
-                  y2={to.y}
-                  stroke={colour}
-                  strokeWidth={width}
-                  strokeOpacity={lit ? 0.7 : 0.12}
-                  data-testid="graph-edge"
-                  data-source={e.source}
-                  data-target={e.target}
-                >
-                  <title>{`${e.source} → ${e.target}: ${fmt(e.weight)}`}</title>
-                </line>
-              );
-            })}
-          </g>
-          {shown.map((p) => (
-            <NodeMark
-              key={p.node.nodeId}
-              placed={p}
-              pinned={annotations.pinned.includes(p.node.nodeId)}
-              focused={focused === p.node.nodeId}
-              isolated={!connected.has(p.node.nodeId)}
-              onEnter={() => setFocused(p.node.nodeId)}
-              onClick={(e) => onNodeClick(e, p.node)}
+            {shown.map((p) => (
+              <NodeMark
+                key={p.node.nodeId}
+                placed={p}
+                pinned={annotations.pinned.includes(p.node.nodeId)}
+                focused={focused === p.node.nodeId}
+                isolated={!connected.has(p.node.nodeId)}
+                onEnter={() => focus(p.node.nodeId)}
+                onLeave={closeCardSoon}
+                onClick={(e) => onNodeClick(e, p.node)}
+              />
+            ))}
+            {/* Names above the edges and nodes, so a busy graph does not hide them. */}
+            {supernodeBoxes.map(({ name, box }) => (
+              <text key={name} x={box.x + 2} y={box.y - 3} className="graph-supernode-name">
+                {name}
+              </text>
+            ))}
+          </svg>
+          {focusedNode && focusedPlace && pruned.nodes.includes(focusedNode) && (
+            <HoverCard
+              node={focusedNode}
+              graph={graph}
+              placement={cardPlacement(focusedPlace, layout.height, layout.width)}
+              pinned={annotations.pinned.includes(focusedNode.nodeId)}
+              onPin={() => pin(focusedNode.nodeId)}
+              onEnter={keepCard}
+              onLeave={closeCardSoon}
             />
-          ))}
-          {/* Names above the edges and nodes, so a busy graph does not hide them. */}
-          {supernodeBoxes.map(({ name, box }) => (
-            <text key={name} x={box.x + 2} y={box.y - 3} className="graph-supernode-name">
-              {name}
-            </text>
-          ))}
-        </svg>
-        {focusedNode && focusedPlace && pruned.nodes.includes(focusedNode) && (
-          <HoverCard
-            node={focusedNode}
-            graph={graph}
-            left={focusedPlace.x + NODE_RADIUS + 8}
-            top={focusedPlace.y - 10}
-            pinned={annotations.pinned.includes(focusedNode.nodeId)}
-            onPin={() => pin(focusedNode.nodeId)}
-            onClose={() => setFocused(null)}
-          />
-        )}
+          )}
+        </div>
       </div>
       <section className="graph-annotations" data-testid="graph-annotations">
         <h2>Pinned nodes and supernodes</h2>
@@ -406,6 +429,25 @@ function GraphExplorer({ graph }: { graph: GraphPageGraph }) {
   );
 }
 
+/** The hover card's size in px: its width (set by the card's style), and a usual height with two examples. */
+const CARD_WIDTH = 400;
+const CARD_HEIGHT = 220;
+
+/**
+ * Where the card goes: right of the node and hanging down, unless it is in the drawing's right (lower) half and
+ * there is room on the left (above); the drawing scrolls in a box that clips what leaves it.
+ */
+function cardPlacement(p: PlacedNode, height: number, width: number): CSSProperties {
+  const gap = NODE_RADIUS + 8;
+  const leftward = p.x >= width / 2 && p.x - gap - CARD_WIDTH >= 0;
+  const upward = p.y >= height / 2 && p.y + 10 - CARD_HEIGHT >= 0;
+  return {
+    width: CARD_WIDTH,
+    ...(leftward ? { right: width - p.x + gap } : { left: p.x + gap }),
+    ...(upward ? { bottom: height - p.y - 10 } : { top: p.y - 10 }),
+  };
+}
+
 /** The token as the axis shows it: spaces visible, long ones cut. */
 function shortToken(token: string): string {
   const visible = token.replace(/ /g, '·').replace(/\n/g, '⏎');
@@ -418,6 +460,7 @@ function NodeMark({
   focused,
   isolated,
   onEnter,
+  onLeave,
   onClick,
 }: {
   placed: PlacedNode<GraphPageNode>;
@@ -425,6 +468,7 @@ function NodeMark({
   focused: boolean;
   isolated: boolean;
   onEnter: () => void;
+  onLeave: () => void;
   onClick: (e: MouseEvent) => void;
 }) {
   const { node, x, y } = placed;
@@ -439,6 +483,7 @@ function NodeMark({
     'data-kind': node.kind,
     'data-pinned': pinned ? 'true' : 'false',
     onMouseEnter: onEnter,
+    onMouseLeave: onLeave,
     onClick,
   };
   // Features are circles; embeddings, errors and logits squares, so the kinds differ without colour too.
@@ -452,25 +497,31 @@ function NodeMark({
 function HoverCard({
   node,
   graph,
-  left,
-  top,
+  placement,
   pinned,
   onPin,
-  onClose,
+  onEnter,
+  onLeave,
 }: {
   node: GraphPageNode;
   graph: GraphPageGraph;
-  left: number;
-  top: number;
+  placement: CSSProperties;
   pinned: boolean;
   onPin: () => void;
-  onClose: () => void;
+  onEnter: () => void;
+  onLeave: () => void;
 }) {
   const at = featureAddress(node, graph.transcoders);
   const f = node.feature;
   const scale = f?.maxActivation ?? Math.max(0, ...(f?.topActivations.map((e) => e.maxActivation) ?? []));
   return (
-    <div className="graph-card" style={{ left, top }} data-testid="graph-card" onMouseLeave={onClose}>
+    <div
+      className="graph-card"
+      style={placement}
+      data-testid="graph-card"
+      onMouseEnter={onEnter}
+      onMouseLeave={onLeave}
+    >
       <p>
         <b>{nodeTitle(node, graph.tokens)}</b>
       </p>

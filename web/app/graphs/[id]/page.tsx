@@ -4,5 +4,5 @@ import { AttributionGraph } from '@/components/graph/attribution-graph';
 
 export default async function GraphPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  return <AttributionGraph graphId={decodeURIComponent(id)} />;
+  return <AttributionGraph graphId={id} />;
 }
