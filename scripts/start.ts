@@ -6,8 +6,6 @@
 // child like the others (it joins the database through the lock file, as `npm run api` does): a crash of the api
 // then costs a restart of the api, not the database under the web and the workers. It talks to the database over
 // the same TCP wire protocol either way, so being a child costs nothing per request.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +15,9 @@ import { WorkerEnv } from '@atlas/worker';
 import { z } from 'zod';
 import { runDemo } from './demo.js';
 import { SupervisedChild } from './supervisedChild.js';
+import { buildWeb, nextBin, webBuildIsStale, webDir } from './webBuild.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const webDir = join(root, 'web');
 
 /** The supervised children (api, web, workers), also ended when start-up fails half-way. */
 const children: SupervisedChild[] = [];
@@ -34,23 +32,6 @@ const StartEnv = ApiEnv.merge(WorkerEnv).extend({
   /** `worker work` processes to run beside the api (0: none; jobs then wait for a worker started by hand). */
   ATLAS_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
 });
-
-function newestMtime(path: string): number {
-  const s = statSync(path);
-  if (!s.isDirectory()) return s.mtimeMs;
-  return Math.max(s.mtimeMs, ...readdirSync(path).map((f) => newestMtime(join(path, f))));
-}
-
-/** The web needs a (re)build when there is none or any of its sources is newer. */
-function webBuildIsStale(): boolean {
-  const buildId = join(webDir, '.next', 'BUILD_ID');
-  if (!existsSync(buildId)) return true;
-  const built = statSync(buildId).mtimeMs;
-  const sources = ['app', 'components', 'lib', 'next.config.ts', 'package.json']
-    .map((p) => join(webDir, p))
-    .filter(existsSync);
-  return sources.some((p) => newestMtime(p) > built);
-}
 
 /** A free port, for ATLAS_API_PORT=0: the api must keep one port across restarts, since the web is told it. */
 async function pickFreePort(host: string): Promise<number> {
@@ -158,12 +139,9 @@ async function main(): Promise<void> {
   api.markUp();
 
   const webEnv = { ...childEnv, ATLAS_API_URL: graphqlUrl, NEXT_TELEMETRY_DISABLED: '1' };
-  const nextBin = join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
   if (webBuildIsStale()) {
     console.log('web: building the atlas (first start or changed sources; about a minute)…');
-    const build = spawn(process.execPath, [nextBin, 'build'], { cwd: webDir, env: webEnv, stdio: 'inherit' });
-    const code: number = await new Promise((r) => build.on('exit', (c) => r(c ?? 1)));
-    if (code !== 0) throw new Error(`next build failed with code ${code}; see its output above`);
+    await buildWeb(webEnv);
   }
   const web = supervise('web', [nextBin, 'start', '-H', webHost, '-p', String(webPort)], webEnv, true);
   const webUrl = `http://${webHost}:${webPort}`;

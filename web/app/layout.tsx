@@ -20,6 +20,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <a href="/search">search</a>
             <a href="/compare">compare</a>
             <a href="/steer">steer</a>
+            <a href="/graphs">graphs</a>
             <a href="/jobs">jobs &amp; import</a>
           </nav>
         </header>

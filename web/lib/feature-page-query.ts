@@ -93,6 +93,13 @@ export const FEATURE_PAGE = graphql(`
         author
         score
       }
+      graphs {
+        id
+        title
+        modelName
+        prompt
+        createdAt
+      }
     }
   }
 `);

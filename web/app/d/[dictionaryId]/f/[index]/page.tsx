@@ -5,6 +5,7 @@ import { notFound } from 'next/navigation';
 import { analysedTokens } from '@/components/dead-features';
 import { ExplanationEditor } from '@/components/explanation-editor';
 import { ActivationHistogram } from '@/components/feature/activation-histogram';
+import { AppearsInGraphs } from '@/components/feature/appears-in-graphs';
 import { FeatureFamily } from '@/components/feature/feature-family';
 import { FeatureHeader } from '@/components/feature/feature-header';
 import { HeldOutLabelScores } from '@/components/feature/held-out-label-scores';
@@ -54,6 +55,7 @@ export default async function FeaturePage({ params }: { params: Promise<{ dictio
         <NearestFeatures dictionaryId={d.id} neighbors={f.neighbors} />
         <FeatureFamily family={f.family} />
       </div>
+      <AppearsInGraphs graphs={f.graphs} />
       <section>
         <h2>Explanations</h2>
         <ExplanationEditor dictionaryId={d.id} index={f.index} initial={f.explanations} />
