@@ -21,30 +21,29 @@ function hookLayer(hook: string | null | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** SAELens folders in `dir`'s sub-folders (what `worker import-transcoders` writes), sorted by name. */
-function subfolderTranscoders(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((e) => existsSync(join(dir, e, CFG_FILE)))
-    .sort()
-    .map((e) => join(dir, e));
+/**
+ * The SAELens folders `folders` names: the list itself, or for one folder without cfg.json, its sub-folders that
+ * have one (what `worker import-transcoders` writes), sorted by name.
+ */
+export function transcoderFolders(folders: string[]): string[] {
+  if (folders.length === 0)
+    throw new AtlasError('ARGUMENT_INVALID', 'no transcoder folders given; pass one per layer or a set folder');
+  const [dir] = folders;
+  if (folders.length === 1 && existsSync(dir) && statSync(dir).isDirectory() && !existsSync(join(dir, CFG_FILE))) {
+    const inner = readdirSync(dir)
+      .filter((e) => existsSync(join(dir, e, CFG_FILE)))
+      .sort();
+    if (inner.length > 0) return inner.map((e) => join(dir, e));
+  }
+  return folders;
 }
 
 /** The transcoders `source` names: a circuit-tracer set, one SAELens folder, a folder of them, or a list. */
 function readTranscoders(source: string | string[]): { what: string; transcoders: NamedTranscoder[] } {
   const folders = typeof source === 'string' ? [source] : source;
-  if (folders.length === 0)
-    throw new AtlasError('ARGUMENT_INVALID', 'no transcoder folders given; pass one per layer or a set folder');
-  if (folders.length === 1) {
-    const dir = folders[0];
-    if (existsSync(dir) && statSync(dir).isDirectory()) {
-      if (isCircuitTracerSet(dir)) return { what: dir, transcoders: readCircuitTracerSet(dir).layers };
-      if (!existsSync(join(dir, CFG_FILE))) {
-        const inner = subfolderTranscoders(dir);
-        if (inner.length > 0) return { what: dir, transcoders: inner.map(loadExternalSae) };
-      }
-    }
-  }
-  return { what: folders.join(', '), transcoders: folders.map(loadExternalSae) };
+  if (folders.length === 1 && isCircuitTracerSet(folders[0]))
+    return { what: folders[0], transcoders: readCircuitTracerSet(folders[0]).layers };
+  return { what: folders.join(', '), transcoders: transcoderFolders(folders).map(loadExternalSae) };
 }
 
 /**

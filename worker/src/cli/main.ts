@@ -14,6 +14,7 @@ import { registerExport } from './commands/export.js';
 import { registerRestore } from './commands/restore.js';
 import { registerSteer } from './commands/steer.js';
 import { registerEvaluate } from './commands/evaluate.js';
+import { registerTranscoders } from './commands/transcoders.js';
 
 const program = new Command('worker')
   .description('feature atlas worker: activations in, dictionaries and features out')
@@ -32,6 +33,7 @@ registerExport(program);
 registerRestore(program);
 registerSteer(program);
 registerEvaluate(program);
+registerTranscoders(program);
 
 try {
   await program.parseAsync(process.argv);
