@@ -118,7 +118,7 @@ export async function ensureDictionary(
   ds: DataSource,
   folder: string,
   sae: { architecture: string; dIn: number; dSae: number; k?: number },
-  options: { name?: string; hook: string; contentHash: string },
+  options: { name?: string; hook: string; contentHash: string; hyperparameters?: Record<string, unknown> },
 ): Promise<number> {
   // Two analyses of a new folder at once must not register it twice: lookup and insert under one lock per content.
   return ds.transaction(async (m) => {
@@ -130,17 +130,16 @@ export async function ensureDictionary(
       [options.contentHash, folder],
     )) as { id: number }[];
     if (known[0]) {
-      await m.query(`UPDATE dictionaries SET content_hash = $2, weights_path = $3 WHERE id = $1`, [
-        known[0].id,
-        options.contentHash,
-        folder,
-      ]);
+      await m.query(
+        `UPDATE dictionaries SET content_hash = $2, weights_path = $3, hyperparameters = hyperparameters || $4::jsonb WHERE id = $1`,
+        [known[0].id, options.contentHash, folder, JSON.stringify(options.hyperparameters ?? {})],
+      );
       return known[0].id;
     }
     const { metrics, curves } = readTrainingMetrics(folder);
     const [row] = (await m.query(
-      `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, metrics, curves, status, weights_path, content_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'trained', $9, $10) RETURNING id`,
+      `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, metrics, curves, status, weights_path, content_hash, hyperparameters)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'trained', $9, $10, $11) RETURNING id`,
       [
         options.name ?? basename(folder),
         options.hook,
@@ -152,6 +151,7 @@ export async function ensureDictionary(
         JSON.stringify(curves),
         folder,
         options.contentHash,
+        JSON.stringify(options.hyperparameters ?? {}),
       ],
     )) as { id: number }[];
     await m.query(`DELETE FROM dictionary_tombstones WHERE content_hash = $1`, [options.contentHash]);
@@ -181,16 +181,23 @@ export async function markAnalyzing(ds: DataSource, id: number): Promise<void> {
   await ds.query(`UPDATE dictionaries SET status = 'analyzing' WHERE id = $1`, [id]);
 }
 
-/** Other analysed dictionaries on the same hook point and width: candidates for family links. */
+/**
+ * Other analysed dictionaries on the same hook point and width that write where this one does (SAEs: `hookOut`
+ * null; transcoders: their output hook, `hyperparameters.hookNameOut`): candidates for family links.
+ */
 export async function dictionariesOnHook(
   ds: DataSource,
   id: number,
   hook: string,
   dIn: number,
+  hookOut: string | null = null,
 ): Promise<{ id: number; nLatents: number }[]> {
   const rows = (await ds.query(
-    `SELECT id, n_latents FROM dictionaries WHERE id <> $1 AND hook_point = $2 AND d_in = $3 AND status = 'ready' ORDER BY id`,
-    [id, hook, dIn],
+    `SELECT id, n_latents FROM dictionaries
+      WHERE id <> $1 AND hook_point = $2 AND d_in = $3 AND status = 'ready'
+        AND hyperparameters->>'hookNameOut' IS NOT DISTINCT FROM $4::text
+      ORDER BY id`,
+    [id, hook, dIn, hookOut],
   )) as { id: number; n_latents: number }[];
   return rows.map((r) => ({ id: r.id, nLatents: r.n_latents }));
 }
