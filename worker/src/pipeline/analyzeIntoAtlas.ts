@@ -18,7 +18,6 @@ import type { Backend } from '../engine/backend.js';
 import { loadBackend } from '../engine/backendRegistry.js';
 import { saeContentHash } from '../engine/sae/contentHash.js';
 import { loadExternalSae } from '../engine/sae/loadExternalSae.js';
-import type { SaelensSae } from '../engine/sae/saelensFormat.js';
 import { AtlasError } from '../errors.js';
 import { InferenceModel } from '../inference/inferenceModel.js';
 import { storeFeatureLinks } from '../ingest/featureLinks.js';
@@ -34,19 +33,11 @@ import {
   readDecoder,
   setContentHash,
   setDictionaryModel,
+  transcoderHyperparameters,
 } from '../store/dictionaryLifecycle.js';
 import { disposeModel, loadModel, type LoadedModel } from '../transformer/modelFolder.js';
 import { initTfjs } from '../transformer/runtime.js';
 import { takeAnalysisLock, type AnalysisLockOptions } from './analysisLock.js';
-
-/**
- * What a transcoder's dictionary row keeps in `hyperparameters` (the architecture column names its activation):
- * SAELens' architecture name, the output hook and d_out. Undefined for an SAE.
- */
-export function transcoderHyperparameters(sae: SaelensSae): Record<string, unknown> | undefined {
-  const t = sae.transcoder;
-  return t && { architecture: t.architecture, hookNameOut: t.hookNameOut, dOut: t.dOut };
-}
 
 /** Tokens per analysis window including BOS, unless told otherwise. */
 export const ANALYSIS_CONTEXT = 64;
@@ -279,7 +270,7 @@ export async function analyzeIntoAtlas(
         name: o.name,
         hook,
         contentHash,
-        hyperparameters: transcoderHyperparameters(sae),
+        hyperparameters: sae.transcoder && transcoderHyperparameters(sae.transcoder),
       }));
     if (o.dictionaryId !== undefined) await setContentHash(db.dataSource, id, contentHash);
     await setDictionaryModel(db.dataSource, id, await ensureModel(db.dataSource, model));

@@ -41,6 +41,18 @@ export function readTrainingMetrics(folder: string): { metrics: DictionaryMetric
   };
 }
 
+/**
+ * What a transcoder's row keeps in `hyperparameters` (its architecture column names its activation, as the schema's
+ * check allows): SAELens' architecture name (transcoder, skip_transcoder, …), the output hook and d_out.
+ */
+export function transcoderHyperparameters(t: {
+  architecture: string;
+  hookNameOut: string | null;
+  dOut: number;
+}): Record<string, unknown> {
+  return { architecture: t.architecture, hookNameOut: t.hookNameOut, dOut: t.dOut };
+}
+
 /** Insert a dictionary for a SAELens folder (cfg.json gives the shape and hook). Returns its id. */
 export async function registerDictionary(
   ds: DataSource,
@@ -54,20 +66,38 @@ export async function registerDictionary(
     k?: number;
     hook_name?: string | null;
     l1_coefficient?: number;
+    d_out?: number;
+    hook_name_out?: string | null;
   };
   const { metrics, curves } = readTrainingMetrics(folder);
+  // A transcoder (SAELens' d_out key): the column takes its activation, hyperparameters the rest.
+  const transcoder =
+    cfg.d_out === undefined
+      ? undefined
+      : transcoderHyperparameters({
+          architecture: cfg.architecture,
+          hookNameOut: cfg.hook_name_out ?? null,
+          dOut: cfg.d_out,
+        });
+  const architecture = !transcoder
+    ? cfg.architecture
+    : cfg.k
+      ? 'topk'
+      : cfg.architecture.startsWith('jumprelu')
+        ? 'jumprelu'
+        : 'relu';
   const [row] = (await ds.query(
     `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, l1_coefficient, hyperparameters, metrics, curves, status, weights_path)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
     [
       options.name,
       cfg.hook_name ?? 'unknown',
-      cfg.architecture,
+      architecture,
       cfg.d_in,
       cfg.d_sae,
       cfg.k ?? null,
       cfg.l1_coefficient ?? null,
-      JSON.stringify(options.hyperparameters ?? {}),
+      JSON.stringify({ ...options.hyperparameters, ...transcoder }),
       JSON.stringify(metrics),
       JSON.stringify(curves),
       options.status,

@@ -1,11 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { claimAnalysis } from '@atlas/migrations';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
-import { dictionariesOnHook, ensureDictionary, finishAnalysis } from './dictionaryLifecycle.js';
+import { dictionariesOnHook, ensureDictionary, finishAnalysis, registerDictionary } from './dictionaryLifecycle.js';
 
 // One database for the file: starting one costs more than the tests.
 let db: TestDatabase;
@@ -80,6 +80,33 @@ test('a transcoder row records hookNameOut and d_out; dictionariesOnHook links b
     );
     const [row] = await ds.query(`SELECT architecture, hyperparameters FROM dictionaries WHERE id = $1`, [tc]);
     assert.deepEqual(row, { architecture: 'topk', hyperparameters });
+    // A trained transcoder folder registered by a job: the same split of cfg.json into column and hyperparameters.
+    mkdirSync(join(folder, 'trained'));
+    writeFileSync(
+      join(folder, 'trained', 'cfg.json'),
+      JSON.stringify({
+        architecture: 'skip_transcoder',
+        d_in: 4,
+        d_sae: 8,
+        d_out: 4,
+        k: 2,
+        hook_name: hook,
+        hook_name_out: 'blocks.0.hook_mlp_out',
+      }),
+    );
+    const trained = await registerDictionary(ds, join(folder, 'trained'), {
+      name: 'trained',
+      status: 'trained',
+      hyperparameters: { latents: 8 },
+    });
+    const [trainedRow] = await ds.query(`SELECT architecture, k, hyperparameters FROM dictionaries WHERE id = $1`, [
+      trained,
+    ]);
+    assert.deepEqual(trainedRow, {
+      architecture: 'topk',
+      k: 2,
+      hyperparameters: { latents: 8, architecture: 'skip_transcoder', hookNameOut: 'blocks.0.hook_mlp_out', dOut: 4 },
+    });
     await ds.query(`UPDATE dictionaries SET status = 'ready' WHERE id = ANY($1)`, [[tc, tc2, other, sae]]);
     const ids = async (id: number, out: string | null) =>
       (await dictionariesOnHook(ds, id, hook, 4, out)).map((r) => r.id);
