@@ -4,6 +4,9 @@
 // layer_{i}.safetensors per layer holding W_enc [d_sae, d_model] (F.linear's layout: rows are features), W_dec
 // [d_sae, d_model], b_enc [d_sae], b_dec [d_model] and, where present, W_skip [d_model, d_model],
 // activation_function.threshold [d_sae] (JumpReLU) and k (a scalar, TopK). One d_model: input and output widths agree.
+// Activations differ at the edges: circuit-tracer's TopK keeps the k largest pre-activations even when negative
+// (SAELens': TopK then ReLU), and its JumpReLU is x·[x > θ] without ReLU; they agree when k pre-activations are
+// positive and θ ≥ 0. Its cached sets (load_transcoders_from_cache) read no `activation` and so load TopK as ReLU.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { parse, stringify } from 'yaml';

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { parse } from 'yaml';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from '../../formats/safetensors.js';
 import { Rng } from '../rng.js';
 import { readCircuitTracerSet, writeCircuitTracerSet } from './circuitTracerFormat.js';
@@ -152,6 +153,27 @@ describe('circuit-tracer transcoder sets', () => {
     );
     assert.equal(written.featureInputHook, 'hook_resid_mid');
     assert.equal(written.featureOutputHook, 'hook_mlp_out');
+    // What circuit-tracer's loaders read: config.yaml's keys, and per layer F.linear-layout tensors and k.
+    assert.deepEqual(parse(readFileSync(join(out, 'config.yaml'), 'utf8')), {
+      model_kind: 'transcoder_set',
+      model_name: 'tiny',
+      feature_input_hook: 'hook_resid_mid',
+      feature_output_hook: 'hook_mlp_out',
+      activation: 'topk',
+      k: 3,
+    });
+    const layer1 = readSafetensors(join(out, 'layer_1.safetensors')).tensors;
+    assert.deepEqual(Object.fromEntries([...layer1].map(([name, t]) => [name, t.shape])), {
+      W_enc: [dSae, dIn],
+      W_dec: [dSae, dIn],
+      b_enc: [dSae],
+      b_dec: [dIn],
+      W_skip: [dIn, dIn],
+      k: [],
+    });
+    assert.deepEqual([...layer1.get('k')!.data], [3]);
+    // W_enc[l, p] there is SAELens' W_enc[p, l] of the layer-1 source.
+    assert.equal(layer1.get('W_enc')!.data[4 * dIn + 2], folders[0].tensors.W_enc.data[2 * dSae + 4]);
     const set = readCircuitTracerSet(out);
     assert.equal(set.modelName, 'tiny');
     assert.deepEqual(
