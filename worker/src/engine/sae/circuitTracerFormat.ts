@@ -3,7 +3,7 @@
 // feature_input_hook and feature_output_hook as hook names under `blocks.{layer}.`, activation and k) and one
 // layer_{i}.safetensors per layer holding W_enc [d_sae, d_model] (F.linear's layout: rows are features), W_dec
 // [d_sae, d_model], b_enc [d_sae], b_dec [d_model] and, where present, W_skip [d_model, d_model],
-// activation_function.threshold [d_sae] (JumpReLU) and k (a scalar, TopK). One d_model: input and output widths agree.
+// activation_function.threshold [d_sae] (JumpReLU) and k (a scalar, TopK; read, not written). One d_model: input and output widths agree.
 // Activations differ at the edges: circuit-tracer's TopK keeps the k largest pre-activations even when negative
 // (SAELens': TopK then ReLU), and its JumpReLU is x·[x > θ] without ReLU; they agree when k pre-activations are
 // positive and θ ≥ 0. Its cached sets (load_transcoders_from_cache) read no `activation` and so load TopK as ReLU.
@@ -111,7 +111,6 @@ export function writeCircuitTracerSet(dir: string, transcoders: NamedTranscoder[
     };
     if (t.transcoder!.wSkip) tensors.W_skip = { data: t.transcoder!.wSkip, shape: [d, d] };
     if (t.architecture === 'jumprelu') tensors['activation_function.threshold'] = { data: t.threshold!, shape: [dSae] };
-    if (t.architecture === 'topk') tensors.k = { data: [t.k!], shape: [], dtype: 'int64' };
     writeSafetensors(join(dir, circuitTracerLayerFile(layer)), tensors);
   });
   const config = {
@@ -119,7 +118,9 @@ export function writeCircuitTracerSet(dir: string, transcoders: NamedTranscoder[
     model_name: modelName,
     feature_input_hook: inSuffix!,
     feature_output_hook: outSuffix!,
-    // circuit-tracer reads JumpReLU from activation_function.threshold when no activation is named.
+    // circuit-tracer reads JumpReLU from activation_function.threshold when no activation is named. TopK's k goes
+    // here only: its to_safetensors also stores a tensor `k`, but load_transcoder hands every tensor to a strict
+    // load_state_dict, which has no parameter of that name.
     ...(first.architecture === 'topk' && { activation: 'topk', k: first.k }),
     ...(first.architecture === 'standard' && { activation: 'relu' }),
   };

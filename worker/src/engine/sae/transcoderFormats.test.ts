@@ -153,7 +153,7 @@ describe('circuit-tracer transcoder sets', () => {
     );
     assert.equal(written.featureInputHook, 'hook_resid_mid');
     assert.equal(written.featureOutputHook, 'hook_mlp_out');
-    // What circuit-tracer's loaders read: config.yaml's keys, and per layer F.linear-layout tensors and k.
+    // What circuit-tracer's loaders read: config.yaml's keys, and per layer F.linear-layout tensors.
     assert.deepEqual(parse(readFileSync(join(out, 'config.yaml'), 'utf8')), {
       model_kind: 'transcoder_set',
       model_name: 'tiny',
@@ -169,9 +169,7 @@ describe('circuit-tracer transcoder sets', () => {
       b_enc: [dSae],
       b_dec: [dIn],
       W_skip: [dIn, dIn],
-      k: [],
     });
-    assert.deepEqual([...layer1.get('k')!.data], [3]);
     // W_enc[l, p] there is SAELens' W_enc[p, l] of the layer-1 source.
     assert.equal(layer1.get('W_enc')!.data[4 * dIn + 2], folders[0].tensors.W_enc.data[2 * dSae + 4]);
     const set = readCircuitTracerSet(out);
