@@ -237,7 +237,7 @@ describe('circuit-tracer transcoder sets', () => {
     assert.equal(set.layers[1].transcoder!.architecture, 'skip_transcoder');
   });
 
-  it('refuses a set with a missing layer file and one SAELens loader is pointed at', () => {
+  it('finds layer files by name or by the transcoders list; refuses a gap, remote files and the SAELens loader', () => {
     const dir = join(root, 'ct-gap');
     mkdirSync(dir);
     writeFileSync(join(dir, 'config.yaml'), 'feature_input_hook: hook_resid_mid\nfeature_output_hook: hook_mlp_out\n');
@@ -246,6 +246,18 @@ describe('circuit-tracer transcoder sets', () => {
     writeSafetensors(join(dir, 'layer_0.safetensors'), { ...t, ...vectors });
     writeSafetensors(join(dir, 'layer_2.safetensors'), { ...t, ...vectors });
     assert.throws(() => readCircuitTracerSet(dir), /layer_1\.safetensors is missing/);
+    // An explicit `transcoders` list names the files, in layer order, relative to the folder; remote ones are refused.
+    const hooks = 'feature_input_hook: hook_resid_mid\nfeature_output_hook: hook_mlp_out\n';
+    writeFileSync(join(dir, 'config.yaml'), `${hooks}transcoders:\n  - layer_2.safetensors\n  - layer_0.safetensors\n`);
+    assert.deepEqual(
+      readCircuitTracerSet(dir).layers.map((t) => t.hookName),
+      ['blocks.0.hook_resid_mid', 'blocks.1.hook_resid_mid'],
+    );
+    writeFileSync(join(dir, 'config.yaml'), `${hooks}transcoders:\n  - hf://org/repo/layer_0.safetensors\n`);
+    assert.throws(
+      () => readCircuitTracerSet(dir),
+      /transcoders lists hf:\/\/org\/repo\/layer_0\.safetensors; download/,
+    );
     assert.throws(() => loadExternalSae(dir), /circuit-tracer transcoder set .*`worker import-transcoders/);
   });
 });
