@@ -29,6 +29,8 @@ export interface AnalysisResult {
   examples: Map<number, ExampleRecord[]>;
   tokens: number;
   ceLoss?: { clean: number; spliced: number; zeroAblated: number; recovered: number };
+  /** Steps left out and why (e.g. a transcoder's CE loss where no splice is possible), for the log. */
+  notes: string[];
   mapMethod: 'umap' | 'pca';
   /**
    * Milliseconds per phase: forward, encode, evidence, labels (the corpus pass) and the per-dictionary steps;

@@ -9,7 +9,7 @@ import type { FeatureEvidenceCollector } from './featureEvidence.js';
 import { mapDecoders } from './featureMap.js';
 import { featureRecords, storableTokenText } from './featureRecords.js';
 import type { LabelAssociation } from './labelAssociation.js';
-import { logitEffects } from './logitEffects.js';
+import { logitEffects, logitsSkippedReason } from './logitEffects.js';
 import { mergeEvidence, subjectOf } from './partialMerge.js';
 import { topCosineNeighboursOn } from './similarity.js';
 
@@ -83,7 +83,9 @@ async function completeAnalysis(
   timings.labels = (timings.labels ?? 0) + labelMs;
   timings.records -= labelMs;
   o.onProgress?.({ done: 3, total: 4, phase: 'CE loss' });
-  const ceLoss = await timed('ceLoss', () => ceLossRecovered(o));
+  const notes: string[] = [];
+  const ceLoss = await timed('ceLoss', () => ceLossRecovered(o, (reason) => notes.push(reason)));
+  if (!logits) notes.push(`logit effects skipped: ${logitsSkippedReason(o)}`);
   o.onProgress?.({ done: 4, total: 4, phase: 'done' });
-  return { features, examples, tokens: evidence.tokenCount, ceLoss, mapMethod: method, timings };
+  return { features, examples, tokens: evidence.tokenCount, ceLoss, notes, mapMethod: method, timings };
 }

@@ -1,5 +1,6 @@
 // CE loss recovered: how much of the model's next-token loss survives when the dictionary's reconstruction
-// replaces the activations at its hook, between the clean model and the hook zero-ablated.
+// replaces the activations at its hook, between the clean model and the hook zero-ablated. A transcoder's
+// prediction replaces the activations at its output hook (from its input hook's), and that hook is the one ablated.
 import { InferenceDictionary } from '../inference/inferenceDictionary.js';
 import { InferenceModel } from '../inference/inferenceModel.js';
 import type { AnalysisResult, AnalyzeOptions } from './analysisOptions.js';
@@ -8,21 +9,42 @@ import type { AnalysisResult, AnalyzeOptions } from './analysisOptions.js';
  * CE loss of the model with the dictionary's reconstruction spliced in at the hook, against the clean and the
  * zero-ablated loss, on the first windows of the corpus: recovered = (zero − spliced) / (zero − clean).
  */
-export async function ceLossRecovered(o: AnalyzeOptions): Promise<AnalysisResult['ceLoss']> {
+export async function ceLossRecovered(
+  o: AnalyzeOptions,
+  onSkipped?: (reason: string) => void,
+): Promise<AnalysisResult['ceLoss']> {
   const losses = await splicedLosses(o);
-  if (!losses) return undefined;
+  if (losses && 'skipped' in losses) onSkipped?.(losses.skipped);
+  if (!losses || 'skipped' in losses) return undefined;
   const { clean, spliced, zeroAblated, recovered } = losses;
   return { clean, spliced, zeroAblated, recovered };
 }
 
+/** Why CE loss cannot be measured for a dictionary before any run, in words for the log. */
+function ceLossSkippedReason(sae: AnalyzeOptions['sae']): string | undefined {
+  if (sae.transcoder && !sae.transcoder.hookNameOut)
+    return "CE loss skipped: the transcoder's cfg.json names no hook_name_out to splice its prediction into";
+  return undefined;
+}
+
 /**
  * The losses of `ceLossRecovered` and the mean KL divergence (nats per token) of the spliced model's next-token
- * distribution from the clean one's, KL(clean ‖ spliced), as SAEBench's core eval reports it.
+ * distribution from the clean one's, KL(clean ‖ spliced), as SAEBench's core eval reports it. A transcoder reads
+ * its input hook on the clean run and its prediction is spliced at its output hook; `skipped` says why not, where
+ * that splice cannot be measured (no output hook, or one upstream of the input hook).
  */
 export async function splicedLosses(
   o: Pick<AnalyzeOptions, 'sae' | 'model' | 'contextSize' | 'documents' | 'hook' | 'backend'>,
-): Promise<{ clean: number; spliced: number; zeroAblated: number; recovered: number; klSpliced: number } | undefined> {
+): Promise<
+  | { clean: number; spliced: number; zeroAblated: number; recovered: number; klSpliced: number }
+  | { skipped: string }
+  | undefined
+> {
   const { sae } = o;
+  const skipped = ceLossSkippedReason(sae);
+  if (skipped) return { skipped };
+  // Where the reconstruction goes: the hook read, or a transcoder's output hook.
+  const target = sae.transcoder?.hookNameOut ?? o.hook;
   const model = InferenceModel.of(o.model);
   const ctx = o.contextSize;
   const windows: number[][] = [];
@@ -40,11 +62,13 @@ export async function splicedLosses(
     targetIds.set(w.slice(1), b * seq);
   });
   const vocab = model.config.vocabSize;
+  // The spliced runs record the input hook too when it is not the fed one: a transcoder's prediction only
+  // replaces its output if the input it was computed from comes first, i.e. is left unchanged by the splice.
   const loss = async (replacement?: Float32Array) => {
     const result = await model.run(inputIds, windows.length, seq, {
-      hooks: replacement ? [] : [o.hook],
+      hooks: replacement && target === o.hook ? [] : [o.hook],
       logits: true,
-      feed: replacement ? { [o.hook]: replacement } : undefined,
+      feed: replacement ? { [target]: replacement } : undefined,
     });
     const logits = result.logits!;
     return { value: meanCrossEntropy(logits, targetIds, vocab), acts: result.hooks[o.hook], logits };
@@ -52,10 +76,15 @@ export async function splicedLosses(
   const clean = await loss();
   const n = clean.acts.length / sae.dIn;
   const dictionary = new InferenceDictionary(sae, o.backend);
-  const recon = dictionary.decode(await dictionary.encode(o.backend, clean.acts, n));
+  const recon = dictionary.decode(await dictionary.encode(o.backend, clean.acts, n), clean.acts);
   const splicedRun = await loss(recon);
+  // (A runner may round a fed pass differently; an upstream splice changes the input by far more than that.)
+  if (target !== o.hook && splicedRun.acts.some((v, i) => Math.abs(v - clean.acts[i]) > 1e-4 * (1 + Math.abs(v))))
+    return {
+      skipped: `CE loss skipped: the output hook ${target} comes before the input hook ${o.hook}, so the prediction cannot replace it`,
+    };
   const spliced = splicedRun.value;
-  const zeroAblated = (await loss(new Float32Array(n * sae.dIn))).value;
+  const zeroAblated = (await loss(new Float32Array(recon.length))).value;
   const recovered = (zeroAblated - spliced) / (zeroAblated - clean.value);
   const klSpliced = meanKlDivergence(clean.logits, splicedRun.logits, vocab);
   return { clean: clean.value, spliced, zeroAblated, recovered, klSpliced };

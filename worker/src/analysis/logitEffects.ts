@@ -1,27 +1,33 @@
 // Logit effects of a dictionary's features: each decoder direction through the model's unembedding (through the
-// layer's W_out first for MLP neurons), and the output tokens it promotes and suppresses most.
+// layer's W_out first for MLP neurons), and the output tokens it promotes and suppresses most. A transcoder's
+// decoder rows are written at its output hook, so that hook decides.
 import type { FeatureRecord } from '../ingest/ingestDictionary.js';
+import { decoderWidth } from '../engine/sae/saelensFormat.js';
 import { parseHook } from '../transformer/hooks.js';
 import type { AnalyzeOptions } from './analysisOptions.js';
 
 /**
  * Top ±10 output tokens of each decoder direction through the unembedding (directly for hooks that write to the
- * residual stream, through the layer's W_out for MLP neurons); undefined for other hooks.
+ * residual stream, through the layer's W_out for MLP neurons); undefined for other hooks. The hook is where the
+ * decoder writes: the analysed hook for an SAE, the output hook for a transcoder (none named: undefined).
  */
 export async function logitEffects(
   o: AnalyzeOptions,
   tokenText: (id: number) => string,
 ): Promise<FeatureRecord['logits'][] | undefined> {
   const { sae, model } = o;
-  const hook = parseHook(o.hook, model.config);
+  const written = sae.transcoder ? sae.transcoder.hookNameOut : o.hook;
+  if (!written) return undefined;
+  const hook = parseHook(written, model.config);
+  const dDec = decoderWidth(sae);
   const d = model.config.dModel;
   const unembed = (model.params.lmHead ?? model.params.wte).dataSync() as Float32Array; // [vocab, d]
   const vocab = unembed.length / d;
   let dirs: Float32Array; // [dSae, d]
   if (hook.kind === 'mlp.hook_post') {
     const outW = model.params.blocks[hook.layer].outW.dataSync() as Float32Array; // [dMlp, d]
-    dirs = await o.backend.matmul(sae.wDec, outW, false, sae.dSae, sae.dIn, d);
-  } else if (sae.dIn === d) dirs = sae.wDec;
+    dirs = await o.backend.matmul(sae.wDec, outW, false, sae.dSae, dDec, d);
+  } else if (dDec === d) dirs = sae.wDec;
   else return undefined;
   const out: FeatureRecord['logits'][] = [];
   const token = (row: Float32Array, i: number) => ({ token: tokenText(i), value: row[i] });
@@ -38,6 +44,14 @@ export async function logitEffects(
     }
   }
   return out;
+}
+
+/** Why `logitEffects` gave nothing for these options, in words for the log. */
+export function logitsSkippedReason(o: Pick<AnalyzeOptions, 'sae' | 'hook'>): string {
+  const { transcoder } = o.sae;
+  if (transcoder && !transcoder.hookNameOut) return "the transcoder's cfg.json names no hook_name_out";
+  const written = transcoder?.hookNameOut ?? o.hook;
+  return `decoder rows at ${written} are ${decoderWidth(o.sae)} wide, neither the residual stream nor an MLP's neurons`;
 }
 
 /** Indices of the k largest (sign 1) or smallest (sign -1) entries, most extreme first; ties by lower index. */

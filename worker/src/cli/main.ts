@@ -15,6 +15,7 @@ import { registerRestore } from './commands/restore.js';
 import { registerSteer } from './commands/steer.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerGraph } from './commands/graph.js';
+import { registerTranscoders } from './commands/transcoders.js';
 
 const program = new Command('worker')
   .description('feature atlas worker: activations in, dictionaries and features out')
@@ -34,6 +35,7 @@ registerRestore(program);
 registerSteer(program);
 registerEvaluate(program);
 registerGraph(program);
+registerTranscoders(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -157,3 +157,18 @@ test('the slice leaves out the documents the dictionary was trained on, and says
   const elsewhere = await evaluationSlice(model, rule, undefined, { corpus: 'wiki', documents: new Set([4]) });
   assert.deepEqual(elsewhere.documents[0].tokens, plain.documents[0].tokens, 'another corpus’ numbers are not Brown’s');
 });
+
+test('a transcoder is refused: the evaluations measure the reconstruction of the hook a dictionary reads', async () => {
+  const sae = randomDictionary({ dIn: 128, dSae: 16, seed: 2, applyBDecToInput: false });
+  sae.transcoder = { architecture: 'transcoder', dOut: 128, hookNameOut: 'blocks.0.hook_mlp_out' };
+  await assert.rejects(
+    evaluateDictionary({
+      dictionaryId: 8,
+      model,
+      dictionary: new InferenceDictionary(sae),
+      hook: 'blocks.0.hook_resid_mid',
+      backend,
+    }),
+    /is a transcoder \(reads blocks\.0\.hook_resid_mid, writes blocks\.0\.hook_mlp_out\); evaluations .* do not apply to transcoders/,
+  );
+});

@@ -202,6 +202,11 @@ export async function evaluateDictionary(o: EvaluateOptions): Promise<Evaluation
         'ARGUMENT_INVALID',
         `labels: featureIndex ${f} is outside the dictionary's ${dSae} latents; pass indices 0 … ${dSae - 1}`,
       );
+  if (sae.transcoder)
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `the dictionary is a ${sae.transcoder.architecture} (reads ${o.hook}, writes ${sae.transcoder.hookNameOut}); evaluations measure an SAE's reconstruction of the hook it reads and do not apply to transcoders yet`,
+    );
   const hookWidth = o.model.hook(o.hook).width;
   if (hookWidth !== dIn)
     throw new AtlasError(
@@ -287,7 +292,7 @@ export async function evaluateDictionary(o: EvaluateOptions): Promise<Evaluation
       ['cossim', m.cossim],
       ['decoder_max_pairwise_cosine', nb.cosines.reduce((a, b) => Math.max(a, b), -1)],
     ];
-    if (ce)
+    if (ce && !('skipped' in ce))
       values.push(
         ['ce_loss_clean', ce.clean],
         ['ce_loss_spliced', ce.spliced],

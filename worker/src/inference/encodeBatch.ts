@@ -2,7 +2,7 @@
 // Gemm+TopK, ReLU/JumpReLU through one GEMM and a threshold. Returns CSR codes (inactive latents dropped).
 // A prepared encoder is read-only, so concurrent calls may share it; scratch memory belongs to each caller.
 import type { Backend } from '../engine/backend.js';
-import type { SaelensSae } from '../engine/sae/saelensFormat.js';
+import { addTranscoderSkip, decoderWidth, type SaelensSae } from '../engine/sae/saelensFormat.js';
 import { fromTopK, type CsrCodes } from './csrCodes.js';
 
 /** Where arrays live: the backend's arena (`backend.alloc`: fastest, never freed) or, without one, the JS heap. */
@@ -88,9 +88,12 @@ export async function encodeBatch(
   return { rows: n, rowStart, indices: Int32Array.from(idx), values: Float32Array.from(val) };
 }
 
-/** Reconstruction x̂ = b_dec + Σ f_l W_dec[l] for CSR codes: [n, dIn]. */
-export function decodeCodes(sae: SaelensSae, codes: CsrCodes): Float32Array {
-  const { dIn } = sae;
+/**
+ * Reconstruction x̂ = b_dec + Σ f_l W_dec[l] for CSR codes: [n, dIn]; a transcoder's prediction at its output
+ * hook [n, dOut], plus x·W_skipᵀ for a skip transcoder (which needs its input x [n, dIn]).
+ */
+export function decodeCodes(sae: SaelensSae, codes: CsrCodes, input?: Float32Array): Float32Array {
+  const dIn = decoderWidth(sae);
   const out = new Float32Array(codes.rows * dIn);
   for (let t = 0; t < codes.rows; t++) {
     const o = t * dIn;
@@ -101,5 +104,6 @@ export function decodeCodes(sae: SaelensSae, codes: CsrCodes): Float32Array {
       for (let p = 0; p < dIn; p++) out[o + p] += v * sae.wDec[w + p];
     }
   }
+  addTranscoderSkip(sae, input, codes.rows, out);
   return out;
 }

@@ -38,9 +38,12 @@ export class InferenceDictionary<S extends SaelensSae = SaelensSae> {
     return encodeBatch(this.encoder, backend, x, n, scratch);
   }
 
-  /** The reconstruction b_dec + Σ f_l W_dec[l]: [rows, dIn]. */
-  decode(codes: CsrCodes): Float32Array {
-    return decodeCodes(this.sae, codes);
+  /**
+   * The reconstruction b_dec + Σ f_l W_dec[l]: [rows, dIn]. A transcoder's is its prediction at the output hook
+   * [rows, dOut]; a skip transcoder adds input·W_skipᵀ, so it needs the activations the codes came from.
+   */
+  decode(codes: CsrCodes, input?: Float32Array): Float32Array {
+    return decodeCodes(this.sae, codes, input);
   }
 
   /**

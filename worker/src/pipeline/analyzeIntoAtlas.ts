@@ -19,6 +19,7 @@ import { loadBackend } from '../engine/backendRegistry.js';
 import { saeContentHash } from '../engine/sae/contentHash.js';
 import { loadExternalSae } from '../engine/sae/loadExternalSae.js';
 import { AtlasError } from '../errors.js';
+import { InferenceModel } from '../inference/inferenceModel.js';
 import { storeFeatureLinks } from '../ingest/featureLinks.js';
 import { ingestDictionary } from '../ingest/ingestDictionary.js';
 import { openCorpus } from '../sources/corpus.js';
@@ -32,6 +33,7 @@ import {
   readDecoder,
   setContentHash,
   setDictionaryModel,
+  transcoderHyperparameters,
 } from '../store/dictionaryLifecycle.js';
 import { disposeModel, loadModel, type LoadedModel } from '../transformer/modelFolder.js';
 import { initTfjs } from '../transformer/runtime.js';
@@ -116,6 +118,12 @@ async function prepareAnalysis(
       'PROVENANCE_MISMATCH',
       `--hook ${o.hook} but ${folder} was trained on ${sae.hookName}; drop --hook or pick the matching dictionary`,
     );
+  const { transcoder } = sae;
+  if (transcoder && transcoder.dOut !== sae.dIn)
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `${folder} is a transcoder with d_in ${sae.dIn} but d_out ${transcoder.dOut}; the atlas stores decoder rows d_in wide, so it analyses transcoders whose input and output hooks have one width`,
+    );
   await initTfjs();
   const model = await loadModel(o.model);
   const backend = await loadBackend('auto');
@@ -130,6 +138,27 @@ async function prepareAnalysis(
         'PROVENANCE_MISMATCH',
         `${folder} was trained on activations of ${trainedOn}, not ${model.name}; pass --model ${trainedOn}`,
       );
+    // A transcoder's output hook must be a hook of this model as wide as its decoder rows (logit effects and
+    // the CE-loss splice go there).
+    if (transcoder?.hookNameOut) {
+      let width: number;
+      try {
+        width = InferenceModel.of(model).hook(transcoder.hookNameOut).width;
+      } catch (err) {
+        throw err instanceof AtlasError
+          ? new AtlasError(
+              'SOURCE_MALFORMED',
+              `${folder}/cfg.json: hook_name_out ${transcoder.hookNameOut} is not a hook of ${model.name} (${err.message})`,
+              { cause: err },
+            )
+          : err;
+      }
+      if (width !== transcoder.dOut)
+        throw new AtlasError(
+          'SOURCE_SHAPE_MISMATCH',
+          `${folder}: hook_name_out ${transcoder.hookNameOut} of ${model.name} is ${width} wide but the transcoder's d_out is ${transcoder.dOut}; its weights belong to another model`,
+        );
+    }
     const corpus = openCorpus(o.corpus);
     const documents: TokenizedDocument[] = [];
     let tokens = 0;
@@ -236,7 +265,13 @@ export async function analyzeIntoAtlas(
     await events.log(summary);
     const contentHash = saeContentHash(sae);
     const id =
-      o.dictionaryId ?? (await ensureDictionary(db.dataSource, folder, sae, { name: o.name, hook, contentHash }));
+      o.dictionaryId ??
+      (await ensureDictionary(db.dataSource, folder, sae, {
+        name: o.name,
+        hook,
+        contentHash,
+        hyperparameters: sae.transcoder && transcoderHyperparameters(sae.transcoder),
+      }));
     if (o.dictionaryId !== undefined) await setContentHash(db.dataSource, id, contentHash);
     await setDictionaryModel(db.dataSource, id, await ensureModel(db.dataSource, model));
     await events.dictionary?.(id);
@@ -255,6 +290,7 @@ export async function analyzeIntoAtlas(
         .map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)} s`)
         .join(', ')}`,
     );
+    for (const note of result.notes) await events.log(note);
     await events.ingesting?.(id);
     const ingested = await ingestDictionary(
       db,
@@ -275,7 +311,9 @@ export async function analyzeIntoAtlas(
       },
     );
     await events.log(`ingested ${ingested.features} features and ${ingested.examples} examples`);
-    for (const other of await dictionariesOnHook(db.dataSource, id, hook, sae.dIn)) {
+    // Family links compare decoder rows, so only dictionaries that write where this one writes.
+    const hookOut = sae.transcoder?.hookNameOut ?? null;
+    for (const other of await dictionariesOnHook(db.dataSource, id, hook, sae.dIn, hookOut)) {
       const otherDecoder = await readDecoder(db.dataSource, other.id, sae.dIn, other.nLatents);
       const aToB = await topCosineNeighboursOn(backend, sae.wDec, sae.dSae, otherDecoder, other.nLatents, sae.dIn, 3);
       const bToA = await topCosineNeighboursOn(backend, otherDecoder, other.nLatents, sae.wDec, sae.dSae, sae.dIn, 3);

@@ -390,6 +390,15 @@ test('bad input is refused with the field named', async () => {
     { ...request([ok]), dictionaries: [{ id: 1, hook: 'blocks.3.hook_resid_post', dictionary: resid }] },
     /^dictionaries\[0\]\.hook: blocks\.3\.hook_resid_post is not a hook/,
   );
+  const transcoder = randomDictionary({ dIn: 128, dSae: 8, seed: 1, applyBDecToInput: false });
+  transcoder.transcoder = { architecture: 'transcoder', dOut: 128, hookNameOut: 'blocks.0.hook_mlp_out' };
+  refused(
+    {
+      ...request([ok]),
+      dictionaries: [{ id: 1, hook: 'blocks.0.hook_resid_mid', dictionary: new InferenceDictionary(transcoder) }],
+    },
+    /^dictionaries\[0\]: dictionary 1 is a transcoder \(reads blocks\.0\.hook_resid_mid, writes blocks\.0\.hook_mlp_out\); steering supports SAEs only/,
+  );
   assert.equal(resolveRequest(model, request([ok]), 3)[0].value, 10, '2 x max activation 5');
   await assert.rejects(
     steer(model, { ...request([ok]), prompt: '' }, backend),

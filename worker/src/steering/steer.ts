@@ -96,6 +96,14 @@ export function resolveRequest(
         ? refuse(`dictionaries[${k}].hook`, `${d.hook} is not a hook of ${model.name}: ${err.message}`)
         : err;
     }
+    // A transcoder's decoder rows belong at its output hook and its codes at its input hook: an intervention at
+    // one hook cannot honour both, so none is made up.
+    const { transcoder } = d.dictionary.sae;
+    if (transcoder)
+      throw refuse(
+        `dictionaries[${k}]`,
+        `dictionary ${d.id} is a ${transcoder.architecture} (reads ${d.hook}, writes ${transcoder.hookNameOut}); steering supports SAEs only`,
+      );
     if (d.dictionary.sae.dIn !== width)
       throw refuse(
         `dictionaries[${k}]`,

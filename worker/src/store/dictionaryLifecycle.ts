@@ -41,6 +41,18 @@ export function readTrainingMetrics(folder: string): { metrics: DictionaryMetric
   };
 }
 
+/**
+ * What a transcoder's row keeps in `hyperparameters` (its architecture column names its activation, as the schema's
+ * check allows): SAELens' architecture name (transcoder, skip_transcoder, …), the output hook and d_out.
+ */
+export function transcoderHyperparameters(t: {
+  architecture: string;
+  hookNameOut: string | null;
+  dOut: number;
+}): Record<string, unknown> {
+  return { architecture: t.architecture, hookNameOut: t.hookNameOut, dOut: t.dOut };
+}
+
 /** Insert a dictionary for a SAELens folder (cfg.json gives the shape and hook). Returns its id. */
 export async function registerDictionary(
   ds: DataSource,
@@ -54,20 +66,38 @@ export async function registerDictionary(
     k?: number;
     hook_name?: string | null;
     l1_coefficient?: number;
+    d_out?: number;
+    hook_name_out?: string | null;
   };
   const { metrics, curves } = readTrainingMetrics(folder);
+  // A transcoder (SAELens' d_out key): the column takes its activation, hyperparameters the rest.
+  const transcoder =
+    cfg.d_out === undefined
+      ? undefined
+      : transcoderHyperparameters({
+          architecture: cfg.architecture,
+          hookNameOut: cfg.hook_name_out ?? null,
+          dOut: cfg.d_out,
+        });
+  const architecture = !transcoder
+    ? cfg.architecture
+    : cfg.k
+      ? 'topk'
+      : cfg.architecture.startsWith('jumprelu')
+        ? 'jumprelu'
+        : 'relu';
   const [row] = (await ds.query(
     `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, l1_coefficient, hyperparameters, metrics, curves, status, weights_path)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
     [
       options.name,
       cfg.hook_name ?? 'unknown',
-      cfg.architecture,
+      architecture,
       cfg.d_in,
       cfg.d_sae,
       cfg.k ?? null,
       cfg.l1_coefficient ?? null,
-      JSON.stringify(options.hyperparameters ?? {}),
+      JSON.stringify({ ...options.hyperparameters, ...transcoder }),
       JSON.stringify(metrics),
       JSON.stringify(curves),
       options.status,
@@ -118,7 +148,7 @@ export async function ensureDictionary(
   ds: DataSource,
   folder: string,
   sae: { architecture: string; dIn: number; dSae: number; k?: number },
-  options: { name?: string; hook: string; contentHash: string },
+  options: { name?: string; hook: string; contentHash: string; hyperparameters?: Record<string, unknown> },
 ): Promise<number> {
   // Two analyses of a new folder at once must not register it twice: lookup and insert under one lock per content.
   return ds.transaction(async (m) => {
@@ -130,17 +160,16 @@ export async function ensureDictionary(
       [options.contentHash, folder],
     )) as { id: number }[];
     if (known[0]) {
-      await m.query(`UPDATE dictionaries SET content_hash = $2, weights_path = $3 WHERE id = $1`, [
-        known[0].id,
-        options.contentHash,
-        folder,
-      ]);
+      await m.query(
+        `UPDATE dictionaries SET content_hash = $2, weights_path = $3, hyperparameters = hyperparameters || $4::jsonb WHERE id = $1`,
+        [known[0].id, options.contentHash, folder, JSON.stringify(options.hyperparameters ?? {})],
+      );
       return known[0].id;
     }
     const { metrics, curves } = readTrainingMetrics(folder);
     const [row] = (await m.query(
-      `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, metrics, curves, status, weights_path, content_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'trained', $9, $10) RETURNING id`,
+      `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, metrics, curves, status, weights_path, content_hash, hyperparameters)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'trained', $9, $10, $11) RETURNING id`,
       [
         options.name ?? basename(folder),
         options.hook,
@@ -152,6 +181,7 @@ export async function ensureDictionary(
         JSON.stringify(curves),
         folder,
         options.contentHash,
+        JSON.stringify(options.hyperparameters ?? {}),
       ],
     )) as { id: number }[];
     await m.query(`DELETE FROM dictionary_tombstones WHERE content_hash = $1`, [options.contentHash]);
@@ -181,16 +211,23 @@ export async function markAnalyzing(ds: DataSource, id: number): Promise<void> {
   await ds.query(`UPDATE dictionaries SET status = 'analyzing' WHERE id = $1`, [id]);
 }
 
-/** Other analysed dictionaries on the same hook point and width: candidates for family links. */
+/**
+ * Other analysed dictionaries on the same hook point and width that write where this one does (SAEs: `hookOut`
+ * null; transcoders: their output hook, `hyperparameters.hookNameOut`): candidates for family links.
+ */
 export async function dictionariesOnHook(
   ds: DataSource,
   id: number,
   hook: string,
   dIn: number,
+  hookOut: string | null = null,
 ): Promise<{ id: number; nLatents: number }[]> {
   const rows = (await ds.query(
-    `SELECT id, n_latents FROM dictionaries WHERE id <> $1 AND hook_point = $2 AND d_in = $3 AND status = 'ready' ORDER BY id`,
-    [id, hook, dIn],
+    `SELECT id, n_latents FROM dictionaries
+      WHERE id <> $1 AND hook_point = $2 AND d_in = $3 AND status = 'ready'
+        AND hyperparameters->>'hookNameOut' IS NOT DISTINCT FROM $4::text
+      ORDER BY id`,
+    [id, hook, dIn, hookOut],
   )) as { id: number; n_latents: number }[];
   return rows.map((r) => ({ id: r.id, nLatents: r.n_latents }));
 }

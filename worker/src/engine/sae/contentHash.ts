@@ -11,7 +11,17 @@ import type { ExternalSae } from './loadExternalSae.js';
 export function saeContentHash(
   sae: Pick<
     ExternalSae,
-    'architecture' | 'dIn' | 'dSae' | 'k' | 'applyBDecToInput' | 'wEnc' | 'bEnc' | 'wDec' | 'bDec' | 'threshold'
+    | 'architecture'
+    | 'dIn'
+    | 'dSae'
+    | 'k'
+    | 'applyBDecToInput'
+    | 'wEnc'
+    | 'bEnc'
+    | 'wDec'
+    | 'bDec'
+    | 'threshold'
+    | 'transcoder'
   > & { hookName: string | null; modelName: string | null },
 ): string {
   const hash = createHash('sha256');
@@ -23,6 +33,12 @@ export function saeContentHash(
     applyBDecToInput: sae.applyBDecToInput,
     hook: sae.hookName,
     model: sae.modelName,
+    // Only for transcoders, so an SAE's hash is what it was before transcoders existed.
+    ...(sae.transcoder && {
+      transcoder: sae.transcoder.architecture,
+      dOut: sae.transcoder.dOut,
+      hookOut: sae.transcoder.hookNameOut,
+    }),
   };
   hash.update(JSON.stringify(settings));
   for (const [name, tensor] of Object.entries({
@@ -31,6 +47,7 @@ export function saeContentHash(
     wDec: sae.wDec,
     bDec: sae.bDec,
     threshold: sae.threshold,
+    wSkip: sae.transcoder?.wSkip,
   })) {
     if (!tensor) continue;
     hash.update(`\0${name}:${tensor.length}\0`);

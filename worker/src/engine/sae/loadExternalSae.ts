@@ -4,10 +4,20 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AtlasError } from '../../errors.js';
 import { writeSafetensors } from '../../formats/safetensors.js';
-import { CFG_FILE, readSaelens, saelensProvenance, WEIGHTS_FILE, type SaelensSae } from './saelensFormat.js';
+import { CIRCUIT_TRACER_CONFIG, isCircuitTracerSet } from './circuitTracerFormat.js';
+import {
+  CFG_FILE,
+  decoderWidth,
+  readSaelens,
+  saelensProvenance,
+  transcoderCfgKeys,
+  WEIGHTS_FILE,
+  type SaelensSae,
+} from './saelensFormat.js';
 import { readSparsify, SPARSIFY_WEIGHTS_FILE } from './sparsifyFormat.js';
 
-export type ExternalFormat = 'saelens' | 'sparsify';
+/** Where a dictionary came from; `circuit-tracer`: one layer of a transcoder set (circuitTracerFormat.ts). */
+export type ExternalFormat = 'saelens' | 'sparsify' | 'circuit-tracer';
 
 /** A dictionary from another tool, in the engine's SAELens layout, with the provenance its files carry. */
 export interface ExternalSae extends SaelensSae {
@@ -26,6 +36,11 @@ export function detectSaeFormat(dir: string): ExternalFormat {
   if (existsSync(join(dir, WEIGHTS_FILE))) return 'saelens';
   if (existsSync(join(dir, SPARSIFY_WEIGHTS_FILE))) return 'sparsify';
   const entries = readdirSync(dir);
+  if (isCircuitTracerSet(dir))
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${dir}: is a circuit-tracer transcoder set (${CIRCUIT_TRACER_CONFIG} + layer_{i}.safetensors); split it into one SAELens folder per layer with \`worker import-transcoders ${dir} --out <folder>\``,
+    );
   // archive/exportFormat.ts: dictionary.json + features.jsonl + weights/ (a SAELens folder).
   if (entries.includes('dictionary.json') && entries.includes('features.jsonl'))
     throw new AtlasError(
@@ -58,9 +73,11 @@ export function loadExternalSae(dir: string): ExternalSae {
 
 /**
  * Save a loaded dictionary as a v6-style SAELens folder in `dir` (which must exist), so one trained elsewhere gets
- * a weights folder every SAELens loader and `worker export` understand. Weights are written as loaded (float32).
+ * a weights folder every SAELens loader and `worker export` understand. Weights are written as loaded (float32);
+ * a transcoder keeps its output hook, d_out and W_skip.
  */
 export function saveExternalAsSaelens(dir: string, sae: ExternalSae): void {
+  const dOut = decoderWidth(sae);
   const provenance = { model_name: sae.modelName, hook_name: sae.hookName };
   const activation =
     sae.architecture === 'topk'
@@ -76,15 +93,17 @@ export function saveExternalAsSaelens(dir: string, sae: ExternalSae): void {
     apply_b_dec_to_input: sae.applyBDecToInput,
     normalize_activations: 'none',
     metadata: { ...provenance, sae_lens_version: null },
+    ...(sae.transcoder && transcoderCfgKeys(sae.transcoder)),
     atlas: { imported_from: sae.format, source_cfg: sae.cfg },
   };
   const tensors: Record<string, { data: Float32Array; shape: number[] }> = {
     W_enc: { data: sae.wEnc, shape: [sae.dIn, sae.dSae] },
-    W_dec: { data: sae.wDec, shape: [sae.dSae, sae.dIn] },
+    W_dec: { data: sae.wDec, shape: [sae.dSae, dOut] },
     b_enc: { data: sae.bEnc, shape: [sae.dSae] },
-    b_dec: { data: sae.bDec, shape: [sae.dIn] },
+    b_dec: { data: sae.bDec, shape: [dOut] },
   };
   if (sae.threshold) tensors.threshold = { data: sae.threshold, shape: [sae.dSae] };
+  if (sae.transcoder?.wSkip) tensors.W_skip = { data: sae.transcoder.wSkip, shape: [dOut, sae.dIn] };
   writeSafetensors(join(dir, WEIGHTS_FILE), tensors);
   writeFileSync(join(dir, CFG_FILE), JSON.stringify(cfg, null, 2) + '\n');
 }

@@ -1,5 +1,7 @@
 // SAELens' on-disk format, in and out: a folder with cfg.json and sae_weights.safetensors holding W_enc
-// [d_in, d_sae], W_dec [d_sae, d_in], b_enc [d_sae], b_dec [d_in] and, for JumpReLU, threshold [d_sae].
+// [d_in, d_sae], W_dec [d_sae, d_in], b_enc [d_sae], b_dec [d_in] and, for JumpReLU, threshold [d_sae]. A
+// transcoder (SAELens Transcoder, SkipTranscoder, JumpReLUTranscoder: sae_lens/saes/transcoder.py) reads one hook and
+// writes another: W_dec [d_sae, d_out], b_dec [d_out], optional W_skip [d_out, d_in], cfg keys d_out and hook_name_out.
 // cfg keys follow SAELens' flat cfg.json (sae_lens/saes/sae.py, SAEConfig.to_dict) with the v6 `metadata`
 // block mirrored, so both generations of loaders find what they need. The atlas' own fields sit under `atlas`.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,8 +17,25 @@ export const WEIGHTS_FILE = 'sae_weights.safetensors';
 /** Inference-time architectures SAELens knows (BatchTopK exports as JumpReLU, ReLU+L1 as standard). */
 export type SaelensArchitecture = 'standard' | 'topk' | 'jumprelu';
 
+/** SAELens' architecture names of transcoders (the activation is TopK when cfg.json gives k, else ReLU or JumpReLU). */
+export const TRANSCODER_ARCHITECTURES = ['transcoder', 'skip_transcoder', 'jumprelu_transcoder'] as const;
+export type TranscoderArchitecture = (typeof TRANSCODER_ARCHITECTURES)[number];
+
+/**
+ * A transcoder's output side: it encodes activations at hook_name (no b_dec centring: SAELens'
+ * Transcoder.process_sae_in skips it) and predicts those at `hookNameOut`: out = codes·W_dec + b_dec (+ x·W_skipᵀ).
+ */
+export interface TranscoderOutput {
+  architecture: TranscoderArchitecture;
+  dOut: number;
+  hookNameOut: string | null;
+  /** W_skip: [dOut, dIn] (skip_transcoder only). */
+  wSkip?: Float32Array;
+}
+
 /** A dictionary as SAELens sees it: weights in SAELens layout, normalisation already folded in. */
 export interface SaelensSae {
+  /** The encoder's activation (for a transcoder too: `transcoder.architecture` says it is one). */
   architecture: SaelensArchitecture;
   dIn: number;
   dSae: number;
@@ -25,12 +44,32 @@ export interface SaelensSae {
   /** W_enc: [dIn, dSae] */
   wEnc: Float32Array;
   bEnc: Float32Array;
-  /** W_dec: [dSae, dIn] */
+  /** W_dec: [dSae, dIn], or [dSae, dOut] for a transcoder. */
   wDec: Float32Array;
+  /** [dIn], or [dOut] for a transcoder. */
   bDec: Float32Array;
   threshold?: Float32Array;
+  /** Present when the dictionary is a transcoder. */
+  transcoder?: TranscoderOutput;
   /** The whole cfg.json as read or written. */
   cfg: Record<string, unknown>;
+}
+
+/** Width of a decoder row: d_in for an SAE, d_out for a transcoder. */
+export function decoderWidth(sae: Pick<SaelensSae, 'dIn' | 'transcoder'>): number {
+  return sae.transcoder?.dOut ?? sae.dIn;
+}
+
+/** cfg.json keys of a transcoder (SAELens TranscoderConfig.to_dict), for every writer of one. */
+export function transcoderCfgKeys(t: TranscoderOutput): Record<string, unknown> {
+  return {
+    architecture: t.architecture,
+    d_out: t.dOut,
+    hook_name_out: t.hookNameOut,
+    hook_layer_out: hookLayer(t.hookNameOut ?? undefined),
+    hook_head_index_out: null,
+    apply_b_dec_to_input: false,
+  };
 }
 
 /** What the trainer hands over: SAE weights in training layout on activations scaled by `scale`. */
@@ -70,7 +109,7 @@ export function foldWeights(t: TrainedWeights): Omit<SaelensSae, 'cfg' | 'applyB
   };
 }
 
-function hookLayer(hook: string | undefined): number {
+function hookLayer(hook: string | null | undefined): number {
   const m = /blocks\.(\d+)\./.exec(hook ?? '');
   return m ? Number(m[1]) : 0;
 }
@@ -144,6 +183,8 @@ const SaelensCfg = z
     // Before 6.0 a boolean: true meant 'expected_average_only_in' (handle_pre_6_0_config in SAELens' loaders).
     normalize_activations: z.union([z.string(), z.boolean()]).nullable().optional(),
     finetuning_scaling_factor: z.boolean().optional(),
+    d_out: z.number().int().positive().optional(),
+    hook_name_out: z.string().nullable().optional(),
   })
   .passthrough();
 
@@ -220,13 +261,21 @@ export function readSaelens(dir: string): SaelensSae {
   const kwK = cfg.activation_fn_kwargs?.k;
   const k = cfg.k ?? (typeof kwK === 'number' ? kwK : undefined);
   let architecture: SaelensArchitecture;
-  const a = cfg.architecture ?? 'standard';
+  const transcoderArchitecture = TRANSCODER_ARCHITECTURES.find((t) => t === cfg.architecture);
+  // A transcoder's activation: JumpReLU by name, TopK when k (or activation_fn topk) is given, else ReLU.
+  const a = transcoderArchitecture
+    ? transcoderArchitecture === 'jumprelu_transcoder'
+      ? 'jumprelu'
+      : k !== undefined || cfg.activation_fn === 'topk'
+        ? 'topk'
+        : 'standard'
+    : (cfg.architecture ?? 'standard');
   if (a === 'topk' || (a === 'standard' && cfg.activation_fn === 'topk')) architecture = 'topk';
   else if (a === 'jumprelu' || a === 'standard') architecture = a;
   else
     throw new AtlasError(
       'SOURCE_MALFORMED',
-      `${cfgPath}: architecture '${a}' is not supported (expected standard, topk or jumprelu)`,
+      `${cfgPath}: architecture '${a}' is not supported (expected standard, topk, jumprelu, ${TRANSCODER_ARCHITECTURES.join(', ')})`,
     );
   if (architecture === 'standard' && cfg.activation_fn !== undefined && cfg.activation_fn !== 'relu')
     throw new AtlasError(
@@ -240,29 +289,59 @@ export function readSaelens(dir: string): SaelensSae {
       'SOURCE_MALFORMED',
       `${cfgPath}: normalize_activations is '${cfg.normalize_activations}' but no scaling factor is stored; fold it into the weights (SAELens fold_activation_norm_scaling_factor) and save again`,
     );
+  if (transcoderArchitecture && cfg.d_out === undefined)
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${cfgPath}: a ${transcoderArchitecture} needs d_out (the width of its output hook, hook_name_out); add it to cfg.json`,
+    );
   const weightsPath = join(dir, WEIGHTS_FILE);
   const file = new SafetensorsFile(weightsPath);
   try {
     const { d_in: dIn, d_sae: dSae } = cfg;
-    const tensor = checkedTensorReader(file, weightsPath, `cfg.json (d_in=${dIn}, d_sae=${dSae})`);
-    const wDec = tensor('W_dec', [dSae, dIn]);
+    // The width decoder rows and b_dec have: d_out for a transcoder.
+    const dOut = transcoderArchitecture ? cfg.d_out! : dIn;
+    const tensor = checkedTensorReader(
+      file,
+      weightsPath,
+      `cfg.json (d_in=${dIn}, d_sae=${dSae}${transcoderArchitecture ? `, d_out=${dOut}` : ''})`,
+    );
+    const wDec = tensor('W_dec', [dSae, dOut]);
     // Pre-6.0 SAEs fine-tuned with a per-latent scaling_factor multiply feature activations by it before
     // decoding (SAELens apply_finetuning_scaling_factor); folding it into the decoder rows leaves codes unchanged.
     if (file.has('scaling_factor')) {
       const s = tensor('scaling_factor', [dSae]);
-      for (let l = 0; l < dSae; l++) if (s[l] !== 1) for (let p = 0; p < dIn; p++) wDec[l * dIn + p] *= s[l];
+      for (let l = 0; l < dSae; l++) if (s[l] !== 1) for (let p = 0; p < dOut; p++) wDec[l * dOut + p] *= s[l];
+    }
+    let transcoder: TranscoderOutput | undefined;
+    if (transcoderArchitecture) {
+      const hasSkip = file.has('W_skip');
+      if (hasSkip !== (transcoderArchitecture === 'skip_transcoder'))
+        throw new AtlasError(
+          'SOURCE_MALFORMED',
+          hasSkip
+            ? `${weightsPath}: holds W_skip but cfg.json's architecture is ${transcoderArchitecture}; set it to skip_transcoder`
+            : `${weightsPath}: a skip_transcoder needs tensor W_skip [${dOut}, ${dIn}]; add it or set the architecture to transcoder`,
+        );
+      transcoder = {
+        architecture: transcoderArchitecture,
+        dOut,
+        hookNameOut: cfg.hook_name_out || null,
+        wSkip: hasSkip ? tensor('W_skip', [dOut, dIn]) : undefined,
+      };
     }
     return {
       architecture,
       dIn,
       dSae,
       k,
-      applyBDecToInput: cfg.apply_b_dec_to_input ?? true,
+      // SAELens' Transcoder never subtracts b_dec (it lives on the output side).
+      applyBDecToInput: transcoder ? false : (cfg.apply_b_dec_to_input ?? true),
       wEnc: tensor('W_enc', [dIn, dSae]),
       wDec,
       bEnc: tensor('b_enc', [dSae]),
-      bDec: tensor('b_dec', [dIn]),
+      bDec: tensor('b_dec', [dOut]),
       threshold: architecture === 'jumprelu' ? tensor('threshold', [dSae]) : undefined,
+      transcoder,
       cfg: raw as Record<string, unknown>,
     };
   } finally {
@@ -298,18 +377,38 @@ export function encodeSaelens(sae: SaelensSae, x: Float32Array, n: number): Floa
   return out;
 }
 
-/** Decode dense activations f [n, dSae] → reconstructions [n, dIn]. */
-export function decodeSaelens(sae: SaelensSae, f: Float32Array, n: number): Float32Array {
-  const { dIn, dSae } = sae;
-  const out = new Float32Array(n * dIn);
+/**
+ * Decode dense activations f [n, dSae] → reconstructions [n, dIn] (a transcoder's predictions [n, dOut]; a skip
+ * transcoder also needs its input x [n, dIn] for the x·W_skipᵀ term).
+ */
+export function decodeSaelens(sae: SaelensSae, f: Float32Array, n: number, x?: Float32Array): Float32Array {
+  const { dSae } = sae;
+  const dOut = decoderWidth(sae);
+  const out = new Float32Array(n * dOut);
   for (let t = 0; t < n; t++) {
-    out.set(sae.bDec, t * dIn);
+    out.set(sae.bDec, t * dOut);
     for (let l = 0; l < dSae; l++) {
       const v = f[t * dSae + l];
-      if (v !== 0) for (let p = 0; p < dIn; p++) out[t * dIn + p] += v * sae.wDec[l * dIn + p];
+      if (v !== 0) for (let p = 0; p < dOut; p++) out[t * dOut + p] += v * sae.wDec[l * dOut + p];
     }
   }
+  addTranscoderSkip(sae, x, n, out);
   return out;
+}
+
+/** out [n, dOut] += x [n, dIn]·W_skipᵀ for a skip transcoder (nothing otherwise); x is required then. */
+export function addTranscoderSkip(sae: SaelensSae, x: Float32Array | undefined, n: number, out: Float32Array): void {
+  const wSkip = sae.transcoder?.wSkip;
+  if (!wSkip) return;
+  if (!x) throw new Error('a skip transcoder decodes from its input too: pass the input activations');
+  const { dIn } = sae;
+  const dOut = decoderWidth(sae);
+  for (let t = 0; t < n; t++)
+    for (let o = 0; o < dOut; o++) {
+      let acc = 0;
+      for (let p = 0; p < dIn; p++) acc += x[t * dIn + p] * wSkip[o * dIn + p];
+      out[t * dOut + o] += acc;
+    }
 }
 
 /**
