@@ -55,6 +55,8 @@ export interface TrainRunReporter {
     seed: number;
     batchSize: number;
     scale: number;
+    /** A transcoder's target normalisation factor. */
+    targetScale?: number;
   }): void;
   step?(stats: StepStats, steps: number): void;
   /** The plateau rule decided: a learning-rate cut, or the final decay (the run now ends at `steps`). */
@@ -148,6 +150,7 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
       seed: trainer.cfg.seed,
       batchSize,
       scale: trainer.scale,
+      ...(trainer.arch.transcodes && { targetScale: trainer.targetScale }),
     });
     // A plateau-stopped run logs as one of its nominal length would (the real one is known only at the end).
     const logEvery =

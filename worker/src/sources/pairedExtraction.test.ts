@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { openActivationSource } from '../engine/activationSource.js';
 import { runTraining } from '../engine/trainRun.js';
-import { ActivationManifest } from '../formats/activationManifest.js';
+import { ActivationManifest, type Shard } from '../formats/activationManifest.js';
 import { readNpy } from '../formats/npy.js';
 import { disposeResult, forwardTidy } from '../transformer/gpt2.js';
 import { loadModel, type LoadedModel } from '../transformer/modelFolder.js';
@@ -66,43 +66,20 @@ test('a paired extraction writes both hooks at the same positions, the target as
     single.shards.every((s) => s.targets === undefined),
     'single-hook extraction is unchanged',
   );
-  const read = (dir: string, files: string[]) => files.map((f) => readNpy(join(dir, f)).data);
-  const pos = concat(
-    read(
-      paired,
-      manifest.shards.map((s) => s.positions!),
-    ),
-  );
+  /** One file kind of every shard, read back and concatenated in row order. */
+  const column = (dir: string, shards: Shard[], file: (s: Shard) => string) =>
+    concat(shards.map((s) => readNpy(join(dir, file(s))).data));
+  const pos = column(paired, manifest.shards, (s) => s.positions!);
   assert.deepEqual(
     pos,
-    concat(
-      read(
-        alone,
-        single.shards.map((s) => s.positions!),
-      ),
-    ),
+    column(alone, single.shards, (s) => s.positions!),
   );
-  const targets = concat(
-    read(
-      paired,
-      manifest.shards.map((s) => s.targets!),
-    ),
-  );
+  const targets = column(paired, manifest.shards, (s) => s.targets!);
   assert.deepEqual(
     targets,
-    concat(
-      read(
-        alone,
-        single.shards.map((s) => s.acts),
-      ),
-    ),
+    column(alone, single.shards, (s) => s.acts),
   );
-  const inputs = concat(
-    read(
-      paired,
-      manifest.shards.map((s) => s.acts),
-    ),
-  );
+  const inputs = column(paired, manifest.shards, (s) => s.acts);
 
   // One row against a direct forward pass: document 2, token 13 (second window, offset 2 after BOS).
   const docs = await loadCorpusCache(join(paired, 'documents.jsonl'));

@@ -146,7 +146,8 @@ export function registerTrain(program: Command): void {
         {
           start: (i) => {
             progress.log(`backend: ${i.backend}`);
-            progress.log(`activations: ${i.source}, normalisation factor ${i.scale.toPrecision(4)}, seed ${i.seed}`);
+            const factors = i.targetScale === undefined ? i.scale.toPrecision(4) : `${i.scale.toPrecision(4)} (target ${i.targetScale.toPrecision(4)})`; // prettier-ignore
+            progress.log(`activations: ${i.source}, normalisation factor ${factors}, seed ${i.seed}`);
             if (i.stopping === 'plateau')
               progress.log(
                 `length: until the held-out FVU stops improving (at most ${i.steps.toLocaleString('en-US')} steps of ${i.batchSize}); --tokens or --epochs set one`,
@@ -175,8 +176,11 @@ export function registerTrain(program: Command): void {
         return;
       }
       const final = result.summary.final as { fvu: number; l0: number } | null;
+      // A transcoder's FVU is of the hook it predicts (the MLP output), not of its input.
+      const target = result.trainer.store.source.target;
+      const fvu = target ? `FVU of ${target.hook ?? 'the target'}` : 'FVU';
       console.log(
-        `wrote ${result.out} (FVU ${final?.fvu.toFixed(4)}, L0 ${final?.l0.toFixed(2)}, dead ${((result.summary.deadFraction as number) * 100).toFixed(1)}%)`,
+        `wrote ${result.out} (${fvu} ${final?.fvu.toFixed(4)}, L0 ${final?.l0.toFixed(2)}, dead ${((result.summary.deadFraction as number) * 100).toFixed(1)}%)`,
       );
     });
 }
