@@ -278,4 +278,26 @@ describe('transcoder training', () => {
     }
     assert.ok(sse / sst < linear / 3, `the folder's FVU on raw rows ${(sse / sst).toFixed(3)}`);
   });
+
+  it('resumes from a checkpoint to the same weights, W_skip and target factor included', async () => {
+    const source = () => pairedMemorySource(x, y, rows, dIn, dOut);
+    const cfg = { arch: 'transcoder', dSae: 32, archOptions: { k: 3, skip: true }, batchSize: 256, tokens: 256 * 8, seed: 5 }; // prettier-ignore
+    const whole = await trainOnSource(backend, source(), cfg);
+    let snapshot: ReturnType<Trainer['checkpoint']> | null = null;
+    await trainOnSource(backend, source(), cfg, (_s, t) => {
+      // Deep-copy: the live arrays keep changing after the checkpoint.
+      if (t.step === 3) {
+        const c = t.checkpoint();
+        snapshot = JSON.parse(JSON.stringify({ ...c, tensors: {} }));
+        snapshot!.tensors = Object.fromEntries(Object.entries(c.tensors).map(([k, v]) => [k, Float32Array.from(v)]));
+      }
+    });
+    const meta = snapshot!.meta;
+    assert.ok(meta.targetScale && meta.targetScale !== meta.scale, 'input and target have their own factors');
+    const store = new ActivationStore(source(), { batchSize: 256, seed: 5, scale: meta.scale, targetScale: meta.targetScale }); // prettier-ignore
+    const resumed = Trainer.create(backend, store, meta.config, snapshot!);
+    while (!resumed.done) await resumed.runStep();
+    assert.deepEqual([...resumed.params.wDec], [...whole.params.wDec]);
+    assert.deepEqual([...resumed.params.extra.wSkip], [...whole.params.extra.wSkip]);
+  });
 });
