@@ -225,6 +225,9 @@ describe('transcoder training', () => {
     const last = t.curves[t.curves.length - 1];
     assert.ok(last.fvu < linear / 3, `transcoder FVU ${last.fvu.toFixed(3)} vs the affine map's ${linear.toFixed(3)}`);
     assert.ok(last.l0 <= 4 && last.l0 > 2, `L0 ${last.l0}`);
+    // The plateau rule's measurement (rows read from the store, skip term included) agrees.
+    const measured = await t.heldOutFvu();
+    assert.ok(measured < linear / 3, `held-out FVU ${measured.toFixed(3)}`);
 
     // The folder: SAELens's SkipTranscoder keys and shapes, normalisation folded so raw x predicts raw y as well.
     const dir = mkdtempSync(join(scratch, 'tc-'));
