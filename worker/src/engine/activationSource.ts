@@ -22,7 +22,13 @@ export interface ShardReader {
 /** Activations spread over shards, all with the same dIn. */
 export interface ActivationSource {
   readonly path: string;
+  /** Values per row (a paired source's rows hold the input then the target). */
   readonly dIn: number;
+  /**
+   * Paired activations (a transcoder's data): each row is the input (dIn − target.width values) followed by the
+   * target hook's row at the same position.
+   */
+  readonly target?: { hook: string | null; width: number };
   readonly totalRows: number;
   readonly shards: ShardReader[];
   readonly provenance?: Provenance;
@@ -138,8 +144,44 @@ function closeAll(shards: ShardReader[]): void {
   for (const s of shards) s.close();
 }
 
-/** Open activations at `path` (file or folder) and validate every shard. */
-export function openActivationSource(path: string): ActivationSource {
+/** Two shards of the same rows side by side: each row is a's row then b's. */
+function sideBySide(a: ShardReader & { dIn: number }, b: ShardReader & { dIn: number }): ShardReader & { dIn: number } {
+  if (a.rows !== b.rows)
+    throw new AtlasError(
+      'SOURCE_SHAPE_MISMATCH',
+      `${b.path} has ${b.rows} rows but ${a.path} has ${a.rows}; a paired extraction writes both row for row, extract again`,
+    );
+  const dIn = a.dIn + b.dIn;
+  const readRowsInto = (start: number, count: number, out: Float32Array) => {
+    const x = a.readRows(start, count);
+    const y = b.readRows(start, count);
+    for (let r = 0; r < count; r++) {
+      out.set(x.subarray(r * a.dIn, (r + 1) * a.dIn), r * dIn);
+      out.set(y.subarray(r * b.dIn, (r + 1) * b.dIn), r * dIn + a.dIn);
+    }
+  };
+  return {
+    path: a.path,
+    rows: a.rows,
+    dIn,
+    readRows(start, count) {
+      const out = new Float32Array(count * dIn);
+      readRowsInto(start, count, out);
+      return out;
+    },
+    readRowsInto,
+    close() {
+      a.close();
+      b.close();
+    },
+  };
+}
+
+/**
+ * Open activations at `path` (file or folder) and validate every shard. With `paired`, the folder must come from a
+ * paired extraction and each row is the input hook's row followed by the target hook's (ActivationSource.target).
+ */
+export function openActivationSource(path: string, o: { paired?: boolean } = {}): ActivationSource {
   if (!existsSync(path))
     throw new AtlasError(
       'SOURCE_NOT_FOUND',
@@ -147,6 +189,12 @@ export function openActivationSource(path: string): ActivationSource {
     );
   const shards: (ShardReader & { dIn: number })[] = [];
   let provenance: Provenance | undefined;
+  let target: ActivationSource['target'];
+  const unpaired = () =>
+    new AtlasError(
+      'SOURCE_MALFORMED',
+      `--acts ${path} holds one hook's activations, but a transcoder trains on pairs; extract them with worker extract --hook blocks.L.ln2.hook_normalized --target-hook blocks.L.hook_mlp_out`,
+    );
   try {
     if (statSync(path).isDirectory()) {
       const manifestPath = join(path, MANIFEST_FILE);
@@ -167,7 +215,25 @@ export function openActivationSource(path: string): ActivationSource {
         }
         const manifest = parsed.data;
         provenance = manifest.provenance;
-        for (const shard of manifest.shards) shards.push(openFile(join(path, shard.acts), manifest.dIn, shard.rows));
+        if (o.paired && !manifest.target) throw unpaired();
+        for (const shard of manifest.shards) {
+          const acts = openFile(join(path, shard.acts), manifest.dIn, shard.rows);
+          if (!o.paired) shards.push(acts);
+          else if (!shard.targets) {
+            acts.close();
+            throw new AtlasError('SOURCE_MALFORMED', `${manifestPath}: shard ${shard.acts} names no targets file; extract again`); // prettier-ignore
+          } else {
+            let targets: ShardReader & { dIn: number };
+            try {
+              targets = openFile(join(path, shard.targets), manifest.target!.width, shard.rows);
+            } catch (err) {
+              acts.close();
+              throw err;
+            }
+            shards.push(sideBySide(acts, targets));
+          }
+        }
+        if (o.paired) target = { hook: manifest.target!.hook, width: manifest.target!.width };
         const total = shards.reduce((a, s) => a + s.rows, 0);
         if (total !== manifest.totalRows)
           throw new AtlasError(
@@ -175,6 +241,7 @@ export function openActivationSource(path: string): ActivationSource {
             `${manifestPath}: totalRows is ${manifest.totalRows} but the shards hold ${total} rows; re-write the manifest`,
           );
       } else {
+        if (o.paired) throw unpaired();
         const files = readdirSync(path)
           .filter((f) => f.endsWith('.npy'))
           .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
@@ -186,6 +253,7 @@ export function openActivationSource(path: string): ActivationSource {
         for (const f of files) shards.push(openFile(join(path, f), shards[0]?.dIn));
       }
     } else {
+      if (o.paired) throw unpaired();
       shards.push(openFile(path));
     }
   } catch (err) {
@@ -198,12 +266,13 @@ export function openActivationSource(path: string): ActivationSource {
     closeAll(shards);
     throw new AtlasError('SOURCE_SHAPE_MISMATCH', `${path}: holds no activation rows; extract some first`);
   }
-  return { path, dIn, totalRows, shards, provenance, close: () => closeAll(shards) };
+  return { path, dIn, totalRows, shards, provenance, target, close: () => closeAll(shards) };
 }
 
 /** A short name for logs. */
 export function describeSource(s: ActivationSource): string {
-  return `${basename(s.path)}: ${s.totalRows} rows × ${s.dIn} in ${s.shards.length} shard${s.shards.length === 1 ? '' : 's'}`;
+  const width = s.target ? `(${s.dIn - s.target.width} → ${s.target.width})` : `${s.dIn}`;
+  return `${basename(s.path)}: ${s.totalRows} rows × ${width} in ${s.shards.length} shard${s.shards.length === 1 ? '' : 's'}`;
 }
 
 /** Activations already in memory [rows, dIn] (tests, benches, synthetic runs). */
@@ -216,4 +285,21 @@ export function memorySource(data: Float32Array, rows: number, dIn: number, name
     close() {},
   };
   return { path: name, dIn, totalRows: rows, shards: [shard], close() {} };
+}
+
+/** Paired activations in memory: inputs x [rows, dIn] and targets y [rows, dOut] (tests, benches). */
+export function pairedMemorySource(
+  x: Float32Array,
+  y: Float32Array,
+  rows: number,
+  dIn: number,
+  dOut: number,
+  targetHook: string | null = null,
+): ActivationSource {
+  const data = new Float32Array(rows * (dIn + dOut));
+  for (let r = 0; r < rows; r++) {
+    data.set(x.subarray(r * dIn, (r + 1) * dIn), r * (dIn + dOut));
+    data.set(y.subarray(r * dOut, (r + 1) * dOut), r * (dIn + dOut) + dIn);
+  }
+  return { ...memorySource(data, rows, dIn + dOut, 'paired memory'), target: { hook: targetHook, width: dOut } };
 }

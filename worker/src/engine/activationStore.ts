@@ -13,6 +13,8 @@ export interface StoreOptions {
   seed: number;
   /** Multiply every row by this (the normalisation factor). */
   scale?: number;
+  /** A paired source's target columns are multiplied by this instead (default `scale`). */
+  targetScale?: number;
   /** Rows in the shuffle buffer (default: as many as fit in 256 MiB, at least 4 batches, at most the corpus). */
   bufferRows?: number;
   /**
@@ -33,6 +35,8 @@ export class ActivationStore {
   readonly dIn: number;
   readonly batchSize: number;
   readonly scale: number;
+  /** The factor of a paired source's target columns (`scale` otherwise). */
+  readonly targetScale: number;
   /** Batches served so far (the resume position). */
   batchesServed = 0;
   epoch = 0;
@@ -52,6 +56,7 @@ export class ActivationStore {
     this.dIn = source.dIn;
     this.batchSize = opts.batchSize;
     this.scale = opts.scale ?? 1;
+    this.targetScale = opts.targetScale ?? this.scale;
     this.rng = new Rng(opts.seed ^ 0x5eed);
     this.chunks = [];
     source.shards.forEach((s, shard) => {
@@ -91,9 +96,21 @@ export class ActivationStore {
     if (shard.readRowsInto) shard.readRowsInto(c.start, c.count, rows);
     else rows.set(shard.readRows(c.start, c.count));
     // Rows are scaled once on the way in, so a batch is plain row copies (the same float32 values either way).
-    const scale = this.scale;
-    if (scale !== 1) for (let i = 0; i < rows.length; i++) rows[i] *= scale;
+    this.scaleRows(rows);
     this.filled += c.count;
+  }
+
+  /** Multiply rows [*, dIn] in place by the normalisation factors (a paired source's target by its own). */
+  private scaleRows(rows: Float32Array): void {
+    const { scale, targetScale, dIn } = this;
+    const from = this.source.target ? dIn - this.source.target.width : dIn;
+    if (targetScale === scale) {
+      if (scale !== 1) for (let i = 0; i < rows.length; i++) rows[i] *= scale;
+    } else
+      for (let r = 0; r < rows.length; r += dIn) {
+        for (let i = r; i < r + from; i++) rows[i] *= scale;
+        for (let i = r + from; i < r + dIn; i++) rows[i] *= targetScale;
+      }
   }
 
   /** Fill `out` [batchSize, dIn] with the next batch (scaled); with `skip` only advance the stream. */
@@ -123,14 +140,14 @@ export class ActivationStore {
       else out.set(shard.readRows(c.start, c.count));
       at += c.count;
     }
-    if (this.scale !== 1) for (let i = 0; i < rows.length; i++) rows[i] *= this.scale;
+    this.scaleRows(rows);
     return { rows, n };
   }
 
   /** Up to `count` training rows spread over the corpus, scaled like the batches (sampleRows). */
   sampleRows(count: number): { rows: Float32Array; n: number } {
     const sample = sampleRows(this.source, count);
-    if (this.scale !== 1) for (let i = 0; i < sample.rows.length; i++) sample.rows[i] *= this.scale;
+    this.scaleRows(sample.rows);
     return sample;
   }
 
@@ -166,9 +183,29 @@ export function sampleRows(source: ActivationSource, count: number): { rows: Flo
  * with the dictionary and folded into the weights on export.
  */
 export function estimateNormScale(source: ActivationSource, sampleCount = 32768): number {
+  return estimateNormScales(source, sampleCount).scale;
+}
+
+/**
+ * `estimateNormScale` of a paired source's input and target columns separately (a transcoder's input and output
+ * have their own sizes); targetScale = scale for a source of one hook.
+ */
+export function estimateNormScales(
+  source: ActivationSource,
+  sampleCount = 32768,
+): { scale: number; targetScale: number } {
   const { rows, n } = sampleRows(source, sampleCount);
-  let sum = 0;
-  for (let i = 0; i < rows.length; i++) sum += rows[i] * rows[i];
-  const meanSq = sum / Math.max(1, n);
-  return meanSq > 0 ? Math.sqrt(source.dIn / meanSq) : 1;
+  const d = source.dIn;
+  const from = source.target ? d - source.target.width : d;
+  let sumIn = 0;
+  let sumOut = 0;
+  for (let i = 0; i < rows.length; i++)
+    if (i % d < from) sumIn += rows[i] * rows[i];
+    else sumOut += rows[i] * rows[i];
+  const factor = (sum: number, width: number) => {
+    const meanSq = sum / Math.max(1, n);
+    return meanSq > 0 ? Math.sqrt(width / meanSq) : 1;
+  };
+  const scale = factor(sumIn, from);
+  return { scale, targetScale: source.target ? factor(sumOut, d - from) : scale };
 }

@@ -1,6 +1,7 @@
 // The shared training loop for every SAE variant: the training craft of Gao et al. 2024 (unit-norm decoder
 // rows, encoder initialised as the decoder's transpose, b_dec at the geometric median, AuxK on dead latents,
-// Adam with warm-up and decay), seeded so a run is reproducible, with checkpoints that resume exactly.
+// Adam with warm-up and decay), seeded so a run is reproducible, with checkpoints that resume exactly. A transcoder
+// (Architecture.transcodes) trains in the same loop on paired rows: it encodes the input and reconstructs the target.
 import { z } from 'zod';
 import { AtlasError } from '../errors.js';
 import type { ActivationStore } from './activationStore.js';
@@ -144,6 +145,8 @@ export interface Checkpoint {
   meta: {
     step: number;
     scale: number;
+    /** A transcoder's target normalisation factor (absent: `scale`). */
+    targetScale?: number;
     config: ResolvedTrainConfig;
     curves: CurvePoint[];
     /** Held-out measurements and the final decay, when the run stops at its plateau (absent in older ones). */
@@ -174,8 +177,11 @@ export class Trainer {
   /** The final decay once the plateau rule has started it; before that the cap's own decay applies. */
   finalDecay: FinalDecay | null = null;
   private heldOut: { rows: Float32Array; n: number; heldOut: boolean } | null = null;
+  /** The batch as the store serves it: [n, dIn] rows, or [n, dIn + dOut] input-then-target rows for a transcoder. */
   private readonly x: Float32Array;
   private readonly xIn: Float32Array;
+  /** A transcoder's target rows [n, dOut], less the skip term when there is one (what the codes must decode to). */
+  private readonly y: Float32Array;
   private readonly err: Float32Array;
   private readonly aux: Float32Array;
   private readonly wDeadT: Float32Array;
@@ -183,20 +189,37 @@ export class Trainer {
   private readonly identity: SparseCodes;
   private readonly pull: Float32Array;
 
+  /** The decoder's width: the target's for a transcoder, else dIn. */
+  readonly dOut: number;
+  /** The target's normalisation factor (a transcoder's own; `scale` for an SAE). */
+  readonly targetScale: number;
+
   private constructor(
     readonly backend: Backend,
     readonly store: ActivationStore,
     readonly cfg: ResolvedTrainConfig,
+    /** The encoder's input width. */
     readonly dIn: number,
     readonly scale: number,
   ) {
     this.arch = getArchitecture(cfg.arch);
+    const target = store.source.target;
+    if (!!this.arch.transcodes !== !!target)
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        this.arch.transcodes
+          ? `--arch ${cfg.arch} trains on paired activations (an input and a target hook); extract them with --target-hook`
+          : `--arch ${cfg.arch} reconstructs one hook, but the activations are paired; train them with --arch transcoder`,
+      );
+    this.dOut = target?.width ?? dIn;
+    this.targetScale = target ? store.targetScale : scale;
+    const dOut = this.dOut;
     const alloc = (n: number) => backend.alloc(n);
     const blank = (): SaeParams => ({
       wEncT: alloc(cfg.dSae * dIn),
       bEnc: alloc(cfg.dSae),
-      wDec: alloc(cfg.dSae * dIn),
-      bDec: alloc(dIn),
+      wDec: alloc(cfg.dSae * dOut),
+      bDec: alloc(dOut),
       extra: {},
     });
     this.params = blank();
@@ -206,10 +229,11 @@ export class Trainer {
     this.tracker = new FiringTracker(cfg.dSae, cfg.deadWindowTokens);
     this.plateau = cfg.plateau ? new PlateauRule(cfg.plateau) : null;
     const n = cfg.batchSize;
-    this.x = alloc(n * dIn);
+    this.x = alloc(n * store.dIn);
     this.xIn = alloc(n * dIn);
-    this.err = alloc(n * dIn);
-    this.aux = this.arch.auxK ? alloc(n * dIn) : new Float32Array(0);
+    this.y = target ? alloc(n * dOut) : new Float32Array(0);
+    this.err = alloc(n * dOut);
+    this.aux = this.arch.auxK ? alloc(n * dOut) : new Float32Array(0);
     this.wDeadT = this.arch.auxK ? alloc(cfg.dSae * dIn) : new Float32Array(0);
     this.bDead = this.arch.auxK ? alloc(cfg.dSae) : new Float32Array(0);
     this.pull = alloc(dIn);
@@ -224,10 +248,10 @@ export class Trainer {
     cfg: ResolvedTrainConfig,
     init: { medianSample: Float32Array; medianRows: number } | Checkpoint,
   ): Trainer {
-    const dIn = store.dIn;
+    const dIn = store.dIn - (store.source.target?.width ?? 0);
     if ('meta' in init) {
       const t = new Trainer(backend, store, init.meta.config, dIn, init.meta.scale);
-      t.arch.init(t.params, t.cfg.archOptions, dIn, t.cfg.dSae, new Rng(t.cfg.seed), (n) => backend.alloc(n));
+      t.arch.init(t.params, t.cfg.archOptions, dIn, t.cfg.dSae, new Rng(t.cfg.seed), (n) => backend.alloc(n), t.dOut);
       t.allocExtras();
       for (const [name, data] of Object.entries(init.tensors)) {
         const [group, ...rest] = name.split('/');
@@ -257,17 +281,29 @@ export class Trainer {
     const t = new Trainer(backend, store, cfg, dIn, store.scale);
     const rng = new Rng(cfg.seed);
     const { wDec, wEncT, bDec } = t.params;
+    const dOut = t.dOut;
+    const unitRows = (into: Float32Array, width: number) => {
+      for (let l = 0; l < cfg.dSae; l++) {
+        const row = rng.normals(width);
+        let s = 0;
+        for (let p = 0; p < width; p++) s += row[p] * row[p];
+        const inv = 1 / Math.sqrt(s);
+        for (let p = 0; p < width; p++) into[l * width + p] = row[p] * inv;
+      }
+    };
     // Decoder rows: random directions at unit norm; the encoder starts as the decoder's transpose (Gao et al. §A.1).
-    for (let l = 0; l < cfg.dSae; l++) {
-      const row = rng.normals(dIn);
-      let s = 0;
-      for (let p = 0; p < dIn; p++) s += row[p] * row[p];
-      const inv = 1 / Math.sqrt(s);
-      for (let p = 0; p < dIn; p++) wDec[l * dIn + p] = row[p] * inv;
-    }
-    wEncT.set(wDec);
-    bDec.set(geometricMedian(init.medianSample, init.medianRows, dIn));
-    t.arch.init(t.params, cfg.archOptions, dIn, cfg.dSae, rng, (n) => backend.alloc(n));
+    // A transcoder's encoder reads another space than its decoder writes, so it gets directions of its own.
+    unitRows(wDec, dOut);
+    if (t.arch.transcodes) unitRows(wEncT, dIn);
+    else wEncT.set(wDec);
+    // b_dec starts at the geometric median of what is reconstructed: the target columns of paired rows.
+    const { medianSample, medianRows } = init;
+    const width = store.dIn;
+    const targets = t.arch.transcodes
+      ? Float32Array.from({ length: medianRows * dOut }, (_, i) => medianSample[Math.floor(i / dOut) * width + dIn + (i % dOut)]) // prettier-ignore
+      : medianSample;
+    bDec.set(geometricMedian(targets, medianRows, dOut));
+    t.arch.init(t.params, cfg.archOptions, dIn, cfg.dSae, rng, (n) => backend.alloc(n), dOut);
     t.allocExtras();
     return t;
   }
@@ -323,36 +359,74 @@ export class Trainer {
       this.heldOut = h.n > 0 ? { ...h, heldOut: true } : { ...this.store.sampleRows(cfg.batchSize), heldOut: false };
     }
     const { rows, n } = this.heldOut;
+    const { dOut } = this;
+    const width = this.store.dIn;
     const block = cfg.batchSize;
-    const { xIn, xHat } = this.evalBuffers();
+    const { xIn, xHat, y } = this.evalBuffers();
     let sse = 0;
-    const sum = new Float64Array(dIn);
-    let sumSq = 0;
+    const moments = { sum: new Float64Array(dOut), sumSq: 0 };
     for (let at = 0; at < n; at += block) {
       const m = Math.min(block, n - at);
-      const x = rows.subarray(at * dIn, (at + m) * dIn);
+      const x = rows.subarray(at * width, (at + m) * width);
       const xInM = xIn.subarray(0, m * dIn);
-      backend.center(x, params.bDec, m, dIn, xInM);
+      const target = await this.inputs(x, m, xInM, y.subarray(0, m * dOut));
       const ctx: StepContext = { backend, n: m, dIn, dSae: cfg.dSae, xIn: xInM, params, progress: this.progress };
       const codes = await this.arch.encode(ctx, cfg.archOptions);
-      const out = xHat.subarray(0, m * dIn);
-      backend.sparseDecode(codes, params.wDec, params.bDec, dIn, out);
-      for (let i = 0; i < m * dIn; i++) {
-        const e = out[i] - x[i];
+      const out = xHat.subarray(0, m * dOut);
+      backend.sparseDecode(codes, params.wDec, params.bDec, dOut, out);
+      for (let i = 0; i < m * dOut; i++) {
+        const e = out[i] - target[i];
         sse += e * e;
-        sumSq += x[i] * x[i];
-        sum[i % dIn] += x[i];
       }
+      this.targetMoments(x, m, moments);
     }
-    let sst = sumSq;
-    for (let p = 0; p < dIn; p++) sst -= (sum[p] * sum[p]) / n;
+    let sst = moments.sumSq;
+    for (let p = 0; p < dOut; p++) sst -= (moments.sum[p] * moments.sum[p]) / n;
     return sst > 0 ? sse / sst : 0;
   }
 
-  private evalScratch: { xIn: Float32Array; xHat: Float32Array } | null = null;
-  private evalBuffers(): { xIn: Float32Array; xHat: Float32Array } {
-    const len = this.cfg.batchSize * this.dIn;
-    return (this.evalScratch ??= { xIn: this.backend.alloc(len), xHat: this.backend.alloc(len) });
+  /**
+   * The encoder's input and the reconstruction target of rows [m, store width], into xIn [m, dIn] and y [m, dOut]:
+   * x − b_dec and x itself for an SAE; for a transcoder the input columns, and the target columns less the skip
+   * term x·W_skipᵀ (so the codes decode to what the skip leaves, and the residual is that of the whole output).
+   */
+  private async inputs(rows: Float32Array, m: number, xIn: Float32Array, y: Float32Array): Promise<Float32Array> {
+    const { backend, dIn, dOut, params } = this;
+    if (!this.arch.transcodes) {
+      backend.center(rows, params.bDec, m, dIn, xIn);
+      return rows;
+    }
+    const width = dIn + dOut;
+    for (let t = 0; t < m; t++) {
+      xIn.set(rows.subarray(t * width, t * width + dIn), t * dIn);
+      y.set(rows.subarray(t * width + dIn, (t + 1) * width), t * dOut);
+    }
+    const wSkip = params.extra.wSkip;
+    if (wSkip) {
+      const skip = await backend.matmulT(xIn, wSkip, null, m, dIn, dOut);
+      for (let i = 0; i < m * dOut; i++) y[i] -= skip[i];
+    }
+    return y;
+  }
+
+  /** Add the target columns of rows [m, store width] to per-dimension sums and the sum of squares (for the FVU). */
+  private targetMoments(rows: Float32Array, m: number, into: { sum: Float64Array; sumSq: number }): void {
+    const { dOut } = this;
+    const width = this.store.dIn;
+    const from = width - dOut;
+    for (let t = 0; t < m; t++)
+      for (let p = 0; p < dOut; p++) {
+        const v = rows[t * width + from + p];
+        into.sum[p] += v;
+        into.sumSq += v * v;
+      }
+  }
+
+  private evalScratch: { xIn: Float32Array; xHat: Float32Array; y: Float32Array } | null = null;
+  private evalBuffers(): { xIn: Float32Array; xHat: Float32Array; y: Float32Array } {
+    const n = this.cfg.batchSize;
+    const alloc = (len: number) => this.backend.alloc(len);
+    return (this.evalScratch ??= { xIn: alloc(n * this.dIn), xHat: alloc(n * this.dOut), y: alloc(n * this.dOut) });
   }
 
   /** Measure the held-out FVU when due, and let the plateau rule start the final decay. */
@@ -384,7 +458,7 @@ export class Trainer {
       const [g, m, v] = [getParam(grads, name), getParam(this.m, name), getParam(this.v, name)];
       // Decoder rows stay on the unit sphere: the gradient is projected onto the tangent space, and the rows
       // renormalised after the step.
-      if (name === 'wDec' && this.arch.unitNormDecoder) backend.adamStepUnitRows(p, g, m, v, adamStep, this.dIn);
+      if (name === 'wDec' && this.arch.unitNormDecoder) backend.adamStepUnitRows(p, g, m, v, adamStep, this.dOut);
       else backend.adamStep(p, g, m, v, adamStep);
     }
     this.arch.afterStep?.(ctx, cfg.archOptions, codes);
@@ -434,12 +508,12 @@ export class Trainer {
    * parameters are not changed. runStep calls it; the gradient check in train.test.ts calls it alone.
    */
   async computeGradients() {
-    const { backend, cfg, dIn, params, grads } = this;
+    const { backend, cfg, dIn, dOut, params, grads } = this;
     const n = cfg.batchSize;
     const dSae = cfg.dSae;
     const { x, xIn, err } = this;
     const bDec = params.bDec;
-    backend.center(x, bDec, n, dIn, xIn);
+    const target = await this.inputs(x, n, xIn, this.y);
     const ctx: StepContext = { backend, n, dIn, dSae, xIn, params, progress: this.progress };
     const t1 = performance.now();
     const codes: Encoded = await this.arch.encode(ctx, cfg.archOptions);
@@ -456,26 +530,29 @@ export class Trainer {
     const gValues = new Float32Array(n * codes.width);
     let r: Residual;
     if (f) {
-      err.set(await backend.matmul(f, params.wDec, false, n, dSae, dIn));
-      for (let t = 0; t < n; t++) for (let p = 0; p < dIn; p++) err[t * dIn + p] += bDec[p];
-      r = backend.residual(err, x, n, dIn, 2 / n);
-    } else r = backend.reconstruct(codes, params.wDec, bDec, x, dIn, 2 / n, err, gValues);
+      err.set(await backend.matmul(f, params.wDec, false, n, dSae, dOut));
+      for (let t = 0; t < n; t++) for (let p = 0; p < dOut; p++) err[t * dOut + p] += bDec[p];
+      r = backend.residual(err, target, n, dOut, 2 / n);
+    } else r = backend.reconstruct(codes, params.wDec, bDec, target, dOut, 2 / n, err, gValues);
     for (const name of allNames(grads)) getParam(grads, name).fill(0);
     const gbDec = grads.bDec;
-    let sst = r.sumSq;
-    for (let p = 0; p < dIn; p++) {
-      sst -= (r.sum[p] * r.sum[p]) / n;
-      gbDec[p] = r.errSum[p];
-    }
+    for (let p = 0; p < dOut; p++) gbDec[p] = r.errSum[p];
+    // A transcoder's residual pass saw the target less the skip term: its variance comes from the rows themselves.
+    const moments = this.arch.transcodes ? { sum: new Float64Array(dOut), sumSq: 0 } : r;
+    if (this.arch.transcodes) this.targetMoments(x, n, moments as { sum: Float64Array; sumSq: number });
+    let sst = moments.sumSq;
+    for (let p = 0; p < dOut; p++) sst -= (moments.sum[p] * moments.sum[p]) / n;
     const mse = r.sse / n;
     const fvu = sst > 0 ? r.sse / sst : 0;
     if (f) {
-      addInto(grads.wDec, await backend.matmul(f, err, true, dSae, n, dIn));
-      const gf = await backend.matmulT(err, params.wDec, null, n, dIn, dSae);
+      addInto(grads.wDec, await backend.matmul(f, err, true, dSae, n, dOut));
+      const gf = await backend.matmulT(err, params.wDec, null, n, dOut, dSae);
       for (let t = 0; t < n; t++)
         for (let j = 0; j < codes.width; j++)
           gValues[t * codes.width + j] = gf[t * dSae + codes.indices[t * codes.width + j]];
-    } else backend.sparseScatterRows(codes.indices, codes.values, n, codes.width, err, dIn, grads.wDec);
+    } else backend.sparseScatterRows(codes.indices, codes.values, n, codes.width, err, dOut, grads.wDec);
+    // ∂L/∂W_skip = errᵀ·x: [dOut, dIn].
+    if (params.extra.wSkip) addInto(grads.extra.wSkip, await backend.matmul(err, xIn, true, dOut, n, dIn));
     const { gPre, penalty } = this.arch.backward(ctx, cfg.archOptions, codes, gValues, grads);
     if (f) {
       addInto(
@@ -485,9 +562,11 @@ export class Trainer {
       for (let i = 0; i < n * codes.width; i++) grads.bEnc[codes.indices[i]] += gPre[i];
     } else this.encoderGrad(codes.indices, gPre, codes.width);
     const auxLoss = this.arch.auxK ? await this.auxK(ctx) : 0;
-    // b_dec also enters through the encoder input x − b_dec: ∂/∂b_dec = −W_encᵀ ∂L/∂b_enc.
-    const encPull = this.encoderBiasPull();
-    for (let p = 0; p < dIn; p++) gbDec[p] -= encPull[p];
+    // b_dec also enters an SAE's encoder input x − b_dec: ∂/∂b_dec = −W_encᵀ ∂L/∂b_enc.
+    if (!this.arch.transcodes) {
+      const encPull = this.encoderBiasPull();
+      for (let p = 0; p < dIn; p++) gbDec[p] -= encPull[p];
+    }
     const t3 = performance.now();
     return { codes, ctx, mse, fvu, penalty, auxLoss, t1, t2, t3 };
   }
@@ -517,7 +596,7 @@ export class Trainer {
    * auxCoefficient·‖e − ê‖² trains them back to life. The residual is held constant.
    */
   private async auxK(ctx: StepContext): Promise<number> {
-    const { backend, dIn, params, grads, cfg } = this;
+    const { backend, dIn, dOut, params, grads, cfg } = this;
     const n = cfg.batchSize;
     const dead = this.tracker.deadMask();
     const deadIdx: number[] = [];
@@ -540,18 +619,18 @@ export class Trainer {
     );
     for (let i = 0; i < aux.indices.length; i++) aux.indices[i] = deadIdx[aux.indices[i]];
     const e = this.aux;
-    backend.sparseDecode(aux, params.wDec, null, dIn, e);
+    backend.sparseDecode(aux, params.wDec, null, dOut, e);
     // err holds 2(x̂ − x)/n, so the residual x − x̂ is −err·n/2 and ê − (x − x̂) = ê + err·n/2.
     let sse = 0;
     const a = 2 * cfg.auxCoefficient;
-    for (let i = 0; i < n * dIn; i++) {
+    for (let i = 0; i < n * dOut; i++) {
       const diff = e[i] + (this.err[i] * n) / 2;
       sse += diff * diff;
       e[i] = (a * diff) / n;
     }
-    backend.sparseScatterRows(aux.indices, aux.values, n, k, e, dIn, grads.wDec);
+    backend.sparseScatterRows(aux.indices, aux.values, n, k, e, dOut, grads.wDec);
     const gValues = new Float32Array(n * k);
-    backend.sparseRowDots(aux.indices, n, k, e, params.wDec, dIn, gValues);
+    backend.sparseRowDots(aux.indices, n, k, e, params.wDec, dOut, gValues);
     for (let i = 0; i < gValues.length; i++) if (!(aux.values[i] > 0)) gValues[i] = 0;
     this.encoderGrad(aux.indices, gValues, k);
     return (cfg.auxCoefficient * sse) / n;
@@ -570,6 +649,7 @@ export class Trainer {
       meta: {
         step: this.step,
         scale: this.scale,
+        ...(this.arch.transcodes && { targetScale: this.targetScale }),
         config: this.cfg,
         curves: this.curves,
         ...(this.plateau && { plateau: { ...this.plateau.state, finalDecay: this.finalDecay } }),
@@ -634,11 +714,20 @@ export function trainedWeights(t: Trainer): TrainedWeights {
   const saelens = t.arch.saelensConfig(t.cfg.archOptions, t.params);
   const tensors = t.arch.saelensTensors(t.cfg.archOptions, t.params);
   const { wEncT, bEnc, wDec, bDec } = t.params;
+  const wSkip = t.params.extra.wSkip;
   return {
     architecture: saelens.architecture as TrainedWeights['architecture'],
     k: saelens.k as number | undefined,
     dIn: t.dIn,
     dSae: t.cfg.dSae,
+    ...(t.arch.transcodes && {
+      transcoder: {
+        dOut: t.dOut,
+        hookOut: t.store.source.target?.hook ?? null,
+        targetScale: t.targetScale,
+        wSkip: wSkip ? Float32Array.from(wSkip) : undefined,
+      },
+    }),
     wEncT: Float32Array.from(wEncT),
     bEnc: Float32Array.from(bEnc),
     wDec: Float32Array.from(wDec),

@@ -3,18 +3,31 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AtlasError } from '../errors.js';
-import { describeSource, memorySource, openActivationSource } from './activationSource.js';
-import { ActivationStore, estimateNormScale, sampleRows } from './activationStore.js';
-import type { BackendName } from './backend.js';
+import { describeSource, memorySource, openActivationSource, type ActivationSource } from './activationSource.js';
+import { ActivationStore, estimateNormScales } from './activationStore.js';
+import type { Backend, BackendName } from './backend.js';
 import { loadBackend } from './backendRegistry.js';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { DEFAULT_BATCH_SIZE, plateauSettings } from './defaultSchedule.js';
-import { writeSaelens, type SaelensSae } from './sae/saelensFormat.js';
-import { resolveTrainConfig, trainedWeights, Trainer, type StepStats, type TrainConfig } from './train.js';
+import { getArchitecture } from './sae/registry.js';
+import { writeSaelens, writeSaelensTranscoder, type SaelensSae } from './sae/saelensFormat.js';
+import {
+  resolveTrainConfig,
+  trainedWeights,
+  Trainer,
+  type ResolvedTrainConfig,
+  type StepStats,
+  type TrainConfig,
+} from './train.js';
 import type { z } from 'zod';
 
 export interface TrainRunOptions {
   acts: string;
+  /**
+   * A transcoder's target hook: checked against the paired activation folder's (which holds the pair; the flag
+   * guards against training on another pair than meant).
+   */
+  targetHook?: string;
   out: string;
   config: Omit<z.input<typeof TrainConfig>, 'tokens'> & { tokens?: number; epochs?: number };
   backend: BackendName | 'auto';
@@ -42,6 +55,8 @@ export interface TrainRunReporter {
     seed: number;
     batchSize: number;
     scale: number;
+    /** A transcoder's target normalisation factor. */
+    targetScale?: number;
   }): void;
   step?(stats: StepStats, steps: number): void;
   /** The plateau rule decided: a learning-rate cut, or the final decay (the run now ends at `steps`). */
@@ -51,6 +66,7 @@ export interface TrainRunReporter {
 
 export interface TrainRunResult {
   out: string | null;
+  /** The SAE written (null for a transcoder, and when the run stopped early). */
   sae: SaelensSae | null;
   summary: Record<string, unknown>;
   trainer: Trainer;
@@ -61,7 +77,17 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
   if (existsSync(out))
     throw new AtlasError('OUTPUT_EXISTS', `--out ${o.out} already exists; remove it or choose another folder`);
   const ckptDir = o.checkpointDir ?? `${out}.checkpoints`;
-  const source = openActivationSource(o.acts);
+  const transcodes = !!getArchitecture(o.config.arch ?? 'topk').transcodes;
+  if (o.targetHook !== undefined && !transcodes)
+    throw new AtlasError('ARGUMENT_INVALID', `--target-hook applies to --arch transcoder, not --arch ${o.config.arch ?? 'topk'}`); // prettier-ignore
+  const source = openActivationSource(o.acts, { paired: transcodes });
+  if (o.targetHook !== undefined && source.target?.hook !== o.targetHook) {
+    source.close();
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `--target-hook ${o.targetHook}: ${o.acts} pairs its input with ${source.target?.hook ?? 'an unnamed hook'}; extract the pair you want with worker extract --target-hook`,
+    );
+  }
   const backend = await loadBackend(o.backend, { threads: o.threads });
   try {
     const batchSize = o.config.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -73,7 +99,12 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
         : epochs
           ? { tokens: Math.round(epochs * source.totalRows) }
           : plateauSettings(source.totalRows, batchSize);
-    const data = JSON.stringify({ provenance: source.provenance ?? null, rows: source.totalRows, dIn: source.dIn });
+    const data = JSON.stringify({
+      provenance: source.provenance ?? null,
+      rows: source.totalRows,
+      dIn: source.dIn,
+      ...(source.target && { target: source.target }),
+    });
     const cfg = resolveTrainConfig(
       { ...length, ...definedOnly(rest), dSae: rest.dSae, tokens: length.tokens, batchSize },
       source.dIn,
@@ -97,6 +128,7 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
         batchSize,
         seed: ckpt.meta.config.seed,
         scale: ckpt.meta.scale,
+        targetScale: ckpt.meta.targetScale,
         holdOutRows: ckpt.meta.config.holdOutRows ?? 0,
       });
       trainer = Trainer.create(backend, store, ckpt.meta.config, ckpt);
@@ -107,11 +139,7 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
           'OUTPUT_EXISTS',
           `${ckptDir} holds checkpoints of an interrupted run; continue it with --resume, or delete that folder to start over`,
         );
-      const scale = estimateNormScale(source);
-      const store = new ActivationStore(source, { batchSize, seed: cfg.seed, scale, holdOutRows: cfg.holdOutRows });
-      const sample = sampleRows(source, cfg.medianSampleRows);
-      for (let i = 0; i < sample.rows.length; i++) sample.rows[i] *= scale;
-      trainer = Trainer.create(backend, store, cfg, { medianSample: sample.rows, medianRows: sample.n });
+      trainer = freshTrainer(backend, source, cfg);
     }
     report.start?.({
       backend: backend.description,
@@ -122,6 +150,7 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
       seed: trainer.cfg.seed,
       batchSize,
       scale: trainer.scale,
+      ...(trainer.arch.transcodes && { targetScale: trainer.targetScale }),
     });
     // A plateau-stopped run logs as one of its nominal length would (the real one is known only at the end).
     const logEvery =
@@ -152,12 +181,16 @@ export async function runTraining(o: TrainRunOptions, report: TrainRunReporter =
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp);
     try {
-      const sae = writeSaelens(tmp, trainedWeights(trainer), {
+      const weights = trainedWeights(trainer);
+      const extra = {
         provenance: source.provenance,
         datasetPath: resolve(o.acts),
         // The activation folder it read: its positions name the training text, which evaluations leave out.
         atlas: { architecture: trainer.cfg.arch, training: trainer.cfg, activations: resolve(o.acts), metrics: { ...summary, curves: undefined } }, // prettier-ignore
-      });
+      };
+      let sae: SaelensSae | null = null;
+      if (weights.transcoder) writeSaelensTranscoder(tmp, weights, extra);
+      else sae = writeSaelens(tmp, weights, extra);
       writeFileSync(`${tmp}/atlas_metrics.json`, JSON.stringify(summary, null, 2) + '\n');
       renameSync(tmp, out);
       rmSync(ckptDir, { recursive: true, force: true });
@@ -177,27 +210,41 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** A trainer with fresh weights on `source`: normalisation factors estimated, b_dec's median on a scaled sample. */
+function freshTrainer(backend: Backend, source: ActivationSource, cfg: ResolvedTrainConfig): Trainer {
+  const { scale, targetScale } = estimateNormScales(source);
+  const store = new ActivationStore(source, {
+    batchSize: cfg.batchSize,
+    seed: cfg.seed,
+    scale,
+    targetScale,
+    holdOutRows: cfg.holdOutRows,
+  });
+  const sample = store.sampleRows(cfg.medianSampleRows);
+  return Trainer.create(backend, store, cfg, { medianSample: sample.rows, medianRows: sample.n });
+}
+
 /** Train on an in-memory array (tests, benches): the same store, normalisation and init as a full run. */
 export async function trainOnArray(
-  backend: import('./backend.js').Backend,
+  backend: Backend,
   data: Float32Array,
   rows: number,
   dIn: number,
   config: z.input<typeof TrainConfig>,
   onStep?: (s: StepStats, t: Trainer) => void,
 ): Promise<Trainer> {
-  const source = memorySource(data, rows, dIn);
-  const cfg = resolveTrainConfig(config, dIn, `memory ${rows}x${dIn}`);
-  const scale = estimateNormScale(source);
-  const store = new ActivationStore(source, {
-    batchSize: cfg.batchSize,
-    seed: cfg.seed,
-    scale,
-    holdOutRows: cfg.holdOutRows,
-  });
-  const sample = sampleRows(source, cfg.medianSampleRows);
-  for (let i = 0; i < sample.rows.length; i++) sample.rows[i] *= scale;
-  const trainer = Trainer.create(backend, store, cfg, { medianSample: sample.rows, medianRows: sample.n });
+  return trainOnSource(backend, memorySource(data, rows, dIn), config, onStep);
+}
+
+/** Train on any source held by the caller (a paired one for a transcoder), as trainOnArray does. */
+export async function trainOnSource(
+  backend: Backend,
+  source: ActivationSource,
+  config: z.input<typeof TrainConfig>,
+  onStep?: (s: StepStats, t: Trainer) => void,
+): Promise<Trainer> {
+  const cfg = resolveTrainConfig(config, source.dIn, `memory ${source.totalRows}x${source.dIn}`);
+  const trainer = freshTrainer(backend, source, cfg);
   while (!trainer.done) {
     const s = await trainer.runStep();
     trainer.record(s);

@@ -22,6 +22,8 @@ export const Shard = z.object({
   acts: z.string(),
   tokens: z.string().optional(),
   positions: z.string().optional(),
+  /** Paired extraction: the target hook's rows [rows, target.width], row for row with `acts`. */
+  targets: z.string().optional(),
   rows: z.number().int().nonnegative(),
 });
 export type Shard = z.infer<typeof Shard>;
@@ -33,6 +35,11 @@ export const ActivationManifest = z.object({
   totalRows: z.number().int().nonnegative(),
   shards: z.array(Shard),
   provenance: Provenance.optional(),
+  /**
+   * Paired extraction (a transcoder's training data): a second hook read in the same forward pass at the same
+   * positions, in each shard's `targets`; `acts` and `provenance.hook` are the input hook.
+   */
+  target: z.object({ hook: z.string(), width: z.number().int().positive() }).optional(),
 });
 export type ActivationManifest = z.infer<typeof ActivationManifest>;
 

@@ -15,6 +15,8 @@ export interface StreamOptions {
   model: LoadedModel;
   documents: AsyncIterable<TokenIds> | Iterable<TokenIds>;
   hook: string;
+  /** More hooks read in the same forward pass, their rows at the same positions (`ActivationBatch.extra`). */
+  extraHooks?: readonly string[];
   /** Tokens per window including BOS. */
   contextSize: number;
   /** Start every window with this token (its row is not emitted); undefined: no BOS. */
@@ -32,6 +34,8 @@ export interface ActivationBatch {
   acts: Float32Array;
   tokens: Int32Array;
   positions: Int32Array;
+  /** Each of `extraHooks`: [n, its width], row for row with `acts`. */
+  extra: Record<string, Float32Array>;
 }
 
 /** Run the model over documents window by window and yield the hook's activations in corpus order. */
@@ -39,6 +43,10 @@ export async function* streamActivations(o: StreamOptions): AsyncGenerator<Activ
   const { model } = o;
   const hook = parseHook(o.hook, model.config);
   const dIn = hookWidth(hook, model.config);
+  const extraHooks = (o.extraHooks ?? []).map((name) => {
+    const h = parseHook(name, model.config);
+    return { name, width: hookWidth(h, model.config) };
+  });
   const ctx = o.contextSize;
   const p0 = o.bosId === undefined ? 0 : 1;
   const perWindow = ctx - p0;
@@ -53,7 +61,10 @@ export async function* streamActivations(o: StreamOptions): AsyncGenerator<Activ
     if (batch.length === 0) return null;
     const ids = new Int32Array(batch.length * ctx).fill(o.bosId ?? 0);
     batch.forEach((w, b) => ids.set(w.tokens, b * ctx + p0));
-    const all = (await runner.run(ids, batch.length, ctx, { hooks: [hook.name] })).hooks[hook.name];
+    const result = await runner.run(ids, batch.length, ctx, {
+      hooks: [hook.name, ...extraHooks.map((h) => h.name)],
+    });
+    const all = result.hooks[hook.name];
     let n = 0;
     for (const w of batch) n += w.tokens.length - Math.max(0, skipRows - w.rowStart);
     const out: ActivationBatch = {
@@ -61,14 +72,17 @@ export async function* streamActivations(o: StreamOptions): AsyncGenerator<Activ
       acts: new Float32Array(n * dIn),
       tokens: new Int32Array(n),
       positions: new Int32Array(n * 2),
+      extra: Object.fromEntries(extraHooks.map((h) => [h.name, new Float32Array(n * h.width)])),
     };
     let r = 0;
     batch.forEach((w, b) => {
       // Rows before skipRows were produced by an earlier run.
       const first = Math.max(0, skipRows - w.rowStart);
       const len = w.tokens.length - first;
-      const base = (b * ctx + p0 + first) * dIn;
-      out.acts.set(all.subarray(base, base + len * dIn), r * dIn);
+      const row = b * ctx + p0 + first;
+      out.acts.set(all.subarray(row * dIn, (row + len) * dIn), r * dIn);
+      for (const h of extraHooks)
+        out.extra[h.name].set(result.hooks[h.name].subarray(row * h.width, (row + len) * h.width), r * h.width);
       for (let i = 0; i < len; i++) {
         out.tokens[r + i] = w.tokens[first + i];
         out.positions[2 * (r + i)] = w.doc;

@@ -1,7 +1,9 @@
 // Run a model over a corpus and write the hook point's activations as shards in the engine's format
 // (formats/activationManifest.ts), with token ids, (document, offset) positions, the tokenized corpus
 // and provenance. Streaming with bounded memory (one batch plus open file handles), resumable: shards
-// already complete are listed in progress.json and skipped on restart; manifest.json appears last.
+// already complete are listed in progress.json and skipped on restart; manifest.json appears last. With a target
+// hook (a transcoder's training data) the same forward pass writes that hook's rows too, row for row, in each
+// shard's `targets` file.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AtlasError } from '../errors.js';
@@ -19,6 +21,8 @@ export interface ExtractOptions {
   model: LoadedModel;
   corpus: Corpus;
   hook: string;
+  /** A second hook written alongside, at the same positions (manifest `target`), e.g. blocks.0.hook_mlp_out. */
+  targetHook?: string;
   out: string;
   /** Tokens per forward window including BOS; default the model's n_positions. */
   contextSize?: number;
@@ -45,6 +49,7 @@ export interface ExtractProgress {
 interface ExtractionKey {
   provenance: Provenance;
   dIn: number;
+  target?: { hook: string; width: number };
   dtype: 'float32' | 'float16';
   shardRows: number;
   maxTokens: number | null;
@@ -79,6 +84,13 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
     );
   const windows = model.windows({ contextSize: ctx, prependBos: o.prependBos });
   const dIn = hook.width;
+  const targetHook = o.targetHook === undefined ? undefined : model.hook(o.targetHook);
+  if (targetHook?.name === hook.name)
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `--target-hook ${targetHook.name} is the --hook itself; name the hook a transcoder predicts, e.g. blocks.${hook.layer}.hook_mlp_out`,
+    );
+  const target = targetHook && { hook: targetHook.name, width: targetHook.width };
   const key: ExtractionKey = {
     provenance: {
       model: model.name,
@@ -89,6 +101,7 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
       corpus: o.corpus.name,
     },
     dIn,
+    ...(target && { target }),
     dtype: o.dtype,
     shardRows: o.shardRows,
     maxTokens: o.maxTokens ?? null,
@@ -115,7 +128,7 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
       );
     // Keep the leading run of shards whose files are all there.
     for (const s of prev.shards) {
-      if (![s.acts, s.tokens!, s.positions!].every((f) => existsSync(join(o.out, f)))) break;
+      if (![s.acts, s.tokens!, s.positions!, ...(s.targets ? [s.targets] : [])].every((f) => existsSync(join(o.out, f)))) break; // prettier-ignore
       shards.push(s);
     }
   } else {
@@ -144,13 +157,15 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
   // Phase 2: forward passes, rows streamed into shards.
   const skipRows = shards.reduce((a, s) => a + s.rows, 0);
   let rowsWritten = skipRows;
-  let writers: { acts: NpyWriter; tokens: NpyWriter; positions: NpyWriter } | null = null;
+  type ShardWriters = { acts: NpyWriter; tokens: NpyWriter; positions: NpyWriter; targets?: NpyWriter };
+  let writers: ShardWriters | null = null;
   const openShard = () => {
     const i = shards.length;
     writers = {
       acts: new NpyWriter(join(o.out, shardName('acts', i)), o.dtype, [dIn]),
       tokens: new NpyWriter(join(o.out, shardName('tokens', i)), 'int32', []),
       positions: new NpyWriter(join(o.out, shardName('positions', i)), 'int32', [2]),
+      ...(target && { targets: new NpyWriter(join(o.out, shardName('targets', i)), o.dtype, [target.width]) }),
     };
     return writers;
   };
@@ -161,17 +176,19 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
     w.acts.finish();
     w.tokens.finish();
     w.positions.finish();
+    w.targets?.finish();
     shards.push({
       acts: shardName('acts', i),
       tokens: shardName('tokens', i),
       positions: shardName('positions', i),
+      ...(target && { targets: shardName('targets', i) }),
       rows: w.acts.rowCount,
     });
     writers = null;
     writeJsonAtomic(progressPath, { key, shards });
   };
-  /** Append rows (acts [n, dIn], ids [n], positions [n, 2]) across shard boundaries. */
-  const appendRows = (acts: Float32Array, ids: Int32Array, pos: Int32Array) => {
+  /** Append rows (acts [n, dIn], ids [n], positions [n, 2], targets [n, width]) across shard boundaries. */
+  const appendRows = (acts: Float32Array, ids: Int32Array, pos: Int32Array, targets: Float32Array | undefined) => {
     let at = 0;
     const n = ids.length;
     while (at < n) {
@@ -180,6 +197,7 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
       w.acts.append(acts.subarray(at * dIn, (at + take) * dIn));
       w.tokens.append(ids.subarray(at, at + take));
       w.positions.append(pos.subarray(at * 2, (at + take) * 2));
+      if (target) w.targets!.append(targets!.subarray(at * target.width, (at + take) * target.width));
       at += take;
       if (w.acts.rowCount >= o.shardRows) closeShard();
     }
@@ -190,12 +208,13 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
     for await (const b of model.activations({
       documents: readCorpusCache(cachePath),
       hook: hook.name,
+      extraHooks: target ? [target.hook] : [],
       windows,
       batchSize: o.batchSize,
       skipRows,
       maxRows: totalRows,
     })) {
-      appendRows(b.acts, b.tokens, b.positions);
+      appendRows(b.acts, b.tokens, b.positions, target && b.extra[target.hook]);
       rowsWritten += b.tokens.length;
       if (o.onProgress) {
         const tps = (rowsWritten - skipRows) / Math.max((Date.now() - started) / 1000, 1e-3);
@@ -209,8 +228,8 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
     }
     closeShard();
   } catch (err) {
-    const w = writers as { acts: NpyWriter; tokens: NpyWriter; positions: NpyWriter } | null;
-    if (w) for (const x of [w.acts, w.tokens, w.positions]) x.abort();
+    const w = writers as ShardWriters | null;
+    if (w) for (const x of [w.acts, w.tokens, w.positions, ...(w.targets ? [w.targets] : [])]) x.abort();
     throw err;
   }
 
@@ -221,6 +240,7 @@ export async function extractActivations(o: ExtractOptions): Promise<ActivationM
     totalRows: shards.reduce((a, s) => a + s.rows, 0),
     shards,
     provenance: key.provenance,
+    ...(target && { target }),
     corpusCache: CORPUS_CACHE_FILE,
     extraction: key,
   };

@@ -73,12 +73,9 @@ function naiveGpt2(dir: string, ids: number[]) {
       const attnOut = conv1d(z, W(p + 'attn.c_proj.weight'), W(p + 'attn.c_proj.bias'), d);
       rec(`blocks.${l}.hook_attn_out`, t, attnOut);
       const mid = x.map((u, i) => u + attnOut[i]);
-      const pre = conv1d(
-        ln(mid, W(p + 'ln_2.weight'), W(p + 'ln_2.bias')),
-        W(p + 'mlp.c_fc.weight'),
-        W(p + 'mlp.c_fc.bias'),
-        mlp,
-      );
+      const normalized = ln(mid, W(p + 'ln_2.weight'), W(p + 'ln_2.bias'));
+      rec(`blocks.${l}.ln2.hook_normalized`, t, normalized);
+      const pre = conv1d(normalized, W(p + 'mlp.c_fc.weight'), W(p + 'mlp.c_fc.bias'), mlp);
       const post = pre.map(gelu);
       rec(`blocks.${l}.mlp.hook_post`, t, post);
       const mlpOut = conv1d(post, W(p + 'mlp.c_proj.weight'), W(p + 'mlp.c_proj.bias'), d);
@@ -112,7 +109,7 @@ test('TF.js forward pass matches a naive GPT-2 on logits and every hook, batched
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
   ];
   const hooks = ['0', '1'].flatMap((l) =>
-    ['hook_resid_pre', 'hook_attn_out', 'mlp.hook_post', 'hook_mlp_out', 'hook_resid_post'].map(
+    ['hook_resid_pre', 'hook_attn_out', 'ln2.hook_normalized', 'mlp.hook_post', 'hook_mlp_out', 'hook_resid_post'].map(
       (k) => `blocks.${l}.${k}`,
     ),
   );

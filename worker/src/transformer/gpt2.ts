@@ -129,7 +129,10 @@ export function forward(
     }
     const attnOut = record(name('hook_attn_out'), linear(merged, p.projW, p.projB));
     x = record(name('hook_resid_mid'), tf.add(x, attnOut) as tf.Tensor2D);
-    const h2 = layerNorm(x, p.ln2G, p.ln2B, config.layerNormEpsilon) as tf.Tensor2D;
+    const h2 = record(
+      name('ln2.hook_normalized'),
+      layerNorm(x, p.ln2G, p.ln2B, config.layerNormEpsilon) as tf.Tensor2D,
+    );
     const pre = record(name('mlp.hook_pre'), linear(h2, p.fcW, p.fcB));
     const post = record(name('mlp.hook_post'), activation(config, pre) as tf.Tensor2D);
     if (!options.logits && !remaining()) return { hooks };

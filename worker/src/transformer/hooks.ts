@@ -2,11 +2,15 @@
 import { AtlasError } from '../errors.js';
 import type { Gpt2Config } from './config.js';
 
-/** The hook kinds a GPT-2 block exposes; `{l}` is the layer. */
+/**
+ * The hook kinds a GPT-2 block exposes, in forward order; `{l}` is the layer. `ln2.hook_normalized` is LayerNorm 2's
+ * output (·g + b), the MLP's input: what a transcoder reads.
+ */
 export const HOOK_KINDS = [
   'hook_resid_pre',
   'hook_attn_out',
   'hook_resid_mid',
+  'ln2.hook_normalized',
   'mlp.hook_pre',
   'mlp.hook_post',
   'hook_mlp_out',

@@ -200,7 +200,7 @@ export function gpt2Graph(
     const h2 = node(
       'LayerNormalization',
       [x, init(n('ln2G'), [d], p.ln2G), init(n('ln2B'), [d], p.ln2B)],
-      n('ln2'),
+      n('ln2.hook_normalized'),
       eps,
     );
     const pre = linear(h2, n('fcW'), p.fcW, [d, config.dMlp], p.fcB, n('mlp.hook_pre'));

@@ -14,6 +14,10 @@ export function registerExtract(program: Command): void {
     .option('--model <builtin|path>', "'builtin' (the committed tiny LM) or a Hugging Face GPT-2 folder", 'builtin')
     .option('--corpus <brown|path>', "'brown' or a folder of .txt/.jsonl files", 'brown')
     .option('--hook <name>', 'TransformerLens hook name', 'blocks.0.mlp.hook_post')
+    .option(
+      '--target-hook <name>',
+      "a second hook written from the same pass at the same positions (a transcoder's target), e.g. blocks.0.hook_mlp_out with --hook blocks.0.ln2.hook_normalized",
+    )
     .requiredOption('--out <folder>', 'output folder (manifest.json, shards, documents.jsonl)')
     .option(
       '--context <n>',
@@ -39,6 +43,7 @@ export function registerExtract(program: Command): void {
           model,
           corpus: openCorpus(o.corpus),
           hook: o.hook,
+          targetHook: o.targetHook,
           out: resolve(o.out),
           contextSize: o.context,
           prependBos: o.bos,
@@ -52,7 +57,7 @@ export function registerExtract(program: Command): void {
         const secs = (Date.now() - started) / 1000;
         console.log(
           `${manifest.totalRows} rows x ${manifest.dIn} (${manifest.dtype}) in ${manifest.shards.length} shard(s) at ${resolve(o.out)} ` +
-            `(${secs.toFixed(1)} s; ${model.name}, ${o.hook})`,
+            `(${secs.toFixed(1)} s; ${model.name}, ${o.hook}${o.targetHook ? ` → ${o.targetHook}` : ''})`,
         );
       } finally {
         disposeModel(model);

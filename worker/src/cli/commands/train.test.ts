@@ -127,7 +127,7 @@ describe('worker train', () => {
       ],
       [
         ['--acts', acts, '--latents', '8', '--arch', 'gated'],
-        'ARGUMENT_INVALID: --arch gated is unknown; use one of topk, batchtopk, relu, jumprelu',
+        'ARGUMENT_INVALID: --arch gated is unknown; use one of topk, batchtopk, relu, jumprelu, transcoder',
       ],
       [
         ['--acts', acts, '--latents', '8', '--k', '2', '--backend', 'cuda'],

@@ -11,6 +11,8 @@ import { parseNumber } from '../parseArgs.js';
 
 interface TrainFlags {
   acts?: string;
+  targetHook?: string;
+  skip?: boolean;
   out?: string;
   arch: string;
   latents?: string;
@@ -34,12 +36,17 @@ interface TrainFlags {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train a sparse autoencoder on activations and write a SAELens folder')
+    .description('train a sparse autoencoder (or a transcoder, on paired activations) and write a SAELens folder')
     .option('--acts <path>', 'activations: a .npy or .safetensors file, or a folder of shards (manifest.json optional)')
     .option('--out <folder>', 'where to write cfg.json + sae_weights.safetensors (must not exist)')
     .option('--arch <name>', `architecture: ${architectureNames().join(', ')}`, 'topk')
     .option('--latents <n>', 'dictionary size (d_sae)')
-    .option('--k <n>', 'active latents per token (topk, batchtopk)')
+    .option('--k <n>', 'active latents per token (topk, batchtopk, transcoder)')
+    .option(
+      '--target-hook <name>',
+      'transcoder: the hook it predicts; the paired activation folder (worker extract --target-hook) must hold it',
+    )
+    .option('--skip', 'transcoder: learn a linear skip term W_skip (SAELens skip_transcoder)')
     .option('--batch <n>', `tokens per step (default ${DEFAULT_BATCH_SIZE})`)
     .option(
       '--tokens <n>',
@@ -80,7 +87,8 @@ export function registerTrain(program: Command): void {
         throw new AtlasError('ARGUMENT_INVALID', '--latents is required: the dictionary size, e.g. --latents 1024');
       const dSae = parseNumber('--latents', flags.latents, { integer: true, min: 1 });
       const archOptions: Record<string, unknown> = {};
-      if (flags.arch === 'topk' || flags.arch === 'batchtopk') {
+      const takesK = ['topk', 'batchtopk', 'transcoder'];
+      if (takesK.includes(flags.arch)) {
         if (flags.k === undefined)
           throw new AtlasError(
             'ARGUMENT_INVALID',
@@ -88,7 +96,12 @@ export function registerTrain(program: Command): void {
           );
         archOptions.k = parseNumber('--k', flags.k, { integer: true, min: 1, max: dSae });
       } else if (flags.k !== undefined)
-        throw new AtlasError('ARGUMENT_INVALID', `--k applies to topk and batchtopk, not --arch ${flags.arch}`);
+        throw new AtlasError('ARGUMENT_INVALID', `--k applies to ${takesK.join(', ')}, not --arch ${flags.arch}`);
+      if (flags.skip) {
+        if (flags.arch !== 'transcoder')
+          throw new AtlasError('ARGUMENT_INVALID', `--skip applies to --arch transcoder, not --arch ${flags.arch}`);
+        archOptions.skip = true;
+      }
       if (flags.l1 !== undefined) archOptions.l1Coefficient = parseNumber('--l1', flags.l1, { min: 0 });
       if (flags.l0Coefficient !== undefined)
         archOptions.l0Coefficient = parseNumber('--l0-coefficient', flags.l0Coefficient, { min: 0 });
@@ -98,6 +111,7 @@ export function registerTrain(program: Command): void {
       const result = await runTraining(
         {
           acts: flags.acts,
+          targetHook: flags.targetHook,
           out: flags.out,
           backend: flags.backend as BackendName | 'auto',
           threads:
@@ -132,7 +146,8 @@ export function registerTrain(program: Command): void {
         {
           start: (i) => {
             progress.log(`backend: ${i.backend}`);
-            progress.log(`activations: ${i.source}, normalisation factor ${i.scale.toPrecision(4)}, seed ${i.seed}`);
+            const factors = i.targetScale === undefined ? i.scale.toPrecision(4) : `${i.scale.toPrecision(4)} (target ${i.targetScale.toPrecision(4)})`; // prettier-ignore
+            progress.log(`activations: ${i.source}, normalisation factor ${factors}, seed ${i.seed}`);
             if (i.stopping === 'plateau')
               progress.log(
                 `length: until the held-out FVU stops improving (at most ${i.steps.toLocaleString('en-US')} steps of ${i.batchSize}); --tokens or --epochs set one`,
@@ -161,8 +176,11 @@ export function registerTrain(program: Command): void {
         return;
       }
       const final = result.summary.final as { fvu: number; l0: number } | null;
+      // A transcoder's FVU is of the hook it predicts (the MLP output), not of its input.
+      const target = result.trainer.store.source.target;
+      const fvu = target ? `FVU of ${target.hook ?? 'the target'}` : 'FVU';
       console.log(
-        `wrote ${result.out} (FVU ${final?.fvu.toFixed(4)}, L0 ${final?.l0.toFixed(2)}, dead ${((result.summary.deadFraction as number) * 100).toFixed(1)}%)`,
+        `wrote ${result.out} (${fvu} ${final?.fvu.toFixed(4)}, L0 ${final?.l0.toFixed(2)}, dead ${((result.summary.deadFraction as number) * 100).toFixed(1)}%)`,
       );
     });
 }

@@ -9,9 +9,12 @@ export interface SaeParams {
   wEncT: Float32Array;
   /** bEnc: [dSae] */
   bEnc: Float32Array;
-  /** wDec: [dSae, dIn] */
+  /** wDec: [dSae, dOut]; dOut = dIn except for transcoders. */
   wDec: Float32Array;
-  /** bDec: [dIn], subtracted before encoding and added after decoding (b_pre of Gao et al. 2024). */
+  /**
+   * bDec: [dOut], subtracted before encoding and added after decoding (b_pre of Gao et al. 2024); a transcoder
+   * only adds it.
+   */
   bDec: Float32Array;
   extra: Record<string, Float32Array>;
 }
@@ -22,7 +25,7 @@ export interface StepContext {
   n: number;
   dIn: number;
   dSae: number;
-  /** xIn: [n, dIn] = x − bDec, in backend memory. */
+  /** xIn: [n, dIn] = x − bDec (a transcoder's input x as it is), in backend memory. */
   xIn: Float32Array;
   params: SaeParams;
   /** Fraction of training done, in [0, 1] (for penalty warm-ups). */
@@ -52,8 +55,25 @@ export interface Architecture<Cfg = Record<string, unknown>> {
   readonly unitNormDecoder: boolean;
   /** Uses the AuxK loss on dead latents (Gao et al. 2024, §A.2). */
   readonly auxK: boolean;
-  /** Variant-specific initialisation after the common one (unit-norm decoder rows, encoder = decoderᵀ). */
-  init(params: SaeParams, cfg: Cfg, dIn: number, dSae: number, rng: Rng, alloc: (n: number) => Float32Array): void;
+  /**
+   * Reads one hook and predicts another (trained on a paired source): the input is not centred by b_dec, W_dec
+   * and b_dec have the target's width dOut, and `extra.wSkip` [dOut, dIn], when the variant allocates it, adds
+   * x·W_skipᵀ to the output.
+   */
+  readonly transcodes?: boolean;
+  /**
+   * Variant-specific initialisation after the common one (unit-norm decoder rows, encoder = decoderᵀ for SAEs);
+   * dOut is the decoder's width (dIn except for transcoders).
+   */
+  init(
+    params: SaeParams,
+    cfg: Cfg,
+    dIn: number,
+    dSae: number,
+    rng: Rng,
+    alloc: (n: number) => Float32Array,
+    dOut: number,
+  ): void;
   /** Training forward pass. */
   encode(ctx: StepContext, cfg: Cfg): Promise<Encoded>;
   /**

@@ -5,6 +5,7 @@ import { batchTopk } from './batchTopk.js';
 import { jumprelu } from './jumprelu.js';
 import { relu } from './relu.js';
 import { topk } from './topk.js';
+import { transcoder } from './transcoder.js';
 
 const registry = new Map<string, Architecture<never>>();
 
@@ -18,6 +19,7 @@ registerArchitecture(topk as Architecture<never>);
 registerArchitecture(batchTopk as Architecture<never>);
 registerArchitecture(relu as Architecture<never>);
 registerArchitecture(jumprelu as Architecture<never>);
+registerArchitecture(transcoder as Architecture<never>);
 
 /** Registered names, for help texts. */
 export const architectureNames = (): string[] => [...registry.keys()];

@@ -72,9 +72,10 @@ export function transcoderCfgKeys(t: TranscoderOutput): Record<string, unknown> 
   };
 }
 
+
 /** What the trainer hands over: SAE weights in training layout on activations scaled by `scale`. */
 export interface TrainedWeights {
-  architecture: SaelensArchitecture;
+  architecture: SaelensArchitecture | Exclude<TranscoderArchitecture, 'jumprelu_transcoder'>;
   dIn: number;
   dSae: number;
   k?: number;
@@ -86,26 +87,60 @@ export interface TrainedWeights {
   threshold?: Float32Array;
   /** The normalisation factor the training data was multiplied by. */
   scale: number;
+  /** A transcoder's own parts (wDec is then [dSae, dOut], bDec [dOut]). */
+  transcoder?: {
+    dOut: number;
+    /** The hook it predicts (cfg hook_name_out); the input hook is the provenance's. */
+    hookOut: string | null;
+    /** The target's normalisation factor. */
+    targetScale: number;
+    /** [dOut, dIn] */
+    wSkip?: Float32Array;
+  };
 }
+
+/** Weights with the normalisation folded in, in SAELens layout; dOut = dIn except for transcoders. */
+export type FoldedWeights = Omit<SaelensSae, 'cfg' | 'applyBDecToInput' | 'architecture'> & {
+  architecture: TrainedWeights['architecture'];
+  dOut: number;
+  /** W_skip: [dOut, dIn] */
+  wSkip?: Float32Array;
+};
 
 /**
  * Fold the normalisation factor s into the weights so the dictionary reads raw activations: the model saw s·x,
- * so W_enc' = s·W_enc, and reconstructions come out divided by s: W_dec' = W_dec/s, b_dec' = b_dec/s.
+ * so W_enc' = s·W_enc, and reconstructions come out divided by s: W_dec' = W_dec/s, b_dec' = b_dec/s. A
+ * transcoder saw s·x and predicted s_out·y: W_dec and b_dec are divided by s_out, and W_skip' = W_skip·s/s_out.
  */
 export function foldWeights(t: TrainedWeights): Omit<SaelensSae, 'cfg' | 'applyBDecToInput'> {
+  if (t.transcoder) throw new Error('foldWeights: these are transcoder weights; fold them with foldTranscoderWeights');
+  const folded = foldAny(t);
+  return { ...folded, architecture: folded.architecture as SaelensArchitecture };
+}
+
+/** `foldWeights` of a transcoder: W_dec [dSae, dOut], b_dec [dOut] and W_skip [dOut, dIn] when present. */
+export function foldTranscoderWeights(t: TrainedWeights): FoldedWeights {
+  if (!t.transcoder) throw new Error('foldTranscoderWeights: these are SAE weights; fold them with foldWeights');
+  return foldAny(t);
+}
+
+function foldAny(t: TrainedWeights): FoldedWeights {
   const { dIn, dSae, scale: s } = t;
+  const sOut = t.transcoder?.targetScale ?? s;
   const wEnc = new Float32Array(dIn * dSae);
   for (let l = 0; l < dSae; l++) for (let p = 0; p < dIn; p++) wEnc[p * dSae + l] = t.wEncT[l * dIn + p] * s;
   return {
     architecture: t.architecture,
     dIn,
+    dOut: t.transcoder?.dOut ?? dIn,
     dSae,
     k: t.k,
     wEnc,
     bEnc: Float32Array.from(t.bEnc),
-    wDec: t.wDec.map((v) => v / s),
-    bDec: t.bDec.map((v) => v / s),
+    wDec: t.wDec.map((v) => v / sOut),
+    bDec: t.bDec.map((v) => v / sOut),
     threshold: t.threshold ? Float32Array.from(t.threshold) : undefined,
+    wSkip: t.transcoder?.wSkip?.map((v) => (v * s) / sOut),
   };
 }
 
@@ -114,13 +149,42 @@ function hookLayer(hook: string | null | undefined): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** Write cfg.json + sae_weights.safetensors into `dir` (which must exist; the caller renames it into place). */
-export function writeSaelens(
+/** What a written folder records besides the weights. */
+export interface SaelensExtra {
+  provenance?: Provenance;
+  datasetPath?: string;
+  atlas?: Record<string, unknown>;
+}
+
+/** Write an SAE's cfg.json + sae_weights.safetensors into `dir` (which must exist; the caller renames it into place). */
+export function writeSaelens(dir: string, weights: TrainedWeights, extra: SaelensExtra = {}): SaelensSae {
+  if (weights.transcoder)
+    throw new Error('writeSaelens: these are transcoder weights; write them with writeSaelensTranscoder');
+  const { folded, cfg } = writeFolder(dir, weights, extra);
+  return { ...folded, architecture: folded.architecture as SaelensArchitecture, applyBDecToInput: true, cfg };
+}
+
+/**
+ * Write a transcoder in SAELens's Transcoder (or SkipTranscoder) layout into `dir`; the input hook is the
+ * provenance's, the output hook `weights.transcoder.hookOut`. Returns the cfg.json written.
+ */
+export function writeSaelensTranscoder(
   dir: string,
   weights: TrainedWeights,
-  extra: { provenance?: Provenance; datasetPath?: string; atlas?: Record<string, unknown> } = {},
-): SaelensSae {
-  const folded = foldWeights(weights);
+  extra: SaelensExtra = {},
+): { cfg: Record<string, unknown>; folded: FoldedWeights } {
+  if (!weights.transcoder)
+    throw new Error('writeSaelensTranscoder: these are SAE weights; write them with writeSaelens');
+  return writeFolder(dir, weights, extra);
+}
+
+function writeFolder(
+  dir: string,
+  weights: TrainedWeights,
+  extra: SaelensExtra,
+): { cfg: Record<string, unknown>; folded: FoldedWeights } {
+  const folded = foldAny(weights);
+  const tc = weights.transcoder;
   const p = extra.provenance;
   const provenanceKeys = {
     model_name: p?.model ?? null,
@@ -132,18 +196,27 @@ export function writeSaelens(
     dataset_path: p?.corpus ?? extra.datasetPath ?? null,
   };
   const activation =
-    folded.architecture === 'topk'
+    folded.architecture === 'topk' || tc
       ? { activation_fn_str: 'topk', activation_fn_kwargs: { k: folded.k }, k: folded.k }
       : { activation_fn_str: 'relu', activation_fn_kwargs: {} };
+  // SAELens TranscoderConfig's own keys; b_dec has the output's width, so it never touches the input.
+  const transcoderKeys =
+    tc &&
+    transcoderCfgKeys({
+      architecture: folded.architecture as TranscoderArchitecture,
+      dOut: folded.dOut,
+      hookNameOut: tc.hookOut,
+    });
   const cfg: Record<string, unknown> = {
     architecture: folded.architecture,
     d_in: folded.dIn,
     d_sae: folded.dSae,
+    ...transcoderKeys,
     dtype: 'float32',
     device: 'cpu',
     ...provenanceKeys,
     ...activation,
-    apply_b_dec_to_input: true,
+    apply_b_dec_to_input: !tc,
     finetuning_scaling_factor: false,
     // The factor is folded into the weights, so loaders must not rescale again.
     normalize_activations: 'none',
@@ -152,6 +225,7 @@ export function writeSaelens(
     metadata: { ...provenanceKeys, sae_lens_version: null, sae_lens_training_version: null },
     atlas: {
       normalization_scale: weights.scale,
+      ...(tc && { normalization_scale_out: tc.targetScale }),
       normalization_folded: true,
       tokenizer: p?.tokenizer ?? null,
       ...extra.atlas,
@@ -159,14 +233,15 @@ export function writeSaelens(
   };
   const tensors: Record<string, { data: Float32Array; shape: number[] }> = {
     W_enc: { data: folded.wEnc, shape: [folded.dIn, folded.dSae] },
-    W_dec: { data: folded.wDec, shape: [folded.dSae, folded.dIn] },
+    W_dec: { data: folded.wDec, shape: [folded.dSae, folded.dOut] },
     b_enc: { data: folded.bEnc, shape: [folded.dSae] },
-    b_dec: { data: folded.bDec, shape: [folded.dIn] },
+    b_dec: { data: folded.bDec, shape: [folded.dOut] },
   };
   if (folded.threshold) tensors.threshold = { data: folded.threshold, shape: [folded.dSae] };
+  if (folded.wSkip) tensors.W_skip = { data: folded.wSkip, shape: [folded.dOut, folded.dIn] };
   writeSafetensors(join(dir, WEIGHTS_FILE), tensors);
   writeFileSync(join(dir, CFG_FILE), JSON.stringify(cfg, null, 2) + '\n');
-  return { ...folded, applyBDecToInput: true, cfg };
+  return { folded, cfg };
 }
 
 const SaelensCfg = z
