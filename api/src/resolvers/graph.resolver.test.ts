@@ -244,8 +244,9 @@ test('attributionGraph queues a graph job; a bad model, threshold, prompt or tra
   assert.match(await refused({ modelName: 'gpt-5' }), /input\.modelName: the atlas has no model "gpt-5"/);
   assert.match(await refused({}), /model builtin:tiny-brown has no ingested transcoder for layer 0 \(of 1\)/);
   const [{ id: tc }] = await t.db.dataSource.query(
-    `INSERT INTO dictionaries (name, model_id, hook_point, architecture, d_in, n_latents, weights_path)
-     VALUES ('tc-0', $1, 'blocks.0.ln2.hook_normalized', 'transcoder', 64, 256, '/tc0') RETURNING id`,
+    `INSERT INTO dictionaries (name, model_id, hook_point, architecture, d_in, n_latents, weights_path, hyperparameters)
+     VALUES ('tc-0', $1, 'blocks.0.ln2.hook_normalized', 'topk', 64, 256, '/tc0',
+             '{"architecture": "transcoder", "hookNameOut": "blocks.0.hook_mlp_out", "dOut": 64}') RETURNING id`,
     [modelId],
   );
   assert.match(

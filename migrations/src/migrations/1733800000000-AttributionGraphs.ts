@@ -2,8 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Attribution graphs (issue 18): a graph per prompt with its nodes and edges, the `graph` job type that builds one,
- * a job `result` (what a finished job made, e.g. `{ graphId }`), and the `transcoder` architecture of dictionaries
- * (a graph's transcoder set is ingested like any dictionary). Nodes of a feature whose layer's transcoder is an
+ * and a job `result` (what a finished job made, e.g. `{ graphId }`). A graph's transcoder set is ingested like any
+ * dictionary (hyperparameters.architecture names it a transcoder). Nodes of a feature whose layer's transcoder is an
  * ingested dictionary carry that dictionary's id, so "graphs containing feature X" is one index lookup.
  */
 export class AttributionGraphs1733800000000 implements MigrationInterface {
@@ -16,12 +16,6 @@ export class AttributionGraphs1733800000000 implements MigrationInterface {
          CHECK (type IN ('train', 'extract', 'analyze', 'import', 'export', 'evaluate', 'graph'))`,
     );
     await q.query(`ALTER TABLE jobs ADD COLUMN IF NOT EXISTS result jsonb`);
-    // Transcoders (a layer's MLP input to its output) are dictionaries too: the set a graph is built with.
-    await q.query(`ALTER TABLE dictionaries DROP CONSTRAINT IF EXISTS dictionaries_architecture_check`);
-    await q.query(
-      `ALTER TABLE dictionaries ADD CONSTRAINT dictionaries_architecture_check
-         CHECK (architecture IN ('topk', 'batchtopk', 'relu', 'jumprelu', 'transcoder'))`,
-    );
     await q.query(`
       CREATE TABLE IF NOT EXISTS graphs (
         id serial PRIMARY KEY,
@@ -80,11 +74,6 @@ export class AttributionGraphs1733800000000 implements MigrationInterface {
     await q.query(`DROP TABLE IF EXISTS graph_nodes`);
     await q.query(`DROP TABLE IF EXISTS graphs`);
     await q.query(`ALTER TABLE jobs DROP COLUMN IF EXISTS result`);
-    await q.query(`ALTER TABLE dictionaries DROP CONSTRAINT IF EXISTS dictionaries_architecture_check`);
-    await q.query(
-      `ALTER TABLE dictionaries ADD CONSTRAINT dictionaries_architecture_check
-         CHECK (architecture IN ('topk', 'batchtopk', 'relu', 'jumprelu'))`,
-    );
     await q.query(`DELETE FROM jobs WHERE type = 'graph'`);
     await q.query(`ALTER TABLE jobs DROP CONSTRAINT IF EXISTS jobs_type_check`);
     await q.query(

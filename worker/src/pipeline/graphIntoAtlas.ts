@@ -124,7 +124,8 @@ export async function resolveGraphTranscoders(
         ? []
         : await ds.query(
             `SELECT id, name, hook_point, weights_path, model_id FROM dictionaries
-              WHERE model_id = $1 AND architecture = 'transcoder' ORDER BY id DESC`,
+              WHERE model_id = $1 AND hyperparameters->>'architecture' IN ('transcoder', 'skip_transcoder')
+              ORDER BY id DESC`,
             [model.modelId],
           );
     rows = [];

@@ -36,8 +36,8 @@ test('a graph job builds with the atlas transcoders, stores the graph, names it 
     const transcoder = async (name: string, layer: number): Promise<number> =>
       (
         await db.dataSource.query(
-          `INSERT INTO dictionaries (name, model_id, hook_point, architecture, d_in, n_latents, weights_path)
-           VALUES ($1, $2, $3, 'transcoder', 8, 32, $4) RETURNING id`,
+          `INSERT INTO dictionaries (name, model_id, hook_point, architecture, d_in, n_latents, weights_path, hyperparameters)
+           VALUES ($1, $2, $3, 'topk', 8, 32, $4, '{"architecture": "transcoder"}') RETURNING id`,
           [name, modelId, `blocks.${layer}.ln2.hook_normalized`, `/dictionaries/${name}`],
         )
       )[0].id;
