@@ -41,6 +41,7 @@ export type FeatureOrder =
   | 'INDEX'
   | 'MAX_ACTIVATION_DESC';
 
+/** A token embedding, a transcoder feature, a layer’s reconstruction error, or an output logit. */
 export type GraphNodeKind =
   | 'EMBEDDING'
   | 'ERROR'
@@ -93,6 +94,7 @@ export type StrengthUnit =
   | 'MAX'
   | 'RAW';
 
+/** A named group of nodes (Neuronpedia supernode). */
 export type SupernodeInput = {
   name: string;
   nodeIds: Array<string>;
