@@ -72,7 +72,6 @@ export function transcoderCfgKeys(t: TranscoderOutput): Record<string, unknown> 
   };
 }
 
-
 /** What the trainer hands over: SAE weights in training layout on activations scaled by `scale`. */
 export interface TrainedWeights {
   architecture: SaelensArchitecture | Exclude<TranscoderArchitecture, 'jumprelu_transcoder'>;
