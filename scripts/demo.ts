@@ -4,10 +4,18 @@
 // interrupted steps resume (extraction and training checkpoints), so a second start is quick. Dictionaries are
 // recognised by content (weights + settings), not by path or status: a moved or copied atlas keeps its demo, a
 // deleted demo dictionary stays deleted, and one that another process is analysing is waited for, not redone.
+// The circuits stage then does the same for the committed four-layer model: one transcoder per layer (MLP input →
+// MLP output), analysed and ingested, and attribution graphs of a few chosen prompts stored in the atlas.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { dictionaryByContent, loadExternalSae, relocateDictionary, saeContentHash } from '@atlas/worker';
+import {
+  BUILTIN_4L_MODEL_DIR,
+  dictionaryByContent,
+  loadExternalSae,
+  relocateDictionary,
+  saeContentHash,
+} from '@atlas/worker';
 import { EVALUATION_KINDS } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 
@@ -22,10 +30,23 @@ export interface DemoOptions {
   dataSource: DataSource;
   /** Time between looks while another process analyses a demo dictionary. */
   pollMs?: number;
+  /** Also build the circuits demo (transcoders and graphs of the four-layer model). */
+  circuits?: boolean;
 }
 
 const HOOK = 'blocks.0.mlp.hook_post';
 const D_MLP = 512; // the built-in model's MLP width (worker/models/tiny-brown/config.json n_inner)
+const WIDTHS = [4 * D_MLP, 16 * D_MLP];
+
+/** The circuits demo: the four-layer model, one transcoder per layer (16x d_model, k 16), graphs of these prompts. */
+const CIRCUITS_MODEL = 'builtin:tiny-brown-4l';
+const CIRCUITS_LAYERS = 4;
+const TRANSCODER_LATENTS = 2048;
+export const CIRCUITS_PROMPTS = [
+  'The president of the United',
+  'He walked into the room and sat down on the',
+  'The jury said it did not find that the',
+];
 
 function worker(o: DemoOptions, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -98,13 +119,23 @@ async function evaluateDemoDictionary(o: DemoOptions, folder: string): Promise<v
 /** Trained demo folders under `demo`, by width. */
 export const demoFolder = (demo: string, latents: number) => join(demo, `topk-${latents}`);
 
+/** The circuits demo's transcoder folder of one layer. */
+export const transcoderFolder = (demo: string, layer: number) => join(demo, 'circuits', `transcoder-${layer}`);
+
+/** Every dictionary folder the demo trains (those present count as the demo's own). */
+export function demoFolders(demo: string): string[] {
+  return [
+    ...WIDTHS.map((latents) => demoFolder(demo, latents)),
+    ...Array.from({ length: CIRCUITS_LAYERS }, (_, layer) => transcoderFolder(demo, layer)),
+  ];
+}
+
 /**
  * Dictionaries that are not the demo's: rows whose content is none of the trained demo folders' (rows from before
  * content was recorded count as the demo's when their folder was a demo folder).
  */
-export async function otherDictionaries(ds: DataSource, demo: string, widths: number[]): Promise<number> {
-  const hashes = widths
-    .map((latents) => demoFolder(demo, latents))
+export async function otherDictionaries(ds: DataSource, folders: string[]): Promise<number> {
+  const hashes = folders
     .filter((folder) => existsSync(join(folder, 'cfg.json')))
     .map((folder) => saeContentHash(loadExternalSae(folder)));
   const [{ n }] = (await ds.query(
@@ -116,12 +147,79 @@ export async function otherDictionaries(ds: DataSource, demo: string, widths: nu
   return n;
 }
 
+/**
+ * The circuits stage: per layer of the four-layer model, paired activations (MLP input and output), a transcoder,
+ * its analysis; then a stored graph of each chosen prompt that the atlas does not hold yet.
+ */
+async function runCircuitsDemo(o: DemoOptions, demo: string): Promise<void> {
+  if (!existsSync(join(BUILTIN_4L_MODEL_DIR, 'model.safetensors')))
+    return console.log(`demo: circuits skipped: ${BUILTIN_4L_MODEL_DIR} is not in this checkout`);
+  const steps = 3 * CIRCUITS_LAYERS + 1;
+  let step = 0;
+  const say = (what: string) => console.log(`demo circuits ${++step}/${steps}: ${what}`);
+  for (let layer = 0; layer < CIRCUITS_LAYERS; layer++) {
+    const acts = join(demo, 'circuits', `acts-${layer}`);
+    say(`extracting layer ${layer}'s MLP input and output on ${o.tokens.toLocaleString('en')} Brown tokens`);
+    if (!existsSync(join(acts, 'manifest.json')))
+      await worker(o, [
+        'extract',
+        '--model',
+        CIRCUITS_MODEL,
+        '--corpus',
+        'brown',
+        '--hook',
+        `blocks.${layer}.ln2.hook_normalized`,
+        '--target-hook',
+        `blocks.${layer}.hook_mlp_out`,
+        '--out',
+        acts,
+        '--max-tokens',
+        String(o.tokens),
+      ]);
+    const out = transcoderFolder(demo, layer);
+    say(`training layer ${layer}'s transcoder (${TRANSCODER_LATENTS} latents, k 16)`);
+    if (!existsSync(out))
+      await worker(o, [
+        'train',
+        '--acts',
+        acts,
+        '--arch',
+        'transcoder',
+        '--latents',
+        String(TRANSCODER_LATENTS),
+        '--k',
+        '16',
+        '--out',
+        out,
+        '--tokens',
+        String(3 * o.tokens),
+        '--batch',
+        '2048',
+        '--checkpoint-every',
+        '100',
+        ...(existsSync(`${out}.checkpoints`) ? ['--resume'] : []),
+      ]);
+  }
+  for (let layer = 0; layer < CIRCUITS_LAYERS; layer++) {
+    say(`analysing and ingesting layer ${layer}'s transcoder`);
+    await analyzeDemoDictionary(o, transcoderFolder(demo, layer), `tiny-brown-4l transcoder L${layer}`);
+  }
+  say(`attribution graphs of ${CIRCUITS_PROMPTS.length} prompts`);
+  for (const prompt of CIRCUITS_PROMPTS) {
+    const [{ n }] = (await o.dataSource.query(
+      `SELECT count(*)::int AS n FROM graphs WHERE model_name = $1 AND prompt = $2`,
+      [CIRCUITS_MODEL, prompt],
+    )) as { n: number }[];
+    if (n === 0) await worker(o, ['graph', '--model', CIRCUITS_MODEL, '--prompt', prompt, '--database']);
+  }
+}
+
 /** Build (or finish, or keep) the demo; resolves to 'built', or to why it was not (the atlas has its own). */
 export async function runDemo(o: DemoOptions): Promise<string> {
   const demo = join(o.dataDir, 'demo');
   const acts = join(demo, 'acts');
-  const widths = [4 * D_MLP, 16 * D_MLP];
-  const others = await otherDictionaries(o.dataSource, demo, widths);
+  const widths = WIDTHS;
+  const others = await otherDictionaries(o.dataSource, demoFolders(demo));
   if (others > 0) return `skipped: the atlas has ${others} dictionar${others === 1 ? 'y' : 'ies'} of its own`;
   const steps = 1 + 3 * widths.length;
   let step = 0;
@@ -175,5 +273,6 @@ export async function runDemo(o: DemoOptions): Promise<string> {
     say(`evaluating the ${latents}-latent dictionary on held-out Brown text`);
     await evaluateDemoDictionary(o, demoFolder(demo, latents));
   }
+  if (o.circuits !== false) await runCircuitsDemo(o, demo);
   return 'built';
 }

@@ -27,6 +27,8 @@ const StartEnv = ApiEnv.merge(WorkerEnv).extend({
   ATLAS_DEMO: z.enum(['on', 'off']).default('on'),
   ATLAS_DEMO_TOKENS: z.coerce.number().int().min(1000).default(400_000),
   ATLAS_DEMO_ANALYZE_TOKENS: z.coerce.number().int().min(1000).default(200_000),
+  /** With the demo: transcoders and attribution graphs of the four-layer model (a few more minutes). */
+  ATLAS_DEMO_CIRCUITS: z.enum(['on', 'off']).default('on'),
   ATLAS_WEB_HOST: z.string().min(1).default('127.0.0.1'),
   ATLAS_WEB_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** `worker work` processes to run beside the api (0: none; jobs then wait for a worker started by hand). */
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
       dataDir: config.db.dataDir,
       tokens: parsed.data.ATLAS_DEMO_TOKENS,
       analyzeTokens: parsed.data.ATLAS_DEMO_ANALYZE_TOKENS,
+      circuits: parsed.data.ATLAS_DEMO_CIRCUITS === 'on',
       env: { ...process.env, DATABASE_URL: config.db.databaseUrl ?? '', ATLAS_DATA_DIR: config.db.dataDir },
       dataSource: db.dataSource,
     }).then(

@@ -52,7 +52,11 @@ test('the demo recognises a moved atlas, remembers a deletion, and waits for a l
     const moved = demoFolder(join(root, 'moved', 'demo'), WIDTH);
     cpSync(first, moved, { recursive: true });
     rmSync(join(root, 'first'), { recursive: true });
-    assert.equal(await otherDictionaries(ds, join(root, 'moved', 'demo'), [WIDTH]), 0, 'still only the demo');
+    assert.equal(
+      await otherDictionaries(ds, [demoFolder(join(root, 'moved', 'demo'), WIDTH)]),
+      0,
+      'still only the demo',
+    );
     assert.deepEqual(await decideDemoDictionary(ds, moved), { action: 'ready', id });
     assert.deepEqual(
       (await dictionaries()).map((d) => [d.id, d.weights_path]),

@@ -28,6 +28,7 @@ export { trainedWeights } from './engine/train.js';
 export { dictionaryByContent, relocateDictionary, type ContentState } from './store/dictionaryByContent.js';
 export { streamActivations, type ActivationBatch } from './inference/streamActivations.js';
 export { hookWidth, parseHook } from './transformer/hooks.js';
+export { BUILTIN_4L_MODEL_DIR } from './transformer/builtinModel.js';
 export {
   disposeModel,
   loadModel,
