@@ -369,6 +369,9 @@ test("ADD on a transcoder's feature adds strength × its decoder row at the tran
   assert.ok(Math.abs(r.steered.tokens[0].logprob - want.logprob) < 1e-3);
   const plain = await nextTokenWithRow(feature, () => 0);
   assert.equal(r.default.tokens[0].id, plain.id);
+  // The /steer form names where a transcoder's features are steered.
+  const hooks = await gql(api, `{ t: dictionary(id: "${transcoderId}") { hookPointOut } s: dictionary(id: "${analysed}") { hookPointOut } }`, {}); // prettier-ignore
+  assert.deepEqual(hooks.data, { t: { hookPointOut: TRANSCODER_OUT }, s: { hookPointOut: null } });
   assert.ok(Math.abs(want.logprob - plain.logprob) > 1e-3 || want.id !== plain.id, 'the row moves the prediction');
 });
 
