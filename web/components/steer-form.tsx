@@ -24,7 +24,8 @@ export function SteerForm({
   dictionaries,
 }: {
   initial: SteerState;
-  dictionaries: { id: string; name: string; hookPoint: string }[];
+  /** hookPointOut: a transcoder's output hook, where its features are steered (null for an SAE). */
+  dictionaries: { id: string; name: string; hookPoint: string; hookPointOut?: string | null }[];
 }) {
   const router = useRouter();
   const [prompt, setPrompt] = useState(initial.prompt);
@@ -87,7 +88,8 @@ export function SteerForm({
                   )}
                   {dictionaries.map((d) => (
                     <option key={d.id} value={d.id}>
-                      {d.name} ({d.hookPoint})
+                      {d.name} ({d.hookPoint}
+                      {d.hookPointOut ? ` → ${d.hookPointOut}` : ''})
                     </option>
                   ))}
                 </select>

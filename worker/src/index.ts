@@ -22,7 +22,7 @@ export type { Backend } from './engine/backend.js';
 export { loadBackend } from './engine/backendRegistry.js';
 export { saeContentHash } from './engine/sae/contentHash.js';
 export { loadExternalSae, type ExternalSae } from './engine/sae/loadExternalSae.js';
-export { encodeSaelens, writeSaelens, type SaelensSae } from './engine/sae/saelensFormat.js';
+export { encodeSaelens, writeSaelens, writeSaelensTranscoder, type SaelensSae } from './engine/sae/saelensFormat.js';
 export { trainOnArray } from './engine/trainRun.js';
 export { trainedWeights } from './engine/train.js';
 export { dictionaryByContent, relocateDictionary, type ContentState } from './store/dictionaryByContent.js';

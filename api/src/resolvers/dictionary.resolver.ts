@@ -54,6 +54,16 @@ export class DictionaryResolver {
     return ctx.loaders.latestJob.load(d.id);
   }
 
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "A transcoder's output hook, where its features write (steering adds their decoder rows there); null for an SAE.",
+  })
+  hookPointOut(@Root() d: { hyperparameters?: Record<string, unknown> | null }): string | null {
+    const out = d.hyperparameters?.hookNameOut;
+    return typeof out === 'string' ? out : null;
+  }
+
   @FieldResolver(() => Boolean, {
     description: 'True when this server holds the weights, so analyzeText can run the dictionary on new text.',
   })

@@ -1,9 +1,10 @@
 // steer and steerStream against a real server and database, on the built-in tiny LM and a dictionary trained on it:
 // both continuations, strength 0 is the default, refusals name the argument, the pool answers BUSY when full, a
-// closed atlas wants the key, and the subscription streams the tokens as they come.
+// closed atlas wants the key, the subscription streams the tokens as they come, and a transcoder's feature steers
+// as it acts in the model (checked against the model run by hand).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'graphql-ws';
@@ -23,6 +24,10 @@ const dir = mkdtempSync(join(tmpdir(), 'api-steer-'));
 let analysed: number; // stored features, max activation 2
 let unanalysed: number; // weights only
 let otherHook: number; // random weights at another hook, weights only
+let transcoderId: number; // random TopK transcoder: reads TRANSCODER_IN, writes TRANSCODER_OUT, weights only
+let transcoder: worker.InferenceDictionary;
+const TRANSCODER_IN = 'blocks.0.ln2.hook_normalized';
+const TRANSCODER_OUT = 'blocks.0.hook_mlp_out';
 const OTHER_HOOK = 'blocks.0.hook_attn_out';
 const PROMPT = 'The jury walked under the bridge and';
 
@@ -31,6 +36,61 @@ async function insertDictionary(name: string, dIn: number, nLatents: number, wei
     `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, status, weights_path)
      VALUES ($1, $2, 'topk', $3, $4, 4, 'ready', $5) RETURNING id`,
     [name, hook, dIn, nLatents, weightsPath],
+  );
+  return id as number;
+}
+
+/** Seeded uniforms in [−scale/2, scale/2). */
+function uniforms(n: number, seed: number, scale: number): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return (s / 2147483648 - 0.5) * scale;
+  });
+}
+
+/** A random TopK transcoder written as SAELens writes one and recorded as the worker records one. */
+async function insertTranscoder(d: number): Promise<number> {
+  const nLatents = 16;
+  const folder = join(dir, 'transcoder');
+  mkdirSync(folder);
+  worker.writeSaelensTranscoder(
+    folder,
+    {
+      architecture: 'transcoder',
+      dIn: d,
+      dSae: nLatents,
+      k: 4,
+      wEncT: uniforms(nLatents * d, 1, 1),
+      bEnc: new Float32Array(nLatents),
+      wDec: uniforms(nLatents * d, 2, 0.4),
+      bDec: new Float32Array(d),
+      scale: 1,
+      transcoder: { dOut: d, hookOut: TRANSCODER_OUT, targetScale: 1 },
+    },
+    {
+      provenance: {
+        model: TINY_LM,
+        hook: TRANSCODER_IN,
+        tokenizer: model.tokenizerIdentity,
+        contextSize: model.config.nPositions,
+        prependBos: true,
+        corpus: 'none (random weights)',
+      },
+    },
+  );
+  transcoder = worker.InferenceDictionary.load(folder);
+  // The column names its activation, hyperparameters the rest.
+  const [{ id }] = await db.dataSource.query(
+    `INSERT INTO dictionaries (name, hook_point, architecture, d_in, n_latents, k, hyperparameters, status, weights_path)
+     VALUES ('tiny-transcoder', $1, 'topk', $2, $3, 4, $4, 'ready', $5) RETURNING id`,
+    [
+      TRANSCODER_IN,
+      d,
+      nLatents,
+      JSON.stringify({ architecture: 'transcoder', hookNameOut: TRANSCODER_OUT, dOut: d }),
+      folder,
+    ],
   );
   return id as number;
 }
@@ -52,6 +112,7 @@ before(async () => {
   unanalysed = await insertDictionary('tiny-b', d, 32, a);
   const r = await randomTinyLmDictionary(model, dir, 'random', { hook: OTHER_HOOK, dSae: 16, seed: 3 });
   otherHook = await insertDictionary('other-hook', d, 16, r, OTHER_HOOK);
+  transcoderId = await insertTranscoder(d);
   const sae = worker.loadExternalSae(a);
   await ingestDictionary(
     db,
@@ -269,4 +330,66 @@ test('steerStream streams the default tokens, then the steered ones, then the wh
   assert.equal(text('steered'), result.steered.text);
   const { data } = await steer({ s: { maxNewTokens: 5 } });
   assert.deepEqual(result, { default: { text: data.steer.default.text }, steered: { text: data.steer.steered.text } });
+});
+
+/** BOS and the prompt's ids: the window the first new token is predicted from. */
+function promptWindow(): Int32Array {
+  return Int32Array.from([model.bosId!, ...model.tokenizer.encode(PROMPT).ids]);
+}
+
+/** The greedy next token and its log-probability with coefficient(row) × a transcoder feature's row added at its output hook. */
+async function nextTokenWithRow(feature: number, coefficient: (row: number) => number) {
+  const ids = promptWindow();
+  const d = model.config.dModel;
+  const term = new Float32Array(ids.length * d);
+  // Row 0 is BOS, not text: steering leaves it alone.
+  for (let r = 1; r < ids.length; r++)
+    for (let p = 0; p < d; p++) term[r * d + p] = coefficient(r) * transcoder.sae.wDec[feature * d + p];
+  const run = await worker.InferenceModel.of(model).run(ids, 1, ids.length, { logits: true, add: { [TRANSCODER_OUT]: term } }); // prettier-ignore
+  const last = run.logits!.subarray(run.logits!.length - model.config.vocabSize);
+  let best = 0;
+  for (let v = 1; v < last.length; v++) if (last[v] > last[best]) best = v;
+  let sum = 0;
+  for (const x of last) sum += Math.exp(x - last[best]);
+  return { id: best, logprob: -Math.log(sum) };
+}
+
+const steerTranscoder = async (o: Record<string, unknown>) => {
+  const iv = [{ dictionaryId: String(transcoderId), unit: 'RAW', ...o }];
+  const { data, errors } = await steer({ iv, s: { maxNewTokens: 1, temperature: 0 } });
+  assert.equal(errors, undefined, JSON.stringify(errors));
+  return data.steer;
+};
+
+test("ADD on a transcoder's feature adds strength × its decoder row at the transcoder's output hook", async () => {
+  const feature = 3;
+  const r = await steerTranscoder({ index: feature, mode: 'ADD', strength: 6 });
+  const want = await nextTokenWithRow(feature, () => 6);
+  assert.equal(r.steered.tokens[0].id, want.id);
+  assert.ok(Math.abs(r.steered.tokens[0].logprob - want.logprob) < 1e-3);
+  const plain = await nextTokenWithRow(feature, () => 0);
+  assert.equal(r.default.tokens[0].id, plain.id);
+  // The /steer form names where a transcoder's features are steered.
+  const hooks = await gql(api, `{ t: dictionary(id: "${transcoderId}") { hookPointOut } s: dictionary(id: "${analysed}") { hookPointOut } }`, {}); // prettier-ignore
+  assert.deepEqual(hooks.data, { t: { hookPointOut: TRANSCODER_OUT }, s: { hookPointOut: null } });
+  assert.ok(Math.abs(want.logprob - plain.logprob) > 1e-3 || want.id !== plain.id, 'the row moves the prediction');
+});
+
+test("ABLATE on a transcoder's feature subtracts its activation at the input hook × its row at the output hook", async () => {
+  const ids = promptWindow();
+  const x = (await worker.InferenceModel.of(model).run(ids, 1, ids.length, { hooks: [TRANSCODER_IN] })).hooks[TRANSCODER_IN]; // prettier-ignore
+  const backend = await worker.loadBackend('auto', { threads: 1 });
+  const codes = await transcoder.encode(backend, x, ids.length).finally(() => backend.dispose());
+  // The feature strongest at the last prompt token (the one the next token is read from).
+  const last = ids.length - 1;
+  const feature = codes.indices[codes.rowStart[last]];
+  const activation = (r: number) => {
+    for (let j = codes.rowStart[r]; j < codes.rowStart[r + 1]; j++) if (codes.indices[j] === feature) return codes.values[j]; // prettier-ignore
+    return 0;
+  };
+  assert.ok(activation(last) > 0);
+  const r = await steerTranscoder({ index: feature, mode: 'ABLATE', strength: 0 });
+  const want = await nextTokenWithRow(feature, (row) => -activation(row));
+  assert.equal(r.steered.tokens[0].id, want.id);
+  assert.ok(Math.abs(r.steered.tokens[0].logprob - want.logprob) < 1e-3);
 });

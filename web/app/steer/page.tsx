@@ -16,6 +16,7 @@ const STEERABLE = graphql(`
       id
       name
       hookPoint
+      hookPointOut
       canAnalyzeText
     }
   }

@@ -23,7 +23,7 @@ type Documents = {
     "\n  query DictionaryNames {\n    dictionaries {\n      id\n      name\n      hookPoint\n      modelName\n      canAnalyzeText\n    }\n  }\n": typeof types.DictionaryNamesDocument,
     "\n  query FeaturesByText($text: String!, $dictionaryIds: [ID!]!) {\n    searchByText(text: $text, dictionaryIds: $dictionaryIds, first: 50) {\n      modelName\n      tokens\n      elapsedMs\n      features {\n        dictionaryId\n        index\n        maxActivation\n        position\n        feature {\n          label\n        }\n      }\n    }\n  }\n": typeof types.FeaturesByTextDocument,
     "\n  query FeaturesByToken($t: String!, $fold: Boolean!) {\n    featuresByToken(token: $t, first: 50, fold: $fold) {\n      token\n      maxActivation\n      feature {\n        dictionaryId\n        index\n        label\n      }\n    }\n  }\n": typeof types.FeaturesByTokenDocument,
-    "\n  query SteerableDictionaries {\n    dictionaries {\n      id\n      name\n      hookPoint\n      canAnalyzeText\n    }\n  }\n": typeof types.SteerableDictionariesDocument,
+    "\n  query SteerableDictionaries {\n    dictionaries {\n      id\n      name\n      hookPoint\n      hookPointOut\n      canAnalyzeText\n    }\n  }\n": typeof types.SteerableDictionariesDocument,
     "\n  mutation SetExplanation($d: ID!, $i: Int!, $text: String!) {\n    setExplanation(dictionaryId: $d, index: $i, text: $text) {\n      id\n      text\n      source\n      author\n      score\n    }\n  }\n": typeof types.SetExplanationDocument,
     "\n  mutation ExportDictionary($input: ExportDictionaryInput!) {\n    exportDictionary(input: $input) {\n      id\n      state\n      payload\n    }\n  }\n": typeof types.ExportDictionaryDocument,
     "\n  mutation ImportSae($input: ImportSaeInput!) {\n    importSae(input: $input) {\n      id\n    }\n  }\n": typeof types.ImportSaeDocument,
@@ -50,7 +50,7 @@ const documents: Documents = {
     "\n  query DictionaryNames {\n    dictionaries {\n      id\n      name\n      hookPoint\n      modelName\n      canAnalyzeText\n    }\n  }\n": types.DictionaryNamesDocument,
     "\n  query FeaturesByText($text: String!, $dictionaryIds: [ID!]!) {\n    searchByText(text: $text, dictionaryIds: $dictionaryIds, first: 50) {\n      modelName\n      tokens\n      elapsedMs\n      features {\n        dictionaryId\n        index\n        maxActivation\n        position\n        feature {\n          label\n        }\n      }\n    }\n  }\n": types.FeaturesByTextDocument,
     "\n  query FeaturesByToken($t: String!, $fold: Boolean!) {\n    featuresByToken(token: $t, first: 50, fold: $fold) {\n      token\n      maxActivation\n      feature {\n        dictionaryId\n        index\n        label\n      }\n    }\n  }\n": types.FeaturesByTokenDocument,
-    "\n  query SteerableDictionaries {\n    dictionaries {\n      id\n      name\n      hookPoint\n      canAnalyzeText\n    }\n  }\n": types.SteerableDictionariesDocument,
+    "\n  query SteerableDictionaries {\n    dictionaries {\n      id\n      name\n      hookPoint\n      hookPointOut\n      canAnalyzeText\n    }\n  }\n": types.SteerableDictionariesDocument,
     "\n  mutation SetExplanation($d: ID!, $i: Int!, $text: String!) {\n    setExplanation(dictionaryId: $d, index: $i, text: $text) {\n      id\n      text\n      source\n      author\n      score\n    }\n  }\n": types.SetExplanationDocument,
     "\n  mutation ExportDictionary($input: ExportDictionaryInput!) {\n    exportDictionary(input: $input) {\n      id\n      state\n      payload\n    }\n  }\n": types.ExportDictionaryDocument,
     "\n  mutation ImportSae($input: ImportSaeInput!) {\n    importSae(input: $input) {\n      id\n    }\n  }\n": types.ImportSaeDocument,
@@ -121,7 +121,7 @@ export function graphql(source: "\n  query FeaturesByToken($t: String!, $fold: B
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query SteerableDictionaries {\n    dictionaries {\n      id\n      name\n      hookPoint\n      canAnalyzeText\n    }\n  }\n"): (typeof documents)["\n  query SteerableDictionaries {\n    dictionaries {\n      id\n      name\n      hookPoint\n      canAnalyzeText\n    }\n  }\n"];
+export function graphql(source: "\n  query SteerableDictionaries {\n    dictionaries {\n      id\n      name\n      hookPoint\n      hookPointOut\n      canAnalyzeText\n    }\n  }\n"): (typeof documents)["\n  query SteerableDictionaries {\n    dictionaries {\n      id\n      name\n      hookPoint\n      hookPointOut\n      canAnalyzeText\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

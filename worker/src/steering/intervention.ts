@@ -1,8 +1,10 @@
 // Interventions on a dictionary's features at its hook: ADD a multiple of a feature's decoder direction, CLAMP a
 // feature's activation to a value through the dictionary (the reconstruction error stays as it was), ABLATE (clamp
-// to 0). Applied to a hook's activations [rows, dIn] and fed back into the forward pass (InferenceModel.run's
-// `feed`), so everything downstream of the hook sees the steered value.
+// to 0). Applied to a hook's activations [rows, width] and fed back into the forward pass (InferenceModel.run's
+// `feed`), so everything downstream of the hook sees the steered value. A transcoder's feature is read at its input
+// hook and written at its output hook (where its decoder rows live), as the feature acts in the model.
 import type { Backend } from '../engine/backend.js';
+import { decoderWidth } from '../engine/sae/saelensFormat.js';
 import { activationAt } from '../inference/csrCodes.js';
 import type { InferenceDictionary } from '../inference/inferenceDictionary.js';
 
@@ -44,7 +46,10 @@ export interface Intervention {
 /** An intervention with its dictionary resolved and its strength in raw activation units. */
 export interface ResolvedIntervention {
   dictionary: InferenceDictionary;
+  /** Where the decoder row is written: the dictionary's hook, or a transcoder's output hook (hookNameOut). */
   hook: string;
+  /** Where the feature's activation is read (CLAMP, ABLATE): a transcoder's input hook; omitted, `hook`. */
+  readHook?: string;
   feature: number;
   kind: InterventionKind;
   /** ADD: s in raw units; CLAMP/ABLATE: c in raw units. */
@@ -59,12 +64,13 @@ export function rawValue(i: Intervention): number {
 }
 
 /**
- * Apply the interventions (all on dictionaries at the same hook) to that hook's activations.
+ * Apply the interventions (all writing to the same hook) to that hook's activations.
  *
- * h: [rows, dIn] row-major, not modified. `positionOf(r)` maps a row to its position in the text (null for rows
+ * h: [rows, width] row-major, not modified. `inputs`: the activations [rows, dIn] of each `readHook` other than the
+ * hook itself (a transcoder's input hook) that a CLAMP or ABLATE reads, from the same pass. `positionOf(r)` maps a row to its position in the text (null for rows
  * that are not text: BOS, padding), so chosen positions survive a sliding window. Returns a new array:
- * ADD: h + s·d_i; CLAMP: h + (c − a_i(h))·d_i with a_i(h) the feature's activation in the dictionary's encoding of
- * h (0 when not active), so the reconstruction error h − x̂(h) is untouched. Every a_i is read from the encoding of
+ * ADD: h + s·d_i; CLAMP: h + (c − a_i(x))·d_i with a_i(x) the feature's activation in the dictionary's encoding of
+ * its input x (h for an SAE; 0 when not active), so the reconstruction error h − x̂(h) is untouched. Every a_i is read from the encoding of
  * the unsteered h, so several interventions on one dictionary do not see each other. When no row changes (strength
  * 0, a clamp to the feature's own activation, positions outside the window) it returns `h` itself, so the caller
  * can skip feeding it and stay bit-identical to the unsteered pass.
@@ -75,14 +81,16 @@ export async function applyInterventions(
   interventions: readonly ResolvedIntervention[],
   positionOf: (row: number) => number | null,
   backend: Backend,
+  inputs: Readonly<Record<string, Float32Array>> = {},
 ): Promise<Float32Array> {
   let out: Float32Array | null = null;
   const byDictionary = new Map<InferenceDictionary, ResolvedIntervention[]>();
   for (const i of interventions) byDictionary.set(i.dictionary, [...(byDictionary.get(i.dictionary) ?? []), i]);
   for (const [dictionary, list] of byDictionary) {
-    const { dIn, wDec } = dictionary.sae;
+    const { wDec } = dictionary.sae;
+    const width = decoderWidth(dictionary.sae);
     const needsCodes = list.some((i) => i.kind !== 'add');
-    const codes = needsCodes ? await dictionary.encode(backend, h, rows) : null;
+    const codes = needsCodes ? await dictionary.encode(backend, inputOf(list[0], h, inputs), rows) : null;
     for (let r = 0; r < rows; r++) {
       const position = positionOf(r);
       if (position === null) continue;
@@ -91,11 +99,26 @@ export async function applyInterventions(
         const coefficient = i.kind === 'add' ? i.value : i.value - activationAt(codes!, r, i.feature);
         if (coefficient === 0) continue;
         out ??= Float32Array.from(h);
-        const o = r * dIn;
-        const d = i.feature * dIn;
-        for (let p = 0; p < dIn; p++) out[o + p] += coefficient * wDec[d + p];
+        const o = r * width;
+        const d = i.feature * width;
+        for (let p = 0; p < width; p++) out[o + p] += coefficient * wDec[d + p];
       }
     }
   }
   return out ?? h;
+}
+
+/** The activations `i`'s dictionary encodes: `h` itself, or its read hook's from `inputs`. */
+function inputOf(
+  i: ResolvedIntervention,
+  h: Float32Array,
+  inputs: Readonly<Record<string, Float32Array>>,
+): Float32Array {
+  if (i.readHook === undefined || i.readHook === i.hook) return h;
+  const x = inputs[i.readHook];
+  if (!x)
+    throw new RangeError(
+      `applyInterventions: a ${i.kind} of feature ${i.feature} at ${i.hook} reads ${i.readHook}; pass its activations in inputs`,
+    );
+  return x;
 }

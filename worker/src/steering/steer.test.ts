@@ -391,13 +391,21 @@ test('bad input is refused with the field named', async () => {
     /^dictionaries\[0\]\.hook: blocks\.3\.hook_resid_post is not a hook/,
   );
   const transcoder = randomDictionary({ dIn: 128, dSae: 8, seed: 1, applyBDecToInput: false });
-  transcoder.transcoder = { architecture: 'transcoder', dOut: 128, hookNameOut: 'blocks.0.hook_mlp_out' };
+  transcoder.transcoder = { architecture: 'transcoder', dOut: 128, hookNameOut: MLP };
   refused(
     {
       ...request([ok]),
-      dictionaries: [{ id: 1, hook: 'blocks.0.hook_resid_mid', dictionary: new InferenceDictionary(transcoder) }],
+      dictionaries: [{ id: 1, hook: 'blocks.0.ln2.hook_normalized', dictionary: new InferenceDictionary(transcoder) }],
     },
-    /^dictionaries\[0\]: dictionary 1 is a transcoder \(reads blocks\.0\.hook_resid_mid, writes blocks\.0\.hook_mlp_out\); steering supports SAEs only/,
+    /^dictionaries\[0\]\.hookNameOut: transcoder 1 writes 128-wide rows but blocks\.0\.mlp\.hook_post of builtin:tiny-brown is 512 wide/,
+  );
+  transcoder.transcoder = { ...transcoder.transcoder, hookNameOut: null };
+  refused(
+    {
+      ...request([ok]),
+      dictionaries: [{ id: 1, hook: 'blocks.0.ln2.hook_normalized', dictionary: new InferenceDictionary(transcoder) }],
+    },
+    /^dictionaries\[0\]\.hookNameOut: transcoder 1 names no output hook \(cfg\.json hook_name_out\)/,
   );
   assert.equal(resolveRequest(model, request([ok]), 3)[0].value, 10, '2 x max activation 5');
   await assert.rejects(

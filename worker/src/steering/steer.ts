@@ -77,6 +77,13 @@ export function resolveRequest(
   if (request.interventions.length > limits.interventions)
     throw refuse('interventions', `${request.interventions.length} given; at most ${limits.interventions}`);
 
+  const hookWidth = (hook: string, field: string): number => {
+    try {
+      return model.hook(hook).width;
+    } catch (err) {
+      throw err instanceof AtlasError ? refuse(field, `${hook} is not a hook of ${model.name}: ${err.message}`) : err;
+    }
+  };
   const byId = new Map<number, SteerRequestDictionary>();
   const models = new Set<string>();
   for (const [k, d] of request.dictionaries.entries()) {
@@ -88,27 +95,28 @@ export function resolveRequest(
         `dictionaries[${k}].model`,
         `dictionary ${d.id} belongs to ${d.model} but another to ${[...models][0]}; steer dictionaries of one model`,
       );
-    let width: number;
-    try {
-      width = model.hook(d.hook).width;
-    } catch (err) {
-      throw err instanceof AtlasError
-        ? refuse(`dictionaries[${k}].hook`, `${d.hook} is not a hook of ${model.name}: ${err.message}`)
-        : err;
-    }
-    // A transcoder's decoder rows belong at its output hook and its codes at its input hook: an intervention at
-    // one hook cannot honour both, so none is made up.
-    const { transcoder } = d.dictionary.sae;
-    if (transcoder)
-      throw refuse(
-        `dictionaries[${k}]`,
-        `dictionary ${d.id} is a ${transcoder.architecture} (reads ${d.hook}, writes ${transcoder.hookNameOut}); steering supports SAEs only`,
-      );
+    const width = hookWidth(d.hook, `dictionaries[${k}].hook`);
     if (d.dictionary.sae.dIn !== width)
       throw refuse(
         `dictionaries[${k}]`,
         `dictionary ${d.id} reads ${d.dictionary.sae.dIn}-wide activations but ${d.hook} of ${model.name} is ${width} wide; its weights belong to another model`,
       );
+    // A transcoder's feature is read at its input hook (d.hook) and written, as its decoder row, at its output hook.
+    const { transcoder } = d.dictionary.sae;
+    if (transcoder) {
+      const field = `dictionaries[${k}].hookNameOut`;
+      if (!transcoder.hookNameOut)
+        throw refuse(
+          field,
+          `transcoder ${d.id} names no output hook (cfg.json hook_name_out); steering writes its decoder rows there`,
+        );
+      const outWidth = hookWidth(transcoder.hookNameOut, field);
+      if (transcoder.dOut !== outWidth)
+        throw refuse(
+          field,
+          `transcoder ${d.id} writes ${transcoder.dOut}-wide rows but ${transcoder.hookNameOut} of ${model.name} is ${outWidth} wide; its weights belong to another model`,
+        );
+    }
   }
 
   const lastPosition = promptTokens + s.maxNewTokens - 1;
@@ -150,7 +158,8 @@ export function resolveRequest(
     }
     return {
       dictionary: d.dictionary,
-      hook: d.hook,
+      hook: d.dictionary.sae.transcoder?.hookNameOut ?? d.hook,
+      readHook: d.hook,
       feature: i.feature,
       kind: i.kind,
       value: rawValue({ ...i, unit }),

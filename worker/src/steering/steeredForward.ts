@@ -143,19 +143,23 @@ async function fedHooks(s: SteeringBatch): Promise<{ feed: Record<string, Float3
   const feed: Record<string, Float32Array> = {};
   let changed = false;
   for (const [k, hook] of s.hooks.entries()) {
-    let def: Float32Array;
-    let h: Float32Array;
-    if (k === 0 || s.batch === 1) {
-      // The first steered hook lies upstream of every intervention: batch 1, on the cache both rows share there.
-      const pastHere = k === 0 ? s.upstreamPast : s.past;
-      def = h = (await s.model.run(s.ids, 1, seq, { hooks: [hook], feed: { ...feed }, past: pastHere })).hooks[hook];
-    } else {
-      const rows = (await s.model.run(s.batchIds, 2, seq, { hooks: [hook], feed: { ...feed }, past: s.past })).hooks[hook]; // prettier-ignore
-      def = rows.subarray(0, rows.length / 2);
-      h = rows.subarray(rows.length / 2);
-    }
     const here = s.interventions.filter((i) => i.hook === hook);
-    const steered = await applyInterventions(h, seq, here, s.positionOf, s.backend);
+    // A transcoder's CLAMP reads its input hook, upstream of `hook`: recorded in the same pass, or taken from the
+    // feed when steered itself (everything downstream sees the fed value).
+    const reads = new Set(here.filter((i) => i.kind !== 'add').map((i) => i.readHook ?? hook));
+    reads.delete(hook);
+    const recorded = [hook, ...[...reads].filter((r) => !feed[r])];
+    const twoRows = s.batch === 2 && k > 0;
+    // The first steered hook lies upstream of every intervention: batch 1, on the cache both rows share there.
+    const past = k === 0 ? s.upstreamPast : s.past;
+    const { hooks } = await s.model.run(twoRows ? s.batchIds : s.ids, twoRows ? 2 : 1, seq, { hooks: recorded, feed: { ...feed }, past }); // prettier-ignore
+    // The steered row's part of a two-row array (the default's comes first).
+    const steeredRow = (rows: Float32Array, two: boolean) => (two ? rows.subarray(rows.length / 2) : rows);
+    const def = hooks[hook].subarray(0, twoRows ? hooks[hook].length / 2 : undefined);
+    const h = steeredRow(hooks[hook], twoRows);
+    const inputs: Record<string, Float32Array> = {};
+    for (const r of reads) inputs[r] = feed[r] ? steeredRow(feed[r], s.batch === 2) : steeredRow(hooks[r], twoRows);
+    const steered = await applyInterventions(h, seq, here, s.positionOf, s.backend, inputs);
     changed ||= steered !== h;
     // Batch 1: an unchanged hook is not fed, so the plain graph gives the default bit for bit (a fed graph fuses
     // differently). Two rows: both are fed, the default row with its own value.

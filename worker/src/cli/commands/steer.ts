@@ -17,7 +17,7 @@ const FIELD_FLAGS: [RegExp, string][] = [
   [/^interventions\[\d+\]\.strength/, '--strength'],
   [/^interventions\[\d+\]\.positions/, '--positions'],
   [/^interventions:/, '--feature:'],
-  [/^dictionaries\[0\]\.hook/, '--hook'],
+  [/^dictionaries\[0\]\.hook\b/, '--hook'],
   [/^dictionaries\[0\]/, '--sae'],
   [/^maxNewTokens/, '--max-new-tokens'],
   [/^temperature/, '--temperature'],
