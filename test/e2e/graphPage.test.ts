@@ -227,7 +227,9 @@ test('the sliders show exactly the nodes with influence ≤ t and the edges betw
 
 test('a feature node’s card shows its label and activation; clicking opens its feature page, which links back', async () => {
   const page = await openGraph();
-  const node = featureNodes()[0];
+  // The most influential feature node with a label (analyze labels most live features), so the label is checked.
+  const node = featureNodes().find((n) => n.feature?.label);
+  assert.ok(node, 'no feature node of the graph has a label');
   const f = node.feature!;
   await page.locator(nodeSelector(node.nodeId)).hover();
   const card = page.getByTestId('graph-card');
@@ -237,8 +239,9 @@ test('a feature node’s card shows its label and activation; clicking opens its
     text.includes(`L0 feature #${f.index}, position ${node.position} ${JSON.stringify(graph.tokens[node.position])}`),
     text,
   );
-  assert.equal(await card.getByTestId('graph-card-label').innerText(), f.label ?? 'unlabelled');
+  assert.equal(await card.getByTestId('graph-card-label').innerText(), f.label);
   assert.ok(text.includes(`activation ${node.activation!.toFixed(3)} · influence ${node.influence.toFixed(3)}`), text);
+  assert.ok(f.topActivations.length > 0, `feature ${f.index} has no top examples`);
   assert.equal(await card.getByTestId('example').count(), f.topActivations.length);
   // Steer from here: /steer with this feature preselected (the default ADD at 4 × max) and the graph's prompt.
   const steer = new URL((await card.getByTestId('steer-from-here').getAttribute('href'))!, stack.webUrl);
