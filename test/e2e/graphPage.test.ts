@@ -6,8 +6,11 @@
 // test itself reads it through GraphQL, never from the page.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser.js';
 import { runOnAtlas } from './runOnAtlas.js';
@@ -79,13 +82,25 @@ async function readGraph(id: string): Promise<StoredGraph | null> {
   return (await query<{ graph: StoredGraph | null }>(GRAPH_QUERY, { id })).graph;
 }
 
+const execFileAsync = promisify(execFile);
+/** Where the transcoder's activations and weights are made: extract and train need no database. */
+const seedDir = mkdtempSync(join(tmpdir(), 'atlas-e2e-graph-'));
+
+/** A one-layer transcoder for the built-in LM, trained by the worker's own commands on a few thousand Brown tokens. */
+async function trainTranscoder(): Promise<string> {
+  const [acts, folder] = [join(seedDir, 'acts'), join(seedDir, 'tc-l0')];
+  const worker = (...args: string[]) =>
+    execFileAsync(process.execPath, ['--import', 'tsx', 'worker/src/cli/main.ts', ...args], { cwd: repoRoot });
+  await worker('extract', '--model', 'builtin', '--hook', 'blocks.0.ln2.hook_normalized', '--target-hook', 'blocks.0.hook_mlp_out', '--max-tokens', '3000', '--out', acts); // prettier-ignore
+  await worker('train', '--arch', 'transcoder', '--acts', acts, '--out', folder, '--latents', '128', '--k', '4', '--tokens', '20000', '--seed', '7', '--checkpoint-every', '0'); // prettier-ignore
+  return folder;
+}
+
 before(async () => {
-  stack = await startStack(undefined, { ATLAS_WORKERS: '0' });
-  const acts = join(stack.dataDir, 'e2e-acts');
-  const folder = join(stack.dataDir, 'e2e-tc-l0');
+  // The transcoder trains while `npm start` comes up (they share nothing); the rest needs the running atlas.
+  const [started, folder] = await Promise.all([startStack(undefined, { ATLAS_WORKERS: '0' }), trainTranscoder()]);
+  stack = started;
   const worker = (...args: string[]) => runOnAtlas(stack, 'worker/src/cli/main.ts', ...args);
-  worker('extract', '--model', 'builtin', '--hook', 'blocks.0.ln2.hook_normalized', '--target-hook', 'blocks.0.hook_mlp_out', '--max-tokens', '3000', '--out', acts); // prettier-ignore
-  worker('train', '--arch', 'transcoder', '--acts', acts, '--out', folder, '--latents', '128', '--k', '4', '--tokens', '20000', '--seed', '7', '--checkpoint-every', '0'); // prettier-ignore
   worker('analyze', '--sae', folder, '--max-tokens', '2000', '--name', 'tc-l0');
   const { dictionaries } = await query<{ dictionaries: { id: string; name: string; modelName: string | null }[] }>(
     '{ dictionaries { id name modelName } }',
@@ -113,6 +128,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await stack?.stop();
+  rmSync(seedDir, { recursive: true, force: true });
 });
 
 async function openGraph(): Promise<Page> {
