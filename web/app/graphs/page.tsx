@@ -5,8 +5,8 @@ import { GRAPH_LIST } from '@/lib/graph-queries';
 
 export const dynamic = 'force-dynamic';
 
-/** Most graphs listed at once. */
-const LISTED = 200;
+/** Most graphs listed at once: the api's largest page (its MAX_PAGE; more is refused as BAD_USER_INPUT). */
+const LISTED = 100;
 
 export default async function GraphsPage({ searchParams }: { searchParams: Promise<{ model?: string }> }) {
   const { model } = await searchParams;
