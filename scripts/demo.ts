@@ -59,6 +59,16 @@ function worker(o: DemoOptions, args: string[]): Promise<void> {
   });
 }
 
+/** `worker train` of a demo dictionary (k 16, three passes over the extracted tokens; resumes a checkpoint). */
+function trainArgs(o: DemoOptions, acts: string, arch: string, latents: number, out: string): string[] {
+  return [
+    'train',
+    ...['--acts', acts, '--arch', arch, '--latents', String(latents), '--k', '16', '--out', out],
+    ...['--tokens', String(3 * o.tokens), '--batch', '2048', '--checkpoint-every', '100'],
+    ...(existsSync(`${out}.checkpoints`) ? ['--resume'] : []),
+  ];
+}
+
 /** What the demo does with one of its trained dictionaries, and why. */
 export type DemoDecision =
   | { action: 'analyze'; why: string }
@@ -178,27 +188,7 @@ async function runCircuitsDemo(o: DemoOptions, demo: string): Promise<void> {
       ]);
     const out = transcoderFolder(demo, layer);
     say(`training layer ${layer}'s transcoder (${TRANSCODER_LATENTS} latents, k 16)`);
-    if (!existsSync(out))
-      await worker(o, [
-        'train',
-        '--acts',
-        acts,
-        '--arch',
-        'transcoder',
-        '--latents',
-        String(TRANSCODER_LATENTS),
-        '--k',
-        '16',
-        '--out',
-        out,
-        '--tokens',
-        String(3 * o.tokens),
-        '--batch',
-        '2048',
-        '--checkpoint-every',
-        '100',
-        ...(existsSync(`${out}.checkpoints`) ? ['--resume'] : []),
-      ]);
+    if (!existsSync(out)) await worker(o, trainArgs(o, acts, 'transcoder', TRANSCODER_LATENTS, out));
   }
   for (let layer = 0; layer < CIRCUITS_LAYERS; layer++) {
     say(`analysing and ingesting layer ${layer}'s transcoder`);
@@ -242,27 +232,7 @@ export async function runDemo(o: DemoOptions): Promise<string> {
   for (const latents of widths) {
     const out = demoFolder(demo, latents);
     say(`training a TopK dictionary with ${latents} latents (k 16)`);
-    if (!existsSync(out))
-      await worker(o, [
-        'train',
-        '--acts',
-        acts,
-        '--arch',
-        'topk',
-        '--latents',
-        String(latents),
-        '--k',
-        '16',
-        '--out',
-        out,
-        '--tokens',
-        String(3 * o.tokens),
-        '--batch',
-        '2048',
-        '--checkpoint-every',
-        '100',
-        ...(existsSync(`${out}.checkpoints`) ? ['--resume'] : []),
-      ]);
+    if (!existsSync(out)) await worker(o, trainArgs(o, acts, 'topk', latents, out));
   }
   for (const latents of widths) {
     const out = demoFolder(demo, latents);
