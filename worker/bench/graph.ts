@@ -3,7 +3,7 @@
 // weights, exact in the frozen model, predict ablation effects in the unfrozen one. Goal: a 64-token graph in
 // under 30 s on a 2-core machine.
 //   npm run bench:graph [-- --model <folder>] [-- --transcoders <folder>]
-// Without --model: /work/lm4/tiny-brown-4l when it exists, else a random model of its shape (4 layers, d_model 128,
+// Without --model: the committed worker/models/tiny-brown-4l when present, else a random model of its shape (4 layers, d_model 128,
 // d_mlp 512, 4 heads, vocab 4096, context 64). Without --transcoders: random TopK transcoders, width 2048, k 16.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import {
   type HostTranscoder,
   type ReplacementSources,
 } from '../src/circuits/replacementModel.js';
+import { BUILTIN_4L_MODEL_DIR } from '../src/transformer/builtinModel.js';
 import { loadModel } from '../src/transformer/modelFolder.js';
 import { writeRandomModel } from '../src/transformer/randomModel.js';
 
@@ -28,7 +29,7 @@ const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-const TRAINED = '/work/lm4/tiny-brown-4l';
+const TRAINED = BUILTIN_4L_MODEL_DIR;
 const SHAPE = { vocab: 4096, ctx: 64, d: 128, heads: 4, mlp: 512, layers: 4, eps: 1e-5 };
 const TEXT =
   'The jury further said in term-end presentments that the City Executive Committee, which had over-all charge of ' +
@@ -38,7 +39,7 @@ const TEXT =
 
 console.log(machineLine());
 let scratch: string | undefined;
-const spec = arg('--model') ?? (existsSync(join(TRAINED, 'config.json')) ? TRAINED : undefined);
+const spec = arg('--model') ?? (existsSync(join(TRAINED, 'model.safetensors')) ? TRAINED : undefined);
 const dir = spec ?? writeRandomModel((scratch = mkdtempSync(join(tmpdir(), 'bench-graph-'))), SHAPE);
 const model = await loadModel(dir);
 const c = model.config;
