@@ -98,12 +98,15 @@ export async function decideDemoDictionary(ds: DataSource, folder: string): Prom
 }
 
 /** Analyse the dictionary in `folder` unless decideDemoDictionary says otherwise; waits out another's analysis. */
-async function analyzeDemoDictionary(o: DemoOptions, folder: string, name: string): Promise<void> {
+async function analyzeDemoDictionary(o: DemoOptions, folder: string, name: string, model = 'builtin'): Promise<void> {
   let waited = '';
   for (;;) {
     const decision = await decideDemoDictionary(o.dataSource, folder);
     if (decision.action === 'analyze')
-      return worker(o, ['analyze', '--sae', folder, '--name', name, '--max-tokens', String(o.analyzeTokens)]);
+      return worker(o, [
+        'analyze',
+        ...['--sae', folder, '--model', model, '--name', name, '--max-tokens', String(o.analyzeTokens)],
+      ]);
     if (decision.action === 'ready') return;
     if (decision.action === 'deleted') return console.log(`demo: ${name}: ${decision.why}`);
     if (decision.why !== waited) console.log(`demo: ${name}: ${decision.why}; waiting for it`);
@@ -192,7 +195,7 @@ async function runCircuitsDemo(o: DemoOptions, demo: string): Promise<void> {
   }
   for (let layer = 0; layer < CIRCUITS_LAYERS; layer++) {
     say(`analysing and ingesting layer ${layer}'s transcoder`);
-    await analyzeDemoDictionary(o, transcoderFolder(demo, layer), `tiny-brown-4l transcoder L${layer}`);
+    await analyzeDemoDictionary(o, transcoderFolder(demo, layer), `tiny-brown-4l transcoder L${layer}`, CIRCUITS_MODEL);
   }
   say(`attribution graphs of ${CIRCUITS_PROMPTS.length} prompts`);
   for (const prompt of CIRCUITS_PROMPTS) {
