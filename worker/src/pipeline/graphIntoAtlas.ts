@@ -10,7 +10,7 @@ import type { AttributionGraph, GraphParams, TranscoderSet } from '../circuits/a
 import { DEFAULT_GRAPH_PARAMS } from '../circuits/attributionGraph.js';
 import { AtlasError } from '../errors.js';
 import { loadTokenizer, type BpeTokenizer } from '../tokenizer/bpe.js';
-import { BUILTIN_MODEL_DIR } from '../transformer/builtinModel.js';
+import { builtinModel } from '../transformer/builtinModel.js';
 import type { LoadedModel } from '../transformer/modelFolder.js';
 import { graphToSave } from './graphJson.js';
 
@@ -49,7 +49,7 @@ export async function resolveGraphModel(
       [spec],
     );
     if (rows[0]) {
-      const folder = rows[0].weights_path ?? (rows[0].name.startsWith('builtin') ? 'builtin' : null);
+      const folder = rows[0].weights_path ?? (builtinModel(rows[0].name) ? rows[0].name : null);
       if (!folder)
         throw new AtlasError(
           'SOURCE_NOT_FOUND',
@@ -58,8 +58,7 @@ export async function resolveGraphModel(
       return { name: rows[0].name, folder, modelId: rows[0].id };
     }
   }
-  if (spec === 'builtin' || spec === 'builtin:tiny-brown' || existsSync(join(spec, 'config.json')))
-    return { name: spec, folder: spec, modelId: null };
+  if (builtinModel(spec) || existsSync(join(spec, 'config.json'))) return { name: spec, folder: spec, modelId: null };
   throw new AtlasError(
     'SOURCE_NOT_FOUND',
     `${field} ${spec}: no atlas model has this name and it is no model folder (no config.json); give a model name from { models } or a GPT-2 folder`,
@@ -185,7 +184,7 @@ export function checkPromptFitsFolder(
   prompt: string,
   field = '--prompt',
 ): number {
-  const dir = model.folder === 'builtin' || model.folder === 'builtin:tiny-brown' ? BUILTIN_MODEL_DIR : model.folder;
+  const dir = builtinModel(model.folder)?.dir ?? model.folder;
   const path = join(dir, 'tokenizer.json');
   let tokenizer = tokenizers.get(path);
   if (!tokenizer) {

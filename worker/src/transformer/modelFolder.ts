@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AtlasError } from '../errors.js';
-import { BUILTIN_4L_MODEL_DIR, BUILTIN_MODEL_DIR } from './builtinModel.js';
+import { BUILTIN_MODEL_DIR, builtinModel } from './builtinModel.js';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../formats/safetensors.js';
 import { loadTokenizer, type BpeTokenizer } from '../tokenizer/bpe.js';
 import { gpt2ConfigToJson, readGpt2Config, type Gpt2Config } from './config.js';
@@ -94,9 +94,8 @@ function expectedShapes(c: Gpt2Config): Record<keyof BlockParams, number[]> {
 
 /** Resolve `--model`: `builtin` is the committed tiny LM, `builtin:tiny-brown-4l` its 4-layer sibling, anything else a folder path. */
 export function modelDir(spec: string): { dir: string; name: string } {
-  if (spec === 'builtin' || spec === 'builtin:tiny-brown')
-    return { dir: BUILTIN_MODEL_DIR, name: 'builtin:tiny-brown' };
-  if (spec === 'builtin:tiny-brown-4l') return { dir: BUILTIN_4L_MODEL_DIR, name: spec };
+  const builtin = builtinModel(spec);
+  if (builtin) return builtin;
   const dir = resolve(spec);
   return { dir, name: dir };
 }

@@ -9,10 +9,10 @@ import { loadGraph } from '@atlas/migrations';
 import { openTestDatabase } from '@atlas/migrations/testing';
 import type { GraphParams, TranscoderSet } from '../../circuits/attributionGraph.js';
 import { smallAttributionGraph } from '../../circuits/smallAttributionGraph.testing.js';
-import type { AttributionCore } from '../../pipeline/graphIntoAtlas.js';
+import { resolveGraphModel, type AttributionCore } from '../../pipeline/graphIntoAtlas.js';
 import { loadTokenizer } from '../../tokenizer/bpe.js';
-import { BUILTIN_MODEL_DIR } from '../../transformer/builtinModel.js';
-import type { LoadedModel } from '../../transformer/modelFolder.js';
+import { BUILTIN_4L_MODEL_DIR, BUILTIN_MODEL_DIR } from '../../transformer/builtinModel.js';
+import { modelDir, type LoadedModel } from '../../transformer/modelFolder.js';
 import { claimJob } from '../queue/claimJob.js';
 import { runJob, type ClaimedJob } from '../runJob.js';
 import { createGraphTask } from './graphTask.js';
@@ -136,6 +136,25 @@ test('a graph job builds with the atlas transcoders, stores the graph, names it 
     const unknown = await run(await enqueue({ modelName: 'no-such-model', prompt: 'The cat' }));
     assert.match(unknown.row.error, /payload modelName no-such-model: no atlas model has this name/);
     assert.deepEqual(await db.dataSource.query(`SELECT count(*)::int AS n FROM graphs`), [{ n: 1 }]);
+  } finally {
+    await db.close();
+  }
+});
+
+test("an atlas model named for a committed model (no weights_path) loads that model's folder, not the one-layer one", async () => {
+  const db = await openTestDatabase();
+  try {
+    await db.dataSource.query(
+      `INSERT INTO models (name, architecture, d_model, n_layers, vocab_size, weights_path)
+       VALUES ('builtin:tiny-brown-4l', 'gpt2', 128, 4, 4096, NULL), ('builtin:tiny-brown', 'gpt2', 128, 1, 4096, NULL)`,
+    );
+    const fourLayers = await resolveGraphModel(db.dataSource, 'builtin:tiny-brown-4l');
+    assert.equal(fourLayers.folder, 'builtin:tiny-brown-4l');
+    assert.equal(modelDir(fourLayers.folder).dir, BUILTIN_4L_MODEL_DIR);
+    assert.equal(
+      modelDir((await resolveGraphModel(db.dataSource, 'builtin:tiny-brown')).folder).dir,
+      BUILTIN_MODEL_DIR,
+    );
   } finally {
     await db.close();
   }
