@@ -122,3 +122,50 @@ test('a run stopped at a checkpoint and resumed ends with the weights of a run t
     /other options/,
   );
 });
+
+test('--init-from continues from a saved model: at a negligible learning rate it scores what the saved model scores', async () => {
+  const corpus = mkdtempSync(join(scratch, 'init-corpus-'));
+  const rand = seededRandom(9);
+  const words = ['north', 'south', 'east', 'west'];
+  const lines: string[] = [];
+  for (let d = 0; d < 20; d++)
+    lines.push(JSON.stringify({ text: Array.from({ length: 40 }, () => words[Math.floor(rand() * 4)]).join(' ') }));
+  writeFileSync(join(corpus, 'docs.jsonl'), lines.join('\n'));
+  const options = {
+    vocabSize: 270,
+    dModel: 16,
+    dMlp: 32,
+    nHead: 2,
+    nLayer: 2,
+    contextSize: 8,
+    tieEmbeddings: false,
+    batchSize: 4,
+    epochs: 2,
+    lr: 1e-2,
+    warmupSteps: 2,
+    seed: 2,
+    validationEvery: 5,
+    log: () => {},
+  };
+  const first = join(mkdtempSync(join(scratch, 'first-')), 'model');
+  const base = (await trainLm(folderCorpus(corpus), { ...options, out: first }))!;
+  const next = join(mkdtempSync(join(scratch, 'next-')), 'model');
+  const continued = (await trainLm(folderCorpus(corpus), {
+    ...options,
+    out: next,
+    epochs: 1,
+    lr: 1e-12,
+    initFrom: first,
+    tokenizer: join(first, 'tokenizer.json'),
+  }))!;
+  assert.ok(
+    Math.abs(continued.validationLoss - base.validationLoss) < 1e-4,
+    `${continued.validationLoss} vs ${base.validationLoss}`,
+  );
+  const fresh = (await trainLm(folderCorpus(corpus), { ...options, out: next, epochs: 1, lr: 1e-12 }))!;
+  assert.ok(fresh.validationLoss > base.validationLoss + 0.5, 'a fresh start scores far worse');
+  await assert.rejects(
+    trainLm(folderCorpus(corpus), { ...options, out: next, dModel: 8, initFrom: first }),
+    /differs from this run's/,
+  );
+});

@@ -12,7 +12,7 @@ import { trainBpe } from '../tokenizer/trainBpe.js';
 import { countBigrams, tuneAddK } from './bigram.js';
 import type { Gpt2Config } from './config.js';
 import { crossEntropy, forward, type BlockParams, type Gpt2Params } from './gpt2.js';
-import { saveModel } from './modelFolder.js';
+import { disposeModel, loadModel, saveModel } from './modelFolder.js';
 import { initTfjs, tf } from './runtime.js';
 
 export interface TrainLmOptions {
@@ -43,6 +43,8 @@ export interface TrainLmOptions {
   resume?: boolean;
   /** Stop (after checkpointing) once this many steps are done in total; resume later. */
   stopAfterSteps?: number;
+  /** Start from this model folder's weights (same shape) instead of a fresh initialisation: a further run. */
+  initFrom?: string;
   log?: (line: string) => void;
 }
 
@@ -178,6 +180,31 @@ export interface TrainingTexts {
   documents(): AsyncIterable<{ text: string }>;
 }
 
+/** Overwrite freshly initialised parameters with a saved model's (a continued run); the shapes must agree. */
+async function loadWeightsInto(params: Gpt2Params, folder: string, config: Gpt2Config): Promise<void> {
+  const saved = await loadModel(folder);
+  try {
+    const shape = (c: Gpt2Config) => [c.vocabSize, c.nPositions, c.dModel, c.nLayer, c.nHead, c.dMlp].join('x');
+    if (shape(saved.config) !== shape(config) || !saved.params.lmHead !== !params.lmHead)
+      throw new AtlasError(
+        'ARGUMENT_INVALID',
+        `--init-from ${folder}: its shape ${shape(saved.config)} differs from this run's ${shape(config)}; pass the same --layers/--d-model/--d-mlp/--heads/--context/--vocab`,
+      );
+    const pairs = (p: Gpt2Params) => [
+      p.wte,
+      p.wpe,
+      p.lnFG,
+      p.lnFB,
+      ...(p.lmHead ? [p.lmHead] : []),
+      ...p.blocks.flatMap((b) => (Object.keys(b) as (keyof BlockParams)[]).sort().map((k) => b[k])),
+    ];
+    const from = pairs(saved.params);
+    pairs(params).forEach((v, i) => (v as tf.Variable).assign(from[i]));
+  } finally {
+    disposeModel(saved);
+  }
+}
+
 /** What `<out>.checkpoint/state.json` holds beside the weights and Adam moments. */
 interface CheckpointState {
   options: object;
@@ -248,6 +275,7 @@ export async function trainLm(corpus: TrainingTexts, o: TrainLmOptions): Promise
   );
 
   const params = initParams(config, o.seed);
+  if (o.initFrom) await loadWeightsInto(params, o.initFrom, config);
   const vars = paramList(params);
   const nParams = vars.reduce((a, v) => a + v.size, 0);
   const m = vars.map((v) => tf.variable(tf.zerosLike(v)));

@@ -31,6 +31,7 @@ export function registerTrainLm(program: Command): void {
     .option('--tokenizer <tokenizer.json>', 'reuse this tokenizer instead of training one')
     .option('--checkpoint-every <n>', 'write <out>.checkpoint every n steps', integerFlag('--checkpoint-every', 1))
     .option('--resume', 'continue from <out>.checkpoint (same options)')
+    .option('--init-from <model folder>', 'start from this model folder (same shape) instead of a fresh initialisation')
     .option('--stop-after-steps <n>', 'checkpoint and stop after n steps in all', integerFlag('--stop-after-steps', 1))
     .action(async (o) => {
       if (o.dModel % o.heads !== 0)
@@ -57,6 +58,7 @@ export function registerTrainLm(program: Command): void {
         checkpointEvery: o.checkpointEvery,
         resume: o.resume === true,
         stopAfterSteps: o.stopAfterSteps,
+        initFrom: o.initFrom ? resolve(o.initFrom) : undefined,
       });
       if (!report) {
         console.log(`stopped early; checkpoint in ${resolve(o.out)}.checkpoint (continue with --resume)`);
