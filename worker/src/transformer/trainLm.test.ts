@@ -70,10 +70,10 @@ test('train-lm learns a patterned corpus, beats its bigram baseline, and saves a
   assert.ok(loss < report.unigramValidationLoss, `reloaded model scores ${loss} on in-pattern text`);
 });
 
-test('a run stopped at a checkpoint and resumed ends with the weights of a run that never stopped', async () => {
-  const corpus = mkdtempSync(join(scratch, 'resume-corpus-'));
-  const rand = seededRandom(5);
-  const words = ['red', 'blue', 'green', 'gold'];
+/** A corpus of 20 documents of random words and a 2-layer run's options over it (resume and init-from tests). */
+function wordsRun(seed: number, words: string[]) {
+  const corpus = mkdtempSync(join(scratch, 'words-corpus-'));
+  const rand = seededRandom(seed);
   const lines: string[] = [];
   for (let d = 0; d < 20; d++)
     lines.push(JSON.stringify({ text: Array.from({ length: 40 }, () => words[Math.floor(rand() * 4)]).join(' ') }));
@@ -94,6 +94,11 @@ test('a run stopped at a checkpoint and resumed ends with the weights of a run t
     validationEvery: 5,
     log: () => {},
   };
+  return { corpus, options };
+}
+
+test('a run stopped at a checkpoint and resumed ends with the weights of a run that never stopped', async () => {
+  const { corpus, options } = wordsRun(5, ['red', 'blue', 'green', 'gold']);
   const straight = join(mkdtempSync(join(scratch, 'straight-')), 'model');
   const whole = (await trainLm(folderCorpus(corpus), { ...options, out: straight }))!;
   assert.ok(whole.steps >= 6, `enough steps to stop in the middle (${whole.steps})`);
@@ -124,29 +129,7 @@ test('a run stopped at a checkpoint and resumed ends with the weights of a run t
 });
 
 test('--init-from continues from a saved model: at a negligible learning rate it scores what the saved model scores', async () => {
-  const corpus = mkdtempSync(join(scratch, 'init-corpus-'));
-  const rand = seededRandom(9);
-  const words = ['north', 'south', 'east', 'west'];
-  const lines: string[] = [];
-  for (let d = 0; d < 20; d++)
-    lines.push(JSON.stringify({ text: Array.from({ length: 40 }, () => words[Math.floor(rand() * 4)]).join(' ') }));
-  writeFileSync(join(corpus, 'docs.jsonl'), lines.join('\n'));
-  const options = {
-    vocabSize: 270,
-    dModel: 16,
-    dMlp: 32,
-    nHead: 2,
-    nLayer: 2,
-    contextSize: 8,
-    tieEmbeddings: false,
-    batchSize: 4,
-    epochs: 2,
-    lr: 1e-2,
-    warmupSteps: 2,
-    seed: 2,
-    validationEvery: 5,
-    log: () => {},
-  };
+  const { corpus, options } = wordsRun(9, ['north', 'south', 'east', 'west']);
   const first = join(mkdtempSync(join(scratch, 'first-')), 'model');
   const base = (await trainLm(folderCorpus(corpus), { ...options, out: first }))!;
   const next = join(mkdtempSync(join(scratch, 'next-')), 'model');
