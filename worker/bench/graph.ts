@@ -10,17 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machineLine } from './machine.js';
 import { DEFAULT_GRAPH_PARAMS, type TranscoderSet } from '../src/circuits/attributionGraph.js';
-import { buildAttributionGraphFromTokens, type UnprunedGraph } from '../src/circuits/buildAttributionGraph.js';
+import { buildAttributionGraphFromTokens, targetValues } from '../src/circuits/buildAttributionGraph.js';
 import { randomTranscoders } from '../src/circuits/randomTranscoders.testing.js';
-import {
-  hostModel,
-  hostTranscoders,
-  replacementForward,
-  runSources,
-  type HostModel,
-  type HostTranscoder,
-  type ReplacementSources,
-} from '../src/circuits/replacementModel.js';
+import { hostModel, hostTranscoders, runSources } from '../src/circuits/replacementModel.js';
 import { BUILTIN_4L_MODEL_DIR } from '../src/transformer/builtinModel.js';
 import { loadModel } from '../src/transformer/modelFolder.js';
 import { writeRandomModel } from '../src/transformer/randomModel.js';
@@ -78,27 +70,6 @@ for (const length of [16, 64]) {
   );
 }
 
-/** Values of every target (feature pre-activations in node order, then demeaned logits) from a forward pass. */
-function targetValues(
-  g: UnprunedGraph,
-  m: HostModel,
-  tcs: HostTranscoder[],
-  s: ReplacementSources,
-  o: { frozen: boolean },
-) {
-  const out = replacementForward(m, tcs, g.run, s, o);
-  const d = c.dModel;
-  const n = g.run.tokens.length;
-  const values: number[] = [];
-  out.preActivations.forEach((p) => values.push(...p));
-  for (const read of g.logitReads) {
-    let v = 0;
-    for (let i = 0; i < d; i++) v += read[i] * out.final[(n - 1) * d + i];
-    values.push(v);
-  }
-  return values;
-}
-
 function pearson(x: number[], y: number[]): number {
   const mx = x.reduce((a, v) => a + v, 0) / x.length;
   const my = y.reduce((a, v) => a + v, 0) / y.length;
@@ -122,7 +93,7 @@ for (const offset of [0, 20, 40]) {
   const u = g.unpruned;
   const b = u.blocks;
   const n = u.run.tokens.length;
-  const base = targetValues(u, host, transcoders, runSources(u.run), { frozen: false });
+  const base = targetValues(host, transcoders, u, runSources(u.run), { frozen: false });
   const candidates = Array.from({ length: b.nFeatures + b.nErrors }, (_, i) => i)
     .sort((x, y) => g.pruned.nodeInfluence[y] - g.pruned.nodeInfluence[x])
     .slice(0, 20);
@@ -137,7 +108,7 @@ for (const offset of [0, 20, 40]) {
       const k = source - b.nFeatures;
       s.errors[Math.floor(k / n)].fill(0, (k % n) * c.dModel, ((k % n) + 1) * c.dModel);
     }
-    const after = targetValues(u, host, transcoders, s, { frozen: false });
+    const after = targetValues(host, transcoders, u, s, { frozen: false });
     const { cols, weights, starts, targets } = u.rows;
     for (let r = 0; r < targets.length; r++)
       for (let e = starts[r]; e < starts[r + 1]; e++)

@@ -9,12 +9,16 @@ import { after, before, test } from 'node:test';
 import { disposeModel, loadModel, type LoadedModel } from '../transformer/modelFolder.js';
 import { randomModelShape, writeRandomModel } from '../transformer/randomModel.js';
 import { DEFAULT_GRAPH_PARAMS } from './attributionGraph.js';
-import { attributeTokens, buildAttributionGraph, type UnprunedGraph } from './buildAttributionGraph.js';
+import {
+  attributeTokens,
+  buildAttributionGraph,
+  targetValues as forwardTargetValues,
+  type UnprunedGraph,
+} from './buildAttributionGraph.js';
 import { randomTranscoders } from './randomTranscoders.testing.js';
 import {
   hostModel,
   hostTranscoders,
-  replacementForward,
   runSources,
   type HostModel,
   type HostTranscoder,
@@ -35,20 +39,9 @@ before(async () => {
 });
 after(() => disposeModel(model));
 
-/** Every target's value from a forward pass: feature pre-activations in node order, then demeaned logits. */
-function targetValues(g: UnprunedGraph, transcoders: HostTranscoder[], sources: ReplacementSources): Float64Array {
-  const out = replacementForward(host, transcoders, g.run, sources);
-  const d = shape.d;
-  const n = g.run.tokens.length;
-  const values: number[] = [];
-  out.preActivations.forEach((p) => values.push(...p));
-  for (const read of g.logitReads) {
-    let s = 0;
-    for (let i = 0; i < d; i++) s += read[i] * out.final[(n - 1) * d + i];
-    values.push(s);
-  }
-  return Float64Array.from(values);
-}
+/** Every target's value from a forward pass of the (frozen) replacement model with `sources`. */
+const targetValues = (g: UnprunedGraph, transcoders: HostTranscoder[], sources: ReplacementSources) =>
+  forwardTargetValues(host, transcoders, g, sources);
 
 /** Graph node index of each row's target → value index (features keep their order, logits follow). */
 function valueIndex(g: UnprunedGraph, node: number): number {

@@ -29,7 +29,9 @@ import {
   unembedRow,
   type HostModel,
   type HostTranscoder,
+  replacementForward,
   type ReplacementRun,
+  type ReplacementSources,
 } from './replacementModel.js';
 
 /** Targets per backward pass: enough rows to keep the weight loads shared, small enough to stay in cache. */
@@ -52,6 +54,30 @@ export interface UnprunedGraph {
   logitProbabilities: number[];
   /** [nLogits, d]: each logit's unembedding row minus the mean row (its value is read · ln_f output). */
   logitReads: Float64Array[];
+}
+
+/**
+ * Every target's value from a forward pass with `sources` (feature pre-activations in run order, then the demeaned
+ * logits): what edges are checked against (completeness with zeroed sources, ablation with one source removed).
+ */
+export function targetValues(
+  model: HostModel,
+  transcoders: HostTranscoder[],
+  g: UnprunedGraph,
+  sources: ReplacementSources,
+  o: { frozen?: boolean } = {},
+): Float64Array {
+  const out = replacementForward(model, transcoders, g.run, sources, o);
+  const d = model.config.dModel;
+  const last = (g.run.tokens.length - 1) * d;
+  const values: number[] = [];
+  out.preActivations.forEach((p) => values.push(...p));
+  for (const read of g.logitReads) {
+    let v = 0;
+    for (let i = 0; i < d; i++) v += read[i] * out.final[last + i];
+    values.push(v);
+  }
+  return Float64Array.from(values);
 }
 
 function checkParams(p: GraphParams): void {
