@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser.js';
 import { runOnAtlas } from './runOnAtlas.js';
-import { repoRoot, startStack, type Stack } from './stack.js';
+import { queryStack, repoRoot, startStack, type Stack } from './stack.js';
 
 interface GraphNode {
   nodeId: string;
@@ -67,16 +67,7 @@ let dictionaryId: string;
 /** The graph as the api serves it right after it was built. */
 let graph: StoredGraph;
 
-async function query<T>(q: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(stack.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: q, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown };
-  assert.ok(body.data, JSON.stringify(body.errors));
-  return body.data;
-}
+const query = <T>(q: string, variables: Record<string, unknown> = {}) => queryStack<T>(stack, q, variables);
 
 async function readGraph(id: string): Promise<StoredGraph | null> {
   return (await query<{ graph: StoredGraph | null }>(GRAPH_QUERY, { id })).graph;

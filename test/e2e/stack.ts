@@ -1,4 +1,5 @@
 // Starts the whole atlas the way a user does (`npm start`), on a fresh data folder and free ports.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -26,6 +27,18 @@ export interface Stack {
   env: NodeJS.ProcessEnv;
   output: () => string;
   stop(): Promise<void>;
+}
+
+/** A GraphQL request to the stack's api; its data, or a failed assertion showing the errors. */
+export async function queryStack<T>(stack: Stack, q: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(stack.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: q, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: unknown };
+  assert.ok(body.data, JSON.stringify(body.errors));
+  return body.data;
 }
 
 /** `npm start` on a fresh data folder and free ports; `overrides` adds settings (e.g. ATLAS_WORKERS). */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser.js';
 import { runOnAtlas } from './runOnAtlas.js';
-import { repoRoot, startStack, type Stack } from './stack.js';
+import { queryStack, repoRoot, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 let browser: Browser;
@@ -18,16 +18,7 @@ let strongest: number[];
 const TEXT = 'He walked under the bridge and then sat on the bench.';
 const shots = join(repoRoot, 'test-results');
 
-async function query<T>(q: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(stack.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: q, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown };
-  assert.ok(body.data, JSON.stringify(body.errors));
-  return body.data;
-}
+const query = <T>(q: string, variables: Record<string, unknown> = {}) => queryStack<T>(stack, q, variables);
 
 before(async () => {
   stack = await startStack(undefined, { ATLAS_WORKERS: '0' });
