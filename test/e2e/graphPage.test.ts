@@ -38,6 +38,8 @@ interface StoredGraph {
   edgeCount: number;
   nodesBeforePruning: number;
   edgesBeforePruning: number;
+  replacementScore: number | null;
+  completenessScore: number | null;
   transcoders: { id: string; name: string }[];
   nodes: GraphNode[];
   edges: { source: string; target: string; weight: number }[];
@@ -46,7 +48,7 @@ interface StoredGraph {
 }
 
 const GRAPH_QUERY = `query($id: ID!) { graph(id: $id) {
-  id title prompt tokens nodeCount edgeCount nodesBeforePruning edgesBeforePruning
+  id title prompt tokens nodeCount edgeCount nodesBeforePruning edgesBeforePruning replacementScore completenessScore
   transcoders { id name }
   nodes { nodeId kind layer position featureIndex tokenText activation probability influence
           feature { dictionaryId index label topActivations(first: 3) { maxActivation } } }
@@ -190,6 +192,13 @@ test('every node sits in its layer’s row (embeddings lowest, logits on top) an
     new RegExp(`${g.nodeCount} nodes and ${g.edgeCount} edges kept of ${g.nodesBeforePruning} and ${g.edgesBeforePruning}`), // prettier-ignore
   );
   assert.equal(await page.getByTestId('graph-json').getAttribute('href'), `/graphs/${graph.id}/json`);
+  // A 128-latent transcoder trained on 20k tokens leaves errors: both scores lie strictly between 0 and 1.
+  const [r, c] = [g.replacementScore ?? NaN, g.completenessScore ?? NaN];
+  assert.ok(r > 0 && r < 1 && c > 0 && c < 1, `replacement ${r}, completeness ${c}`);
+  assert.equal(
+    await page.getByTestId('graph-scores').innerText(),
+    `replacement score ${r.toFixed(2)} · completeness score ${c.toFixed(2)}`,
+  );
 });
 
 test('the sliders show exactly the nodes with influence ≤ t and the edges between them above the weight', async () => {

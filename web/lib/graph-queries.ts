@@ -35,6 +35,8 @@ export const GRAPH_PAGE = graphql(`
       nodeCount
       edgeCount
       buildSeconds
+      replacementScore
+      completenessScore
       transcoders {
         id
         name

@@ -2,9 +2,11 @@
 // model, nodes and edges before and after pruning, peak memory, and (reported, not asserted) how well the edge
 // weights, exact in the frozen model, predict ablation effects in the unfrozen one. Goal: a 64-token graph in
 // under 30 s on a 2-core machine.
-//   npm run bench:graph [-- --model <folder>] [-- --transcoders <folder>]
+//   npm run bench:graph [-- --model <folder>] [-- --transcoders <folder>[,<folder>…]]
 // Without --model: the committed worker/models/tiny-brown-4l when present, else a random model of its shape (4 layers, d_model 128,
-// d_mlp 512, 4 heads, vocab 4096, context 64). Without --transcoders: random TopK transcoders, width 2048, k 16.
+// d_mlp 512, 4 heads, vocab 4096, context 64). --transcoders: SAELens transcoder folders, one per layer, or a folder
+// holding them (the demo's `<data>/demo/circuits`) or a circuit-tracer set; without it random TopK transcoders, width
+// 2048, k 16 (whose replacement scores say nothing: random features explain nothing).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { machineLine } from './machine.js';
 import { DEFAULT_GRAPH_PARAMS, type TranscoderSet } from '../src/circuits/attributionGraph.js';
 import { buildAttributionGraphFromTokens, targetValues } from '../src/circuits/buildAttributionGraph.js';
 import { randomTranscoders } from '../src/circuits/randomTranscoders.testing.js';
+import { loadTranscoderSet } from '../src/circuits/transcoderSet.js';
 import { hostModel, hostTranscoders, runSources } from '../src/circuits/replacementModel.js';
 import { BUILTIN_4L_MODEL_DIR } from '../src/transformer/builtinModel.js';
 import { loadModel } from '../src/transformer/modelFolder.js';
@@ -38,12 +41,13 @@ const c = model.config;
 console.log(
   `model: ${spec ?? 'random (tiny-brown-4l shape)'}: ${c.nLayer} layers, d_model ${c.dModel}, d_mlp ${c.dMlp}, ${c.nHead} heads, vocab ${c.vocabSize}, context ${c.nPositions}`,
 );
-if (arg('--transcoders'))
-  throw new Error(
-    '--transcoders: reading a transcoder folder needs the transcoder format loader (issue 18, formats); run without it for random transcoders',
-  );
-const set: TranscoderSet = randomTranscoders(c, { dSae: 2048, k: 16, seed: 1, modelId: 'random' });
-console.log(`transcoders: random, width ${set.layers[0].dSae}, k ${set.layers[0].k}, no skip term`);
+const transcoderArg = arg('--transcoders');
+const set: TranscoderSet = transcoderArg
+  ? loadTranscoderSet(transcoderArg.split(','), { nLayer: c.nLayer })
+  : randomTranscoders(c, { dSae: 2048, k: 16, seed: 1, modelId: 'random' });
+console.log(
+  `transcoders: ${transcoderArg ?? 'random'}, width ${set.layers[0].dSae}, k ${set.layers[0].k}, ${set.layers[0].wSkip ? 'skip term' : 'no skip term'}`,
+);
 
 const host = hostModel(model);
 const transcoders = hostTranscoders(set, c);
@@ -65,7 +69,8 @@ for (const length of [16, 64]) {
   console.log(
     `${tokens.length} tokens: ${seconds.toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU (goal at 64: < 30 s); nodes ${g.stats.nodesBeforePruning} → ${g.nodes.length} ` +
       `(${b.nFeatures} features, ${b.nErrors} errors, ${b.nEmbeddings} embeddings, ${b.nLogits} logits before), ` +
-      `edges ${g.stats.edgesBeforePruning} → ${g.edges.length}; heap ${mb(process.memoryUsage().heapUsed)}, ` +
+      `edges ${g.stats.edgesBeforePruning} → ${g.edges.length}; replacement score ${g.stats.replacementScore?.toFixed(3)}, ` +
+      `completeness ${g.stats.completenessScore?.toFixed(3)}; heap ${mb(process.memoryUsage().heapUsed)}, ` +
       `peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
   );
 }

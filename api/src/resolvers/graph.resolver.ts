@@ -105,6 +105,24 @@ export class GraphResolver {
     return g.stats.edgesBeforePruning;
   }
 
+  @FieldResolver(() => Float, {
+    nullable: true,
+    description:
+      "circuit-tracer's replacement score of the unpruned graph: the share of logit influence that reaches the input tokens rather than reconstruction errors (null for an imported graph that does not carry it).",
+  })
+  replacementScore(@Root() g: GraphSummary): number | null {
+    return g.stats.replacementScore ?? null;
+  }
+
+  @FieldResolver(() => Float, {
+    nullable: true,
+    description:
+      "circuit-tracer's completeness score of the unpruned graph: the influence-weighted share of nodes' inputs not from reconstruction errors (null when not carried).",
+  })
+  completenessScore(@Root() g: GraphSummary): number | null {
+    return g.stats.completenessScore ?? null;
+  }
+
   @FieldResolver(() => Float, { description: 'How long the build took (0 for an imported graph that does not say).' })
   buildSeconds(@Root() g: GraphSummary): number {
     return g.stats.seconds;

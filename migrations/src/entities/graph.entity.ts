@@ -71,11 +71,13 @@ export interface GraphParamsRecord {
   maxLogits: number;
 }
 
-/** Sizes before pruning and the build's duration: the worker's AttributionGraph stats. */
+/** Sizes before pruning, the build's duration and the graph scores: the worker's AttributionGraph stats. */
 export interface GraphStatsRecord {
   nodesBeforePruning: number;
   edgesBeforePruning: number;
   seconds: number;
+  replacementScore?: number;
+  completenessScore?: number;
 }
 
 /** One node of a graph; `ord` keeps the graph's order. */

@@ -219,6 +219,15 @@ function GraphExplorer({ graph }: { graph: GraphPageGraph }) {
           Neuronpedia JSON
         </a>
       </p>
+      {graph.replacementScore != null && graph.completenessScore != null && (
+        <p
+          data-testid="graph-scores"
+          title="circuit-tracer's scores of the unpruned graph: the share of logit influence that reaches the input tokens rather than stopping at reconstruction errors (replacement), and the influence-weighted share of nodes' inputs not from errors (completeness). Low values: the story runs through what the transcoders miss."
+        >
+          replacement score <strong>{fmt(graph.replacementScore, 2)}</strong> · completeness score{' '}
+          <strong>{fmt(graph.completenessScore, 2)}</strong>
+        </p>
+      )}
       {graph.transcoders.length > 0 && (
         <p className="muted">
           Transcoders:{' '}

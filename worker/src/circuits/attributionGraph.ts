@@ -95,6 +95,25 @@ export interface AttributionGraph {
   params: GraphParams;
   nodes: GraphNode[];
   edges: GraphEdge[];
-  /** Sizes before pruning, and how long the build took. */
-  stats: { nodesBeforePruning: number; edgesBeforePruning: number; seconds: number };
+  /**
+   * Sizes before pruning, how long the build took and circuit-tracer's replacement and completeness scores of the
+   * unpruned graph (influence.ts `graphScores`; absent on an imported graph that does not carry them).
+   */
+  stats: {
+    nodesBeforePruning: number;
+    edgesBeforePruning: number;
+    seconds: number;
+    replacementScore?: number;
+    completenessScore?: number;
+  };
+}
+
+/** One line on a built graph, as the CLI and the graph job print it. */
+export function graphSummaryLine(graph: AttributionGraph, modelName: string, seconds = graph.stats.seconds): string {
+  const { nodesBeforePruning, edgesBeforePruning, replacementScore, completenessScore } = graph.stats;
+  const scores =
+    replacementScore === undefined || completenessScore === undefined
+      ? ''
+      : `; replacement score ${replacementScore.toFixed(3)}, completeness ${completenessScore.toFixed(3)}`;
+  return `graph of "${graph.prompt.slice(0, 80)}" on ${modelName}: ${graph.nodes.length} nodes, ${graph.edges.length} edges (of ${nodesBeforePruning} and ${edgesBeforePruning}) in ${seconds.toFixed(1)} s${scores}`;
 }

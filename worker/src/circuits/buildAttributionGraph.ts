@@ -16,6 +16,7 @@ import { attributeBatch, attributionContext, type AttributionTarget, type Source
 import { EdgeRows } from './edgeRows.js';
 import { embeddingNodeId, errorNodeId, featureNodeId, logitNodeId } from './graphNodeIds.js';
 import {
+  graphScores,
   normalizedAbsWeights,
   propagateInfluence,
   pruneGraph,
@@ -374,6 +375,7 @@ export async function buildAttributionGraphFromTokens(
   );
   const { nodes, edges } = prunedNodesAndEdges(unpruned, pruned, model.config.nLayer);
   const b = unpruned.blocks;
+  const scores = graphScores(unpruned.rows, b, unpruned.logitProbabilities);
   return {
     modelId: '',
     prompt: '',
@@ -385,6 +387,8 @@ export async function buildAttributionGraphFromTokens(
       nodesBeforePruning: b.nFeatures + b.nErrors + b.nEmbeddings + b.nLogits,
       edgesBeforePruning: unpruned.rows.size,
       seconds: (performance.now() - t0) / 1000,
+      replacementScore: scores.replacement,
+      completenessScore: scores.completeness,
     },
     unpruned,
     pruned,

@@ -10,7 +10,7 @@ import { randomModelShape, writeRandomModel } from '../transformer/randomModel.j
 import { DEFAULT_GRAPH_PARAMS } from './attributionGraph.js';
 import { attributeTokens } from './buildAttributionGraph.js';
 import { EdgeRows } from './edgeRows.js';
-import { pruneGraph } from './influence.js';
+import { graphScores, pruneGraph } from './influence.js';
 import { randomTranscoders } from './randomTranscoders.testing.js';
 import { hostModel, hostTranscoders } from './replacementModel.js';
 
@@ -43,6 +43,25 @@ test('a hand-worked graph: influence, cumulative shares, node and edge pruning',
   // At 0.98 every edge of the node-pruned graph stays.
   assert.deepEqual([...pruneGraph(rows, blocks, [0.6, 0.3], 0.8, 0.98).edgeMask], [1, 0, 1, 1, 1, 1, 1]);
   assert.throws(() => pruneGraph(rows, blocks, [0.6, 0.3], 1.5, 0.9), /nodeThreshold 1.5 is not between 0 and 1/);
+});
+
+test("circuit-tracer's replacement and completeness scores of the hand-worked graph", () => {
+  const rows = new EdgeRows();
+  rows.appendSparse(4, [1, 2, 3], [2, -1, 1]);
+  rows.appendSparse(5, [0], [3]);
+  rows.appendSparse(1, [0, 3], [1, -3]);
+  rows.appendSparse(0, [3], [5]);
+  const s = graphScores(rows, { nFeatures: 2, nErrors: 1, nEmbeddings: 1, nLogits: 2 }, [0.6, 0.3]);
+  // Influence (as above): f0 .375, f1 .3, e0 .15, E0 .75; replacement = E0 / (E0 + e0) = .75 / .9.
+  assert.ok(Math.abs(s.replacement - 0.75 / 0.9) < 1e-12, `replacement ${s.replacement}`);
+  // Weights influence + p: .375, .3, .15, .75, .6, .3 (sum 2.475); only L0 takes from e0 (.25 of its row).
+  assert.ok(Math.abs(s.completeness - (2.475 - 0.25 * 0.6) / 2.475) < 1e-12, `completeness ${s.completeness}`);
+  // Without the error edge both scores are 1.
+  const clean = new EdgeRows();
+  clean.appendSparse(4, [1, 3], [2, 1]);
+  clean.appendSparse(1, [3], [1]);
+  const c = graphScores(clean, { nFeatures: 2, nErrors: 1, nEmbeddings: 1, nLogits: 2 }, [0.6, 0.3]);
+  assert.deepEqual([c.replacement, c.completeness], [1, 1]);
 });
 
 test('pruning an attribution graph keeps at least the stated shares of node and edge influence', async () => {

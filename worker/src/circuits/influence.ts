@@ -47,6 +47,49 @@ export function propagateInfluence(rows: EdgeRows, normalized: Float64Array, x: 
   }
 }
 
+/**
+ * circuit-tracer's two graph scores, on the unpruned graph: the replacement score, the share of the influence on the
+ * logits that reaches the input tokens rather than stopping at reconstruction errors (tokens / (tokens + errors));
+ * the completeness score, the share of each node's incoming |weights| not from errors, averaged with the weights
+ * influence + logit probability. 1 and 1 when the transcoders explain everything; low values say the graph's story
+ * runs through what the transcoders miss.
+ */
+export function graphScores(
+  rows: EdgeRows,
+  blocks: NodeBlocks,
+  logitProbabilities: ArrayLike<number>,
+): { replacement: number; completeness: number } {
+  const nNodes = blocks.nFeatures + blocks.nErrors + blocks.nEmbeddings + blocks.nLogits;
+  const errorStart = blocks.nFeatures;
+  const errorEnd = errorStart + blocks.nErrors;
+  const embeddingEnd = errorEnd + blocks.nEmbeddings;
+  const logitWeights = new Float64Array(nNodes);
+  for (let i = 0; i < blocks.nLogits; i++) logitWeights[embeddingEnd + i] = logitProbabilities[i];
+  const normalized = normalizedAbsWeights(rows);
+  const influence = propagateInfluence(rows, normalized, logitWeights);
+  let tokens = 0;
+  let errors = 0;
+  for (let i = errorStart; i < errorEnd; i++) errors += influence[i];
+  for (let i = errorEnd; i < embeddingEnd; i++) tokens += influence[i];
+  // A node without a row (embeddings, errors) takes nothing from errors.
+  const fromErrors = new Float64Array(nNodes);
+  const { cols, starts, targets } = rows;
+  for (let r = 0; r < targets.length; r++)
+    for (let e = starts[r]; e < starts[r + 1]; e++)
+      if (cols[e] >= errorStart && cols[e] < errorEnd) fromErrors[targets[r]] += normalized[e];
+  let weighted = 0;
+  let total = 0;
+  for (let i = 0; i < nNodes; i++) {
+    const w = influence[i] + logitWeights[i];
+    weighted += (1 - fromErrors[i]) * w;
+    total += w;
+  }
+  return {
+    replacement: tokens + errors > 0 ? tokens / (tokens + errors) : 1,
+    completeness: total > 0 ? weighted / total : 1,
+  };
+}
+
 /** The score at which the scores sorted descending first reach `threshold` of their sum (keep scores >= it). */
 export function thresholdScore(scores: ArrayLike<number>, threshold: number): number {
   const sorted = Float64Array.from(scores).sort().reverse();

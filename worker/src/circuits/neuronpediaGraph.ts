@@ -94,6 +94,8 @@ const graphSchema = z.object({
         nodes_before_pruning: z.number().int().min(0),
         edges_before_pruning: z.number().int().min(0),
         build_seconds: finite,
+        replacement_score: finite.optional(),
+        completeness_score: finite.optional(),
       })
       .optional(),
   }),
@@ -181,6 +183,8 @@ export function toNeuronpediaGraph(graph: AttributionGraph, extras: NeuronpediaG
         nodes_before_pruning: graph.stats.nodesBeforePruning,
         edges_before_pruning: graph.stats.edgesBeforePruning,
         build_seconds: graph.stats.seconds,
+        replacement_score: graph.stats.replacementScore,
+        completeness_score: graph.stats.completenessScore,
       },
     },
     qParams: {
@@ -331,6 +335,8 @@ export function fromNeuronpediaGraph(json: unknown): ImportedNeuronpediaGraph {
       nodesBeforePruning: m.atlas?.nodes_before_pruning ?? nodes.length,
       edgesBeforePruning: m.atlas?.edges_before_pruning ?? edges.length,
       seconds: m.atlas?.build_seconds ?? 0,
+      replacementScore: m.atlas?.replacement_score,
+      completenessScore: m.atlas?.completeness_score,
     },
   };
   return {

@@ -38,6 +38,12 @@ export function smallAttributionGraph(modelId = 'tiny-test-lm'): AttributionGrap
       { source: '0_1_2', target: '3_13_2', weight: 0.5 },
       { source: 'E_464_0', target: '3_11_2', weight: -1 },
     ],
-    stats: { nodesBeforePruning: 40, edgesBeforePruning: 300, seconds: 1.5 },
+    stats: {
+      nodesBeforePruning: 40,
+      edgesBeforePruning: 300,
+      seconds: 1.5,
+      replacementScore: 0.625,
+      completenessScore: 0.875,
+    },
   };
 }

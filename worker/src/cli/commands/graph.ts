@@ -5,6 +5,7 @@ import { graphSlug, loadGraph, openDatabase, saveGraph, type OpenDatabase } from
 import type { Command } from 'commander';
 import { loadWorkerConfig } from '../../config.js';
 import { AtlasError } from '../../errors.js';
+import { graphSummaryLine } from '../../circuits/attributionGraph.js';
 import { fromNeuronpediaGraph, toNeuronpediaGraph } from '../../circuits/neuronpediaGraph.js';
 import { attributionCore } from '../../pipeline/attributionCore.js';
 import { importedGraphToSave, storedGraphToNeuronpedia } from '../../pipeline/graphJson.js';
@@ -89,9 +90,7 @@ export function registerGraph(program: Command): void {
       const built = flags.database ? await withDatabase(build) : await build(undefined);
       progress.done();
       const { graph } = built;
-      console.log(
-        `graph of "${graph.prompt}" on ${built.modelName}: ${graph.nodes.length} nodes, ${graph.edges.length} edges (of ${graph.stats.nodesBeforePruning} and ${graph.stats.edgesBeforePruning}) in ${graph.stats.seconds.toFixed(1)} s`,
-      );
+      console.log(graphSummaryLine(graph, built.modelName));
       if (built.graphId !== null) console.log(`stored as graph ${built.graphId}`);
       if (flags.out) {
         const json = toNeuronpediaGraph(graph, {

@@ -2,6 +2,7 @@
 // name it in the job's result (`{ graphId }`). The graph id is also the checkpoint: a retry after the graph was
 // stored (a worker killed before the job was marked done) answers with that graph instead of building another.
 import { JobPayloads, loadGraph, type OpenDatabase } from '@atlas/migrations';
+import { graphSummaryLine } from '../../circuits/attributionGraph.js';
 import { attributionCore } from '../../pipeline/attributionCore.js';
 import { graphIntoAtlas, graphParams, type AttributionCore } from '../../pipeline/graphIntoAtlas.js';
 import type { LoadedModel } from '../../transformer/modelFolder.js';
@@ -56,7 +57,7 @@ export function createGraphTask(db: OpenDatabase, deps: GraphTaskDeps = {}): Tas
       await progress.report({ done: 1, total: 1, unit: 'graphs', message: `graph ${graphId}` }, true);
       await progress.log(
         'info',
-        `graph ${graphId} of "${p.prompt.slice(0, 80)}" on ${p.modelName}: ${graph.nodes.length} nodes, ${graph.edges.length} edges (of ${graph.stats.nodesBeforePruning} and ${graph.stats.edgesBeforePruning}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `graph ${graphId}: ${graphSummaryLine(graph, p.modelName, (Date.now() - started) / 1000)}`,
       );
     },
   };
