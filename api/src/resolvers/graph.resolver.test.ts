@@ -270,6 +270,20 @@ test('attributionGraph queues a graph job; a bad model, threshold, prompt or tra
   });
 });
 
+test('deleteGraph removes an imported graph with its nodes; a second delete says false; it needs a key', async () => {
+  const r = await t.post(IMPORT, { json: SCHEMA_EXAMPLE, title: 'to delete' }, auth);
+  const id = r.data.importGraph.id as string;
+  const DELETE = `mutation($id: ID!) { deleteGraph(id: $id) }`;
+  assert.equal((await t.post(DELETE, { id })).errors?.[0].extensions.code, 'UNAUTHENTICATED');
+  assert.deepEqual((await t.post(DELETE, { id }, auth)).data, { deleteGraph: true });
+  assert.equal((await t.data(`query($id: ID!) { graph(id: $id) { id } }`, { id })).graph, null);
+  const [{ n }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM graph_nodes WHERE graph_id = $1`, [
+    Number(id),
+  ]);
+  assert.equal(n, 0);
+  assert.deepEqual((await t.post(DELETE, { id }, auth)).data, { deleteGraph: false });
+});
+
 test('importGraph refuses a malformed file with the field and the fix', async () => {
   const broken = { ...SCHEMA_EXAMPLE, links: [{ source: 'E_2_0', target: 'nowhere', weight: 1 }] };
   const r = await t.post(IMPORT, { json: broken }, auth);

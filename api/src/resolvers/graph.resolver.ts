@@ -4,6 +4,7 @@
 import {
   AtlasError as DbError,
   saveGraph,
+  deleteGraph as removeGraph,
   saveGraphAnnotations as storeAnnotations,
   UnnestLoader,
   type Dictionary as DictionaryRow,
@@ -240,6 +241,18 @@ export class GraphResolver {
     if (!found) throw new PublicError('NOT_FOUND', `no graph ${id}; list them with { graphs { id title } }.`);
     ctx.loaders.graph.clear(graphId);
     return (await ctx.loaders.graph.load(graphId)) as GraphSummary;
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      'Delete a graph with its nodes, edges and annotations; true when it existed, false when there was none. Needs an API key.',
+  })
+  async deleteGraph(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+    await requireKey(ctx);
+    const graphId = parseGraphId(id);
+    const deleted = await removeGraph(ctx.dataSource, graphId);
+    ctx.loaders.graph.clear(graphId);
+    return deleted;
   }
 
   @Mutation(() => AttributionGraph, {
