@@ -101,8 +101,7 @@ before(async () => {
   const transcoder = dictionaries.find((d) => d.name === 'tc-l0');
   assert.ok(transcoder?.modelName, `the ingested transcoder: ${JSON.stringify(dictionaries)}`);
   dictionaryId = transcoder.id;
-  // `--transcoders <folder>` with --database would store a graph naming no dictionary (folders are not looked up in
-  // the atlas); the atlas model's name and no --transcoders makes the CLI use the model's ingested transcoder set.
+  // The atlas model's name and no --transcoders makes the CLI use the model's ingested transcoder set.
   const stored = worker('graph', '--model', transcoder.modelName, '--prompt', PROMPT, '--title', TITLE, '--database');
   const graphId = /^stored as graph (\d+)$/.exec(stored)?.[1];
   assert.ok(graphId, `worker graph said: ${stored}`);

@@ -3,11 +3,12 @@
 // the graph, and store it with its token texts and the dictionary of each layer. Shared by `worker graph` and the
 // `graph` job.
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { saveGraph, type OpenDatabase } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 import type { AttributionGraph, GraphParams, TranscoderSet } from '../circuits/attributionGraph.js';
 import { DEFAULT_GRAPH_PARAMS } from '../circuits/attributionGraph.js';
+import { transcoderFolders } from '../circuits/transcoderSet.js';
 import { AtlasError } from '../errors.js';
 import { loadTokenizer, type BpeTokenizer } from '../tokenizer/bpe.js';
 import { builtinModel } from '../transformer/builtinModel.js';
@@ -157,6 +158,28 @@ export async function resolveGraphTranscoders(
   };
 }
 
+/**
+ * Transcoder folders as a graph's transcoders: linked to the atlas dictionaries analysed from them (same
+ * weights_path) when every layer's folder is one, so the graph's feature nodes open their feature pages; else
+ * named by folder and linked to none (a mixed set would link some layers and not others).
+ */
+export async function transcodersOfFolders(ds: DataSource | undefined, given: string[]): Promise<GraphTranscoders> {
+  const folders = transcoderFolders(given).map((f) => resolve(f));
+  const unlinked = { folders, dictionaryIds: [], names: folders.map((f) => basename(f)) };
+  if (!ds) return unlinked;
+  // weights_path is as the analysis was given it (maybe relative to where it ran): compare resolved paths.
+  const rows: { id: number; name: string; weights_path: string }[] = await ds.query(
+    `SELECT id, name, weights_path FROM dictionaries
+      WHERE weights_path IS NOT NULL AND hyperparameters->>'architecture' IN ('transcoder', 'skip_transcoder')
+      ORDER BY id DESC`,
+  );
+  const byFolder = new Map<string, { id: number; name: string }>();
+  for (const r of rows) if (!byFolder.has(resolve(r.weights_path))) byFolder.set(resolve(r.weights_path), r);
+  const linked = folders.map((f) => byFolder.get(f));
+  if (linked.some((r) => r === undefined)) return unlinked;
+  return { folders, dictionaryIds: linked.map((r) => r!.id), names: linked.map((r) => r!.name) };
+}
+
 /** The prompt's tokens must fit the model's context (BOS included); one error with both numbers otherwise. */
 export function checkPromptFits(
   model: Pick<LoadedModel, 'name' | 'tokenizer' | 'bosId'> & { config: { nPositions: number } },
@@ -249,7 +272,10 @@ export interface GraphIntoAtlasOptions {
   title?: string;
   /** The atlas dictionaries of the layers, in layer order (default: the model's ingested transcoder set). */
   transcoderIds?: number[];
-  /** Transcoder folders instead of atlas dictionaries (the CLI's --transcoders): the graph names no dictionary. */
+  /**
+   * Transcoder folders instead of atlas dictionaries (the CLI's --transcoders): linked to the dictionaries analysed
+   * from them when every layer's is one (transcodersOfFolders).
+   */
   transcoderFolders?: string[];
   params: GraphParams;
   core: AttributionCore;
@@ -282,11 +308,7 @@ export async function graphIntoAtlas(db: OpenDatabase | undefined, o: GraphIntoA
     checkPromptFits(model, o.prompt, fields.prompt);
     let transcoders: GraphTranscoders;
     if (o.transcoderFolders) {
-      transcoders = {
-        folders: o.transcoderFolders,
-        dictionaryIds: [],
-        names: o.transcoderFolders.map((f) => basename(f)),
-      };
+      transcoders = await transcodersOfFolders(db?.dataSource, o.transcoderFolders);
     } else if (db) {
       transcoders = await resolveGraphTranscoders(
         db.dataSource,

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadGraph } from '@atlas/migrations';
 import { openTestDatabase } from '@atlas/migrations/testing';
-import type { GraphParams, TranscoderSet } from '../../circuits/attributionGraph.js';
+import { DEFAULT_GRAPH_PARAMS, type GraphParams, type TranscoderSet } from '../../circuits/attributionGraph.js';
 import { smallAttributionGraph } from '../../circuits/smallAttributionGraph.testing.js';
-import { resolveGraphModel, type AttributionCore } from '../../pipeline/graphIntoAtlas.js';
+import { graphIntoAtlas, resolveGraphModel, type AttributionCore } from '../../pipeline/graphIntoAtlas.js';
 import { loadTokenizer } from '../../tokenizer/bpe.js';
 import { BUILTIN_4L_MODEL_DIR, BUILTIN_MODEL_DIR } from '../../transformer/builtinModel.js';
 import { modelDir, type LoadedModel } from '../../transformer/modelFolder.js';
@@ -128,6 +128,23 @@ test('a graph job builds with the atlas transcoders, stores the graph, names it 
     assert.equal(calls.length, builds);
     const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM graphs`);
     assert.equal(n, 1);
+
+    // Folders (the CLI's --transcoders) link to the dictionaries analysed from them when every layer's is one.
+    const byFolders = (folders: string[]) =>
+      graphIntoAtlas(db, {
+        modelName: 'tiny-test-lm',
+        prompt: 'The cat',
+        transcoderFolders: folders,
+        params: DEFAULT_GRAPH_PARAMS,
+        core,
+        loadModel: async () => standInModel(),
+      });
+    const linked = await byFolders(['/dictionaries/tc0', '/dictionaries/tc1']);
+    assert.deepEqual(linked.transcoders.dictionaryIds, [tc0, tc1]);
+    assert.deepEqual((await loadGraph(db.dataSource, linked.graphId!))?.transcoderIds, [tc0, tc1]);
+    const partly = await byFolders(['/dictionaries/tc0', '/elsewhere/tc1']);
+    assert.deepEqual([partly.transcoders.dictionaryIds, partly.transcoders.names], [[], ['tc0', 'tc1']]);
+    await db.dataSource.query(`DELETE FROM graphs WHERE id = ANY($1::int[])`, [[linked.graphId, partly.graphId]]);
 
     // A prompt longer than the context fails with both numbers; nothing is stored.
     const long = await run(await enqueue({ modelName: 'tiny-test-lm', prompt: 'the cat sat on the mat '.repeat(10) }));
