@@ -3,7 +3,7 @@
 import { cpus } from 'node:os';
 import type { HookRunner } from './hookRunnerTypes.js';
 import type { LoadedModel } from './modelFolder.js';
-import { OnnxGpt2Forward } from './onnxForward.js';
+import { OnnxForward } from './onnxForward.js';
 import { tfjsHookRunner } from './tfjsHookRunner.js';
 
 const runners = new WeakMap<LoadedModel, Promise<HookRunner>>();
@@ -15,7 +15,7 @@ export function hookRunner(model: LoadedModel): Promise<HookRunner> {
     r = (async () => {
       try {
         const ort = await import('onnxruntime-node');
-        return new OnnxGpt2Forward(ort, model, Math.max(1, cpus().length));
+        return new OnnxForward(ort, model, Math.max(1, cpus().length));
       } catch {
         return tfjsHookRunner(model);
       }
