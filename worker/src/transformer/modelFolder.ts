@@ -12,6 +12,7 @@ import { writeSafetensors, type TensorToWrite } from '../formats/safetensors.js'
 import { loadTokenizer, type BpeTokenizer } from '../tokenizer/bpe.js';
 import { Checkpoint } from './checkpoint.js';
 import { gpt2ConfigToJson, readModelConfig, type Gpt2Config, type LlamaConfig, type NeoxConfig } from './config.js';
+import { transposed } from './families/graph.js';
 import { readLlamaWeights, type LlamaWeights } from './families/llama.js';
 import { readNeoxWeights, type NeoxWeights } from './families/neox.js';
 import type { BlockParams, Gpt2Params } from './gpt2.js';
@@ -220,7 +221,7 @@ export function hostUnembedding(model: LoadedModel): Float32Array {
 /** Layer `l`'s MLP output projection [dMlp, d] on the host, for any family. */
 export function hostMlpOut(model: LoadedModel, l: number): Float32Array {
   if (!model.weights) return model.params.blocks[l].outW.dataSync() as Float32Array;
-  return model.weights.blocks[l].down;
+  return transposed(model.weights.blocks[l].down, model.config.dModel, model.config.dMlp); // stored [d, dMlp]
 }
 
 /** Free a model's tensors. */

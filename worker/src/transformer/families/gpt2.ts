@@ -70,6 +70,6 @@ export function gpt2Graph(config: Gpt2Config, w: Gpt2HostWeights, req: GraphRequ
     vocab: config.vocabSize,
     kvWidth: d,
     final: (last) => g.layerNorm(last, 'lnF', w.lnFG, w.lnFB, eps, 'lnF'),
-    unembed: () => (w.unembed ??= transposed(w.lmHead ?? w.wte, config.vocabSize, d)),
+    unembed: () => ({ data: (w.unembed ??= transposed(w.lmHead ?? w.wte, config.vocabSize, d)), layout: 'dv' }),
   });
 }

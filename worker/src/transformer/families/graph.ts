@@ -47,10 +47,16 @@ export interface AttentionShape {
   rotary?: Rotary;
 }
 
-/** [rows, cols] row-major -> [cols, rows]. */
+/** [rows, cols] row-major -> [cols, rows], in 64×64 tiles (a 7B model's matrices are transposed on load). */
 export function transposed(a: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(a.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
+  const tile = 64;
+  for (let r0 = 0; r0 < rows; r0 += tile)
+    for (let c0 = 0; c0 < cols; c0 += tile) {
+      const r1 = Math.min(rows, r0 + tile);
+      const c1 = Math.min(cols, c0 + tile);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = a[r * cols + c];
+    }
   return out;
 }
 
@@ -134,6 +140,23 @@ export class GraphBuilder {
     if (this.addedNames.has(output))
       this.nodes.push({ op: 'Add', inputs: [`${output}.computed`, `${output}.add`], outputs: [output] });
     return output;
+  }
+
+  /**
+   * x [.., in] · Wᵀ (+ b) for W [out, in] as nn.Linear stores it: onnxruntime folds the transpose into the weight
+   * (or the MatMul) when it builds the session, far faster than a transpose in JS on load.
+   */
+  linearT(
+    x: string,
+    name: string,
+    w: Float32Array,
+    dims: [number, number],
+    bias: Float32Array | undefined,
+    out: string,
+  ) {
+    const wT = this.node('Transpose', [this.init(`${name}.w`, dims, w)], `${name}.wT`, { intLists: { perm: [1, 0] } });
+    const mm = this.node('MatMul', [x, wT], bias ? `${out}.mm` : out);
+    return bias ? this.node('Add', [mm, this.init(`${name}.b`, [dims[0]], bias)], out) : mm;
   }
 
   /** x [.., in] · W [in, out] (+ b). */
@@ -235,8 +258,8 @@ export class GraphBuilder {
     if (!this.constants.has('mask')) {
       this.constants.add('mask');
       const pos = this.positions();
-      this.init('axis0', [1], [0]);
-      this.init('axis1', [1], [1]);
+      this.constant('axis0', [1], [0]);
+      this.constant('axis1', [1], [1]);
       this.init('mask.neg', [], Float32Array.of(-1e9));
       this.init('mask.zero', [], Float32Array.of(0));
       this.nodes.push({ op: 'Unsqueeze', inputs: [pos, 'axis1'], outputs: ['pos.rows'] });
@@ -335,14 +358,15 @@ export class GraphBuilder {
 
   /**
    * The serialised model: hooks and (when asked) logits from `final` (the normed last residual) times `unembed`
-   * [d, vocab], plus the cache outputs; inputs ids, position, past, fed and added hooks.
+   * (see `unembed`), plus the cache outputs; inputs ids, position, past, fed and added hooks.
    */
   finish(o: {
     final?: (x: string) => string;
     x: string;
     d: number;
     vocab: number;
-    unembed?: () => Float32Array;
+    /** The unembedding as [d, vocab] ('dv'), or [vocab, d] ('vd', as checkpoints store it: transposed in the graph). */
+    unembed?: () => { data: Float32Array; layout: 'dv' | 'vd' };
     kvWidth: number;
   }): Uint8Array {
     const { req, rows } = this;
@@ -357,7 +381,12 @@ export class GraphBuilder {
         x = this.node('Slice', [x, 'last.start', 'last.end', 'last.axis'], 'lastRow');
       }
       const final = o.final!(x);
-      this.node('MatMul', [final, this.init('unembed', [o.d, o.vocab], o.unembed!())], 'logits');
+      const u = o.unembed!();
+      const unembed =
+        u.layout === 'dv'
+          ? this.init('unembed', [o.d, o.vocab], u.data)
+          : this.node('Transpose', [this.init('unembed.vd', [o.vocab, o.d], u.data)], 'unembed', { intLists: { perm: [1, 0] } }); // prettier-ignore
+      this.node('MatMul', [final, unembed], 'logits');
       outputs.push({ name: 'logits', elemType: ONNX_FLOAT, dims: ['b', req.lastRowLogits ? 1 : rows, o.vocab] });
       if (req.keyValues || req.past)
         for (let l = 0; l < this.nLayer; l++)

@@ -5,9 +5,9 @@
 // scaling), grouped-query attention, SwiGLU: down(silu(gate(x)) · up(x)).
 import type { Checkpoint } from '../checkpoint.js';
 import type { LlamaConfig } from '../config.js';
-import { GraphBuilder, rotaryInvFreq, transposed, type GraphRequest } from './graph.js';
+import { GraphBuilder, rotaryInvFreq, type GraphRequest } from './graph.js';
 
-/** One block's weights, linear ones transposed to [in, out] for MatMul. */
+/** One block's weights, linear ones [out, in] as nn.Linear stores them. */
 interface LlamaBlock {
   ln1: Float32Array;
   q: Float32Array;
@@ -32,8 +32,6 @@ export interface LlamaWeights {
   norm: Float32Array;
   /** [vocab, d]: lm_head, or embed when tied. */
   lmHead: Float32Array;
-  /** [d, vocab], made on first use. */
-  unembed?: Float32Array;
 }
 
 /** Read and check every tensor (transformers' names, with or without the `model.` prefix). */
@@ -42,8 +40,7 @@ export function readLlamaWeights(ckpt: Checkpoint, c: LlamaConfig): LlamaWeights
   const d = c.dModel;
   const kv = c.nKvHead * (d / c.nHead);
   const read = (name: string, shape: number[]) => ckpt.read(prefix + name, shape);
-  // nn.Linear stores [out, in]; the graph multiplies x [.., in] by [in, out].
-  const linear = (name: string, out: number, inp: number) => transposed(read(name, [out, inp]), out, inp);
+  const linear = (name: string, out: number, inp: number) => read(name, [out, inp]);
   const blocks: LlamaBlock[] = [];
   for (let l = 0; l < c.nLayer; l++) {
     const p = `layers.${l}.`;
@@ -88,17 +85,17 @@ export function llamaGraph(c: LlamaConfig, w: LlamaWeights, req: GraphRequest): 
     const n = (k: string) => `blocks.${l}.${k}`;
     if (l > 0) x = g.node('Identity', [x], n('hook_resid_pre'));
     const h = g.rmsNorm(x, n('ln1'), p.ln1, eps, n('ln1'));
-    const q = g.linear(h, n('q'), p.q, [d, d], p.qB, n('q'));
-    const k = g.linear(h, n('k'), p.k, [d, kv], p.kB, n('k'));
-    const v = g.linear(h, n('v'), p.v, [d, kv], p.vB, n('v'));
+    const q = g.linearT(h, n('q'), p.q, [d, d], p.qB, n('q'));
+    const k = g.linearT(h, n('k'), p.k, [kv, d], p.kB, n('k'));
+    const v = g.linearT(h, n('v'), p.v, [kv, d], p.vB, n('v'));
     const z = g.attention(l, q, k, v, { nHead: c.nHead, nKvHead: c.nKvHead, dHead, rotary });
-    const attnOut = g.linear(z, n('o'), p.o, [d, d], p.oB, n('hook_attn_out'));
+    const attnOut = g.linearT(z, n('o'), p.o, [d, d], p.oB, n('hook_attn_out'));
     x = g.node('Add', [x, attnOut], n('hook_resid_mid'));
     const h2 = g.rmsNorm(x, n('ln2'), p.ln2, eps, n('ln2.hook_normalized'));
-    const gate = g.linear(h2, n('gate'), p.gate, [d, c.dMlp], undefined, n('mlp.hook_pre'));
-    const up = g.linear(h2, n('up'), p.up, [d, c.dMlp], undefined, n('mlp.hook_pre_linear'));
+    const gate = g.linearT(h2, n('gate'), p.gate, [c.dMlp, d], undefined, n('mlp.hook_pre'));
+    const up = g.linearT(h2, n('up'), p.up, [c.dMlp, d], undefined, n('mlp.hook_pre_linear'));
     const post = g.node('Mul', [g.activation(gate, 'silu', n('act')), up], n('mlp.hook_post'));
-    const mlpOut = g.linear(post, n('down'), p.down, [c.dMlp, d], undefined, n('hook_mlp_out'));
+    const mlpOut = g.linearT(post, n('down'), p.down, [d, c.dMlp], undefined, n('hook_mlp_out'));
     x = g.node('Add', [x, mlpOut], n('hook_resid_post'));
   }
   return g.finish({
@@ -107,6 +104,6 @@ export function llamaGraph(c: LlamaConfig, w: LlamaWeights, req: GraphRequest): 
     vocab: c.vocabSize,
     kvWidth: kv,
     final: (last) => g.rmsNorm(last, 'normF', w.norm, eps, 'normF'),
-    unembed: () => (w.unembed ??= transposed(w.lmHead, c.vocabSize, d)),
+    unembed: () => ({ data: w.lmHead, layout: 'vd' }),
   });
 }

@@ -6,12 +6,12 @@
 // with use_parallel_residual the block is x + attn(ln1(x)) + mlp(ln2(x)), else GPT-2's sequential form.
 import type { Checkpoint } from '../checkpoint.js';
 import type { NeoxConfig } from '../config.js';
-import { GraphBuilder, rotaryInvFreq, transposed, type GraphRequest } from './graph.js';
+import { GraphBuilder, rotaryInvFreq, type GraphRequest } from './graph.js';
 
 interface NeoxBlock {
   ln1G: Float32Array;
   ln1B: Float32Array;
-  /** [d, 3d], columns per head (q, k, v). */
+  /** [3d, d], rows per head (q, k, v). */
   qkv: Float32Array;
   qkvB: Float32Array;
   dense: Float32Array;
@@ -32,14 +32,13 @@ export interface NeoxWeights {
   lnFB: Float32Array;
   /** [vocab, d] */
   lmHead: Float32Array;
-  unembed?: Float32Array;
 }
 
 export function readNeoxWeights(ckpt: Checkpoint, c: NeoxConfig): NeoxWeights {
   const prefix = ckpt.has('embed_in.weight') ? '' : 'gpt_neox.';
   const d = c.dModel;
   const read = (name: string, shape: number[]) => ckpt.read(prefix + name, shape);
-  const linear = (name: string, out: number, inp: number) => transposed(read(name, [out, inp]), out, inp);
+  const linear = (name: string, out: number, inp: number) => read(name, [out, inp]);
   const blocks: NeoxBlock[] = [];
   for (let l = 0; l < c.nLayer; l++) {
     const p = `layers.${l}.`;
@@ -85,18 +84,18 @@ export function neoxGraph(c: NeoxConfig, w: NeoxWeights, req: GraphRequest): Uin
     const n = (k: string) => `blocks.${l}.${k}`;
     if (l > 0) x = g.node('Identity', [x], n('hook_resid_pre'));
     const h = g.layerNorm(x, n('ln1'), p.ln1G, p.ln1B, eps, n('ln1'));
-    const qkv = g.linear(h, n('qkv'), p.qkv, [d, 3 * d], p.qkvB, n('qkv'));
+    const qkv = g.linearT(h, n('qkv'), p.qkv, [3 * d, d], p.qkvB, n('qkv'));
     const parts = [n('q.h'), n('k.h'), n('v.h')];
     g.nodes.push({ op: 'Split', inputs: [g.node('Reshape', [qkv, perHead], n('qkv.h')), split], outputs: parts, ints: { axis: -1 } }); // prettier-ignore
     const [q, k, v] = parts.map((t, i) => g.node('Reshape', [t, flat], n('qkv'[i])));
     const z = g.attention(l, q, k, v, { nHead: c.nHead, nKvHead: c.nHead, dHead, rotary });
-    const attnOut = g.linear(z, n('dense'), p.dense, [d, d], p.denseB, n('hook_attn_out'));
+    const attnOut = g.linearT(z, n('dense'), p.dense, [d, d], p.denseB, n('hook_attn_out'));
     // Parallel: the MLP reads the block's input; sequential: the residual after attention.
     const mlpIn = c.parallelResidual ? x : g.node('Add', [x, attnOut], n('hook_resid_mid'));
     const h2 = g.layerNorm(mlpIn, n('ln2'), p.ln2G, p.ln2B, eps, n('ln2.hook_normalized'));
-    const pre = g.linear(h2, n('up'), p.up, [d, c.dMlp], p.upB, n('mlp.hook_pre'));
+    const pre = g.linearT(h2, n('up'), p.up, [c.dMlp, d], p.upB, n('mlp.hook_pre'));
     const post = g.activation(pre, c.activation, n('mlp.hook_post'));
-    const mlpOut = g.linear(post, n('down'), p.down, [c.dMlp, d], p.downB, n('hook_mlp_out'));
+    const mlpOut = g.linearT(post, n('down'), p.down, [d, c.dMlp], p.downB, n('hook_mlp_out'));
     x = c.parallelResidual
       ? g.node('Add', [g.node('Add', [x, attnOut], n('resid.attn')), mlpOut], n('hook_resid_post'))
       : g.node('Add', [mlpIn, mlpOut], n('hook_resid_post'));
@@ -107,6 +106,6 @@ export function neoxGraph(c: NeoxConfig, w: NeoxWeights, req: GraphRequest): Uin
     vocab: c.vocabSize,
     kvWidth: d,
     final: (last) => g.layerNorm(last, 'lnF', w.lnFG, w.lnFB, eps, 'lnF'),
-    unembed: () => (w.unembed ??= transposed(w.lmHead, c.vocabSize, d)),
+    unembed: () => ({ data: w.lmHead, layout: 'vd' }),
   });
 }
