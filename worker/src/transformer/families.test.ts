@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { writeSafetensors } from '../formats/safetensors.js';
+import { parseModelConfig } from './config.js';
 import { hookRunner } from './hookRunner.js';
 import { hookKinds, hookWidth, parseHook } from './hooks.js';
 import { gpt2Model, loadModel } from './modelFolder.js';
@@ -370,4 +371,42 @@ test('bad folders and hooks get one clear message each', async () => {
     /training handles GPT-2-layout models only, and this is a neox model/,
   );
   assert.throws(() => tfjsHookRunner(neox), /the TensorFlow\.js runner .* handles GPT-2-layout models only/);
+});
+
+test('config.json fields read as transformers reads them', () => {
+  const llama = { model_type: 'llama', vocab_size: 300, hidden_size: 32, intermediate_size: 40, num_hidden_layers: 2, num_attention_heads: 4 }; // prettier-ignore
+  const plain = parseModelConfig(llama);
+  assert.ok(plain.family === 'llama');
+  // transformers' LlamaConfig defaults: MHA, eps 1e-6, theta 10000, untied, 2048 positions, no biases
+  assert.deepEqual(
+    [plain.nKvHead, plain.rmsNormEps, plain.ropeTheta, plain.tieWordEmbeddings, plain.nPositions, plain.qkvBias, plain.outBias], // prettier-ignore
+    [4, 1e-6, 10000, false, 2048, false, false],
+  );
+  const biased = parseModelConfig({ ...llama, attention_bias: true });
+  assert.ok(biased.family === 'llama' && biased.qkvBias && biased.outBias, 'llama attention_bias: q, k, v and o');
+  const qwen = parseModelConfig({ ...llama, model_type: 'qwen2', sliding_window: 8 });
+  assert.ok(qwen.family === 'llama' && qwen.qkvBias && !qwen.outBias, 'qwen2: q, k, v biases only');
+  assert.equal(qwen.nPositions, 2048, "qwen2's sliding window is off unless use_sliding_window");
+  const mistral = parseModelConfig({
+    ...llama,
+    model_type: 'mistral',
+    max_position_embeddings: 64,
+    sliding_window: 16,
+  });
+  assert.equal(mistral.nPositions, 16, "windows stay within Mistral's sliding window");
+  assert.throws(() => parseModelConfig({ ...llama, head_dim: 16 }), /head_dim 16 differs from hidden_size \/ num_attention_heads = 8/); // prettier-ignore
+  assert.throws(
+    () => parseModelConfig({ ...llama, num_key_value_heads: 3 }),
+    /not a multiple of num_key_value_heads 3/,
+  );
+  assert.throws(() => parseModelConfig({ ...llama, hidden_act: 'gelu' }), /hidden_act 'gelu' is not supported/);
+  const neox = { model_type: 'gpt_neox', vocab_size: 300, hidden_size: 32, intermediate_size: 40, num_hidden_layers: 2, num_attention_heads: 4 }; // prettier-ignore
+  const pythia = parseModelConfig(neox);
+  assert.ok(pythia.family === 'neox');
+  assert.deepEqual([pythia.rotaryDims, pythia.ropeTheta, pythia.parallelResidual], [2, 10000, true]);
+  const newer = parseModelConfig({ ...neox, partial_rotary_factor: 0.5, rope_theta: 1000 });
+  assert.ok(newer.family === 'neox' && newer.rotaryDims === 4 && newer.ropeTheta === 1000);
+  // folders the atlas wrote before model_type existed are GPT-2
+  const gpt2 = parseModelConfig({ vocab_size: 300, n_positions: 12, n_embd: 16, n_layer: 2, n_head: 2 });
+  assert.equal(gpt2.family, 'gpt2');
 });
