@@ -26,7 +26,7 @@ export class Checkpoint {
     const c = new Checkpoint(dir);
     if (existsSync(join(dir, SINGLE_FILE))) {
       const file = c.file(SINGLE_FILE);
-      for (const name of file.tensors.keys()) c.where.set(name, SINGLE_FILE);
+      for (const name of [...file.tensors.keys(), ...file.unsupported.keys()]) c.where.set(name, SINGLE_FILE);
       return c;
     }
     const indexPath = join(dir, SHARD_INDEX);
@@ -97,15 +97,16 @@ export class Checkpoint {
       );
     const file = this.file(shard);
     const info = file.tensors.get(name);
+    const other = file.unsupported.get(name);
+    if (other || (info && !WEIGHT_DTYPES.includes(info.dtype)))
+      throw new AtlasError(
+        'SOURCE_MALFORMED',
+        `${file.path}: tensor '${name}' is stored as ${other ?? info!.dtype}; weights must be float32, float16 or bfloat16 (F32, F16, BF16)`,
+      );
     if (!info)
       throw new AtlasError(
         'SOURCE_MALFORMED',
         `${file.path}: no tensor '${name}', though ${SHARD_INDEX} maps it to this shard; re-download the shard`,
-      );
-    if (!WEIGHT_DTYPES.includes(info.dtype))
-      throw new AtlasError(
-        'SOURCE_MALFORMED',
-        `${file.path}: tensor '${name}' is stored as ${info.dtype}; weights must be float32, float16 or bfloat16 (F32, F16, BF16)`,
       );
     if (info.shape.join(',') !== shape.join(','))
       throw new AtlasError(

@@ -4,7 +4,7 @@
 // parallel and sequential residuals; each checkpoint layout (one file, shards, float16, bfloat16); the cache; and
 // one message per bad folder.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -330,6 +330,18 @@ test('Llama: feed, add, last-row logits and the key/value cache behave as on GPT
   runner.dispose();
 });
 
+/** Rewrite a safetensors file's type code for one tensor (same bytes): types writeSafetensors does not write. */
+function retype(path: string, name: string, code: string): void {
+  const file = readFileSync(path);
+  const length = Number(file.readBigUInt64LE(0));
+  const header = JSON.parse(file.subarray(8, 8 + length).toString('utf8')) as Record<string, { dtype: string }>;
+  header[name].dtype = code;
+  const json = Buffer.from(JSON.stringify(header));
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(json.length));
+  writeFileSync(path, Buffer.concat([prefix, json, file.subarray(8 + length)]));
+}
+
 test('bad folders and hooks get one clear message each', async () => {
   const llama = () => writeRandomModelFolder(folder(), 'llama', sizes, { seed: 5, shards: 2 });
   // a missing shard: named with a tensor the index maps to it
@@ -341,11 +353,15 @@ test('bad folders and hooks get one clear message each', async () => {
   const tensors = Object.fromEntries([...b.tensors].map(([k, t]) => [k, { ...t, dtype: k === 'model.norm.weight' ? ('int32' as const) : ('float32' as const) }])); // prettier-ignore
   writeSafetensors(join(b.dir, 'model.safetensors'), tensors);
   await assert.rejects(loadModel(b.dir), /tensor 'model\.norm\.weight' is stored as int32; weights must be float32, float16 or bfloat16/); // prettier-ignore
-  const header = JSON.stringify({ x: { dtype: 'F64', shape: [1], data_offsets: [0, 8] } });
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(header.length));
-  writeFileSync(join(b.dir, 'model.safetensors'), Buffer.concat([len, Buffer.from(header), Buffer.alloc(8)]));
-  await assert.rejects(loadModel(b.dir), /tensor 'x' has unsupported dtype F64 \(expected F32, F16 or BF16\)/);
+  // float64: written as int64 (8 bytes each), then the header's type code changed
+  writeSafetensors(join(b.dir, 'model.safetensors'), { ...tensors, 'model.norm.weight': { ...tensors['model.norm.weight'], dtype: 'int64' } }); // prettier-ignore
+  retype(join(b.dir, 'model.safetensors'), 'model.norm.weight', 'F64');
+  await assert.rejects(loadModel(b.dir), /tensor 'model\.norm\.weight' is stored as F64; weights must be float32, float16 or bfloat16/); // prettier-ignore
+  // a BOOL buffer that is not a weight (older GPT-NeoX checkpoints' attention.bias) does not stop a load
+  const n = writeRandomModelFolder(folder(), 'gpt_neox', sizes, { seed: 6 });
+  writeSafetensors(join(n.dir, 'model.safetensors'), { ...Object.fromEntries(n.tensors), 'gpt_neox.layers.0.attention.bias': { data: [1, 0, 1, 1], shape: [1, 1, 2, 2], dtype: 'uint8' } }); // prettier-ignore
+  retype(join(n.dir, 'model.safetensors'), 'gpt_neox.layers.0.attention.bias', 'BOOL');
+  await loadModel(n.dir);
   // unknown model_type, unsupported rope scaling
   const c = writeRandomModelFolder(folder(), 'llama', sizes, { config: { model_type: 'mamba' } });
   await assert.rejects(loadModel(c.dir), /model_type 'mamba' is not supported; supported: gpt2, llama, mistral, qwen2, gpt_neox/); // prettier-ignore
