@@ -25,7 +25,7 @@ export const JobPayloads = {
     hook: z
       .string()
       .regex(
-        /^blocks\.\d+\.(hook_resid_pre|hook_attn_out|hook_resid_mid|ln2\.hook_normalized|mlp\.hook_pre|mlp\.hook_post|hook_mlp_out|hook_resid_post)$/,
+        /^blocks\.\d+\.(hook_resid_pre|attn\.hook_z|hook_attn_out|hook_resid_mid|ln2\.hook_normalized|mlp\.hook_pre|mlp\.hook_pre_linear|mlp\.hook_post|hook_mlp_out|hook_resid_post)$/,
       ),
     out: path,
     maxTokens: z.number().int().positive().optional(),

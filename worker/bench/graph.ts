@@ -17,7 +17,7 @@ import { randomTranscoders } from '../src/circuits/randomTranscoders.testing.js'
 import { loadTranscoderSet } from '../src/circuits/transcoderSet.js';
 import { hostModel, hostTranscoders, runSources } from '../src/circuits/replacementModel.js';
 import { BUILTIN_4L_MODEL_DIR } from '../src/transformer/builtinModel.js';
-import { loadModel } from '../src/transformer/modelFolder.js';
+import { loadGpt2Model } from '../src/transformer/modelFolder.js';
 import { writeRandomModel } from '../src/transformer/randomModel.js';
 
 const arg = (name: string) => {
@@ -36,7 +36,7 @@ console.log(machineLine());
 let scratch: string | undefined;
 const spec = arg('--model') ?? (existsSync(join(TRAINED, 'model.safetensors')) ? TRAINED : undefined);
 const dir = spec ?? writeRandomModel((scratch = mkdtempSync(join(tmpdir(), 'bench-graph-'))), SHAPE);
-const model = await loadModel(dir);
+const model = await loadGpt2Model(dir, 'the graph bench');
 const c = model.config;
 console.log(
   `model: ${spec ?? 'random (tiny-brown-4l shape)'}: ${c.nLayer} layers, d_model ${c.dModel}, d_mlp ${c.dMlp}, ${c.nHead} heads, vocab ${c.vocabSize}, context ${c.nPositions}`,

@@ -8,7 +8,7 @@ import { Rng } from '../engine/rng.js';
 import type { SaelensSae } from '../engine/sae/saelensFormat.js';
 import { openCorpus } from '../sources/corpus.js';
 import { tokenizeDocument, type TokenizedDocument } from '../sources/corpusCache.js';
-import { loadModel } from '../transformer/modelFolder.js';
+import { loadGpt2Model } from '../transformer/modelFolder.js';
 import { initTfjs, tf } from '../transformer/runtime.js';
 import { readPartial, writePartial } from './analysisPartial.js';
 import { analyzeDictionary, analyzeRange, mergePartials, type AnalyzeOptions } from './analyzeDictionary.js';
@@ -27,7 +27,7 @@ function randomTopK(dIn: number, dSae: number, k: number): SaelensSae {
 
 test('a dictionary analysed in two token ranges and merged equals one pass (examples, stats, samples, labels)', async () => {
   await initTfjs();
-  const model = await loadModel('builtin');
+  const model = await loadGpt2Model('builtin', 'this test');
   const documents: TokenizedDocument[] = [];
   let tokens = 0;
   for await (const doc of openCorpus('brown').documents()) {
@@ -96,7 +96,7 @@ test('a dictionary analysed in two token ranges and merged equals one pass (exam
 
 test('CE loss recovered is 1 for a dictionary that reconstructs exactly; the clean loss matches the TF.js reference', async () => {
   await initTfjs();
-  const model = await loadModel('builtin');
+  const model = await loadGpt2Model('builtin', 'this test');
   const documents: TokenizedDocument[] = [];
   for await (const doc of openCorpus('brown').documents()) {
     documents.push(tokenizeDocument(model.tokenizer, doc, documents.length));

@@ -4,6 +4,7 @@
 import type { FeatureRecord } from '../ingest/ingestDictionary.js';
 import { decoderWidth } from '../engine/sae/saelensFormat.js';
 import { parseHook } from '../transformer/hooks.js';
+import { hostMlpOut, hostUnembedding } from '../transformer/modelFolder.js';
 import type { AnalyzeOptions } from './analysisOptions.js';
 
 /**
@@ -21,11 +22,11 @@ export async function logitEffects(
   const hook = parseHook(written, model.config);
   const dDec = decoderWidth(sae);
   const d = model.config.dModel;
-  const unembed = (model.params.lmHead ?? model.params.wte).dataSync() as Float32Array; // [vocab, d]
+  const unembed = hostUnembedding(model); // [vocab, d]
   const vocab = unembed.length / d;
   let dirs: Float32Array; // [dSae, d]
   if (hook.kind === 'mlp.hook_post') {
-    const outW = model.params.blocks[hook.layer].outW.dataSync() as Float32Array; // [dMlp, d]
+    const outW = hostMlpOut(model, hook.layer); // [dMlp, d]
     dirs = await o.backend.matmul(sae.wDec, outW, false, sae.dSae, dDec, d);
   } else if (dDec === d) dirs = sae.wDec;
   else return undefined;

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { disposeModel, loadModel, type LoadedModel } from '../transformer/modelFolder.js';
+import { disposeModel, loadGpt2Model, type Gpt2LoadedModel as LoadedModel } from '../transformer/modelFolder.js';
 import { randomModelShape, writeRandomModel } from '../transformer/randomModel.js';
 import { DEFAULT_GRAPH_PARAMS } from './attributionGraph.js';
 import {
@@ -34,7 +34,7 @@ const all = { ...DEFAULT_GRAPH_PARAMS, maxFeatureNodes: 100000, logitProbability
 let model: LoadedModel;
 let host: HostModel;
 before(async () => {
-  model = await loadModel(writeRandomModel(mkdtempSync(join(scratch, 'm-')), shape));
+  model = await loadGpt2Model(writeRandomModel(mkdtempSync(join(scratch, 'm-')), shape), 'this test');
   host = hostModel(model);
 });
 after(() => disposeModel(model));

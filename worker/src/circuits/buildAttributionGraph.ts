@@ -340,7 +340,7 @@ export async function buildAttributionGraph(
   if (!host) hostModels.set(model, (host = hostModel(model)));
   const built = await buildAttributionGraphFromTokens(
     host,
-    hostTranscoders(transcoders, model.config),
+    hostTranscoders(transcoders, host.config),
     tokens,
     params,
     onProgress,

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { disposeModel, loadModel } from '../transformer/modelFolder.js';
+import { disposeModel, loadGpt2Model } from '../transformer/modelFolder.js';
 import { randomModelShape, writeRandomModel } from '../transformer/randomModel.js';
 import { DEFAULT_GRAPH_PARAMS } from './attributionGraph.js';
 import { attributeTokens } from './buildAttributionGraph.js';
@@ -65,7 +65,10 @@ test("circuit-tracer's replacement and completeness scores of the hand-worked gr
 });
 
 test('pruning an attribution graph keeps at least the stated shares of node and edge influence', async () => {
-  const model = await loadModel(writeRandomModel(mkdtempSync(join(scratch, 'm-')), { ...randomModelShape, layers: 3 }));
+  const model = await loadGpt2Model(
+    writeRandomModel(mkdtempSync(join(scratch, 'm-')), { ...randomModelShape, layers: 3 }),
+    'this test',
+  );
   after(() => disposeModel(model));
   const transcoders = hostTranscoders(randomTranscoders(model.config, { dSae: 48, k: 4, seed: 3 }), model.config);
   const g = await attributeTokens(hostModel(model), transcoders, [5, 17, 250, 3, 99, 42, 42, 7, 180, 1], {

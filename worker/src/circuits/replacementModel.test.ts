@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { disposeResult, forwardTidy } from '../transformer/gpt2.js';
-import { disposeModel, loadModel } from '../transformer/modelFolder.js';
+import { disposeModel, loadGpt2Model } from '../transformer/modelFolder.js';
 import { randomModelShape, writeRandomModel } from '../transformer/randomModel.js';
 import { tf } from '../transformer/runtime.js';
 import { randomTranscoders } from './randomTranscoders.testing.js';
@@ -37,7 +37,7 @@ function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 test('the replacement model with error terms reproduces the model’s logits, frozen and unfrozen', async () => {
-  const model = await loadModel(writeRandomModel(mkdtempSync(join(scratch, 'm-')), shape));
+  const model = await loadGpt2Model(writeRandomModel(mkdtempSync(join(scratch, 'm-')), shape), 'this test');
   after(() => disposeModel(model));
   const host = hostModel(model);
   const { vocab, d } = shape;
@@ -90,6 +90,7 @@ test('bad transcoder sets are refused with the field named', () => {
   const config = { ...randomModelShape, dModel: 16, nLayer: 2 };
   const set = randomTranscoders(config, { dSae: 8, k: 2, seed: 1 });
   const modelConfig = {
+    family: 'gpt2' as const,
     vocabSize: 300,
     nPositions: 12,
     dModel: 16,

@@ -5,7 +5,7 @@
 // is linear plus bias terms; attribution.ts differentiates that map, `replacementForward` evaluates it.
 import { AtlasError } from '../errors.js';
 import type { Gpt2Config } from '../transformer/config.js';
-import type { LoadedModel } from '../transformer/modelFolder.js';
+import { gpt2Model, type LoadedModel } from '../transformer/modelFolder.js';
 import type { TranscoderSet } from './attributionGraph.js';
 
 /** One block's weights in Float64, laid out as the Hugging Face tensors (Conv1D weights are [in, out]). */
@@ -88,12 +88,13 @@ export interface ReplacementRun {
 const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
 
 /** Read a loaded model's TF.js tensors once into Float64 host arrays. */
-export function hostModel(model: Pick<LoadedModel, 'config' | 'params'>): HostModel {
-  const p = model.params;
+export function hostModel(model: Pick<LoadedModel, 'name' | 'config' | 'params'>): HostModel {
+  const gpt2 = gpt2Model(model, 'attribution graphs (the replacement model)');
+  const p = gpt2.params;
   const read = (t: { dataSync(): ArrayLike<number> }) => f64(t.dataSync());
   const wte = p.wteHost ? f64(p.wteHost) : read(p.wte);
   return {
-    config: model.config,
+    config: gpt2.config,
     wte,
     wpe: read(p.wpe),
     blocks: p.blocks.map((b) => ({

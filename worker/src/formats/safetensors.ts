@@ -13,6 +13,8 @@ const codeToDType: Record<string, DType> = {
   U16: 'uint16',
   U8: 'uint8',
 };
+/** Bytes per element of the safetensors types the atlas does not read (kept so a file holding them still opens). */
+const otherCodeBytes: Record<string, number> = { BOOL: 1, I8: 1, F8_E4M3: 1, F8_E5M2: 1, I16: 2, U32: 4, F64: 8, U64: 8 }; // prettier-ignore
 const dtypeToCode = Object.fromEntries(Object.entries(codeToDType).map(([k, v]) => [v, k])) as Record<DType, string>;
 
 /** One tensor entry of a safetensors header. */
@@ -40,6 +42,11 @@ function malformed(path: string, what: string): AtlasError {
 /** An open safetensors file: the header is parsed and validated, tensors are read on demand. */
 export class SafetensorsFile {
   readonly tensors: ReadonlyMap<string, TensorInfo>;
+  /**
+   * Tensors of a type the atlas does not read, by name -> safetensors dtype (e.g. the BOOL attention-mask buffers
+   * older GPT-NeoX checkpoints carry): the file opens, and reading one is refused naming its type.
+   */
+  readonly unsupported: ReadonlyMap<string, string>;
   readonly metadata: Record<string, string>;
   private fd: number;
 
@@ -66,6 +73,7 @@ export class SafetensorsFile {
       }
       const base = 8 + headerLen;
       const tensors = new Map<string, TensorInfo>();
+      const unsupported = new Map<string, string>();
       this.metadata = {};
       for (const [name, raw] of Object.entries(header)) {
         if (name === '__metadata__') {
@@ -74,22 +82,24 @@ export class SafetensorsFile {
         }
         const entry = raw as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
         const dtype = entry.dtype ? codeToDType[entry.dtype] : undefined;
-        if (!dtype)
-          throw malformed(path, `tensor '${name}' has unsupported dtype ${entry.dtype} (expected F32, F16 or BF16)`);
+        if (!dtype && !(entry.dtype && entry.dtype in otherCodeBytes))
+          throw malformed(path, `tensor '${name}' has unknown dtype ${entry.dtype} (expected F32, F16 or BF16)`);
         if (!Array.isArray(entry.shape) || !Array.isArray(entry.data_offsets))
           throw malformed(path, `tensor '${name}' lacks shape or data_offsets`);
         const [b, e] = entry.data_offsets;
         const count = entry.shape.reduce((x, y) => x * y, 1);
-        if (e - b !== count * bytesPerElement[dtype])
+        if (e - b !== count * (dtype ? bytesPerElement[dtype] : otherCodeBytes[entry.dtype!]))
           throw malformed(
             path,
-            `tensor '${name}' shape [${entry.shape.join(', ')}] ${dtype} does not match its ${e - b} bytes`,
+            `tensor '${name}' shape [${entry.shape.join(', ')}] ${dtype ?? entry.dtype} does not match its ${e - b} bytes`,
           );
         if (base + e > size)
           throw malformed(path, `truncated: tensor '${name}' ends at byte ${base + e} but the file has ${size} bytes`);
-        tensors.set(name, { dtype, shape: entry.shape, begin: base + b, end: base + e });
+        if (dtype) tensors.set(name, { dtype, shape: entry.shape, begin: base + b, end: base + e });
+        else unsupported.set(name, entry.dtype!);
       }
       this.tensors = tensors;
+      this.unsupported = unsupported;
     } catch (err) {
       closeSync(this.fd);
       throw err;
@@ -103,6 +113,9 @@ export class SafetensorsFile {
   /** Read a whole tensor as float32. */
   read(name: string): Tensor {
     const info = this.tensors.get(name);
+    const other = this.unsupported.get(name);
+    if (other)
+      throw malformed(this.path, `tensor '${name}' has unsupported dtype ${other} (expected F32, F16 or BF16)`);
     if (!info)
       throw new AtlasError(
         'SOURCE_MALFORMED',

@@ -11,7 +11,7 @@ import { runTraining } from '../engine/trainRun.js';
 import { ActivationManifest, type Shard } from '../formats/activationManifest.js';
 import { readNpy } from '../formats/npy.js';
 import { disposeResult, forwardTidy } from '../transformer/gpt2.js';
-import { loadModel, type LoadedModel } from '../transformer/modelFolder.js';
+import { loadGpt2Model, type Gpt2LoadedModel as LoadedModel } from '../transformer/modelFolder.js';
 import { writeRandomModel } from '../transformer/randomModel.js';
 import { tf } from '../transformer/runtime.js';
 import { loadCorpusCache } from './corpusCache.js';
@@ -34,7 +34,7 @@ const target = 'blocks.1.hook_mlp_out';
 const d = 16;
 
 async function run(out: string, extra: Partial<ExtractOptions>) {
-  model ??= await loadModel(writeRandomModel(mkdtempSync(join(scratch, 'gpt2-'))));
+  model ??= await loadGpt2Model(writeRandomModel(mkdtempSync(join(scratch, 'gpt2-'))), 'this test');
   return extractActivations({
     model,
     corpus: folderCorpus(corpusDir),

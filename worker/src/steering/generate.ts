@@ -14,6 +14,7 @@ import type { Backend } from '../engine/backend.js';
 import { Rng } from '../engine/rng.js';
 import { extremeIndices } from '../analysis/logitEffects.js';
 import type { InferenceModel } from '../inference/inferenceModel.js';
+import { keyValueWidth } from '../transformer/config.js';
 import type { KeyValueCache } from '../transformer/hookRunnerTypes.js';
 import type { ModelWindows } from '../transformer/modelFolder.js';
 import type { ResolvedIntervention } from './intervention.js';
@@ -93,7 +94,7 @@ export async function generate(
   let cache: { start: number; steered: KeyValueCache; default?: KeyValueCache } | null = null;
   // Two sets of per-layer buffers with room for every row the cache can hold (steered and default when steered):
   // each pass writes its keys and values into the set the cache it reads is not in.
-  const room = (steered ? 2 : 1) * Math.min(width, offset + promptIds.length + sampling.maxNewTokens) * model.config.dModel; // prettier-ignore
+  const room = (steered ? 2 : 1) * Math.min(width, offset + promptIds.length + sampling.maxNewTokens) * keyValueWidth(model.config); // prettier-ignore
   const buffers = useCache
     ? [0, 1].map(() => ({
         keys: Array.from({ length: model.config.nLayer }, () => new Float32Array(room)),

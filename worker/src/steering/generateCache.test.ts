@@ -1,6 +1,9 @@
 // The key/value cache of generation: the incremental path gives the same tokens and log-probabilities (within
 // 1e-4) as recomputing each window, default and steered (at a hook upstream of attention's keys and values, at the
 // MLP, at chosen positions, at two hooks), greedy and sampled, while the text fits its window and across a slide.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from '../engine/backend.js';
@@ -10,6 +13,7 @@ import { InferenceModel } from '../inference/inferenceModel.js';
 import { randomDictionary } from '../inference/randomDictionary.testing.js';
 import type { ModelWindows } from '../transformer/modelFolder.js';
 import { randomModelShape, writeRandomModel } from '../transformer/randomModel.js';
+import { writeRandomModelFolder } from '../transformer/randomModelFolder.js';
 import { generate, type Generation, type SamplingOptions } from './generate.js';
 import type { ResolvedIntervention } from './intervention.js';
 
@@ -135,4 +139,30 @@ test('a random two-layer model without BOS: the same, with past keys and values 
     await assertSame(random, prompt, windows, interventions, { ...greedy, maxNewTokens: 16 }).catch((e: Error) => {
       throw new Error(`${name}: ${e.message}`);
     });
+});
+
+test('Llama (grouped-query keys and values) and NeoX (partial rotary) models: the same, steered and not', async () => {
+  for (const type of ['llama', 'gpt_neox'] as const) {
+    const dir = mkdtempSync(join(tmpdir(), `gen-${type}-`));
+    const sizes = { vocab: 300, ctx: 12, d: 32, heads: 4, kvHeads: 2, mlp: 40, layers: 2 };
+    writeRandomModelFolder(dir, type, sizes, { seed: 9 });
+    const model = await InferenceModel.load(dir);
+    try {
+      const tok = model.tokenizer;
+      const plain = tok.tokenText.bind(tok);
+      tok.tokenText = (id) => (id < tok.vocabSize ? plain(id) : `<${id}>`);
+      const windows = model.windows({ prependBos: false }); // 12 positions: slides after 9 new tokens
+      // the plain pass, a fed (CLAMP) hook and added terms at two hooks: a steered batch of two stacks two caches
+      const { default: none, 'CLAMP at the MLP': clamp, 'two hooks': two } = interventionsOn(model);
+      for (const [name, interventions] of Object.entries({ none, clamp, two }))
+        await assertSame(model, [3, 40, 7], windows, interventions, { ...greedy, maxNewTokens: 12 }).catch(
+          (e: Error) => {
+            throw new Error(`${type}, ${name}: ${e.message}`);
+          },
+        );
+    } finally {
+      model.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 });

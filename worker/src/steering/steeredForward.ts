@@ -4,6 +4,7 @@
 // (hooks + 1) partial passes. The result is that of one pass with every intervention in place.
 import type { Backend } from '../engine/backend.js';
 import type { InferenceModel } from '../inference/inferenceModel.js';
+import { keyValueWidth } from '../transformer/config.js';
 import type { HookRunOptions, KeyValueCache } from '../transformer/hookRunnerTypes.js';
 import { HOOK_KINDS, hookWidth, parseHook } from '../transformer/hooks.js';
 import { applyInterventions, type ResolvedIntervention } from './intervention.js';
@@ -73,7 +74,7 @@ export async function steeredForward(
   const seq = ids.length;
   const batch = both ? 2 : 1;
   const batchIds = both ? Int32Array.from({ length: 2 * seq }, (_, j) => ids[j % seq]) : ids;
-  const past = both && o.past ? stackCaches(o.defaultPast ?? o.past, o.past, model.config.dModel) : o.past;
+  const past = both && o.past ? stackCaches(o.defaultPast ?? o.past, o.past, keyValueWidth(model.config)) : o.past;
   const s: SteeringBatch = { model, ids, batchIds, batch, interventions, hooks, positionOf, backend, past, upstreamPast: o.defaultPast ?? o.past }; // prettier-ignore
   // ADD does not read the hook: its change is a fixed term the graph adds, so one pass serves every hook.
   const change = interventions.every((i) => i.kind === 'add') ? await addedTerms(s) : await fedHooks(s);
@@ -173,9 +174,9 @@ async function fedHooks(s: SteeringBatch): Promise<{ feed: Record<string, Float3
  * Two caches of the same rows as one batch-of-two cache: per layer [2, length, d], first then second. Two caches
  * that are the halves of one earlier batch-of-two output are passed back without a copy.
  */
-export function stackCaches(first: KeyValueCache, second: KeyValueCache, dModel: number): KeyValueCache {
+export function stackCaches(first: KeyValueCache, second: KeyValueCache, width: number): KeyValueCache {
   if (first.length !== second.length) throw new RangeError('steeredForward: the two caches hold different rows');
-  const n = first.length * dModel;
+  const n = first.length * width;
   const stack = (a: Float32Array, b: Float32Array) => {
     if (a.buffer === b.buffer && a.byteOffset + 4 * n === b.byteOffset)
       return new Float32Array(a.buffer, a.byteOffset, 2 * n);

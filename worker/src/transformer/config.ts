@@ -18,20 +18,25 @@ const HfGpt2Config = z.object({
   eos_token_id: z.number().int().nullish(),
 });
 
-/** The fields of a GPT-2 model the forward pass needs, with derived sizes filled in. */
-export interface Gpt2Config {
+/** The sizes every family has, with derived ones filled in. */
+export interface CommonConfig {
   vocabSize: number;
   /** Longest context the position embedding covers. */
   nPositions: number;
   dModel: number;
   nLayer: number;
   nHead: number;
-  /** MLP hidden width (n_inner, default 4 * n_embd). */
+  /** MLP hidden width (n_inner, default 4 * n_embd; intermediate_size). */
   dMlp: number;
-  activation: 'gelu_new' | 'gelu' | 'relu';
-  layerNormEpsilon: number;
   tieWordEmbeddings: boolean;
   bosTokenId?: number;
+}
+
+/** The fields of a GPT-2 model the forward pass needs (the only family TF.js runs: training, circuits). */
+export interface Gpt2Config extends CommonConfig {
+  family: 'gpt2';
+  activation: 'gelu_new' | 'gelu' | 'relu';
+  layerNormEpsilon: number;
 }
 
 /** Validate a parsed config.json. */
@@ -43,11 +48,6 @@ export function parseGpt2Config(json: unknown, where = 'config.json'): Gpt2Confi
       `${where}: not a GPT-2 config (${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}); the atlas reads GPT-2-layout Hugging Face folders`,
     );
   const c = r.data;
-  if (c.model_type && c.model_type !== 'gpt2')
-    throw new AtlasError(
-      'SOURCE_MALFORMED',
-      `${where}: model_type is '${c.model_type}'; only GPT-2-layout models ('gpt2') are supported`,
-    );
   const act = c.activation_function === 'gelu_pytorch_tanh' ? 'gelu_new' : c.activation_function;
   if (act !== 'gelu_new' && act !== 'gelu' && act !== 'relu')
     throw new AtlasError(
@@ -57,6 +57,7 @@ export function parseGpt2Config(json: unknown, where = 'config.json'): Gpt2Confi
   if (c.n_embd % c.n_head !== 0)
     throw new AtlasError('SOURCE_MALFORMED', `${where}: n_embd ${c.n_embd} is not divisible by n_head ${c.n_head}`);
   return {
+    family: 'gpt2',
     vocabSize: c.vocab_size,
     nPositions: c.n_positions,
     dModel: c.n_embd,
@@ -93,8 +94,263 @@ export function gpt2ConfigToJson(c: Gpt2Config): object {
   };
 }
 
-/** Read and validate `<folder>/config.json`. */
-export function readGpt2Config(path: string): Gpt2Config {
+/** Llama-family attention and MLP (model_type llama, mistral, qwen2): RMSNorm, rotary, GQA, SwiGLU. */
+export interface LlamaConfig extends CommonConfig {
+  family: 'llama';
+  modelType: 'llama' | 'mistral' | 'qwen2';
+  /** Key/value heads (grouped-query attention); nHead is a multiple of it. */
+  nKvHead: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  /** Llama 3's frequency adjustment; absent: plain rotary. */
+  ropeScaling?: Llama3RopeScaling;
+  /** Biases on q, k, v (qwen2; llama's attention_bias). */
+  qkvBias: boolean;
+  /** A bias on o_proj (llama's attention_bias; qwen2 has none). */
+  outBias: boolean;
+}
+
+export interface Llama3RopeScaling {
+  factor: number;
+  lowFreqFactor: number;
+  highFreqFactor: number;
+  originalMaxPositions: number;
+}
+
+/** GPT-NeoX / Pythia: LayerNorm with biases, partial rotary, fused query_key_value, optionally parallel residual. */
+export interface NeoxConfig extends CommonConfig {
+  family: 'neox';
+  layerNormEpsilon: number;
+  /** Leading dims of each head that rotate: int(dHead * rotary_pct). */
+  rotaryDims: number;
+  ropeTheta: number;
+  /** attn and MLP both read the block's input and add to it (no resid_mid). */
+  parallelResidual: boolean;
+  activation: 'gelu' | 'gelu_new' | 'relu';
+}
+
+/** A model's configuration, by family. */
+export type ModelConfig = Gpt2Config | LlamaConfig | NeoxConfig;
+export type ModelFamily = ModelConfig['family'];
+
+/** The model_type values config.json may carry, and the family each reads as. */
+export const MODEL_TYPES: Record<string, ModelFamily> = {
+  gpt2: 'gpt2',
+  llama: 'llama',
+  mistral: 'llama',
+  qwen2: 'llama',
+  gpt_neox: 'neox',
+};
+
+/** Per-head width: the same for every family here (a config with a different head_dim is refused). */
+export function headDim(c: ModelConfig): number {
+  return c.dModel / c.nHead;
+}
+
+/** Width of a layer's cached keys (and values): key/value heads × dHead (GQA makes it narrower than d). */
+export function keyValueWidth(c: ModelConfig): number {
+  return c.family === 'llama' ? c.nKvHead * headDim(c) : c.dModel;
+}
+
+const positive = z.number().positive();
+const count = z.number().int().positive();
+
+const HfLlamaConfig = z.object({
+  model_type: z.enum(['llama', 'mistral', 'qwen2']),
+  vocab_size: count,
+  hidden_size: count,
+  intermediate_size: count,
+  num_hidden_layers: count,
+  num_attention_heads: count,
+  num_key_value_heads: count.nullish(),
+  head_dim: count.nullish(),
+  max_position_embeddings: count.default(2048),
+  sliding_window: count.nullish(),
+  use_sliding_window: z.boolean().optional(),
+  hidden_act: z.string().default('silu'),
+  rms_norm_eps: positive.default(1e-6),
+  rope_theta: positive.default(10000),
+  rope_scaling: z.record(z.string(), z.unknown()).nullish(),
+  attention_bias: z.boolean().default(false),
+  mlp_bias: z.boolean().default(false),
+  tie_word_embeddings: z.boolean().default(false),
+  bos_token_id: z.number().int().nullish(),
+});
+
+const HfNeoxConfig = z.object({
+  model_type: z.literal('gpt_neox'),
+  vocab_size: count,
+  hidden_size: count,
+  intermediate_size: count,
+  num_hidden_layers: count,
+  num_attention_heads: count,
+  max_position_embeddings: count.default(2048),
+  rotary_pct: z.number().gt(0).lte(1).optional(),
+  partial_rotary_factor: z.number().gt(0).lte(1).optional(),
+  rotary_emb_base: positive.optional(),
+  rope_theta: positive.optional(),
+  rope_scaling: z.record(z.string(), z.unknown()).nullish(),
+  layer_norm_eps: positive.default(1e-5),
+  use_parallel_residual: z.boolean().default(true),
+  hidden_act: z.string().default('gelu'),
+  attention_bias: z.boolean().default(true),
+  tie_word_embeddings: z.boolean().default(false),
+  bos_token_id: z.number().int().nullish(),
+});
+
+function parsed<T>(schema: z.ZodType<T>, json: unknown, where: string, what: string): T {
+  const r = schema.safeParse(json);
+  if (!r.success)
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${where}: not a ${what} config (${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`,
+    );
+  return r.data;
+}
+
+function headsFit(where: string, d: number, nHead: number, headDimField?: number | null): void {
+  if (d % nHead !== 0)
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${where}: hidden_size ${d} is not divisible by num_attention_heads ${nHead}`,
+    );
+  if (headDimField != null && headDimField !== d / nHead)
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${where}: head_dim ${headDimField} differs from hidden_size / num_attention_heads = ${d / nHead}; such models are not supported`,
+    );
+}
+
+/** Llama 3's rope_scaling, or none; any other rope type is refused (it would silently change every position). */
+function ropeScaling(raw: Record<string, unknown> | null | undefined, where: string): Llama3RopeScaling | undefined {
+  if (!raw) return undefined;
+  const type = raw.rope_type ?? raw.type;
+  if (type === 'default') return undefined;
+  if (type !== 'llama3')
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${where}: rope_scaling type '${String(type)}' is not supported; supported: none, 'default', 'llama3'`,
+    );
+  const s = parsed(
+    z.object({
+      factor: positive,
+      low_freq_factor: positive,
+      high_freq_factor: positive,
+      original_max_position_embeddings: count,
+    }),
+    raw,
+    `${where} rope_scaling`,
+    'llama3 rope_scaling',
+  );
+  if (s.high_freq_factor <= s.low_freq_factor)
+    throw new AtlasError('SOURCE_MALFORMED', `${where}: rope_scaling.high_freq_factor must exceed low_freq_factor`);
+  return {
+    factor: s.factor,
+    lowFreqFactor: s.low_freq_factor,
+    highFreqFactor: s.high_freq_factor,
+    originalMaxPositions: s.original_max_position_embeddings,
+  };
+}
+
+export function parseLlamaConfig(json: unknown, where = 'config.json'): LlamaConfig {
+  const c = parsed(HfLlamaConfig, json, where, 'Llama-family');
+  if (c.hidden_act !== 'silu')
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${where}: hidden_act '${c.hidden_act}' is not supported; Llama-family MLPs read 'silu'`,
+    );
+  if (c.mlp_bias)
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${where}: mlp_bias true is not supported (no Llama, Mistral or Qwen2 release uses it)`,
+    );
+  headsFit(where, c.hidden_size, c.num_attention_heads, c.head_dim);
+  const nKvHead = c.num_key_value_heads ?? c.num_attention_heads;
+  if (c.num_attention_heads % nKvHead !== 0)
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${where}: num_attention_heads ${c.num_attention_heads} is not a multiple of num_key_value_heads ${nKvHead}`,
+    );
+  // Mistral's sliding window only matters past its length: windows are kept within it, so attention stays exact.
+  const window = c.model_type === 'qwen2' && !c.use_sliding_window ? undefined : (c.sliding_window ?? undefined);
+  return {
+    family: 'llama',
+    modelType: c.model_type,
+    vocabSize: c.vocab_size,
+    nPositions: Math.min(c.max_position_embeddings, window ?? Infinity),
+    dModel: c.hidden_size,
+    nLayer: c.num_hidden_layers,
+    nHead: c.num_attention_heads,
+    nKvHead,
+    dMlp: c.intermediate_size,
+    rmsNormEps: c.rms_norm_eps,
+    ropeTheta: c.rope_theta,
+    ropeScaling: ropeScaling(c.rope_scaling, where),
+    qkvBias: c.model_type === 'qwen2' || c.attention_bias,
+    outBias: c.model_type !== 'qwen2' && c.attention_bias,
+    tieWordEmbeddings: c.tie_word_embeddings,
+    bosTokenId: c.bos_token_id ?? undefined,
+  };
+}
+
+export function parseNeoxConfig(json: unknown, where = 'config.json'): NeoxConfig {
+  const c = parsed(HfNeoxConfig, json, where, 'GPT-NeoX');
+  headsFit(where, c.hidden_size, c.num_attention_heads);
+  if (c.rope_scaling)
+    throw new AtlasError('SOURCE_MALFORMED', `${where}: rope_scaling is not supported for gpt_neox; supported: none`);
+  if (!c.attention_bias)
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${where}: attention_bias false is not supported for gpt_neox (Pythia has biases)`,
+    );
+  const act = c.hidden_act === 'gelu_pytorch_tanh' || c.hidden_act === 'gelu_fast' ? 'gelu_new' : c.hidden_act;
+  if (act !== 'gelu' && act !== 'gelu_new' && act !== 'relu')
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${where}: hidden_act '${c.hidden_act}' is not one of gelu, gelu_new, relu`,
+    );
+  const dHead = c.hidden_size / c.num_attention_heads;
+  // transformers: rotary_ndims = int(head_size * rotary_pct); rotate_half needs it even.
+  const rotaryDims = Math.floor(dHead * (c.partial_rotary_factor ?? c.rotary_pct ?? 0.25));
+  if (rotaryDims < 2 || rotaryDims % 2 !== 0)
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${where}: rotary_pct gives ${rotaryDims} rotary dims per head; it must be even and at least 2`,
+    );
+  return {
+    family: 'neox',
+    vocabSize: c.vocab_size,
+    nPositions: c.max_position_embeddings,
+    dModel: c.hidden_size,
+    nLayer: c.num_hidden_layers,
+    nHead: c.num_attention_heads,
+    dMlp: c.intermediate_size,
+    layerNormEpsilon: c.layer_norm_eps,
+    rotaryDims,
+    ropeTheta: c.rope_theta ?? c.rotary_emb_base ?? 10000,
+    parallelResidual: c.use_parallel_residual,
+    activation: act,
+    tieWordEmbeddings: c.tie_word_embeddings,
+    bosTokenId: c.bos_token_id ?? undefined,
+  };
+}
+
+/** Any family's config.json, by model_type (absent: GPT-2, as the atlas's own folders were written before it). */
+export function parseModelConfig(json: unknown, where = 'config.json'): ModelConfig {
+  const type = (json as { model_type?: unknown } | null)?.model_type;
+  if (type !== undefined && (typeof type !== 'string' || !(type in MODEL_TYPES)))
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${where}: model_type '${String(type)}' is not supported; supported: ${Object.keys(MODEL_TYPES).join(', ')}`,
+    );
+  const family = type === undefined ? 'gpt2' : MODEL_TYPES[type];
+  if (family === 'llama') return parseLlamaConfig(json, where);
+  if (family === 'neox') return parseNeoxConfig(json, where);
+  return parseGpt2Config(json, where);
+}
+
+/** Read and validate `<folder>/config.json` of any supported family. */
+export function readModelConfig(path: string): ModelConfig {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
@@ -107,5 +363,5 @@ export function readGpt2Config(path: string): Gpt2Config {
       },
     );
   }
-  return parseGpt2Config(json, path);
+  return parseModelConfig(json, path);
 }

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { after, test } from 'node:test';
 import { readSafetensors } from '../formats/safetensors.js';
 import { disposeResult, forwardTidy } from './gpt2.js';
-import { disposeModel, loadModel } from './modelFolder.js';
+import { disposeModel, loadGpt2Model, loadModel } from './modelFolder.js';
 import { hookRunner } from './hookRunner.js';
 import { tfjsHookRunner } from './tfjsHookRunner.js';
-import { HOOK_KINDS } from './hooks.js';
-import { MAX_SESSIONS, OnnxGpt2Forward } from './onnxForward.js';
+import { hookKinds } from './hooks.js';
+import { MAX_SESSIONS, OnnxForward } from './onnxForward.js';
 import { randomModelShape as cfg, writeRandomModel } from './randomModel.js';
 import { initTfjs, tf } from './runtime.js';
 
@@ -103,7 +103,7 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
 test('TF.js forward pass matches a naive GPT-2 on logits and every hook, batched', async () => {
   await initTfjs();
   const dir = writeRandomModel(mkdtempSync(join(scratch, 'gpt2-')));
-  const model = await loadModel(dir);
+  const model = await loadGpt2Model(dir, 'this test');
   const batch = [
     [5, 17, 260, 3, 99, 42, 7, 7, 0, 299],
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
@@ -152,14 +152,14 @@ test('TF.js forward pass matches a naive GPT-2 on logits and every hook, batched
 test('the onnxruntime forward matches the naive GPT-2 on logits and every hook, and stops early for one hook', async () => {
   await initTfjs();
   const dir = writeRandomModel(mkdtempSync(join(scratch, 'gpt2-')));
-  const model = await loadModel(dir);
+  const model = await loadGpt2Model(dir, 'this test');
   const forward = await hookRunner(model);
-  assert.ok(forward instanceof OnnxGpt2Forward, 'onnxruntime-node loads');
+  assert.ok(forward instanceof OnnxForward, 'onnxruntime-node loads');
   const batch = [
     [5, 17, 260, 3, 99, 42, 7, 7, 0, 299],
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
   ];
-  const hooks = ['0', '1'].flatMap((l) => HOOK_KINDS.map((k) => `blocks.${l}.${k}`)); // every kind the model exposes
+  const hooks = ['0', '1'].flatMap((l) => hookKinds(model.config).map((k) => `blocks.${l}.${k}`)); // every kind the model exposes
   const out = await forward.run(Int32Array.from(batch.flat()), 2, 10, { hooks, logits: true });
   for (let b = 0; b < batch.length; b++) {
     const ref = naiveGpt2(dir, batch[b]);
@@ -172,7 +172,7 @@ test('the onnxruntime forward matches the naive GPT-2 on logits and every hook, 
   }
   // The hooks the naive model does not name agree with the TF.js forward.
   const tfOut = forwardTidy(model.params, model.config, tf.tensor2d(batch, [2, 10], 'int32'), { hooks });
-  for (const h of ['blocks.1.hook_resid_mid', 'blocks.1.mlp.hook_pre'])
+  for (const h of ['blocks.1.hook_resid_mid', 'blocks.1.mlp.hook_pre', 'blocks.0.attn.hook_z', 'blocks.1.attn.hook_z'])
     assertClose(out.hooks[h], (await tfOut.hooks[h].data()) as unknown as number[], `${h} against TF.js`);
   disposeResult(tfOut);
   const early = await forward.run(Int32Array.from(batch.flat()), 2, 10, { hooks: ['blocks.0.mlp.hook_post'] });
@@ -226,7 +226,7 @@ test('a config that does not fit the weights is refused with both shapes', async
 
 test('replacing a hook changes everything downstream: identity is a no-op, zero-ablating the MLP equals its bias', async () => {
   await initTfjs();
-  const model = await loadModel(writeRandomModel(mkdtempSync(join(scratch, 'gpt2-'))));
+  const model = await loadGpt2Model(writeRandomModel(mkdtempSync(join(scratch, 'gpt2-'))), 'this test');
   const ids = () => tf.tensor2d([[3, 1, 4, 1, 5, 9]], [1, 6], 'int32');
   const logitsWith = async (replace: Record<string, (x: tf.Tensor2D) => tf.Tensor2D>) => {
     const r = forwardTidy(model.params, model.config, ids(), { logits: true, replace });
@@ -254,10 +254,10 @@ test('the onnxruntime forward agrees with TF.js for the exact-GELU and ReLU acti
   const dir = writeRandomModel(mkdtempSync(join(scratch, 'gpt2-')));
   const ids = Int32Array.from([5, 17, 260, 3, 99, 42, 7, 7, 0, 299]);
   for (const activation of ['gelu', 'relu'] as const) {
-    const model = await loadModel(dir);
+    const model = await loadGpt2Model(dir, 'this test');
     model.config.activation = activation; // as a config.json with that activation_function would load
     const fast = await hookRunner(model);
-    assert.ok(fast instanceof OnnxGpt2Forward);
+    assert.ok(fast instanceof OnnxForward);
     const o = { hooks: ['blocks.0.mlp.hook_post', 'blocks.1.hook_resid_post'], logits: true };
     const got = await fast.run(ids, 1, 10, o);
     const want = await tfjsHookRunner(model).run(ids, 1, 10, o);
@@ -275,7 +275,7 @@ test('the onnxruntime forward agrees with TF.js for the exact-GELU and ReLU acti
 
 test('adding to a hook equals feeding the hook plus the term, and last-row logits are the last rows, on both runners', async () => {
   await initTfjs();
-  const model = await loadModel(writeRandomModel(mkdtempSync(join(scratch, 'gpt2-'))));
+  const model = await loadGpt2Model(writeRandomModel(mkdtempSync(join(scratch, 'gpt2-'))), 'this test');
   const ids = Int32Array.from([5, 17, 260, 3, 99, 42, 5, 17, 260, 3, 99, 42]); // two rows of six
   const hook = 'blocks.0.hook_resid_post';
   const { dModel } = model.config;
@@ -307,12 +307,12 @@ test('adding to a hook equals feeding the hook plus the term, and last-row logit
 
 test('the onnxruntime runner keeps at most MAX_SESSIONS sessions and rebuilds an evicted one to the same result', async () => {
   await initTfjs();
-  const model = await loadModel(writeRandomModel(mkdtempSync(join(scratch, 'gpt2-'))));
+  const model = await loadGpt2Model(writeRandomModel(mkdtempSync(join(scratch, 'gpt2-'))), 'this test');
   const runner = await hookRunner(model);
-  assert.ok(runner instanceof OnnxGpt2Forward);
+  assert.ok(runner instanceof OnnxForward);
   const ids = Int32Array.from([5, 17, 260, 3, 99, 42]);
   // each hook is its own graph: more of them than the cap
-  const hooks = HOOK_KINDS.flatMap((kind) => [0, 1].map((layer) => `blocks.${layer}.${kind}`));
+  const hooks = hookKinds(model.config).flatMap((kind) => [0, 1].map((layer) => `blocks.${layer}.${kind}`));
   assert.ok(hooks.length > MAX_SESSIONS);
   const first = await runner.run(ids, 1, 6, { hooks: [hooks[0]] });
   for (const hook of hooks.slice(1)) await runner.run(ids, 1, 6, { hooks: [hook] });

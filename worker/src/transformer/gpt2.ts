@@ -127,6 +127,7 @@ export function forward(
       const z = matMul(tf.softmax(scores), v); // [b, h, s, dHead]
       merged = tf.transpose(z, [0, 2, 1, 3]).reshape([n, d]) as tf.Tensor2D;
     }
+    merged = record(name('attn.hook_z'), merged); // heads side by side, before W_O
     const attnOut = record(name('hook_attn_out'), linear(merged, p.projW, p.projB));
     x = record(name('hook_resid_mid'), tf.add(x, attnOut) as tf.Tensor2D);
     const h2 = record(

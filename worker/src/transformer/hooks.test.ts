@@ -6,13 +6,13 @@ import { test } from 'node:test';
 import { readSafetensors } from '../formats/safetensors.js';
 import { BUILTIN_MODEL_DIR } from './builtinModel.js';
 import { hookRunner } from './hookRunner.js';
-import { disposeModel, loadModel } from './modelFolder.js';
+import { disposeModel, loadGpt2Model } from './modelFolder.js';
 import { tfjsHookRunner } from './tfjsHookRunner.js';
 import { initTfjs } from './runtime.js';
 
 test('blocks.0.ln2.hook_normalized is LayerNorm(hook_resid_mid)·g + b on the TF.js and onnxruntime runners', async () => {
   await initTfjs();
-  const model = await loadModel('builtin');
+  const model = await loadGpt2Model('builtin', 'this test');
   const { dModel: d, layerNormEpsilon: eps } = model.config;
   const weights = readSafetensors(join(BUILTIN_MODEL_DIR, 'model.safetensors')).tensors;
   const weight = (name: string) => (weights.get(name) ?? weights.get(`transformer.${name}`))!.data;

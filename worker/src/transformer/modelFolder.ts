@@ -1,30 +1,67 @@
-// A Hugging Face GPT-2 folder on disk: config.json + model.safetensors (+ tokenizer.json).
-// Tensor names follow transformers' GPT2Model, with or without the `transformer.` prefix that
-// GPT2LMHeadModel checkpoints carry. Also the model's window rule (context size and BOS token), which
+// A Hugging Face model folder on disk: config.json + model.safetensors or shards (+ tokenizer.json), of the GPT-2,
+// Llama (llama, mistral, qwen2) or GPT-NeoX family. GPT-2 tensor names follow transformers' GPT2Model, with or
+// without the `transformer.` prefix that GPT2LMHeadModel checkpoints carry, and load onto TF.js (training, circuits
+// and the fallback runner need them there); the other families' weights stay on the host for the onnxruntime
+// graph (families/*.ts). Also the model's window rule (context size and BOS token), which
 // extraction, the analysis pass and live text analysis all cut their inputs by.
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AtlasError } from '../errors.js';
 import { BUILTIN_MODEL_DIR, builtinModel } from './builtinModel.js';
-import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../formats/safetensors.js';
+import { writeSafetensors, type TensorToWrite } from '../formats/safetensors.js';
 import { loadTokenizer, type BpeTokenizer } from '../tokenizer/bpe.js';
-import { gpt2ConfigToJson, readGpt2Config, type Gpt2Config } from './config.js';
+import { Checkpoint } from './checkpoint.js';
+import { gpt2ConfigToJson, readModelConfig, type Gpt2Config, type LlamaConfig, type NeoxConfig } from './config.js';
+import { transposed } from './families/graph.js';
+import { readLlamaWeights, type LlamaWeights } from './families/llama.js';
+import { readNeoxWeights, type NeoxWeights } from './families/neox.js';
 import type { BlockParams, Gpt2Params } from './gpt2.js';
 import { initTfjs, tf } from './runtime.js';
 
 export { BUILTIN_MODEL_DIR };
 
-/** A loaded model: config, parameters on the TF.js backend, tokenizer and identities for provenance. */
-export interface LoadedModel {
+/** What every loaded model has: names, tokenizer and identities for provenance. */
+interface LoadedModelBase {
   /** `builtin:tiny-brown` or the absolute folder path. */
   name: string;
   dir: string;
-  config: Gpt2Config;
-  params: Gpt2Params;
   tokenizer: BpeTokenizer;
   tokenizerIdentity: string;
   /** The token a window starts with when BOS is prepended: <|endoftext|>, else config.json's bos_token_id. */
   bosId: number | undefined;
+}
+
+/** A GPT-2 model: parameters on the TF.js backend. */
+export interface Gpt2LoadedModel extends LoadedModelBase {
+  config: Gpt2Config;
+  params: Gpt2Params;
+  weights?: undefined;
+}
+
+/** A Llama- or NeoX-family model: host weights for the onnxruntime graph (no TF.js forward). */
+export interface FamilyLoadedModel extends LoadedModelBase {
+  config: LlamaConfig | NeoxConfig;
+  params?: undefined;
+  weights: LlamaWeights | NeoxWeights;
+}
+
+/** A loaded model of any family. */
+export type LoadedModel = Gpt2LoadedModel | FamilyLoadedModel;
+
+/**
+ * The model as GPT-2, for code that only handles GPT-2 (training, circuits, transcoder folders, the TF.js runner);
+ * ARGUMENT_INVALID naming `what` for any other family rather than computing nonsense.
+ */
+export function gpt2Model<M extends Pick<LoadedModel, 'name' | 'config' | 'params'>>(
+  model: M,
+  what: string,
+): M & { config: Gpt2Config; params: Gpt2Params } {
+  if (model.config.family !== 'gpt2' || !model.params)
+    throw new AtlasError(
+      'ARGUMENT_INVALID',
+      `${model.name}: ${what} handles GPT-2-layout models only, and this is a ${model.config.family} model; use a GPT-2 model for it`,
+    );
+  return model as M & { config: Gpt2Config; params: Gpt2Params };
 }
 
 /** How inputs are cut into windows: tokens per window (the BOS included) and the token each one starts with. */
@@ -100,61 +137,60 @@ export function modelDir(spec: string): { dir: string; name: string } {
   return { dir, name: dir };
 }
 
-/** Load config, weights and tokenizer of a GPT-2-layout folder (starts TF.js if needed). */
+/** GPT-2 parameters onto TF.js. */
+function readGpt2Params(file: Checkpoint, config: Gpt2Config): Gpt2Params {
+  const prefix = file.has('wte.weight') ? '' : file.has('transformer.wte.weight') ? 'transformer.' : null;
+  if (prefix === null)
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${file.description}: no 'wte.weight' or 'transformer.wte.weight'; is this a GPT-2-layout checkpoint?`,
+    );
+  const read = (tensor: string, shape: number[]) => tf.tensor(file.read(prefix + tensor, shape), shape);
+  const shapes = expectedShapes(config);
+  const blocks: BlockParams[] = [];
+  for (let l = 0; l < config.nLayer; l++) {
+    const b = {} as Record<keyof BlockParams, tf.Tensor>;
+    for (const key of Object.keys(blockNames) as (keyof BlockParams)[])
+      b[key] = read(`h.${l}.${blockNames[key]}`, shapes[key]);
+    blocks.push(b as unknown as BlockParams);
+  }
+  const d = config.dModel;
+  const wte = read('wte.weight', [config.vocabSize, d]) as tf.Tensor2D;
+  const params: Gpt2Params = {
+    wte,
+    wteHost: wte.dataSync() as Float32Array,
+    wpe: read('wpe.weight', [config.nPositions, d]) as tf.Tensor2D,
+    blocks,
+    lnFG: read('ln_f.weight', [d]) as tf.Tensor1D,
+    lnFB: read('ln_f.bias', [d]) as tf.Tensor1D,
+  };
+  // GPT2LMHeadModel stores the unembedding as lm_head.weight [vocab, d] (no prefix) when untied.
+  if (!config.tieWordEmbeddings && file.has('lm_head.weight'))
+    params.lmHead = tf.tensor2d(file.read('lm_head.weight', [config.vocabSize, d]), [config.vocabSize, d]);
+  return params;
+}
+
+/**
+ * Load config, weights and tokenizer of a model folder (starts TF.js if needed). Weights come from
+ * model.safetensors or the shards of model.safetensors.index.json, stored as F32, F16 or BF16.
+ */
 export async function loadModel(spec: string): Promise<LoadedModel> {
   await initTfjs();
   const { dir, name } = modelDir(spec);
   if (!existsSync(join(dir, 'config.json')))
     throw new AtlasError(
       'SOURCE_NOT_FOUND',
-      `--model ${spec}: ${dir} has no config.json; pass 'builtin' or a Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer.json)`,
+      `--model ${spec}: ${dir} has no config.json; pass 'builtin' or a Hugging Face model folder (config.json, model.safetensors or its shards, tokenizer.json)`,
     );
-  const config = readGpt2Config(join(dir, 'config.json'));
-  const file = new SafetensorsFile(join(dir, 'model.safetensors'));
+  const config = readModelConfig(join(dir, 'config.json'));
+  const file = Checkpoint.open(dir);
   try {
-    const prefix = file.has('wte.weight') ? '' : file.has('transformer.wte.weight') ? 'transformer.' : null;
-    if (prefix === null)
-      throw new AtlasError(
-        'SOURCE_MALFORMED',
-        `${file.path}: no 'wte.weight' or 'transformer.wte.weight'; is this a GPT-2-layout checkpoint?`,
-      );
-    const read = (tensor: string, shape: number[]) => {
-      const t = file.read(prefix + tensor);
-      if (t.shape.join(',') !== shape.join(','))
-        throw new AtlasError(
-          'SOURCE_SHAPE_MISMATCH',
-          `${file.path}: tensor '${prefix + tensor}' is [${t.shape.join(', ')}] but config.json implies [${shape.join(', ')}]; the config does not belong to these weights`,
-        );
-      return tf.tensor(t.data, shape);
-    };
-    const shapes = expectedShapes(config);
-    const blocks: BlockParams[] = [];
-    for (let l = 0; l < config.nLayer; l++) {
-      const b = {} as Record<keyof BlockParams, tf.Tensor>;
-      for (const key of Object.keys(blockNames) as (keyof BlockParams)[])
-        b[key] = read(`h.${l}.${blockNames[key]}`, shapes[key]);
-      blocks.push(b as unknown as BlockParams);
-    }
-    const d = config.dModel;
-    const wte = read('wte.weight', [config.vocabSize, d]) as tf.Tensor2D;
-    const params: Gpt2Params = {
-      wte,
-      wteHost: wte.dataSync() as Float32Array,
-      wpe: read('wpe.weight', [config.nPositions, d]) as tf.Tensor2D,
-      blocks,
-      lnFG: read('ln_f.weight', [d]) as tf.Tensor1D,
-      lnFB: read('ln_f.bias', [d]) as tf.Tensor1D,
-    };
-    // GPT2LMHeadModel stores the unembedding as lm_head.weight [vocab, d] (no prefix) when untied.
-    if (!config.tieWordEmbeddings && file.has('lm_head.weight')) {
-      const t = file.read('lm_head.weight');
-      if (t.shape.join(',') !== `${config.vocabSize},${d}`)
-        throw new AtlasError(
-          'SOURCE_SHAPE_MISMATCH',
-          `${file.path}: lm_head.weight is [${t.shape.join(', ')}] but config.json implies [${config.vocabSize}, ${d}]`,
-        );
-      params.lmHead = tf.tensor2d(t.data, [config.vocabSize, d]);
-    }
+    const weights =
+      config.family === 'gpt2'
+        ? ({ config, params: readGpt2Params(file, config) } as const)
+        : config.family === 'llama'
+          ? ({ config, weights: readLlamaWeights(file, config) } as const)
+          : ({ config, weights: readNeoxWeights(file, config) } as const);
     const tok = loadTokenizer(
       join(dir, 'tokenizer.json'),
       name === 'builtin:tiny-brown' ? 'tiny-brown' : dir.split('/').pop(),
@@ -165,14 +201,32 @@ export async function loadModel(spec: string): Promise<LoadedModel> {
         `${dir}: tokenizer.json has ${tok.tokenizer.vocabSize} tokens but the model's vocab_size is ${config.vocabSize}; the tokenizer belongs to another model`,
       );
     const bosId = tok.tokenizer.eosId ?? config.bosTokenId;
-    return { name, dir, config, params, tokenizer: tok.tokenizer, tokenizerIdentity: tok.identity, bosId };
+    return { name, dir, ...weights, tokenizer: tok.tokenizer, tokenizerIdentity: tok.identity, bosId };
   } finally {
     file.close();
   }
 }
 
+/** Load a folder that must hold a GPT-2 model (see gpt2Model). */
+export async function loadGpt2Model(spec: string, what: string): Promise<Gpt2LoadedModel> {
+  return gpt2Model(await loadModel(spec), what);
+}
+
+/** The unembedding [vocab, d] on the host, for any family. */
+export function hostUnembedding(model: LoadedModel): Float32Array {
+  if (model.weights) return model.weights.lmHead;
+  return (model.params.lmHead ?? model.params.wte).dataSync() as Float32Array;
+}
+
+/** Layer `l`'s MLP output projection [dMlp, d] on the host, for any family. */
+export function hostMlpOut(model: LoadedModel, l: number): Float32Array {
+  if (!model.weights) return model.params.blocks[l].outW.dataSync() as Float32Array;
+  return transposed(model.weights.blocks[l].down, model.config.dModel, model.config.dMlp); // stored [d, dMlp]
+}
+
 /** Free a model's tensors. */
 export function disposeModel(model: LoadedModel): void {
+  if (!model.params) return; // host weights: the garbage collector's
   const { wteHost: _host, ...tensors } = model.params;
   void _host;
   tf.dispose(tensors as unknown as tf.TensorContainer);

@@ -2,13 +2,17 @@
 // does not load, and the second implementation tests compare onnxruntime against.
 import { disposeResult, forwardTidy } from './gpt2.js';
 import type { HookRunner, HookRunOptions, HostForwardResult } from './hookRunnerTypes.js';
-import type { LoadedModel } from './modelFolder.js';
+import { gpt2Model, type Gpt2LoadedModel, type LoadedModel } from './modelFolder.js';
 import { tf } from './runtime.js';
 
 /** The TF.js forward behind the HookRunner interface. */
 class TfjsHookRunner implements HookRunner {
   readonly description = 'TensorFlow.js';
-  constructor(private readonly model: LoadedModel) {}
+  private readonly model: Gpt2LoadedModel;
+  constructor(model: LoadedModel) {
+    // The TF.js forward is GPT-2's; other families run on onnxruntime only.
+    this.model = gpt2Model(model, 'the TensorFlow.js runner (used when onnxruntime-node does not load)');
+  }
 
   async run(ids: Int32Array, batch: number, seq: number, o: HookRunOptions): Promise<HostForwardResult> {
     const feed = o.feed ?? {};

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { folderCorpus } from '../sources/folderCorpus.js';
 import { crossEntropy, disposeResult, forwardTidy } from './gpt2.js';
-import { disposeModel, loadModel } from './modelFolder.js';
+import { disposeModel, loadGpt2Model } from './modelFolder.js';
 import { tf } from './runtime.js';
 import { seededRandom, trainLm } from './trainLm.js';
 
@@ -57,7 +57,7 @@ test('train-lm learns a patterned corpus, beats its bigram baseline, and saves a
     assert.ok(existsSync(join(out, f)), f);
   assert.equal(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).tie_word_embeddings, false);
 
-  const model = await loadModel(out);
+  const model = await loadGpt2Model(out, 'this test');
   assert.ok(model.params.lmHead, 'untied unembedding loaded from lm_head.weight');
   const ids = model.tokenizer.encode('the cat saw the cat. the dog saw the dog. the hen saw').ids;
   const n = Math.min(16, ids.length - 1);

@@ -12,7 +12,7 @@ import { trainBpe } from '../tokenizer/trainBpe.js';
 import { countBigrams, tuneAddK } from './bigram.js';
 import type { Gpt2Config } from './config.js';
 import { crossEntropy, forward, type BlockParams, type Gpt2Params } from './gpt2.js';
-import { disposeModel, loadModel, saveModel } from './modelFolder.js';
+import { disposeModel, loadGpt2Model, saveModel } from './modelFolder.js';
 import { initTfjs, tf } from './runtime.js';
 
 export interface TrainLmOptions {
@@ -182,7 +182,7 @@ export interface TrainingTexts {
 
 /** Overwrite freshly initialised parameters with a saved model's (a continued run); the shapes must agree. */
 async function loadWeightsInto(params: Gpt2Params, folder: string, config: Gpt2Config): Promise<void> {
-  const saved = await loadModel(folder);
+  const saved = await loadGpt2Model(folder, '--init-from (training continues GPT-2 models)');
   try {
     const shape = (c: Gpt2Config) => [c.vocabSize, c.nPositions, c.dModel, c.nLayer, c.nHead, c.dMlp].join('x');
     if (shape(saved.config) !== shape(config) || !saved.params.lmHead !== !params.lmHead)
@@ -249,6 +249,7 @@ export async function trainLm(corpus: TrainingTexts, o: TrainLmOptions): Promise
   );
 
   const config: Gpt2Config = {
+    family: 'gpt2',
     vocabSize: tokenizer.vocabSize,
     nPositions: o.contextSize,
     dModel: o.dModel,
