@@ -1,16 +1,16 @@
-// Writes the tokenizer fixtures of this folder: small BPE vocabularies learnt on a little Brown and multilingual text,
+// Writes the tokenizer fixtures of worker/test-fixtures/tokenizers: small BPE vocabularies learnt on a little Brown and multilingual text,
 // saved in the tokenizer.json layout each family ships (fields and their order as in the public files of GPT-2's
 // successors Pythia, Llama 2 / TinyLlama, Mistral, Llama 3 and Qwen2), with its tokenizer_config.json.
-// Run once: npx tsx worker/test-fixtures/tokenizers/writeTokenizerFixtures.ts
+// Run once: npx tsx worker/bench/writeTokenizerFixtures.ts
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brownCorpus } from '../../src/sources/brown.js';
-import { byteAlphabet, GPT2_PATTERN, toByteChars } from '../../src/tokenizer/byteLevel.js';
-import { compileSplitPattern } from '../../src/tokenizer/onigurumaPattern.js';
-import { learnMerges } from '../../src/tokenizer/trainBpe.js';
+import { brownCorpus } from '../src/sources/brown.js';
+import { byteAlphabet, GPT2_PATTERN, toByteChars } from '../src/tokenizer/byteLevel.js';
+import { compileSplitPattern } from '../src/tokenizer/onigurumaPattern.js';
+import { learnMerges } from '../src/tokenizer/trainBpe.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = join(dirname(fileURLToPath(import.meta.url)), '../test-fixtures/tokenizers');
 const MERGES = 500;
 
 // Text with the scripts and shapes the tests feed: accents, Greek, Cyrillic, CJK, Arabic, digits, code.
@@ -42,7 +42,8 @@ function byteLevelModel(pattern: RegExp, before: string[] = []) {
     }
   const merges = learnMerges(counts, byteAlphabet, MERGES);
   const vocab: Record<string, number> = {};
-  for (const s of [...before, ...byteAlphabet, ...merges.map(([a, b]) => a + b)]) vocab[s] ??= Object.keys(vocab).length;
+  for (const s of [...before, ...byteAlphabet, ...merges.map(([a, b]) => a + b)])
+    vocab[s] ??= Object.keys(vocab).length;
   return { vocab, merges };
 }
 
@@ -283,16 +284,37 @@ const spAdded = [added(0, '<unk>'), added(1, '<s>'), added(2, '</s>')];
 const spConfig = (legacy: boolean) => ({
   add_bos_token: true,
   add_eos_token: false,
-  bos_token: { __type: 'AddedToken', content: '<s>', lstrip: false, normalized: false, rstrip: false, single_word: false },
+  bos_token: {
+    __type: 'AddedToken',
+    content: '<s>',
+    lstrip: false,
+    normalized: false,
+    rstrip: false,
+    single_word: false,
+  },
   clean_up_tokenization_spaces: false,
-  eos_token: { __type: 'AddedToken', content: '</s>', lstrip: false, normalized: false, rstrip: false, single_word: false },
+  eos_token: {
+    __type: 'AddedToken',
+    content: '</s>',
+    lstrip: false,
+    normalized: false,
+    rstrip: false,
+    single_word: false,
+  },
   legacy,
   model_max_length: 2048,
   pad_token: null,
   padding_side: 'right',
   sp_model_kwargs: {},
   tokenizer_class: 'LlamaTokenizer',
-  unk_token: { __type: 'AddedToken', content: '<unk>', lstrip: false, normalized: false, rstrip: false, single_word: false },
+  unk_token: {
+    __type: 'AddedToken',
+    content: '<unk>',
+    lstrip: false,
+    normalized: false,
+    rstrip: false,
+    single_word: false,
+  },
 });
 write(
   'llama2',
