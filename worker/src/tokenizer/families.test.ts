@@ -125,6 +125,36 @@ test('the Split regexes of Llama 3 and Qwen2 cut text where @huggingface/tokeniz
   }
 });
 
+test('SmolLM-style Digits before ByteLevel agrees with the library; Split behaviors follow the Rust crate', () => {
+  const json = readFixture('pythia');
+  const smol = {
+    ...json,
+    normalizer: null,
+    pre_tokenizer: {
+      type: 'Sequence',
+      pretokenizers: [
+        { type: 'Digits', individual_digits: true },
+        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+      ],
+    },
+  };
+  const hf = new HfTokenizer(smol, {});
+  for (const text of TEXTS) assert.deepEqual([...tokenizerFromJson(smol).encode(text).ids], hfIds(hf, text));
+
+  // The library treats every behavior but Removed as Isolated, so these expectations are the Rust crate's, by hand.
+  const pieces = (behavior: string, text: string) => {
+    const out: string[] = [];
+    const pre = preTokenizerFromJson({ type: 'Split', pattern: { String: ' ' }, behavior, invert: false }, 'x');
+    preTokenize(pre, text, 0, 0, (piece) => out.push(piece));
+    return out;
+  };
+  assert.deepEqual(pieces('Isolated', 'a b  c'), ['a', ' ', 'b', ' ', ' ', 'c']);
+  assert.deepEqual(pieces('Removed', 'a b  c'), ['a', 'b', 'c']);
+  assert.deepEqual(pieces('MergedWithPrevious', 'a b  c'), ['a ', 'b ', ' ', 'c']);
+  assert.deepEqual(pieces('MergedWithNext', 'a b  c'), ['a', ' b', ' ', ' c']);
+  assert.deepEqual(pieces('Contiguous', ' a b  c'), [' ', 'a', ' ', 'b', '  ', 'c']);
+});
+
 test('byte fallback spells unknown characters as <0xXX> tokens; without it they become one fused <unk>', () => {
   const json = readFixture('mistral');
   const tok = tokenizerFromJson(json);
@@ -236,8 +266,8 @@ test('unsupported tokenizer.json features are refused with the field named', () 
     ],
     [{ ...json, normalizer: { type: 'BertNormalizer' } }, /normalizer type "BertNormalizer" is not supported/],
     [
-      { ...json, pre_tokenizer: { type: 'Split', pattern: { Regex: 'a' }, behavior: 'MergedWithPrevious' } },
-      /Split has behavior "MergedWithPrevious"/,
+      { ...json, pre_tokenizer: { type: 'Split', pattern: { Regex: 'a' }, behavior: 'Sideways' } },
+      /Split has behavior "Sideways"/,
     ],
     [
       { ...json, pre_tokenizer: { type: 'Split', pattern: { Regex: '[[:alpha:]&&[a-z]]' }, behavior: 'Isolated' } },

@@ -30,19 +30,50 @@ export interface PreTokenizer {
 const emitSlice = (text: string, start: number, offsets: Int32Array | null, a: number, b: number, emit: PieceSink) =>
   emit(text.slice(a, b), offsets ? 0 : start + a, offsets ? offsets.subarray(a, b) : null);
 
-/** Split on a regex, keeping matches and the text between them as pieces ("Isolated"); or dropping matches ("Removed"). */
-function splitStep(pattern: RegExp, keepMatches: boolean): PreTokenizerStep {
+/** What a Split does with the matches of its pattern (the Rust crate's SplitDelimiterBehavior). */
+type SplitBehavior = 'isolated' | 'removed' | 'merged_with_previous' | 'merged_with_next' | 'contiguous';
+const SPLIT_BEHAVIORS = ['isolated', 'removed', 'merged_with_previous', 'merged_with_next', 'contiguous'];
+
+/**
+ * Split on a regex: matches as their own pieces ("Isolated"), dropped ("Removed"), joined to the piece before or
+ * after, or runs of adjacent matches as one piece ("Contiguous"). @huggingface/tokenizers treats the last three as
+ * "Isolated"; we follow the Rust crate, which the models were trained with.
+ */
+function splitStep(pattern: RegExp, behavior: SplitBehavior): PreTokenizerStep {
   return (text, start, offsets, _section, emit) => {
-    pattern.lastIndex = 0;
+    // Pending piece [from, to), emitted when the next one starts.
+    let from = 0;
+    let to = 0;
+    let pendingIsMatch = false;
+    const flush = () => {
+      if (to > from) emitSlice(text, start, offsets, from, to, emit);
+    };
+    const add = (a: number, b: number, isMatch: boolean) => {
+      const join =
+        to === a &&
+        to > from &&
+        ((behavior === 'merged_with_previous' && isMatch && !pendingIsMatch) ||
+          (behavior === 'merged_with_next' && !isMatch && pendingIsMatch) ||
+          (behavior === 'contiguous' && isMatch && pendingIsMatch));
+      if (join) to = b;
+      else {
+        flush();
+        from = a;
+        to = b;
+      }
+      pendingIsMatch = isMatch;
+    };
     let last = 0;
     for (const m of text.matchAll(pattern)) {
       const a = m.index!;
       const b = a + m[0].length;
-      if (a > last) emitSlice(text, start, offsets, last, a, emit);
-      if (b > a && keepMatches) emitSlice(text, start, offsets, a, b, emit);
+      if (b === a) continue;
+      if (a > last) add(last, a, false);
+      if (behavior !== 'removed') add(a, b, true);
       last = b;
     }
-    if (last < text.length) emitSlice(text, start, offsets, last, text.length, emit);
+    if (last < text.length) add(last, text.length, false);
+    flush();
   };
 }
 
@@ -101,10 +132,10 @@ interface PreTokenizerJson {
   replacement?: string;
   prepend_scheme?: string;
   split?: boolean;
+  individual_digits?: boolean;
 }
 
-const SUPPORTED =
-  'ByteLevel, Metaspace, Split (behavior "Isolated" or "Removed", invert false), or a Sequence of them ending in ByteLevel';
+const SUPPORTED = 'ByteLevel, Metaspace, Split (invert false), Digits, or a Sequence of them with ByteLevel last';
 
 /** The pre-tokenizer a tokenizer.json describes (`null`: the whole text is one piece). */
 export function preTokenizerFromJson(json: unknown, where: string): PreTokenizer {
@@ -124,8 +155,9 @@ export function preTokenizerFromJson(json: unknown, where: string): PreTokenizer
         break;
       case 'Split': {
         if (p.invert) throw refuse('pre_tokenizer Split has invert true');
-        const behavior = (p.behavior ?? 'Isolated').toLowerCase();
-        if (behavior !== 'isolated' && behavior !== 'removed')
+        // "MergedWithPrevious" in files, merged_with_previous in Python.
+        const behavior = (p.behavior ?? 'Isolated').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+        if (!SPLIT_BEHAVIORS.includes(behavior))
           throw refuse(`pre_tokenizer Split has behavior ${JSON.stringify(p.behavior)}`);
         let pattern: RegExp;
         if (typeof p.pattern?.Regex === 'string')
@@ -133,9 +165,13 @@ export function preTokenizerFromJson(json: unknown, where: string): PreTokenizer
         else if (typeof p.pattern?.String === 'string')
           pattern = new RegExp(p.pattern.String.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gu');
         else throw refuse('pre_tokenizer Split has no pattern.Regex or pattern.String');
-        steps.push(splitStep(pattern, behavior === 'isolated'));
+        steps.push(splitStep(pattern, behavior as SplitBehavior));
         break;
       }
+      case 'Digits':
+        // ASCII digits, one per piece or runs, as pieces of their own (the Rust crate's is_ascii_digit).
+        steps.push(splitStep(p.individual_digits ? /[0-9]/g : /[0-9]+/g, 'isolated'));
+        break;
       case 'Metaspace': {
         const scheme = p.prepend_scheme ?? (p.add_prefix_space === false ? 'never' : 'always');
         if (!['always', 'first', 'never'].includes(scheme))
