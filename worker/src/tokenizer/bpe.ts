@@ -310,9 +310,10 @@ export function tokenizerFromJson(json: unknown, where = 'tokenizer.json'): BpeT
       `${where}: ${what}; the atlas reads BPE tokenizers (model.type "BPE": byte-level like GPT-2, Llama 3, Qwen2 ` +
         'and Pythia, or SentencePiece-style with byte_fallback like Llama 2 and Mistral)',
     );
+  if (typeof json !== 'object' || json === null) throw refuse('the file holds no JSON object');
   const model = j.model;
   if (model?.type !== 'BPE' && !(model?.type === undefined && model?.merges))
-    throw refuse(`model type is ${JSON.stringify(model?.type)}`);
+    throw refuse(`model.type is ${JSON.stringify(model?.type)}`);
   if (!model.vocab || typeof model.vocab !== 'object') throw refuse('model.vocab is missing');
   if (!Array.isArray(model.merges)) throw refuse('model.merges is missing');
   if (model.continuing_subword_prefix || model.end_of_word_suffix)

@@ -257,9 +257,9 @@ test('unsupported tokenizer.json features are refused with the field named', () 
   const cases: [unknown, RegExp][] = [
     [
       { ...json, model: { type: 'Unigram', vocab: [] } },
-      /x\/tokenizer\.json: model type is "Unigram"; the atlas reads BPE/,
+      /x\/tokenizer\.json: model.type is "Unigram"; the atlas reads BPE/,
     ],
-    [{ ...json, model: { type: 'WordPiece', vocab: {} } }, /model type is "WordPiece"/],
+    [{ ...json, model: { type: 'WordPiece', vocab: {} } }, /model.type is "WordPiece"/],
     [
       { ...json, pre_tokenizer: { type: 'BertPreTokenizer' } },
       /pre_tokenizer type "BertPreTokenizer" is not supported/,
