@@ -1,8 +1,9 @@
 // Whether a model folder's tokenizer puts a BOS token before each text, and which. Families differ: Llama 2,
 // TinyLlama and Mistral say so in tokenizer_config.json (`add_bos_token`), Llama 3 in tokenizer.json's
 // post-processor template ("<|begin_of_text|> $A"), Qwen2, GPT-2 and Pythia add none. transformers' rule, in order:
-// tokenizer_config.json `add_bos_token` when present; else the post-processor's single template (a special token
-// before $A); else none.
+// tokenizer_config.json `add_bos_token` when present; else the default of its `tokenizer_class` where that class
+// rebuilds the template from it (Llama, Code Llama and Gemma tokenizers: true; GPT-NeoX: false); else the
+// post-processor's single template (a special token before $A); else none.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AtlasError } from '../errors.js';
@@ -12,6 +13,18 @@ export interface BosRule {
   bosId?: number;
   addBos: boolean;
 }
+
+/** `add_bos_token` defaults of the transformers tokenizer classes that build their template from it. */
+const CLASS_ADDS_BOS: Record<string, boolean> = {
+  LlamaTokenizer: true,
+  LlamaTokenizerFast: true,
+  CodeLlamaTokenizer: true,
+  CodeLlamaTokenizerFast: true,
+  GemmaTokenizer: true,
+  GemmaTokenizerFast: true,
+  GPTNeoXTokenizer: false,
+  GPTNeoXTokenizerFast: false,
+};
 
 interface TemplateJson {
   type?: string;
@@ -67,6 +80,7 @@ export function readBosRule(dir: string): BosRule {
   const config = (existsSync(configPath) ? readJson(configPath) : {}) as {
     add_bos_token?: unknown;
     bos_token?: string | { content?: string } | null;
+    tokenizer_class?: string;
   };
   const modelConfigPath = join(dir, 'config.json');
   const modelConfig = (existsSync(modelConfigPath) ? readJson(modelConfigPath) : {}) as { bos_token_id?: unknown };
@@ -83,19 +97,24 @@ export function readBosRule(dir: string): BosRule {
     );
   bosId ??= template?.id ?? (typeof modelConfig.bos_token_id === 'number' ? modelConfig.bos_token_id : undefined);
 
-  if (config.add_bos_token !== undefined) {
-    if (typeof config.add_bos_token !== 'boolean')
+  const tokenizerClass = config.tokenizer_class ?? '';
+  const addBos =
+    config.add_bos_token ??
+    (Object.hasOwn(CLASS_ADDS_BOS, tokenizerClass) ? CLASS_ADDS_BOS[tokenizerClass] : undefined);
+  if (addBos !== undefined) {
+    if (typeof addBos !== 'boolean')
       throw new AtlasError(
         'SOURCE_MALFORMED',
         `${configPath}: add_bos_token is ${JSON.stringify(config.add_bos_token)}; expected true or false`,
       );
-    if (config.add_bos_token && bosId === undefined)
+    if (addBos && bosId === undefined)
       throw new AtlasError(
         'SOURCE_MALFORMED',
-        `${configPath}: add_bos_token is true but no BOS token is named (bos_token here, a post_processor template ` +
-          `in tokenizer.json, or bos_token_id in config.json); name one or set add_bos_token false`,
+        `${configPath}: add_bos_token is true (given, or the default of ${config.tokenizer_class}) but no BOS token ` +
+          'is named (bos_token here, a post_processor template in tokenizer.json, or bos_token_id in config.json); ' +
+          'name one or set add_bos_token false',
       );
-    return { bosId, addBos: config.add_bos_token };
+    return { bosId, addBos };
   }
   if (template) return { bosId: template.id, addBos: true };
   return { bosId, addBos: false };

@@ -295,4 +295,15 @@ test('readBosRule: add_bos_token wins over the template, config.json names the i
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ add_bos_token: true, bos_token: '<bos>' }));
   assert.throws(() => readBosRule(dir), /bos_token "<bos>" is neither an added token nor in model\.vocab/);
   assert.throws(() => readBosRule(join(dir, 'nowhere')), /tokenizer\.json: missing/);
+  // Without add_bos_token, the tokenizer class's default decides (transformers rebuilds the template from it).
+  writeFileSync(
+    join(dir, 'tokenizer_config.json'),
+    JSON.stringify({ tokenizer_class: 'LlamaTokenizerFast', bos_token: '<s>' }),
+  );
+  assert.deepEqual(readBosRule(dir), { bosId: 1, addBos: true });
+  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(json));
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'GPTNeoXTokenizerFast' }));
+  assert.deepEqual(readBosRule(dir), { bosId: 1, addBos: false }, "the template's token is the BOS, not added");
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'PreTrainedTokenizerFast' }));
+  assert.deepEqual(readBosRule(dir), { bosId: 1, addBos: true }, 'the template decides for other classes');
 });
