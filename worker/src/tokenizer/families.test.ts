@@ -125,7 +125,7 @@ test('the Split regexes of Llama 3 and Qwen2 cut text where @huggingface/tokeniz
   }
 });
 
-test('SmolLM-style Digits before ByteLevel agrees with the library; Split behaviors follow the Rust crate', () => {
+test('SmolLM-style Digits before ByteLevel, and ByteLevel add_prefix_space, agree with the library; Split behaviors follow the Rust crate', () => {
   const json = readFixture('pythia');
   const smol = {
     ...json,
@@ -138,8 +138,14 @@ test('SmolLM-style Digits before ByteLevel agrees with the library; Split behavi
       ],
     },
   };
-  const hf = new HfTokenizer(smol, {});
-  for (const text of TEXTS) assert.deepEqual([...tokenizerFromJson(smol).encode(text).ids], hfIds(hf, text));
+  const prefixed = { ...json, pre_tokenizer: { type: 'ByteLevel', add_prefix_space: true, use_regex: true } };
+  for (const variant of [smol, prefixed]) {
+    const hf = new HfTokenizer(variant, {});
+    const tok = tokenizerFromJson(variant);
+    for (const text of TEXTS) assert.deepEqual([...tok.encode(text).ids], hfIds(hf, text), JSON.stringify(text));
+  }
+  // The inserted leading space belongs to no character of the text.
+  for (const text of TEXTS) assertSpans(tokenizerFromJson(prefixed), text, 'pythia');
 
   // The library treats every behavior but Removed as Isolated, so these expectations are the Rust crate's, by hand.
   const pieces = (behavior: string, text: string) => {
