@@ -35,25 +35,18 @@ export class AddedTokenMatcher {
     this.pattern = escaped.length > 0 ? new RegExp(escaped.join('|'), 'g') : null;
   }
 
-  /** Split text[from, to) into added tokens and the text between them, with lstrip/rstrip applied. */
-  split(text: string, from = 0, to = text.length): Segment[] {
-    if (!this.pattern) return from < to ? [{ token: null, start: from, end: to }] : [];
+  /** Split text into added tokens and the text between them, with lstrip/rstrip applied. */
+  split(text: string): Segment[] {
+    if (!this.pattern) return text.length > 0 ? [{ token: null, start: 0, end: text.length }] : [];
     const out: Segment[] = [];
-    const re = this.pattern;
-    re.lastIndex = from;
-    let last = from;
-    for (let m = re.exec(text); m && m.index < to; m = re.exec(text)) {
+    let last = 0;
+    for (const m of text.matchAll(this.pattern)) {
       const end = m.index + m[0].length;
-      if (end > to) {
-        // Crosses the end of the range: look again from the next position.
-        re.lastIndex = m.index + 1;
-        continue;
-      }
       if (m.index > last) out.push({ token: null, start: last, end: m.index });
       out.push({ token: this.byContent.get(m[0])!, start: m.index, end });
       last = end;
     }
-    if (last < to) out.push({ token: null, start: last, end: to });
+    if (last < text.length) out.push({ token: null, start: last, end: text.length });
     for (let i = 0; i < out.length; i++) {
       const t = out[i].token;
       if (!t) continue;
