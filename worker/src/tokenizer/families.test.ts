@@ -161,6 +161,22 @@ test('SmolLM-style Digits before ByteLevel, and ByteLevel add_prefix_space, agre
   assert.deepEqual(pieces('Contiguous', ' a b  c'), [' ', 'a', ' ', 'b', '  ', 'c']);
 });
 
+test('Gemma-style (Replace(" ", "▁") normalizer, no prefix, Split " " MergedWithPrevious) agrees with the library', () => {
+  const json = readFixture('llama2');
+  const gemma = {
+    ...json,
+    normalizer: { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+    pre_tokenizer: { type: 'Split', pattern: { String: ' ' }, behavior: 'MergedWithPrevious', invert: false },
+    post_processor: null,
+  };
+  const hf = new HfTokenizer(gemma, {});
+  const tok = tokenizerFromJson(gemma);
+  for (const text of TEXTS) {
+    assert.deepEqual([...tok.encode(text).ids], hfIds(hf, text), JSON.stringify(text));
+    assertSpans(tok, text, 'gemma');
+  }
+});
+
 test('byte fallback spells unknown characters as <0xXX> tokens; without it they become one fused <unk>', () => {
   const json = readFixture('mistral');
   const tok = tokenizerFromJson(json);
