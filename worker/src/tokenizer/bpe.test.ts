@@ -67,6 +67,6 @@ test('a GPT-2 style tokenizer.json with [a, b] merges and no ByteLevel fallback 
   assert.deepEqual([...tokenizerFromJson(arrayMerges).encode(sample).ids], [...tok.encode(sample).ids]);
   assert.throws(
     () => tokenizerFromJson({ model: { type: 'WordPiece', vocab: {} } }, 'bert/tokenizer.json'),
-    /bert\/tokenizer\.json: model type is "WordPiece"; the atlas reads byte-level BPE/,
+    /bert\/tokenizer\.json: model.type is "WordPiece"; the atlas reads BPE tokenizers/,
   );
 });

@@ -1,10 +1,14 @@
-// Byte-level BPE (GPT-2 style) with character offsets, read from and written to Hugging Face's
-// tokenizer.json. Our own encoder rather than a library's because the atlas needs every token's
+// BPE tokenizers with character offsets, read from Hugging Face's tokenizer.json (and written, for those trained
+// here). Our own encoder rather than a library's because the atlas needs every token's
 // character span (to map word-level POS tags onto tokens), which the JS tokenizer libraries do not return.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AtlasError } from '../errors.js';
-import { byteToChar, charToByte, GPT2_PATTERN, toByteChars } from './byteLevel.js';
+import { AddedTokenMatcher, type AddedToken } from './addedTokens.js';
+import { BpeModel } from './bpeModel.js';
+import { charToByte } from './byteLevel.js';
+import { normalizerFromJson, type Normalize } from './normalizer.js';
+import { preTokenize, preTokenizerFromJson, type PieceSink, type PreTokenizer } from './preTokenizer.js';
 
 /** Token ids of a text with each token's character span text[starts[i], ends[i]). */
 export interface Encoding {
@@ -13,42 +17,86 @@ export interface Encoding {
   ends: Int32Array;
 }
 
-/** A special token such as `<|endoftext|>`: matched literally in text, never split. */
-export interface AddedToken {
-  id: number;
-  content: string;
-  special: boolean;
+export type { AddedToken } from './addedTokens.js';
+
+/** How text becomes pieces for the model: everything of tokenizer.json besides the vocabulary, merges and added tokens. */
+export interface TokenizerPipeline {
+  normalize: Normalize | null;
+  preTokenizer: PreTokenizer;
+  byteFallback: boolean;
+  unkToken?: string;
+  fuseUnk: boolean;
+  ignoreMerges: boolean;
+  /** The tokenizer.json this pipeline was read from, written back by toJSON. */
+  source?: object;
 }
 
-interface PieceCode {
-  ids: number[];
-  /** Byte length of each token. */
-  byteLens: number[];
+/** GPT-2's pipeline: no normalizer, ByteLevel with its regex, plain BPE. */
+export function gpt2Pipeline(): TokenizerPipeline {
+  return {
+    normalize: null,
+    preTokenizer: preTokenizerFromJson({ type: 'ByteLevel', add_prefix_space: false, use_regex: true }, 'GPT-2'),
+    byteFallback: false,
+    fuseUnk: false,
+    ignoreMerges: false,
+  };
 }
 
-/** A byte-level BPE tokenizer: vocabulary, ranked merges, pre-tokenizer pattern, added tokens. */
+/** A BPE tokenizer (byte-level like GPT-2, Llama 3, Qwen2, Pythia; or SentencePiece-style like Llama 2) with spans. */
 export class BpeTokenizer {
   readonly vocab: Map<string, number>;
   readonly idToToken: string[];
-  private readonly ranks: Map<string, number>;
-  private readonly cache = new Map<string, PieceCode>();
-  private readonly specialPattern: RegExp | null;
-  private readonly addedByContent: Map<string, number>;
+  private readonly model: BpeModel;
+  private readonly addedByContent: Map<string, AddedToken>;
+  private readonly addedById = new Map<number, AddedToken>();
+  /** Added tokens matched in the raw text, and those matched after normalization. */
+  private readonly rawMatcher: AddedTokenMatcher;
+  private readonly normalizedMatcher: AddedTokenMatcher;
+  private readonly unkId: number | undefined;
+  /** Character the SentencePiece style writes for a space (decoded back to one). */
+  private readonly spaceSymbol: string | null;
 
   constructor(
     vocab: Map<string, number>,
     readonly merges: [string, string][],
     readonly addedTokens: AddedToken[] = [],
-    readonly pattern: RegExp = GPT2_PATTERN,
+    readonly pipeline: TokenizerPipeline = gpt2Pipeline(),
+    where = 'tokenizer.json',
   ) {
     this.vocab = vocab;
     this.idToToken = [];
     for (const [tok, id] of vocab) this.idToToken[id] = tok;
-    for (const t of addedTokens) this.idToToken[t.id] = t.content;
-    this.ranks = new Map(merges.map(([a, b], i) => [`${a} ${b}`, i]));
-    this.addedByContent = new Map(addedTokens.map((t) => [t.content, t.id]));
-    const escaped = addedTokens.map((t) => t.content.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    this.specialPattern = escaped.length > 0 ? new RegExp(escaped.join('|'), 'g') : null;
+    for (const t of addedTokens) {
+      this.idToToken[t.id] = t.content;
+      this.addedById.set(t.id, t);
+    }
+    this.unkId = pipeline.unkToken !== undefined ? vocab.get(pipeline.unkToken) : undefined;
+    if (pipeline.unkToken !== undefined && this.unkId === undefined)
+      throw new AtlasError(
+        'SOURCE_MALFORMED',
+        `${where}: model.unk_token ${JSON.stringify(pipeline.unkToken)} is not in model.vocab; add it or set unk_token null`,
+      );
+    this.model = new BpeModel(
+      vocab,
+      merges,
+      {
+        byteLevel: pipeline.preTokenizer.byteLevel,
+        byteFallback: pipeline.byteFallback,
+        unkId: this.unkId,
+        ignoreMerges: pipeline.ignoreMerges,
+      },
+      where,
+    );
+    this.addedByContent = new Map(addedTokens.map((t) => [t.content, t]));
+    const normalize = pipeline.normalize;
+    // Tokens marked normalized are looked for in the normalized text, as their normalized content.
+    this.rawMatcher = new AddedTokenMatcher(
+      addedTokens.filter((t) => !(t.normalized && normalize)).map((t) => [t.content, t]),
+    );
+    this.normalizedMatcher = new AddedTokenMatcher(
+      normalize ? addedTokens.filter((t) => t.normalized).map((t) => [normalize(t.content).text, t]) : [],
+    );
+    this.spaceSymbol = pipeline.preTokenizer.byteLevel ? null : '\u2581';
   }
 
   get vocabSize(): number {
@@ -57,7 +105,7 @@ export class BpeTokenizer {
 
   /** Id of a token string (vocabulary entry or added token), or undefined. */
   tokenId(token: string): number | undefined {
-    return this.addedByContent.get(token) ?? this.vocab.get(token);
+    return this.addedByContent.get(token)?.id ?? this.vocab.get(token);
   }
 
   /** The usual end-of-text / BOS token of GPT-2-style vocabularies, if present. */
@@ -65,93 +113,79 @@ export class BpeTokenizer {
     return this.tokenId('<|endoftext|>');
   }
 
-  private bpe(chars: string): PieceCode {
-    const hit = this.cache.get(chars);
-    if (hit) return hit;
-    let symbols = Array.from(chars);
-    while (symbols.length > 1) {
-      let best = Infinity;
-      let bestAt = -1;
-      for (let i = 0; i < symbols.length - 1; i++) {
-        const r = this.ranks.get(`${symbols[i]} ${symbols[i + 1]}`);
-        if (r !== undefined && r < best) {
-          best = r;
-          bestAt = i;
-        }
-      }
-      if (bestAt < 0) break;
-      const a = symbols[bestAt];
-      const b = symbols[bestAt + 1];
-      const merged: string[] = [];
-      for (let i = 0; i < symbols.length; i++) {
-        if (i < symbols.length - 1 && symbols[i] === a && symbols[i + 1] === b) {
-          merged.push(a + b);
-          i++;
-        } else merged.push(symbols[i]);
-      }
-      symbols = merged;
-    }
-    const ids: number[] = [];
-    const byteLens: number[] = [];
-    for (const s of symbols) {
-      const id = this.vocab.get(s);
-      if (id === undefined)
-        throw new AtlasError(
-          'SOURCE_MALFORMED',
-          `tokenizer: symbol '${s}' is not in the vocabulary; the merges and vocab disagree`,
-        );
-      ids.push(id);
-      byteLens.push(s.length);
-    }
-    const code = { ids, byteLens };
-    if (this.cache.size > 200_000) this.cache.clear();
-    this.cache.set(chars, code);
-    return code;
-  }
-
-  private encodeOrdinary(text: string, offset: number, ids: number[], starts: number[], ends: number[]): void {
-    const re = new RegExp(this.pattern.source, 'gu');
-    for (const m of text.matchAll(re)) {
-      const piece = m[0];
-      const base = offset + m.index!;
-      const { chars, charStart } = toByteChars(piece);
-      const code = this.bpe(chars);
-      let b = 0;
-      for (let t = 0; t < code.ids.length; t++) {
-        const b1 = b + code.byteLens[t];
-        ids.push(code.ids[t]);
-        if (charStart === null) {
-          starts.push(base + b);
-          ends.push(base + b1);
-        } else {
-          starts.push(base + charStart[b]);
-          // End at the close of the character holding this token's last byte.
-          let e = b1;
-          while (e < charStart.length - 1 && charStart[e] === charStart[b1 - 1]) e++;
-          ends.push(base + charStart[e]);
-        }
-        b = b1;
-      }
-    }
-  }
-
-  /** Encode text; special tokens written literally in the text become their ids. */
+  /** Encode text; added tokens written literally in the text become their ids. No BOS (see bosRule.ts). */
   encode(text: string): Encoding {
     const ids: number[] = [];
     const starts: number[] = [];
     const ends: number[] = [];
-    if (this.specialPattern) {
-      let last = 0;
-      for (const m of text.matchAll(this.specialPattern)) {
-        this.encodeOrdinary(text.slice(last, m.index), last, ids, starts, ends);
-        ids.push(this.addedByContent.get(m[0])!);
-        starts.push(m.index!);
-        ends.push(m.index! + m[0].length);
-        last = m.index! + m[0].length;
-      }
-      this.encodeOrdinary(text.slice(last), last, ids, starts, ends);
-    } else this.encodeOrdinary(text, 0, ids, starts, ends);
+    const sections = this.rawMatcher.split(text);
+    for (let s = 0; s < sections.length; s++) {
+      const { token, start, end } = sections[s];
+      if (token) {
+        ids.push(token.id);
+        starts.push(start);
+        ends.push(end);
+      } else if (end > start) this.encodeSection(text.slice(start, end), start, s, ids, starts, ends);
+    }
     return { ids: Int32Array.from(ids), starts: Int32Array.from(starts), ends: Int32Array.from(ends) };
+  }
+
+  /** One stretch of text between raw-matched added tokens: normalize, find normalized added tokens, pre-tokenize, BPE. */
+  private encodeSection(
+    section: string,
+    base: number,
+    sectionIndex: number,
+    ids: number[],
+    starts: number[],
+    ends: number[],
+  ): void {
+    const normalized = this.pipeline.normalize ? this.pipeline.normalize(section) : null;
+    const text = normalized ? normalized.text : section;
+    const from = normalized?.from ?? null;
+    const to = normalized?.to ?? null;
+    const n = text.length;
+    // Normalized span [a, b) to a span of the input text.
+    const original = (a: number, b: number): [number, number] => {
+      if (!from) return [base + a, base + b];
+      if (a === b) {
+        const p = a < n ? from[a] : n > 0 ? to![n - 1] : section.length;
+        return [base + p, base + p];
+      }
+      return [base + from[a], base + to![b - 1]];
+    };
+    const fuseUnk = this.pipeline.fuseUnk && this.unkId !== undefined;
+    let lastUnk = false;
+    const sink: PieceSink = (piece, start, offsets) => {
+      const code = this.model.encodePiece(piece);
+      for (let t = 0; t < code.ids.length; t++) {
+        const id = code.ids[t];
+        let a: number;
+        let b: number;
+        if (!offsets) {
+          a = start + code.starts[t];
+          b = start + code.ends[t];
+        } else [a, b] = pieceSpan(offsets, code.starts[t], code.ends[t]);
+        const [oa, ob] = from ? original(a, b) : [base + a, base + b];
+        if (fuseUnk && id === this.unkId && lastUnk) {
+          ends[ends.length - 1] = ob;
+          continue;
+        }
+        lastUnk = id === this.unkId;
+        ids.push(id);
+        starts.push(oa);
+        ends.push(ob);
+      }
+    };
+    for (const sub of this.normalizedMatcher.split(text)) {
+      if (sub.token) {
+        const [oa, ob] = original(sub.start, sub.end);
+        ids.push(sub.token.id);
+        starts.push(oa);
+        ends.push(ob);
+        lastUnk = false;
+      } else if (sub.end > sub.start)
+        preTokenize(this.pipeline.preTokenizer, text.slice(sub.start, sub.end), sub.start, sectionIndex, sink);
+    }
   }
 
   /** Text of a token sequence (bytes decoded as UTF-8, invalid sequences replaced). */
@@ -162,15 +196,19 @@ export class BpeTokenizer {
       out += Buffer.from(bytes).toString('utf8');
       bytes.length = 0;
     };
+    const byteLevel = this.pipeline.preTokenizer.byteLevel;
     for (let i = 0; i < ids.length; i++) {
       const tok = this.idToToken[ids[i]];
       if (tok === undefined) throw new RangeError(`tokenizer: id ${ids[i]} outside vocabulary of ${this.vocabSize}`);
-      if (this.addedByContent.has(tok)) {
+      if (this.addedById.has(ids[i])) {
         flush();
         out += tok;
-        continue;
+      } else if (byteLevel) for (const ch of tok) bytes.push(charToByte.get(ch) ?? 0x3f);
+      else {
+        const byte = /^<0x([0-9A-F]{2})>$/.exec(tok);
+        if (byte) bytes.push(parseInt(byte[1], 16));
+        else for (const b of Buffer.from(this.spaceSymbol ? tok.replaceAll(this.spaceSymbol, ' ') : tok)) bytes.push(b);
       }
-      for (const ch of tok) bytes.push(charToByte.get(ch) ?? 0x3f);
     }
     flush();
     return out;
@@ -181,8 +219,9 @@ export class BpeTokenizer {
     return this.decode([id]);
   }
 
-  /** Hugging Face tokenizer.json (the layout `tokenizers` writes for GPT-2). */
+  /** Hugging Face tokenizer.json: the file it was read from, or GPT-2's layout for a tokenizer trained here. */
   toJSON(): object {
+    if (this.pipeline.source) return this.pipeline.source;
     return {
       version: '1.0',
       truncation: null,
@@ -216,51 +255,96 @@ export class BpeTokenizer {
   }
 }
 
-interface TokenizerJson {
-  added_tokens?: { id: number; content: string; special?: boolean }[];
-  pre_tokenizer?: { type?: string; use_regex?: boolean; add_prefix_space?: boolean; pretokenizers?: unknown[] } | null;
-  normalizer?: unknown;
-  model?: { type?: string; vocab?: Record<string, number>; merges?: (string | [string, string])[] };
+/** A span [u0, u1) of piece units to normalized text, through per-unit offsets (-1: inserted by the pre-tokenizer). */
+function pieceSpan(offsets: Int32Array, u0: number, u1: number): [number, number] {
+  let a = -1;
+  let b = -1;
+  for (let u = u0; u < u1; u++)
+    if (offsets[u] >= 0) {
+      if (a < 0) a = offsets[u];
+      b = offsets[u] + 1;
+    }
+  if (a >= 0) return [a, b];
+  // Only inserted units (a prepended "▁"): an empty span where the next real unit is.
+  for (let u = u1; u < offsets.length; u++) if (offsets[u] >= 0) return [offsets[u], offsets[u]];
+  for (let u = u0 - 1; u >= 0; u--) if (offsets[u] >= 0) return [offsets[u] + 1, offsets[u] + 1];
+  return [0, 0];
 }
 
-/** Parse a Hugging Face tokenizer.json holding a byte-level BPE model (GPT-2 and its relatives). */
+interface AddedTokenJson {
+  id: number;
+  content: string;
+  special?: boolean;
+  lstrip?: boolean;
+  rstrip?: boolean;
+  normalized?: boolean;
+}
+
+interface TokenizerJson {
+  added_tokens?: AddedTokenJson[];
+  normalizer?: unknown;
+  pre_tokenizer?: unknown;
+  model?: {
+    type?: string;
+    vocab?: Record<string, number>;
+    merges?: (string | [string, string])[];
+    unk_token?: string | null;
+    byte_fallback?: boolean;
+    fuse_unk?: boolean;
+    ignore_merges?: boolean;
+    continuing_subword_prefix?: string | null;
+    end_of_word_suffix?: string | null;
+    dropout?: number | null;
+  };
+}
+
+/**
+ * Parse a Hugging Face tokenizer.json holding a BPE model: byte-level (GPT-2, Pythia, Llama 3, Qwen2) or
+ * SentencePiece-style with byte fallback (Llama 2, TinyLlama, Mistral).
+ */
 export function tokenizerFromJson(json: unknown, where = 'tokenizer.json'): BpeTokenizer {
   const j = json as TokenizerJson;
-  const unsupported = (what: string) =>
+  const refuse = (what: string) =>
     new AtlasError(
       'SOURCE_MALFORMED',
-      `${where}: ${what}; the atlas reads byte-level BPE tokenizers (GPT-2 layout: model.type "BPE", pre_tokenizer "ByteLevel")`,
+      `${where}: ${what}; the atlas reads BPE tokenizers (model.type "BPE": byte-level like GPT-2, Llama 3, Qwen2 ` +
+        'and Pythia, or SentencePiece-style with byte_fallback like Llama 2 and Mistral)',
     );
-  if (j.model?.type !== 'BPE' || !j.model.vocab || !j.model.merges)
-    throw unsupported(`model type is ${JSON.stringify(j.model?.type)}`);
-  let pattern = GPT2_PATTERN;
-  const pre = j.pre_tokenizer;
-  if (pre?.type === 'ByteLevel') {
-    if (pre.add_prefix_space) throw unsupported('pre_tokenizer.add_prefix_space=true is not supported');
-  } else if (pre?.type === 'Sequence') {
-    // Llama-3 / Qwen style: Split(regex) then ByteLevel(use_regex=false).
-    const parts = (pre.pretokenizers ?? []) as { type?: string; pattern?: { Regex?: string }; use_regex?: boolean }[];
-    const split = parts.find((p) => p.type === 'Split');
-    if (!parts.some((p) => p.type === 'ByteLevel')) throw unsupported('pre_tokenizer has no ByteLevel step');
-    if (split?.pattern?.Regex) {
-      try {
-        pattern = new RegExp(split.pattern.Regex, 'gu');
-      } catch {
-        throw unsupported(
-          `split pattern ${JSON.stringify(split.pattern.Regex)} is not a JavaScript regular expression`,
-        );
-      }
-    }
-  } else throw unsupported(`pre_tokenizer type is ${JSON.stringify(pre?.type)}`);
-  const vocab = new Map(Object.entries(j.model.vocab));
-  const merges = j.model.merges.map((m) => {
+  if (typeof json !== 'object' || json === null) throw refuse('the file holds no JSON object');
+  const model = j.model;
+  if (model?.type !== 'BPE' && !(model?.type === undefined && model?.merges))
+    throw refuse(`model.type is ${JSON.stringify(model?.type)}`);
+  if (!model.vocab || typeof model.vocab !== 'object') throw refuse('model.vocab is missing');
+  if (!Array.isArray(model.merges)) throw refuse('model.merges is missing');
+  if (model.continuing_subword_prefix || model.end_of_word_suffix)
+    throw refuse('model.continuing_subword_prefix / end_of_word_suffix are set (a WordPiece-like BPE)');
+  if (model.dropout) throw refuse(`model.dropout is ${model.dropout} (BPE dropout is for training; set it to null)`);
+  const vocab = new Map(Object.entries(model.vocab));
+  const merges = model.merges.map((m, i) => {
     if (Array.isArray(m)) return [m[0], m[1]] as [string, string];
-    const sp = m.indexOf(' ');
+    const sp = typeof m === 'string' ? m.indexOf(' ') : -1;
+    if (sp < 0) throw refuse(`model.merges[${i}] is ${JSON.stringify(m)}, not "a b" or ["a", "b"]`);
     return [m.slice(0, sp), m.slice(sp + 1)] as [string, string];
   });
-  for (const b of byteToChar) if (!vocab.has(b)) throw unsupported(`byte symbol '${b}' is missing from the vocabulary`);
-  const added = (j.added_tokens ?? []).map((t) => ({ id: t.id, content: t.content, special: t.special ?? true }));
-  return new BpeTokenizer(vocab, merges, added, pattern);
+  const pipeline: TokenizerPipeline = {
+    normalize: normalizerFromJson(j.normalizer, where),
+    preTokenizer: preTokenizerFromJson(j.pre_tokenizer, where),
+    byteFallback: model.byte_fallback ?? false,
+    unkToken: model.unk_token ?? undefined,
+    fuseUnk: model.fuse_unk ?? false,
+    ignoreMerges: model.ignore_merges ?? false,
+    source: json as object,
+  };
+  const added = (j.added_tokens ?? []).map((t) => ({
+    id: t.id,
+    content: t.content,
+    special: t.special ?? false,
+    lstrip: t.lstrip ?? false,
+    rstrip: t.rstrip ?? false,
+    // The Rust crate's default: special tokens are matched in the raw text.
+    normalized: t.normalized ?? !(t.special ?? false),
+  }));
+  return new BpeTokenizer(vocab, merges, added, pipeline, where);
 }
 
 /** A tokenizer loaded from disk with its identity for provenance: `<name>@<sha256 prefix of the file>`. */

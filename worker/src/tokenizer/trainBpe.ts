@@ -16,15 +16,36 @@ export interface TrainBpeOptions {
 /** Learn merges from texts (any iterable, consumed once). Deterministic: ties break on the pair's text. */
 export function trainBpe(texts: Iterable<string>, options: TrainBpeOptions): BpeTokenizer {
   const specials = options.specialTokens ?? ['<|endoftext|>'];
-  const minFrequency = options.minFrequency ?? 2;
   const wordFreq = new Map<string, number>();
   for (const text of texts)
     for (const m of text.matchAll(GPT2_PATTERN)) {
       const chars = toByteChars(m[0]).chars;
       wordFreq.set(chars, (wordFreq.get(chars) ?? 0) + 1);
     }
-
   const symbols: string[] = [...byteAlphabet];
+  const merges = learnMerges(
+    wordFreq,
+    symbols,
+    options.vocabSize - symbols.length - specials.length,
+    options.minFrequency,
+  );
+  for (const [a, b] of merges) symbols.push(a + b);
+  const vocab = new Map(symbols.map((s, i) => [s, i]));
+  const added = specials.map((content, i) => ({ id: symbols.length + i, content, special: true }));
+  return new BpeTokenizer(vocab, merges, added);
+}
+
+/**
+ * Merges learnt from pre-token counts (pre-tokens written in the symbols of `alphabet`, each character one symbol),
+ * at most `maxMerges`, most frequent pair first. Every character of every pre-token must be in `alphabet`.
+ */
+export function learnMerges(
+  wordFreq: Map<string, number>,
+  alphabet: string[],
+  maxMerges: number,
+  minFrequency = 2,
+): [string, string][] {
+  const symbols = [...alphabet];
   const symbolId = new Map(symbols.map((s, i) => [s, i]));
   const words: number[][] = [];
   const freqs: number[] = [];
@@ -52,8 +73,7 @@ export function trainBpe(texts: Iterable<string>, options: TrainBpeOptions): Bpe
   for (let wi = 0; wi < words.length; wi++) addWord(wi, 1);
 
   const merges: [string, string][] = [];
-  const targetMerges = options.vocabSize - symbols.length - specials.length;
-  while (merges.length < targetMerges) {
+  while (merges.length < maxMerges) {
     let bestKey = -1;
     let bestCount = 0;
     let bestText = '';
@@ -90,7 +110,5 @@ export function trainBpe(texts: Iterable<string>, options: TrainBpeOptions): Bpe
     for (const [k, c] of pairCount) if (c <= 0) pairCount.delete(k);
   }
 
-  const vocab = new Map(symbols.map((s, i) => [s, i]));
-  const added = specials.map((content, i) => ({ id: symbols.length + i, content, special: true }));
-  return new BpeTokenizer(vocab, merges, added);
+  return merges;
 }
