@@ -25,7 +25,7 @@ PINNED = {
     "litgpt": ("Lightning-AI/litgpt", "26857050fe3ff627cd714fe92f5838f51a3d5efa", "Lightning-AI+litgpt",
                "litgpt/model.py"),
 }
-SEQ = 20
+SEQ = 16
 
 
 def reference_run(name):
