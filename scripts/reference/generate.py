@@ -11,6 +11,7 @@ import argparse
 import os
 import shutil
 import sys
+import zlib
 
 import numpy as np
 
@@ -55,7 +56,8 @@ def main():
         write_folder(os.path.join(case_dir, "model"), config, tensors, dtype, shards)
         # The references read the folder back, as the project does: what they run is what was written.
         folder_config, folder_tensors = read_folder(os.path.join(case_dir, "model"))
-        ids = np.random.default_rng(1000 + len(case)).integers(0, config["vocab_size"], SEQ).tolist()
+        # The ids: seeded by the case's name, every id of the vocabulary possible.
+        ids = np.random.default_rng(zlib.crc32(case.encode())).integers(0, config["vocab_size"], SEQ).tolist()
         for ref in refs:
             repo, commit, sub, entry = PINNED[ref]
             hooks, logits, extra = reference_run(ref)(folder_config, folder_tensors, ids, os.path.join(args.refs, sub))
