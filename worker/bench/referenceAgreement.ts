@@ -62,7 +62,21 @@ for (const c of referenceCases(root)) {
   }
 }
 
-const kinds = [...new Set(runs.flatMap((a) => a.manifest.hooks.map((h) => h.replace(/^blocks\.\d+\./, ''))))];
+// Columns in forward order; a kind no run has is left out.
+const forwardOrder = [
+  'hook_resid_pre',
+  'attn.hook_z',
+  'hook_attn_out',
+  'hook_resid_mid',
+  'ln2.hook_normalized',
+  'mlp.hook_pre',
+  'mlp.hook_pre_linear',
+  'mlp.hook_post',
+  'hook_mlp_out',
+  'hook_resid_post',
+];
+const seen = new Set(runs.flatMap((a) => a.manifest.hooks.map((h) => h.replace(/^blocks\.\d+\./, ''))));
+const kinds = [...forwardOrder.filter((k) => seen.has(k)), ...[...seen].filter((k) => !forwardOrder.includes(k))];
 console.log('\n| case | model_type | dtype, files | reference | ' + kinds.join(' | ') + ' | logits |');
 console.log('|' + ' --- |'.repeat(kinds.length + 5));
 for (const a of runs) {
