@@ -10,6 +10,7 @@ import { AtlasError } from '../errors.js';
 import { BUILTIN_MODEL_DIR, builtinModel } from './builtinModel.js';
 import { writeSafetensors, type TensorToWrite } from '../formats/safetensors.js';
 import { loadTokenizer, type BpeTokenizer } from '../tokenizer/bpe.js';
+import { readBosRule } from '../tokenizer/bosRule.js';
 import { Checkpoint } from './checkpoint.js';
 import { gpt2ConfigToJson, readModelConfig, type Gpt2Config, type LlamaConfig, type NeoxConfig } from './config.js';
 import { transposed } from './families/graph.js';
@@ -83,7 +84,7 @@ export function modelWindows(
   if (o.prependBos && model.bosId === undefined)
     throw new AtlasError(
       'ARGUMENT_INVALID',
-      `${model.name}: the tokenizer has no <|endoftext|> token and config.json no bos_token_id to prepend; run without BOS (--no-bos)`,
+      `${model.name}: the tokenizer has no <|endoftext|> or BOS token and config.json no bos_token_id to prepend; run without BOS (--no-bos)`,
     );
   const bosId = o.prependBos ? model.bosId : undefined;
   const contextSize = o.contextSize ?? model.config.nPositions;
@@ -200,7 +201,9 @@ export async function loadModel(spec: string): Promise<LoadedModel> {
         'SOURCE_SHAPE_MISMATCH',
         `${dir}: tokenizer.json has ${tok.tokenizer.vocabSize} tokens but the model's vocab_size is ${config.vocabSize}; the tokenizer belongs to another model`,
       );
-    const bosId = tok.tokenizer.eosId ?? config.bosTokenId;
+    // GPT-2 and Pythia start windows with <|endoftext|> (TransformerLens's BOS for them); Llama-family folders
+    // with their tokenizer's BOS (readBosRule: tokenizer_config.json, the template, config.json's bos_token_id).
+    const bosId = tok.tokenizer.eosId ?? readBosRule(dir).bosId ?? config.bosTokenId;
     return { name, dir, ...weights, tokenizer: tok.tokenizer, tokenizerIdentity: tok.identity, bosId };
   } finally {
     file.close();
