@@ -45,7 +45,7 @@ export function parseGpt2Config(json: unknown, where = 'config.json'): Gpt2Confi
   if (!r.success)
     throw new AtlasError(
       'SOURCE_MALFORMED',
-      `${where}: not a GPT-2 config (${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}); the atlas reads GPT-2-layout Hugging Face folders`,
+      `${where}: not a GPT-2 config (${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`,
     );
   const c = r.data;
   const act = c.activation_function === 'gelu_pytorch_tanh' ? 'gelu_new' : c.activation_function;
