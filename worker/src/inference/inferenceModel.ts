@@ -26,7 +26,7 @@ export type ActivationStreamOptions = Omit<StreamOptions, 'model' | 'contextSize
 export class InferenceModel {
   private constructor(readonly loaded: LoadedModel) {}
 
-  /** Load `builtin` or a Hugging Face GPT-2-layout folder (starts TF.js if needed). */
+  /** Load `builtin` or a Hugging Face model folder of a supported family (starts TF.js if needed). */
   static async load(spec: string): Promise<InferenceModel> {
     return new InferenceModel(await loadModel(spec));
   }

@@ -45,7 +45,7 @@ export const ANALYSIS_CONTEXT = 64;
 export interface AnalyzeIntoAtlasOptions {
   /** SAELens or sparsify folder. */
   folder: string;
-  /** 'builtin' or a Hugging Face GPT-2-layout folder. */
+  /** 'builtin' or a Hugging Face model folder of a supported family. */
   model: string;
   /** 'brown' or a folder of .txt/.jsonl. */
   corpus: string;

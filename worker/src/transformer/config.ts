@@ -45,7 +45,7 @@ export function parseGpt2Config(json: unknown, where = 'config.json'): Gpt2Confi
   if (!r.success)
     throw new AtlasError(
       'SOURCE_MALFORMED',
-      `${where}: not a GPT-2 config (${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}); the atlas reads GPT-2-layout Hugging Face folders`,
+      `${where}: not a GPT-2 config (${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`,
     );
   const c = r.data;
   const act = c.activation_function === 'gelu_pytorch_tanh' ? 'gelu_new' : c.activation_function;
@@ -129,8 +129,25 @@ export interface NeoxConfig extends CommonConfig {
   activation: 'gelu' | 'gelu_new' | 'relu';
 }
 
+/**
+ * Gemma 2 (model_type gemma2): the Llama family's attention and gated MLP with head_dim set apart from d / nHead,
+ * RMSNorm scaled by (1 + w), a norm before and after both attention and MLP, embeddings scaled by sqrt(d),
+ * gelu (tanh) gating, query_pre_attn_scalar scaling and tanh soft-capping of attention scores and logits.
+ */
+export interface Gemma2Config extends CommonConfig {
+  family: 'gemma2';
+  nKvHead: number;
+  dHead: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  /** Scores are scaled by queryPreAttnScalar^-1/2. */
+  queryPreAttnScalar: number;
+  attnSoftcap?: number;
+  finalSoftcap?: number;
+}
+
 /** A model's configuration, by family. */
-export type ModelConfig = Gpt2Config | LlamaConfig | NeoxConfig;
+export type ModelConfig = Gpt2Config | LlamaConfig | NeoxConfig | Gemma2Config;
 export type ModelFamily = ModelConfig['family'];
 
 /** The model_type values config.json may carry, and the family each reads as. */
@@ -140,16 +157,17 @@ export const MODEL_TYPES: Record<string, ModelFamily> = {
   mistral: 'llama',
   qwen2: 'llama',
   gpt_neox: 'neox',
+  gemma2: 'gemma2',
 };
 
 /** Per-head width: the same for every family here (a config with a different head_dim is refused). */
 export function headDim(c: ModelConfig): number {
-  return c.dModel / c.nHead;
+  return c.family === 'gemma2' ? c.dHead : c.dModel / c.nHead;
 }
 
 /** Width of a layer's cached keys (and values): key/value heads × dHead (GQA makes it narrower than d). */
 export function keyValueWidth(c: ModelConfig): number {
-  return c.family === 'llama' ? c.nKvHead * headDim(c) : c.dModel;
+  return c.family === 'llama' || c.family === 'gemma2' ? c.nKvHead * headDim(c) : c.dModel;
 }
 
 const positive = z.number().positive();
@@ -335,6 +353,61 @@ export function parseNeoxConfig(json: unknown, where = 'config.json'): NeoxConfi
   };
 }
 
+const HfGemma2Config = z.object({
+  model_type: z.literal('gemma2'),
+  vocab_size: count,
+  hidden_size: count,
+  intermediate_size: count,
+  num_hidden_layers: count,
+  num_attention_heads: count,
+  num_key_value_heads: count.nullish(),
+  head_dim: count.default(256),
+  max_position_embeddings: count.default(8192),
+  sliding_window: count.nullish(),
+  hidden_activation: z.string().nullish(),
+  hidden_act: z.string().nullish(),
+  rms_norm_eps: positive.default(1e-6),
+  rope_theta: positive.default(10000),
+  rope_scaling: z.record(z.string(), z.unknown()).nullish(),
+  query_pre_attn_scalar: positive.default(256),
+  attn_logit_softcapping: positive.nullish(),
+  final_logit_softcapping: positive.nullish(),
+  attention_bias: z.boolean().default(false),
+  tie_word_embeddings: z.boolean().default(true),
+  bos_token_id: z.number().int().nullish(),
+});
+
+export function parseGemma2Config(json: unknown, where = 'config.json'): Gemma2Config {
+  const c = parsed(HfGemma2Config, json, where, 'Gemma 2');
+  const act = c.hidden_activation ?? c.hidden_act ?? 'gelu_pytorch_tanh';
+  if (act !== 'gelu_pytorch_tanh')
+    throw new AtlasError('SOURCE_MALFORMED', `${where}: hidden_activation '${act}' is not supported; Gemma 2 reads 'gelu_pytorch_tanh'`); // prettier-ignore
+  if (c.attention_bias || c.rope_scaling)
+    throw new AtlasError('SOURCE_MALFORMED', `${where}: attention_bias and rope_scaling are not supported for gemma2`);
+  const nKvHead = c.num_key_value_heads ?? c.num_attention_heads;
+  if (c.num_attention_heads % nKvHead !== 0)
+    throw new AtlasError('SOURCE_MALFORMED', `${where}: num_attention_heads ${c.num_attention_heads} is not a multiple of num_key_value_heads ${nKvHead}`); // prettier-ignore
+  return {
+    family: 'gemma2',
+    vocabSize: c.vocab_size,
+    // Every other layer attends within the sliding window: windows are kept within it, so attention stays exact.
+    nPositions: Math.min(c.max_position_embeddings, c.sliding_window ?? Infinity),
+    dModel: c.hidden_size,
+    nLayer: c.num_hidden_layers,
+    nHead: c.num_attention_heads,
+    nKvHead,
+    dHead: c.head_dim,
+    dMlp: c.intermediate_size,
+    rmsNormEps: c.rms_norm_eps,
+    ropeTheta: c.rope_theta,
+    queryPreAttnScalar: c.query_pre_attn_scalar,
+    attnSoftcap: c.attn_logit_softcapping ?? undefined,
+    finalSoftcap: c.final_logit_softcapping ?? undefined,
+    tieWordEmbeddings: c.tie_word_embeddings,
+    bosTokenId: c.bos_token_id ?? undefined,
+  };
+}
+
 /** Any family's config.json, by model_type (absent: GPT-2, as the atlas's own folders were written before it). */
 export function parseModelConfig(json: unknown, where = 'config.json'): ModelConfig {
   const type = (json as { model_type?: unknown } | null)?.model_type;
@@ -346,6 +419,7 @@ export function parseModelConfig(json: unknown, where = 'config.json'): ModelCon
   const family = type === undefined ? 'gpt2' : MODEL_TYPES[type];
   if (family === 'llama') return parseLlamaConfig(json, where);
   if (family === 'neox') return parseNeoxConfig(json, where);
+  if (family === 'gemma2') return parseGemma2Config(json, where);
   return parseGpt2Config(json, where);
 }
 

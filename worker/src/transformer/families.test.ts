@@ -94,7 +94,17 @@ function rope(x: Vec, t: number, inv: Vec): Vec {
 }
 
 /** Causal attention over rows: q[t] (nHead heads), k/v[t] (nKv heads); head h reads kv head ⌊h / (nHead / nKv)⌋. */
-function attend(q: Vec[], k: Vec[], v: Vec[], nHead: number, nKv: number, dh: number): Vec[] {
+function attend(
+  q: Vec[],
+  k: Vec[],
+  v: Vec[],
+  nHead: number,
+  nKv: number,
+  dh: number,
+  scale = 1 / Math.sqrt(dh),
+  cap?: number,
+): Vec[] {
+  // prettier-ignore
   return q.map((qt, t) => {
     const z: Vec = [];
     for (let h = 0; h < nHead; h++) {
@@ -102,7 +112,7 @@ function attend(q: Vec[], k: Vec[], v: Vec[], nHead: number, nKv: number, dh: nu
       const scores = Array.from({ length: t + 1 }, (_, s) => {
         let dot = 0;
         for (let i = 0; i < dh; i++) dot += qt[h * dh + i] * k[s][kh * dh + i];
-        return dot / Math.sqrt(dh);
+        return cap ? cap * Math.tanh((dot * scale) / cap) : dot * scale;
       });
       const m = Math.max(...scores);
       const e = scores.map((x) => Math.exp(x - m));
@@ -231,6 +241,62 @@ function neoxReference(m: RandomFolder): Reference {
   return { hooks, logits };
 }
 
+const geluTanh = (v: number) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+
+/** The Gemma 2 forward (Gemma2DecoderLayer) on one sequence. */
+function gemma2Reference(m: RandomFolder): Reference {
+  const c = m.config as Record<string, number>;
+  const W = (n: string) => m.tensors.get(n)!.data;
+  const gain = (n: string) => W(n).map((x) => 1 + x);
+  const d = c.hidden_size;
+  const nHead = c.num_attention_heads;
+  const nKv = c.num_key_value_heads;
+  const dh = c.head_dim;
+  const eps = c.rms_norm_eps;
+  const inv = invFreqs(dh, c.rope_theta);
+  const hooks: Record<string, Vec[]> = {};
+  const rec = (l: number, k: string, rows: Vec[]) => (hooks[`blocks.${l}.${k}`] = rows);
+  let x = ids.map((id) => Array.from(W('model.embed_tokens.weight').subarray(id * d, (id + 1) * d), (v) => v * Math.sqrt(d))); // prettier-ignore
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const p = `model.layers.${l}.`;
+    rec(l, 'hook_resid_pre', x);
+    const h = x.map((r) => rmsNorm(r, gain(`${p}input_layernorm.weight`), eps));
+    const perHead = (r: Vec, heads: number, t: number) =>
+      Array.from({ length: heads }, (_, hh) => rope(r.slice(hh * dh, (hh + 1) * dh), t, inv)).flat();
+    const q = h.map((r, t) => perHead(matVec(W(`${p}self_attn.q_proj.weight`), r, nHead * dh), nHead, t));
+    const k = h.map((r, t) => perHead(matVec(W(`${p}self_attn.k_proj.weight`), r, nKv * dh), nKv, t));
+    const v = h.map((r) => matVec(W(`${p}self_attn.v_proj.weight`), r, nKv * dh));
+    const z = rec(l, 'attn.hook_z', attend(q, k, v, nHead, nKv, dh, c.query_pre_attn_scalar ** -0.5, c.attn_logit_softcapping)); // prettier-ignore
+    const attnOut = rec(l, 'hook_attn_out', z.map((r) => rmsNorm(matVec(W(`${p}self_attn.o_proj.weight`), r, d), gain(`${p}post_attention_layernorm.weight`), eps))); // prettier-ignore
+    const mid = rec(
+      l,
+      'hook_resid_mid',
+      x.map((r, t) => add(r, attnOut[t])),
+    );
+    const h2 = rec(l, 'ln2.hook_normalized', mid.map((r) => rmsNorm(r, gain(`${p}pre_feedforward_layernorm.weight`), eps))); // prettier-ignore
+    const gate = rec(
+      l,
+      'mlp.hook_pre',
+      h2.map((r) => matVec(W(`${p}mlp.gate_proj.weight`), r, c.intermediate_size)),
+    );
+    const up = rec(l, 'mlp.hook_pre_linear', h2.map((r) => matVec(W(`${p}mlp.up_proj.weight`), r, c.intermediate_size))); // prettier-ignore
+    const post = rec(
+      l,
+      'mlp.hook_post',
+      gate.map((r, t) => r.map((g, i) => geluTanh(g) * up[t][i])),
+    );
+    const mlpOut = rec(l, 'hook_mlp_out', post.map((r) => rmsNorm(matVec(W(`${p}mlp.down_proj.weight`), r, d), gain(`${p}post_feedforward_layernorm.weight`), eps))); // prettier-ignore
+    x = rec(
+      l,
+      'hook_resid_post',
+      mid.map((r, t) => add(r, mlpOut[t])),
+    );
+  }
+  const cap = c.final_logit_softcapping;
+  const logits = x.map((r) => matVec(W('model.embed_tokens.weight'), rmsNorm(r, gain('model.norm.weight'), eps), c.vocab_size).map((v) => cap * Math.tanh(v / cap))); // prettier-ignore
+  return { hooks, logits };
+}
+
 /** max|a − b| / max|b| over a tensor. */
 function relativeDifference(a: Float32Array, b: Vec[]): number {
   const flat = b.flat();
@@ -272,17 +338,25 @@ const llama3Scaling = {
   high_freq_factor: 4,
   original_max_position_embeddings: 16,
 };
-const cases: { label: string; type: RandomModelType; kvHeads?: number; config?: Record<string, unknown> }[] = [
+const cases: {
+  label: string;
+  type: RandomModelType;
+  kvHeads?: number;
+  headDim?: number;
+  config?: Record<string, unknown>;
+}[] = [
+  // prettier-ignore
   { label: 'llama, GQA 4/2, untied', type: 'llama', kvHeads: 2 },
   { label: 'qwen2 (q/k/v biases), GQA 4/1', type: 'qwen2', kvHeads: 1 },
   { label: 'llama 3 rope_theta 500000 + llama3 rope_scaling, tied, attention_bias', type: 'llama', config: { rope_theta: 500000, rope_scaling: llama3Scaling, tie_word_embeddings: true, attention_bias: true } }, // prettier-ignore
   { label: 'gpt_neox, parallel residual, rotary_pct 0.25', type: 'gpt_neox' },
   { label: 'gpt_neox, sequential residual, rotary_pct 0.5', type: 'gpt_neox', config: { use_parallel_residual: false, rotary_pct: 0.5 } }, // prettier-ignore
+  { label: 'gemma2, head_dim 12 ≠ d/heads, GQA 4/2, soft-capping that bites', type: 'gemma2', kvHeads: 2, headDim: 12, config: { attn_logit_softcapping: 2, final_logit_softcapping: 3, query_pre_attn_scalar: 10 } }, // prettier-ignore
 ];
 for (const c of cases)
   test(`${c.label}: every hook and the logits agree with a float64 reference`, async () => {
-    const m = writeRandomModelFolder(folder(), c.type, { ...sizes, kvHeads: c.kvHeads }, { seed: serial, config: c.config }); // prettier-ignore
-    const ref = c.type === 'gpt_neox' ? neoxReference(m) : llamaReference(m);
+    const m = writeRandomModelFolder(folder(), c.type, { ...sizes, kvHeads: c.kvHeads, headDim: c.headDim }, { seed: serial, config: c.config }); // prettier-ignore
+    const ref = c.type === 'gpt_neox' ? neoxReference(m) : c.type === 'gemma2' ? gemma2Reference(m) : llamaReference(m);
     const { runner } = await assertAgrees(m, ref, c.label);
     runner.dispose();
   });
@@ -301,34 +375,34 @@ test('one file, 3 shards, float16 and bfloat16 checkpoints load and agree with t
   }
 });
 
-test('Llama: feed, add, last-row logits and the key/value cache behave as on GPT-2', async () => {
-  const m = writeRandomModelFolder(folder(), 'llama', { ...sizes, kvHeads: 2 }, { seed: 3 });
-  const model = await loadModel(m.dir);
-  const runner = await hookRunner(model);
-  assert.ok(runner.supportsKeyValueCache);
-  const seq = ids.length;
-  const input = Int32Array.from(ids);
-  const vocab = sizes.vocab;
-  const full = await runner.run(input, 1, seq, { logits: true, hooks: ['blocks.1.mlp.hook_post'] });
-  const fed = await runner.run(input, 1, seq, { logits: true, feed: { 'blocks.1.mlp.hook_post': full.hooks['blocks.1.mlp.hook_post'] } }); // prettier-ignore
-  assert.ok(relativeDifference(fed.logits!, [Array.from(full.logits!)]) < 1e-6, 'a hook fed its own values');
-  const term = new Float32Array(seq * sizes.d).fill(0.5);
-  const added = await runner.run(input, 1, seq, { logits: true, add: { 'blocks.0.hook_resid_post': term } });
-  assert.ok(relativeDifference(added.logits!, [Array.from(full.logits!)]) > 1e-3, 'an added term moves the logits');
-  const last = await runner.run(input, 1, seq, { logits: true, lastRowLogits: true });
-  assert.ok(relativeDifference(last.logits!, [Array.from(full.logits!.subarray((seq - 1) * vocab))]) < 1e-6);
-  // The prompt less its last token, then that token from the cache: the full pass's last row.
-  const prefix = await runner.run(input.subarray(0, seq - 1), 1, seq - 1, { logits: true, keyValues: true });
-  assert.equal(
-    prefix.keyValues!.keys[0].length,
-    (seq - 1) * 2 * (sizes.d / sizes.heads),
-    'keys are kvHeads·dHead wide',
-  );
-  const step = await runner.run(input.subarray(seq - 1), 1, 1, { logits: true, past: prefix.keyValues });
-  assert.ok(relativeDifference(step.logits!, [Array.from(full.logits!.subarray((seq - 1) * vocab))]) < 1e-5, 'cached step'); // prettier-ignore
-  assert.equal(step.keyValues!.length, seq);
-  runner.dispose();
-});
+for (const [type, headDim] of [
+  ['llama', 8],
+  ['gemma2', 12],
+] as const)
+  test(`${type}: feed, add, last-row logits and the key/value cache behave as on GPT-2`, async () => {
+    const m = writeRandomModelFolder(folder(), type, { ...sizes, kvHeads: 2, headDim }, { seed: 3 });
+    const model = await loadModel(m.dir);
+    const runner = await hookRunner(model);
+    assert.ok(runner.supportsKeyValueCache);
+    const seq = ids.length;
+    const input = Int32Array.from(ids);
+    const vocab = sizes.vocab;
+    const full = await runner.run(input, 1, seq, { logits: true, hooks: ['blocks.1.mlp.hook_post'] });
+    const fed = await runner.run(input, 1, seq, { logits: true, feed: { 'blocks.1.mlp.hook_post': full.hooks['blocks.1.mlp.hook_post'] } }); // prettier-ignore
+    assert.ok(relativeDifference(fed.logits!, [Array.from(full.logits!)]) < 1e-6, 'a hook fed its own values');
+    const term = new Float32Array(seq * sizes.d).fill(0.5);
+    const added = await runner.run(input, 1, seq, { logits: true, add: { 'blocks.0.hook_resid_post': term } });
+    assert.ok(relativeDifference(added.logits!, [Array.from(full.logits!)]) > 1e-3, 'an added term moves the logits');
+    const last = await runner.run(input, 1, seq, { logits: true, lastRowLogits: true });
+    assert.ok(relativeDifference(last.logits!, [Array.from(full.logits!.subarray((seq - 1) * vocab))]) < 1e-6);
+    // The prompt less its last token, then that token from the cache: the full pass's last row.
+    const prefix = await runner.run(input.subarray(0, seq - 1), 1, seq - 1, { logits: true, keyValues: true });
+    assert.equal(prefix.keyValues!.keys[0].length, (seq - 1) * 2 * headDim, 'keys are kvHeads·dHead wide');
+    const step = await runner.run(input.subarray(seq - 1), 1, 1, { logits: true, past: prefix.keyValues });
+    assert.ok(relativeDifference(step.logits!, [Array.from(full.logits!.subarray((seq - 1) * vocab))]) < 1e-5, 'cached step'); // prettier-ignore
+    assert.equal(step.keyValues!.length, seq);
+    runner.dispose();
+  });
 
 /** Rewrite a safetensors file's type code for one tensor (same bytes): types writeSafetensors does not write. */
 function retype(path: string, name: string, code: string): void {
@@ -364,7 +438,7 @@ test('bad folders and hooks get one clear message each', async () => {
   await loadModel(n.dir);
   // unknown model_type, unsupported rope scaling
   const c = writeRandomModelFolder(folder(), 'llama', sizes, { config: { model_type: 'mamba' } });
-  await assert.rejects(loadModel(c.dir), /model_type 'mamba' is not supported; supported: gpt2, llama, mistral, qwen2, gpt_neox/); // prettier-ignore
+  await assert.rejects(loadModel(c.dir), /model_type 'mamba' is not supported; supported: gpt2, llama, mistral, qwen2, gpt_neox, gemma2$/); // prettier-ignore
   const y = writeRandomModelFolder(folder(), 'llama', sizes, { config: { rope_scaling: { rope_type: 'yarn', factor: 4 } } }); // prettier-ignore
   await assert.rejects(loadModel(y.dir), /rope_scaling type 'yarn' is not supported; supported: none, 'default', 'llama3'/); // prettier-ignore
   // missing tensor, wrong shape (the config says other sizes than the weights)

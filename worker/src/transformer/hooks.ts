@@ -1,6 +1,6 @@
 // Hook point names, TransformerLens style, and what each one measures, for every model family.
 import { AtlasError } from '../errors.js';
-import type { ModelConfig } from './config.js';
+import { headDim, type ModelConfig } from './config.js';
 
 /**
  * The hook kinds a block exposes, in forward order; `{l}` is the layer. `attn.hook_z` is the per-head attention
@@ -34,7 +34,7 @@ export interface HookPoint {
 export function hookKinds(config: ModelConfig): HookKind[] {
   return HOOK_KINDS.filter(
     (k) =>
-      (k !== 'mlp.hook_pre_linear' || config.family === 'llama') &&
+      (k !== 'mlp.hook_pre_linear' || config.family === 'llama' || config.family === 'gemma2') &&
       (k !== 'hook_resid_mid' || !(config.family === 'neox' && config.parallelResidual)),
   );
 }
@@ -66,5 +66,6 @@ export function parseHook(name: string, config: ModelConfig): HookPoint {
 
 /** Width of the activations at a hook point: the MLP width for mlp.*, nHead·dHead for attn.hook_z, else d_model. */
 export function hookWidth(hook: HookPoint, config: ModelConfig): number {
+  if (hook.kind === 'attn.hook_z') return config.nHead * headDim(config);
   return hook.kind.startsWith('mlp.') ? config.dMlp : config.dModel;
 }

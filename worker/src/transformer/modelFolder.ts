@@ -12,8 +12,16 @@ import { writeSafetensors, type TensorToWrite } from '../formats/safetensors.js'
 import { loadTokenizer, type BpeTokenizer } from '../tokenizer/bpe.js';
 import { readBosRule } from '../tokenizer/bosRule.js';
 import { Checkpoint } from './checkpoint.js';
-import { gpt2ConfigToJson, readModelConfig, type Gpt2Config, type LlamaConfig, type NeoxConfig } from './config.js';
+import {
+  gpt2ConfigToJson,
+  readModelConfig,
+  type Gemma2Config,
+  type Gpt2Config,
+  type LlamaConfig,
+  type NeoxConfig,
+} from './config.js';
 import { transposed } from './families/graph.js';
+import { readGemma2Weights, type Gemma2Weights } from './families/gemma2.js';
 import { readLlamaWeights, type LlamaWeights } from './families/llama.js';
 import { readNeoxWeights, type NeoxWeights } from './families/neox.js';
 import type { BlockParams, Gpt2Params } from './gpt2.js';
@@ -41,9 +49,9 @@ export interface Gpt2LoadedModel extends LoadedModelBase {
 
 /** A Llama- or NeoX-family model: host weights for the onnxruntime graph (no TF.js forward). */
 export interface FamilyLoadedModel extends LoadedModelBase {
-  config: LlamaConfig | NeoxConfig;
+  config: LlamaConfig | NeoxConfig | Gemma2Config;
   params?: undefined;
-  weights: LlamaWeights | NeoxWeights;
+  weights: LlamaWeights | NeoxWeights | Gemma2Weights;
 }
 
 /** A loaded model of any family. */
@@ -191,7 +199,9 @@ export async function loadModel(spec: string): Promise<LoadedModel> {
         ? ({ config, params: readGpt2Params(file, config) } as const)
         : config.family === 'llama'
           ? ({ config, weights: readLlamaWeights(file, config) } as const)
-          : ({ config, weights: readNeoxWeights(file, config) } as const);
+          : config.family === 'neox'
+            ? ({ config, weights: readNeoxWeights(file, config) } as const)
+            : ({ config, weights: readGemma2Weights(file, config) } as const);
     const tok = loadTokenizer(
       join(dir, 'tokenizer.json'),
       name === 'builtin:tiny-brown' ? 'tiny-brown' : dir.split('/').pop(),

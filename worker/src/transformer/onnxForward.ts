@@ -13,6 +13,7 @@ import { onnxSessionOptions } from '../formats/onnxModel.js';
 import { keyValueWidth } from './config.js';
 import { gpt2Graph, gpt2HostWeights, type Gpt2HostWeights } from './families/gpt2.js';
 import type { GraphHook, GraphRequest } from './families/graph.js';
+import { gemma2Graph } from './families/gemma2.js';
 import { llamaGraph } from './families/llama.js';
 import { neoxGraph } from './families/neox.js';
 import { hookWidth, parseHook } from './hooks.js';
@@ -63,6 +64,7 @@ export function modelGraph(model: LoadedModel, gpt2Weights: () => Gpt2HostWeight
   const w = model.weights!;
   if (model.config.family === 'llama' && w.family === 'llama') return llamaGraph(model.config, w, req);
   if (model.config.family === 'neox' && w.family === 'neox') return neoxGraph(model.config, w, req);
+  if (model.config.family === 'gemma2' && w.family === 'gemma2') return gemma2Graph(model.config, w, req);
   throw new RangeError(`forward: ${model.name} holds ${w.family} weights for a ${model.config.family} config`);
 }
 

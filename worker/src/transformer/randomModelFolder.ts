@@ -11,7 +11,7 @@ import { SHARD_INDEX, SINGLE_FILE } from './checkpoint.js';
 import { rng } from './randomModel.js';
 
 /** The model_type to write. */
-export type RandomModelType = 'gpt2' | 'llama' | 'mistral' | 'qwen2' | 'gpt_neox';
+export type RandomModelType = 'gpt2' | 'llama' | 'mistral' | 'qwen2' | 'gpt_neox' | 'gemma2';
 
 /** Sizes of a random folder; `kvHeads` (Llama family) defaults to `heads`. */
 export interface RandomFolderSizes {
@@ -21,6 +21,8 @@ export interface RandomFolderSizes {
   d: number;
   heads: number;
   kvHeads?: number;
+  /** Gemma 2's head_dim (default d / heads). */
+  headDim?: number;
   mlp: number;
   layers: number;
 }
@@ -67,6 +69,21 @@ function baseConfig(type: RandomModelType, s: RandomFolderSizes): Record<string,
     num_attention_heads: s.heads,
     tie_word_embeddings: false,
   };
+  if (type === 'gemma2')
+    return {
+      ...common,
+      architectures: ['Gemma2ForCausalLM'],
+      num_key_value_heads: s.kvHeads ?? s.heads,
+      head_dim: s.headDim ?? s.d / s.heads,
+      hidden_activation: 'gelu_pytorch_tanh',
+      rms_norm_eps: 1e-6,
+      rope_theta: 10000,
+      query_pre_attn_scalar: s.headDim ?? s.d / s.heads,
+      attn_logit_softcapping: 50,
+      final_logit_softcapping: 30,
+      sliding_window: s.ctx,
+      tie_word_embeddings: true,
+    };
   if (type === 'gpt_neox')
     return {
       ...common,
@@ -90,7 +107,9 @@ function baseConfig(type: RandomModelType, s: RandomFolderSizes): Record<string,
 /** Tensor names and shapes of a family, as transformers' *ForCausalLM state dicts name them. */
 function tensorShapes(type: RandomModelType, c: Record<string, unknown>, s: RandomFolderSizes) {
   const { d, mlp, vocab } = s;
-  const kv = (s.kvHeads ?? s.heads) * (d / s.heads);
+  const dHead = s.headDim ?? d / s.heads;
+  const kv = (s.kvHeads ?? s.heads) * dHead;
+  const q = s.heads * dHead;
   // kind: 'gain' (norm weights, around 1), 'bias', 'weight' (scaled by 1/sqrt(fan-in)), 'embed'
   const shapes: [string, number[], 'gain' | 'bias' | 'weight' | 'embed'][] = [];
   const tied = c.tie_word_embeddings === true;
@@ -135,6 +154,26 @@ function tensorShapes(type: RandomModelType, c: Record<string, unknown>, s: Rand
     }
     shapes.push(['gpt_neox.final_layer_norm.weight', [d], 'gain'], ['gpt_neox.final_layer_norm.bias', [d], 'bias']);
     if (!tied) shapes.push(['embed_out.weight', [vocab, d], 'weight']);
+  } else if (type === 'gemma2') {
+    shapes.push(['model.embed_tokens.weight', [vocab, d], 'embed']);
+    for (let l = 0; l < s.layers; l++) {
+      const p = `model.layers.${l}.`;
+      shapes.push(
+        [`${p}input_layernorm.weight`, [d], 'bias'], // applied as 1 + w
+        [`${p}self_attn.q_proj.weight`, [q, d], 'weight'],
+        [`${p}self_attn.k_proj.weight`, [kv, d], 'weight'],
+        [`${p}self_attn.v_proj.weight`, [kv, d], 'weight'],
+        [`${p}self_attn.o_proj.weight`, [d, q], 'weight'],
+        [`${p}post_attention_layernorm.weight`, [d], 'bias'],
+        [`${p}pre_feedforward_layernorm.weight`, [d], 'bias'],
+        [`${p}post_feedforward_layernorm.weight`, [d], 'bias'],
+        [`${p}mlp.gate_proj.weight`, [mlp, d], 'weight'],
+        [`${p}mlp.up_proj.weight`, [mlp, d], 'weight'],
+        [`${p}mlp.down_proj.weight`, [d, mlp], 'weight'],
+      );
+    }
+    shapes.push(['model.norm.weight', [d], 'bias']);
+    if (!tied) shapes.push(['lm_head.weight', [vocab, d], 'weight']);
   } else {
     const qkvBias = type === 'qwen2' || c.attention_bias === true;
     const outBias = type !== 'qwen2' && c.attention_bias === true;

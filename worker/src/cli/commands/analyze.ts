@@ -53,7 +53,11 @@ export function registerAnalyze(program: Command): void {
       'SAE import: bring a dictionary into the atlas, analysing it over a corpus and ingesting its features (alias: import-sae)',
     )
     .option('--sae <folder>', 'SAELens (any version) or EleutherAI sparsify folder')
-    .option('--model <spec>', 'builtin or a Hugging Face GPT-2-layout folder', 'builtin')
+    .option(
+      '--model <spec>',
+      'builtin or a Hugging Face model folder (GPT-2, Llama, Mistral, Qwen2, GPT-NeoX, Gemma 2)',
+      'builtin',
+    )
     .option('--corpus <spec>', 'brown or a folder of .txt/.jsonl', 'brown')
     .option('--hook <name>', "hook point (default: the dictionary's hook_name)")
     .option('--name <name>', 'dictionary name in the atlas (default: the folder name)')

@@ -11,7 +11,11 @@ export function registerExtract(program: Command): void {
   program
     .command('extract')
     .description('run a model over a corpus and write activations at a hook point as .npy shards with provenance')
-    .option('--model <builtin|path>', "'builtin' (the committed tiny LM) or a Hugging Face GPT-2 folder", 'builtin')
+    .option(
+      '--model <builtin|path>',
+      "'builtin' (the committed tiny LM) or a Hugging Face model folder (GPT-2, Llama, Mistral, Qwen2, GPT-NeoX, Gemma 2)",
+      'builtin',
+    )
     .option('--corpus <brown|path>', "'brown' or a folder of .txt/.jsonl files", 'brown')
     .option('--hook <name>', 'TransformerLens hook name', 'blocks.0.mlp.hook_post')
     .option(

@@ -35,7 +35,11 @@ export function registerSteer(program: Command): void {
       "continue a prompt with a dictionary's features steered (add, clamp or ablate at its hook) and without, " +
         'from the same seed; prints both continuations',
     )
-    .option('--model <builtin|path>', "'builtin' (the committed tiny LM) or a Hugging Face GPT-2 folder", 'builtin')
+    .option(
+      '--model <builtin|path>',
+      "'builtin' (the committed tiny LM) or a Hugging Face model folder (GPT-2, Llama, Mistral, Qwen2, GPT-NeoX, Gemma 2)",
+      'builtin',
+    )
     .requiredOption('--sae <folder>', 'a SAELens or sparsify dictionary folder')
     .option('--hook <name>', "the dictionary's hook point (default: the hook_name its cfg.json records)")
     .requiredOption('--feature <i>', 'a feature to steer; repeat for several', collectFeature, [])

@@ -45,6 +45,10 @@ export interface AttentionShape {
   nKvHead: number;
   dHead: number;
   rotary?: Rotary;
+  /** Score scale; default 1/sqrt(dHead). */
+  scale?: number;
+  /** Gemma 2: scores become cap·tanh(scores / cap) before the mask. */
+  softcap?: number;
 }
 
 /** [rows, cols] row-major -> [cols, rows], in 64×64 tiles (a 7B model's matrices are transposed on load). */
@@ -221,6 +225,13 @@ export class GraphBuilder {
     );
   }
 
+  /** cap · tanh(x / cap) (Gemma 2's soft-capping of scores and logits). */
+  softcap(x: string, cap: number, out: string): string {
+    const inv = this.constant(`softcap.inv.${cap}`, [], Float32Array.of(1 / cap));
+    const c = this.constant(`softcap.${cap}`, [], Float32Array.of(cap));
+    return this.node('Mul', [this.node('Tanh', [this.node('Mul', [x, inv], `${out}.scaled`)], `${out}.tanh`), c], out);
+  }
+
   /** The sequence length [1] (int64), from the ids input. */
   seqLen(): string {
     if (!this.constants.has('seqLen')) {
@@ -312,7 +323,7 @@ export class GraphBuilder {
    * repeat_kv), softmax(q·kᵀ / sqrt(dHead) + mask)·v. Returns `blocks.<l>.attn.hook_z` [b, rows, nHead·dHead].
    */
   attention(l: number, q: string, k: string, v: string, s: AttentionShape): string {
-    const { nHead, nKvHead, dHead, rotary } = s;
+    const { nHead, nKvHead, dHead, rotary, softcap } = s;
     const n = (x: string) => `blocks.${l}.${x}`;
     const headsQ = this.constant(`heads.${nHead}.${dHead}`, [4], [0, 0, nHead, dHead]);
     const headsKv = this.constant(`heads.${nKvHead}.${dHead}`, [4], [0, 0, nKvHead, dHead]);
@@ -343,8 +354,10 @@ export class GraphBuilder {
     const qT = this.node('Transpose', [q4], `${q}.t`, { intLists: { perm: [0, 2, 1, 3] } }); // [b, H, s, dh]
     const kT = this.node('Transpose', [heads(kAll)], `${kAll}.t`, { intLists: { perm: [0, 2, 3, 1] } }); // [b, H, dh, s]
     const vT = this.node('Transpose', [heads(vAll)], `${vAll}.t`, { intLists: { perm: [0, 2, 1, 3] } });
-    const scale = this.constant(`scale.${dHead}`, [], Float32Array.of(1 / Math.sqrt(dHead)));
-    const qkScaled = this.node('Mul', [this.node('MatMul', [qT, kT], n('qk')), scale], n('qkScaled'));
+    const scaleValue = s.scale ?? 1 / Math.sqrt(dHead);
+    const scale = this.constant(`scale.${scaleValue}`, [], Float32Array.of(scaleValue));
+    let qkScaled = this.node('Mul', [this.node('MatMul', [qT, kT], n('qk')), scale], n('qkScaled'));
+    if (softcap) qkScaled = this.softcap(qkScaled, softcap, n('qkCapped'));
     // The incremental graph's one row attends to every cached row: no mask.
     const scores = past ? qkScaled : this.node('Add', [qkScaled, this.mask()], n('scores'));
     const z = this.node('MatMul', [this.node('Softmax', [scores], n('probs'), { ints: { axis: -1 } }), vT], n('z'));
@@ -368,6 +381,8 @@ export class GraphBuilder {
     /** The unembedding as [d, vocab] ('dv'), or [vocab, d] ('vd', as checkpoints store it: transposed in the graph). */
     unembed?: () => { data: Float32Array; layout: 'dv' | 'vd' };
     kvWidth: number;
+    /** Gemma 2: logits become cap·tanh(logits / cap). */
+    logitSoftcap?: number;
   }): Uint8Array {
     const { req, rows } = this;
     const outputs: ValueInfo[] = req.hooks.map((h) => ({ name: h.name, elemType: ONNX_FLOAT, dims: ['b', rows, h.width] })); // prettier-ignore
@@ -386,7 +401,8 @@ export class GraphBuilder {
         u.layout === 'dv'
           ? this.init('unembed', [o.d, o.vocab], u.data)
           : this.node('Transpose', [this.init('unembed.vd', [o.vocab, o.d], u.data)], 'unembed', { intLists: { perm: [1, 0] } }); // prettier-ignore
-      this.node('MatMul', [final, unembed], 'logits');
+      if (o.logitSoftcap) this.softcap(this.node('MatMul', [final, unembed], 'logits.raw'), o.logitSoftcap, 'logits');
+      else this.node('MatMul', [final, unembed], 'logits');
       outputs.push({ name: 'logits', elemType: ONNX_FLOAT, dims: ['b', req.lastRowLogits ? 1 : rows, o.vocab] });
       if (req.keyValues || req.past)
         for (let l = 0; l < this.nLayer; l++)
