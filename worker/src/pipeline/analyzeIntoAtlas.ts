@@ -38,6 +38,7 @@ import {
 import { disposeModel, loadModel, type LoadedModel } from '../transformer/modelFolder.js';
 import { initTfjs } from '../transformer/runtime.js';
 import { takeAnalysisLock, type AnalysisLockOptions } from './analysisLock.js';
+import { checkSaeFitsModel } from './saeModelFit.js';
 
 /** Tokens per analysis window including BOS, unless told otherwise. */
 export const ANALYSIS_CONTEXT = 64;
@@ -132,12 +133,7 @@ async function prepareAnalysis(
     disposeModel(model);
   };
   try {
-    const trainedOn = sae.modelName;
-    if (trainedOn && trainedOn !== model.name)
-      throw new AtlasError(
-        'PROVENANCE_MISMATCH',
-        `${folder} was trained on activations of ${trainedOn}, not ${model.name}; pass --model ${trainedOn}`,
-      );
+    const notes = checkSaeFitsModel(folder, sae, hook, model);
     // A transcoder's output hook must be a hook of this model as wide as its decoder rows (logit effects and
     // the CE-loss splice go there).
     if (transcoder?.hookNameOut) {
@@ -185,7 +181,10 @@ async function prepareAnalysis(
         maxTokens: o.maxTokens,
         onProgress,
       },
-      summary: `backend: ${backend.description}; ${documents.length} documents, ${tokens} tokens of ${corpus.name}`,
+      summary: [
+        ...notes,
+        `backend: ${backend.description}; ${documents.length} documents, ${tokens} tokens of ${corpus.name}`,
+      ].join('\n'),
       dispose,
     };
   } catch (err) {
