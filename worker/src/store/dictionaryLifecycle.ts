@@ -107,20 +107,21 @@ export async function registerDictionary(
   return row.id;
 }
 
-/** The models row of a loaded model (by name; its folder kept for reloading); returns its id. */
+/** The models row of a loaded model (by name; its folder kept for reloading; its family as the architecture); returns its id. */
 export async function ensureModel(
   ds: DataSource,
   model: {
     name: string;
     dir: string;
-    config: { dModel: number; nLayer: number; dMlp: number; nPositions: number; vocabSize: number };
+    config: { family: string; dModel: number; nLayer: number; dMlp: number; nPositions: number; vocabSize: number };
   },
 ): Promise<number> {
   const c = model.config;
   const [row] = (await ds.query(
     `INSERT INTO models (name, architecture, d_model, n_layers, d_mlp, n_ctx, vocab_size, weights_path)
-     VALUES ($1, 'gpt2', $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (name) DO UPDATE SET weights_path = EXCLUDED.weights_path RETURNING id`,
+     VALUES ($1, $8, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (name) DO UPDATE SET weights_path = EXCLUDED.weights_path, architecture = EXCLUDED.architecture
+     RETURNING id`,
     [
       model.name,
       c.dModel,
@@ -129,6 +130,7 @@ export async function ensureModel(
       c.nPositions,
       c.vocabSize,
       model.name.startsWith('builtin:') ? null : model.dir,
+      c.family,
     ],
   )) as { id: number }[];
   return row.id;
