@@ -6,7 +6,7 @@ import { EncodeScratch } from '../inference/encodeBatch.js';
 import { InferenceDictionary } from '../inference/inferenceDictionary.js';
 import { InferenceModel } from '../inference/inferenceModel.js';
 import type { TokenizedDocument } from '../sources/corpusCache.js';
-import { totalRows, type AnalyzeOptions, type TokenRange } from './analysisOptions.js';
+import { defaultBatchWindows, totalRows, type AnalyzeOptions, type TokenRange } from './analysisOptions.js';
 import { FeatureEvidenceCollector } from './featureEvidence.js';
 import { LabelAssociation, type LabelFamily } from './labelAssociation.js';
 
@@ -85,7 +85,7 @@ export async function corpusPass(o: AnalyzeOptions, range: TokenRange) {
     documents,
     hook: hook.name,
     windows,
-    batchSize: o.batchWindows ?? 32,
+    batchSize: o.batchWindows ?? defaultBatchWindows(o.contextSize),
     skipRows: Math.max(0, start - windowBefore),
     maxRows: Math.min(total, end + windowAfter),
   });
