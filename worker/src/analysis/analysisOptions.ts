@@ -16,7 +16,7 @@ export interface AnalyzeOptions {
   contextSize: number;
   prependBos: boolean;
   maxTokens?: number;
-  /** Windows per forward pass. */
+  /** Windows per forward pass (default: `defaultBatchWindows`). */
   batchWindows?: number;
   topN?: number;
   /** Seed of the quantile sample's priorities (every range of one analysis must use the same). */
@@ -43,6 +43,20 @@ export interface AnalysisResult {
 export interface TokenRange {
   start: number;
   end: number;
+}
+
+/**
+ * Rows of a forward pass the default batch stays within: at context 1,024 that is 4 windows, not 32 (whose
+ * attention tensors are 1.6 GB each at 12 heads).
+ */
+const BATCH_ROWS = 4096;
+
+/**
+ * Windows per forward pass unless told: 32, fewer at long contexts so a batch's activations (and its attention
+ * scores, windows × heads × context²) stay bounded. One rule, so every range of a split analysis batches alike.
+ */
+export function defaultBatchWindows(contextSize: number): number {
+  return Math.max(1, Math.min(32, Math.floor(BATCH_ROWS / contextSize)));
 }
 
 /** Rows the analysis reads: the corpus, cut at maxTokens (what a split into token ranges must tile). */

@@ -5,6 +5,9 @@ import { InferenceDictionary } from '../inference/inferenceDictionary.js';
 import { InferenceModel } from '../inference/inferenceModel.js';
 import type { AnalysisResult, AnalyzeOptions } from './analysisOptions.js';
 
+/** Bytes of logits one run of the CE loss returns, at most (one window's always). */
+const LOGITS_BYTES = 64 * 2 ** 20;
+
 /**
  * CE loss of the model with the dictionary's reconstruction spliced in at the hook, against the clean and the
  * zero-ablated loss, on the first windows of the corpus: recovered = (zero − spliced) / (zero − clean).
@@ -55,39 +58,50 @@ export async function splicedLosses(
   }
   if (windows.length === 0) return undefined;
   const seq = ctx - 1;
-  const inputIds = new Int32Array(windows.length * seq);
-  const targetIds = new Int32Array(windows.length * seq);
-  windows.forEach((w, b) => {
-    inputIds.set(w.slice(0, seq), b * seq);
-    targetIds.set(w.slice(1), b * seq);
-  });
   const vocab = model.config.vocabSize;
-  // The spliced runs record the input hook too when it is not the fed one: a transcoder's prediction only
-  // replaces its output if the input it was computed from comes first, i.e. is left unchanged by the splice.
-  const loss = async (replacement?: Float32Array) => {
-    const result = await model.run(inputIds, windows.length, seq, {
-      hooks: replacement && target === o.hook ? [] : [o.hook],
-      logits: true,
-      feed: replacement ? { [target]: replacement } : undefined,
+  const dictionary = new InferenceDictionary(sae);
+  // Windows per run: two runs' logits [windows·seq, vocab] are held at once (clean and spliced, for the KL), so
+  // GPT-2's 50,257-token vocabulary is run a few windows at a time (~64 MB of logits each), a small one all at once.
+  const perRun = Math.max(1, Math.floor(LOGITS_BYTES / (4 * seq * vocab)));
+  const sums = { clean: 0, spliced: 0, zeroAblated: 0, kl: 0, rows: 0 };
+  for (let w0 = 0; w0 < windows.length; w0 += perRun) {
+    const part = windows.slice(w0, w0 + perRun);
+    const inputIds = new Int32Array(part.length * seq);
+    const targetIds = new Int32Array(part.length * seq);
+    part.forEach((w, b) => {
+      inputIds.set(w.slice(0, seq), b * seq);
+      targetIds.set(w.slice(1), b * seq);
     });
-    const logits = result.logits!;
-    return { value: meanCrossEntropy(logits, targetIds, vocab), acts: result.hooks[o.hook], logits };
-  };
-  const clean = await loss();
-  const n = clean.acts.length / sae.dIn;
-  const dictionary = new InferenceDictionary(sae, o.backend);
-  const recon = dictionary.decode(await dictionary.encode(o.backend, clean.acts, n), clean.acts);
-  const splicedRun = await loss(recon);
-  // (A runner may round a fed pass differently; an upstream splice changes the input by far more than that.)
-  if (target !== o.hook && splicedRun.acts.some((v, i) => Math.abs(v - clean.acts[i]) > 1e-4 * (1 + Math.abs(v))))
-    return {
-      skipped: `CE loss skipped: the output hook ${target} comes before the input hook ${o.hook}, so the prediction cannot replace it`,
+    // The spliced runs record the input hook too when it is not the fed one: a transcoder's prediction only
+    // replaces its output if the input it was computed from comes first, i.e. is left unchanged by the splice.
+    const loss = async (replacement?: Float32Array) => {
+      const result = await model.run(inputIds, part.length, seq, {
+        hooks: replacement && target === o.hook ? [] : [o.hook],
+        logits: true,
+        feed: replacement ? { [target]: replacement } : undefined,
+      });
+      const logits = result.logits!;
+      return { value: meanCrossEntropy(logits, targetIds, vocab), acts: result.hooks[o.hook], logits };
     };
-  const spliced = splicedRun.value;
-  const zeroAblated = (await loss(new Float32Array(recon.length))).value;
-  const recovered = (zeroAblated - spliced) / (zeroAblated - clean.value);
-  const klSpliced = meanKlDivergence(clean.logits, splicedRun.logits, vocab);
-  return { clean: clean.value, spliced, zeroAblated, recovered, klSpliced };
+    const clean = await loss();
+    const n = clean.acts.length / sae.dIn;
+    const recon = dictionary.decode(await dictionary.encode(o.backend, clean.acts, n), clean.acts);
+    const splicedRun = await loss(recon);
+    // (A runner may round a fed pass differently; an upstream splice changes the input by far more than that.)
+    if (target !== o.hook && splicedRun.acts.some((v, i) => Math.abs(v - clean.acts[i]) > 1e-4 * (1 + Math.abs(v))))
+      return {
+        skipped: `CE loss skipped: the output hook ${target} comes before the input hook ${o.hook}, so the prediction cannot replace it`,
+      };
+    const rows = targetIds.length;
+    sums.kl += meanKlDivergence(clean.logits, splicedRun.logits, vocab) * rows;
+    sums.clean += clean.value * rows;
+    sums.spliced += splicedRun.value * rows;
+    sums.zeroAblated += (await loss(new Float32Array(recon.length))).value * rows;
+    sums.rows += rows;
+  }
+  const [clean, spliced, zeroAblated] = [sums.clean, sums.spliced, sums.zeroAblated].map((v) => v / sums.rows);
+  const recovered = (zeroAblated - spliced) / (zeroAblated - clean);
+  return { clean, spliced, zeroAblated, recovered, klSpliced: sums.kl / sums.rows };
 }
 
 /** Mean over rows of KL(p ‖ q) (nats), p and q the softmaxes of logits [n, vocab]. */

@@ -6,7 +6,7 @@ import { EncodeScratch } from '../inference/encodeBatch.js';
 import { InferenceDictionary } from '../inference/inferenceDictionary.js';
 import { InferenceModel } from '../inference/inferenceModel.js';
 import type { TokenizedDocument } from '../sources/corpusCache.js';
-import { totalRows, type AnalyzeOptions, type TokenRange } from './analysisOptions.js';
+import { defaultBatchWindows, totalRows, type AnalyzeOptions, type TokenRange } from './analysisOptions.js';
 import { FeatureEvidenceCollector } from './featureEvidence.js';
 import { LabelAssociation, type LabelFamily } from './labelAssociation.js';
 
@@ -68,9 +68,10 @@ export async function corpusPass(o: AnalyzeOptions, range: TokenRange) {
   const start = Math.max(0, Math.min(range.start, total));
   const end = Math.max(start, Math.min(range.end, total));
   const windows = model.windows({ contextSize: o.contextSize, prependBos: o.prependBos });
-  // In the backend's arena, with one scratch for the whole pass: its encodes run one after another.
-  const dictionary = new InferenceDictionary(sae, backend);
-  const scratch = new EncodeScratch(backend);
+  // On the JS heap, with one scratch for the whole pass (its encodes run one after another): onnxruntime copies
+  // every input that lives in the backend's shared arena, which for W_enc is 75 MB per GEMM at 24,576 latents.
+  const dictionary = new InferenceDictionary(sae);
+  const scratch = new EncodeScratch();
   const evidence = evidenceCollector(o, { start, end });
   const { families, posIds, genreId } = corpusLabels(documents);
   const labels = new LabelAssociation(sae.dSae, families);
@@ -84,7 +85,7 @@ export async function corpusPass(o: AnalyzeOptions, range: TokenRange) {
     documents,
     hook: hook.name,
     windows,
-    batchSize: o.batchWindows ?? 32,
+    batchSize: o.batchWindows ?? defaultBatchWindows(o.contextSize),
     skipRows: Math.max(0, start - windowBefore),
     maxRows: Math.min(total, end + windowAfter),
   });

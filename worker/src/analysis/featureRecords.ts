@@ -19,10 +19,17 @@ export function storableToken(text: string): string {
   );
 }
 
-/** A token's storable text by id, each decoded once (examples repeat tokens many times). */
-export function storableTokenText(tokenizer: { tokenText(id: number): string }): (id: number) => string {
+/**
+ * A token's storable text by id, each decoded once (examples repeat tokens many times). Ids the tokenizer lacks
+ * are `<id>`: models pad the unembedding past the tokenizer (Pythia: 50,304 rows for 50,277 tokens), so logit
+ * effects can name such a row.
+ */
+export function storableTokenText(tokenizer: {
+  vocabSize: number;
+  tokenText(id: number): string;
+}): (id: number) => string {
   const texts: (string | undefined)[] = [];
-  return (id) => (texts[id] ??= storableToken(tokenizer.tokenText(id)));
+  return (id) => (texts[id] ??= id < tokenizer.vocabSize ? storableToken(tokenizer.tokenText(id)) : `<${id}>`);
 }
 
 function toExample(

@@ -6,7 +6,7 @@ import { createBackend as referenceBackend } from '../engine/kernels/reference.j
 import { Rng } from '../engine/rng.js';
 import { encodeSaelens, type SaelensSae } from '../engine/sae/saelensFormat.js';
 import type { CsrCodes } from './csrCodes.js';
-import { EncodeScratch } from './encodeBatch.js';
+import { EncodeScratch, encodeThresholded } from './encodeBatch.js';
 import { InferenceDictionary } from './inferenceDictionary.js';
 import { randomDictionary } from './randomDictionary.testing.js';
 
@@ -87,5 +87,48 @@ test('a sequential pass may reuse one scratch in the backend arena: same codes a
   ]) {
     const x = rows(n, seed);
     assert.deepEqual(plain(await d.encode(auto, x, n, scratch)), plain(await d.encode(auto, x, n)));
+  }
+});
+
+test('ReLU and JumpReLU encodes in row blocks: codes equal the dense reference encoder on every row', async () => {
+  // Blocks of 3 rows: 8 rows take three GEMMs, the last one short.
+  const dIn = 6;
+  const dSae = 300;
+  const n = 8;
+  const rng = new Rng(12);
+  const relu: SaelensSae = {
+    architecture: 'standard',
+    dIn,
+    dSae,
+    applyBDecToInput: false,
+    wEnc: rng.normals(dIn * dSae),
+    bEnc: rng.normals(dSae, 0.5),
+    wDec: new Float32Array(dSae * dIn),
+    bDec: new Float32Array(dIn),
+    cfg: {},
+  };
+  const jumpRelu: SaelensSae = { ...relu, architecture: 'jumprelu', threshold: rng.normals(dSae).map(Math.abs) };
+  const x = rng.normals(n * dIn);
+  // The reference's positive pre-activations (ReLU's codes); JumpReLU keeps those above its threshold.
+  const pre = encodeSaelens(relu, x, n);
+  for (const sae of [relu, jumpRelu]) {
+    const { wEncT } = new InferenceDictionary(sae).encoder;
+    const codes = await encodeThresholded(sae, auto, x, n, wEncT, 3);
+    assert.deepEqual(plain(codes), plain(await encodeThresholded(sae, auto, x, n, wEncT)), 'one block');
+    const floor = (l: number) => sae.threshold?.[l] ?? 0;
+    let active = 0;
+    for (let r = 0; r < n; r++) {
+      const at = (l: number) => pre[r * dSae + l];
+      const want: number[] = [];
+      for (let l = 0; l < dSae; l++) if (at(l) > floor(l)) want.push(l);
+      const got = Array.from(codes.indices.subarray(codes.rowStart[r], codes.rowStart[r + 1]));
+      // A value within rounding of its floor may fall either side: compare the clear ones.
+      const clear = (l: number) => Math.abs(at(l) - floor(l)) > 1e-4;
+      assert.deepEqual(got.filter(clear), want.filter(clear), `${sae.architecture} row ${r}`);
+      for (let j = codes.rowStart[r]; j < codes.rowStart[r + 1]; j++)
+        assert.ok(Math.abs(codes.values[j] - at(codes.indices[j])) < 1e-4, `${sae.architecture} row ${r} entry ${j}`);
+      active += want.length;
+    }
+    assert.ok(active > n * 20, `${sae.architecture}: only ${active} active entries`);
   }
 });

@@ -68,24 +68,69 @@ export async function encodeBatch(
     const codes = await backend.encodeTopK(input, wEncT, sae.bEnc, n, dIn, dSae, sae.k!);
     return fromTopK(codes.indices, codes.values, codes.width);
   }
-  const pre = await backend.matmulT(input, wEncT, sae.bEnc, n, dIn, dSae);
-  const rowStart = new Int32Array(n + 1);
-  const idx: number[] = [];
-  const val: number[] = [];
+  return encodeThresholded(sae, backend, input, n, wEncT);
+}
+
+/**
+ * Bytes of pre-activations one GEMM of a ReLU or JumpReLU encode returns: the batch is encoded in row blocks of
+ * [rows, dSae] (~340 rows at 24,576 latents), never a whole [n, dSae] block (400 MB for 4,096 rows there).
+ */
+const PRE_BLOCK_BYTES = 32 * 2 ** 20;
+
+/**
+ * ReLU / JumpReLU codes of centred input [n, dIn] (wEncT: [dSae, dIn]): a GEMM per block of `blockRows` rows
+ * (default: PRE_BLOCK_BYTES of pre-activations), its active latents kept in CSR.
+ */
+export async function encodeThresholded(
+  sae: SaelensSae,
+  backend: Backend,
+  input: Float32Array,
+  n: number,
+  wEncT: Float32Array,
+  blockRows = Math.max(1, Math.floor(PRE_BLOCK_BYTES / (4 * sae.dSae))),
+): Promise<CsrCodes> {
+  const { dIn, dSae } = sae;
   const threshold = sae.architecture === 'jumprelu' ? sae.threshold! : undefined;
-  for (let t = 0; t < n; t++) {
-    rowStart[t] = idx.length;
-    const base = t * dSae;
-    for (let l = 0; l < dSae; l++) {
-      const v = pre[base + l];
-      if (v > 0 && (!threshold || v > threshold[l])) {
-        idx.push(l);
-        val.push(v);
+  const rowStart = new Int32Array(n + 1);
+  // Grown by doubling; a row never holds more than dSae entries, so there is room before each row is scanned.
+  let indices = new Int32Array(64 * n + dSae);
+  let values = new Float32Array(indices.length);
+  let nnz = 0;
+  for (let r0 = 0; r0 < n; r0 += blockRows) {
+    const rows = Math.min(blockRows, n - r0);
+    const pre = await backend.matmulT(input.subarray(r0 * dIn, (r0 + rows) * dIn), wEncT, sae.bEnc, rows, dIn, dSae);
+    for (let t = 0; t < rows; t++) {
+      rowStart[r0 + t] = nnz;
+      if (nnz + dSae > indices.length) {
+        const size = Math.max(2 * indices.length, nnz + dSae);
+        const grownI = new Int32Array(size);
+        const grownV = new Float32Array(size);
+        grownI.set(indices.subarray(0, nnz));
+        grownV.set(values.subarray(0, nnz));
+        indices = grownI;
+        values = grownV;
       }
+      const base = t * dSae;
+      if (threshold)
+        for (let l = 0; l < dSae; l++) {
+          const v = pre[base + l];
+          if (v > 0 && v > threshold[l]) {
+            indices[nnz] = l;
+            values[nnz++] = v;
+          }
+        }
+      else
+        for (let l = 0; l < dSae; l++) {
+          const v = pre[base + l];
+          if (v > 0) {
+            indices[nnz] = l;
+            values[nnz++] = v;
+          }
+        }
     }
   }
-  rowStart[n] = idx.length;
-  return { rows: n, rowStart, indices: Int32Array.from(idx), values: Float32Array.from(val) };
+  rowStart[n] = nnz;
+  return { rows: n, rowStart, indices: indices.slice(0, nnz), values: values.slice(0, nnz) };
 }
 
 /**

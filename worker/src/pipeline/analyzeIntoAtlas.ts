@@ -83,6 +83,8 @@ export interface AnalyzeIntoAtlasEvents {
   progress(p: AnalyzeIntoAtlasProgress): void;
   /** The dictionary's id is known (before any analysis). */
   dictionary?(id: number): void | Promise<void>;
+  /** The analysis' figures (tokens, wall seconds, milliseconds per phase), before ingest: what benches read. */
+  analysed?(figures: { tokens: number; seconds: number; timings: Readonly<Record<string, number>> }): void;
   /** Analysis done, ingest about to start: from here on a rerun can resume the load. */
   ingesting?(id: number): void | Promise<void>;
   /** Another analysis of the dictionary holds its claim and `claim.whenHeld` is 'wait': called before each wait. */
@@ -290,6 +292,7 @@ export async function analyzeIntoAtlas(
         .join(', ')}`,
     );
     for (const note of result.notes) await events.log(note);
+    events.analysed?.({ tokens: result.tokens, seconds, timings: result.timings });
     await events.ingesting?.(id);
     const ingested = await ingestDictionary(
       db,
