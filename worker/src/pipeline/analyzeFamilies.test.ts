@@ -56,7 +56,7 @@ for (const c of [
     const logs: string[] = [];
     const id = await analyzeIntoAtlas(
       async () => db,
-      { folder: sae, model: model.dir, corpus: 'brown', maxTokens: 1500, contextSize: 24, prependBos: true },
+      { folder: sae, model: model.dir, corpus: 'brown', maxTokens: 600, contextSize: 24, prependBos: true },
       { log: (l) => void logs.push(l), progress: () => {} },
     );
     const [row] = await db.dataSource.query(
