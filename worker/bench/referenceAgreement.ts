@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { machineLine } from './machine.js';
 import { readNpy } from '../src/formats/npy.js';
+import { HOOK_KINDS } from '../src/transformer/hooks.js';
 import { disposeModel, loadModel } from '../src/transformer/modelFolder.js';
 import {
   maxRelativeDifference,
@@ -62,19 +63,8 @@ for (const c of referenceCases(root)) {
   }
 }
 
-// Columns in forward order; a kind no run has is left out.
-const forwardOrder = [
-  'hook_resid_pre',
-  'attn.hook_z',
-  'hook_attn_out',
-  'hook_resid_mid',
-  'ln2.hook_normalized',
-  'mlp.hook_pre',
-  'mlp.hook_pre_linear',
-  'mlp.hook_post',
-  'hook_mlp_out',
-  'hook_resid_post',
-];
+// Columns in forward order (HOOK_KINDS is that order); a kind no run has is left out.
+const forwardOrder: readonly string[] = HOOK_KINDS;
 const seen = new Set(runs.flatMap((a) => a.manifest.hooks.map((h) => h.replace(/^blocks\.\d+\./, ''))));
 const kinds = [...forwardOrder.filter((k) => seen.has(k)), ...[...seen].filter((k) => !forwardOrder.includes(k))];
 console.log('\n| case | model_type | dtype, files | reference | ' + kinds.join(' | ') + ' | logits |');
