@@ -11,8 +11,8 @@
 // model's own activations to a realistic L0 (--l0, default 64 active latents per token); the L0 of the pass itself
 // is printed from the ingested densities.
 //   npm run bench:real [-- --tokens=N] [-- --l0=N] [-- --family=gpt2|llama]
-// --family llama (part 5: TinyLlama-shaped, d 2,048, 22 layers, GQA 32/4 heads, 20,000 tokens) waits for the Llama
-// family's model writer (issue 19 part 1); its entry in FAMILIES names what is missing.
+// --family llama (part 5): TinyLlama-shaped, d 2,048, 22 layers, GQA 32/4 heads, BF16 in 4 shards, 20,000 tokens;
+// layers past the hook never run.
 // Not a test: it prints, it does not assert. Run it at nice 19 on a shared machine; figures under contention are
 // pessimistic (the load average is printed before and after).
 import { mkdtempSync, rmSync, copyFileSync, mkdirSync } from 'node:fs';
@@ -30,15 +30,15 @@ import { openCorpus } from '../src/sources/corpus.js';
 import { tokenizeDocument, type TokenizedDocument } from '../src/sources/corpusCache.js';
 import { BUILTIN_MODEL_DIR } from '../src/transformer/modelFolder.js';
 import { writeRandomModel } from '../src/transformer/randomModel.js';
+import { writeRandomModelFolder } from '../src/transformer/randomModelFolder.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 
 /** A model shape to bench: how its folder is written, where the SAE reads, and its FLOPs per token per layer. */
 interface Family {
   label: string;
-  /** Write the random model folder into `dir` (undefined: the family's writer is not on this branch yet). */
-  writeModel?: (dir: string) => void;
-  pending?: string;
+  /** Write the random model folder into `dir`. */
+  writeModel: (dir: string) => void;
   hook: string;
   /** Layers the forward runs to reach the hook (it stops there). */
   layersRun: number;
@@ -77,9 +77,11 @@ const FAMILIES: Record<string, Family> = {
   },
   llama: {
     label: 'TinyLlama-shaped (d 2,048, 22 layers, GQA 32/4 heads, vocab 32,000, context 128)',
-    // TODO(issue 19): call the fam helper's Llama writer here (writeRandomModelFolder(dir, 'llama', TINYLLAMA)).
-    pending:
-      'the Llama family (issue 19 part 1: loading, hooks and the onnxruntime graph) and its random-folder writer are not on this branch yet',
+    // BF16 in 4 shards, as Llama checkpoints ship; the built-in tokenizer as for GPT-2 (its ids fit the vocab).
+    writeModel: (dir) => {
+      writeRandomModelFolder(dir, 'llama', TINYLLAMA, { dtype: 'bfloat16', shards: 4, seed: 1 });
+      copyFileSync(join(BUILTIN_MODEL_DIR, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+    },
     hook: 'blocks.11.hook_resid_pre',
     layersRun: 11,
     dModel: TINYLLAMA.d,
@@ -98,10 +100,6 @@ const FAMILIES: Record<string, Family> = {
 
 const family = FAMILIES[args.get('family') ?? 'gpt2'];
 if (!family) throw new Error(`--family ${args.get('family')}: use one of ${Object.keys(FAMILIES).join(', ')}`);
-if (!family.writeModel) {
-  console.log(`bench:real --family ${args.get('family')}: pending: ${family.pending}`);
-  process.exit(2);
-}
 const tokens = Number(args.get('tokens') ?? family.tokens);
 const targetL0 = Number(args.get('l0') ?? 64);
 // Rows of the model's activations the encoder bias is calibrated on.
