@@ -3,6 +3,10 @@
 // numbers are from onnx/onnx.proto3 (IR version 8, opset 17). Hand-written because the only thing needed is
 // serialisation of a handful of message types, and a protobuf library would add a schema compiler step for it.
 
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 /** Protobuf wire writer (proto3): parts are kept as byte chunks, so large weights are referenced, not copied. */
 class Proto {
   private parts: Uint8Array[] = [];
@@ -104,7 +108,14 @@ function attributes(node: Proto, n: NodeSpec): void {
   }
 }
 
-function initializer(init: Initializer): Proto {
+/** Where large initializers go instead of the protobuf: a weights file beside the model file. */
+interface ExternalSink {
+  location: string;
+  /** Append `data` (page-aligned) and return its offset. */
+  write(data: Uint8Array): number;
+}
+
+function initializer(init: Initializer, external?: ExternalSink): Proto {
   const t = new Proto();
   for (const d of init.dims) t.int(1, d);
   const isFloat = init.values instanceof Float32Array;
@@ -113,16 +124,72 @@ function initializer(init: Initializer): Proto {
     init.values instanceof Float32Array
       ? new Uint8Array(init.values.buffer, init.values.byteOffset, init.values.byteLength)
       : new Uint8Array(BigInt64Array.from(init.values.map(BigInt)).buffer);
-  return t.raw(9, data);
+  if (!external || data.byteLength < EXTERNAL_MIN_BYTES) return t.raw(9, data);
+  // TensorProto external_data (13: location, offset, length) and data_location (14) EXTERNAL.
+  const offset = external.write(data);
+  const entry = (k: string, v: string) => new Proto().str(1, k).str(2, v);
+  t.msg(13, entry('location', external.location));
+  t.msg(13, entry('offset', String(offset)));
+  t.msg(13, entry('length', String(data.byteLength)));
+  return t.int(14, 1);
 }
 
+/** Initializers from this size up go to the weights file of a model written with `buildModelFile`. */
+const EXTERNAL_MIN_BYTES = 1 << 16;
+/**
+ * A protobuf message cannot exceed 2 GB, so a graph whose weights pass this goes to disk with its initializers in
+ * an external-data file (`modelSource`); below it the model stays one in-memory buffer.
+ */
+export const IN_MEMORY_MODEL_LIMIT = 1.5 * 2 ** 30;
+
+/** A model for InferenceSession.create, and how to clean up after it (see modelSource). */
+export interface ModelSource {
+  source: Uint8Array | string;
+  dispose(): void;
+}
+
+type ModelGraph = { nodes: NodeSpec[]; inputs: ValueInfo[]; outputs: ValueInfo[]; initializers?: Initializer[] };
+
 /** Serialise a single-graph model. */
-export function buildModel(graph: {
-  nodes: NodeSpec[];
-  inputs: ValueInfo[];
-  outputs: ValueInfo[];
-  initializers?: Initializer[];
-}): Uint8Array {
+export function buildModel(graph: ModelGraph): Uint8Array {
+  return serializeModel(graph);
+}
+
+/**
+ * What onnxruntime's InferenceSession.create takes for a graph: the serialised bytes, or, when its weights pass
+ * `limit` (default IN_MEMORY_MODEL_LIMIT), the path of `model.onnx` written into a new folder under `tmpDir` with a `weights.bin`
+ * beside it (onnxruntime resolves external data relative to the model file). `dispose` removes that folder; call it
+ * once the session is created (onnxruntime holds the weights by then).
+ */
+export function modelSource(graph: ModelGraph, o: { limit?: number; tmpDir?: string } = {}): ModelSource {
+  let bytes = 0;
+  for (const i of graph.initializers ?? [])
+    bytes += i.values instanceof Float32Array ? i.values.byteLength : i.values.length * 8;
+  if (bytes <= (o.limit ?? IN_MEMORY_MODEL_LIMIT)) return { source: serializeModel(graph), dispose: () => {} };
+  const dir = mkdtempSync(join(o.tmpDir ?? tmpdir(), 'atlas-onnx-'));
+  const fd = openSync(join(dir, 'weights.bin'), 'w');
+  try {
+    let end = 0;
+    const sink: ExternalSink = {
+      location: 'weights.bin',
+      write(data) {
+        const offset = Math.ceil(end / 4096) * 4096; // page-aligned, so onnxruntime may map it
+        writeSync(fd, data, 0, data.byteLength, offset);
+        end = offset + data.byteLength;
+        return offset;
+      },
+    };
+    writeFileSync(join(dir, 'model.onnx'), serializeModel(graph, sink));
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+  return { source: join(dir, 'model.onnx'), dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function serializeModel(graph: ModelGraph, external?: ExternalSink): Uint8Array {
   const g = new Proto();
   graph.nodes.forEach((n, i) => {
     const node = new Proto();
@@ -133,7 +200,7 @@ export function buildModel(graph: {
     g.msg(1, node);
   });
   g.str(2, 'atlas');
-  for (const init of graph.initializers ?? []) g.msg(5, initializer(init));
+  for (const init of graph.initializers ?? []) g.msg(5, initializer(init, external));
   for (const v of graph.inputs) g.msg(11, valueInfo(v));
   for (const v of graph.outputs) g.msg(12, valueInfo(v));
   return new Proto()

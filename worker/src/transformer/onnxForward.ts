@@ -9,7 +9,7 @@
 // hooks: a hook given in `feed` is a graph input that replaces the computed value (CE loss splices a
 // reconstruction in that way). TF.js stays the path for training GPT-2 (it has the gradients) and the fallback
 // when onnxruntime-node does not load.
-import { onnxSessionOptions } from '../formats/onnxModel.js';
+import { onnxSessionOptions, type ModelSource } from '../formats/onnxModel.js';
 import { keyValueWidth } from './config.js';
 import { gpt2Graph, gpt2HostWeights, type Gpt2HostWeights } from './families/gpt2.js';
 import type { GraphHook, GraphRequest } from './families/graph.js';
@@ -45,7 +45,7 @@ interface GraphShape {
  * position) and, per layer up to the last computed, inputs `past.<layer>.k` / `.v` [b, P, kvWidth] that the new row
  * attends to with itself; with `logits` the outputs `present.*` are [b, P + 1, kvWidth].
  */
-export function modelGraph(model: LoadedModel, gpt2Weights: () => Gpt2HostWeights, shape: GraphShape): Uint8Array {
+export function modelGraph(model: LoadedModel, gpt2Weights: () => Gpt2HostWeights, shape: GraphShape): ModelSource {
   const { config } = model;
   const hook = (name: string): GraphHook => {
     const h = parseHook(name, config);
@@ -108,8 +108,14 @@ export class OnnxForward implements HookRunner {
     let entry = this.sessions.get(key);
     if (entry) this.sessions.delete(key);
     else {
-      const bytes = modelGraph(this.model, () => (this.weights ??= gpt2HostWeights(this.model.params!)), shape);
-      entry = { session: this.ort.InferenceSession.create(bytes, onnxSessionOptions(this.threads)), running: 0 };
+      const model = modelGraph(this.model, () => (this.weights ??= gpt2HostWeights(this.model.params!)), shape);
+      // create() has one overload per source kind; a union matches neither.
+      const session = (
+        typeof model.source === 'string'
+          ? this.ort.InferenceSession.create(model.source, onnxSessionOptions(this.threads))
+          : this.ort.InferenceSession.create(model.source, onnxSessionOptions(this.threads))
+      ).finally(() => model.dispose());
+      entry = { session, running: 0 };
     }
     this.sessions.set(key, entry);
     for (const [k, e] of this.sessions) {

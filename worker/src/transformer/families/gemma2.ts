@@ -6,6 +6,7 @@
 // after the post-norms.
 import type { Checkpoint } from '../checkpoint.js';
 import type { Gemma2Config } from '../config.js';
+import type { ModelSource } from '../../formats/onnxModel.js';
 import { GraphBuilder, rotaryInvFreq, type GraphRequest } from './graph.js';
 
 interface Gemma2Block {
@@ -68,7 +69,7 @@ export function readGemma2Weights(ckpt: Checkpoint, c: Gemma2Config): Gemma2Weig
 }
 
 /** The Gemma 2 graph on ids [b, seq] (see GraphBuilder for hooks, feeds, adds and the cache). */
-export function gemma2Graph(c: Gemma2Config, w: Gemma2Weights, req: GraphRequest): Uint8Array {
+export function gemma2Graph(c: Gemma2Config, w: Gemma2Weights, req: GraphRequest): ModelSource {
   const g = new GraphBuilder(req, c.nLayer);
   const d = c.dModel;
   const { dHead } = c;

@@ -3,6 +3,7 @@
 // (Conv1D: [in, out]), an MLP of gelu_new, gelu or relu.
 import type { Gpt2Config } from '../config.js';
 import type { Gpt2Params } from '../gpt2.js';
+import type { ModelSource } from '../../formats/onnxModel.js';
 import { GraphBuilder, transposed, type GraphRequest } from './graph.js';
 
 /** Host copies of the weights the graph bakes in, read once from the TF.js tensors. */
@@ -35,7 +36,7 @@ export function gpt2HostWeights(params: Gpt2Params) {
 export type Gpt2HostWeights = ReturnType<typeof gpt2HostWeights>;
 
 /** The GPT-2 graph on ids [b, seq] (see GraphBuilder for hooks, feeds, adds and the cache). */
-export function gpt2Graph(config: Gpt2Config, w: Gpt2HostWeights, req: GraphRequest): Uint8Array {
+export function gpt2Graph(config: Gpt2Config, w: Gpt2HostWeights, req: GraphRequest): ModelSource {
   const g = new GraphBuilder(req, config.nLayer);
   const d = config.dModel;
   const eps = config.layerNormEpsilon;

@@ -3,7 +3,8 @@
 // fed inputs (a hook in `feed` replaces the computed value) or added inputs (`<hook>.add`). A family's file
 // (gpt2.ts, llama.ts, neox.ts) only says how its blocks wire these together.
 import {
-  buildModel,
+  modelSource,
+  type ModelSource,
   ONNX_FLOAT,
   ONNX_INT32,
   type Initializer,
@@ -383,7 +384,7 @@ export class GraphBuilder {
     kvWidth: number;
     /** Gemma 2: logits become cap·tanh(logits / cap). */
     logitSoftcap?: number;
-  }): Uint8Array {
+  }): ModelSource {
     const { req, rows } = this;
     const outputs: ValueInfo[] = req.hooks.map((h) => ({ name: h.name, elemType: ONNX_FLOAT, dims: ['b', rows, h.width] })); // prettier-ignore
     if (req.logits) {
@@ -418,7 +419,7 @@ export class GraphBuilder {
       }
       return acc;
     }, []);
-    return buildModel({
+    return modelSource({
       nodes: kept,
       inputs: [
         { name: 'ids', elemType: ONNX_INT32, dims: ['b', rows] },

@@ -5,6 +5,7 @@
 // scaling), grouped-query attention, SwiGLU: down(silu(gate(x)) · up(x)).
 import type { Checkpoint } from '../checkpoint.js';
 import type { LlamaConfig } from '../config.js';
+import type { ModelSource } from '../../formats/onnxModel.js';
 import { GraphBuilder, rotaryInvFreq, type GraphRequest } from './graph.js';
 
 /** One block's weights, linear ones [out, in] as nn.Linear stores them. */
@@ -72,7 +73,7 @@ export function readLlamaWeights(ckpt: Checkpoint, c: LlamaConfig): LlamaWeights
 }
 
 /** The Llama-family graph on ids [b, seq] (see GraphBuilder for hooks, feeds, adds and the cache). */
-export function llamaGraph(c: LlamaConfig, w: LlamaWeights, req: GraphRequest): Uint8Array {
+export function llamaGraph(c: LlamaConfig, w: LlamaWeights, req: GraphRequest): ModelSource {
   const g = new GraphBuilder(req, c.nLayer);
   const d = c.dModel;
   const dHead = d / c.nHead;

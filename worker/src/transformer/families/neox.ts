@@ -6,6 +6,7 @@
 // with use_parallel_residual the block is x + attn(ln1(x)) + mlp(ln2(x)), else GPT-2's sequential form.
 import type { Checkpoint } from '../checkpoint.js';
 import type { NeoxConfig } from '../config.js';
+import type { ModelSource } from '../../formats/onnxModel.js';
 import { GraphBuilder, rotaryInvFreq, type GraphRequest } from './graph.js';
 
 interface NeoxBlock {
@@ -69,7 +70,7 @@ export function readNeoxWeights(ckpt: Checkpoint, c: NeoxConfig): NeoxWeights {
 }
 
 /** The GPT-NeoX graph on ids [b, seq] (see GraphBuilder for hooks, feeds, adds and the cache). */
-export function neoxGraph(c: NeoxConfig, w: NeoxWeights, req: GraphRequest): Uint8Array {
+export function neoxGraph(c: NeoxConfig, w: NeoxWeights, req: GraphRequest): ModelSource {
   const g = new GraphBuilder(req, c.nLayer);
   const d = c.dModel;
   const dHead = d / c.nHead;
