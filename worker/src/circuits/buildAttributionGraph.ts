@@ -375,7 +375,7 @@ export async function buildAttributionGraphFromTokens(
   );
   const { nodes, edges } = prunedNodesAndEdges(unpruned, pruned, model.config.nLayer);
   const b = unpruned.blocks;
-  const scores = graphScores(unpruned.rows, b, unpruned.logitProbabilities);
+  const scores = graphScores(unpruned.rows, b, unpruned.logitProbabilities, pruned.nodeInfluence);
   return {
     modelId: '',
     prompt: '',

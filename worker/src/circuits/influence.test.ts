@@ -51,7 +51,8 @@ test("circuit-tracer's replacement and completeness scores of the hand-worked gr
   rows.appendSparse(5, [0], [3]);
   rows.appendSparse(1, [0, 3], [1, -3]);
   rows.appendSparse(0, [3], [5]);
-  const s = graphScores(rows, { nFeatures: 2, nErrors: 1, nEmbeddings: 1, nLogits: 2 }, [0.6, 0.3]);
+  const blocks = { nFeatures: 2, nErrors: 1, nEmbeddings: 1, nLogits: 2 };
+  const s = graphScores(rows, blocks, [0.6, 0.3], pruneGraph(rows, blocks, [0.6, 0.3], 0.8, 0.98).nodeInfluence);
   // Influence (as above): f0 .375, f1 .3, e0 .15, E0 .75; replacement = E0 / (E0 + e0) = .75 / .9.
   assert.ok(Math.abs(s.replacement - 0.75 / 0.9) < 1e-12, `replacement ${s.replacement}`);
   // Weights influence + p: .375, .3, .15, .75, .6, .3 (sum 2.475); only L0 takes from e0 (.25 of its row).
@@ -60,7 +61,7 @@ test("circuit-tracer's replacement and completeness scores of the hand-worked gr
   const clean = new EdgeRows();
   clean.appendSparse(4, [1, 3], [2, 1]);
   clean.appendSparse(1, [3], [1]);
-  const c = graphScores(clean, { nFeatures: 2, nErrors: 1, nEmbeddings: 1, nLogits: 2 }, [0.6, 0.3]);
+  const c = graphScores(clean, blocks, [0.6, 0.3], pruneGraph(clean, blocks, [0.6, 0.3], 0.8, 0.98).nodeInfluence);
   assert.deepEqual([c.replacement, c.completeness], [1, 1]);
 });
 

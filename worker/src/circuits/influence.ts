@@ -52,12 +52,14 @@ export function propagateInfluence(rows: EdgeRows, normalized: Float64Array, x: 
  * logits that reaches the input tokens rather than stopping at reconstruction errors (tokens / (tokens + errors));
  * the completeness score, the share of each node's incoming |weights| not from errors, averaged with the weights
  * influence + logit probability. 1 and 1 when the transcoders explain everything; low values say the graph's story
- * runs through what the transcoders miss.
+ * runs through what the transcoders miss. `influence`: pruneGraph's nodeInfluence (the same influence on the
+ * unpruned graph, so it is not propagated twice).
  */
 export function graphScores(
   rows: EdgeRows,
   blocks: NodeBlocks,
   logitProbabilities: ArrayLike<number>,
+  influence: Float64Array,
 ): { replacement: number; completeness: number } {
   const nNodes = blocks.nFeatures + blocks.nErrors + blocks.nEmbeddings + blocks.nLogits;
   const errorStart = blocks.nFeatures;
@@ -66,7 +68,6 @@ export function graphScores(
   const logitWeights = new Float64Array(nNodes);
   for (let i = 0; i < blocks.nLogits; i++) logitWeights[embeddingEnd + i] = logitProbabilities[i];
   const normalized = normalizedAbsWeights(rows);
-  const influence = propagateInfluence(rows, normalized, logitWeights);
   let tokens = 0;
   let errors = 0;
   for (let i = errorStart; i < errorEnd; i++) errors += influence[i];
