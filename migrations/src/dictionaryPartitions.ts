@@ -5,6 +5,7 @@
 import type { PoolClient } from 'pg';
 import { AnalysisClaimLost, lockAnalysisClaim, type AnalysisClaim } from './analysisClaims.js';
 import { assertSqlInteger, createDecoderIndexSql } from './decoderIndex.js';
+import { bumpDictionaryVersion } from './readVersions.js';
 
 export const PARTITIONED_TABLES = ['features', 'feature_examples', 'feature_tokens'] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
@@ -144,6 +145,7 @@ export async function swapIn(
       await client.query(`ALTER TABLE ${table} ATTACH PARTITION ${live(table)} FOR VALUES IN (${dictionaryId})`);
     }
     if (hnsw) await client.query(`ALTER INDEX ${live('features')}_hnsw_next RENAME TO ${live('features')}_hnsw`);
+    await bumpDictionaryVersion(client, dictionaryId);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK');
@@ -157,4 +159,6 @@ export async function dropPartitions(client: PoolClient, dictionaryId: number): 
     await client.query(`DROP TABLE IF EXISTS ${stagingName(table, dictionaryId)}`);
     await client.query(`DROP TABLE IF EXISTS ${partitionName(table, dictionaryId)}`);
   }
+  // After the drops: an answer read between a drop and the bump is cached under the old version, which this ends.
+  await bumpDictionaryVersion(client, dictionaryId);
 }

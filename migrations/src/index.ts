@@ -15,3 +15,4 @@ export * from './labels/brownTags.js';
 export * from './labels/featureLabel.js';
 export * from './evaluations/index.js';
 export * from './graphs/index.js';
+export * from './readVersions.js';

@@ -6,6 +6,7 @@ import { ExactFeatureTokens1733500000000 } from './1733500000000-ExactFeatureTok
 import { Evaluations1733600000000 } from './1733600000000-Evaluations.js';
 import { EvaluateJobs1733700000000 } from './1733700000000-EvaluateJobs.js';
 import { AttributionGraphs1733800000000 } from './1733800000000-AttributionGraphs.js';
+import { ReadVersions1733900000000 } from './1733900000000-ReadVersions.js';
 
 /** Every migration, in order. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   Evaluations1733600000000,
   EvaluateJobs1733700000000,
   AttributionGraphs1733800000000,
+  ReadVersions1733900000000,
 ];

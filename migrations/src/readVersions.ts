@@ -1,0 +1,39 @@
+// The read versions the caches are keyed by (migration ReadVersions): triggers bump them on every write; the
+// partition swap, which is DDL, bumps its dictionary here. A reader asks for the generation, which any bump raises,
+// and reads the rest only when it moved.
+import type { PoolClient } from 'pg';
+
+interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
+export const GENERATION_SCOPE = 'generation';
+export const ATLAS_SCOPE = 'atlas';
+export const dictionaryScope = (id: number) => `dictionary:${id}`;
+export const explanationsScope = (id: number) => `explanations:${id}`;
+
+/** Raise a dictionary's data version (and the generation), in the caller's transaction when it has one. */
+export async function bumpDictionaryVersion(client: PoolClient, dictionaryId: number): Promise<void> {
+  await client.query(`SELECT atlas_bump_read_versions(ARRAY[$1::text])`, [dictionaryScope(dictionaryId)]);
+}
+
+/** pg (and TypeORM's query) answer rows differently: an array, or a result with `rows`. */
+function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
+}
+
+/** The generation: any write to what the api reads raised it. bigint as text (it may pass 2^53 in principle). */
+export async function readGeneration(q: Queryable): Promise<string> {
+  const rows = rowsOf<{ version: string }>(
+    await q.query(`SELECT version::text AS version FROM read_versions WHERE scope = '${GENERATION_SCOPE}'`),
+  );
+  return rows[0]?.version ?? '0';
+}
+
+/** Every scope's version, the generation among them. */
+export async function readAllVersions(q: Queryable): Promise<Map<string, string>> {
+  const rows = rowsOf<{ scope: string; version: string }>(
+    await q.query(`SELECT scope, version::text AS version FROM read_versions`),
+  );
+  return new Map(rows.map((r) => [r.scope, r.version]));
+}
