@@ -30,6 +30,10 @@ export const ApiEnv = DbEnv.extend({
   /** api processes sharing the port (node:cluster); more than 1 needs DATABASE_URL. */
   ATLAS_API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   ATLAS_API_STEER_SLOTS: z.coerce.number().int().min(1).max(64).default(2),
+  /** MiB of GraphQL answers kept in memory, checked against the database's read versions per request; 0: none. */
+  ATLAS_API_CACHE_MB: z.coerce.number().min(0).max(1_000_000).default(256),
+  /** Cache-Control max-age of public answers, seconds: how long a CDN may reuse one without asking (default 0). */
+  ATLAS_API_CACHE_MAX_AGE: z.coerce.number().int().min(0).max(31_536_000).default(0),
   /**
    * Browser origins (`https://host:port`, comma-separated) that may call the api from their pages; `*` for any.
    * Unset: none but the api's own, so a web page open in a researcher's browser cannot read their local atlas.
@@ -64,6 +68,9 @@ export type ApiConfig = Readonly<{
   processes: number;
   /** Steering requests running or waiting at once; one more answers BUSY. */
   steerSlots: number;
+  /** Bytes of the response cache (0: none). */
+  responseCacheBytes: number;
+  cacheMaxAgeSeconds: number;
   /** Origins allowed to call the api from a browser page (CORS); `*` for any; empty: same origin only. */
   corsOrigins: readonly string[];
   logLevel: z.infer<typeof ApiEnv>['LOG_LEVEL'];
@@ -89,6 +96,8 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     statementTimeoutMs: e.ATLAS_API_STATEMENT_TIMEOUT_MS ?? e.ATLAS_API_REQUEST_TIMEOUT_MS,
     processes: e.ATLAS_API_PROCESSES,
     steerSlots: e.ATLAS_API_STEER_SLOTS,
+    responseCacheBytes: Math.round(e.ATLAS_API_CACHE_MB * 2 ** 20),
+    cacheMaxAgeSeconds: e.ATLAS_API_CACHE_MAX_AGE,
     corsOrigins: e.ATLAS_API_CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
   };

@@ -2,6 +2,7 @@
 import type { DataSource } from 'typeorm';
 import type { KeyCheck } from './auth/apiKeys.js';
 import type { Loaders } from './loaders/index.js';
+import type { ReadScopes } from './responseCache/readScopes.js';
 import type { Steerer } from './services/steering/steeringService.js';
 import type { TextAnalyzer } from './services/textAnalysisService.js';
 
@@ -17,9 +18,11 @@ export interface Context {
   steerer: Steerer;
   /** Aborted when the request runs past its time limit: long work checks it between steps. */
   signal: AbortSignal;
+  /** What this request read, for the response cache (loaders record it). */
+  reads: ReadScopes;
   /** Polling interval of job subscriptions (tests shorten it). */
   jobWatchMs?: number;
 }
 
 /** Builds a Context (fresh loaders) for one HTTP request or one subscription. */
-export type ContextFactory = (apiKey: Context['apiKey'], signal: AbortSignal) => Context;
+export type ContextFactory = (apiKey: Context['apiKey'], signal: AbortSignal, reads?: ReadScopes) => Context;

@@ -21,6 +21,8 @@ async function serve(config: ApiConfig): Promise<void> {
     publicReads: config.publicReads,
     requestTimeoutMs: config.requestTimeoutMs,
     steerSlots: config.steerSlots,
+    responseCacheBytes: config.responseCacheBytes,
+    cacheMaxAgeSeconds: config.cacheMaxAgeSeconds,
     corsOrigins: config.corsOrigins,
   });
   const who = cluster.isWorker ? ` (process ${cluster.worker!.id} of ${config.processes})` : '';

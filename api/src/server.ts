@@ -17,12 +17,19 @@ import { buildApiSchema } from './buildApiSchema.js';
 import { Steerer } from './services/steering/steeringService.js';
 import { TextAnalyzer } from './services/textAnalysisService.js';
 import { serveSubscriptions } from './subscriptions/subscriptionServer.js';
+import { ReadPathCache } from './responseCache/readPathCache.js';
+import { ReadScopes } from './responseCache/readScopes.js';
+
+/** 256 MiB: ~8,000 feature pages of ~30 kB, about 90% of the requests of a Zipf(1.1) popularity over 100,000. */
+export const DEFAULT_RESPONSE_CACHE_BYTES = 256 * 2 ** 20;
 
 export interface ApiServer {
   /** Base URL, e.g. http://127.0.0.1:4000 */
   url: string;
   graphqlUrl: string;
   httpServer: Server;
+  /** The read path cache (stats, versions). */
+  cache: ReadPathCache;
   stop(): Promise<void>;
 }
 
@@ -42,6 +49,10 @@ export interface ApiServerOptions {
   steerSlots?: number;
   /** How often job subscriptions read their job (default JOB_WATCH_MS). */
   jobWatchMs?: number;
+  /** Bytes of GraphQL answers kept in memory (0: none); default DEFAULT_RESPONSE_CACHE_BYTES. */
+  responseCacheBytes?: number;
+  /** Cache-Control max-age (seconds) of public answers, for a CDN in front; default 0 (revalidate every time). */
+  cacheMaxAgeSeconds?: number;
   /** Origins whose pages may call the api (ATLAS_API_CORS_ORIGINS; `*` for any); absent: the api's own only. */
   corsOrigins?: readonly string[];
 }
@@ -54,9 +65,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const cors = createCorsPolicy(options.corsOrigins ?? []);
   const armor = operationLimits();
   /** What resolvers receive, over HTTP and WebSocket alike: fresh loaders per request or subscription. */
-  const contextFor: ContextFactory = (apiKey, signal) => ({
+  const contextFor: ContextFactory = (apiKey, signal, reads = new ReadScopes()) => ({
     dataSource,
-    loaders: createLoaders(dataSource),
+    loaders: createLoaders(dataSource, reads),
+    reads,
     apiKey,
     textAnalyzer,
     steerer,
@@ -67,6 +79,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const formatError = createFormatError(log);
   const apollo = createApolloServer({ schema, formatError, armor, httpServer });
   await apollo.start();
+  const cache = new ReadPathCache(dataSource, schema, {
+    maxBytes: options.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES,
+    maxAgeSeconds: options.cacheMaxAgeSeconds ?? 0,
+  });
   const graphql = createGraphqlHandler({
     apollo,
     dataSource,
@@ -75,8 +91,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     maxBodyBytes: options.maxBodyBytes,
     publicReads: options.publicReads,
     requestTimeoutMs: options.requestTimeoutMs,
+    cache,
   });
-  httpServer.on('request', createRequestHandler({ cors, dataSource, log, graphql }));
+  httpServer.on('request', createRequestHandler({ cors, dataSource, log, graphql, cache }));
   await listen(httpServer, options.host, options.port);
   // Attached only once the port is ours (see SubscriptionServerOptions.httpServer).
   const subscriptions = serveSubscriptions({
@@ -96,6 +113,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     url,
     graphqlUrl: `${url}/graphql`,
     httpServer,
+    cache,
     async stop() {
       await subscriptions.close();
       await apollo.stop();

@@ -40,6 +40,9 @@ export function createApolloServer({ schema, formatError, armor, httpServer }: A
     introspection: true,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
+    // A query is a cacheable GET URL (issue 20); Apollo's CSRF guard would refuse a plain GET. Nothing here rides
+    // on cookies (keys travel in Authorization, which a cross-site form cannot set) and mutations are POST-only.
+    csrfPrevention: false,
     parseOptions: { maxTokens: MAX_QUERY_TOKENS },
     validationRules: armor.validationRules,
     // Armor's plugins are typed for the base context; they read nothing of ours. Apollo's default cache-control

@@ -7,6 +7,10 @@ import type { Logger } from 'pino';
 import { checkApiKey, type KeyCheck } from '../auth/apiKeys.js';
 import type { Context, ContextFactory } from '../context.js';
 import { PublicError } from '../errors.js';
+import { ReadScopes } from '../responseCache/readScopes.js';
+import { matchesEtag, type CachePlan, type ReadPathCache } from '../responseCache/readPathCache.js';
+import type { CachedAnswer } from '../responseCache/responseCache.js';
+import type { VersionSnapshot } from '../responseCache/readVersionWatch.js';
 import { BodyTooLarge, readBody } from './readBody.js';
 import { badRequest, sendJson } from './sendJson.js';
 
@@ -29,6 +33,29 @@ export interface GraphqlHandlerOptions {
   publicReads?: boolean;
   /** Longest a request may run before it is answered REQUEST_TIMEOUT (HTTP 503); 0 or absent: no limit. */
   requestTimeoutMs?: number;
+  /** Answers read operations from memory while the database's read versions say they are current. */
+  cache?: ReadPathCache;
+}
+
+/** An answer with errors is never stored: the top-level key appears unescaped only as a key. */
+const hasErrors = (body: string) => body.includes('"errors":[');
+
+function sendAnswer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  cache: ReadPathCache,
+  plan: CachePlan,
+  answer: CachedAnswer,
+  how: 'hit' | 'miss',
+): void {
+  for (const [key, value] of Object.entries(cache.headers(plan, answer))) res.setHeader(key, value);
+  res.setHeader('x-atlas-cache', how);
+  if (matchesEtag(req.headers['if-none-match'], answer.etag)) {
+    res.writeHead(304).end();
+    return;
+  }
+  res.setHeader('content-type', answer.contentType);
+  res.writeHead(200).end(answer.body);
 }
 
 export type GraphqlHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
@@ -57,6 +84,29 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
         return;
       }
     }
+    const method = (req.method ?? 'GET').toUpperCase();
+    let check: Promise<KeyCheck> | undefined;
+    const apiKey = () => (check ??= checkApiKey(dataSource, req.headers.authorization));
+    const reads = new ReadScopes();
+    const cache = options.cache;
+    let plan: CachePlan | undefined;
+    let before: VersionSnapshot | undefined;
+    if (cache) {
+      // A closed atlas answers only valid keys (the cache is looked at after the check); a valid key on an open one
+      // gets answers of its own, so no keyed answer ever reaches a caller without one.
+      const keyed = options.publicReads === false || req.headers.authorization !== undefined;
+      const ok = keyed && (await apiKey()).status === 'ok';
+      if (ok || options.publicReads !== false)
+        plan = cache.plan(method, body, url, req.headers.accept ?? '', ok ? 'keyed' : 'public');
+      if (plan) {
+        before = await cache.watch.current();
+        const hit = cache.lookup(plan, before);
+        if (hit) {
+          sendAnswer(req, res, cache, plan, hit, 'hit');
+          return;
+        }
+      }
+    }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -64,17 +114,15 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
     const timeoutMs = options.requestTimeoutMs ?? 0;
     const abort = new AbortController();
     const execution = apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      httpGraphQLRequest: { method, headers, search: url.search, body },
       context: async () => {
-        let check: Promise<KeyCheck> | undefined;
-        const apiKey = () => (check ??= checkApiKey(dataSource, req.headers.authorization));
         if (options.publicReads === false && (await apiKey()).status !== 'ok')
           throw new PublicError(
             'UNAUTHENTICATED',
             'this atlas requires an API key for every request; send `Authorization: Bearer <key>`.',
             401,
           );
-        return contextFor(apiKey, abort.signal);
+        return contextFor(apiKey, abort.signal, reads);
       },
     });
     const response = timeoutMs > 0 ? await withTimeout(execution, timeoutMs) : await execution;
@@ -92,8 +140,15 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
       sendJson(res, 503, { errors: [{ message: timedOut.message, extensions: { code: 'REQUEST_TIMEOUT' } }] });
       return;
     }
+    const status = response.status ?? 200;
+    if (cache && plan && before && status === 200 && response.body.kind === 'complete' && !hasErrors(response.body.string)) {
+      const contentType = response.headers.get('content-type') ?? 'application/json; charset=utf-8';
+      const answer = cache.store(plan, Buffer.from(response.body.string), contentType, cache.stamp(plan, reads, before));
+      sendAnswer(req, res, cache, plan, answer, 'miss');
+      return;
+    }
     for (const [key, value] of response.headers) res.setHeader(key, value);
-    res.statusCode = response.status ?? 200;
+    res.statusCode = status;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
       return;

@@ -1,10 +1,11 @@
 // Every HTTP request's route: the origin check (CORS) and preflight first, then /healthz for orchestrators,
-// /graphql, and NOT_FOUND for anything else. A failure outside GraphQL answers a fixed 500 and is logged.
+// /graphql, /cache (the response cache's counters), and NOT_FOUND for anything else. A failure outside GraphQL answers a fixed 500 and is logged.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { CorsPolicy } from '../corsPolicy.js';
 import { databaseReachable } from '../services/healthService.js';
+import type { ReadPathCache } from '../responseCache/readPathCache.js';
 import type { GraphqlHandler } from './graphqlHandler.js';
 import { sendJson } from './sendJson.js';
 
@@ -13,10 +14,12 @@ export interface RequestHandlerOptions {
   dataSource: DataSource;
   log: Logger;
   graphql: GraphqlHandler;
+  /** Its counters are served at /cache (hits, misses, bytes held: what the bench and an operator watch). */
+  cache?: ReadPathCache;
 }
 
 /** The listener for the HTTP server's 'request' event. */
-export function createRequestHandler({ cors, dataSource, log, graphql }: RequestHandlerOptions) {
+export function createRequestHandler({ cors, dataSource, log, graphql, cache }: RequestHandlerOptions) {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const verdict = cors.judge(req.headers);
@@ -40,6 +43,10 @@ export function createRequestHandler({ cors, dataSource, log, graphql }: Request
     if (url.pathname === '/healthz') {
       if (await databaseReachable(dataSource)) sendJson(res, 200, { status: 'ok' });
       else sendJson(res, 503, { status: 'database unavailable' });
+      return;
+    }
+    if (url.pathname === '/cache' && cache) {
+      sendJson(res, 200, { ...cache.answers.stats(), versionReads: cache.watch.reads });
       return;
     }
     if (url.pathname !== '/graphql') {

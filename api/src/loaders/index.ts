@@ -30,6 +30,7 @@ import type { FeatureKey, FeatureRow } from '../services/features/featureRow.js'
 import { jobLogsByIds, latestJobsOfDictionaries, type JobLogRow } from '../services/jobService.js';
 import { modelNamesByIds } from '../services/modelService.js';
 import { graphCounts, graphsOfFeatures } from '../services/graphService.js';
+import { ReadScopes } from '../responseCache/readScopes.js';
 
 /** Most examples any one request may read per feature and kind. */
 export const MAX_EXAMPLES = 50;
@@ -55,45 +56,79 @@ async function jobLogsByKeys(ds: DataSource, keys: readonly JobLogsKey[]): Promi
   return keys.map((k) => found.get(`${k.jobId}:${k.last}`)!);
 }
 
-export function createLoaders(ds: DataSource) {
+/**
+ * `reads` learns every dictionary (and explanations, and the atlas) a batch asks about, whatever the batch finds:
+ * the response cache keys the answer by their versions.
+ */
+export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes()) {
+  const ofDictionaries = <T>(batch: (ids: readonly number[]) => Promise<T>) => (ids: readonly number[]) => {
+    for (const id of ids) reads.dictionary(id);
+    return batch(ids);
+  };
+  const ofFeatures = <K extends { dictionaryId: number }, T>(batch: (keys: readonly K[]) => Promise<T>) =>
+    (keys: readonly K[]) => {
+      for (const k of keys) reads.dictionary(k.dictionaryId);
+      return batch(keys);
+    };
+  const ofAtlas = <K, T>(batch: (keys: readonly K[]) => Promise<T>) => (keys: readonly K[]) => {
+    reads.atlas();
+    return batch(keys);
+  };
   return {
-    dictionary: new DataLoader<number, Dictionary | undefined>((ids) => dictionariesByIds(ds, ids)),
-    modelName: new DataLoader<number, string | null>((ids) => modelNamesByIds(ds, ids)),
+    dictionary: new DataLoader<number, Dictionary | undefined>(ofDictionaries((ids) => dictionariesByIds(ds, ids))),
+    modelName: new DataLoader<number, string | null>(ofAtlas((ids) => modelNamesByIds(ds, ids))),
     /** Each dictionary's newest job: one statement for a whole list of dictionaries. */
-    latestJob: new DataLoader<number, Job | null>((ids) => latestJobsOfDictionaries(ds, ids)),
+    latestJob: new DataLoader<number, Job | null>((ids) => {
+      reads.all(); // jobs carry no read version (the policy keeps them out of the cache anyway)
+      return latestJobsOfDictionaries(ds, ids);
+    }),
     /** Never-fired and rare features of a list of dictionaries: one statement. */
     firingCounts: new DataLoader<AnalysedTokens, { neverFired: number; rarelyFired: number | null }, string>(
-      (keys) => firingCounts(ds, keys),
+      ofFeatures((keys) => firingCounts(ds, keys)),
       { cacheKeyFn: (k) => `${k.dictionaryId}:${k.tokens}` },
     ),
-    feature: new DataLoader<FeatureKey, FeatureRow | undefined, string>((keys) => featuresByKeys(ds, keys), {
+    feature: new DataLoader<FeatureKey, FeatureRow | undefined, string>(ofFeatures((keys) => featuresByKeys(ds, keys)), {
       cacheKeyFn: keyOf,
     }),
     topExamples: new DataLoader<FeatureKey, ExampleRow[], string>(
-      (keys) => examplesByKeys(ds, keys, 'top', MAX_EXAMPLES),
+      ofFeatures((keys) => examplesByKeys(ds, keys, 'top', MAX_EXAMPLES)),
       { cacheKeyFn: keyOf },
     ),
     quantileExamples: new DataLoader<FeatureKey, ExampleRow[], string>(
-      (keys) => examplesByKeys(ds, keys, 'quantile', MAX_EXAMPLES),
+      ofFeatures((keys) => examplesByKeys(ds, keys, 'quantile', MAX_EXAMPLES)),
       { cacheKeyFn: keyOf },
     ),
-    links: new DataLoader((keys: readonly FeatureKey[]) => linksByKeys(ds, keys), { cacheKeyFn: keyOf }),
-    explanations: new DataLoader((keys: readonly FeatureKey[]) => explanationsByKeys(ds, keys), { cacheKeyFn: keyOf }),
+    links: new DataLoader(
+      ofFeatures((keys: readonly FeatureKey[]) => linksByKeys(ds, keys)),
+      { cacheKeyFn: keyOf },
+    ),
+    explanations: new DataLoader(
+      (keys: readonly FeatureKey[]) => {
+        for (const k of keys) reads.explanations(k.dictionaryId);
+        return explanationsByKeys(ds, keys);
+      },
+      { cacheKeyFn: keyOf },
+    ),
     /** Each dictionary's evaluation rows: one statement for a whole comparison. */
-    evaluations: new DataLoader<number, EvaluationRow[]>((ids) => evaluationsByDictionaryIds(ds, ids)),
+    evaluations: new DataLoader<number, EvaluationRow[]>(ofDictionaries((ids) => evaluationsByDictionaryIds(ds, ids))),
     heldOutLabelScores: new DataLoader<FeatureKey, HeldOutLabelScoreRow[], string>(
-      (keys) => heldOutLabelScoresByKeys(ds, keys),
+      ofFeatures((keys) => heldOutLabelScoresByKeys(ds, keys)),
       { cacheKeyFn: keyOf },
     ),
-    jobLogs: new DataLoader<JobLogsKey, JobLogRow[], string>((keys) => jobLogsByKeys(ds, keys), {
+    jobLogs: new DataLoader<JobLogsKey, JobLogRow[], string>(
+      (keys) => {
+        reads.all(); // jobs carry no read version (the policy keeps them out of the cache anyway)
+        return jobLogsByKeys(ds, keys);
+      },
+      {
       cacheKeyFn: (k) => `${k.jobId}:${k.last}`,
     }),
     /** Attribution graphs by id, their nodes, edges and counts, and the graphs of features: one statement each per list. */
-    graph: new DataLoader<number, GraphSummary | undefined>((ids) => graphSummariesByIds(ds, ids)),
-    graphNodes: new DataLoader<number, StoredGraphNode[]>((ids) => graphNodesOf(ds, ids)),
-    graphEdges: new DataLoader<number, GraphEdgeRecord[]>((ids) => graphEdgesOf(ds, ids)),
-    graphCounts: new DataLoader<number, { nodes: number; edges: number }>((ids) => graphCounts(ds, ids)),
-    featureGraphs: new DataLoader<FeatureKey, GraphSummary[], string>((keys) => graphsOfFeatures(ds, keys), {
+    graph: new DataLoader<number, GraphSummary | undefined>(ofAtlas((ids) => graphSummariesByIds(ds, ids))),
+    graphNodes: new DataLoader<number, StoredGraphNode[]>(ofAtlas((ids) => graphNodesOf(ds, ids))),
+    graphEdges: new DataLoader<number, GraphEdgeRecord[]>(ofAtlas((ids) => graphEdgesOf(ds, ids))),
+    graphCounts: new DataLoader<number, { nodes: number; edges: number }>(ofAtlas((ids) => graphCounts(ds, ids))),
+    featureGraphs: new DataLoader<FeatureKey, GraphSummary[], string>(ofFeatures(ofAtlas((keys) => graphsOfFeatures(ds, keys))), {
       cacheKeyFn: keyOf,
     }),
   };

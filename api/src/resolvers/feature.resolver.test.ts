@@ -211,7 +211,10 @@ test('the feature page (feature, 20 top activations, 10 neighbours) costs 3 stat
       { d: String(atlas.narrow) },
     ),
   );
-  const seen = statements.map((s) => s.slice(0, 60));
+  // The response cache's version check (the generation, and the whole map when it moved) comes on top.
+  const versionReads = statements.filter((s) => /FROM read_versions/.test(s));
+  assert.ok(versionReads.length >= 1 && versionReads.length <= 2, versionReads.join('\n'));
+  const seen = statements.filter((s) => !/FROM read_versions/.test(s)).map((s) => s.slice(0, 60));
   assert.equal(r.data.feature.label, 'preposition of place');
   assert.equal(r.data.feature.neighbors.length, 5);
   assert.equal(seen.length, 3, seen.join('\n'));

@@ -67,6 +67,7 @@ export class FeatureResolver {
         'BAD_USER_INPUT',
         `after: "${after}" is not a cursor from this list; pass pageInfo.endCursor.`,
       );
+    ctx.reads.explanations(dictionary.id); // a filter may match explanation text
     const page = await listFeatures(ctx.dataSource, dictionary.id, filter ?? {}, orderBy, first, cursor);
     for (const { feature } of page.rows) ctx.loaders.feature.prime(feature, feature);
     return {
@@ -88,6 +89,7 @@ export class FeatureResolver {
   ): Promise<FeatureMap> {
     const dictionary = await requireDictionary(ctx, dictionaryId);
     requireFraction('filter.bestHeldOutF1Min', filter?.bestHeldOutF1Min);
+    ctx.reads.explanations(dictionary.id); // a filter may match explanation text
     return loadFeatureMap(ctx.dataSource, dictionary.id, filter ?? {});
   }
 

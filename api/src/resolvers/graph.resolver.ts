@@ -74,6 +74,7 @@ export class GraphResolver {
     @Ctx() ctx: Context,
   ): Promise<GraphSummary[]> {
     requireRange('first', first, 1, MAX_PAGE);
+    ctx.reads.atlas();
     return listGraphs(ctx.dataSource, {
       modelName: modelName ?? undefined,
       feature: featureId == null ? undefined : parseFeatureId('featureId', featureId),

@@ -1,0 +1,99 @@
+// The api's read path cache, composed: which requests it may answer (OperationPolicies), the key of each, the
+// versions it checks against (ReadVersionWatch), the answers (ResponseCache), and the HTTP validators it sends
+// (ETag from the key and versions; Cache-Control for a proxy or CDN in front).
+import { createHash } from 'node:crypto';
+import type { GraphQLSchema } from 'graphql';
+import type { DataSource } from 'typeorm';
+import { canonicalJson, OperationPolicies } from './operationPolicy.js';
+import { PersistedQueryTexts, readGraphqlRequest } from './graphqlRequest.js';
+import type { ReadScopes } from './readScopes.js';
+import { ReadVersionWatch, type VersionSnapshot } from './readVersionWatch.js';
+import { ResponseCache, type CachedAnswer, type Stamp } from './responseCache.js';
+
+export interface ReadPathCacheOptions {
+  /** Bytes of answers held (0: no response cache; HTTP validators still sent). */
+  maxBytes: number;
+  /** Cache-Control max-age of public answers, seconds: how long a CDN or browser may reuse one unasked. */
+  maxAgeSeconds: number;
+}
+
+/** A request the cache may answer: its key, and whether it was precise about what it read. */
+export interface CachePlan {
+  key: string;
+  precise: boolean;
+  /** `public` answers may be shared; `keyed` ones (a closed atlas, or a caller who sent a valid key) may not. */
+  access: 'public' | 'keyed';
+}
+
+export class ReadPathCache {
+  readonly watch: ReadVersionWatch;
+  readonly answers: ResponseCache;
+  private readonly policies: OperationPolicies;
+  private readonly persisted = new PersistedQueryTexts();
+
+  constructor(
+    ds: DataSource,
+    schema: GraphQLSchema,
+    readonly options: ReadPathCacheOptions,
+  ) {
+    this.watch = new ReadVersionWatch(ds);
+    this.answers = new ResponseCache(Math.max(1, options.maxBytes));
+    this.policies = new OperationPolicies(schema);
+  }
+
+  /** The plan for a request, or undefined when it must go to Apollo uncached. */
+  plan(method: string, body: unknown, url: URL, accept: string, access: CachePlan['access']): CachePlan | undefined {
+    const request = readGraphqlRequest(method, body, url.searchParams, this.persisted);
+    if (!request?.query) return undefined;
+    const policy = this.policies.of(request.query, request.operationName);
+    if (!policy.cache) return undefined;
+    const key = [access, accept, policy.operationName ?? '', policy.normalized, canonicalJson(request.variables)].join(
+      '\u0000',
+    );
+    return { key, precise: policy.precise, access };
+  }
+
+  /** The stored answer if the database still holds the versions it was stamped with. */
+  lookup(plan: CachePlan, now: VersionSnapshot): CachedAnswer | undefined {
+    return this.options.maxBytes > 0 ? this.answers.get(plan.key, now) : undefined;
+  }
+
+  /** Stamp an answer with the versions read before it ran (a change meanwhile makes it stale at once). */
+  stamp(plan: CachePlan, reads: ReadScopes, before: VersionSnapshot): Stamp {
+    if (!plan.precise || reads.everything) return { kind: 'generation', generation: before.generation };
+    return { kind: 'scopes', versions: [...reads.scopes].sort().map((s) => [s, before.versions.get(s)]) };
+  }
+
+  store(plan: CachePlan, body: Buffer, contentType: string, stamp: Stamp): CachedAnswer {
+    const answer = { body, contentType, stamp, etag: etagOf(plan.key, stamp) };
+    if (this.options.maxBytes > 0) this.answers.set(plan.key, answer);
+    return answer;
+  }
+
+  /** Validators for an answer: shared caches may keep public ones; keyed ones stay with their caller. */
+  headers(plan: CachePlan, answer: CachedAnswer): Record<string, string> {
+    return {
+      etag: answer.etag,
+      'cache-control':
+        plan.access === 'public'
+          ? `public, max-age=${this.options.maxAgeSeconds}, must-revalidate`
+          : 'private, no-cache',
+      vary: 'Authorization, Accept',
+    };
+  }
+}
+
+/** Strong: the same key at the same versions is the same bytes. */
+function etagOf(key: string, stamp: Stamp): string {
+  const h = createHash('sha256').update(key).update('\u0000');
+  if (stamp.kind === 'generation') h.update(`g${stamp.generation}`);
+  else for (const [scope, version] of stamp.versions) h.update(`${scope}=${version ?? ''};`);
+  return `"${h.digest('base64url').slice(0, 27)}"`;
+}
+
+/** Does If-None-Match name this ETag? */
+export function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
