@@ -49,7 +49,7 @@ function sendAnswer(
   how: 'hit' | 'miss',
 ): void {
   for (const [key, value] of Object.entries(cache.headers(plan, answer))) res.setHeader(key, value);
-  res.setHeader('x-atlas-cache', how);
+  if (cache.options.maxBytes > 0) res.setHeader('x-atlas-cache', how);
   if (matchesEtag(req.headers['if-none-match'], answer.etag)) {
     res.writeHead(304).end();
     return;

@@ -21,7 +21,15 @@ const VOLATILE_TYPES = new Set(['Job', 'JobProgress', 'JobLogLine', 'Health', 'W
 /** Root fields that compute rather than read. */
 const COMPUTING_ROOTS = new Set(['steer', 'analyzeText', 'searchByText']);
 /** Root fields whose every read goes through a recording loader or records its scope (see ReadScopes). */
-const PRECISE_ROOTS = new Set(['dictionary', 'feature', 'features', 'featureMap', 'compareDictionaries', 'graph', 'graphs']);
+const PRECISE_ROOTS = new Set([
+  'dictionary',
+  'feature',
+  'features',
+  'featureMap',
+  'compareDictionaries',
+  'graph',
+  'graphs',
+]);
 
 export type OperationPolicy =
   | { cache: false; reason: string }

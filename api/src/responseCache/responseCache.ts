@@ -4,10 +4,12 @@
 import type { VersionSnapshot } from './readVersionWatch.js';
 
 /** What an answer depended on: some scopes at given versions, or the whole generation. */
-export type Stamp = { kind: 'scopes'; versions: [scope: string, version: string | undefined][] } | {
-  kind: 'generation';
-  generation: string;
-};
+export type Stamp =
+  | { kind: 'scopes'; versions: [scope: string, version: string | undefined][] }
+  | {
+      kind: 'generation';
+      generation: string;
+    };
 
 export interface CachedAnswer {
   body: Buffer;
