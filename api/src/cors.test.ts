@@ -81,7 +81,8 @@ test('a listed origin gets CORS headers naming it; others are still refused', as
   const res = await post(open, LISTED);
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('access-control-allow-origin'), LISTED);
-  assert.equal(res.headers.get('vary'), 'origin');
+  // Origin from CORS; Authorization and Accept from the response cache (keyed answers, media types).
+  assert.equal(res.headers.get('vary'), 'origin, Authorization, Accept');
   assert.deepEqual(((await res.json()) as { data: unknown }).data, { dictionaries: [] });
   const other = await post(open, FOREIGN);
   assert.equal(other.status, 403);

@@ -37,9 +37,16 @@ test('every kind of write raises exactly the read versions of what it changed, a
           [b],
         ),
       ),
-      [`explanations:${b}`],
+      [`explanations:${b}`, `explanations:${b}:0`, `explanations:${b}:1`],
     );
-    assert.deepEqual(await moved(() => pool.query(`UPDATE explanations SET text = 'z'`)), [`explanations:${b}`]);
+    assert.deepEqual(await moved(() => pool.query(`UPDATE explanations SET text = 'z' WHERE feature_index = 1`)), [
+      `explanations:${b}`,
+      `explanations:${b}:1`,
+    ]);
+    // Only what moved since a generation is read again.
+    const g = await readGeneration(pool);
+    await pool.query(`UPDATE dictionaries SET status = 'failed' WHERE id = $1`, [a]);
+    assert.deepEqual([...(await readAllVersions(pool, g)).keys()].sort(), [`dictionary:${a}`, 'generation']);
     assert.deepEqual(
       await moved(() =>
         pool.query(
@@ -74,6 +81,8 @@ test('every kind of write raises exactly the read versions of what it changed, a
       `dictionary:${a}`,
       `dictionary:${b}`,
       `explanations:${b}`,
+      `explanations:${b}:0`,
+      `explanations:${b}:1`,
     ]);
     assert.match(await readGeneration(pool), /^\d+$/);
   } finally {

@@ -11,6 +11,7 @@ export const GENERATION_SCOPE = 'generation';
 export const ATLAS_SCOPE = 'atlas';
 export const dictionaryScope = (id: number) => `dictionary:${id}`;
 export const explanationsScope = (id: number) => `explanations:${id}`;
+export const featureExplanationsScope = (id: number, index: number) => `explanations:${id}:${index}`;
 
 /** Raise a dictionary's data version (and the generation), in the caller's transaction when it has one. */
 export async function bumpDictionaryVersion(client: PoolClient, dictionaryId: number): Promise<void> {
@@ -30,10 +31,14 @@ export async function readGeneration(q: Queryable): Promise<string> {
   return rows[0]?.version ?? '0';
 }
 
-/** Every scope's version, the generation among them. */
-export async function readAllVersions(q: Queryable): Promise<Map<string, string>> {
+/** Every scope's version, the generation among them; with `since`, only those bumped after that generation. */
+export async function readAllVersions(q: Queryable, since?: string): Promise<Map<string, string>> {
   const rows = rowsOf<{ scope: string; version: string }>(
-    await q.query(`SELECT scope, version::text AS version FROM read_versions`),
+    since === undefined
+      ? await q.query(`SELECT scope, version::text AS version FROM read_versions`)
+      : await q.query(`SELECT scope, version::text AS version FROM read_versions WHERE generation > $1::bigint`, [
+          since,
+        ]),
   );
   return new Map(rows.map((r) => [r.scope, r.version]));
 }

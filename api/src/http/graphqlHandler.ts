@@ -49,6 +49,9 @@ function sendAnswer(
   how: 'hit' | 'miss',
 ): void {
   for (const [key, value] of Object.entries(cache.headers(plan, answer))) res.setHeader(key, value);
+  // The answer differs by key and by the media type asked for; CORS may already vary it by Origin.
+  const vary = res.getHeader('vary');
+  res.setHeader('vary', vary ? `${String(vary)}, Authorization, Accept` : 'Authorization, Accept');
   if (cache.options.maxBytes > 0) res.setHeader('x-atlas-cache', how);
   if (matchesEtag(req.headers['if-none-match'], answer.etag)) {
     res.writeHead(304).end();
@@ -99,7 +102,15 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
       if (ok || options.publicReads !== false)
         plan = cache.plan(method, body, url, req.headers.accept ?? '', ok ? 'keyed' : 'public');
       if (plan) {
-        before = await cache.watch.current();
+        try {
+          before = await cache.watch.current();
+        } catch (err) {
+          // The database did not answer the version read: run the operation uncached, which reports it properly.
+          log.warn({ err }, 'read versions unavailable; answering uncached');
+          plan = undefined;
+        }
+      }
+      if (plan && before) {
         const hit = cache.lookup(plan, before);
         if (hit) {
           sendAnswer(req, res, cache, plan, hit, 'hit');
@@ -141,9 +152,21 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
       return;
     }
     const status = response.status ?? 200;
-    if (cache && plan && before && status === 200 && response.body.kind === 'complete' && !hasErrors(response.body.string)) {
+    if (
+      cache &&
+      plan &&
+      before &&
+      status === 200 &&
+      response.body.kind === 'complete' &&
+      !hasErrors(response.body.string)
+    ) {
       const contentType = response.headers.get('content-type') ?? 'application/json; charset=utf-8';
-      const answer = cache.store(plan, Buffer.from(response.body.string), contentType, cache.stamp(plan, reads, before));
+      const answer = cache.store(
+        plan,
+        Buffer.from(response.body.string),
+        contentType,
+        cache.stamp(plan, reads, before),
+      );
       sendAnswer(req, res, cache, plan, answer, 'miss');
       return;
     }

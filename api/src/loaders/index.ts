@@ -61,19 +61,24 @@ async function jobLogsByKeys(ds: DataSource, keys: readonly JobLogsKey[]): Promi
  * the response cache keys the answer by their versions.
  */
 export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes()) {
-  const ofDictionaries = <T>(batch: (ids: readonly number[]) => Promise<T>) => (ids: readonly number[]) => {
-    for (const id of ids) reads.dictionary(id);
-    return batch(ids);
-  };
-  const ofFeatures = <K extends { dictionaryId: number }, T>(batch: (keys: readonly K[]) => Promise<T>) =>
+  const ofDictionaries =
+    <T>(batch: (ids: readonly number[]) => Promise<T>) =>
+    (ids: readonly number[]) => {
+      for (const id of ids) reads.dictionary(id);
+      return batch(ids);
+    };
+  const ofFeatures =
+    <K extends { dictionaryId: number }, T>(batch: (keys: readonly K[]) => Promise<T>) =>
     (keys: readonly K[]) => {
       for (const k of keys) reads.dictionary(k.dictionaryId);
       return batch(keys);
     };
-  const ofAtlas = <K, T>(batch: (keys: readonly K[]) => Promise<T>) => (keys: readonly K[]) => {
-    reads.atlas();
-    return batch(keys);
-  };
+  const ofAtlas =
+    <K, T>(batch: (keys: readonly K[]) => Promise<T>) =>
+    (keys: readonly K[]) => {
+      reads.atlas();
+      return batch(keys);
+    };
   return {
     dictionary: new DataLoader<number, Dictionary | undefined>(ofDictionaries((ids) => dictionariesByIds(ds, ids))),
     modelName: new DataLoader<number, string | null>(ofAtlas((ids) => modelNamesByIds(ds, ids))),
@@ -87,9 +92,12 @@ export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes
       ofFeatures((keys) => firingCounts(ds, keys)),
       { cacheKeyFn: (k) => `${k.dictionaryId}:${k.tokens}` },
     ),
-    feature: new DataLoader<FeatureKey, FeatureRow | undefined, string>(ofFeatures((keys) => featuresByKeys(ds, keys)), {
-      cacheKeyFn: keyOf,
-    }),
+    feature: new DataLoader<FeatureKey, FeatureRow | undefined, string>(
+      ofFeatures((keys) => featuresByKeys(ds, keys)),
+      {
+        cacheKeyFn: keyOf,
+      },
+    ),
     topExamples: new DataLoader<FeatureKey, ExampleRow[], string>(
       ofFeatures((keys) => examplesByKeys(ds, keys, 'top', MAX_EXAMPLES)),
       { cacheKeyFn: keyOf },
@@ -104,7 +112,7 @@ export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes
     ),
     explanations: new DataLoader(
       (keys: readonly FeatureKey[]) => {
-        for (const k of keys) reads.explanations(k.dictionaryId);
+        for (const k of keys) reads.featureExplanations(k.dictionaryId, k.index);
         return explanationsByKeys(ds, keys);
       },
       { cacheKeyFn: keyOf },
@@ -121,16 +129,20 @@ export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes
         return jobLogsByKeys(ds, keys);
       },
       {
-      cacheKeyFn: (k) => `${k.jobId}:${k.last}`,
-    }),
+        cacheKeyFn: (k) => `${k.jobId}:${k.last}`,
+      },
+    ),
     /** Attribution graphs by id, their nodes, edges and counts, and the graphs of features: one statement each per list. */
     graph: new DataLoader<number, GraphSummary | undefined>(ofAtlas((ids) => graphSummariesByIds(ds, ids))),
     graphNodes: new DataLoader<number, StoredGraphNode[]>(ofAtlas((ids) => graphNodesOf(ds, ids))),
     graphEdges: new DataLoader<number, GraphEdgeRecord[]>(ofAtlas((ids) => graphEdgesOf(ds, ids))),
     graphCounts: new DataLoader<number, { nodes: number; edges: number }>(ofAtlas((ids) => graphCounts(ds, ids))),
-    featureGraphs: new DataLoader<FeatureKey, GraphSummary[], string>(ofFeatures(ofAtlas((keys) => graphsOfFeatures(ds, keys))), {
-      cacheKeyFn: keyOf,
-    }),
+    featureGraphs: new DataLoader<FeatureKey, GraphSummary[], string>(
+      ofFeatures(ofAtlas((keys) => graphsOfFeatures(ds, keys))),
+      {
+        cacheKeyFn: keyOf,
+      },
+    ),
   };
 }
 

@@ -78,7 +78,6 @@ export class ReadPathCache {
         plan.access === 'public'
           ? `public, max-age=${this.options.maxAgeSeconds}, must-revalidate`
           : 'private, no-cache',
-      vary: 'Authorization, Accept',
     };
   }
 }

@@ -1,6 +1,6 @@
 // What one operation read, for the response cache: the read-version scopes (see @atlas/migrations readVersions)
 // its loaders and resolvers touched, or `everything` when it read something no scope names precisely.
-import { ATLAS_SCOPE, dictionaryScope, explanationsScope } from '@atlas/migrations';
+import { ATLAS_SCOPE, dictionaryScope, explanationsScope, featureExplanationsScope } from '@atlas/migrations';
 
 export class ReadScopes {
   readonly scopes = new Set<string>();
@@ -11,8 +11,14 @@ export class ReadScopes {
     this.scopes.add(dictionaryScope(id));
   }
 
+  /** Any explanation of the dictionary (a filter over their text). */
   explanations(id: number): void {
     this.scopes.add(explanationsScope(id));
+  }
+
+  /** One feature's explanations. */
+  featureExplanations(id: number, index: number): void {
+    this.scopes.add(featureExplanationsScope(id, index));
   }
 
   /** The list of dictionaries, models, corpora and graphs. */

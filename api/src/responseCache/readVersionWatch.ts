@@ -42,8 +42,10 @@ export class ReadVersionWatch {
       const generation = await readGeneration(this.ds);
       if (generation !== this.latest.generation) {
         // Read after the generation: the map is at least as new as it, so an entry is never judged fresh by a
-        // map older than the generation it is stamped with.
-        const versions = await readAllVersions(this.ds);
+        // map older than the generation it is stamped with. Only the rows bumped since the last read come back.
+        const since = this.latest.generation || undefined;
+        const moved = await readAllVersions(this.ds, since);
+        const versions = since === undefined ? moved : new Map([...this.latest.versions, ...moved]);
         this.latest = { generation, versions };
       }
       return this.latest;
