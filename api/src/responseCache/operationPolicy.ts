@@ -2,6 +2,7 @@
 // reads jobs, workers or health (they change without a version), runs a model (steer, analyzeText, searchByText)
 // or that the cache cannot key (a parse error: Apollo answers it). An operation whose root fields all read named
 // dictionaries or graphs is keyed by the scopes it touched ("precise"); any other, by the whole generation.
+import { createHash } from 'node:crypto';
 import {
   getNamedType,
   parse,
@@ -33,14 +34,28 @@ const PRECISE_ROOTS = new Set([
 
 export type OperationPolicy =
   | { cache: false; reason: string }
-  | { cache: true; precise: boolean; normalized: string; operationName: string | undefined };
+  | {
+      cache: true;
+      precise: boolean;
+      normalized: string;
+      operationName: string | undefined;
+      textId: number;
+      textHash: string;
+    };
 
 function operationOf(doc: DocumentNode, name: string | undefined): OperationDefinitionNode | undefined {
   const ops = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
   return name ? ops.find((o) => o.name?.value === name) : ops.length === 1 ? ops[0] : undefined;
 }
 
-export function decidePolicy(schema: GraphQLSchema, text: string, operationName: string | undefined): OperationPolicy {
+/** Without textId: the memo assigns it. */
+type Decided = OperationPolicy extends infer P
+  ? P extends { cache: true }
+    ? Omit<P, 'textId' | 'textHash'>
+    : P
+  : never;
+
+export function decidePolicy(schema: GraphQLSchema, text: string, operationName: string | undefined): Decided {
   let doc: DocumentNode;
   try {
     doc = parse(text, { maxTokens: MAX_QUERY_TOKENS });
@@ -71,16 +86,29 @@ export function decidePolicy(schema: GraphQLSchema, text: string, operationName:
   return { cache: true, precise, normalized: print(doc), operationName };
 }
 
-/** decidePolicy, remembered per (text, operation name): a page sends the same few texts over and over. */
+/**
+ * decidePolicy, remembered per (text, operation name): a page sends the same few texts over and over. Each
+ * normalised text gets a small number, so a cache key carries that instead of the text (no kilobytes of key to
+ * build and hash per request).
+ */
 export class OperationPolicies {
   private readonly known = new LruCache<string, OperationPolicy>(2000);
+  private readonly textIds = new LruCache<string, number>(2000);
+  private nextId = 0;
 
   constructor(private readonly schema: GraphQLSchema) {}
 
   of(text: string, operationName: string | undefined): OperationPolicy {
-    return this.known.getOrCreate(`${operationName ?? ''}\u0000${text}`, () =>
-      decidePolicy(this.schema, text, operationName),
-    );
+    return this.known.getOrCreate(`${operationName ?? ''}\u0000${text}`, () => {
+      const decided = decidePolicy(this.schema, text, operationName);
+      if (!decided.cache) return decided;
+      const textId = this.textIds.getOrCreate(`${operationName ?? ''}\u0000${decided.normalized}`, () => this.nextId++);
+      // The hash, not the number, goes into ETags: they must agree across api processes and restarts.
+      const textHash = createHash('sha256')
+        .update(`${operationName ?? ''}\u0000${decided.normalized}`)
+        .digest('base64url');
+      return { ...decided, textId, textHash };
+    });
   }
 }
 

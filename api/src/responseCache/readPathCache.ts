@@ -20,6 +20,8 @@ export interface ReadPathCacheOptions {
 /** A request the cache may answer: its key, and whether it was precise about what it read. */
 export interface CachePlan {
   key: string;
+  /** What the ETag is made of besides the versions: the same in every api process. */
+  etagBase: () => string;
   precise: boolean;
   /** `public` answers may be shared; `keyed` ones (a closed atlas, or a caller who sent a valid key) may not. */
   access: 'public' | 'keyed';
@@ -47,10 +49,10 @@ export class ReadPathCache {
     if (!request?.query) return undefined;
     const policy = this.policies.of(request.query, request.operationName);
     if (!policy.cache) return undefined;
-    const key = [access, accept, policy.operationName ?? '', policy.normalized, canonicalJson(request.variables)].join(
-      '\u0000',
-    );
-    return { key, precise: policy.precise, access };
+    const variables = canonicalJson(request.variables);
+    const key = `${access}\u0000${accept}\u0000${policy.textId}\u0000${variables}`;
+    const etagBase = () => `${access}\u0000${accept}\u0000${policy.textHash}\u0000${variables}`;
+    return { key, etagBase, precise: policy.precise, access };
   }
 
   /** The stored answer if the database still holds the versions it was stamped with. */
@@ -65,7 +67,7 @@ export class ReadPathCache {
   }
 
   store(plan: CachePlan, body: Buffer, contentType: string, stamp: Stamp): CachedAnswer {
-    const answer = { body, contentType, stamp, etag: etagOf(plan.key, stamp) };
+    const answer = { body, contentType, stamp, etag: etagOf(plan.etagBase(), stamp) };
     if (this.options.maxBytes > 0) this.answers.set(plan.key, answer);
     return answer;
   }
@@ -83,8 +85,8 @@ export class ReadPathCache {
 }
 
 /** Strong: the same key at the same versions is the same bytes. */
-function etagOf(key: string, stamp: Stamp): string {
-  const h = createHash('sha256').update(key).update('\u0000');
+function etagOf(base: string, stamp: Stamp): string {
+  const h = createHash('sha256').update(base).update('\u0000');
   if (stamp.kind === 'generation') h.update(`g${stamp.generation}`);
   else for (const [scope, version] of stamp.versions) h.update(`${scope}=${version ?? ''};`);
   return `"${h.digest('base64url').slice(0, 27)}"`;
