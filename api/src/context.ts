@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { KeyCheck } from './auth/apiKeys.js';
 import type { Loaders } from './loaders/index.js';
 import type { ReadScopes } from './responseCache/readScopes.js';
+import type { VersionSnapshot } from './responseCache/readVersionWatch.js';
 import type { Steerer } from './services/steering/steeringService.js';
 import type { TextAnalyzer } from './services/textAnalysisService.js';
 
@@ -25,4 +26,10 @@ export interface Context {
 }
 
 /** Builds a Context (fresh loaders) for one HTTP request or one subscription. */
-export type ContextFactory = (apiKey: Context['apiKey'], signal: AbortSignal, reads?: ReadScopes) => Context;
+export type ContextFactory = (
+  apiKey: Context['apiKey'],
+  signal: AbortSignal,
+  reads?: ReadScopes,
+  /** The read versions the request was checked against, when the response cache saw it: the parts cache keys on them. */
+  versions?: VersionSnapshot,
+) => Context;

@@ -22,6 +22,7 @@ async function serve(config: ApiConfig): Promise<void> {
     requestTimeoutMs: config.requestTimeoutMs,
     steerSlots: config.steerSlots,
     responseCacheBytes: config.responseCacheBytes,
+    featurePartsBytes: config.responseCacheBytes === 0 ? 0 : undefined, // ATLAS_API_CACHE_MB=0: no caching at all
     cacheMaxAgeSeconds: config.cacheMaxAgeSeconds,
     corsOrigins: config.corsOrigins,
   });

@@ -19,9 +19,12 @@ import { TextAnalyzer } from './services/textAnalysisService.js';
 import { serveSubscriptions } from './subscriptions/subscriptionServer.js';
 import { ReadPathCache } from './responseCache/readPathCache.js';
 import { ReadScopes } from './responseCache/readScopes.js';
+import { FeaturePartsCache } from './responseCache/featurePartsCache.js';
 
 /** 256 MiB: ~8,000 feature pages of ~30 kB, about 90% of the requests of a Zipf(1.1) popularity over 100,000. */
 export const DEFAULT_RESPONSE_CACHE_BYTES = 256 * 2 ** 20;
+/** 64 MiB of loaded rows (a feature's row and examples: ~20-60 kB of objects). */
+export const DEFAULT_FEATURE_PARTS_BYTES = 64 * 2 ** 20;
 
 export interface ApiServer {
   /** Base URL, e.g. http://127.0.0.1:4000 */
@@ -51,6 +54,8 @@ export interface ApiServerOptions {
   jobWatchMs?: number;
   /** Bytes of GraphQL answers kept in memory (0: none); default DEFAULT_RESPONSE_CACHE_BYTES. */
   responseCacheBytes?: number;
+  /** Bytes of features' immutable parts kept across requests (0: none); default DEFAULT_FEATURE_PARTS_BYTES. */
+  featurePartsBytes?: number;
   /** Cache-Control max-age (seconds) of public answers, for a CDN in front; default 0 (revalidate every time). */
   cacheMaxAgeSeconds?: number;
   /** Origins whose pages may call the api (ATLAS_API_CORS_ORIGINS; `*` for any); absent: the api's own only. */
@@ -65,9 +70,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const cors = createCorsPolicy(options.corsOrigins ?? []);
   const armor = operationLimits();
   /** What resolvers receive, over HTTP and WebSocket alike: fresh loaders per request or subscription. */
-  const contextFor: ContextFactory = (apiKey, signal, reads = new ReadScopes()) => ({
+  const parts = new FeaturePartsCache(options.featurePartsBytes ?? DEFAULT_FEATURE_PARTS_BYTES);
+  const contextFor: ContextFactory = (apiKey, signal, reads = new ReadScopes(), versions) => ({
     dataSource,
-    loaders: createLoaders(dataSource, reads),
+    loaders: createLoaders(dataSource, reads, versions && parts.maxBytes > 0 ? { cache: parts, versions } : undefined),
     reads,
     apiKey,
     textAnalyzer,

@@ -133,7 +133,7 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
             'this atlas requires an API key for every request; send `Authorization: Bearer <key>`.',
             401,
           );
-        return contextFor(apiKey, abort.signal, reads);
+        return contextFor(apiKey, abort.signal, reads, before);
       },
     });
     const response = timeoutMs > 0 ? await withTimeout(execution, timeoutMs) : await execution;

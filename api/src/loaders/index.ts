@@ -1,6 +1,7 @@
 // One set of DataLoaders per request: a page of features asks for its examples, links and neighbours in a
 // constant number of statements instead of one per feature.
 import {
+  dictionaryScope,
   graphEdgesOf,
   graphNodesOf,
   graphSummariesByIds,
@@ -31,6 +32,14 @@ import { jobLogsByIds, latestJobsOfDictionaries, type JobLogRow } from '../servi
 import { modelNamesByIds } from '../services/modelService.js';
 import { graphCounts, graphsOfFeatures } from '../services/graphService.js';
 import { ReadScopes } from '../responseCache/readScopes.js';
+import type { FeaturePartsCache } from '../responseCache/featurePartsCache.js';
+import type { VersionSnapshot } from '../responseCache/readVersionWatch.js';
+
+/** The process's parts cache and the versions this request was stamped with (see FeaturePartsCache). */
+export interface FeatureParts {
+  cache: FeaturePartsCache;
+  versions: VersionSnapshot;
+}
 
 /** Most examples any one request may read per feature and kind. */
 export const MAX_EXAMPLES = 50;
@@ -60,7 +69,25 @@ async function jobLogsByKeys(ds: DataSource, keys: readonly JobLogsKey[]): Promi
  * `reads` learns every dictionary (and explanations, and the atlas) a batch asks about, whatever the batch finds:
  * the response cache keys the answer by their versions.
  */
-export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes()) {
+export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes(), parts?: FeatureParts) {
+  /** A feature batch that takes what the parts cache holds at the dictionary's current version and stores the rest. */
+  const throughParts =
+    <T>(kind: string, batch: (keys: readonly FeatureKey[]) => Promise<T[]>) =>
+    async (keys: readonly FeatureKey[]): Promise<T[]> => {
+      if (!parts) return batch(keys);
+      const versionOf = (k: FeatureKey) => parts.versions.versions.get(dictionaryScope(k.dictionaryId));
+      const found = keys.map((k) => parts.cache.get<T>(kind, k, versionOf(k)));
+      const missing = keys.filter((_, i) => found[i] === undefined);
+      if (!missing.length) return found as T[];
+      const loaded = await batch(missing);
+      let j = 0;
+      return found.map((v, i) => {
+        if (v !== undefined) return v;
+        const value = loaded[j++];
+        if (value !== undefined) parts.cache.set(kind, keys[i], versionOf(keys[i]), value);
+        return value;
+      });
+    };
   const ofDictionaries =
     <T>(batch: (ids: readonly number[]) => Promise<T>) =>
     (ids: readonly number[]) => {
@@ -93,23 +120,22 @@ export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes
       { cacheKeyFn: (k) => `${k.dictionaryId}:${k.tokens}` },
     ),
     feature: new DataLoader<FeatureKey, FeatureRow | undefined, string>(
-      ofFeatures((keys) => featuresByKeys(ds, keys)),
+      ofFeatures(throughParts('feature', (keys) => featuresByKeys(ds, keys))),
       {
         cacheKeyFn: keyOf,
       },
     ),
     topExamples: new DataLoader<FeatureKey, ExampleRow[], string>(
-      ofFeatures((keys) => examplesByKeys(ds, keys, 'top', MAX_EXAMPLES)),
+      ofFeatures(throughParts('top', (keys) => examplesByKeys(ds, keys, 'top', MAX_EXAMPLES))),
       { cacheKeyFn: keyOf },
     ),
     quantileExamples: new DataLoader<FeatureKey, ExampleRow[], string>(
-      ofFeatures((keys) => examplesByKeys(ds, keys, 'quantile', MAX_EXAMPLES)),
+      ofFeatures(throughParts('quantile', (keys) => examplesByKeys(ds, keys, 'quantile', MAX_EXAMPLES))),
       { cacheKeyFn: keyOf },
     ),
-    links: new DataLoader(
-      ofFeatures((keys: readonly FeatureKey[]) => linksByKeys(ds, keys)),
-      { cacheKeyFn: keyOf },
-    ),
+    links: new DataLoader(ofFeatures(throughParts('links', (keys: readonly FeatureKey[]) => linksByKeys(ds, keys))), {
+      cacheKeyFn: keyOf,
+    }),
     explanations: new DataLoader(
       (keys: readonly FeatureKey[]) => {
         for (const k of keys) reads.featureExplanations(k.dictionaryId, k.index);

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
 import type { ApiServer } from '../server.js';
-import { startTestApi, type TestApi } from '../testing/testApi.js';
+import { startTestApi, UNCACHED, type TestApi } from '../testing/testApi.js';
 import { loadFixtureAtlas, type FixtureAtlas } from '../testing/fixtureAtlas.js';
 import { recordStatements } from '../testing/sqlStatements.js';
 
@@ -34,7 +34,7 @@ before(async () => {
        VALUES ('trained-only', 'blocks.0.mlp.hook_post', 'topk', 4, 8, 2, 'trained', '{"deadFraction": 0.25}') RETURNING id`,
     )
   )[0].id;
-  testApi = await startTestApi(db);
+  testApi = await startTestApi(db, UNCACHED); // counts statements of executions
   api = testApi.api;
 });
 

@@ -4,11 +4,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EVALUATION_PROVENANCE, loadEvaluationAtlas, type EvaluationAtlas } from '../testing/evaluationAtlas.js';
 import { recordStatements } from '../testing/sqlStatements.js';
-import { startAtlasTestApi, type AtlasTestApi } from '../testing/testApi.js';
+import { startAtlasTestApi, UNCACHED, type AtlasTestApi } from '../testing/testApi.js';
 
 let t: AtlasTestApi<EvaluationAtlas>;
 before(async () => {
-  t = await startAtlasTestApi(loadEvaluationAtlas);
+  t = await startAtlasTestApi(loadEvaluationAtlas, UNCACHED); // counts statements of executions
 });
 after(() => t.close());
 

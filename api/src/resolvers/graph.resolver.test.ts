@@ -11,7 +11,7 @@ import { toNeuronpediaGraph } from '@atlas/worker/circuits/neuronpediaGraph';
 import { createApiKey } from '../auth/apiKeys.js';
 import { loadFixtureAtlas, type FixtureAtlas } from '../testing/fixtureAtlas.js';
 import { recordStatements } from '../testing/sqlStatements.js';
-import { startAtlasTestApi, type AtlasTestApi } from '../testing/testApi.js';
+import { startAtlasTestApi, UNCACHED, type AtlasTestApi } from '../testing/testApi.js';
 
 // Built from the `examples` of Neuronpedia's graph schema (see worker/src/circuits/neuronpediaGraph.test.ts).
 const SCHEMA_EXAMPLE = JSON.parse(
@@ -26,7 +26,7 @@ let auth: string;
 /** A graph over the fixture's dictionaries as transcoders of layers 0 (narrow) and 1 (wide). */
 let overAtlas: number;
 before(async () => {
-  t = await startAtlasTestApi(loadFixtureAtlas);
+  t = await startAtlasTestApi(loadFixtureAtlas, UNCACHED); // counts statements of executions
   auth = `Bearer ${(await createApiKey(t.db.dataSource, 'tester')).key}`;
   const { narrow, wide } = t.atlas;
   const graph = (prompt: string, createdAt: Date) =>

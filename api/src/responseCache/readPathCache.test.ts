@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createApiKey } from '../auth/apiKeys.js';
 import { D_IN, loadFixtureAtlas, type FixtureAtlas } from '../testing/fixtureAtlas.js';
 import { FEATURE_PAGE_QUERY } from '../testing/featurePageQuery.js';
+import { recordStatements } from '../testing/sqlStatements.js';
 import { startAtlasTestApi, startTestApi, type AtlasTestApi, type TestApi } from '../testing/testApi.js';
 
 let cached: AtlasTestApi<FixtureAtlas>;
@@ -19,7 +20,7 @@ let writerReplies: AsyncIterator<string>;
 
 before(async () => {
   cached = await startAtlasTestApi(loadFixtureAtlas);
-  uncached = await startTestApi(cached.db, { responseCacheBytes: 0 });
+  uncached = await startTestApi(cached.db, { responseCacheBytes: 0, featurePartsBytes: 0 });
   writer = spawn(
     process.execPath,
     ['--import', 'tsx', fileURLToPath(new URL('../testing/otherProcessWriter.ts', import.meta.url))],
@@ -179,6 +180,25 @@ test('a write by another process is seen by the next request: explanation, re-an
     names.map((d: { id: string }) => d.id),
     [String(wide)],
   );
+});
+
+test("a page whose explanation changed is rebuilt from the features' cached parts, not read again", async () => {
+  const page = { d: String(cached.atlas.wide), i: 5 };
+  await post(cached, FEATURE_PAGE_QUERY, page);
+  await elsewhere({
+    sql: `INSERT INTO explanations (dictionary_id, feature_index, text, source) VALUES ($1, 5, 'parts stay', 'human')`,
+    params: [cached.atlas.wide],
+  });
+  const { result, statements } = await recordStatements(() => post(cached, FEATURE_PAGE_QUERY, page));
+  assert.equal(result.cache, 'miss');
+  assert.match(result.body, /parts stay/);
+  assert.equal(result.body, (await post(uncached, FEATURE_PAGE_QUERY, page)).body);
+  const reads = statements.filter((s) => !/read_versions/.test(s));
+  assert.ok(
+    reads.some((s) => /FROM explanations/.test(s)),
+    reads.join('\n'),
+  );
+  assert.ok(!reads.some((s) => /FROM feature_examples|FROM features\b|FROM feature_links/.test(s)), reads.join('\n'));
 });
 
 test('ETag and 304; a query as a GET URL; a persisted query by its hash alone', async () => {

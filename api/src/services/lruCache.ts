@@ -38,6 +38,15 @@ export class LruCache<K, V> {
     return value;
   }
 
+  /** Evict the least recently used entry (through onEvict). */
+  evictOldest(): void {
+    const oldest = this.entries.entries().next();
+    if (oldest.done) return;
+    const [key, value] = oldest.value;
+    this.entries.delete(key);
+    this.onEvict(value, key);
+  }
+
   delete(key: K): void {
     this.entries.delete(key);
   }

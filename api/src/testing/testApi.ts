@@ -16,6 +16,9 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
+/** Options of an api that executes every operation: for tests that count what an execution costs. */
+export const UNCACHED: Partial<ApiServerOptions> = { responseCacheBytes: 0, featurePartsBytes: 0 };
+
 /** Serve the api on `db` on a free port, silent, with a 100 kB body limit unless `options` say otherwise. */
 export async function startTestApi(db: TestDatabase, options: Partial<ApiServerOptions> = {}): Promise<TestApi> {
   const api = await startApiServer({
