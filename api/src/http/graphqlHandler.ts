@@ -92,24 +92,48 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
     const apiKey = () => (check ??= checkApiKey(dataSource, req.headers.authorization));
     const reads = new ReadScopes();
     const cache = options.cache;
-    let plan: CachePlan | undefined;
-    let before: VersionSnapshot | undefined;
-    if (cache) {
+    /** The plan and the versions it is checked against; no plan when the cache may not answer this request. */
+    async function consultCache(
+      cache: ReadPathCache,
+    ): Promise<{ plan: CachePlan | undefined; before: VersionSnapshot | undefined }> {
       // A closed atlas answers only valid keys (the cache is looked at after the check); a valid key on an open one
       // gets answers of its own, so no keyed answer ever reaches a caller without one.
       const keyed = options.publicReads === false || req.headers.authorization !== undefined;
       const ok = keyed && (await apiKey()).status === 'ok';
-      if (ok || options.publicReads !== false)
-        plan = cache.plan(method, body, url, req.headers.accept ?? '', ok ? 'keyed' : 'public');
-      if (plan) {
-        try {
-          before = await cache.watch.current();
-        } catch (err) {
-          // The database did not answer the version read: run the operation uncached, which reports it properly.
-          log.warn({ err }, 'read versions unavailable; answering uncached');
-          plan = undefined;
-        }
+      if (!ok && options.publicReads === false) return { plan: undefined, before: undefined };
+      const plan = cache.plan(method, body, url, req.headers.accept ?? '', ok ? 'keyed' : 'public');
+      if (!plan) return { plan, before: undefined };
+      try {
+        return { plan, before: await cache.watch.current() };
+      } catch (err) {
+        // The database did not answer the version read: run the operation uncached, which reports it properly.
+        log.warn({ err }, 'read versions unavailable; answering uncached');
+        return { plan: undefined, before: undefined };
       }
+    }
+    const timeoutMs = options.requestTimeoutMs ?? 0;
+    const started = performance.now();
+    /** The time limit covers the key check and the version read too: on the embedded database both can wait. */
+    const timed = <T>(work: Promise<T>) =>
+      timeoutMs > 0 ? withTimeout(work, Math.max(1, timeoutMs - (performance.now() - started))) : work;
+    const timedOutAnswer = () =>
+      sendJson(res, 503, {
+        errors: [
+          {
+            message: `the request ran past the api's ${timeoutMs} ms limit (ATLAS_API_REQUEST_TIMEOUT_MS) and was abandoned; ask for less (smaller first, k or text), or retry later.`,
+            extensions: { code: 'REQUEST_TIMEOUT' },
+          },
+        ],
+      });
+    let plan: CachePlan | undefined;
+    let before: VersionSnapshot | undefined;
+    if (cache) {
+      const consulted = await timed(consultCache(cache));
+      if (consulted === TIMED_OUT) {
+        timedOutAnswer();
+        return;
+      }
+      ({ plan, before } = consulted);
       if (plan && before) {
         const hit = cache.lookup(plan, before);
         if (hit) {
@@ -122,7 +146,6 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const timeoutMs = options.requestTimeoutMs ?? 0;
     const abort = new AbortController();
     const execution = apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method, headers, search: url.search, body },
@@ -136,19 +159,19 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
         return contextFor(apiKey, abort.signal, reads, before);
       },
     });
-    const response = timeoutMs > 0 ? await withTimeout(execution, timeoutMs) : await execution;
+    const response = await timed(execution);
     if (response === TIMED_OUT) {
       // The resolvers may still be waiting on the database; the signal tells those that look to stop, and
       // whatever they finish with is dropped (the client already has its answer).
-      // Built here, not per request: an error captures a stack trace (~0.1 ms of every request otherwise).
-      const timedOut = new PublicError(
-        'REQUEST_TIMEOUT',
-        `the request ran past the api's ${timeoutMs} ms limit (ATLAS_API_REQUEST_TIMEOUT_MS) and was abandoned; ask for less (smaller first, k or text), or retry later.`,
-        503,
+      abort.abort(
+        new PublicError(
+          'REQUEST_TIMEOUT',
+          `the request ran past the api's ${timeoutMs} ms limit (ATLAS_API_REQUEST_TIMEOUT_MS)`,
+          503,
+        ),
       );
-      abort.abort(timedOut);
       execution.catch((err: unknown) => log.error({ err }, 'abandoned request failed'));
-      sendJson(res, 503, { errors: [{ message: timedOut.message, extensions: { code: 'REQUEST_TIMEOUT' } }] });
+      timedOutAnswer();
       return;
     }
     const status = response.status ?? 200;
