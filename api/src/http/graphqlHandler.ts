@@ -1,5 +1,6 @@
-// POST (or GET, for queries) /graphql: read and parse the body, require an API key when reads are closed, run the
-// operation on Apollo within the request time limit, and write Apollo's answer.
+// POST (or GET, for queries) /graphql: read and parse the body, require an API key when reads are closed, answer
+// from the response cache when it holds a current answer (responseCache/), else run the operation on Apollo, all
+// within the request time limit, and write the answer (stored, with its ETag, when it may be).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { DataSource } from 'typeorm';
