@@ -20,7 +20,7 @@ export function webBuildIsStale(): boolean {
   const buildId = join(webDir, '.next', 'BUILD_ID');
   if (!existsSync(buildId)) return true;
   const built = statSync(buildId).mtimeMs;
-  const sources = ['app', 'components', 'lib', 'next.config.ts', 'package.json']
+  const sources = ['app', 'components', 'lib', 'proxy.ts', 'next.config.ts', 'package.json']
     .map((p) => join(webDir, p))
     .filter(existsSync);
   return sources.some((p) => newestMtime(p) > built);

@@ -1,10 +1,20 @@
 // Next.js settings of the atlas.
 import type { NextConfig } from 'next';
 
+/**
+ * Bytes of rendered pages (HTML + RSC payload: tens to hundreds of kB a feature page) the server keeps. Versioned feature
+ * pages (proxy.ts) are cached here and only here: a superseded version is never asked for again and ages out.
+ */
+const PAGE_CACHE_BYTES = 256 * 1024 * 1024;
+
 const config: NextConfig = {
-  // The atlas talks to the api at request time (ATLAS_API_URL), so pages are rendered per request.
+  // Pages other than the feature page talk to the api at request time (ATLAS_API_URL) and render per request.
   poweredByHeader: false,
   reactStrictMode: true,
+  // Next's own byte-bounded LRU (server/lib/incremental-cache/memory-cache) holds the page cache...
+  cacheMaxMemorySize: PAGE_CACHE_BYTES,
+  // ...and only it: by default every rendered version would also be written to .next/ on disk, without a bound.
+  experimental: { isrFlushToDisk: false },
 };
 
 export default config;

@@ -1,4 +1,5 @@
 // The feature page's one operation, in a plain module so its sections' components take their props' types from it.
+import { print } from 'graphql';
 import { graphql } from './gql';
 import type { FeaturePageQuery } from './gql/graphql';
 
@@ -106,3 +107,14 @@ export const FEATURE_PAGE = graphql(`
 
 export type FeaturePageDictionary = NonNullable<FeaturePageQuery['dictionary']>;
 export type FeaturePageFeature = NonNullable<FeaturePageQuery['feature']>;
+
+/**
+ * The feature page's operation as a GET URL of the api: the page's own fetch, the proxy's version check and the
+ * page's JSON link are this one URL, which the api answers from its cache with an ETag.
+ */
+export function featurePageUrl(apiUrl: string, dictionaryId: string, index: number): string {
+  return `${apiUrl}?query=${encodeURIComponent(featurePageText())}&variables=${encodeURIComponent(JSON.stringify({ d: dictionaryId, i: index }))}`;
+}
+
+let printed: string | undefined;
+const featurePageText = () => (printed ??= print(FEATURE_PAGE));

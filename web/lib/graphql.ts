@@ -12,6 +12,17 @@ export function request<T, V>(document: TypedDocumentNode<T, V>, variables: V): 
   return graphql<T>(print(document), variables as Record<string, unknown>);
 }
 
+/** GET an operation's URL (the api answers queries by GET too, from its cache); errors as `request`'s. */
+export async function getAnswer<T>(url: string): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    throw new ApiUnavailableError(`the atlas api at ${apiUrl()} does not answer (${(err as Error).message})`);
+  }
+  return answerData((await res.json()) as GraphQLAnswer<T>, res.status);
+}
+
 /** POST a query; throws ApiAnswerError with the api's own message and code when it answers with errors. */
 export async function graphql<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
   let res: Response;
