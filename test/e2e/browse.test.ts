@@ -1,11 +1,13 @@
 // A person browsing the atlas in real headless Chromium, on the fixture atlas loaded through the real ingest into
-// the database that `npm start` serves.
+// the database that `npm start` serves; last, the feature page cache: a second load of an unchanged page comes
+// from it (Next's x-nextjs-cache: HIT, the same page version), while a change made by another process (an
+// explanation, a rename, a re-analysis, a delete) shows on the very next load.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Response } from 'playwright-core';
 import { launchBrowser } from './browser.js';
 import { runOnAtlas } from './runOnAtlas.js';
 import { repoRoot, startStack, type Stack } from './stack.js';
@@ -370,4 +372,78 @@ test('at phone width (375 px) a long token window wraps instead of scrolling the
   await page.addStyleTag({ content: '.window-tokens, main { overflow-wrap: normal !important; }' });
   const unwrapped = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth);
   assert.ok(unwrapped > clientWidth, `the long window fits even unwrapped (${unwrapped} px)`);
+});
+
+/** One statement through another process (a fresh connection to the stack's embedded database). */
+const sql = (statement: string) => runOnAtlas(stack, 'test/e2e/atlasSql.ts', statement);
+
+/** Load (or reload) a page; its response, which must be there. */
+async function load(page: Page, path: string): Promise<Response> {
+  const res = await page.goto(`${stack.webUrl}${path}`);
+  assert.ok(res, `no response for ${path}`);
+  return res;
+}
+
+const explanations = (page: Page) => page.getByTestId('explanations').innerText();
+
+// The page cache (issue 20), last: these change the fixture atlas (and delete a dictionary).
+test('an unchanged page comes from the page cache; each change by another process shows on the next load', async () => {
+  const page = await browser.newPage();
+  const path = `/d/${ids.narrow}/f/3`;
+  const first = await load(page, path);
+  assert.equal(first.status(), 200);
+  const firstVersion = first.headers()['x-atlas-page-version'];
+  assert.match(firstVersion, /^[A-Za-z0-9_-]+$/);
+  assert.equal(first.headers()['x-nextjs-cache'], 'MISS', 'the first load renders the page');
+  assert.doesNotMatch(await explanations(page), /fires before a closing quote/);
+
+  const again = await load(page, path);
+  assert.equal(again.headers()['x-atlas-page-version'], firstVersion, 'nothing changed, so the same version');
+  assert.equal(again.headers()['x-nextjs-cache'], 'HIT', 'the second load is served from the page cache');
+
+  sql(
+    `INSERT INTO explanations (dictionary_id, feature_index, text, source, author)
+     VALUES (${ids.narrow}, 3, 'fires before a closing quote', 'human', 'e2e-other-process')`,
+  );
+  const explained = await load(page, path);
+  assert.notEqual(explained.headers()['x-atlas-page-version'], firstVersion);
+  assert.equal(explained.headers()['x-nextjs-cache'], 'MISS', 'a new version is rendered afresh');
+  assert.match(await explanations(page), /fires before a closing quote — e2e-other-process/);
+
+  sql(`UPDATE dictionaries SET name = 'renamed-by-another-process' WHERE id = ${ids.narrow}`);
+  await load(page, path);
+  assert.match(await page.locator('main p.muted').first().innerText(), /renamed-by-another-process/);
+  // The explanation is still there: the renamed page is a new render of the current data, not an older one.
+  assert.match(await explanations(page), /fires before a closing quote/);
+
+  // A re-analysis by another process (its rows staged again and swapped in): the new label shows at once.
+  const before = (await load(page, path)).headers()['x-atlas-page-version'];
+  assert.equal(runOnAtlas(stack, 'test/e2e/atlasReanalysis.ts', String(ids.narrow), ' (re-analysed)'), 'ok');
+  const reanalysed = await load(page, path);
+  assert.notEqual(reanalysed.headers()['x-atlas-page-version'], before);
+  assert.match(await page.getByTestId('feature-title').innerText(), /\(re-analysed\)/);
+});
+
+test('links between feature pages navigate in the browser through the same versioned pages', async () => {
+  const page = await browser.newPage();
+  await load(page, `/d/${ids.narrow}/f/3`);
+  await page.getByRole('link', { name: 'next →' }).click();
+  await page.waitForURL(`${stack.webUrl}/d/${ids.narrow}/f/4`);
+  assert.match(await page.getByTestId('feature-title').innerText(), /^#4\b/);
+});
+
+test('a deleted dictionary: its feature page, cached a moment ago, answers 404 on the next load', async () => {
+  const page = await browser.newPage();
+  const path = `/d/${ids.wide}/f/2`;
+  assert.equal((await load(page, path)).status(), 200);
+  assert.equal((await load(page, path)).headers()['x-nextjs-cache'], 'HIT');
+  sql(`DELETE FROM dictionaries WHERE id = ${ids.wide}`);
+  const gone = await load(page, path);
+  assert.equal(gone.status(), 404);
+  assert.match(await page.locator('h1').innerText(), /Not in the atlas/);
+});
+
+test('a versioned address asked for from outside is refused, so nobody can fill the page cache with made-up ones', async () => {
+  const res = await fetch(`${stack.webUrl}/d/${ids.narrow}/f/3/v/made-up`);
+  assert.equal(res.status, 404);
 });

@@ -3,7 +3,7 @@
 // rows with every label suffixed and swaps them in, the way a re-analysis replaces a dictionary's rows.
 import { createInterface } from 'node:readline';
 import pg from 'pg';
-import { createStaging, PARTITIONED_TABLES, stagingName, swapIn } from '@atlas/migrations';
+import { restageDictionary } from './restageDictionary.js';
 
 type Command = { sql: string; params?: unknown[] } | { reanalyze: number; dIn: number; suffix: string };
 
@@ -14,24 +14,9 @@ async function run(command: Command): Promise<void> {
     await pool.query(command.sql, command.params);
     return;
   }
-  const id = command.reanalyze;
   const client = await pool.connect();
   try {
-    await createStaging(client, id);
-    for (const table of PARTITIONED_TABLES) {
-      const { rows } = await client.query<{ columns: string }>(
-        `SELECT string_agg(quote_ident(column_name), ', ') AS columns FROM information_schema.columns
-          WHERE table_name = $1 AND is_generated = 'NEVER'`,
-        [table],
-      );
-      const columns = rows[0].columns; // generated columns (the search vector) are computed again
-      await client.query(
-        `INSERT INTO ${stagingName(table, id)} (${columns}) SELECT ${columns} FROM ${table} WHERE dictionary_id = $1`,
-        [id],
-      );
-    }
-    await client.query(`UPDATE ${stagingName('features', id)} SET label = coalesce(label, '') || $1`, [command.suffix]);
-    await swapIn(client, id, command.dIn);
+    await restageDictionary(client, command.reanalyze, command.dIn, command.suffix);
   } finally {
     client.release();
   }
