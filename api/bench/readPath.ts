@@ -40,6 +40,8 @@ export interface ReadPathRow {
   cpuMsPerPage: number;
   cacheBytes: number;
   cacheEntries: number;
+  /** Reads of the database's read versions per page (concurrent requests share one). */
+  versionReadsPerPage: number;
   rssBytes: number;
 }
 
@@ -155,6 +157,7 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
       cpuMsPerPage: (cpu.user + cpu.system) / 1000 / Math.max(1, load.requests),
       cacheBytes: after.bytes,
       cacheEntries: after.entries,
+      versionReadsPerPage: (after.versionReads - before.versionReads) / Math.max(1, load.requests),
       rssBytes: process.memoryUsage().rss,
     };
   };
@@ -202,12 +205,12 @@ async function profiled(path: string, work: () => Promise<ReadPathRow>): Promise
 /** The rows as a Markdown table (what docs/performance.md records). */
 export function readPathTable(rows: ReadPathRow[], cpuOf: string): string {
   const lines = [
-    `| popularity | response cache | req/s | p50 | p99 | hit rate | ${cpuOf} CPU per page | cache holds | RSS |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| popularity | response cache | req/s | p50 | p99 | hit rate | ${cpuOf} CPU per page | version reads per page | cache holds | RSS |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows)
     lines.push(
-      `| ${r.popularity} | ${r.state} | ${Math.round(r.load.requestsPerSecond)}${r.load.errors ? ` (${r.load.errors} errors)` : ''} | ${r.load.p50Ms} ms | ${r.load.p99Ms} ms | ${percent(r.hitRate)} | ${r.cpuMsPerPage.toFixed(2)} ms | ${r.state === 'cache off' ? '–' : `${mib(r.cacheBytes)} (${r.cacheEntries.toLocaleString('en')} answers)`} | ${mib(r.rssBytes)} |`,
+      `| ${r.popularity} | ${r.state} | ${Math.round(r.load.requestsPerSecond)}${r.load.errors ? ` (${r.load.errors} errors)` : ''} | ${r.load.p50Ms} ms | ${r.load.p99Ms} ms | ${percent(r.hitRate)} | ${r.cpuMsPerPage.toFixed(2)} ms | ${r.versionReadsPerPage.toFixed(2)} | ${r.state === 'cache off' ? '–' : `${mib(r.cacheBytes)} (${r.cacheEntries.toLocaleString('en')} answers)`} | ${mib(r.rssBytes)} |`,
     );
   return lines.join('\n');
 }
