@@ -169,6 +169,11 @@ const readPath = await benchReadPath({
   runLoad: (options) => runFeaturePageLoad(options),
 });
 console.log(readPathTable(readPath, cpuOf));
+console.log(
+  `load average after the read path: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 if (values['read-path-only']) {
   await db.close();
   dbProcess?.stdin?.end();
