@@ -5,6 +5,7 @@
 // warm-up pass of the same popularity. The api runs in this process, the load in another (featurePageLoad.ts), so
 // this process's CPU time during a load is the api's (with the embedded database in-process, the database's too).
 import { writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { DataSource } from 'typeorm';
 import { pino } from 'pino';
@@ -40,6 +41,8 @@ export interface ReadPathRow {
   cpuMsPerPage: number;
   cacheBytes: number;
   cacheEntries: number;
+  /** Time from the request's arrival in the api to its answer's last byte handed to the kernel, by x-atlas-cache. */
+  inApi: Record<'hit' | 'miss', { p50Ms: number; p99Ms: number } | undefined>;
   /** Reads of the database's read versions per page (concurrent requests share one). */
   versionReadsPerPage: number;
   rssBytes: number;
@@ -80,6 +83,13 @@ async function settle(): Promise<void> {
     const used = process.cpuUsage(before);
     if (used.user + used.system < 5_000) return;
   }
+}
+
+function quantiles(ms: number[]): { p50Ms: number; p99Ms: number } | undefined {
+  if (!ms.length) return undefined;
+  ms.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]);
+  return { p50Ms: at(0.5), p99Ms: at(0.99) };
 }
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -135,6 +145,15 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
     seconds = o.seconds,
   ): Promise<ReadPathRow> => {
     const before = await cacheCounters(api);
+    const inApi = { hit: [] as number[], miss: [] as number[] };
+    const time = (_req: IncomingMessage, res: ServerResponse) => {
+      const t0 = performance.now();
+      res.once('finish', () => {
+        const how = res.getHeader('x-atlas-cache');
+        if (how === 'hit' || how === 'miss') inApi[how].push(performance.now() - t0);
+      });
+    };
+    api.httpServer.prependListener('request', time);
     const cpuBefore = process.cpuUsage();
     const load = await o.runLoad({
       url: api.graphqlUrl,
@@ -147,6 +166,7 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
     });
     await settle();
     const cpu = process.cpuUsage(cpuBefore);
+    api.httpServer.off('request', time);
     const after = await cacheCounters(api);
     const lookups = after.hits + after.misses - before.hits - before.misses;
     return {
@@ -157,6 +177,7 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
       cpuMsPerPage: (cpu.user + cpu.system) / 1000 / Math.max(1, load.requests),
       cacheBytes: after.bytes,
       cacheEntries: after.entries,
+      inApi: { hit: quantiles(inApi.hit), miss: quantiles(inApi.miss) },
       versionReadsPerPage: (after.versionReads - before.versionReads) / Math.max(1, load.requests),
       rssBytes: process.memoryUsage().rss,
     };
@@ -202,15 +223,17 @@ async function profiled(path: string, work: () => Promise<ReadPathRow>): Promise
   );
 }
 
+const split = (q: { p50Ms: number; p99Ms: number } | undefined) => (q ? `${q.p50Ms} / ${q.p99Ms} ms` : '–');
+
 /** The rows as a Markdown table (what docs/performance.md records). */
 export function readPathTable(rows: ReadPathRow[], cpuOf: string): string {
   const lines = [
-    `| popularity | response cache | req/s | p50 | p99 | hit rate | ${cpuOf} CPU per page | version reads per page | cache holds | RSS |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| popularity | response cache | req/s | p50 | p99 | hit rate | ${cpuOf} CPU per page | in the api: hit p50 / p99 | miss p50 / p99 | version reads per page | cache holds | RSS |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows)
     lines.push(
-      `| ${r.popularity} | ${r.state} | ${Math.round(r.load.requestsPerSecond)}${r.load.errors ? ` (${r.load.errors} errors)` : ''} | ${r.load.p50Ms} ms | ${r.load.p99Ms} ms | ${percent(r.hitRate)} | ${r.cpuMsPerPage.toFixed(2)} ms | ${r.versionReadsPerPage.toFixed(2)} | ${r.state === 'cache off' ? '–' : `${mib(r.cacheBytes)} (${r.cacheEntries.toLocaleString('en')} answers)`} | ${mib(r.rssBytes)} |`,
+      `| ${r.popularity} | ${r.state} | ${Math.round(r.load.requestsPerSecond)}${r.load.errors ? ` (${r.load.errors} errors)` : ''} | ${r.load.p50Ms} ms | ${r.load.p99Ms} ms | ${percent(r.hitRate)} | ${r.cpuMsPerPage.toFixed(2)} ms | ${split(r.inApi.hit)} | ${split(r.inApi.miss)} | ${r.versionReadsPerPage.toFixed(2)} | ${r.state === 'cache off' ? '–' : `${mib(r.cacheBytes)} (${r.cacheEntries.toLocaleString('en')} answers)`} | ${mib(r.rssBytes)} |`,
     );
   return lines.join('\n');
 }
