@@ -1,10 +1,14 @@
-// `npm run bench:api [-- --features 100000 --examples 20 --seconds 10 --db-process --api-processes N --seed-only
-// --ingest-features 8192 --ingest-examples 43]`: the api under load on the embedded database. Prints the seeding
-// (ingest) rate, feature-page throughput and latency under 50 concurrent clients, idle and while another process
-// ingests a dictionary (the demo's 16x one by default: 8,192 features, ~354,000 examples), similarFeatures recall@10 against exact search with its latency, featuresByToken latency,
-// analyzeText latency (64 tokens, and the event-loop stall during a 2,000-token text), with the machine it ran on.
-// The seeded database is cached under $TMPDIR/atlas-bench; --db-process serves it from a process of its own;
-// with DATABASE_URL set it benches that native PostgreSQL (pgvector needed) instead, seeding it once.
+// `npm run bench:api [-- --features 100000 --examples 20 --seconds 10 --warmup-seconds 20 --zipf-s 1.1 --cache-mb 256
+// --read-path-only --cpu-profile FILE --db-process --api-processes N --seed-only --ingest-features 8192
+// --ingest-examples 43]`: the api under load, on the embedded database or (DATABASE_URL) a native PostgreSQL.
+// First the read path (readPath.ts): the web's whole feature page under 50 clients, uniform and Zipf popularity,
+// each cold and warm, and with the response cache off; one table of req/s, p50, p99, hit rate, CPU per page and
+// memory. Then (unless --read-path-only) the seeding (ingest) rate, the small feature page's throughput and latency
+// under 50 clients, idle and while another process ingests a dictionary (the demo's 16x one by default: 8,192
+// features, ~354,000 examples), similarFeatures recall@10 against exact search with its latency, featuresByToken
+// latency, analyzeText latency (64 tokens, and the event-loop stall during a 2,000-token text), with the machine it
+// ran on. The seeded database is cached under $TMPDIR/atlas-bench; --db-process serves it from a process of its
+// own; with DATABASE_URL set it benches that native PostgreSQL (pgvector needed) instead, seeding it once.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -16,10 +20,12 @@ import { loadDbConfig, openDatabase } from '@atlas/migrations';
 import { ingestDictionary } from '@atlas/worker/ingest';
 import { pino } from 'pino';
 import { disposeModel, loadModel } from '@atlas/worker';
-import { startApiServer } from '../src/server.js';
+import { DEFAULT_RESPONSE_CACHE_BYTES, startApiServer } from '../src/server.js';
 import { trainTinyLmDictionary, TINY_HOOK, TINY_LM } from '../src/testing/tinyLmDictionaries.js';
 import type { FeaturePageLoadResult } from './featurePageLoad.js';
+import { runFeaturePageLoad } from './featurePageLoadProcess.js';
 import type { IngestDuringLoadResult } from './ingestDuringLoad.js';
+import { benchReadPath, readPathTable } from './readPath.js';
 import { randomSource, syntheticExamples, syntheticFeatures, WORDS } from './syntheticDictionary.js';
 
 const { values } = parseArgs({
@@ -31,6 +37,15 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     pool: { type: 'string', default: '8' },
     'seed-only': { type: 'boolean', default: false },
+    /** The read path table only (the sections after it take several minutes more). */
+    'read-path-only': { type: 'boolean', default: false },
+    /** Read path: the unmeasured load between the cold and the warm run of each popularity. */
+    'warmup-seconds': { type: 'string', default: '20' },
+    'zipf-s': { type: 'string', default: '1.1' },
+    /** Read path: the response cache's size (default the api's, ATLAS_API_CACHE_MB). */
+    'cache-mb': { type: 'string', default: String(DEFAULT_RESPONSE_CACHE_BYTES / 2 ** 20) },
+    /** Read path: write a CPU profile of the api under one more Zipf warm load to this file. */
+    'cpu-profile': { type: 'string' },
     /** Serve the embedded database from its own process (the api joins it) rather than inside the api's. */
     'db-process': { type: 'boolean', default: false },
     /** With DATABASE_URL: the load goes to `npm run api` with ATLAS_API_PROCESSES=N (node:cluster) instead. */
@@ -137,6 +152,34 @@ if (values['seed-only']) {
   process.exit(0);
 }
 
+const cpuOf = externalUrl || dbProcess ? 'api' : 'api + database';
+console.log(
+  `read path: the web's feature page, ${values.connections} clients, ${values.seconds} s a run (autocannon in a separate process); cold: a fresh api (new response cache); warm: after a ${values['warmup-seconds']} s warm-up pass of the same popularity; CPU: the ${cpuOf} process`,
+);
+const readPath = await benchReadPath({
+  dataSource: db.dataSource,
+  dictionaryId: seeded.dictionaryId,
+  features: N,
+  connections: Number(values.connections),
+  seconds: Number(values.seconds),
+  warmupSeconds: Number(values['warmup-seconds']),
+  cacheBytes: Math.round(Number(values['cache-mb']) * 2 ** 20),
+  zipfS: Number(values['zipf-s']),
+  cpuProfile: values['cpu-profile'],
+  runLoad: (options) => runFeaturePageLoad(options),
+});
+console.log(readPathTable(readPath, cpuOf));
+console.log(
+  `load average after the read path: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
+if (values['read-path-only']) {
+  await db.close();
+  dbProcess?.stdin?.end();
+  process.exit(0);
+}
+
 // A dictionary on the demo model (the built-in tiny LM) for analyzeText, trained once by the worker's code.
 const tinyFolder = join(benchRoot, 'tiny-lm-sae-v1');
 if (!existsSync(join(tinyFolder, 'cfg.json'))) {
@@ -206,25 +249,12 @@ if (apiProcesses > 1) {
     cluster!.on('exit', (code) => reject(new Error(`the api processes exited with ${code}`)));
   });
 }
-/** The feature-page load in its own process: for `seconds`, or (0) until `stop` resolves. */
-async function pageLoad(seconds: number, stop?: Promise<unknown>): Promise<FeaturePageLoadResult> {
-  const load = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./featurePageLoad.ts', import.meta.url)),
-      JSON.stringify({ url: loadUrl, dictionaryId: id, features: N, connections: Number(values.connections), seconds }),
-    ],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
+/** The small feature page's load (uniform popularity), in its own process: for `seconds`, or (0) until `stop` resolves. */
+const pageLoad = (seconds: number, stop?: Promise<unknown>): Promise<FeaturePageLoadResult> =>
+  runFeaturePageLoad(
+    { url: loadUrl, dictionaryId: id, features: N, connections: Number(values.connections), seconds },
+    stop,
   );
-  void stop?.then(() => load.stdin.write('stop\n'));
-  let loadOut = '';
-  load.stdout.on('data', (chunk: Buffer) => (loadOut += chunk.toString()));
-  const loadCode = await new Promise<number | null>((resolve) => load.on('exit', resolve));
-  if (loadCode !== 0) throw new Error(`the load generator exited with ${loadCode}`);
-  return JSON.parse(loadOut) as FeaturePageLoadResult;
-}
 const pageFigures = (page: FeaturePageLoadResult) =>
   `${Math.round(page.requestsPerSecond)} req/s, p50 ${page.p50Ms} ms, p99 ${page.p99Ms} ms, errors ${page.errors}`;
 
@@ -235,11 +265,11 @@ const cpu = process.cpuUsage(cpuBefore);
 const cpuMs = (cpu.user + cpu.system) / 1000;
 const loadSeconds = (performance.now() - loadStart) / 1000;
 console.log(
-  `feature page (feature + 20 top activations + 10 neighbours), ${values.connections} clients for ${values.seconds} s (autocannon in a separate process), idle: ${pageFigures(page)}, ${Math.round(page.bytesPerRequest).toLocaleString('en')} bytes per response`,
+  `small feature page (feature + 20 top activations + 10 neighbours; response cache on, uniform over all features), ${values.connections} clients for ${values.seconds} s (autocannon in a separate process), idle: ${pageFigures(page)}, ${Math.round(page.bytesPerRequest).toLocaleString('en')} bytes per response`,
 );
 if (!cluster)
   console.log(
-    `  ${externalUrl || dbProcess ? 'api' : 'api + embedded database'} process: ${((cpuMs / 1000 / loadSeconds) * 100).toFixed(0)}% of a core, ${(cpuMs / Math.max(1, page.requestsPerSecond * Number(values.seconds))).toFixed(2)} ms of CPU per page`,
+    `  ${externalUrl || dbProcess ? 'api' : 'api + embedded database'} process: ${((cpuMs / 1000 / loadSeconds) * 100).toFixed(0)}% of a core, ${(cpuMs / Math.max(1, page.requests)).toFixed(2)} ms of CPU per page`,
   );
 
 // The same load while another process (as a worker would) ingests a dictionary into the same database.
