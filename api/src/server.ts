@@ -123,6 +123,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     async stop() {
       await subscriptions.close();
       await apollo.stop();
+      await cache.watch.close();
       await steerer.drain();
       await textAnalyzer.dispose();
     },

@@ -31,14 +31,18 @@ export async function readGeneration(q: Queryable): Promise<string> {
   return rows[0]?.version ?? '0';
 }
 
-/** Every scope's version, the generation among them; with `since`, only those bumped after that generation. */
+/**
+ * Every scope's version, the generation among them; with `since`, only the generation and the scopes bumped after
+ * that generation (one statement: a reader that finds the generation unchanged gets one row).
+ */
 export async function readAllVersions(q: Queryable, since?: string): Promise<Map<string, string>> {
   const rows = rowsOf<{ scope: string; version: string }>(
     since === undefined
       ? await q.query(`SELECT scope, version::text AS version FROM read_versions`)
-      : await q.query(`SELECT scope, version::text AS version FROM read_versions WHERE generation > $1::bigint`, [
-          since,
-        ]),
+      : await q.query(
+          `SELECT scope, version::text AS version FROM read_versions WHERE scope = '${GENERATION_SCOPE}' OR generation > $1::bigint`,
+          [since],
+        ),
   );
   return new Map(rows.map((r) => [r.scope, r.version]));
 }
