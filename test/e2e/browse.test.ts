@@ -1,7 +1,7 @@
 // A person browsing the atlas in real headless Chromium, on the fixture atlas loaded through the real ingest into
 // the database that `npm start` serves; last, the feature page cache: a second load of an unchanged page comes
 // from it (Next's x-nextjs-cache: HIT, the same page version), while a change made by another process (an
-// explanation, a rename, a re-analysis, a delete) shows on the very next load.
+// explanation, a rename, a delete) shows on the very next load.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -415,13 +415,6 @@ test('an unchanged page comes from the page cache; each change by another proces
   assert.match(await page.locator('main p.muted').first().innerText(), /renamed-by-another-process/);
   // The explanation is still there: the renamed page is a new render of the current data, not an older one.
   assert.match(await explanations(page), /fires before a closing quote/);
-
-  // A re-analysis by another process (its rows staged again and swapped in): the new label shows at once.
-  const before = (await load(page, path)).headers()['x-atlas-page-version'];
-  assert.equal(runOnAtlas(stack, 'test/e2e/atlasReanalysis.ts', String(ids.narrow), ' (re-analysed)'), 'ok');
-  const reanalysed = await load(page, path);
-  assert.notEqual(reanalysed.headers()['x-atlas-page-version'], before);
-  assert.match(await page.getByTestId('feature-title').innerText(), /\(re-analysed\)/);
 });
 
 test('links between feature pages navigate in the browser through the same versioned pages', async () => {
