@@ -19,11 +19,11 @@ import { TextAnalyzer } from './services/textAnalysisService.js';
 import { serveSubscriptions } from './subscriptions/subscriptionServer.js';
 import { ReadPathCache } from './responseCache/readPathCache.js';
 import { ReadScopes } from './responseCache/readScopes.js';
-import { FeaturePartsCache } from './responseCache/featurePartsCache.js';
+import { ImmutablePartsCache } from './responseCache/immutablePartsCache.js';
 
 /** 256 MiB: ~8,000 feature pages of ~30 kB, about 90% of the requests of a Zipf(1.1) popularity over 100,000. */
 export const DEFAULT_RESPONSE_CACHE_BYTES = 256 * 2 ** 20;
-/** 64 MiB of loaded rows (a feature's row and examples: ~20-60 kB of objects). */
+/** 64 MiB of loaded rows (a feature's row and examples: ~20-60 kB of objects; a dictionary's row). */
 export const DEFAULT_FEATURE_PARTS_BYTES = 64 * 2 ** 20;
 
 export interface ApiServer {
@@ -70,7 +70,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const cors = createCorsPolicy(options.corsOrigins ?? []);
   const armor = operationLimits();
   /** What resolvers receive, over HTTP and WebSocket alike: fresh loaders per request or subscription. */
-  const parts = new FeaturePartsCache(options.featurePartsBytes ?? DEFAULT_FEATURE_PARTS_BYTES);
+  const parts = new ImmutablePartsCache(options.featurePartsBytes ?? DEFAULT_FEATURE_PARTS_BYTES);
   const contextFor: ContextFactory = (apiKey, signal, reads = new ReadScopes(), versions) => ({
     dataSource,
     loaders: createLoaders(dataSource, reads, versions && parts.maxBytes > 0 ? { cache: parts, versions } : undefined),

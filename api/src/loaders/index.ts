@@ -32,12 +32,12 @@ import { jobLogsByIds, latestJobsOfDictionaries, type JobLogRow } from '../servi
 import { modelNamesByIds } from '../services/modelService.js';
 import { graphCounts, graphsOfFeatures } from '../services/graphService.js';
 import { ReadScopes } from '../responseCache/readScopes.js';
-import type { FeaturePartsCache } from '../responseCache/featurePartsCache.js';
+import type { ImmutablePartsCache } from '../responseCache/immutablePartsCache.js';
 import type { VersionSnapshot } from '../responseCache/readVersionWatch.js';
 
-/** The process's parts cache and the versions this request was stamped with (see FeaturePartsCache). */
-export interface FeatureParts {
-  cache: FeaturePartsCache;
+/** The process's parts cache and the versions this request was stamped with (see ImmutablePartsCache). */
+export interface ImmutableParts {
+  cache: ImmutablePartsCache;
   versions: VersionSnapshot;
 }
 
@@ -69,14 +69,19 @@ async function jobLogsByKeys(ds: DataSource, keys: readonly JobLogsKey[]): Promi
  * `reads` learns every dictionary (and explanations, and the atlas) a batch asks about, whatever the batch finds:
  * the response cache keys the answer by their versions.
  */
-export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes(), parts?: FeatureParts) {
-  /** A feature batch that takes what the parts cache holds at the dictionary's current version and stores the rest. */
+export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes(), parts?: ImmutableParts) {
+  /** A batch that takes what the parts cache holds at each key's dictionary version and stores what it reads. */
   const throughParts =
-    <T>(kind: string, batch: (keys: readonly FeatureKey[]) => Promise<T[]>) =>
-    async (keys: readonly FeatureKey[]): Promise<T[]> => {
+    <K, T>(
+      kind: string,
+      dictionaryOf: (k: K) => number,
+      idOf: (k: K) => string,
+      batch: (keys: readonly K[]) => Promise<T[]>,
+    ) =>
+    async (keys: readonly K[]): Promise<T[]> => {
       if (!parts) return batch(keys);
-      const versionOf = (k: FeatureKey) => parts.versions.versions.get(dictionaryScope(k.dictionaryId));
-      const found = keys.map((k) => parts.cache.get<T>(kind, k, versionOf(k)));
+      const versionOf = (k: K) => parts.versions.versions.get(dictionaryScope(dictionaryOf(k)));
+      const found = keys.map((k) => parts.cache.get<T>(kind, idOf(k), versionOf(k)));
       const missing = keys.filter((_, i) => found[i] === undefined);
       if (!missing.length) return found as T[];
       const loaded = await batch(missing);
@@ -84,10 +89,12 @@ export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes
       return found.map((v, i) => {
         if (v !== undefined) return v;
         const value = loaded[j++];
-        if (value !== undefined) parts.cache.set(kind, keys[i], versionOf(keys[i]), value);
+        if (value !== undefined) parts.cache.set(kind, idOf(keys[i]), versionOf(keys[i]), value);
         return value;
       });
     };
+  const featureParts = <T>(kind: string, batch: (keys: readonly FeatureKey[]) => Promise<T[]>) =>
+    throughParts(kind, (k: FeatureKey) => k.dictionaryId, keyOf, batch);
   const ofDictionaries =
     <T>(batch: (ids: readonly number[]) => Promise<T>) =>
     (ids: readonly number[]) => {
@@ -107,7 +114,16 @@ export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes
       return batch(keys);
     };
   return {
-    dictionary: new DataLoader<number, Dictionary | undefined>(ofDictionaries((ids) => dictionariesByIds(ds, ids))),
+    dictionary: new DataLoader<number, Dictionary | undefined>(
+      ofDictionaries(
+        throughParts(
+          'dictionary',
+          (id: number) => id,
+          String,
+          (ids) => dictionariesByIds(ds, ids),
+        ),
+      ),
+    ),
     modelName: new DataLoader<number, string | null>(ofAtlas((ids) => modelNamesByIds(ds, ids))),
     /** Each dictionary's newest job: one statement for a whole list of dictionaries. */
     latestJob: new DataLoader<number, Job | null>((ids) => {
@@ -120,20 +136,20 @@ export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes
       { cacheKeyFn: (k) => `${k.dictionaryId}:${k.tokens}` },
     ),
     feature: new DataLoader<FeatureKey, FeatureRow | undefined, string>(
-      ofFeatures(throughParts('feature', (keys) => featuresByKeys(ds, keys))),
+      ofFeatures(featureParts('feature', (keys) => featuresByKeys(ds, keys))),
       {
         cacheKeyFn: keyOf,
       },
     ),
     topExamples: new DataLoader<FeatureKey, ExampleRow[], string>(
-      ofFeatures(throughParts('top', (keys) => examplesByKeys(ds, keys, 'top', MAX_EXAMPLES))),
+      ofFeatures(featureParts('top', (keys) => examplesByKeys(ds, keys, 'top', MAX_EXAMPLES))),
       { cacheKeyFn: keyOf },
     ),
     quantileExamples: new DataLoader<FeatureKey, ExampleRow[], string>(
-      ofFeatures(throughParts('quantile', (keys) => examplesByKeys(ds, keys, 'quantile', MAX_EXAMPLES))),
+      ofFeatures(featureParts('quantile', (keys) => examplesByKeys(ds, keys, 'quantile', MAX_EXAMPLES))),
       { cacheKeyFn: keyOf },
     ),
-    links: new DataLoader(ofFeatures(throughParts('links', (keys: readonly FeatureKey[]) => linksByKeys(ds, keys))), {
+    links: new DataLoader(ofFeatures(featureParts('links', (keys: readonly FeatureKey[]) => linksByKeys(ds, keys))), {
       cacheKeyFn: keyOf,
     }),
     explanations: new DataLoader(

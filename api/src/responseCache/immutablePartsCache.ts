@@ -1,8 +1,8 @@
-// The immutable parts of features (the row with its histogram, logits and neighbours; top and quantile examples;
-// links), kept across requests under their dictionary's read version: an answer the response cache no longer holds
-// (another operation over the same feature, or a page whose explanation just changed) is rebuilt without reading
-// them again. A re-analysis raises the version, so its old parts are never found again and age out.
-import type { FeatureKey } from '../services/features/featureRow.js';
+// What changes only with its dictionary's read version — a dictionary's row; a feature's row with its histogram,
+// logits and neighbours, its top and quantile examples, its links — kept across requests under that version: an
+// answer the response cache does not hold (another operation over the same feature, a page whose explanation just
+// changed, any page of a dictionary already read) is built without reading them again. A re-analysis raises the
+// version, so its old parts are never found again and age out.
 import { LruCache } from '../services/lruCache.js';
 
 /** Rough bytes of a loaded value: strings at two bytes a character, numbers at eight, a fixed charge per object. */
@@ -15,7 +15,7 @@ export function roughBytes(value: unknown): number {
   return bytes;
 }
 
-export class FeaturePartsCache {
+export class ImmutablePartsCache {
   private readonly parts: LruCache<string, { value: unknown; bytes: number }>;
   private bytes = 0;
 
@@ -24,18 +24,18 @@ export class FeaturePartsCache {
     this.parts = new LruCache(1_000_000, (entry) => (this.bytes -= entry.bytes));
   }
 
-  private static key(kind: string, k: FeatureKey, version: string | undefined): string {
-    return `${kind}:${k.dictionaryId}:${k.index}:${version ?? ''}`;
+  private static key(kind: string, id: string, version: string | undefined): string {
+    return `${kind}:${id}:${version ?? ''}`;
   }
 
-  get<T>(kind: string, k: FeatureKey, version: string | undefined): T | undefined {
-    return this.parts.get(FeaturePartsCache.key(kind, k, version))?.value as T | undefined;
+  get<T>(kind: string, id: string, version: string | undefined): T | undefined {
+    return this.parts.get(ImmutablePartsCache.key(kind, id, version))?.value as T | undefined;
   }
 
-  set(kind: string, k: FeatureKey, version: string | undefined, value: unknown): void {
+  set(kind: string, id: string, version: string | undefined, value: unknown): void {
     const bytes = roughBytes(value);
     if (bytes > this.maxBytes / 64) return;
-    const key = FeaturePartsCache.key(kind, k, version);
+    const key = ImmutablePartsCache.key(kind, id, version);
     if (this.parts.get(key)) return;
     this.parts.getOrCreate(key, () => ({ value, bytes }));
     this.bytes += bytes;
