@@ -105,6 +105,7 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
       port: 0,
       maxBodyBytes: 1_000_000,
       responseCacheBytes: cacheBytes,
+      featurePartsBytes: cacheBytes === 0 ? 0 : undefined, // "off" is no caching at all, as ATLAS_API_CACHE_MB=0
     });
 
   // The page answers, the cache answers it the second time byte for byte, and an ETag round trip gives a 304;
