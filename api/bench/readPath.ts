@@ -96,6 +96,10 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const percent = (x: number | undefined) => (x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
 
 export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> {
+  if (!(o.cacheBytes > 0))
+    throw new Error(
+      `--cache-mb must be above 0 (got ${o.cacheBytes / 2 ** 20}): the read path's cached runs need a cache; its last row is already the cache off`,
+    );
   const query = featurePageOperation();
   const start = (cacheBytes: number) =>
     startApiServer({
@@ -110,7 +114,6 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
 
   // The page answers, the cache answers it the second time byte for byte, and an ETag round trip gives a 304;
   // on an api of its own, so the measured ones start empty.
-  let answerBytes: number;
   {
     const api = await start(o.cacheBytes);
     try {
@@ -125,7 +128,7 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
         throw new Error(
           `the response cache did not answer as expected: x-atlas-cache ${first.cache} then ${second.cache}, bodies ${second.body === first.body ? 'equal' : 'differ'}, If-None-Match answered ${revalidated.status}`,
         );
-      answerBytes = Buffer.byteLength(first.body);
+      const answerBytes = Buffer.byteLength(first.body);
       const capacity = Math.floor(o.cacheBytes / (answerBytes + 2 * query.length + 256));
       console.log(
         `  the page: ${query.length.toLocaleString('en')} characters of query (the web's FEATURE_PAGE, printed), ${answerBytes.toLocaleString('en')} bytes of answer; ETag + \`${first.cacheControl}\`, If-None-Match → 304 with no body`,
