@@ -1,6 +1,6 @@
 // The read versions the caches are keyed by (migration ReadVersions): triggers bump them on every write; the
-// partition swap, which is DDL, bumps its dictionary here. A reader asks for the generation, which any bump raises,
-// and reads the rest only when it moved.
+// partition swap, which is DDL, bumps its dictionary here. A reader reads the generation, which any bump raises,
+// with only the scopes bumped since its last read.
 import type { PoolClient } from 'pg';
 
 interface Queryable {
@@ -21,14 +21,6 @@ export async function bumpDictionaryVersion(client: PoolClient, dictionaryId: nu
 /** pg (and TypeORM's query) answer rows differently: an array, or a result with `rows`. */
 function rowsOf<T>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
-}
-
-/** The generation: any write to what the api reads raised it. bigint as text (it may pass 2^53 in principle). */
-export async function readGeneration(q: Queryable): Promise<string> {
-  const rows = rowsOf<{ version: string }>(
-    await q.query(`SELECT version::text AS version FROM read_versions WHERE scope = '${GENERATION_SCOPE}'`),
-  );
-  return rows[0]?.version ?? '0';
 }
 
 /**
