@@ -17,11 +17,9 @@ export function roughBytes(value: unknown): number {
 
 export class ImmutablePartsCache {
   private readonly parts: LruCache<string, { value: unknown; bytes: number }>;
-  private bytes = 0;
 
   constructor(readonly maxBytes: number) {
-    // Entries are counted in bytes below; the LRU's own bound is only a backstop.
-    this.parts = new LruCache(1_000_000, (entry) => (this.bytes -= entry.bytes));
+    this.parts = new LruCache(Math.max(1, maxBytes), { weigh: (entry) => entry.bytes });
   }
 
   private static key(kind: string, id: string, version: string | undefined): string {
@@ -34,15 +32,11 @@ export class ImmutablePartsCache {
 
   set(kind: string, id: string, version: string | undefined, value: unknown): void {
     const bytes = roughBytes(value);
-    if (bytes > this.maxBytes / 64) return;
-    const key = ImmutablePartsCache.key(kind, id, version);
-    if (this.parts.get(key)) return;
-    this.parts.getOrCreate(key, () => ({ value, bytes }));
-    this.bytes += bytes;
-    while (this.bytes > this.maxBytes && this.parts.size > 0) this.parts.evictOldest();
+    if (bytes > this.maxBytes / 64) return; // one feature's parts may not push out a 64th of the cache
+    this.parts.getOrCreate(ImmutablePartsCache.key(kind, id, version), () => ({ value, bytes }));
   }
 
   get heldBytes(): number {
-    return this.bytes;
+    return this.parts.weight;
   }
 }

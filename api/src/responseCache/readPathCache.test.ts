@@ -12,6 +12,7 @@ import { D_IN, loadFixtureAtlas, type FixtureAtlas } from '../testing/fixtureAtl
 import { FEATURE_PAGE_QUERY } from '../testing/featurePageQuery.js';
 import { recordStatements } from '../testing/sqlStatements.js';
 import { startAtlasTestApi, startTestApi, type AtlasTestApi, type TestApi } from '../testing/testApi.js';
+import { seededRandom } from '@atlas/worker/engine/rng';
 
 let cached: AtlasTestApi<FixtureAtlas>;
 let uncached: TestApi;
@@ -69,19 +70,8 @@ function post(server: TestApi, query: string, variables: object, headers: Record
   });
 }
 
-/** A seeded generator (mulberry32): the same random queries on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('a cached answer equals the uncached one byte for byte, over random queries', async () => {
-  const rand = random(20);
+  const rand = seededRandom(20); // the same random queries on every run
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const some = (xs: readonly string[]) => xs.filter(() => rand() < 0.5).join(' ') || xs[0];
   const featureFields = () =>

@@ -1,6 +1,7 @@
 // Answers of read operations, bounded by bytes, least recently used forgotten first. An entry is stamped with the
 // versions of what it read; it is served only while those are still the database's (see ReadVersionWatch), so a
 // change anywhere, by any process, makes the next request miss.
+import { LruCache } from '../services/lruCache.js';
 import type { VersionSnapshot } from './readVersionWatch.js';
 
 /** What an answer depended on: some scopes at given versions, or the whole generation. */
@@ -38,60 +39,44 @@ export interface ResponseCacheStats {
 /** Per entry, beyond its key and body: the Map slot, the stamp, the etag (a rough, fixed charge). */
 const ENTRY_OVERHEAD = 256;
 
+function answerBytes(answer: CachedAnswer, key: string): number {
+  return key.length * 2 + answer.body.length + ENTRY_OVERHEAD;
+}
+
 export class ResponseCache {
-  private readonly entries = new Map<string, CachedAnswer>();
-  private bytes = 0;
+  private readonly entries: LruCache<string, CachedAnswer>;
   private hits = 0;
   private misses = 0;
   private stale = 0;
 
-  constructor(readonly maxBytes: number) {}
-
-  private static size(key: string, answer: CachedAnswer): number {
-    return key.length * 2 + answer.body.length + ENTRY_OVERHEAD;
+  constructor(readonly maxBytes: number) {
+    this.entries = new LruCache(Math.max(1, maxBytes), { weigh: answerBytes });
   }
 
   /** The answer if it is current (marked most recently used); a stale one is dropped. */
   get(key: string, now: VersionSnapshot): CachedAnswer | undefined {
     const answer = this.entries.get(key);
-    if (!answer) {
-      this.misses++;
-      return undefined;
-    }
-    this.delete(key, answer);
-    if (!isCurrent(answer.stamp, now)) {
+    if (answer && !isCurrent(answer.stamp, now)) {
+      this.entries.delete(key);
       this.stale++;
-      this.misses++;
-      return undefined;
+    } else if (answer) {
+      this.hits++;
+      return answer;
     }
-    this.hits++;
-    this.entries.set(key, answer);
-    this.bytes += ResponseCache.size(key, answer);
-    return answer;
+    this.misses++;
+    return undefined;
   }
 
   set(key: string, answer: CachedAnswer): void {
-    const size = ResponseCache.size(key, answer);
-    if (size > this.maxBytes / 8) return; // one answer may not push out an eighth of the cache
-    const old = this.entries.get(key);
-    if (old) this.delete(key, old);
+    // One answer may not push out an eighth of the cache.
+    if (answerBytes(answer, key) > this.maxBytes / 8) return;
     this.entries.set(key, answer);
-    this.bytes += size;
-    for (const [oldest, entry] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.delete(oldest, entry);
-    }
-  }
-
-  private delete(key: string, answer: CachedAnswer): void {
-    this.entries.delete(key);
-    this.bytes -= ResponseCache.size(key, answer);
   }
 
   stats(): ResponseCacheStats {
     return {
       entries: this.entries.size,
-      bytes: this.bytes,
+      bytes: this.entries.weight,
       maxBytes: this.maxBytes,
       hits: this.hits,
       misses: this.misses,

@@ -57,11 +57,13 @@ export class TextAnalyzer {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: TextAnalyzerOptions = {}) {
-    this.models = new LruCache(options.maxModels ?? 2, (model) => {
-      void model.then(
-        (m) => m.dispose(),
-        () => {},
-      );
+    this.models = new LruCache(options.maxModels ?? 2, {
+      onEvict: (model) => {
+        void model.then(
+          (m) => m.dispose(),
+          () => {},
+        );
+      },
     });
     this.dictionaries = new LruCache(options.maxDictionaries ?? 8);
   }

@@ -75,7 +75,7 @@ export async function linksByKeys(
   const rows: Raw[] = await ds.query(
     `SELECT dictionary_id, feature_index, other_dictionary_id, other_index, cosine FROM feature_links
      WHERE (dictionary_id, feature_index) IN (SELECT * FROM unnest($1::int[], $2::int[]))
-     ORDER BY dictionary_id, feature_index, cosine DESC`,
+     ORDER BY dictionary_id, feature_index, cosine DESC, other_dictionary_id, other_index`,
     keyArrays(keys),
   );
   return groupByFeature(keys, rows, (r) => ({
