@@ -61,10 +61,7 @@ test('a list made over GraphQL shows both features with their notes; its buttons
 
   await page.getByLabel('API key').fill(apiKey);
   await items.first().getByRole('button', { name: 'move down' }).click();
-  await page.waitForFunction(
-    (first) => document.querySelector('[data-testid="list-item"]')?.getAttribute('data-feature') === first,
-    `${ids.wide}/6`,
-  );
+  await page.locator(`[data-testid="list-item"]:first-child[data-feature="${ids.wide}/6"]`).waitFor();
   assert.deepEqual(await order(), [`${ids.wide}/6`, `${ids.narrow}/3`]);
   // Stored, not just drawn: a fresh load (from the api's cache, whose list version moved) has the new order.
   await page.reload({ waitUntil: 'networkidle' });
@@ -121,7 +118,10 @@ test('a permalink with ?example=2 highlights that example; a link button puts it
   assert.equal(await page.locator('.example-linked').count(), 1);
   assert.match(await page.locator('#example-2').innerText(), /9\.00/);
   await page.locator('#example-4').getByTestId('example-link').click();
-  await page.waitForFunction(() => window.location.search === '?example=4');
+  for (let tries = 0; !page.url().endsWith('?example=4'); tries++) {
+    assert.ok(tries < 50, `the address is still ${page.url()}`);
+    await page.waitForTimeout(100);
+  }
   assert.equal(await page.locator('#example-4').getByTestId('example-link').innerText(), 'copied');
   await page.close();
 });
