@@ -3,21 +3,25 @@
 // navigation, shows the explanation and can be framed by another page; `?example=N` highlights that example.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from './browser.js';
 import { runOnAtlas } from './runOnAtlas.js';
-import { startStack, type Stack } from './stack.js';
+import { repoRoot, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 let browser: Browser;
 let ids: { narrow: number; wide: number };
 let apiKey: string;
+const shots = join(repoRoot, 'test-results');
 
 before(async () => {
   stack = await startStack(undefined, { ATLAS_WORKERS: '0' });
   ids = JSON.parse(runOnAtlas(stack, 'api/src/testing/seedFixture.ts'));
   apiKey = runOnAtlas(stack, 'api/src/cli/apiKey.ts', 'create', '--name', 'e2e-lists');
   browser = await launchBrowser();
+  mkdirSync(shots, { recursive: true });
 });
 
 after(async () => {
@@ -66,6 +70,7 @@ test('a list made over GraphQL shows both features with their notes; its buttons
   // Stored, not just drawn: a fresh load (from the api's cache, whose list version moved) has the new order.
   await page.reload({ waitUntil: 'networkidle' });
   assert.deepEqual(await order(), [`${ids.wide}/6`, `${ids.narrow}/3`]);
+  await page.screenshot({ path: join(shots, 'list.png'), fullPage: true });
   const exported = JSON.parse(
     decodeURIComponent(
       ((await page.getByTestId('list-export').getAttribute('href')) ?? '').replace(
@@ -100,6 +105,7 @@ test('the embed card: no site navigation, the explanation shown, framable by ano
   );
   assert.equal(await page.getByTestId('example').count(), 5);
   await page.getByTestId('logits').waitFor();
+  await page.screenshot({ path: join(shots, 'embed.png'), fullPage: true });
   // Pages other than embeds may be framed only by the atlas itself.
   const feature = await page.goto(`${stack.webUrl}/d/${ids.narrow}/f/3`);
   assert.equal((await feature?.allHeaders())?.['x-frame-options'], 'SAMEORIGIN');
@@ -123,5 +129,21 @@ test('a permalink with ?example=2 highlights that example; a link button puts it
     await page.waitForTimeout(100);
   }
   assert.equal(await page.locator('#example-4').getByTestId('example-link').innerText(), 'copied');
+  await page.screenshot({ path: join(shots, 'feature-example-link.png'), fullPage: true });
+
+  // "Add to list" at the page's foot: with the tab's key, into a new list, with a note.
+  await page.getByTestId('explanation-form').getByLabel('API key').fill(apiKey);
+  const add = page.getByTestId('add-to-list');
+  // The lists this key sees are offered (the first one chosen); a new one is asked for by name.
+  await add.locator('option', { hasText: 'spatial' }).waitFor({ state: 'attached' });
+  await add.locator('select[name="list"]').selectOption({ label: 'new list…' });
+  await add.getByLabel("new list's name").fill('from the page');
+  await add.getByLabel('note').fill('seen in a paper');
+  await add.getByRole('button', { name: 'Add to list' }).click();
+  await add.getByRole('status').filter({ hasText: 'Added to from the page (1 features)' }).waitFor();
+  await add.getByRole('link', { name: 'Open the list' }).click();
+  await page.getByTestId('list-note').waitFor();
+  assert.equal(await page.getByTestId('list-title').innerText(), 'from the page');
+  assert.deepEqual(await page.getByTestId('list-note').allInnerTexts(), ['seen in a paper']);
   await page.close();
 });

@@ -13,16 +13,15 @@ const NEW_LIST = 'new';
 export function AddToList({ dictionaryId, index }: { dictionaryId: string; index: number }) {
   const apiKey = useApiKey();
   const [lists, setLists] = useState<{ id: string; name: string }[]>([]);
-  const [choice, setChoice] = useState(NEW_LIST);
+  // Until the person picks (or types a new list's name), the newest list they may see, else a new one.
+  const [chosen, setChosen] = useState<string>();
+  const choice = chosen ?? lists[0]?.id ?? NEW_LIST;
   const [message, setMessage] = useState<{ text: string; listId?: string; error?: boolean } | null>(null);
 
   useEffect(() => {
     if (!apiKey) return;
     clientRequest(LIST_INDEX, {}, apiKey)
-      .then(({ lists: found }) => {
-        setLists(found);
-        if (found.length) setChoice((c) => (c === NEW_LIST ? found[0].id : c));
-      })
+      .then(({ lists: found }) => setLists(found))
       .catch((err: unknown) => setMessage({ text: describeFailure(err), error: true }));
   }, [apiKey]);
 
@@ -45,7 +44,7 @@ export function AddToList({ dictionaryId, index }: { dictionaryId: string; index
         const { createList } = await clientRequest(CREATE_LIST, { name }, apiKey);
         listId = createList.id;
         setLists((ls) => [createList, ...ls]);
-        setChoice(listId);
+        setChosen(listId);
       }
       const { addToList } = await clientRequest(ADD_TO_LIST, { listId, d: dictionaryId, i: index, note }, apiKey);
       setMessage({ text: `Added to ${addToList.name} (${addToList.itemCount} features).`, listId });
@@ -57,7 +56,7 @@ export function AddToList({ dictionaryId, index }: { dictionaryId: string; index
     <form className="filters" onSubmit={submit} data-testid="add-to-list">
       <label>
         list
-        <select value={choice} onChange={(e) => setChoice(e.target.value)} name="list">
+        <select value={choice} onChange={(e) => setChosen(e.target.value)} name="list">
           {lists.map((l) => (
             <option key={l.id} value={l.id}>
               {l.name}
@@ -69,7 +68,7 @@ export function AddToList({ dictionaryId, index }: { dictionaryId: string; index
       {choice === NEW_LIST && (
         <label>
           new list&apos;s name
-          <input name="newName" maxLength={200} />
+          <input name="newName" maxLength={200} onChange={() => setChosen(NEW_LIST)} />
         </label>
       )}
       <label style={{ flex: '1 1 16rem' }}>
