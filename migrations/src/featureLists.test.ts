@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { FeatureLists1734100000000 } from './migrations/1734100000000-FeatureLists.js';
 import { readAllVersions } from './readVersions.js';
 import { openTestDatabase } from './testing/testDatabase.js';
 
@@ -56,6 +57,27 @@ test("feature lists: each write raises its list's read version and the index's; 
     await assert.rejects(
       pool.query(`INSERT INTO feature_lists (name, visibility) VALUES ('x', 'secret')`),
       /feature_lists_visibility_check/,
+    );
+
+    // The migration runs again without harm; down then up gives working, versioned tables back.
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      await new FeatureLists1734100000000().up(runner);
+      await new FeatureLists1734100000000().down(runner);
+      const gone = await pool.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'feature_list%'`);
+      assert.equal(gone.rows[0].n, 0);
+      await new FeatureLists1734100000000().up(runner);
+    } finally {
+      await runner.release();
+    }
+    assert.equal(
+      (
+        await moved(async () => {
+          list = (await pool.query<{ id: number }>(`INSERT INTO feature_lists (name) VALUES ('again') RETURNING id`))
+            .rows[0].id;
+        })
+      ).includes(`list:${list}`),
+      true,
     );
   } finally {
     await db.close(); // ends the pool too
