@@ -15,6 +15,20 @@ const config: NextConfig = {
   cacheMaxMemorySize: PAGE_CACHE_BYTES,
   // ...and only it: by default every rendered version would also be written to .next/ on disk, without a bound.
   experimental: { isrFlushToDisk: false },
+  // Embeds (/embed/...) are made to be framed by any site; every other page only by the atlas itself, so a page that
+  // sends an API key cannot be clicked through from inside another site's frame.
+  async headers() {
+    return [
+      { source: '/embed/:path*', headers: [{ key: 'Content-Security-Policy', value: 'frame-ancestors *' }] },
+      {
+        source: '/((?!embed/).*)',
+        headers: [
+          { key: 'X-Frame-Options', value: 'SAMEORIGIN' },
+          { key: 'Content-Security-Policy', value: "frame-ancestors 'self'" },
+        ],
+      },
+    ];
+  },
 };
 
 export default config;

@@ -9,6 +9,7 @@ import { ExplanationResolver } from './resolvers/explanation.resolver.js';
 import { FeatureResolver } from './resolvers/feature.resolver.js';
 import { FeatureGraphsResolver, GraphNodeResolver, GraphResolver } from './resolvers/graph.resolver.js';
 import { JobResolver } from './resolvers/job.resolver.js';
+import { ListItemResolver, ListResolver } from './resolvers/list.resolver.js';
 import { HeldOutLabelScoreResolver } from './resolvers/heldOutLabelScore.resolver.js';
 import { LabelAssociationResolver } from './resolvers/labelAssociation.resolver.js';
 import { HealthResolver } from './resolvers/health.resolver.js';
@@ -39,6 +40,8 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       GraphResolver,
       GraphNodeResolver,
       FeatureGraphsResolver,
+      ListResolver,
+      ListItemResolver,
     ],
     validate: false,
     // type-graphql insists on a PubSub once any subscription exists; ours stream with their own `subscribe`

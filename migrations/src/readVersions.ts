@@ -12,6 +12,9 @@ export const ATLAS_SCOPE = 'atlas';
 export const dictionaryScope = (id: number) => `dictionary:${id}`;
 export const explanationsScope = (id: number) => `explanations:${id}`;
 export const featureExplanationsScope = (id: number, index: number) => `explanations:${id}:${index}`;
+/** The index of feature lists, and one list with its items (migration FeatureLists). */
+export const LISTS_SCOPE = 'lists';
+export const listScope = (id: number) => `list:${id}`;
 
 /** Raise a dictionary's data version (and the generation), in the caller's transaction when it has one. */
 export async function bumpDictionaryVersion(client: PoolClient, dictionaryId: number): Promise<void> {

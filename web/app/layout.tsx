@@ -1,6 +1,7 @@
-// Every page's frame: the site header with its navigation, and the global styles.
+// Every page's frame: the site header with its navigation (not on /embed/ cards), and the global styles.
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
+import { SiteHeader } from '@/components/site-header';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -12,18 +13,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
-        <header className="site-header">
-          <a href="/" className="brand">
-            feature atlas
-          </a>
-          <nav className="site-nav">
-            <a href="/search">search</a>
-            <a href="/compare">compare</a>
-            <a href="/steer">steer</a>
-            <a href="/graphs">graphs</a>
-            <a href="/jobs">jobs &amp; import</a>
-          </nav>
-        </header>
+        <SiteHeader />
         <main>{children}</main>
       </body>
     </html>

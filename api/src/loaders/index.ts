@@ -31,6 +31,7 @@ import type { FeatureKey, FeatureRow } from '../services/features/featureRow.js'
 import { jobLogsByIds, latestJobsOfDictionaries, type JobLogRow } from '../services/jobService.js';
 import { modelNamesByIds } from '../services/modelService.js';
 import { graphCounts, graphsOfFeatures } from '../services/graphService.js';
+import { itemsOfLists, listsByIds, type ListItemRow, type ListRow } from '../services/listService.js';
 import { ReadScopes } from '../responseCache/readScopes.js';
 import type { ImmutablePartsCache } from '../responseCache/immutablePartsCache.js';
 import type { VersionSnapshot } from '../responseCache/readVersionWatch.js';
@@ -113,6 +114,12 @@ export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes
       reads.atlas();
       return batch(keys);
     };
+  const ofLists =
+    <T>(batch: (ids: readonly number[]) => Promise<T>) =>
+    (ids: readonly number[]) => {
+      for (const id of ids) reads.list(id);
+      return batch(ids);
+    };
   return {
     dictionary: new DataLoader<number, Dictionary | undefined>(
       ofDictionaries(
@@ -185,6 +192,9 @@ export function createLoaders(ds: DataSource, reads: ReadScopes = new ReadScopes
         cacheKeyFn: keyOf,
       },
     ),
+    /** Feature lists by id and their items in order: one statement each per request. */
+    list: new DataLoader<number, ListRow | undefined>(ofLists((ids) => listsByIds(ds, ids))),
+    listItems: new DataLoader<number, ListItemRow[]>(ofLists((ids) => itemsOfLists(ds, ids))),
   };
 }
 

@@ -30,6 +30,8 @@ const PRECISE_ROOTS = new Set([
   'compareDictionaries',
   'graph',
   'graphs',
+  'list',
+  'lists',
 ]);
 
 export type OperationPolicy =

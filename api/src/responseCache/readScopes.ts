@@ -1,6 +1,13 @@
 // What one operation read, for the response cache: the read-version scopes (see @atlas/migrations readVersions)
 // its loaders and resolvers touched, or `everything` when it read something no scope names precisely.
-import { ATLAS_SCOPE, dictionaryScope, explanationsScope, featureExplanationsScope } from '@atlas/migrations';
+import {
+  ATLAS_SCOPE,
+  dictionaryScope,
+  explanationsScope,
+  featureExplanationsScope,
+  listScope,
+  LISTS_SCOPE,
+} from '@atlas/migrations';
 
 export class ReadScopes {
   readonly scopes = new Set<string>();
@@ -24,6 +31,16 @@ export class ReadScopes {
   /** The list of dictionaries, models, corpora and graphs. */
   atlas(): void {
     this.scopes.add(ATLAS_SCOPE);
+  }
+
+  /** One feature list and its items. */
+  list(id: number): void {
+    this.scopes.add(listScope(id));
+  }
+
+  /** Which feature lists there are. */
+  lists(): void {
+    this.scopes.add(LISTS_SCOPE);
   }
 
   all(): void {

@@ -62,6 +62,9 @@ test('queries that read named dictionaries are keyed by what they read; volatile
   const policy = (text: string, name?: string) => decidePolicy(schema, text, name);
   const page = policy('query P($d: ID!) { feature(dictionaryId: $d, index: 1) { label } dictionary(id: $d) { name } }');
   assert.ok(page.cache && page.precise);
+  // Lists record their own scopes (list:<id>, lists) and their features' dictionaries.
+  const list = policy('{ list(id: 1) { name items { feature { label } } } lists { id } }');
+  assert.ok(list.cache && list.precise);
   const search = policy('{ searchFeatures(query: "x") { feature { index } } }');
   assert.ok(search.cache && !search.precise, 'a search reads every dictionary: keyed by the generation');
   assert.deepEqual(policy('{ jobs { id } }'), { cache: false, reason: 'reads Job' });

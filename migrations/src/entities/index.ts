@@ -9,6 +9,7 @@ import { Feature } from './feature.entity.js';
 import { FeatureExample } from './featureExample.entity.js';
 import { FeatureBestLabelScore, FeatureLabelScore } from './featureLabelScore.entity.js';
 import { FeatureLink } from './featureLink.entity.js';
+import { FeatureList, FeatureListItem } from './featureList.entity.js';
 import { FeatureToken } from './featureToken.entity.js';
 import { Graph, GraphEdgeRow, GraphNodeRow } from './graph.entity.js';
 import { Job } from './job.entity.js';
@@ -26,6 +27,7 @@ export * from './feature.entity.js';
 export * from './featureExample.entity.js';
 export * from './featureLabelScore.entity.js';
 export * from './featureLink.entity.js';
+export * from './featureList.entity.js';
 export * from './featureToken.entity.js';
 export * from './graph.entity.js';
 export * from './job.entity.js';
@@ -53,4 +55,6 @@ export const entities = [
   Job,
   JobLog,
   ApiKey,
+  FeatureList,
+  FeatureListItem,
 ];

@@ -7,6 +7,7 @@ import { Evaluations1733600000000 } from './1733600000000-Evaluations.js';
 import { EvaluateJobs1733700000000 } from './1733700000000-EvaluateJobs.js';
 import { AttributionGraphs1733800000000 } from './1733800000000-AttributionGraphs.js';
 import { ReadVersions1733900000000 } from './1733900000000-ReadVersions.js';
+import { FeatureLists1734100000000 } from './1734100000000-FeatureLists.js';
 
 /** Every migration, in order. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   EvaluateJobs1733700000000,
   AttributionGraphs1733800000000,
   ReadVersions1733900000000,
+  FeatureLists1734100000000,
 ];

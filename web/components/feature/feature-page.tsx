@@ -6,6 +6,7 @@ import type { ReactNode } from 'react';
 import { analysedTokens } from '@/components/dead-features';
 import { ExplanationEditor } from '@/components/explanation-editor';
 import { ActivationHistogram } from '@/components/feature/activation-histogram';
+import { AddToList } from '@/components/feature/add-to-list';
 import { AppearsInGraphs } from '@/components/feature/appears-in-graphs';
 import { FeatureFamily } from '@/components/feature/feature-family';
 import { FeatureHeader } from '@/components/feature/feature-header';
@@ -59,6 +60,10 @@ export async function featurePage(dictionaryId: string, index: string): Promise<
       <section>
         <h2>Explanations</h2>
         <ExplanationEditor dictionaryId={d.id} index={f.index} initial={f.explanations} />
+      </section>
+      <section>
+        <h2>Lists</h2>
+        <AddToList dictionaryId={d.id} index={f.index} />
       </section>
     </>
   );

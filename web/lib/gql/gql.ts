@@ -38,6 +38,14 @@ type Documents = {
     "\n  query Job($id: ID!) {\n    job(id: $id) {\n      ...JobFields\n    }\n  }\n": typeof types.JobDocument,
     "\n  query JobLogs($id: ID!) {\n    job(id: $id) {\n      logs(last: 50) {\n        at\n        level\n        message\n      }\n    }\n  }\n": typeof types.JobLogsDocument,
     "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) {\n      ...JobFields\n    }\n  }\n": typeof types.CancelJobDocument,
+    "\n  fragment ListFields on FeatureList {\n    id\n    name\n    description\n    visibility\n    updatedAt\n    exportJson\n    items {\n      id\n      featureIndex\n      note\n      position\n      dictionary {\n        id\n        name\n      }\n      feature {\n        index\n        label\n        density\n        maxActivation\n        explanations {\n          text\n        }\n        topActivations(first: 1) {\n          tokens\n          activations\n          maxActivation\n          maxPosition\n          docIndex\n          tokenStart\n        }\n      }\n    }\n  }\n": typeof types.ListFieldsFragmentDoc,
+    "\n  query ListPage($id: ID!) {\n    list(id: $id) {\n      ...ListFields\n    }\n  }\n": typeof types.ListPageDocument,
+    "\n  query ListIndex {\n    lists {\n      id\n      name\n      description\n      visibility\n      itemCount\n      updatedAt\n    }\n  }\n": typeof types.ListIndexDocument,
+    "\n  mutation CreateList($name: String!, $description: String, $visibility: ListVisibility) {\n    createList(name: $name, description: $description, visibility: $visibility) {\n      id\n      name\n    }\n  }\n": typeof types.CreateListDocument,
+    "\n  mutation AddToList($listId: ID!, $d: ID!, $i: Int!, $note: String) {\n    addToList(listId: $listId, dictionaryId: $d, index: $i, note: $note) {\n      id\n      name\n      itemCount\n    }\n  }\n": typeof types.AddToListDocument,
+    "\n  mutation RemoveFromList($listId: ID!, $itemId: ID!) {\n    removeFromList(listId: $listId, itemId: $itemId) {\n      ...ListFields\n    }\n  }\n": typeof types.RemoveFromListDocument,
+    "\n  mutation ReorderList($listId: ID!, $itemIds: [ID!]!) {\n    reorderList(listId: $listId, itemIds: $itemIds) {\n      ...ListFields\n    }\n  }\n": typeof types.ReorderListDocument,
+    "\n  mutation DeleteList($id: ID!) {\n    deleteList(id: $id)\n  }\n": typeof types.DeleteListDocument,
     "\n  query Steer($prompt: String!, $interventions: [SteerInterventionInput!]!, $sampling: SamplingInput) {\n    steer(prompt: $prompt, interventions: $interventions, sampling: $sampling) {\n      modelName\n      promptTokens\n      elapsedMs\n      default {\n        text\n        tokens {\n          id\n          text\n        }\n      }\n      steered {\n        text\n        tokens {\n          id\n          text\n          changed {\n            text\n            steered\n            default\n          }\n        }\n      }\n    }\n  }\n": typeof types.SteerDocument,
 };
 const documents: Documents = {
@@ -65,6 +73,14 @@ const documents: Documents = {
     "\n  query Job($id: ID!) {\n    job(id: $id) {\n      ...JobFields\n    }\n  }\n": types.JobDocument,
     "\n  query JobLogs($id: ID!) {\n    job(id: $id) {\n      logs(last: 50) {\n        at\n        level\n        message\n      }\n    }\n  }\n": types.JobLogsDocument,
     "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) {\n      ...JobFields\n    }\n  }\n": types.CancelJobDocument,
+    "\n  fragment ListFields on FeatureList {\n    id\n    name\n    description\n    visibility\n    updatedAt\n    exportJson\n    items {\n      id\n      featureIndex\n      note\n      position\n      dictionary {\n        id\n        name\n      }\n      feature {\n        index\n        label\n        density\n        maxActivation\n        explanations {\n          text\n        }\n        topActivations(first: 1) {\n          tokens\n          activations\n          maxActivation\n          maxPosition\n          docIndex\n          tokenStart\n        }\n      }\n    }\n  }\n": types.ListFieldsFragmentDoc,
+    "\n  query ListPage($id: ID!) {\n    list(id: $id) {\n      ...ListFields\n    }\n  }\n": types.ListPageDocument,
+    "\n  query ListIndex {\n    lists {\n      id\n      name\n      description\n      visibility\n      itemCount\n      updatedAt\n    }\n  }\n": types.ListIndexDocument,
+    "\n  mutation CreateList($name: String!, $description: String, $visibility: ListVisibility) {\n    createList(name: $name, description: $description, visibility: $visibility) {\n      id\n      name\n    }\n  }\n": types.CreateListDocument,
+    "\n  mutation AddToList($listId: ID!, $d: ID!, $i: Int!, $note: String) {\n    addToList(listId: $listId, dictionaryId: $d, index: $i, note: $note) {\n      id\n      name\n      itemCount\n    }\n  }\n": types.AddToListDocument,
+    "\n  mutation RemoveFromList($listId: ID!, $itemId: ID!) {\n    removeFromList(listId: $listId, itemId: $itemId) {\n      ...ListFields\n    }\n  }\n": types.RemoveFromListDocument,
+    "\n  mutation ReorderList($listId: ID!, $itemIds: [ID!]!) {\n    reorderList(listId: $listId, itemIds: $itemIds) {\n      ...ListFields\n    }\n  }\n": types.ReorderListDocument,
+    "\n  mutation DeleteList($id: ID!) {\n    deleteList(id: $id)\n  }\n": types.DeleteListDocument,
     "\n  query Steer($prompt: String!, $interventions: [SteerInterventionInput!]!, $sampling: SamplingInput) {\n    steer(prompt: $prompt, interventions: $interventions, sampling: $sampling) {\n      modelName\n      promptTokens\n      elapsedMs\n      default {\n        text\n        tokens {\n          id\n          text\n        }\n      }\n      steered {\n        text\n        tokens {\n          id\n          text\n          changed {\n            text\n            steered\n            default\n          }\n        }\n      }\n    }\n  }\n": types.SteerDocument,
 };
 
@@ -178,6 +194,38 @@ export function graphql(source: "\n  query JobLogs($id: ID!) {\n    job(id: $id)
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) {\n      ...JobFields\n    }\n  }\n"): (typeof documents)["\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) {\n      ...JobFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ListFields on FeatureList {\n    id\n    name\n    description\n    visibility\n    updatedAt\n    exportJson\n    items {\n      id\n      featureIndex\n      note\n      position\n      dictionary {\n        id\n        name\n      }\n      feature {\n        index\n        label\n        density\n        maxActivation\n        explanations {\n          text\n        }\n        topActivations(first: 1) {\n          tokens\n          activations\n          maxActivation\n          maxPosition\n          docIndex\n          tokenStart\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment ListFields on FeatureList {\n    id\n    name\n    description\n    visibility\n    updatedAt\n    exportJson\n    items {\n      id\n      featureIndex\n      note\n      position\n      dictionary {\n        id\n        name\n      }\n      feature {\n        index\n        label\n        density\n        maxActivation\n        explanations {\n          text\n        }\n        topActivations(first: 1) {\n          tokens\n          activations\n          maxActivation\n          maxPosition\n          docIndex\n          tokenStart\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ListPage($id: ID!) {\n    list(id: $id) {\n      ...ListFields\n    }\n  }\n"): (typeof documents)["\n  query ListPage($id: ID!) {\n    list(id: $id) {\n      ...ListFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ListIndex {\n    lists {\n      id\n      name\n      description\n      visibility\n      itemCount\n      updatedAt\n    }\n  }\n"): (typeof documents)["\n  query ListIndex {\n    lists {\n      id\n      name\n      description\n      visibility\n      itemCount\n      updatedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateList($name: String!, $description: String, $visibility: ListVisibility) {\n    createList(name: $name, description: $description, visibility: $visibility) {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  mutation CreateList($name: String!, $description: String, $visibility: ListVisibility) {\n    createList(name: $name, description: $description, visibility: $visibility) {\n      id\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AddToList($listId: ID!, $d: ID!, $i: Int!, $note: String) {\n    addToList(listId: $listId, dictionaryId: $d, index: $i, note: $note) {\n      id\n      name\n      itemCount\n    }\n  }\n"): (typeof documents)["\n  mutation AddToList($listId: ID!, $d: ID!, $i: Int!, $note: String) {\n    addToList(listId: $listId, dictionaryId: $d, index: $i, note: $note) {\n      id\n      name\n      itemCount\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemoveFromList($listId: ID!, $itemId: ID!) {\n    removeFromList(listId: $listId, itemId: $itemId) {\n      ...ListFields\n    }\n  }\n"): (typeof documents)["\n  mutation RemoveFromList($listId: ID!, $itemId: ID!) {\n    removeFromList(listId: $listId, itemId: $itemId) {\n      ...ListFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReorderList($listId: ID!, $itemIds: [ID!]!) {\n    reorderList(listId: $listId, itemIds: $itemIds) {\n      ...ListFields\n    }\n  }\n"): (typeof documents)["\n  mutation ReorderList($listId: ID!, $itemIds: [ID!]!) {\n    reorderList(listId: $listId, itemIds: $itemIds) {\n      ...ListFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteList($id: ID!) {\n    deleteList(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteList($id: ID!) {\n    deleteList(id: $id)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
