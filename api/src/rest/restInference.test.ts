@@ -1,8 +1,12 @@
 // The REST facade's endpoints that run the model (activation/new, search-all, steer) on the built-in tiny LM and a
 // dictionary trained on it (source "tiny-load" of model "atlas"): the documented examples answer with the documented
-// shapes and the same numbers and texts as GraphQL's searchByText and steer, and the time limit answers 503.
+// shapes and the same numbers and texts as GraphQL's searchByText and steer, and the time limit answers 503; with
+// NEURONPEDIA_PYTHON_DIR set (a checkout or bare clone of Neuronpedia's Python client), the client itself reads them.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
 import { seedSteeringAtlas, type SteeringAtlas } from '../testing/steeringAtlas.js';
 import { startTestApi, type TestApi } from '../testing/testApi.js';
@@ -23,7 +27,7 @@ after(async () => {
   await db.close();
 });
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- answers are checked field by field
+type Json = any; // answers are checked field by field
 
 async function post(path: string, body: unknown, base = t.api.url) {
   const res = await fetch(`${base}${path}`, {
@@ -140,3 +144,23 @@ test('a request past the time limit answers 503 naming ATLAS_API_REQUEST_TIMEOUT
     await slow.stop();
   }
 });
+
+const CLIENT_DIR = process.env.NEURONPEDIA_PYTHON_DIR;
+const CHECK_SCRIPT = fileURLToPath(new URL('../../../scripts/neuronpedia-client-check.py', import.meta.url));
+
+test(
+  "Neuronpedia's Python client fetches a feature, its activations and a steer (scripts/neuronpedia-client-check.py)",
+  { skip: CLIENT_DIR ? false : "set NEURONPEDIA_PYTHON_DIR to a checkout of Neuronpedia's Python client to run it" },
+  async () => {
+    const { stdout } = await promisify(execFile)(
+      'python3',
+      [CHECK_SCRIPT, '--api', t.api.url, '--client', CLIENT_DIR!, '--source', 'tiny-load', '--index', '1', '--steer'],
+      { env: { ...process.env, NEURONPEDIA_API_KEY: 'any' } },
+    );
+    assert.match(stdout, /^feature atlas\/tiny-load\/1$/m);
+    assert.match(stdout, /explanation \(atlas-label\): tiny feature 1$/m);
+    assert.match(stdout, /top activation 2\.000 at 1: 'The jury walked'/);
+    assert.match(stdout, /^steer: DEFAULT 'The jury walked under the bridge/m);
+    assert.match(stdout, /the Neuronpedia client read every answer/);
+  },
+);
