@@ -1,5 +1,6 @@
 // Reading the fields of a REST request body: each reader names the field (its path in the body) and what to send
 // when the value is missing or of the wrong kind, so every 400 of the facade reads the same way.
+import { floatProblem, stringProblem } from '../argumentValues.js';
 import { badField } from './restError.js';
 
 /** A parsed JSON body's object, or one nested in it. */
@@ -89,4 +90,24 @@ export function describe(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   const text = JSON.stringify(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/**
+ * The first value of a request (a body, a path part) that GraphQL's argument checks (argumentValues.ts) would
+ * refuse: a string the database cannot store or that is not text, a number outside float32; named by its path.
+ */
+export function valueProblem(value: unknown, where: string): string | undefined {
+  if (typeof value === 'string') return stringProblem(where, value);
+  if (typeof value === 'number') return Number.isInteger(value) ? undefined : floatProblem(where, value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const problem = valueProblem(value[i], `${where}[${i}]`);
+      if (problem) return problem;
+    }
+  } else if (typeof value === 'object' && value !== null)
+    for (const [key, v] of Object.entries(value)) {
+      const problem = valueProblem(v, where ? `${where}.${key}` : key);
+      if (problem) return problem;
+    }
+  return undefined;
 }

@@ -187,6 +187,16 @@ test('400s name the field and what to send', async () => {
       /^features\[0\]\.modelId: is "atlas" but modelId is "other"/,
     ],
     ['/api/steer', '{"prompt": ', /^the request body is not valid JSON/],
+    [
+      '/api/explanation/search-all',
+      { query: 'nul\u0000here' },
+      /^query contains the control character U\+0000 at character 4; remove it/,
+    ],
+    [
+      '/api/steer',
+      { ...exampleOf('/api/steer'), features: [{ ...exampleOf('/api/steer').features[0], strength: 1e-300 }] },
+      /^features\[0\]\.strength is 1e-300, outside the float32 range/,
+    ],
     ['/api/steer', '[1, 2]', /^the request body: must be a JSON object \(got an array of 2\)$/],
   ];
   for (const [path, body, message] of cases) {
@@ -197,6 +207,12 @@ test('400s name the field and what to send', async () => {
   const index = await call('/api/feature/atlas/narrow-8/three');
   assert.equal(index.status, 400);
   assert.match(index.body.message, /^index \(the path's last part\): must be a feature index/);
+  const surrogate = await call('/api/feature/atlas/%ED%A0%80/3');
+  assert.equal(surrogate.status, 400, JSON.stringify(surrogate.body));
+  assert.match(surrogate.body.message, /is not valid percent-encoding/);
+  const nul = await call('/api/feature/atlas/a%00b/3');
+  assert.equal(nul.status, 400);
+  assert.match(nul.body.message, /^path part 2 \(\{layer\}\) contains the control character U\+0000 at character 2/);
 });
 
 test('POST /api/explanation/search (the documented example) finds the fixture explanation, with its feature', async () => {

@@ -20,7 +20,7 @@ import {
 } from './explanationSearchRoutes.js';
 import { featureRoute } from './featureRoute.js';
 import { OPENAPI_DOCUMENT } from './openApiDocument.js';
-import { requireObject, type Fields } from './requestFields.js';
+import { requireObject, valueProblem, type Fields } from './requestFields.js';
 import { RestError } from './restError.js';
 import type { RestRoute } from './restRoute.js';
 import { searchAllRoute } from './searchAllRoute.js';
@@ -95,7 +95,11 @@ async function bodyOf(req: IncomingMessage, maxBytes: number): Promise<Fields> {
       'the request body is not valid JSON; send a JSON object with `Content-Type: application/json`.',
     );
   }
-  return requireObject(parsed, 'the request body');
+  const body = requireObject(parsed, 'the request body');
+  // The same checks as GraphQL's arguments (argumentValues.ts), before any handler sees the values.
+  const problem = valueProblem(body, '');
+  if (problem) throw new RestError(400, problem);
+  return body;
 }
 
 export function createRestHandler(options: RestHandlerOptions): RestHandler {
@@ -127,6 +131,13 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
         `the path ${url.pathname} is not valid percent-encoding; encode names with encodeURIComponent.`,
       );
     }
+    decoded.forEach((part, i) => {
+      const problem = valueProblem(
+        part,
+        `path part ${i + 1} (${route.path.split('/').filter((p) => p.startsWith('{'))[i]})`,
+      );
+      if (problem) throw new RestError(400, problem);
+    });
     let check: Promise<KeyCheck> | undefined;
     const apiKey = () => (check ??= checkApiKey(dataSource, authorizationOf(req)));
     if (options.publicReads === false) {
