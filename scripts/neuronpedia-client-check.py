@@ -9,7 +9,7 @@ Neuronpedia's Python client repository (hijohnnylin/neuronpedia-python), or at a
 `python-dotenv` (Debian: python3-requests, python3-dotenv).
 
   python3 scripts/neuronpedia-client-check.py --api http://127.0.0.1:4000 --client ../neuronpedia-python \
-      --model atlas --source "tiny-brown mlp 16x" --index 100 --text "The jury walked" --steer
+      --model builtin:tiny-brown --source "tiny-brown mlp 16x" --index 100 --text "I hear you" --steer
 """
 import argparse
 import json

@@ -276,3 +276,22 @@ test("a body over the api's limit answers 413 naming the limit", async () => {
   assert.equal(big.status, 413);
   assert.equal(big.body.message, 'request body over 100000 bytes; send smaller requests.');
 });
+
+test("modelId is the model row's name; a source name is looked up within its model", async () => {
+  const [{ id: modelRow }] = await t.db.dataSource.query(
+    `INSERT INTO models (name, architecture, d_model, n_layers, vocab_size) VALUES ('tiny-gpt', 'gpt2', 4, 1, 10) RETURNING id`,
+  );
+  const [{ id }] = await t.db.dataSource.query(
+    `INSERT INTO dictionaries (name, model_id, hook_point, architecture, d_in, n_latents, k, status)
+     VALUES ('narrow-8', $1, 'blocks.0.mlp.hook_post', 'topk', 4, 8, 2, 'ready') RETURNING id`,
+    [modelRow],
+  );
+  // The same name under another model is another dictionary: this one is not analysed, so its features have no row.
+  const fresh = await call('/api/feature/tiny-gpt/narrow-8/0');
+  assert.equal(fresh.status, 404);
+  assert.match(fresh.body.message, /^feature 0 of source "narrow-8" \(model "tiny-gpt"\) has no stored analysis/);
+  assert.equal((await call('/api/feature/atlas/narrow-8/3')).body.atlas.dictionaryId, String(t.atlas.narrow));
+  const models = await call('/api/feature/gpt2-small/narrow-8/3');
+  assert.match(models.body.message, /its models are "atlas", "tiny-gpt"\.$/);
+  await t.db.dataSource.query(`DELETE FROM dictionaries WHERE id = $1`, [id]);
+});
