@@ -62,7 +62,10 @@ export function createRequestHandler({ cors, dataSource, log, graphql, cache, re
     if (url.pathname !== '/graphql') {
       sendJson(res, 404, {
         errors: [
-          { message: `no route ${url.pathname}; the GraphQL endpoint is /graphql`, extensions: { code: 'NOT_FOUND' } },
+          {
+            message: `no route ${url.pathname}; the GraphQL endpoint is /graphql${rest ? ', the REST facade is under /api/ (its document: /api/openapi.json)' : ''}`,
+            extensions: { code: 'NOT_FOUND' },
+          },
         ],
       });
       return;
