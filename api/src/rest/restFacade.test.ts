@@ -295,3 +295,57 @@ test("modelId is the model row's name; a source name is looked up within its mod
   assert.match(models.body.message, /its models are "atlas", "tiny-gpt"\.$/);
   await t.db.dataSource.query(`DELETE FROM dictionaries WHERE id = $1`, [id]);
 });
+
+test('hostile values in every field of every documented example answer 200 or 4xx with a message, never 500', async () => {
+  const hostile: unknown[] = [
+    null,
+    [],
+    {},
+    -1,
+    1.5,
+    1e308,
+    -0,
+    true,
+    '',
+    'x'.repeat(40_000),
+    'a\u0000b',
+    '\ud800',
+    'NaN',
+  ];
+  const posts = REST_ROUTES.filter((r) => r.method === 'POST').map((r) => r.path);
+  let sent = 0;
+  for (const path of posts) {
+    const example = exampleOf(path);
+    const variants: unknown[] = [];
+    for (const key of Object.keys(example)) for (const v of hostile) variants.push({ ...example, [key]: v });
+    // One level down too: features[0].* of steer, feature.* of activation/new.
+    for (const [key, inner] of Object.entries(example)) {
+      const nested = Array.isArray(inner) ? inner[0] : inner;
+      if (typeof nested !== 'object' || nested === null) continue;
+      for (const field of Object.keys(nested))
+        for (const v of hostile) {
+          const changed = { ...nested, [field]: v };
+          variants.push({ ...example, [key]: Array.isArray(inner) ? [changed] : changed });
+        }
+    }
+    for (const body of variants) {
+      const answer = await call(path, body);
+      sent++;
+      assert.ok(
+        answer.status === 200 || (answer.status >= 400 && answer.status < 500 && answer.body.message?.length > 0),
+        `${path} ${JSON.stringify(body).slice(0, 200)} answered ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`,
+      );
+    }
+  }
+  for (const part of ['%00', '-1', '1e3', '99999999999', '%F0%9F%98%80', '..', 'a%2Fb'])
+    for (const path of [
+      `/api/feature/${part}/narrow-8/3`,
+      `/api/feature/atlas/${part}/3`,
+      `/api/feature/atlas/narrow-8/${part}`,
+    ]) {
+      const answer = await call(path);
+      sent++;
+      assert.ok(answer.status === 400 || answer.status === 404, `${path} answered ${answer.status}`);
+    }
+  assert.ok(sent > 300, `sent ${sent}`);
+});
