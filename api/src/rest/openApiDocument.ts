@@ -7,6 +7,7 @@ import { MAX_CUSTOM_TEXTS } from './activationRoute.js';
 import { EXPLANATION_PAGE, MAX_EXPLANATION_OFFSET } from './explanationSearchRoutes.js';
 import { UNLINKED_MODEL_ID } from './neuronpediaSource.js';
 import { DEFAULT_RESULTS, MAX_RESULTS } from './searchAllRoute.js';
+import { DEFAULT_TOPK, DEFAULT_TOPK_DENSITY, MAX_TOPK } from './searchTopkByTokenRoute.js';
 
 const str = { type: 'string' } as const;
 const num = { type: 'number' } as const;
@@ -186,6 +187,59 @@ export const OPENAPI_DOCUMENT = {
           },
         },
       },
+      TopkByTokenRequest: {
+        type: 'object',
+        required: ['modelId', 'source', 'text'],
+        properties: {
+          modelId: str,
+          source: { ...str, description: "The source id: the dictionary's name." },
+          text: { ...str, description: 'One text (an array is refused: send one request per text).' },
+          numResults: {
+            ...int,
+            minimum: 1,
+            maximum: MAX_TOPK,
+            default: DEFAULT_TOPK,
+            description: 'Features per token.',
+          },
+          ignoreBos: { type: 'boolean', description: 'Accepted either way: no BOS is ever in the results.' },
+          densityThreshold: {
+            ...num,
+            default: DEFAULT_TOPK_DENSITY,
+            description: 'Leave out features denser than this (and those with no measured density); -1: none.',
+          },
+        },
+      },
+      TopkByTokenResponse: {
+        type: 'object',
+        required: ['source', 'results'],
+        properties: {
+          source: str,
+          results: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['position', 'token', 'topFeatures'],
+              properties: {
+                position: int,
+                token: str,
+                isSpecial: { type: 'boolean' },
+                topFeatures: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['activationValue', 'featureIndex'],
+                    properties: {
+                      activationValue: num,
+                      featureIndex: int,
+                      feature: { oneOf: [ref('Feature'), { type: 'null' }] },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
       ExplanationSearchRequest: {
         type: 'object',
         required: ['query'],
@@ -319,6 +373,13 @@ export const OPENAPI_DOCUMENT = {
         selectedLayers: [],
         numResults: 5,
       },
+    ),
+    '/api/search-topk-by-token': post(
+      'Top features at each token',
+      "Runs the text through one source now: at each token its strongest features, with each feature's explanations.",
+      'TopkByTokenRequest',
+      'TopkByTokenResponse',
+      { modelId: UNLINKED_MODEL_ID, source: 'tiny-load', text: 'The jury walked', numResults: 5, densityThreshold: -1 },
     ),
     '/api/explanation/search': post(
       'Search explanations in sources',

@@ -164,3 +164,35 @@ test(
     assert.match(stdout, /the Neuronpedia client read every answer/);
   },
 );
+
+test("POST /api/search-topk-by-token (the documented example): analyzeText's top features per token; the density filter", async () => {
+  const example = exampleOf('/api/search-topk-by-token');
+  const { status, body } = await post('/api/search-topk-by-token', example);
+  assert.equal(status, 200, JSON.stringify(body));
+  assertShape(body, 'TopkByTokenResponse');
+  const answer = await t.post(
+    `query($t: String!, $d: [ID!]!) { analyzeText(text: $t, dictionaryIds: $d, topK: 5) {
+       tokens { position text features { index activation } } } }`,
+    { t: example.text, d: [String(atlas.dictionaryId)] },
+  );
+  assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+  const expected = answer.data.analyzeText.tokens;
+  assert.equal(body.source, 'tiny-load');
+  assert.deepEqual(
+    body.results.map((r: Json) => [
+      r.position,
+      r.token,
+      r.topFeatures.map((f: Json) => [f.featureIndex, f.activationValue]),
+    ]),
+    expected.map((t: Json) => [t.position, t.text, t.features.map((f: Json) => [f.index, f.activation])]),
+  );
+  const first = body.results.flatMap((r: Json) => r.topFeatures)[0];
+  assert.equal(first.feature.explanations[0].description, `tiny feature ${first.featureIndex}`);
+  // Neuronpedia's default threshold, 0.01, keeps only feature 0 (seeded density 0.01 × (index + 1)).
+  const dense = await post('/api/search-topk-by-token', { ...example, densityThreshold: undefined });
+  const kept = dense.body.results.flatMap((r: Json) => r.topFeatures.map((f: Json) => f.featureIndex));
+  assert.deepEqual(
+    kept,
+    expected.flatMap((t: Json) => t.features.filter((f: Json) => f.index === 0).map(() => 0)),
+  );
+});

@@ -24,11 +24,13 @@ import { requireObject, valueProblem, type Fields } from './requestFields.js';
 import { RestError } from './restError.js';
 import type { RestRoute } from './restRoute.js';
 import { searchAllRoute } from './searchAllRoute.js';
+import { searchTopkByTokenRoute } from './searchTopkByTokenRoute.js';
 import { steerRoute } from './steerRoute.js';
 
 export const REST_ROUTES: readonly RestRoute[] = [
   featureRoute,
   searchAllRoute,
+  searchTopkByTokenRoute,
   explanationSearchRoute,
   explanationSearchModelRoute,
   explanationSearchAllRoute,
