@@ -1,6 +1,7 @@
 // The REST facade's OpenAPI 3.1 document, written by hand and served at GET /api/openapi.json. Its examples are the
-// test fixture atlas's (api/src/testing/fixtureAtlas.ts: model "atlas", sources "narrow-8" and "wide-16"), and
-// rest/restFacade.test.ts sends them and checks the answers against the schemas' required fields.
+// test atlases' (model "atlas": the fixture atlas's sources "narrow-8" and "wide-16", the steering atlas's
+// "tiny-load"); rest/restFacade.test.ts and restInference.test.ts send them and check the answers' values and the
+// schemas' required fields.
 import { MAX_SEARCH_DICTIONARIES } from '../resolvers/searchByText.resolver.js';
 import { API_STEER_LIMITS } from '../services/steering/steeringService.js';
 import { MAX_CUSTOM_TEXTS } from './activationRoute.js';
