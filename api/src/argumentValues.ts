@@ -35,7 +35,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 const codePoint = (c: string) => `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 
-function stringProblem(where: string, s: string): string | undefined {
+/** What is wrong with a string value (too long, a control character, a lone surrogate), naming `where`. */
+export function stringProblem(where: string, s: string): string | undefined {
   if (s.length > MAX_ARGUMENT_CHARS)
     return `${where} is ${s.length.toLocaleString('en')} characters long; arguments take at most ${MAX_ARGUMENT_CHARS.toLocaleString('en')}, so send less.`;
   const control = CONTROL.exec(s);
@@ -47,7 +48,8 @@ function stringProblem(where: string, s: string): string | undefined {
   return undefined;
 }
 
-function floatProblem(where: string, x: number): string | undefined {
+/** What is wrong with a number the atlas would store as float32, naming `where`. */
+export function floatProblem(where: string, x: number): string | undefined {
   if (inFloat32Range(x)) return undefined;
   return `${where} is ${x}, outside the float32 range the atlas stores numbers in (0, or a magnitude from 1.2e-38 to 3.4e38); send a value in that range.`;
 }

@@ -1,5 +1,6 @@
 // The api's server, composed: GraphQL at /graphql over HTTP (POST, or GET for queries; http/) and its
-// subscriptions over WebSocket at the same address (subscriptions/), a plain /healthz for orchestrators, and the
+// subscriptions over WebSocket at the same address (subscriptions/), the Neuronpedia-compatible REST facade under
+// /api/ (rest/), a plain /healthz for orchestrators, and the
 // state both share: one schema, one error formatter, one text analyzer, fresh loaders per request.
 import { createServer, type Server } from 'node:http';
 import type { DataSource } from 'typeorm';
@@ -11,6 +12,7 @@ import { createApolloServer } from './http/apolloServer.js';
 import { createGraphqlHandler } from './http/graphqlHandler.js';
 import { listen } from './http/listen.js';
 import { createRequestHandler } from './http/requestHandler.js';
+import { createRestHandler } from './rest/restRouter.js';
 import { createLoaders } from './loaders/index.js';
 import { operationLimits } from './operationLimits.js';
 import { buildApiSchema } from './buildApiSchema.js';
@@ -99,7 +101,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     requestTimeoutMs: options.requestTimeoutMs,
     cache,
   });
-  httpServer.on('request', createRequestHandler({ cors, dataSource, log, graphql, cache }));
+  const rest = createRestHandler({
+    dataSource,
+    log,
+    contextFor,
+    maxBodyBytes: options.maxBodyBytes,
+    publicReads: options.publicReads,
+    requestTimeoutMs: options.requestTimeoutMs,
+  });
+  httpServer.on('request', createRequestHandler({ cors, dataSource, log, graphql, cache, rest }));
   await listen(httpServer, options.host, options.port);
   // Attached only once the port is ours (see SubscriptionServerOptions.httpServer).
   const subscriptions = serveSubscriptions({

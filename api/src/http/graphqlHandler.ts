@@ -14,14 +14,7 @@ import type { CachedAnswer } from '../responseCache/responseCache.js';
 import type { VersionSnapshot } from '../responseCache/readVersionWatch.js';
 import { BodyTooLarge, readBody } from './readBody.js';
 import { badRequest, sendJson } from './sendJson.js';
-
-const TIMED_OUT = Symbol('timed out');
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), ms)));
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
-}
+import { TIMED_OUT, withTimeout } from './withTimeout.js';
 
 export interface GraphqlHandlerOptions {
   /** Started. */

@@ -1,5 +1,5 @@
-// The routes outside GraphQL: /healthz on a live and on a closed database, an unknown path, preflight, and a
-// failure inside the /graphql handler answered with the fixed 500 text and logged.
+// The routes outside GraphQL: /healthz on a live and on a closed database, an unknown path, /api/ to the REST
+// facade, preflight, and a failure inside the /graphql handler answered with the fixed 500 text and logged.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import type { DataSource } from 'typeorm';
 import { createCorsPolicy } from '../corsPolicy.js';
 import type { GraphqlHandler } from './graphqlHandler.js';
-import { createRequestHandler } from './requestHandler.js';
+import { createRequestHandler, type PathHandler } from './requestHandler.js';
 
 let live: TestDatabase;
 let closed: TestDatabase;
@@ -22,9 +22,16 @@ const graphql: GraphqlHandler = async (_req, res, url) => {
   res.end(`graphql saw ${url.pathname}`);
 };
 
-async function serve(dataSource: DataSource): Promise<string> {
+/** The REST facade's stand-in: answers with the path it was given. */
+const rest: PathHandler = async (_req, res, url) => {
+  res.end(`rest saw ${url.pathname}`);
+};
+
+async function serve(dataSource: DataSource, withRest = false): Promise<string> {
   const log = pino({ level: 'error' }, { write: (line: string) => logged.push(line) });
-  const server = createServer(createRequestHandler({ cors: createCorsPolicy([]), dataSource, log, graphql }));
+  const server = createServer(
+    createRequestHandler({ cors: createCorsPolicy([]), dataSource, log, graphql, ...(withRest && { rest }) }),
+  );
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -59,6 +66,16 @@ test('/graphql goes to the GraphQL handler; other paths answer NOT_FOUND naming 
   ]);
   const preflight = await fetch(`${base}/graphql`, { method: 'OPTIONS' });
   assert.equal(preflight.status, 204);
+});
+
+test('paths under /api/ go to the REST facade; NOT_FOUND then names it too', async () => {
+  const base = await serve(live.dataSource, true);
+  assert.equal(await (await fetch(`${base}/api/feature/m/s/1`)).text(), 'rest saw /api/feature/m/s/1');
+  const lost = await fetch(`${base}/apis`);
+  assert.equal(
+    ((await lost.json()) as { errors: { message: string }[] }).errors[0].message,
+    'no route /apis; the GraphQL endpoint is /graphql, the REST facade is under /api/ (its document: /api/openapi.json)',
+  );
 });
 
 test('a failure in the handler answers a fixed INTERNAL_SERVER_ERROR and is logged with its cause', async () => {

@@ -1,5 +1,6 @@
 // Every HTTP request's route: the origin check (CORS) and preflight first, then /healthz for orchestrators,
-// /graphql, /cache (the response cache's counters), and NOT_FOUND for anything else. A failure outside GraphQL answers a fixed 500 and is logged.
+// /graphql, /cache (the response cache's counters), /api/ (the Neuronpedia-compatible REST facade, rest/), and
+// NOT_FOUND for anything else. A failure outside GraphQL answers a fixed 500 and is logged.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
@@ -16,10 +17,15 @@ export interface RequestHandlerOptions {
   graphql: GraphqlHandler;
   /** Its counters are served at /cache (hits, misses, bytes held: what the bench and an operator watch). */
   cache?: ReadPathCache;
+  /** The REST facade (rest/restRouter.ts), answering every path under /api/. */
+  rest?: PathHandler;
 }
 
+/** A handler of the paths routed to it (GraphQL's, the REST facade's). */
+export type PathHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+
 /** The listener for the HTTP server's 'request' event. */
-export function createRequestHandler({ cors, dataSource, log, graphql, cache }: RequestHandlerOptions) {
+export function createRequestHandler({ cors, dataSource, log, graphql, cache, rest }: RequestHandlerOptions) {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const verdict = cors.judge(req.headers);
@@ -49,10 +55,17 @@ export function createRequestHandler({ cors, dataSource, log, graphql, cache }: 
       sendJson(res, 200, { ...cache.answers.stats(), versionReads: cache.watch.reads });
       return;
     }
+    if (rest && url.pathname.startsWith('/api/')) {
+      await rest(req, res, url);
+      return;
+    }
     if (url.pathname !== '/graphql') {
       sendJson(res, 404, {
         errors: [
-          { message: `no route ${url.pathname}; the GraphQL endpoint is /graphql`, extensions: { code: 'NOT_FOUND' } },
+          {
+            message: `no route ${url.pathname}; the GraphQL endpoint is /graphql${rest ? ', the REST facade is under /api/ (its document: /api/openapi.json)' : ''}`,
+            extensions: { code: 'NOT_FOUND' },
+          },
         ],
       });
       return;
