@@ -132,6 +132,13 @@ class BucketSpill {
   }
 }
 
+const fileTimes = new Map<string, string>();
+function fileTime(path: string): string {
+  let t = fileTimes.get(path);
+  if (t === undefined) fileTimes.set(path, (t = statSync(path).mtime.toISOString()));
+  return t;
+}
+
 /** What a record of Neuronpedia's JSON cannot hold, said so a person can fix it. */
 function describeBadJson(text: string, err: Error): string {
   if (/(^|[^"\w])(-?Infinity|NaN)([^"\w]|$)/.test(text))
@@ -189,7 +196,8 @@ async function splitPass(
         if (!parsed.success) {
           const i = parsed.error.issues[0];
           const field = i.path.join('.') || '(record)';
-          const missing = i.code === 'invalid_type' && (value as Record<string, unknown>)?.[String(i.path[0])] === undefined;
+          const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+          const missing = i.path.length === 1 && record[String(i.path[0])] === undefined;
           report(
             file,
             line,
@@ -222,8 +230,7 @@ async function splitPass(
   await each(featureFiles, NeuronRecord, 'feature', (n, file, line) => {
     const mismatch = neuronMismatch(n);
     if (mismatch) return report(file, line, `feature ${n.index}: ${mismatch} — fix the record`);
-    if (seen.has(n.index))
-      return report(file, line, `feature ${n.index} appears twice — keep one record per index`);
+    if (seen.has(n.index)) return report(file, line, `feature ${n.index} appears twice — keep one record per index`);
     const vector = n.vector?.length ? n.vector : null;
     if (vector) {
       if (vectorWidth === null) vectorWidth = vector.length;
@@ -241,14 +248,23 @@ async function splitPass(
   });
   await each(batchFiles(join(folder, NP_ACTIVATIONS_DIR)), ActivationRecord, 'activation', (a, file, line) => {
     if (!seen.has(a.index))
-      return report(file, line, `activation of feature ${a.index}, which has no record in ${NP_FEATURES_DIR}/ — add the feature or drop the activation`);
+      return report(
+        file,
+        line,
+        `activation of feature ${a.index}, which has no record in ${NP_FEATURES_DIR}/ — add the feature or drop the activation`,
+      );
     spill.add('a', a.index, spillActivation(a));
   });
   await each(batchFiles(join(folder, NP_EXPLANATIONS_DIR)), ExplanationRecord, 'explanation', (e, file, line) => {
     if (!seen.has(e.index))
-      return report(file, line, `explanation of feature ${e.index}, which has no record in ${NP_FEATURES_DIR}/ — add the feature or drop the explanation`);
+      return report(
+        file,
+        line,
+        `explanation of feature ${e.index}, which has no record in ${NP_FEATURES_DIR}/ — add the feature or drop the explanation`,
+      );
     explanations++;
-    spill.add('e', e.index, e);
+    // Neuronpedia's exporter leaves createdAt out; the file's time keeps a rerun's rows equal to the first run's.
+    spill.add('e', e.index, e.createdAt ? e : { ...e, createdAt: fileTime(file) });
   });
   spill.flush();
   if (bad > 0)

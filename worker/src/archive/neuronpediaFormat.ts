@@ -161,7 +161,12 @@ export function neuronMismatch(n: NeuronRecord): string | null {
     ['pos_str', n.pos_str, 'pos_values', n.pos_values],
     ['neg_str', n.neg_str, 'neg_values', n.neg_values],
     ['topkCosSimIndices', n.topkCosSimIndices, 'topkCosSimValues', n.topkCosSimValues],
-    ['freq_hist_data_bar_values', n.freq_hist_data_bar_values, 'freq_hist_data_bar_heights', n.freq_hist_data_bar_heights],
+    [
+      'freq_hist_data_bar_values',
+      n.freq_hist_data_bar_values,
+      'freq_hist_data_bar_heights',
+      n.freq_hist_data_bar_heights,
+    ],
     [
       'logits_hist_data_bar_values',
       n.logits_hist_data_bar_values,
@@ -275,8 +280,9 @@ export function neuronFromFeature(f: FeatureRow, names: NeuronpediaNames, hookNa
     modelId: names.modelId,
     layer: names.sourceId,
     index: String(f.index),
-    maxActApprox: f.max_activation ?? 0,
+    maxActApprox: f.max_activation,
     creatorId,
+    // NOT NULL in Neuronpedia's schema (default 0): an unmeasured density goes out as 0.
     frac_nonzero: f.density ?? 0,
     freq_hist_data_bar_heights: hist?.counts ?? [],
     freq_hist_data_bar_values: hist ? centersFromEdges(hist.edges) : [],

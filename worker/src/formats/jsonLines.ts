@@ -1,6 +1,14 @@
 // JSON Lines (one JSON value per line, https://jsonlines.org), read and written synchronously in chunks so a
 // file of millions of rows streams through bounded memory and can feed synchronous iterators.
-import { closeSync, createReadStream, createWriteStream, openSync, readSync, writeSync, type WriteStream } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  openSync,
+  readSync,
+  writeSync,
+  type WriteStream,
+} from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip, createGzip } from 'node:zlib';
 import { AtlasError } from '../errors.js';

@@ -33,7 +33,8 @@ export function registerExport(program: Command): void {
             'ARGUMENT_INVALID',
             'the dictionary to export is required: `export <id or name> --out <folder>`',
           );
-        if (!flags.out) throw new AtlasError('ARGUMENT_INVALID', '--out is required: the folder to write the export to');
+        if (!flags.out)
+          throw new AtlasError('ARGUMENT_INVALID', '--out is required: the folder to write the export to');
         if (!(FORMATS as readonly string[]).includes(flags.format))
           throw new AtlasError('ARGUMENT_INVALID', `--format ${flags.format}: expected ${FORMATS.join(' or ')}`);
         const config = loadWorkerConfig();

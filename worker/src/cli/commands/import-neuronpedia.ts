@@ -16,7 +16,10 @@ export function registerImportNeuronpedia(program: Command): void {
     )
     .argument('<folder>', 'the source folder: features/, activations/, explanations/ of batch-<n>.jsonl.gz')
     .option('--name <name>', 'name of the new dictionary (default: the source id, e.g. 6-res-jb)')
-    .option('--saelens <dir>', "the source's SAELens weights (cfg.json + sae_weights.safetensors): decoders and analyzeText")
+    .option(
+      '--saelens <dir>',
+      "the source's SAELens weights (cfg.json + sae_weights.safetensors): decoders and analyzeText",
+    )
     .option('--d-in <width>', "the model's width at the hook, when the export has no vectors, model.jsonl or weights")
     .option('--chunk <features>', 'features per ingest chunk', '1000')
     .action(async (folder: string, flags: { name?: string; saelens?: string; dIn?: string; chunk: string }) => {
