@@ -5,13 +5,14 @@
 // import round trips; a CLI import SIGKILLed mid-ingest resumes to the rows of an uninterrupted one.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
+import { writeSaelens } from '../engine/sae/saelensFormat.js';
 import { ingestDictionary, type ExampleRecord, type FeatureRecord } from '../ingest/ingestDictionary.js';
 import { insertExplanations } from '../store/explanationRows.js';
 import { runCliAsync } from '../cli/runCli.testing.js';
@@ -277,6 +278,41 @@ describe('import-neuronpedia', () => {
       ],
     );
     assert.equal(explanations[0].created_at, '2024-05-01T12:00:00+00:00');
+  });
+
+  it('with --saelens, decoders come from W_dec and the weights are kept, so the dictionary can analyze text', async () => {
+    const weights = join(root, 'saelens');
+    mkdirSync(weights);
+    const dSae = 1501;
+    const dIn = 4;
+    writeSaelens(weights, {
+      architecture: 'topk',
+      dIn,
+      dSae,
+      k: 2,
+      wEncT: new Float32Array(dSae * dIn),
+      bEnc: new Float32Array(dSae),
+      wDec: Float32Array.from({ length: dSae * dIn }, (_, i) => (i % 5) / 4),
+      bDec: new Float32Array(dIn),
+      scale: 1,
+    });
+    const s = await importNeuronpedia(db, folder, options({ name: 'with weights', saelens: weights }));
+    assert.equal(s.weightsPath, join(root, 'weights', String(s.dictionaryId)));
+    const [d] = await db.dataSource.query(
+      `SELECT d_in, n_latents, architecture, k, weights_path FROM dictionaries WHERE id = $1`,
+      [s.dictionaryId],
+    );
+    assert.deepEqual(d, { d_in: 4, n_latents: 1501, architecture: 'topk', k: 2, weights_path: s.weightsPath });
+    assert.ok(existsSync(join(s.weightsPath!, 'sae_weights.safetensors')));
+    const rows = await db.dataSource.query(
+      `SELECT index, decoder::text AS decoder FROM features WHERE dictionary_id = $1 AND index IN (0, 1500) ORDER BY index`,
+      [s.dictionaryId],
+    );
+    // Row i of W_dec holds flat values 4i..4i+3, each (v % 5) / 4.
+    assert.deepEqual(rows, [
+      { index: 0, decoder: '[0,0.25,0.5,0.75]' },
+      { index: 1500, decoder: '[0,0.25,0.5,0.75]' },
+    ]);
   });
 
   it('refuses to import the same folder twice under one name', async () => {
