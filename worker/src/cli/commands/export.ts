@@ -27,31 +27,36 @@ export function registerExport(program: Command): void {
         positional: string | undefined,
         flags: { dictionary?: string; out?: string; format: string; creatorId: string },
       ) => {
-        const which = positional ?? flags.dictionary;
-        if (which === undefined)
-          throw new AtlasError(
-            'ARGUMENT_INVALID',
-            'the dictionary to export is required: `export <id or name> --out <folder>`',
-          );
+        if (positional === undefined && flags.dictionary === undefined)
+          throw new AtlasError('ARGUMENT_INVALID', '--dictionary is required: the id of the dictionary to export');
         if (!flags.out)
           throw new AtlasError('ARGUMENT_INVALID', '--out is required: the folder to write the export to');
         if (!(FORMATS as readonly string[]).includes(flags.format))
           throw new AtlasError('ARGUMENT_INVALID', `--format ${flags.format}: expected ${FORMATS.join(' or ')}`);
+        // The flag takes an id; the argument an id or a name.
+        const byName = positional !== undefined && !/^\d+$/.test(positional) ? positional : undefined;
+        const givenId =
+          byName === undefined
+            ? parseNumber(positional === undefined ? '--dictionary' : 'dictionary', (positional ?? flags.dictionary)!, {
+                integer: true,
+                min: 1,
+              })
+            : undefined;
         const config = loadWorkerConfig();
         const db = await openDatabase(config.db);
         try {
           let id: number;
-          if (/^\d+$/.test(which)) id = parseNumber('dictionary', which, { integer: true, min: 1 });
+          if (givenId !== undefined) id = givenId;
           else {
             const found = await selectRows<{ id: number }>(
               db.dataSource,
               `SELECT id FROM dictionaries WHERE name = $1 ORDER BY id`,
-              [which],
+              [byName],
             );
             if (found.length !== 1)
               throw new AtlasError(
                 'ARGUMENT_INVALID',
-                `dictionary "${which}": ${found.length ? `${found.length} dictionaries have this name (ids ${found.map((f) => f.id).join(', ')})` : 'no dictionary has this name'}; pass its id`,
+                `dictionary "${byName}": ${found.length ? `${found.length} dictionaries have this name (ids ${found.map((f) => f.id).join(', ')})` : 'no dictionary has this name'}; pass its id`,
               );
             id = found[0].id;
           }
