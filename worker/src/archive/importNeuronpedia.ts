@@ -390,6 +390,7 @@ export async function importNeuronpedia(
     });
     const dictionaryId = id;
 
+    options.onProgress?.({ stage: 'ingest', records: read.records, features: 0, totalFeatures: read.features });
     let pendingExamples = new Map<number, ExampleRecord[]>();
     let examples = 0; // all of them: on a resume, ingest counts only the ones it loaded
     async function* features(): AsyncGenerator<FeatureRecord> {
