@@ -396,6 +396,30 @@ describe('import-neuronpedia: malformed records', () => {
   });
 });
 
+describe('import-neuronpedia: a truncated batch file', () => {
+  it('names the file and the last line read, and writes nothing', async () => {
+    const folder = join(root, 'truncated', 'm', '1-cut');
+    const lines = Array.from({ length: 3000 }, (_, i) =>
+      JSON.stringify({
+        modelId: 'm',
+        layer: '1-cut',
+        index: String(i),
+        pos_str: [`token ${i}`.repeat(4)],
+        pos_values: [i],
+      }),
+    );
+    mkdirSync(join(folder, 'features'), { recursive: true });
+    const gz = gzipSync(lines.join('\n') + '\n');
+    writeFileSync(join(folder, 'features', 'batch-0.jsonl.gz'), gz.subarray(0, Math.floor(gz.length / 2)));
+    const before = (await db.dataSource.query(`SELECT count(*)::int AS n FROM dictionaries`))[0].n;
+    await assert.rejects(
+      importNeuronpedia(db, folder, options({ dIn: 4 })),
+      /features\/batch-0\.jsonl\.gz: cannot read past line \d+ \(unexpected end of file\); the file may be truncated, download it again/,
+    );
+    assert.equal((await db.dataSource.query(`SELECT count(*)::int AS n FROM dictionaries`))[0].n, before);
+  });
+});
+
 describe('import-neuronpedia: export of any dictionary', () => {
   it('a dictionary analysed in the atlas exports and imports back with the same rows', async () => {
     const [{ id }] = await db.dataSource.query(
