@@ -132,7 +132,8 @@ export async function exportNeuronpedia(
     files.push(features);
     for (let after = -1; ;) {
       const page = await readFeaturePage(q, id, after, NP_BATCH_SIZE);
-      for (const f of page) await features.write(f.index, neuronFromFeature(f, names, d.hook_point, creatorId));
+      for (const f of page)
+        await features.write(f.index, neuronFromFeature(f, names, d.hook_point, creatorId, np.weights === 'vectors'));
       options.onProgress?.({ stage: 'features', rows: features.count });
       if (page.length < NP_BATCH_SIZE) break;
       after = page[page.length - 1].index;

@@ -420,6 +420,33 @@ describe('import-neuronpedia: a truncated batch file', () => {
   });
 });
 
+describe('import-neuronpedia: steering vectors', () => {
+  it('a source with vectors gets them as decoder rows (d_in = their length) and exports them back', async () => {
+    const folder = join(root, 'vectors', 'gemma-2-2b', '12-steer');
+    const k = (index: string) => ({ modelId: 'gemma-2-2b', layer: '12-steer', index });
+    writeBatch(join(folder, 'features'), 'batch-0.jsonl.gz', [
+      { ...k('0'), hasVector: true, vector: [0.5, -0.25, 2], hookName: 'blocks.12.hook_resid_post', maxActApprox: 3 },
+      { ...k('1'), hasVector: true, vector: [1, 0, -1] },
+    ]);
+    const s = await importNeuronpedia(db, folder, options());
+    const decoders = async (id: number) =>
+      db.dataSource.query(
+        `SELECT d.d_in, d.hook_point, f.index, f.decoder::text AS decoder FROM features f
+           JOIN dictionaries d ON d.id = f.dictionary_id WHERE d.id = $1 ORDER BY f.index`,
+        [id],
+      );
+    const rows = await decoders(s.dictionaryId);
+    assert.deepEqual(rows, [
+      { d_in: 3, hook_point: 'blocks.12.hook_resid_post', index: 0, decoder: '[0.5,-0.25,2]' },
+      { d_in: 3, hook_point: 'blocks.12.hook_resid_post', index: 1, decoder: '[1,0,-1]' },
+    ]);
+    const out = join(root, 'vectors-out');
+    await exportNeuronpedia(db.dataSource, s.dictionaryId, out);
+    const back = await importNeuronpedia(db, out, options({ name: 'vectors back' }));
+    assert.deepEqual(await decoders(back.dictionaryId), rows);
+  });
+});
+
 describe('import-neuronpedia: export of any dictionary', () => {
   it('a dictionary analysed in the atlas exports and imports back with the same rows', async () => {
     const [{ id }] = await db.dataSource.query(

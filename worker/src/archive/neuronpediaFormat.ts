@@ -268,7 +268,15 @@ export function neuronpediaId(name: string): string {
 }
 
 /** A feature row as a Neuron row (the columns export-data.py writes; what the atlas does not hold is left empty). */
-export function neuronFromFeature(f: FeatureRow, names: NeuronpediaNames, hookName: string, creatorId: string) {
+export function neuronFromFeature(
+  f: FeatureRow,
+  names: NeuronpediaNames,
+  hookName: string,
+  creatorId: string,
+  /** Write the decoder row as `vector` (for a source whose vectors came from Neuronpedia: steering vectors). */
+  withVector = false,
+) {
+  const vector = withVector && f.decoder ? f.decoder : null;
   const hist = f.histogram as { edges: number[]; counts: number[] } | null;
   const logits = f.logits as {
     positive: { token: string; value: number }[];
@@ -302,11 +310,11 @@ export function neuronFromFeature(f: FeatureRow, names: NeuronpediaNames, hookNa
     sourceSetName: names.sourceId.replace(/^\d+-/, ''),
     topkCosSimIndices: neighbors.map((n) => n.index),
     topkCosSimValues: neighbors.map((n) => n.cosine),
-    vector: [],
+    vector: vector ?? [],
     vectorLabel: null,
     hookName,
-    vectorDefaultSteerStrength: null,
-    hasVector: false,
+    vectorDefaultSteerStrength: vector ? f.max_activation : null,
+    hasVector: vector !== null,
     umap_x: f.map_x,
     umap_y: f.map_y,
   };
