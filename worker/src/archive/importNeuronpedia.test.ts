@@ -408,7 +408,7 @@ describe('import-neuronpedia: export of any dictionary', () => {
 describe('import-neuronpedia: SIGKILL mid-import', () => {
   it('a rerun resumes the staged load and ends with the rows of an uninterrupted import', async () => {
     const folder = join(root, 'big', 'm', '3-res-big');
-    const n = 1300;
+    const n = 1100;
     const features = Array.from({ length: n }, (_, i) => ({
       modelId: 'm',
       layer: '3-res-big',
@@ -438,7 +438,7 @@ describe('import-neuronpedia: SIGKILL mid-import', () => {
 
     const clean = await importNeuronpedia(db, folder, options({ name: 'clean', dIn: 4 }));
     const env = { DATABASE_URL: db.url, ATLAS_DATA_DIR: join(root, 'cli-data'), LOG_LEVEL: 'warn' };
-    const args = ['import-neuronpedia', folder, '--name', 'killed', '--d-in', '4', '--chunk', '50'];
+    const args = ['import-neuronpedia', folder, '--name', 'killed', '--d-in', '4', '--chunk', '25'];
     const main = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
       env: { ...process.env, ...env },
@@ -456,7 +456,7 @@ describe('import-neuronpedia: SIGKILL mid-import', () => {
     let atKill = 0;
     for (let i = 0; i < 1200 && child.exitCode === null; i++) {
       atKill = await staged();
-      if (atKill >= 100) break;
+      if (atKill >= 50) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     child.kill('SIGKILL');
@@ -469,7 +469,7 @@ describe('import-neuronpedia: SIGKILL mid-import', () => {
     assert.equal(rerun.status, 0, rerun.stderr);
     assert.match(
       rerun.stdout,
-      new RegExp(`as dictionary ${pending.id} "killed": 1300 features, 2600 examples, 1 explanations \\(resumed`),
+      new RegExp(`as dictionary ${pending.id} "killed": 1100 features, 2200 examples, 1 explanations \\(resumed`),
     );
     const ids = await db.dataSource.query(`SELECT id FROM dictionaries WHERE name = 'killed'`);
     assert.equal(ids.length, 1);
