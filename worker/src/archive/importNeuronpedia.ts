@@ -7,8 +7,7 @@
 //      explanations and mark the dictionary ready in one transaction.
 // A run killed in pass 2 leaves a `pending` dictionary tagged with the folder; the next run of the same import finds
 // it and resumes the staged load after its last landed chunk, so it ends with the rows of an uninterrupted run.
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BulkLoader, SaeArchitecture } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
@@ -17,9 +16,13 @@ import { AtlasError } from '../errors.js';
 import { decoderWidth, readSaelens, saelensProvenance, type SaelensSae } from '../engine/sae/saelensFormat.js';
 import { readJsonLines, streamTextLines } from '../formats/jsonLines.js';
 import { ingestDictionary, type ExampleRecord, type FeatureRecord } from '../ingest/ingestDictionary.js';
-import { deleteDictionary, insertDictionary, setDictionaryStatus } from '../store/dictionaryRows.js';
-import { insertExplanations, type ExplanationRow } from '../store/explanationRows.js';
-import { selectRows } from '../store/queryable.js';
+import {
+  deleteDictionary,
+  findNeuronpediaImports,
+  insertDictionary,
+  setDictionaryStatus,
+} from '../store/dictionaryRows.js';
+import { deleteExplanations, insertExplanations, type ExplanationRow } from '../store/explanationRows.js';
 import {
   ActivationRecord,
   examplesFromActivations,
@@ -342,12 +345,7 @@ export async function importNeuronpedia(
 
     const q = target.dataSource;
     // An earlier run of this import that did not finish: resume it. One that finished: refuse a silent duplicate.
-    const earlier = await selectRows<{ id: number; status: string; d_in: number; n_latents: number }>(
-      q,
-      `SELECT id, status, d_in, n_latents FROM dictionaries
-        WHERE name = $1 AND hyperparameters #>> '{neuronpedia,folder}' = $2 ORDER BY id DESC`,
-      [name, absolute],
-    );
+    const earlier = await findNeuronpediaImports(q, name, absolute);
     const done = earlier.find((d) => d.status !== 'pending');
     if (done)
       throw new AtlasError(
@@ -445,7 +443,7 @@ export async function importNeuronpedia(
     }
     const importedAt = new Date().toISOString();
     await q.transaction(async (t) => {
-      await t.query(`DELETE FROM explanations WHERE dictionary_id = $1`, [dictionaryId]);
+      await deleteExplanations(t, dictionaryId);
       for (const bucket of [...spill.buckets].sort((a, b) => a - b)) {
         // Feature order, file order within a feature: the order Neuronpedia listed them.
         const rows: ExplanationRow[] = [...spill.read<ExplanationRecord>('e', bucket)]

@@ -6,7 +6,7 @@ import { exportDictionary } from '../../archive/exportDictionary.js';
 import { DEFAULT_NP_CREATOR_ID, exportNeuronpedia } from '../../archive/exportNeuronpedia.js';
 import { loadWorkerConfig } from '../../config.js';
 import { AtlasError } from '../../errors.js';
-import { selectRows } from '../../store/queryable.js';
+import { findDictionaryIdsByName } from '../../store/dictionaryRows.js';
 import { parseNumber } from '../parseArgs.js';
 
 const FORMATS = ['atlas', 'neuronpedia'] as const;
@@ -48,17 +48,13 @@ export function registerExport(program: Command): void {
           let id: number;
           if (givenId !== undefined) id = givenId;
           else {
-            const found = await selectRows<{ id: number }>(
-              db.dataSource,
-              `SELECT id FROM dictionaries WHERE name = $1 ORDER BY id`,
-              [byName],
-            );
+            const found = await findDictionaryIdsByName(db.dataSource, byName!);
             if (found.length !== 1)
               throw new AtlasError(
                 'ARGUMENT_INVALID',
-                `dictionary "${byName}": ${found.length ? `${found.length} dictionaries have this name (ids ${found.map((f) => f.id).join(', ')})` : 'no dictionary has this name'}; pass its id`,
+                `dictionary "${byName}": ${found.length ? `${found.length} dictionaries have this name (ids ${found.join(', ')})` : 'no dictionary has this name'}; pass its id`,
               );
-            id = found[0].id;
+            id = found[0];
           }
           if (flags.format === 'neuronpedia') {
             const s = await exportNeuronpedia(db.dataSource, id, flags.out, {
