@@ -1,6 +1,16 @@
 // JSON Lines (one JSON value per line, https://jsonlines.org), read and written synchronously in chunks so a
 // file of millions of rows streams through bounded memory and can feed synchronous iterators.
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  openSync,
+  readSync,
+  writeSync,
+  type WriteStream,
+} from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createGunzip, createGzip } from 'node:zlib';
 import { AtlasError } from '../errors.js';
 
 /** The values of a .jsonl file in order, with their 1-based line numbers; blank lines are skipped. */
@@ -79,5 +89,63 @@ export class JsonLinesWriter {
     this.closed = true;
     this.flush();
     closeSync(this.fd);
+  }
+}
+
+/**
+ * The raw lines of a .jsonl or .jsonl.gz file with their 1-based numbers, streamed (gunzip + readline), so a
+ * file of many GB never sits in memory; blank lines are skipped. Parsing is the caller's, so it can report every
+ * bad line instead of stopping at the first.
+ */
+export async function* streamTextLines(path: string): AsyncGenerator<{ line: number; text: string }> {
+  const file = createReadStream(path);
+  const input = path.endsWith('.gz') ? file.pipe(createGunzip()) : file;
+  // A read or gunzip error surfaces through readline's iterator only for the file stream, so forward gunzip's.
+  if (input !== file) file.on('error', (err) => input.destroy(err));
+  const reader = createInterface({ input, crlfDelay: Infinity });
+  let line = 0;
+  try {
+    for await (const text of reader) {
+      line++;
+      if (text.trim() !== '') yield { line, text };
+    }
+  } catch (err) {
+    throw new AtlasError(
+      'SOURCE_MALFORMED',
+      `${path}: cannot read past line ${line} (${(err as Error).message}); the file may be truncated, download it again`,
+      { cause: err },
+    );
+  } finally {
+    reader.close();
+    file.destroy();
+  }
+}
+
+/** Appends JSON values as lines to a new gzipped file (.jsonl.gz), streamed with backpressure. */
+export class GzipJsonLinesWriter {
+  private gzip = createGzip({ level: 5 });
+  private file: WriteStream;
+  private done: Promise<void>;
+  count = 0;
+
+  constructor(readonly path: string) {
+    this.file = createWriteStream(path, { flags: 'wx' });
+    this.gzip.pipe(this.file);
+    this.done = new Promise((resolve, reject) => {
+      this.file.on('finish', resolve);
+      this.file.on('error', reject);
+      this.gzip.on('error', reject);
+    });
+  }
+
+  async write(value: unknown): Promise<void> {
+    this.count++;
+    if (!this.gzip.write(JSON.stringify(value) + '\n'))
+      await new Promise<void>((resolve) => this.gzip.once('drain', resolve));
+  }
+
+  async close(): Promise<void> {
+    this.gzip.end();
+    await this.done;
   }
 }

@@ -23,8 +23,8 @@ import type { DataSource } from 'typeorm';
 
 export interface FeatureRecord {
   index: number;
-  /** Decoder row [d_in]. */
-  decoder: Float32Array;
+  /** Decoder row [d_in]; null where only the dashboards were imported (a Neuronpedia export without weights). */
+  decoder: Float32Array | null;
   density: number;
   meanActivation: number;
   maxActivation: number;
@@ -108,12 +108,12 @@ async function withClient<T>(dataSource: DataSource, work: (client: PoolClient) 
 
 /**
  * Load every feature (in index order) with its examples and swap them in. `examplesOf(index)` gives a feature's
- * examples; `features` may be a generator so a large dictionary never sits in memory whole.
+ * examples; `features` may be a (sync or async) generator so a large dictionary never sits in memory whole.
  */
 export async function ingestDictionary(
   target: IngestTarget,
   dictionary: { id: number; dIn: number; nLatents: number },
-  features: Iterable<FeatureRecord>,
+  features: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>,
   examplesOf: (index: number) => ExampleRecord[],
   options: IngestOptions = {},
 ): Promise<IngestProgress> {
@@ -149,12 +149,12 @@ export async function ingestDictionary(
       tRows = [];
       options.onProgress?.({ ...progress });
     };
-    for (const f of features) {
+    for await (const f of features) {
       if (f.index <= resumeAfter) {
         progress.features++;
         continue;
       }
-      if (f.decoder.length !== dIn)
+      if (f.decoder && f.decoder.length !== dIn)
         throw new RangeError(`feature ${f.index}: decoder has ${f.decoder.length} values, dictionary d_in is ${dIn}`);
       fRows.push([id, f.index, f.decoder, ...FEATURE_VALUE_COLUMNS.map((c) => f[c.field])]);
       const examples = examplesOf(f.index);

@@ -113,3 +113,23 @@ export async function deleteDictionary(q: Queryable, id: number): Promise<void> 
   }
   await q.query(`DELETE FROM dictionaries WHERE id = $1`, [id]);
 }
+
+/** Ids of the dictionaries named `name`, oldest first (names are not unique). */
+export async function findDictionaryIdsByName(q: Queryable, name: string): Promise<number[]> {
+  const rows = await selectRows<{ id: number }>(q, `SELECT id FROM dictionaries WHERE name = $1 ORDER BY id`, [name]);
+  return rows.map((r) => r.id);
+}
+
+/** Dictionaries an import of `folder` made under `name` (hyperparameters.neuronpedia.folder), newest first. */
+export async function findNeuronpediaImports(
+  q: Queryable,
+  name: string,
+  folder: string,
+): Promise<{ id: number; status: DictionaryStatus; d_in: number; n_latents: number }[]> {
+  return selectRows(
+    q,
+    `SELECT id, status, d_in, n_latents FROM dictionaries
+      WHERE name = $1 AND hyperparameters #>> '{neuronpedia,folder}' = $2 ORDER BY id DESC`,
+    [name, folder],
+  );
+}

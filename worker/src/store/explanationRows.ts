@@ -40,3 +40,8 @@ export async function insertExplanations(q: Queryable, dictionaryId: number, row
     );
   }
 }
+
+/** Remove a dictionary's explanations (before inserting them again: a rerun must not duplicate them). */
+export async function deleteExplanations(q: Queryable, dictionaryId: number): Promise<void> {
+  await q.query(`DELETE FROM explanations WHERE dictionary_id = $1`, [dictionaryId]);
+}

@@ -67,6 +67,26 @@ describe('worker export / import-export', () => {
     );
   });
 
+  it('exports by name as a Neuronpedia source folder, which import-neuronpedia reads back', async () => {
+    const env = { DATABASE_URL: db.url, ATLAS_DATA_DIR: join(dir, 'data') };
+    const out = join(dir, 'np');
+    const exported = await runCliAsync(['export', 'cli', '--format', 'neuronpedia', '--out', out], env);
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.match(
+      exported.stdout,
+      /as Neuronpedia source atlas-model\/cli: 3 features, 0 activations, 0 explanations$/m,
+    );
+    assert.ok(existsSync(join(out, 'features', 'batch-0.jsonl.gz')));
+    const imported = await runCliAsync(['import-neuronpedia', out, '--name', 'cli from np'], env);
+    assert.equal(imported.status, 0, imported.stderr);
+    assert.match(
+      imported.stdout,
+      /\(atlas-model\/cli\) as dictionary \d+ "cli from np": 3 features, 0 examples, 0 explanations; browse-only/,
+    );
+    const bad = await runCliAsync(['export', 'cli', '--format', 'csv', '--out', join(dir, 'y')], env);
+    assert.equal(bad.stderr.trim(), 'ARGUMENT_INVALID: --format csv: expected atlas or neuronpedia');
+  });
+
   it('lists the archive restore as `restore`, with the old name `import-export` as its alias', async () => {
     const help = await runCliAsync(['--help']);
     assert.equal(help.status, 0, help.stderr);
