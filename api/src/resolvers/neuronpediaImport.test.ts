@@ -131,3 +131,80 @@ test('a feature whose record has only its key is served with empty stats', async
     [[['only'], [3]]],
   );
 });
+
+test('the same imported source through the REST facade answers with the values of the records it came from', async () => {
+  const res = await fetch(new URL('/api/feature/gpt2-small/6-res-jb/0', api.graphqlUrl));
+  const body = (await res.json()) as any; // any: Neuronpedia's Feature shape, checked field by field below
+  assert.equal(res.status, 200, JSON.stringify(body));
+  // Neuron fields, as the fixture's features/batch-0 record gave them (Neuronpedia's names both ways).
+  assert.deepEqual(
+    [body.modelId, body.layer, body.index, body.hookName],
+    ['gpt2-small', '6-res-jb', '0', 'blocks.6.hook_resid_pre'],
+  );
+  assert.deepEqual([body.maxActApprox, body.frac_nonzero], [6.5, 0.0125]);
+  assert.deepEqual(
+    [body.pos_str, body.pos_values],
+    [
+      [' café', '😀', '日本'],
+      [1.5, 1.25, 1],
+    ],
+  );
+  assert.deepEqual(
+    [body.neg_str, body.neg_values],
+    [
+      ['â', '\u0120the'],
+      [-2, -1.5],
+    ],
+  );
+  assert.deepEqual(
+    [body.freq_hist_data_bar_heights, body.freq_hist_data_bar_values],
+    [
+      [10, 5, 1],
+      [0.5, 1.5, 2.5],
+    ],
+  );
+  assert.deepEqual(
+    [body.logits_hist_data_bar_heights, body.logits_hist_data_bar_values],
+    [
+      [3, 4, 5],
+      [-1, 0, 1],
+    ],
+  );
+  assert.deepEqual(
+    [body.topkCosSimIndices, body.topkCosSimValues],
+    [
+      [10, 2],
+      [0.75, 0.5],
+    ],
+  );
+  assert.deepEqual([body.umap_x, body.umap_y], [0.25, -0.5]);
+  // Explanations: the records' author, description, score and origin (model or type) come back where they were.
+  assert.deepEqual(
+    body.explanations
+      .slice(0, 2)
+      .map((e: any) => [e.description, e.authorId, e.typeName, e.explanationModelName, e.scoreV2]), // any: as above
+    [
+      ['emoji and 日本', 'u2', 'human', null, null],
+      ['the word café', 'u1', null, 'gpt-4o-mini', 0.75],
+    ],
+  );
+  // Activations: the 512-token window first (the strongest), with every token and value; the quantile samples keep
+  // the bounds of their bins as the records gave them only as far as the atlas keeps them (weakest..strongest peak).
+  const [first, second] = body.activations;
+  assert.deepEqual(
+    [first.tokens, first.values, first.maxValue, first.maxValueTokenIndex],
+    [longTokens, longValues, 6.5, 300],
+  );
+  assert.deepEqual(
+    [second.tokens, second.values, second.dataIndex, second.binMin],
+    [[' a', 'â', '\u0120b'], [0, 2.5, 0.25], '41', -1],
+  );
+  assert.deepEqual(
+    body.activations.filter((a: any) => a.binMin !== -1).map((a: any) => [a.tokens, a.binMin, a.binMax]), // any: as above
+    [
+      [['z', ' '], 0.25, 0.375],
+      [['x', 'y'], 0.25, 0.375],
+      [['😀', '日本'], 1, 1],
+    ],
+  );
+});

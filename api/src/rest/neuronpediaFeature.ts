@@ -2,6 +2,16 @@
 // Neuron row with activations and explanations), read through the same loaders as GraphQL's `feature`. Fields the
 // atlas has no value for are null or empty lists (docs/neuronpedia-rest.md lists them); fields of the atlas that
 // Neuronpedia lacks are under `atlas`.
+import {
+  activationFromExample,
+  DEFAULT_NP_CREATOR_ID,
+  explanationRecordFromRow,
+  neuronFromFeature,
+  quantileBinBounds,
+  type ExampleLine,
+  type NeuronpediaNames,
+  type StoreFeatureRow,
+} from '@atlas/worker/neuronpedia/format';
 import type { Context } from '../context.js';
 import type { ExampleRow, ExplanationRow } from '../services/features/featureBatches.js';
 import type { FeatureRow } from '../services/features/featureRow.js';
@@ -11,41 +21,45 @@ import { RestError } from './restError.js';
 /** The typeName (and authorId) of the explanation made from a feature's label (auto-labelling, associations). */
 export const LABEL_EXPLANATION_TYPE = 'atlas-label';
 
-export interface NeuronpediaExplanation {
-  id: string;
-  modelId: string;
-  layer: string;
-  index: string;
-  description: string;
-  authorId: string;
-  typeName: string;
-  explanationModelName: null;
-  scoreV1: number;
-  scoreV2: number | null;
-  scores: never[];
-  createdAt: string | null;
+/** The names the worker's Neuronpedia records are written under: the facade's modelId and source id. */
+function namesOf(source: NeuronpediaSource): NeuronpediaNames {
+  return { modelId: source.modelId, sourceId: source.layer };
 }
 
-export interface NeuronpediaActivation {
-  id: string;
-  modelId: string;
-  layer: string;
-  index: string;
-  tokens: string[];
-  values: number[];
-  maxValue: number;
-  maxValueTokenIndex: number;
-  minValue: number;
-  dataIndex: string;
-  dataSource: null;
-  binMin: null;
-  binMax: null;
-  binContains: null;
-  qualifyingTokenIndex: null;
-  /** Which of the atlas's example sets this window is from: the top activations, or a quantile bin's sample. */
-  exampleKind: 'top' | 'quantile';
-  exampleBin: number;
-}
+// The api's loader rows as the worker's store rows, so a feature is written in Neuronpedia's shapes by the same
+// functions as `export --format neuronpedia` (@atlas/worker/neuronpedia/format): one mapping, two ways out.
+const asStoreFeature = (r: FeatureRow): StoreFeatureRow => ({
+  index: r.index,
+  decoder: null,
+  density: r.density,
+  mean_activation: r.meanActivation,
+  max_activation: r.maxActivation,
+  histogram: r.histogram,
+  label: r.label,
+  label_scores: r.labelScores,
+  logits: r.logits,
+  map_x: r.mapX,
+  map_y: r.mapY,
+  neighbors: r.neighbors,
+});
+const asStoreExample = (e: ExampleRow): ExampleLine => ({
+  feature_index: e.featureIndex,
+  kind: e.kind,
+  bin: e.bin,
+  rank: e.rank,
+  max_activation: e.maxActivation,
+  doc_index: e.docIndex,
+  token_start: e.tokenStart,
+  max_position: e.maxPosition,
+  tokens: e.tokens,
+  activations: e.activations,
+});
+
+export type NeuronpediaExplanation = Omit<ReturnType<typeof explanationRecordFromRow>, 'createdAt'> & {
+  createdAt: string | null;
+  scoreV1: number;
+  scores: never[];
+};
 
 /** The explanations a client reads: the stored ones (newest first), then the feature's label, if it has one. */
 export function explanationsOf(
@@ -53,25 +67,33 @@ export function explanationsOf(
   row: FeatureRow,
   stored: ExplanationRow[],
 ): NeuronpediaExplanation[] {
-  const base = { modelId: source.modelId, layer: source.layer, index: String(row.index) };
+  const names = namesOf(source);
   const out: NeuronpediaExplanation[] = stored.map((e) => ({
-    id: String(e.id),
-    ...base,
-    description: e.text,
-    authorId: e.author ?? e.source,
-    typeName: e.source,
-    explanationModelName: null,
+    ...explanationRecordFromRow(
+      {
+        feature_index: e.featureIndex,
+        text: e.text,
+        source: e.source,
+        score: e.score,
+        author: e.author,
+        created_at: e.createdAt.toISOString(),
+      },
+      names,
+      String(e.id),
+      DEFAULT_NP_CREATOR_ID,
+    ),
     scoreV1: e.score ?? 0,
-    scoreV2: e.score,
     scores: [],
-    createdAt: e.createdAt.toISOString(),
   }));
   if (row.label)
     out.push({
       id: `label:${row.id}`,
-      ...base,
-      description: row.label,
+      modelId: names.modelId,
+      layer: names.sourceId,
+      index: String(row.index),
       authorId: LABEL_EXPLANATION_TYPE,
+      description: row.label,
+      embedding: null,
       typeName: LABEL_EXPLANATION_TYPE,
       explanationModelName: null,
       scoreV1: row.labelScore ?? 0,
@@ -82,63 +104,33 @@ export function explanationsOf(
   return out;
 }
 
-function activationOf(source: NeuronpediaSource, e: ExampleRow): NeuronpediaActivation {
-  return {
-    id: `${e.dictionaryId}:${e.featureIndex}:${e.kind}:${e.bin}:${e.rank}`,
-    modelId: source.modelId,
-    layer: source.layer,
-    index: String(e.featureIndex),
-    tokens: e.tokens,
-    values: e.activations,
-    maxValue: e.maxActivation,
-    maxValueTokenIndex: e.maxPosition,
-    minValue: e.activations.length ? Math.min(...e.activations) : 0,
-    dataIndex: String(e.docIndex),
-    dataSource: null,
-    binMin: null,
-    binMax: null,
-    binContains: null,
+/** A feature's examples as Activation rows: top windows, then each quantile bin's sample (with the bin's bounds). */
+function activationsOf(source: NeuronpediaSource, examples: ExampleRow[]) {
+  const lines = examples.map(asStoreExample);
+  const bins = quantileBinBounds(lines);
+  return lines.map((e) => ({
+    ...activationFromExample(
+      e,
+      namesOf(source),
+      DEFAULT_NP_CREATOR_ID,
+      e.kind === 'quantile' ? bins.get(e.bin)! : null,
+    ),
     qualifyingTokenIndex: null,
+    /** Which of the atlas's example sets this window is from: the top activations, or a quantile bin's sample. */
     exampleKind: e.kind,
     exampleBin: e.bin,
-  };
+  }));
 }
 
 /** Neuronpedia's per-feature fields from a feature row (no examples). */
 function neuronFields(source: NeuronpediaSource, row: FeatureRow) {
-  const hist = row.histogram;
-  const positive = row.logits?.positive ?? [];
-  const negative = row.logits?.negative ?? [];
   return {
-    modelId: source.modelId,
-    layer: source.layer,
-    index: String(row.index),
-    sourceSetName: null,
-    creatorId: null,
-    createdAt: null,
-    maxActApprox: row.maxActivation,
-    hasVector: false,
-    vector: [],
-    vectorLabel: null,
-    vectorDefaultSteerStrength: null,
-    hookName: source.dictionary.hookPoint,
-    topkCosSimIndices: (row.neighbors ?? []).map((n) => n.index),
-    topkCosSimValues: (row.neighbors ?? []).map((n) => n.cosine),
-    pos_str: positive.map((l) => l.token),
-    pos_values: positive.map((l) => l.value),
-    neg_str: negative.map((l) => l.token),
-    neg_values: negative.map((l) => l.value),
+    ...neuronFromFeature(asStoreFeature(row), namesOf(source), source.dictionary.hookPoint, DEFAULT_NP_CREATOR_ID),
+    // A client may tell "not measured" from 0 here (an export must write 0: Neuronpedia's column is NOT NULL).
     frac_nonzero: row.density,
-    // Neuronpedia's bars are (activation value, count); the atlas stores bin edges, so a bar stands at its bin's middle.
-    freq_hist_data_bar_heights: hist ? hist.counts : [],
-    freq_hist_data_bar_values: hist ? hist.counts.map((_, i) => (hist.edges[i] + hist.edges[i + 1]) / 2) : [],
-    logits_hist_data_bar_heights: [],
-    logits_hist_data_bar_values: [],
-    decoder_weights_dist: [],
+    createdAt: null,
     umap_cluster: null,
     umap_log_feature_sparsity: row.density != null && row.density > 0 ? Math.log10(row.density) : null,
-    umap_x: row.mapX,
-    umap_y: row.mapY,
     atlas: {
       featureId: row.id,
       dictionaryId: String(source.dictionary.id),
@@ -150,7 +142,7 @@ function neuronFields(source: NeuronpediaSource, row: FeatureRow) {
 
 export type NeuronpediaNeuron = ReturnType<typeof neuronFields> & {
   explanations: NeuronpediaExplanation[];
-  activations: NeuronpediaActivation[];
+  activations: ReturnType<typeof activationsOf>;
 };
 
 /** The feature's stored row or 404 (an index in range whose dictionary has not been analysed has none). */
@@ -183,6 +175,6 @@ export async function neuronOf(
   return {
     ...neuronFields(source, row),
     explanations: explanationsOf(source, row, stored),
-    activations: [...top, ...quantile].map((e) => activationOf(source, e)),
+    activations: activationsOf(source, [...top, ...quantile]),
   };
 }

@@ -1,6 +1,6 @@
 // Neuronpedia names a feature by (modelId, layer, index), where "layer" is the source (SAE) id. The facade maps:
-// modelId = the name of the dictionary's model (its row in `models`), or UNLINKED_MODEL_ID for a dictionary with no
-// model row; layer (source id) = the dictionary's name, or its numeric id when the name is taken by several
+// modelId = the name of the dictionary's model (its row in `models`), else the modelId a Neuronpedia import came
+// with, else UNLINKED_MODEL_ID; layer (source id) = the dictionary's name, or its numeric id when the name is taken by several
 // dictionaries of one model; index = the feature's index. Dictionaries are read through the same service and loader
 // as GraphQL's `dictionaries`.
 import type { Dictionary } from '@atlas/migrations';
@@ -19,6 +19,13 @@ export interface NeuronpediaSource {
   layer: string;
 }
 
+/** The modelId a source imported from a Neuronpedia export had there (`import-neuronpedia` keeps it), so the
+ *  facade answers it at the same address as Neuronpedia does. */
+function importedModelId(d: Dictionary): string | undefined {
+  const np = (d.hyperparameters as { neuronpedia?: { modelId?: unknown } } | null)?.neuronpedia;
+  return typeof np?.modelId === 'string' && np.modelId !== '' ? np.modelId : undefined;
+}
+
 /** Every dictionary of the atlas under its Neuronpedia names, in id order. */
 export async function listSources(ctx: Context): Promise<NeuronpediaSource[]> {
   const dictionaries = await listDictionaries(ctx.dataSource);
@@ -31,7 +38,8 @@ export async function listSources(ctx: Context): Promise<NeuronpediaSource[]> {
       const name = names[i];
       if (typeof name === 'string') nameOf.set(id, name);
     });
-  const modelOf = (d: Dictionary) => (d.modelId !== null && nameOf.get(d.modelId)) || UNLINKED_MODEL_ID;
+  const modelOf = (d: Dictionary) =>
+    (d.modelId !== null && nameOf.get(d.modelId)) || importedModelId(d) || UNLINKED_MODEL_ID;
   const count = new Map<string, number>();
   for (const d of dictionaries)
     count.set(`${modelOf(d)}\u0000${d.name}`, (count.get(`${modelOf(d)}\u0000${d.name}`) ?? 0) + 1);

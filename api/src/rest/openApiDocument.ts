@@ -54,16 +54,23 @@ const post = (summary: string, description: string, request: string, response: s
 
 const explanation = {
   type: 'object',
-  required: ['modelId', 'layer', 'index', 'description', 'authorId', 'typeName'],
+  required: ['modelId', 'layer', 'index', 'description', 'authorId', 'typeName', 'explanationModelName'],
   properties: {
     id: str,
     modelId: str,
     layer: str,
     index: str,
     description: str,
-    authorId: { ...str, description: "The author's name, or how it was made (`atlas-label`: the feature's label)." },
-    typeName: str,
-    explanationModelName: { type: 'null' },
+    authorId: {
+      ...str,
+      description: "The author's name (`feature-atlas` when none was recorded; `atlas-label` for the feature's label).",
+    },
+    typeName: {
+      ...nullable('string'),
+      description:
+        'How it was made when the atlas made it (`human`, `auto`, `atlas-label`); null when a model wrote it.',
+    },
+    explanationModelName: { ...nullable('string'), description: 'The model that wrote it, when one did.' },
     scoreV1: num,
     scoreV2: nullable('number'),
     scores: { type: 'array', maxItems: 0 },
@@ -86,7 +93,10 @@ const neuronProperties = {
   topkCosSimValues: nums,
   freq_hist_data_bar_heights: nums,
   freq_hist_data_bar_values: { ...nums, description: "Each activation-histogram bin's middle." },
-  logits_hist_data_bar_heights: { ...nums, description: 'Always empty: the atlas keeps no logit histogram.' },
+  logits_hist_data_bar_heights: {
+    ...nums,
+    description: 'Empty unless the source was imported from a Neuronpedia export that had one.',
+  },
   logits_hist_data_bar_values: nums,
   umap_x: nullable('number'),
   umap_y: nullable('number'),
@@ -107,7 +117,7 @@ export const OPENAPI_DOCUMENT = {
     version: '1.0.0',
     description:
       `The endpoints scripts use most, with Neuronpedia's request and answer shapes. modelId is the name of a dictionary's ` +
-      `model (\`${UNLINKED_MODEL_ID}\` for a dictionary with no model row); layer (the source id) is the dictionary's name, ` +
+      `model (for a source imported from a Neuronpedia export, its modelId there; \`${UNLINKED_MODEL_ID}\` for another dictionary with no model row); layer (the source id) is the dictionary's name, ` +
       `or its numeric id. Keys: \`X-Api-Key: <key>\` or \`Authorization: Bearer <key>\`, needed only when the atlas ` +
       `closes reads (ATLAS_API_PUBLIC_READS=false). Errors are \`{"message": "..."}\`. The examples are the test atlases' (api/src/testing: fixture atlas sources narrow-8 and wide-16, steering atlas source tiny-load).`,
   },
@@ -133,7 +143,9 @@ export const OPENAPI_DOCUMENT = {
           maxValue: num,
           maxValueTokenIndex: int,
           minValue: num,
-          dataIndex: str,
+          dataIndex: { ...nullable('string'), description: "The window's document in the analysed corpus." },
+          binMin: { ...num, description: "A quantile sample: its bin's weakest peak; a top activation: -1." },
+          binMax: { ...num, description: "A quantile sample: its bin's strongest peak; a top activation: -1." },
           exampleKind: { enum: ['top', 'quantile'] },
           exampleBin: int,
         },

@@ -62,10 +62,10 @@ test('GET /api/feature/atlas/narrow-8/3 (the documented example) answers the fix
   assertShape(body, 'Feature');
   assert.deepEqual([body.modelId, body.layer, body.index], ['atlas', 'narrow-8', '3']);
   assert.deepEqual(
-    body.explanations.map((e: Json) => [e.description, e.typeName]),
+    body.explanations.map((e: Json) => [e.description, e.typeName, e.explanationModelName]),
     [
-      ['fires on spatial prepositions like under and beneath', 'human'],
-      ['preposition of place', 'atlas-label'],
+      ['fires on spatial prepositions like under and beneath', 'human', null],
+      ['preposition of place', 'atlas-label', null],
     ],
   );
   // 6 top windows, best first, then the 3 quantile samples.
@@ -74,14 +74,14 @@ test('GET /api/feature/atlas/narrow-8/3 (the documented example) answers the fix
   assertShape(top, 'Activation');
   assert.deepEqual(top.tokens, [' He', ' then', ' under', ' away', '.']);
   assert.deepEqual(top.values, [0, 0.5, 10, 0.25, 0]);
-  assert.deepEqual([top.maxValue, top.maxValueTokenIndex, top.exampleKind], [10, 2, 'top']);
+  assert.deepEqual([top.maxValue, top.maxValueTokenIndex, top.exampleKind, top.binMin], [10, 2, 'top', -1]);
   assert.deepEqual(body.activations[1].values[2], 9);
   assert.deepEqual(
-    body.activations.slice(6).map((a: Json) => [a.exampleKind, a.exampleBin, a.maxValue]),
+    body.activations.slice(6).map((a: Json) => [a.exampleKind, a.exampleBin, a.maxValue, a.binMin, a.binMax]),
     [
-      ['quantile', 0, 1],
-      ['quantile', 1, 2],
-      ['quantile', 2, 3],
+      ['quantile', 0, 1, 1, 1],
+      ['quantile', 1, 2, 2, 2],
+      ['quantile', 2, 3, 3, 3],
     ],
   );
   assert.equal(body.frac_nonzero, 0.04);

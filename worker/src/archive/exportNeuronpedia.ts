@@ -14,7 +14,9 @@ import {
   activationFromExample,
   explanationRecordFromRow,
   neuronFromFeature,
+  DEFAULT_NP_CREATOR_ID,
   neuronpediaId,
+  quantileBinBounds,
   NP_ACTIVATIONS_DIR,
   NP_BATCH_SIZE,
   NP_EXPLANATIONS_DIR,
@@ -24,9 +26,6 @@ import {
   NP_SOURCESET_FILE,
   type NeuronpediaNames,
 } from './neuronpediaFormat.js';
-
-/** Neuronpedia's exports replace every creator and author with one user id; this is ours unless one is given. */
-export const DEFAULT_NP_CREATOR_ID = 'feature-atlas';
 
 export interface NeuronpediaExportSummary extends NeuronpediaNames {
   out: string;
@@ -145,12 +144,7 @@ export async function exportNeuronpedia(
     // A feature's examples are buffered so each quantile bin's bounds are known before its rows are written.
     let held: ExampleRow[] = [];
     const writeHeld = async () => {
-      const bins = new Map<number, { min: number; max: number }>();
-      for (const e of held)
-        if (e.kind === 'quantile') {
-          const b = bins.get(e.bin) ?? { min: Infinity, max: -Infinity };
-          bins.set(e.bin, { min: Math.min(b.min, e.max_activation), max: Math.max(b.max, e.max_activation) });
-        }
+      const bins = quantileBinBounds(held);
       for (const e of held)
         await activations.write(
           e.feature_index,

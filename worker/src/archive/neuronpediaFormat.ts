@@ -7,6 +7,10 @@ import type { ExampleRecord, FeatureRecord } from '../ingest/ingestDictionary.js
 import type { ExplanationRow } from '../store/explanationRows.js';
 import type { FeatureRow } from '../store/featureRows.js';
 import type { ExampleLine } from './exportFormat.js';
+
+// The rows the record builders below read, for callers outside the worker (the api's REST facade).
+export type { FeatureRow as StoreFeatureRow } from '../store/featureRows.js';
+export type { ExampleLine } from './exportFormat.js';
 import { z } from 'zod';
 
 export const NP_FEATURES_DIR = 'features';
@@ -19,6 +23,8 @@ export const NP_SOURCESET_FILE = 'sourceset.jsonl';
 export const NP_BATCH_SIZE = 1024;
 /** Neuronpedia marks a top activation (not one of a quantile bin) with bin bounds of -1 (SAEDashboard's convention). */
 export const NP_TOP_BIN = -1;
+/** Neuronpedia's rows name a creator (and explanations an author); the atlas's, unless an export is given one. */
+export const DEFAULT_NP_CREATOR_ID = 'feature-atlas';
 
 /** `index` is a String column in Neuronpedia's schema ("123"); a number is accepted too. */
 const featureIndex = z.union([
@@ -320,6 +326,19 @@ export function neuronFromFeature(
   };
 }
 
+/** Each quantile bin's bounds over one feature's examples: its examples' weakest and strongest peak. */
+export function quantileBinBounds(
+  examples: readonly Pick<ExampleLine, 'kind' | 'bin' | 'max_activation'>[],
+): Map<number, { min: number; max: number }> {
+  const bins = new Map<number, { min: number; max: number }>();
+  for (const e of examples)
+    if (e.kind === 'quantile') {
+      const b = bins.get(e.bin) ?? { min: Infinity, max: -Infinity };
+      bins.set(e.bin, { min: Math.min(b.min, e.max_activation), max: Math.max(b.max, e.max_activation) });
+    }
+  return bins;
+}
+
 /** An atlas example as an Activation row; a quantile bin's bounds are its examples' weakest and strongest peak. */
 export function activationFromExample(
   e: ExampleLine,
@@ -349,7 +368,18 @@ export function activationFromExample(
   };
 }
 
-/** An atlas explanation as an Explanation row (its source becomes explanationModelName, its score scoreV2). */
+/** The atlas's own kinds of explanation source (how it was made); any other source names the model that wrote it. */
+const ATLAS_EXPLANATION_KINDS = new Set(['human', 'auto']);
+
+/** Neuronpedia's typeName and explanationModelName for an atlas explanation's source (the reverse of
+ *  explanationFromRecord's `explanationModelName ?? typeName`). */
+export function explanationOrigin(source: string): { typeName: string | null; explanationModelName: string | null } {
+  return ATLAS_EXPLANATION_KINDS.has(source)
+    ? { typeName: source, explanationModelName: null }
+    : { typeName: null, explanationModelName: source };
+}
+
+/** An atlas explanation as an Explanation row (its source becomes typeName or explanationModelName, its score scoreV2). */
 export function explanationRecordFromRow(e: ExplanationRow, names: NeuronpediaNames, id: string, creatorId: string) {
   return {
     id,
@@ -359,8 +389,7 @@ export function explanationRecordFromRow(e: ExplanationRow, names: NeuronpediaNa
     authorId: e.author ?? creatorId,
     description: e.text,
     embedding: null,
-    typeName: null,
-    explanationModelName: e.source,
+    ...explanationOrigin(e.source),
     scoreV2: e.score,
     createdAt: e.created_at,
   };

@@ -3,7 +3,8 @@
 import { openDatabase } from '@atlas/migrations';
 import type { Command } from 'commander';
 import { exportDictionary } from '../../archive/exportDictionary.js';
-import { DEFAULT_NP_CREATOR_ID, exportNeuronpedia } from '../../archive/exportNeuronpedia.js';
+import { exportNeuronpedia } from '../../archive/exportNeuronpedia.js';
+import { DEFAULT_NP_CREATOR_ID } from '../../archive/neuronpediaFormat.js';
 import { loadWorkerConfig } from '../../config.js';
 import { AtlasError } from '../../errors.js';
 import { findDictionaryIdsByName } from '../../store/dictionaryRows.js';
