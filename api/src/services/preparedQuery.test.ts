@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import pg from 'pg';
 import { loadDbConfig, openDatabase } from '@atlas/migrations';
 import { openTestDatabase } from '@atlas/migrations/testing';
 import { applyStatementTimeout } from '../statementTimeout.js';
@@ -12,12 +13,15 @@ const series = (count: number, times: number) =>
 test('prepared statements answer as plain ones on every connection, prepared once in the embedded session, and survive another process and DEALLOCATE ALL', async (t) => {
   const db = await openTestDatabase({ poolSize: 4 });
   try {
-    await t.test('on every pooled connection', async () => {
-      // 16 at once over 4 connections: each connection runs the statement, most of them after another prepared it.
+    await t.test('16 at once, and one after another on every pooled connection', async () => {
+      // 16 at once: PostgreSQL runs them over the 4 connections; the embedded engine as one message (below).
       const answers = await Promise.all(
         Array.from({ length: 16 }, (_, i) => preparedQuery(db.dataSource, 'test_series', SERIES, [i % 5, i])),
       );
       answers.forEach((rows, i) => assert.deepEqual(rows, series(i % 5, i)));
+      // One at a time: each turn holds one statement, which runs alone on whichever connection the pool hands out.
+      for (let i = 0; i < 8; i++)
+        assert.deepEqual(await preparedQuery(db.dataSource, 'test_series', SERIES, [3, i]), series(3, i));
       if (db.engine === 'pglite') {
         const held = (await db.dataSource.query(
           `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name = $1`,
@@ -38,6 +42,37 @@ test('prepared statements answer as plain ones on every connection, prepared onc
       } finally {
         await other.close();
       }
+    });
+    await t.test('one message a turn on the shared session; a failing statement fails only its caller', async (t) => {
+      if (db.engine !== 'pglite') return t.skip('native sessions run each statement on its own connection');
+      const messages: string[] = [];
+      const original = pg.Client.prototype.query;
+      pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
+        if (typeof a[0] === 'string') messages.push(a[0]);
+        return (original as (...x: unknown[]) => unknown).apply(this, a);
+      } as typeof original;
+      const divide = `SELECT 12 / $1::int AS q`;
+      let outcomes: PromiseSettledResult<unknown[]>[];
+      try {
+        await preparedQuery(db.dataSource, 'test_divide', divide, [4]); // prepared alone first
+        messages.length = 0;
+        outcomes = await Promise.allSettled([
+          preparedQuery(db.dataSource, 'test_series', SERIES, [2, 3]),
+          preparedQuery(db.dataSource, 'test_divide', divide, [0]),
+          preparedQuery(db.dataSource, 'test_divide', divide, [3]),
+        ]);
+      } finally {
+        pg.Client.prototype.query = original;
+      }
+      assert.equal(messages.filter((m) => m.startsWith('EXECUTE')).length, 1, messages.join('\n'));
+      assert.match(
+        messages.find((m) => m.startsWith('EXECUTE'))!,
+        /^EXECUTE atlas_test_series_\w+\('2', '3'\);\n/,
+      );
+      assert.deepEqual(outcomes[0], { status: 'fulfilled', value: series(2, 3) });
+      assert.equal(outcomes[1].status, 'rejected');
+      assert.equal((outcomes[1] as PromiseRejectedResult).reason.code, '22012'); // division_by_zero
+      assert.deepEqual(outcomes[2], { status: 'fulfilled', value: [{ q: 4 }] });
     });
     await t.test('after DEALLOCATE ALL on the shared session', async (t) => {
       if (db.engine !== 'pglite') return t.skip('native sessions are per connection');
