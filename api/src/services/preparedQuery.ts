@@ -12,7 +12,7 @@
 // On that one session the statements run one at a time anyway, and each costs a round trip through the wire
 // protocol and the backend's queue whatever it reads (~0.9 ms for a prepared `SELECT 1` on the bench machine, more
 // than most of the feature page's statements execute). So there the statements asked for in the same turn of the
-// event loop (a page's DataLoader batches, and those of every other request in flight) go as ONE simple-protocol
+// event loop (a page's DataLoader batches, and those of every other request in flight, up to 32) go as ONE simple-protocol
 // message of `EXECUTE name(literals); EXECUTE …`: one round trip for them all, each still a prepared plan, its rows
 // parsed by the driver exactly as before (text format). If the message fails, each statement runs alone, so each
 // caller gets its own rows or its own error.
@@ -102,8 +102,11 @@ interface Waiting {
 export const STATEMENT_SEPARATOR = ';\n';
 /** Per data source on one shared session: the statements asked for in this turn of the event loop. */
 const waiting = new WeakMap<DataSource, Waiting[]>();
-/** A bound on one message, so a burst of requests does not make one of them wait for all the others' rows. */
-const MAX_STATEMENTS_A_MESSAGE = 16;
+/**
+ * A bound on one message, so a burst of requests does not make one of them wait for all the others' rows. Read
+ * path bench (docs/performance.md), Zipf warm: 6 gave 538 pages/s, p99 238 ms; 16: 687, 185 ms; 32: 774, 186 ms.
+ */
+const MAX_STATEMENTS_A_MESSAGE = 32;
 
 type Inlinable = number | string | null | readonly number[];
 function inlinable(v: unknown): v is Inlinable {
