@@ -8,7 +8,7 @@
 // SELECT pg_sleep(1)` returns after 1 s, as does a 24 s scan). There the request timeout is the only bound, and a
 // statement it abandons still runs to its end, holding the backend meanwhile.
 import type { DataSource } from 'typeorm';
-import type pg from 'pg';
+import { pgPoolOf } from './services/preparedQuery.js';
 
 export type StatementTimeoutOutcome = 'set' | 'off' | 'unsupported on the embedded database';
 
@@ -21,8 +21,7 @@ export async function applyStatementTimeout(
   if (ms <= 0) return 'off';
   if (engine === 'pglite') return 'unsupported on the embedded database';
   const sql = `SET statement_timeout = ${Math.floor(ms)}`;
-  // TypeORM's postgres driver keeps its pg.Pool as `master`.
-  const pool = (dataSource.driver as unknown as { master: pg.Pool }).master;
+  const pool = pgPoolOf(dataSource);
   // pg queues queries per client in order, so the SET runs before anything the pool hands the client out for.
   pool.on('connect', (client) => void client.query(sql).catch(() => {}));
   // Sessions opened before this call (start-up, migrations): take each once and set it.

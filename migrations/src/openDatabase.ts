@@ -20,6 +20,14 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
+/** Data sources whose connections all reach one backend session: the embedded engine's (see preparedQuery). */
+const oneSession = new WeakSet<DataSource>();
+
+/** Whether every connection of `dataSource` shares one backend session (PGlite), so session state is shared too. */
+export function connectionsShareOneSession(dataSource: DataSource): boolean {
+  return oneSession.has(dataSource);
+}
+
 /** pgvector's minimum: `halfvec` and HNSW on it arrived in 0.7. */
 const MIN_VECTOR_VERSION = [0, 7];
 
@@ -142,6 +150,7 @@ export async function openDatabase(config: DbConfig, options: OpenOptions = {}):
   try {
     const [{ version }] = (await dataSource.query('SELECT version()')) as { version: string }[];
     engine = version.includes('PGlite') ? 'pglite' : 'postgres';
+    if (engine === 'pglite') oneSession.add(dataSource);
     await checkVectorExtension(dataSource, url);
     if (options.migrate !== false) await migrate(dataSource);
   } catch (err) {

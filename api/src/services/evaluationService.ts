@@ -1,6 +1,7 @@
 // Evaluations and held-out label scores as the api reads them, free of GraphQL: one statement per batch of keys.
 import { labelName, type EvaluationRecord } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
+import { preparedQuery } from './preparedQuery.js';
 import { groupByFeature, keyArrays, type FeatureKey, type Raw } from './features/featureRow.js';
 
 export type EvaluationRow = EvaluationRecord;
@@ -48,7 +49,9 @@ export async function heldOutLabelScoresByKeys(
   ds: DataSource,
   keys: readonly FeatureKey[],
 ): Promise<HeldOutLabelScoreRow[][]> {
-  const rows: Raw[] = await ds.query(
+  const rows = await preparedQuery<Raw>(
+    ds,
+    'held_out_label_scores_by_keys',
     `SELECT s.dictionary_id, s.feature_index, s.label_kind, s.label, s.precision, s.recall, s.f1, s.roc_auc,
             s.positives, s.tokens
        FROM unnest($1::int[], $2::int[]) AS k(dictionary_id, feature_index)

@@ -4,6 +4,7 @@
 import { GRAPH_SUMMARY_COLUMNS, toGraphSummary, type GraphSummary, type GraphSummaryRow } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
 import type { FeatureKey } from './features/featureRow.js';
+import { preparedQuery } from './preparedQuery.js';
 
 /** Graphs newest first, of one model and/or containing one feature (one index lookup on graph_nodes). */
 export async function listGraphs(
@@ -33,7 +34,9 @@ export async function listGraphs(
 
 /** The graphs each feature is a node of, newest first: one statement for a list of features. */
 export async function graphsOfFeatures(ds: DataSource, keys: readonly FeatureKey[]): Promise<GraphSummary[][]> {
-  const rows: (GraphSummaryRow & { key_dictionary: number; key_index: number })[] = await ds.query(
+  const rows = await preparedQuery<GraphSummaryRow & { key_dictionary: number; key_index: number }>(
+    ds,
+    'graphs_of_features',
     `SELECT n.dictionary_id AS key_dictionary, n.feature_index AS key_index, ${GRAPH_SUMMARY_COLUMNS}
        FROM (SELECT DISTINCT dictionary_id, feature_index, graph_id FROM graph_nodes
               WHERE (dictionary_id, feature_index) IN (SELECT * FROM unnest($1::int[], $2::int[]))) n

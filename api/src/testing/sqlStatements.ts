@@ -1,6 +1,16 @@
 // Counting the SQL statements a request costs, for the no-N+1 tests: every pg client query while `run` runs is
-// recorded (its text), whichever pooled connection sends it.
+// recorded (its text), whichever pooled connection sends it. A message of several prepared statements (the
+// embedded engine's, preparedQuery.ts) counts as each of them, by the text each name stands for.
 import pg from 'pg';
+import { preparedText, STATEMENT_SEPARATOR } from '../services/preparedQuery.js';
+
+/** The statements one message sends: `EXECUTE name(…)` as the text `name` was prepared from. */
+function statementsOf(text: string): string[] {
+  return text.split(STATEMENT_SEPARATOR).map((s) => {
+    const executed = /^EXECUTE (\w+)\(/.exec(s);
+    return (executed && preparedText(executed[1])) ?? s;
+  });
+}
 
 export async function recordStatements<T>(run: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
   const original = pg.Client.prototype.query;
@@ -8,7 +18,7 @@ export async function recordStatements<T>(run: () => Promise<T>): Promise<{ resu
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const text = String(typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text);
     // The response cache's version check is its own cost (responseCache/readPathCache.test.ts), not the operation's.
-    if (!/FROM read_versions/.test(text)) statements.push(text);
+    for (const statement of statementsOf(text)) if (!/FROM read_versions/.test(statement)) statements.push(statement);
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   try {

@@ -2,6 +2,7 @@
 // DataLoader turns a page of N features into a constant number of statements. Every statement is parameterised.
 import { columnList, EXAMPLE_COLUMNS } from '@atlas/migrations';
 import type { DataSource } from 'typeorm';
+import { preparedQuery } from '../preparedQuery.js';
 import {
   FEATURE_COLUMNS,
   groupByFeature,
@@ -14,7 +15,9 @@ import {
 
 /** Features by key, in key order (undefined where absent). */
 export async function featuresByKeys(ds: DataSource, keys: readonly FeatureKey[]): Promise<(FeatureRow | undefined)[]> {
-  const rows: Raw[] = await ds.query(
+  const rows = await preparedQuery<Raw>(
+    ds,
+    'features_by_keys',
     `SELECT ${FEATURE_COLUMNS} FROM features
      WHERE (dictionary_id, index) IN (SELECT * FROM unnest($1::int[], $2::int[]))`,
     keyArrays(keys),
@@ -44,7 +47,9 @@ export async function examplesByKeys(
   kind: 'top' | 'quantile',
   perFeature: number,
 ): Promise<ExampleRow[][]> {
-  const rows: Raw[] = await ds.query(
+  const rows = await preparedQuery<Raw>(
+    ds,
+    'examples_by_keys',
     // Arrays as JSON: node-postgres parses array text in JS (~10% of a feature page's CPU); JSON.parse is native.
     `SELECT dictionary_id, ${columnList(EXAMPLE_COLUMNS, { arraysAsJson: true })}
      FROM feature_examples
@@ -72,7 +77,9 @@ export async function linksByKeys(
   ds: DataSource,
   keys: readonly FeatureKey[],
 ): Promise<{ dictionaryId: number; index: number; cosine: number }[][]> {
-  const rows: Raw[] = await ds.query(
+  const rows = await preparedQuery<Raw>(
+    ds,
+    'links_by_keys',
     `SELECT dictionary_id, feature_index, other_dictionary_id, other_index, cosine FROM feature_links
      WHERE (dictionary_id, feature_index) IN (SELECT * FROM unnest($1::int[], $2::int[]))
      ORDER BY dictionary_id, feature_index, cosine DESC, other_dictionary_id, other_index`,
@@ -98,7 +105,9 @@ export interface ExplanationRow {
 
 /** Explanations of many features, newest first per feature. */
 export async function explanationsByKeys(ds: DataSource, keys: readonly FeatureKey[]): Promise<ExplanationRow[][]> {
-  const rows: Raw[] = await ds.query(
+  const rows = await preparedQuery<Raw>(
+    ds,
+    'explanations_by_keys',
     `SELECT id, dictionary_id, feature_index, text, source, score, author, created_at FROM explanations
      WHERE (dictionary_id, feature_index) IN (SELECT * FROM unnest($1::int[], $2::int[]))
      ORDER BY created_at DESC, id DESC`,
