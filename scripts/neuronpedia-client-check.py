@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Neuronpedia's own Python client against the atlas's REST facade.
 
-Fetches a feature (SAEFeature.get), a feature's activations on a text (ActivationRequest) and, with --steer, a
-steered completion (SteerCompletionRequest), prints them, and exits non-zero when an answer lacks what the client
+Fetches a feature (SAEFeature.get), a feature's activations on a text (ActivationRequest), with --steer a
+steered completion (SteerCompletionRequest) and with --lists a list made, filled and read back (NPList), prints them, and exits non-zero when an answer lacks what the client
 reads. The client is not part of the project: point --client (or NEURONPEDIA_PYTHON_DIR) at a checkout of
 Neuronpedia's Python client repository (hijohnnylin/neuronpedia-python), or at a bare clone of it, whose
 `neuronpedia` package is then exported to a temporary folder with `git archive`. It needs `requests` and
@@ -31,7 +31,7 @@ def client_folder(path: str) -> str:
     out = tempfile.mkdtemp(prefix="neuronpedia-client-")
     archive = subprocess.run(
         ["git", f"--git-dir={path}", "archive", "HEAD", "neuronpedia/requests", "neuronpedia/np_sae_feature.py",
-         "neuronpedia/np_vector.py", "neuronpedia/__init__.py"],
+         "neuronpedia/np_vector.py", "neuronpedia/np_list.py", "neuronpedia/__init__.py"],
         check=True,
         capture_output=True,
     )
@@ -48,6 +48,9 @@ def main() -> None:
     parser.add_argument("--index", required=True, help="the feature's index")
     parser.add_argument("--text", default="The jury walked under the bridge", help="text for the activations")
     parser.add_argument("--steer", action="store_true", help="also steer a completion with the feature")
+    parser.add_argument(
+        "--lists", action="store_true", help="also make a list, add the feature, read it back (needs a valid key)"
+    )
     args = parser.parse_args()
     if not args.client:
         sys.exit("--client (or NEURONPEDIA_PYTHON_DIR) is required: a checkout of Neuronpedia's Python client")
@@ -95,6 +98,15 @@ def main() -> None:
         assert isinstance(steered["STEERED"], str) and isinstance(steered["DEFAULT"], str), steered
         print(f"steer: DEFAULT {steered['DEFAULT']!r}")
         print(f"       STEERED {steered['STEERED']!r}")
+    if args.lists:
+        from neuronpedia.np_list import NPList, NPListItem
+
+        made = NPList.new("client check", "made by Neuronpedia's client")
+        made.add_items([NPListItem(model_id=args.model, source=args.source, index=str(args.index), description="why")])
+        got = NPList.get(made.id)
+        assert [(i.model_id, i.source, i.index) for i in got.items] == [(args.model, args.source, str(args.index))], got
+        assert any(owned.id == made.id for owned in NPList.get_owned()), "the new list is not among the lists"
+        print(f"list {got.id} {got.name!r}: {[(i.model_id, i.source, i.index) for i in got.items]}")
     print("the Neuronpedia client read every answer")
 
 

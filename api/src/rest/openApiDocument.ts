@@ -6,6 +6,7 @@ import { MAX_SEARCH_DICTIONARIES } from '../resolvers/searchByText.resolver.js';
 import { API_STEER_LIMITS } from '../services/steering/steeringService.js';
 import { MAX_CUSTOM_TEXTS } from './activationRoute.js';
 import { EXPLANATION_PAGE, MAX_EXPLANATION_OFFSET } from './explanationSearchRoutes.js';
+import { MAX_FEATURES_TO_ADD } from './listRoutes.js';
 import { UNLINKED_MODEL_ID } from './neuronpediaSource.js';
 import { DEFAULT_RESULTS, MAX_RESULTS } from './searchAllRoute.js';
 import { DEFAULT_TOPK, DEFAULT_TOPK_DENSITY, MAX_TOPK } from './searchTopkByTokenRoute.js';
@@ -314,6 +315,88 @@ export const OPENAPI_DOCUMENT = {
         },
       },
       ActivationResponse: { oneOf: [ref('ActivationResult'), { type: 'array', items: ref('ActivationResult') }] },
+      ListRequestEmpty: { type: 'object', description: 'Nothing: the key names the caller.' },
+      ListRequest: {
+        type: 'object',
+        required: ['listId'],
+        properties: { listId: { type: ['string', 'integer'] } },
+      },
+      ListNewRequest: {
+        type: 'object',
+        required: ['name'],
+        properties: { name: str, description: str, testText: { ...str, description: 'Accepted and not used.' } },
+      },
+      ListAddFeaturesRequest: {
+        type: 'object',
+        required: ['listId', 'featuresToAdd'],
+        properties: {
+          listId: { type: ['string', 'integer'] },
+          featuresToAdd: {
+            type: 'array',
+            minItems: 1,
+            maxItems: MAX_FEATURES_TO_ADD,
+            items: {
+              type: 'object',
+              required: ['modelId', 'layer', 'index'],
+              properties: {
+                modelId: str,
+                layer: str,
+                index: { type: ['string', 'integer'] },
+                description: { ...str, description: "The item's note." },
+              },
+            },
+          },
+        },
+      },
+      ListRemoveRequest: {
+        type: 'object',
+        required: ['listId', 'modelId', 'layer', 'index'],
+        properties: {
+          listId: { type: ['string', 'integer'] },
+          modelId: str,
+          layer: str,
+          index: { type: ['string', 'integer'] },
+        },
+      },
+      List: {
+        type: 'object',
+        required: ['id', 'name', 'description'],
+        properties: {
+          id: str,
+          name: str,
+          description: str,
+          visibility: { enum: ['public', 'key'] },
+          createdAt: str,
+          updatedAt: str,
+        },
+      },
+      Lists: { type: 'array', items: ref('List') },
+      ListAdded: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['modelId', 'layer', 'index'],
+          properties: { listId: str, modelId: str, layer: str, index: str, description: str },
+        },
+      },
+      ListWithNeurons: {
+        allOf: [
+          ref('List'),
+          {
+            type: 'object',
+            required: ['neurons'],
+            properties: {
+              neurons: {
+                type: 'array',
+                description:
+                  'Each feature (without its activation examples) with its list item: id, note (description), time added.',
+                items: { type: 'object', required: ['modelId', 'layer', 'index'] },
+              },
+            },
+          },
+        ],
+      },
+      Done: { type: 'boolean' },
       SteerRequest: {
         type: 'object',
         required: ['prompt', 'modelId', 'features', 'temperature', 'n_tokens', 'seed', 'strength_multiplier'],
@@ -414,6 +497,53 @@ export const OPENAPI_DOCUMENT = {
       'ExplanationSearchRequest',
       'ExplanationSearchResponse',
       { query: 'quotation mark' },
+    ),
+    '/api/list/list': post(
+      'Lists',
+      'The feature lists this caller may read (public ones; key-only ones with a key), newest first.',
+      'ListRequestEmpty',
+      'Lists',
+      {},
+    ),
+    '/api/list/new': post(
+      'Make a list',
+      'A new public list. Needs an API key (as every write).',
+      'ListNewRequest',
+      'List',
+      { name: 'spatial', description: 'prepositions of place' },
+    ),
+    '/api/list/add-features': post(
+      'Add features to a list',
+      "Adds each feature at the end with its description as the item's note (a feature already there keeps its place and takes the new note); all are checked before any is added.",
+      'ListAddFeaturesRequest',
+      'ListAdded',
+      {
+        listId: '1',
+        featuresToAdd: [{ modelId: UNLINKED_MODEL_ID, layer: 'narrow-8', index: '3', description: 'under' }],
+      },
+    ),
+    '/api/list/get': post(
+      'Get a list',
+      'The list with its features in order (`neurons`).',
+      'ListRequest',
+      'ListWithNeurons',
+      { listId: '1' },
+    ),
+    '/api/list/remove': post(
+      'Remove a feature from a list',
+      'Takes the feature out of the list. Needs an API key.',
+      'ListRemoveRequest',
+      'Done',
+      { listId: '1', modelId: UNLINKED_MODEL_ID, layer: 'narrow-8', index: '3' },
+    ),
+    '/api/list/delete': post(
+      'Delete a list',
+      'Deletes the list and its items. Needs an API key.',
+      'ListRequest',
+      'Done',
+      {
+        listId: '1',
+      },
     ),
     '/api/activation/new': post(
       "A feature's activation on a text",

@@ -349,3 +349,78 @@ test('hostile values in every field of every documented example answer 200 or 4x
     }
   assert.ok(sent > 300, `sent ${sent}`);
 });
+
+test('lists as Neuronpedia names them: new, add-features, get, list, remove, delete; writes need a key', async () => {
+  const { key } = await createApiKey(t.db.dataSource, 'np-lists');
+  const auth = { 'x-api-key': key };
+  const refused = await call('/api/list/new', { name: 'spatial' });
+  assert.equal(refused.status, 401, JSON.stringify(refused.body));
+
+  const made = await call('/api/list/new', { name: 'spatial', description: 'prepositions' }, auth);
+  assert.equal(made.status, 200, JSON.stringify(made.body));
+  assertShape(made.body, 'List');
+  const listId = made.body.id;
+  assert.deepEqual([made.body.name, made.body.description], ['spatial', 'prepositions']);
+
+  const features = [
+    { modelId: 'atlas', layer: 'narrow-8', index: '3', description: 'under, beneath' },
+    { modelId: 'atlas', layer: 'wide-16', index: 10, description: 'same direction, wider' },
+  ];
+  const added = await call('/api/list/add-features', { listId, featuresToAdd: features }, auth);
+  assert.equal(added.status, 200, JSON.stringify(added.body));
+  assert.deepEqual(
+    added.body.map((a: Json) => [a.layer, a.index, a.description]),
+    [
+      ['narrow-8', '3', 'under, beneath'],
+      ['wide-16', '10', 'same direction, wider'],
+    ],
+  );
+  // A bad feature anywhere in the request adds none of them.
+  const bad = await call(
+    '/api/list/add-features',
+    { listId, featuresToAdd: [features[0], { modelId: 'atlas', layer: 'narrow-8', index: '99' }] },
+    auth,
+  );
+  assert.equal(bad.status, 404);
+  assert.match(bad.body.message, /^featuresToAdd\[1\]\.index: no feature 99 in source "narrow-8"/);
+
+  const got = await call('/api/list/get', { listId });
+  assert.equal(got.status, 200, JSON.stringify(got.body));
+  assertShape(got.body, 'List');
+  assert.deepEqual(
+    got.body.neurons.map((n: Json) => [n.modelId, n.layer, n.index, n.listItem.description]),
+    [
+      ['atlas', 'narrow-8', '3', 'under, beneath'],
+      ['atlas', 'wide-16', '10', 'same direction, wider'],
+    ],
+  );
+  assert.equal(got.body.neurons[0].explanations[0].description, 'fires on spatial prepositions like under and beneath');
+  // The list as GraphQL sees it: the same items, notes and order.
+  const gql = await fetch(t.api.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: `{ list(id: "${listId}") { items { featureIndex note } } }` }),
+  });
+  assert.deepEqual(((await gql.json()) as Json).data.list.items, [
+    { featureIndex: 3, note: 'under, beneath' },
+    { featureIndex: 10, note: 'same direction, wider' },
+  ]);
+
+  // Neuronpedia's client posts no body to /api/list/list.
+  const all = await fetch(`${t.api.url}/api/list/list`, { method: 'POST', headers: auth });
+  assert.equal(all.status, 200);
+  assert.ok(((await all.json()) as Json[]).some((l) => l.id === listId && l.name === 'spatial'));
+
+  const removed = await call('/api/list/remove', { listId, modelId: 'atlas', layer: 'narrow-8', index: '3' }, auth);
+  assert.deepEqual([removed.status, removed.body], [200, true]);
+  const again = await call('/api/list/remove', { listId, modelId: 'atlas', layer: 'narrow-8', index: '3' }, auth);
+  assert.equal(again.status, 404);
+  assert.deepEqual(
+    (await call('/api/list/get', { listId })).body.neurons.map((n: Json) => n.index),
+    ['10'],
+  );
+  assert.deepEqual((await call('/api/list/delete', { listId }, auth)).body, true);
+  const gone = await call('/api/list/get', { listId });
+  assert.equal(gone.status, 404);
+  assert.match(gone.body.message, /^listId: no list \d+ this caller may read/);
+});

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { openTestDatabase, type TestDatabase } from '@atlas/migrations/testing';
+import { createApiKey } from '../auth/apiKeys.js';
 import { seedSteeringAtlas, type SteeringAtlas } from '../testing/steeringAtlas.js';
 import { startTestApi, type TestApi } from '../testing/testApi.js';
 import { OPENAPI_DOCUMENT } from './openApiDocument.js';
@@ -149,18 +150,32 @@ const CLIENT_DIR = process.env.NEURONPEDIA_PYTHON_DIR;
 const CHECK_SCRIPT = fileURLToPath(new URL('../../../scripts/neuronpedia-client-check.py', import.meta.url));
 
 test(
-  "Neuronpedia's Python client fetches a feature, its activations and a steer (scripts/neuronpedia-client-check.py)",
+  "Neuronpedia's Python client fetches a feature, its activations, a steer and a list (scripts/neuronpedia-client-check.py)",
   { skip: CLIENT_DIR ? false : "set NEURONPEDIA_PYTHON_DIR to a checkout of Neuronpedia's Python client to run it" },
   async () => {
+    const { key } = await createApiKey(db.dataSource, 'np-python-client'); // lists are written with a key
     const { stdout } = await promisify(execFile)(
       'python3',
-      [CHECK_SCRIPT, '--api', t.api.url, '--client', CLIENT_DIR!, '--source', 'tiny-load', '--index', '1', '--steer'],
-      { env: { ...process.env, NEURONPEDIA_API_KEY: 'any' } },
+      [
+        CHECK_SCRIPT,
+        '--api',
+        t.api.url,
+        '--client',
+        CLIENT_DIR!,
+        '--source',
+        'tiny-load',
+        '--index',
+        '1',
+        '--steer',
+        '--lists',
+      ],
+      { env: { ...process.env, NEURONPEDIA_API_KEY: key } },
     );
     assert.match(stdout, /^feature atlas\/tiny-load\/1$/m);
     assert.match(stdout, /explanation \(atlas-label\): tiny feature 1$/m);
     assert.match(stdout, /top activation 2\.000 at 1: 'The jury walked'/);
     assert.match(stdout, /^steer: DEFAULT 'The jury walked under the bridge/m);
+    assert.match(stdout, /^list \d+ 'client check': \[\('atlas', 'tiny-load', '1'\)\]$/m);
     assert.match(stdout, /the Neuronpedia client read every answer/);
   },
 );

@@ -19,6 +19,7 @@ import {
   explanationSearchRoute,
 } from './explanationSearchRoutes.js';
 import { featureRoute } from './featureRoute.js';
+import { LIST_ROUTES } from './listRoutes.js';
 import { OPENAPI_DOCUMENT } from './openApiDocument.js';
 import { requireObject, valueProblem, type Fields } from './requestFields.js';
 import { RestError } from './restError.js';
@@ -36,6 +37,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
   explanationSearchAllRoute,
   activationRoute,
   steerRoute,
+  ...LIST_ROUTES,
 ];
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -88,9 +90,9 @@ async function bodyOf(req: IncomingMessage, maxBytes: number): Promise<Fields> {
     if (err instanceof BodyTooLarge) throw new RestError(413, `${err.message}; send smaller requests.`);
     throw err;
   }
-  let parsed: unknown;
+  let parsed: unknown = {}; // no body at all (Neuronpedia's client posts none to /api/list/list): no fields
   try {
-    parsed = JSON.parse(text);
+    if (text.trim() !== '') parsed = JSON.parse(text);
   } catch {
     throw new RestError(
       400,
