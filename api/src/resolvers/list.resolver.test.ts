@@ -208,3 +208,29 @@ test('a list changed by another process is seen by the next request, from a warm
     writer.stdin.end();
   }
 });
+
+test('only the key that made a list changes it; another key reads a public one but cannot write it', async () => {
+  const other = `Bearer ${(await createApiKey(t.db.dataSource, 'someone else')).key}`;
+  const list = (await keyed(CREATE, { n: 'mine' })).createList.id;
+  const { narrow } = t.atlas;
+  await keyed(ADD, { l: list, d: String(narrow), i: 1, note: 'first' });
+  const item = (await keyed(READ, { id: list })).list.items[0].id;
+  const writes: [string, Record<string, unknown>][] = [
+    [ADD, { l: list, d: String(narrow), i: 2 }],
+    [`mutation($l: ID!, $i: ID!) { removeFromList(listId: $l, itemId: $i) { itemCount } }`, { l: list, i: item }],
+    [`mutation($l: ID!, $o: [ID!]!) { reorderList(listId: $l, itemIds: $o) { itemCount } }`, { l: list, o: [item] }],
+    [`mutation($l: ID!) { updateList(id: $l, name: "theirs") { name } }`, { l: list }],
+    [`mutation($l: ID!) { deleteList(id: $l) }`, { l: list }],
+  ];
+  for (const [query, variables] of writes) {
+    const refused = await t.post(query, variables, other);
+    assert.equal(refused.errors?.[0].extensions.code, 'FORBIDDEN', query);
+    assert.match(refused.errors?.[0].message, /belongs to another API key: only the key that made it may change it/);
+  }
+  // Nothing changed, and the other key still reads it.
+  const seen = await t.post(READ, { id: list }, other);
+  assert.deepEqual(
+    [seen.data.list.name, seen.data.list.items.map((i: { note: string }) => i.note)],
+    ['mine', ['first']],
+  );
+});

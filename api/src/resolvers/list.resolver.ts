@@ -65,6 +65,19 @@ async function requireVisibleList(ctx: Context, id: number): Promise<ListRow> {
   return list;
 }
 
+/** A list the caller's key may change: the key that made it (a list made before owners were kept has none, and
+ *  any key may change it). Others read a public list but do not write it. */
+async function requireOwnList(ctx: Context, id: number): Promise<ListRow> {
+  const key = await requireKey(ctx);
+  const list = await requireVisibleList(ctx, id);
+  if (list.ownerKeyId !== null && list.ownerKeyId !== key.id)
+    throw new PublicError(
+      'FORBIDDEN',
+      `list ${id} belongs to another API key: only the key that made it may change it; make your own with createList.`,
+    );
+  return list;
+}
+
 /** The list as written just now: this request's loaders forget what they read of it before the write. */
 async function reloaded(ctx: Context, id: number): Promise<ListRow> {
   ctx.loaders.list.clear(id);
@@ -173,7 +186,8 @@ export class ListResolver {
   }
 
   @Mutation(() => FeatureList, {
-    description: "Change a list's name, description or visibility (what is given). Needs an API key.",
+    description:
+      "Change a list's name, description or visibility (what is given). Needs the API key that made the list.",
   })
   async updateList(
     @Arg('id', () => ID) id: string,
@@ -184,6 +198,7 @@ export class ListResolver {
   ): Promise<ListRow> {
     await requireKey(ctx);
     const listId = parseListId(id, 'id');
+    await requireOwnList(ctx, listId);
     const updated = await updateList(ctx.dataSource, listId, {
       name: name == null ? undefined : requireText('name', name, 1, MAX_NAME),
       description: description == null ? undefined : requireText('description', description, 0, MAX_DESCRIPTION),
@@ -195,7 +210,7 @@ export class ListResolver {
 
   @Mutation(() => FeatureList, {
     description:
-      'Add a feature at the end of a list with a note; a feature already in the list keeps its place and takes the new note. Needs an API key.',
+      'Add a feature at the end of a list with a note; a feature already in the list keeps its place and takes the new note. Needs the API key that made the list.',
   })
   async addToList(
     @Arg('listId', () => ID) listId: string,
@@ -208,7 +223,7 @@ export class ListResolver {
     const id = parseListId(listId);
     const d = await requireDictionary(ctx, dictionaryId);
     requireRange('index', index, 0, d.nLatents - 1);
-    await requireVisibleList(ctx, id);
+    await requireOwnList(ctx, id);
     if ((await ctx.loaders.listItems.load(id)).length >= MAX_LIST_ITEMS)
       throw new PublicError(
         'BAD_USER_INPUT',
@@ -220,7 +235,9 @@ export class ListResolver {
     return reloaded(ctx, id);
   }
 
-  @Mutation(() => FeatureList, { description: 'Remove an item (by its id) from a list. Needs an API key.' })
+  @Mutation(() => FeatureList, {
+    description: 'Remove an item (by its id) from a list. Needs the API key that made the list.',
+  })
   async removeFromList(
     @Arg('listId', () => ID) listId: string,
     @Arg('itemId', () => ID) itemId: string,
@@ -229,7 +246,7 @@ export class ListResolver {
     await requireKey(ctx);
     const id = parseListId(listId);
     const item = parseNumericId(itemId, 'itemId', 'an item', `read them with { list(id: ${id}) { items { id } } }.`);
-    await requireVisibleList(ctx, id);
+    await requireOwnList(ctx, id);
     if (!(await removeFromList(ctx.dataSource, id, item)))
       throw new PublicError(
         'NOT_FOUND',
@@ -239,7 +256,8 @@ export class ListResolver {
   }
 
   @Mutation(() => FeatureList, {
-    description: "Put a list's items in the order given: every item id of the list, once each. Needs an API key.",
+    description:
+      "Put a list's items in the order given: every item id of the list, once each. Needs the API key that made the list.",
   })
   async reorderList(
     @Arg('listId', () => ID) listId: string,
@@ -256,7 +274,7 @@ export class ListResolver {
     const order = itemIds.map((s, i) =>
       parseNumericId(s, `itemIds[${i}]`, 'an item', `read them with { list(id: ${id}) { items { id } } }.`),
     );
-    await requireVisibleList(ctx, id);
+    await requireOwnList(ctx, id);
     const refused = await reorderList(ctx.dataSource, id, order);
     if (refused?.missing) throw new PublicError('NOT_FOUND', `no list ${id}; list them with { lists { id name } }.`);
     if (refused)
@@ -267,11 +285,11 @@ export class ListResolver {
     return reloaded(ctx, id);
   }
 
-  @Mutation(() => Boolean, { description: 'Delete a list and its items. Needs an API key.' })
+  @Mutation(() => Boolean, { description: 'Delete a list and its items. Needs the API key that made the list.' })
   async deleteList(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     await requireKey(ctx);
     const listId = parseListId(id, 'id');
-    await requireVisibleList(ctx, listId);
+    await requireOwnList(ctx, listId);
     return deleteList(ctx.dataSource, listId);
   }
 }

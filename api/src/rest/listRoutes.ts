@@ -1,10 +1,12 @@
 // POST /api/list/list, /new, /add-features, /get, /remove, /delete: the atlas's feature lists in the shapes
 // Neuronpedia's list routes and its Python client (NPList) use. Every route calls GraphQL's list resolver, so the
-// checks (a key for writes, key-only lists hidden without one, bounds on names, notes and items) and the errors are
-// the same; a feature is named as everywhere in the facade (modelId, layer = source, index).
+// checks (the key that made a list for its writes, key-only lists hidden without a key, bounds on names, notes and
+// items) and the errors are the same; a feature is named as everywhere in the facade (modelId, layer = source, index).
 import type { Context } from '../context.js';
+import { MAX_PAGE } from '../resolvers/feature.resolver.js';
 import { ListResolver } from '../resolvers/list.resolver.js';
-import type { ListItemRow, ListRow } from '../services/listService.js';
+import { requireKey } from '../resolvers/requireKey.js';
+import { listLists, type ListItemRow, type ListRow } from '../services/listService.js';
 import { neuronOf } from './neuronpediaFeature.js';
 import { listSources, requireIndexIn, requireSource, type NeuronpediaSource } from './neuronpediaSource.js';
 import { featureIndexField, optionalString, requireObject, requireString, type Fields } from './requestFields.js';
@@ -70,7 +72,9 @@ export const listOwnedRoute: RestRoute = {
   path: '/api/list/list',
   pattern: /^\/api\/list\/list\/?$/,
   async handle({ ctx }) {
-    return (await lists.lists(100, ctx)).map(listAnswer);
+    // Neuronpedia answers the caller's own lists: here, those the request's key made.
+    const key = await requireKey(ctx);
+    return (await listLists(ctx.dataSource, true, MAX_PAGE, key.id)).map(listAnswer);
   },
 };
 

@@ -406,10 +406,22 @@ test('lists as Neuronpedia names them: new, add-features, get, list, remove, del
     { featureIndex: 10, note: 'same direction, wider' },
   ]);
 
-  // Neuronpedia's client posts no body to /api/list/list.
+  // Neuronpedia's client posts no body to /api/list/list; it answers the lists this key made, and only those.
+  const { key: otherKey } = await createApiKey(t.db.dataSource, 'np-lists-other');
+  await call('/api/list/new', { name: 'not mine' }, { 'x-api-key': otherKey });
   const all = await fetch(`${t.api.url}/api/list/list`, { method: 'POST', headers: auth });
   assert.equal(all.status, 200);
-  assert.ok(((await all.json()) as Json[]).some((l) => l.id === listId && l.name === 'spatial'));
+  assert.deepEqual(
+    ((await all.json()) as Json[]).map((l) => [l.id, l.name]),
+    [[listId, 'spatial']],
+  );
+  const theirs = await call(
+    '/api/list/add-features',
+    { listId, featuresToAdd: [features[0]] },
+    { 'x-api-key': otherKey },
+  );
+  assert.equal(theirs.status, 403);
+  assert.match(theirs.body.message, /belongs to another API key/);
 
   const removed = await call('/api/list/remove', { listId, modelId: 'atlas', layer: 'narrow-8', index: '3' }, auth);
   assert.deepEqual([removed.status, removed.body], [200, true]);

@@ -52,11 +52,17 @@ function toItem(r: Raw): ListItemRow {
   };
 }
 
-/** Lists newest first; key-only ones only when `withKeyOnly`. */
-export async function listLists(ds: DataSource, withKeyOnly: boolean, first: number): Promise<ListRow[]> {
+/** Lists newest first; key-only ones only when `withKeyOnly`; only those a key made when `ownedBy` names it. */
+export async function listLists(
+  ds: DataSource,
+  withKeyOnly: boolean,
+  first: number,
+  ownedBy: number | null = null,
+): Promise<ListRow[]> {
   const rows = (await ds.query(
-    `SELECT ${LIST_COLUMNS} FROM feature_lists WHERE $1 OR visibility = 'public' ORDER BY created_at DESC, id DESC LIMIT $2`,
-    [withKeyOnly, first],
+    `SELECT ${LIST_COLUMNS} FROM feature_lists WHERE ($1 OR visibility = 'public') AND ($3::int IS NULL OR owner_key_id = $3)
+     ORDER BY created_at DESC, id DESC LIMIT $2`,
+    [withKeyOnly, first, ownedBy],
   )) as Raw[];
   return rows.map(toList);
 }
