@@ -5,6 +5,8 @@ export * from './migrations/index.js';
 export * from './dataSource.js';
 export * from './openDatabase.js';
 export * from './embedded/startEmbeddedDatabase.js';
+export { EngineWriteClock } from './embedded/engineWriteClock.js';
+export { READ_STATEMENT_PREFIX } from './embedded/readOnlyUnit.js';
 export * from './bulkLoad/index.js';
 export * from './decoderIndex.js';
 export * from './featureColumns.js';

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { bulkLoaderFor, type BulkLoader } from './bulkLoad/index.js';
 import type { DbConfig } from './config.js';
 import { createDataSource } from './dataSource.js';
+import type { EngineWriteClock } from './embedded/engineWriteClock.js';
 import { findRunningEmbedded, startEmbeddedDatabase, type EmbeddedDatabase } from './embedded/startEmbeddedDatabase.js';
 import { AtlasError } from './errors.js';
 import { redactUrl } from './redactUrl.js';
@@ -26,6 +27,18 @@ const oneSession = new WeakSet<DataSource>();
 /** Whether every connection of `dataSource` shares one backend session (PGlite), so session state is shared too. */
 export function connectionsShareOneSession(dataSource: DataSource): boolean {
   return oneSession.has(dataSource);
+}
+
+/** Data sources served by an embedded engine in this very process: the clock of its possible writes. */
+const localWrites = new WeakMap<DataSource, EngineWriteClock>();
+
+/**
+ * When `dataSource` reaches the embedded engine this process serves, the clock that says whether data may have
+ * changed since a given moment (engineWriteClock.ts); undefined for any other database (another process's engine,
+ * a PostgreSQL server), where only a read can tell.
+ */
+export function localWriteClock(dataSource: DataSource): EngineWriteClock | undefined {
+  return localWrites.get(dataSource);
 }
 
 /** pgvector's minimum: `halfvec` and HNSW on it arrived in 0.7. */
@@ -151,6 +164,7 @@ export async function openDatabase(config: DbConfig, options: OpenOptions = {}):
     const [{ version }] = (await dataSource.query('SELECT version()')) as { version: string }[];
     engine = version.includes('PGlite') ? 'pglite' : 'postgres';
     if (engine === 'pglite') oneSession.add(dataSource);
+    if (embedded) localWrites.set(dataSource, embedded.writes);
     await checkVectorExtension(dataSource, url);
     if (options.migrate !== false) await migrate(dataSource);
   } catch (err) {

@@ -2,7 +2,12 @@
 // waits for a read that *started after it arrived*, so a change committed by any process before the request
 // is always seen (no stale answer), while concurrent requests share one read (one tiny statement per database
 // round trip, however many requests are waiting).
-import { GENERATION_SCOPE, readAllVersions } from '@atlas/migrations';
+//
+// When this process serves the embedded database itself, every statement of every process passes through it, and
+// its EngineWriteClock says whether anything that may write has run since the last read began: if not, that read
+// is still the database's state and is answered at once, with no round trip (a read-mostly load reads the versions
+// only after a write).
+import { GENERATION_SCOPE, localWriteClock, readAllVersions, type EngineWriteClock } from '@atlas/migrations';
 import type { DataSource, QueryRunner } from 'typeorm';
 
 export interface VersionSnapshot {
@@ -20,11 +25,18 @@ export class ReadVersionWatch {
   private runner: QueryRunner | undefined;
   /** Database reads made (for the bench: how well requests share them). */
   reads = 0;
+  private readonly clock: EngineWriteClock | undefined;
+  /** The clock's count of writes when the read that gave `latest` began (undefined: unknown, read again). */
+  private latestAtWrites: number | undefined;
 
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly ds: DataSource) {
+    this.clock = localWriteClock(ds);
+  }
 
-  /** The versions as of a read that began after this call. */
+  /** The versions as of a read that began after this call, or as of now when nothing could have changed since. */
   current(): Promise<VersionSnapshot> {
+    if (this.clock && this.latestAtWrites !== undefined && this.clock.settledWrites === this.latestAtWrites)
+      return Promise.resolve(this.latest);
     if (!this.running) return (this.running = this.read());
     // A read is under way, begun before we came: the next one, shared by all who arrive meanwhile, is ours.
     return (this.queued ??= this.running.then(
@@ -48,6 +60,7 @@ export class ReadVersionWatch {
   private async read(): Promise<VersionSnapshot> {
     try {
       this.reads++;
+      const writesBefore = this.clock?.settledWrites;
       if (!this.runner) {
         const runner = this.ds.createQueryRunner();
         await runner.connect();
@@ -63,8 +76,10 @@ export class ReadVersionWatch {
           generation,
           versions: since === undefined ? moved : new Map([...this.latest.versions, ...moved]),
         };
+      this.latestAtWrites = writesBefore;
       return this.latest;
     } catch (err) {
+      this.latestAtWrites = undefined;
       // A broken connection is dropped; the next read opens another.
       const runner = this.runner;
       this.runner = undefined;

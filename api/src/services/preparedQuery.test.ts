@@ -71,7 +71,7 @@ test('prepared statements answer as plain ones on every connection, prepared onc
       assert.equal(messages.filter((m) => m.startsWith('EXECUTE')).length, 1, messages.join('\n'));
       assert.match(
         messages.find((m) => m.startsWith('EXECUTE'))!,
-        /^EXECUTE atlas_test_series_\w+\('2', '3'\);\n/,
+        /^EXECUTE atlas_read_test_series_\w+\('2', '3'\);\n/,
       );
       assert.deepEqual(outcomes[0], { status: 'fulfilled', value: series(2, 3) });
       assert.equal(outcomes[1].status, 'rejected');
@@ -93,7 +93,7 @@ test('one name never stands for two texts', () => {
   const a = preparedName('same_label', 'SELECT 1');
   assert.notEqual(a, preparedName('same_label', 'SELECT 2'));
   assert.equal(a, preparedName('same_label', 'SELECT 1'));
-  assert.match(a, /^atlas_same_label_[0-9a-f]{12}$/);
+  assert.match(a, /^atlas_read_same_label_[0-9a-f]{12}$/);
 });
 
 test('statement_timeout still cancels a prepared statement on PostgreSQL', async (t) => {

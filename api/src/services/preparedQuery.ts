@@ -17,7 +17,7 @@
 // parsed by the driver exactly as before (text format). If the message fails, each statement runs alone, so each
 // caller gets its own rows or its own error.
 import { createHash } from 'node:crypto';
-import { connectionsShareOneSession } from '@atlas/migrations';
+import { connectionsShareOneSession, READ_STATEMENT_PREFIX } from '@atlas/migrations';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 
@@ -44,11 +44,16 @@ export function preparedText(name: string): string | undefined {
 /** Per data source whose connections share one session: the names that session holds. */
 const sessionNames = new WeakMap<DataSource, Set<string>>();
 
-/** `label` plus a hash of `text`: one name never stands for two texts, whichever api build prepared it. */
+/**
+ * `label` plus a hash of `text`: one name never stands for two texts, whichever api build prepared it. The prefix
+ * tells the embedded engine's server that the statement only reads (READ_STATEMENT_PREFIX), so running it does not
+ * make a cached answer's read versions suspect; hence only plain SELECTs are named here.
+ */
 export function preparedName(label: string, text: string): string {
   let name = names.get(text);
   if (name === undefined) {
-    name = `atlas_${label}_${createHash('sha1').update(text).digest('hex').slice(0, 12)}`;
+    if (!/^\s*SELECT\s/i.test(text)) throw new Error(`preparedQuery runs only SELECTs (read statements): ${label}`);
+    name = `${READ_STATEMENT_PREFIX}${label}_${createHash('sha1').update(text).digest('hex').slice(0, 12)}`;
     names.set(text, name);
     texts.set(name, text);
   }

@@ -5,6 +5,8 @@
 // and runs them as one unit; while a connection is inside a transaction, or between a Flush and its Sync, only
 // that connection's units run (others wait: the backend is shared, so they must).
 import type { PGlite } from '@electric-sql/pglite';
+import { EngineWriteClock } from './engineWriteClock.js';
+import { isReadOnlyUnit } from './readOnlyUnit.js';
 
 interface Unit {
   handlerId: number;
@@ -38,6 +40,8 @@ export class SerialProtocolQueue {
   /** The connection the backend belongs to until its transaction or exchange ends. */
   private owner: number | null = null;
   private processing = false;
+  /** When data may have changed (read by the api in this process: engineWriteClock.ts). */
+  readonly writes = new EngineWriteClock();
 
   constructor(private readonly db: PGlite) {}
 
@@ -74,6 +78,9 @@ export class SerialProtocolQueue {
         if (at === -1) break; // the owner has not sent its next unit yet; everyone else waits
         const [unit] = this.queue.splice(at, 1);
         let sent = 0;
+        // A unit of another client's transaction or exchange may commit what came before it: never read-only.
+        const mayWrite = this.owner !== null || this.db.isInTransaction() || !isReadOnlyUnit(unit.bytes);
+        if (mayWrite) this.writes.begin();
         try {
           await this.db.runExclusive(() =>
             this.db.execProtocolRawStream(unit.bytes, {
@@ -84,10 +91,12 @@ export class SerialProtocolQueue {
             }),
           );
         } catch (err) {
+          if (mayWrite) await this.writes.end(this.db, false);
           unit.reject(err);
           continue;
         }
         this.owner = this.db.isInTransaction() || !unit.endsExchange ? unit.handlerId : null;
+        if (mayWrite) await this.writes.end(this.db, this.owner === null);
         unit.resolve(sent);
       }
     } finally {

@@ -9,6 +9,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { AtlasError } from '../errors.js';
 import { redactUrl } from '../redactUrl.js';
 import { passwordPath, readOrCreatePassword } from './embeddedPassword.js';
+import type { EngineWriteClock } from './engineWriteClock.js';
 import { WireServer } from './wireServer.js';
 
 /** The one user and database the embedded server accepts (PGlite's own names). */
@@ -20,6 +21,8 @@ export interface EmbeddedDatabase {
   readonly url: string;
   readonly port: number;
   readonly dataDir: string;
+  /** Whether data may have changed since a given moment (every client's statements pass through this process). */
+  readonly writes: EngineWriteClock;
   close(): Promise<void>;
 }
 
@@ -136,6 +139,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
     url,
     port,
     dataDir,
+    writes: server.writes,
     async close() {
       if (closed) return;
       closed = true;

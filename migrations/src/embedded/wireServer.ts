@@ -3,6 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketHandler, type PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
+import type { EngineWriteClock } from './engineWriteClock.js';
 import { MessageFramer } from './messageFramer.js';
 import { SerialProtocolQueue } from './serialProtocolQueue.js';
 import {
@@ -97,6 +98,11 @@ export class WireServer {
     handler.addEventListener('error', forget);
     void handler.attach(framedSocket(socket, initial));
     socket.resume(); // paused since the start-up phase, so no byte went past between the two readers
+  }
+
+  /** When data may have changed (see engineWriteClock.ts). */
+  get writes(): EngineWriteClock {
+    return this.queue.writes;
   }
 
   get connections(): number {
