@@ -4,7 +4,7 @@ import pg from 'pg';
 import { loadDbConfig, openDatabase } from '@atlas/migrations';
 import { openTestDatabase } from '@atlas/migrations/testing';
 import { applyStatementTimeout } from '../statementTimeout.js';
-import { preparedName, preparedQuery } from './preparedQuery.js';
+import { GENERIC_PLANS, preparedName, preparedQuery } from './preparedQuery.js';
 
 const SERIES = `SELECT g AS n, g * $2::int AS m FROM generate_series(1, $1::int) g ORDER BY g`;
 const series = (count: number, times: number) =>
@@ -52,7 +52,7 @@ test('prepared statements answer as plain ones on every connection, prepared onc
       const messages: string[] = [];
       const original = pg.Client.prototype.query;
       pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
-        if (typeof a[0] === 'string') messages.push(a[0]);
+        if (typeof a[0] === 'string') messages.push(a[0].replace(GENERIC_PLANS, ''));
         return (original as (...x: unknown[]) => unknown).apply(this, a);
       } as typeof original;
       const divide = `SELECT 12 / $1::int AS q`;
@@ -77,6 +77,24 @@ test('prepared statements answer as plain ones on every connection, prepared onc
       assert.equal(outcomes[1].status, 'rejected');
       assert.equal((outcomes[1] as PromiseRejectedResult).reason.code, '22012'); // division_by_zero
       assert.deepEqual(outcomes[2], { status: 'fulfilled', value: [{ q: 4 }] });
+    });
+    await t.test('the embedded engine runs them on generic plans, and the session keeps its own setting', async (t) => {
+      if (db.engine !== 'pglite') return t.skip('one message of EXECUTEs is the embedded engine’s');
+      const keyed = `SELECT g AS n FROM generate_series(1, 100) g WHERE g IN (SELECT * FROM unnest($1::int[]))`;
+      for (let i = 0; i < 8; i++)
+        assert.deepEqual(await preparedQuery(db.dataSource, 'test_keyed', keyed, [[i + 1, i + 50]]), [
+          { n: i + 1 },
+          { n: i + 50 },
+        ]);
+      const [plans] = (await db.dataSource.query(
+        `SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name = $1`,
+        [preparedName('test_keyed', keyed)],
+      )) as { generic: number; custom: number }[];
+      assert.deepEqual(plans, { generic: 8, custom: 0 });
+      const [{ plan_cache_mode }] = (await db.dataSource.query('SHOW plan_cache_mode')) as {
+        plan_cache_mode: string;
+      }[];
+      assert.equal(plan_cache_mode, 'auto');
     });
     await t.test('after DEALLOCATE ALL on the shared session', async (t) => {
       if (db.engine !== 'pglite') return t.skip('native sessions are per connection');

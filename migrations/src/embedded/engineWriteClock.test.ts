@@ -60,6 +60,9 @@ test('read-only units: EXECUTEs of read statements only, with any literal', () =
   assert.ok(onlyReadExecutes(`EXECUTE atlas_read_a_1('1', '{1,2}', NULL)`));
   assert.ok(onlyReadExecutes(`EXECUTE atlas_read_a_1('it''s; EXECUTE x');\nEXECUTE atlas_read_b_2( E'a\\'b' )`));
   assert.ok(onlyReadExecutes(`EXECUTE atlas_read_a_1('1');`));
+  assert.ok(onlyReadExecutes(`SET LOCAL plan_cache_mode = force_generic_plan;\nEXECUTE atlas_read_a_1('1')`));
+  assert.equal(onlyReadExecutes(`SET LOCAL plan_cache_mode = force_generic_plan;`), false);
+  assert.equal(onlyReadExecutes(`SET plan_cache_mode = force_generic_plan;\nEXECUTE atlas_read_a_1('1')`), false);
   for (const hostile of [
     `EXECUTE atlas_read_a_1('1'); DELETE FROM features`,
     `EXECUTE atlas_read_a_1('1'); EXECUTE atlas_write('2')`,
@@ -102,7 +105,9 @@ test('read-only units: Parse/Bind of read statements; anything else may write', 
   const bindRead = message('B', '', 'atlas_read_x_1', tail);
   const parseRead = message('P', 'atlas_read_x_1', 'SELECT 1', new Uint8Array(2));
   assert.ok(isReadOnlyUnit(unit(bindRead, message('E', '', new Uint8Array(4)), message('S'))));
-  assert.ok(isReadOnlyUnit(unit(parseRead, bindRead, message('D', 'P'), message('E', '', new Uint8Array(4)), message('S'))));
+  assert.ok(
+    isReadOnlyUnit(unit(parseRead, bindRead, message('D', 'P'), message('E', '', new Uint8Array(4)), message('S'))),
+  );
   assert.ok(isReadOnlyUnit(message('Q', `EXECUTE atlas_read_x_1('3')`)));
   assert.equal(isReadOnlyUnit(unit(message('B', '', '', tail), message('S'))), false, 'unnamed statement');
   assert.equal(isReadOnlyUnit(message('S')), false, 'a Sync alone may commit an earlier exchange');
