@@ -11,7 +11,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { pino } from 'pino';
 import { loadDbConfig, openDatabase } from '@atlas/migrations';
 import { startApiServer } from '../src/server.js';
-import { featurePageOperation } from './featurePageOperation.js';
+import { featurePageOperation } from '../src/responseCache/featurePageOperation.js';
 
 const { values: args } = parseArgs({
   options: {

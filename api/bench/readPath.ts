@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { startApiServer, type ApiServer } from '../src/server.js';
 import type { ResponseCacheStats } from '../src/responseCache/responseCache.js';
 import type { FeaturePageLoadOptions, FeaturePageLoadResult } from './featurePageLoad.js';
-import { featurePageOperation } from './featurePageOperation.js';
+import { featurePageOperation } from '../src/responseCache/featurePageOperation.js';
 import { describePopularity, zipfHeadShare, type PagePopularity } from './pagePopularity.js';
 
 export interface ReadPathOptions {

@@ -60,6 +60,8 @@ export interface ApiServerOptions {
   featurePartsBytes?: number;
   /** Cache-Control max-age (seconds) of public answers, for a CDN in front; default 0 (revalidate every time). */
   cacheMaxAgeSeconds?: number;
+  /** Also write every answer rendered to the database's stored answers (the prerender's own api; default false). */
+  storeAnswers?: boolean;
   /** Origins whose pages may call the api (ATLAS_API_CORS_ORIGINS; `*` for any); absent: the api's own only. */
   corsOrigins?: readonly string[];
 }
@@ -90,6 +92,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const cache = new ReadPathCache(dataSource, schema, {
     maxBytes: options.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES,
     maxAgeSeconds: options.cacheMaxAgeSeconds ?? 0,
+    storeAnswers: options.storeAnswers,
   });
   const graphql = createGraphqlHandler({
     apollo,

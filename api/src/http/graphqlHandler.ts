@@ -40,13 +40,13 @@ function sendAnswer(
   cache: ReadPathCache,
   plan: CachePlan,
   answer: CachedAnswer,
-  how: 'hit' | 'miss',
+  how: 'hit' | 'stored' | 'miss',
 ): void {
   for (const [key, value] of Object.entries(cache.headers(plan, answer))) res.setHeader(key, value);
   // The answer differs by key and by the media type asked for; CORS may already vary it by Origin.
   const vary = res.getHeader('vary');
   res.setHeader('vary', vary ? `${String(vary)}, Authorization, Accept` : 'Authorization, Accept');
-  if (cache.options.maxBytes > 0) res.setHeader('x-atlas-cache', how);
+  if (cache.options.maxBytes > 0 || how === 'stored' || cache.stored.writes) res.setHeader('x-atlas-cache', how);
   if (matchesEtag(req.headers['if-none-match'], answer.etag)) {
     res.writeHead(304).end();
     return;
@@ -132,6 +132,21 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
         const hit = cache.lookup(plan, before);
         if (hit) {
           sendAnswer(req, res, cache, plan, hit, 'hit');
+          return;
+        }
+        // Not in memory: rendered ahead of time, in the database? (One primary-key read; errors go to Apollo's path.)
+        const stored = await timed(
+          cache.lookupStored(plan, before).catch((err: unknown) => {
+            log.warn({ err }, 'stored answers unavailable; answering from the operation');
+            return undefined;
+          }),
+        );
+        if (stored === TIMED_OUT) {
+          timedOutAnswer();
+          return;
+        }
+        if (stored) {
+          sendAnswer(req, res, cache, plan, stored, 'stored');
           return;
         }
       }

@@ -52,7 +52,7 @@ export function createRequestHandler({ cors, dataSource, log, graphql, cache, re
       return;
     }
     if (url.pathname === '/cache' && cache) {
-      sendJson(res, 200, { ...cache.answers.stats(), versionReads: cache.watch.reads });
+      sendJson(res, 200, { ...cache.answers.stats(), versionReads: cache.watch.reads, stored: cache.stored.stats() });
       return;
     }
     if (rest && url.pathname.startsWith('/api/')) {

@@ -2,19 +2,22 @@
 // versions it checks against (ReadVersionWatch), the answers (ResponseCache), and the HTTP validators it sends
 // (ETag from the key and versions; Cache-Control for a proxy or CDN in front).
 import { createHash } from 'node:crypto';
-import type { GraphQLSchema } from 'graphql';
+import { printSchema, type GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { canonicalJson, OperationPolicies } from './operationPolicy.js';
 import { PersistedQueryTexts, readGraphqlRequest } from './graphqlRequest.js';
 import type { ReadScopes } from './readScopes.js';
 import { ReadVersionWatch, type VersionSnapshot } from './readVersionWatch.js';
 import { ResponseCache, type CachedAnswer, type Stamp } from './responseCache.js';
+import { StoredAnswers } from './storedAnswers.js';
 
 export interface ReadPathCacheOptions {
   /** Bytes of answers held (0: no response cache; HTTP validators still sent). */
   maxBytes: number;
   /** Cache-Control max-age of public answers, seconds: how long a CDN or browser may reuse one unasked. */
   maxAgeSeconds: number;
+  /** Write every answer rendered to the stored answers too (the prerender's api; a serving api only reads them). */
+  storeAnswers?: boolean;
 }
 
 /** A request the cache may answer: its key, and whether it was precise about what it read. */
@@ -30,6 +33,8 @@ export interface CachePlan {
 export class ReadPathCache {
   readonly watch: ReadVersionWatch;
   readonly answers: ResponseCache;
+  /** Answers rendered ahead of time, in the database (storedAnswers.ts). */
+  readonly stored: StoredAnswers;
   private readonly policies: OperationPolicies;
   private readonly persisted = new PersistedQueryTexts();
 
@@ -41,6 +46,8 @@ export class ReadPathCache {
     this.watch = new ReadVersionWatch(ds);
     this.answers = new ResponseCache(Math.max(1, options.maxBytes));
     this.policies = new OperationPolicies(schema);
+    const build = createHash('sha256').update(API_BUILD).update(printSchema(schema)).digest('base64url');
+    this.stored = new StoredAnswers(ds, build, options.storeAnswers ?? false);
   }
 
   /** The plan for a request, or undefined when it must go to Apollo uncached. */
@@ -50,8 +57,9 @@ export class ReadPathCache {
     const policy = this.policies.of(request.query, request.operationName);
     if (!policy.cache) return undefined;
     const variables = canonicalJson(request.variables);
-    const key = `${access}\u0000${accept}\u0000${policy.textId}\u0000${variables}`;
-    const etagBase = () => `${access}\u0000${accept}\u0000${policy.textHash}\u0000${variables}`;
+    const media = answerMedia(accept);
+    const key = `${access}\u0000${media}\u0000${policy.textId}\u0000${variables}`;
+    const etagBase = () => `${access}\u0000${media}\u0000${policy.textHash}\u0000${variables}`;
     return { key, etagBase, precise: policy.precise, access };
   }
 
@@ -66,9 +74,19 @@ export class ReadPathCache {
     return { kind: 'scopes', versions: [...reads.scopes].sort().map((s) => [s, before.versions.get(s)]) };
   }
 
+  /** The answer rendered ahead of time for this request, if it is current; held in memory from then on. */
+  async lookupStored(plan: CachePlan, now: VersionSnapshot): Promise<CachedAnswer | undefined> {
+    // With the cache off (ATLAS_API_CACHE_MB=0) every answer is the operation's, unless this api stores them.
+    if (this.options.maxBytes === 0 && !this.stored.writes) return undefined;
+    const answer = await this.stored.lookup(this.stored.keyOf(plan.etagBase()), now);
+    if (answer && this.options.maxBytes > 0) this.answers.set(plan.key, answer);
+    return answer;
+  }
+
   store(plan: CachePlan, body: Buffer, contentType: string, stamp: Stamp): CachedAnswer {
     const answer = { body, contentType, stamp, etag: etagOf(plan.etagBase(), stamp) };
     if (this.options.maxBytes > 0) this.answers.set(plan.key, answer);
+    this.stored.save(this.stored.keyOf(plan.etagBase()), answer);
     return answer;
   }
 
@@ -82,6 +100,22 @@ export class ReadPathCache {
           : 'private, no-cache',
     };
   }
+}
+
+/**
+ * What else a stored answer's bytes depend on besides its schema (hashed with it): raise it when resolvers change
+ * what an unchanged schema answers, so stored answers of the older code are never served.
+ */
+const API_BUILD = 'atlas-api answers 1';
+
+/**
+ * The media type an answer is written in, as the key of its bytes: Apollo answers application/graphql-response+json
+ * only to a client that asks for it, and application/json to one that takes it (no Accept, any type, JSON), so
+ * those share answers (the web's fetch sends any type, load generators often nothing); others keep their own.
+ */
+function answerMedia(accept: string): string {
+  if (accept.includes('application/graphql-response+json')) return accept;
+  return accept === '' || /application\/json|\*\/\*|application\/\*/.test(accept) ? 'json' : accept;
 }
 
 /** Strong: the same key at the same versions is the same bytes. */

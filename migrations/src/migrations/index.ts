@@ -8,6 +8,7 @@ import { EvaluateJobs1733700000000 } from './1733700000000-EvaluateJobs.js';
 import { AttributionGraphs1733800000000 } from './1733800000000-AttributionGraphs.js';
 import { ReadVersions1733900000000 } from './1733900000000-ReadVersions.js';
 import { FeatureLists1734100000000 } from './1734100000000-FeatureLists.js';
+import { StoredAnswers1734200000000 } from './1734200000000-StoredAnswers.js';
 
 /** Every migration, in order. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   AttributionGraphs1733800000000,
   ReadVersions1733900000000,
   FeatureLists1734100000000,
+  StoredAnswers1734200000000,
 ];

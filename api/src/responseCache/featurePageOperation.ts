@@ -5,14 +5,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, print } from 'graphql';
 
-const SOURCE = fileURLToPath(new URL('../../web/lib/feature-page-query.ts', import.meta.url));
+const SOURCE = fileURLToPath(new URL('../../../web/lib/feature-page-query.ts', import.meta.url));
 
 /** The printed FeaturePage query; throws naming the file when its `graphql(\`…\`)` document is not found. */
 export function featurePageOperation(): string {
   const m = /export const FEATURE_PAGE = graphql\(`([^`]*)`\)/.exec(readFileSync(SOURCE, 'utf8'));
   if (!m)
     throw new Error(
-      `${SOURCE} no longer holds \`export const FEATURE_PAGE = graphql(\`...\`)\`; update api/bench/featurePageOperation.ts to where the feature page's query lives.`,
+      `${SOURCE} no longer holds \`export const FEATURE_PAGE = graphql(\`...\`)\`; update api/src/responseCache/featurePageOperation.ts (or pass --operation FILE) to where the feature page's query lives.`,
     );
   return print(parse(m[1]));
 }

@@ -1,0 +1,51 @@
+// Rendering answers ahead of time into the stored answers (storedAnswers.ts): one operation over many variable sets,
+// sent to an api started to store what it renders (`storeAnswers`), a few at a time. Pages whose stored answer is
+// still current are answered from it and not rendered again, so a second run after a re-analysis redoes only what
+// changed.
+
+export interface PrerenderOptions {
+  /** The api's /graphql URL; the api must have been started with storeAnswers. */
+  graphqlUrl: string;
+  query: string;
+  variables: Iterable<Record<string, unknown>>;
+  total: number;
+  /** Requests in flight at once (default 4). */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PrerenderResult {
+  /** Answers rendered now (stored when the api stores them). */
+  rendered: number;
+  /** Already stored and current. */
+  current: number;
+  /** Answered with an error (not stored), with the first one's text. */
+  failed: number;
+  firstFailure?: string;
+}
+
+export async function prerender(options: PrerenderOptions): Promise<PrerenderResult> {
+  const result: PrerenderResult = { rendered: 0, current: 0, failed: 0 };
+  const source = options.variables[Symbol.iterator]();
+  let done = 0;
+  const one = async (variables: Record<string, unknown>) => {
+    const res = await fetch(options.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: options.query, variables }),
+    });
+    const body = await res.text();
+    const how = res.headers.get('x-atlas-cache');
+    if (res.status !== 200 || body.includes('"errors":[') || how === null) {
+      result.failed++;
+      result.firstFailure ??= `${JSON.stringify(variables)}: HTTP ${res.status} ${body.slice(0, 300)}`;
+    } else if (how === 'stored') result.current++;
+    else result.rendered++;
+    options.onProgress?.(++done, options.total);
+  };
+  const lane = async () => {
+    for (let next = source.next(); !next.done; next = source.next()) await one(next.value);
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, lane));
+  return result;
+}
