@@ -21,8 +21,9 @@ const FEATURE_PATH = /^\/d\/(\d+)\/f\/(\d+)(\/v\/[^/]+)?\/?$/;
  */
 const ownOrigin = process.env.__NEXT_PRIVATE_ORIGIN;
 const cacheBytes = pageCacheBytes();
+// Not under `next dev`: an edited component changes the page without changing its data's version.
 const renderedPages =
-  ownOrigin && cacheBytes >= 1
+  ownOrigin && cacheBytes >= 1 && process.env.NODE_ENV === 'production'
     ? new RenderedPageCache(cacheBytes, (versionedPath) =>
         fetch(`${ownOrigin}${versionedPath}`, {
           // The whole HTML, not a compressed copy: the proxy's answer is compressed (or not) per request by Next.
