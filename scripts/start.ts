@@ -13,6 +13,7 @@ import { ApiEnv, loadApiConfig } from '@atlas/api';
 import { AtlasError, describeIssues, openDatabase, redactUrl } from '@atlas/migrations';
 import { WorkerEnv } from '@atlas/worker';
 import { z } from 'zod';
+import { WebEnv } from '../web/lib/config.js';
 import { runDemo } from './demo.js';
 import { SupervisedChild } from './supervisedChild.js';
 import { buildWeb, nextBin, webBuildIsStale, webDir } from './webBuild.js';
@@ -22,18 +23,21 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** The supervised children (api, web, workers), also ended when start-up fails half-way. */
 const children: SupervisedChild[] = [];
 
-const StartEnv = ApiEnv.merge(WorkerEnv).extend({
-  /** Build the demo atlas (tiny LM on Brown, two dictionaries) when the atlas is empty. */
-  ATLAS_DEMO: z.enum(['on', 'off']).default('on'),
-  ATLAS_DEMO_TOKENS: z.coerce.number().int().min(1000).default(400_000),
-  ATLAS_DEMO_ANALYZE_TOKENS: z.coerce.number().int().min(1000).default(200_000),
-  /** With the demo: transcoders and attribution graphs of the four-layer model (a few more minutes). */
-  ATLAS_DEMO_CIRCUITS: z.enum(['on', 'off']).default('on'),
-  ATLAS_WEB_HOST: z.string().min(1).default('127.0.0.1'),
-  ATLAS_WEB_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  /** `worker work` processes to run beside the api (0: none; jobs then wait for a worker started by hand). */
-  ATLAS_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
-});
+// The web's own settings are read by the web server; checked here too, so a bad one stops start-up, not each page.
+const StartEnv = ApiEnv.merge(WorkerEnv)
+  .merge(WebEnv.pick({ ATLAS_WEB_PAGE_CACHE_MB: true }))
+  .extend({
+    /** Build the demo atlas (tiny LM on Brown, two dictionaries) when the atlas is empty. */
+    ATLAS_DEMO: z.enum(['on', 'off']).default('on'),
+    ATLAS_DEMO_TOKENS: z.coerce.number().int().min(1000).default(400_000),
+    ATLAS_DEMO_ANALYZE_TOKENS: z.coerce.number().int().min(1000).default(200_000),
+    /** With the demo: transcoders and attribution graphs of the four-layer model (a few more minutes). */
+    ATLAS_DEMO_CIRCUITS: z.enum(['on', 'off']).default('on'),
+    ATLAS_WEB_HOST: z.string().min(1).default('127.0.0.1'),
+    ATLAS_WEB_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    /** `worker work` processes to run beside the api (0: none; jobs then wait for a worker started by hand). */
+    ATLAS_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
+  });
 
 /** A free port, for ATLAS_API_PORT=0: the api must keep one port across restarts, since the web is told it. */
 async function pickFreePort(host: string): Promise<number> {

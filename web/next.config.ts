@@ -15,6 +15,10 @@ const config: NextConfig = {
   cacheMaxMemorySize: PAGE_CACHE_BYTES,
   // ...and only it: by default every rendered version would also be written to .next/ on disk, without a bound.
   experimental: { isrFlushToDisk: false },
+  // proxy.ts answers a plain page load of a cached feature page itself, so it must tell one from a client-side
+  // navigation (an RSC request, which must get Next's RSC payload): by default Next strips the navigation headers
+  // (rsc, next-router-*) and the _rsc query off the request the proxy sees.
+  skipProxyUrlNormalize: true,
   // Embeds (/embed/...) are made to be framed by any site; every other page only by the atlas itself, so a page that
   // sends an API key cannot be clicked through from inside another site's frame.
   async headers() {

@@ -1,7 +1,7 @@
 // A person browsing the atlas in real headless Chromium, on the fixture atlas loaded through the real ingest into
-// the database that `npm start` serves; last, the feature page cache: a second load of an unchanged page comes
-// from it (Next's x-nextjs-cache: HIT, the same page version), while a change made by another process (an
-// explanation, a rename, a delete) shows on the very next load.
+// the database that `npm start` serves; last, the feature page cache: a repeat load of an unchanged page comes
+// from it (the proxy's copy of the version's HTML, x-atlas-page-cache: proxy, byte for byte Next's render), while
+// a change made by another process (an explanation, a rename, a delete) shows on the very next load.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -387,19 +387,41 @@ async function load(page: Page, path: string): Promise<Response> {
 const explanations = (page: Page) => page.getByTestId('explanations').innerText();
 
 // The page cache (issue 20), last: these change the fixture atlas (and delete a dictionary).
+
+/**
+ * Fetch `path` until the proxy answers it from its copy (x-atlas-page-cache: proxy), which it fills in the
+ * background after the first load of a version; that answer, or a failure after ~5 s.
+ */
+async function untilProxyHolds(path: string): Promise<globalThis.Response> {
+  for (let i = 0; i < 50; i++) {
+    const res = await fetch(`${stack.webUrl}${path}`);
+    await res.arrayBuffer();
+    if (res.headers.get('x-atlas-page-cache') === 'proxy') return res;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`the proxy did not hold ${path} within 5 s`);
+}
+
 test('an unchanged page comes from the page cache; each change by another process shows on the next load', async () => {
   const page = await browser.newPage();
   const path = `/d/${ids.narrow}/f/3`;
   const first = await load(page, path);
   assert.equal(first.status(), 200);
+  const firstHtml = await first.body(); // read now: a later load of the page takes it away
   const firstVersion = first.headers()['x-atlas-page-version'];
   assert.match(firstVersion, /^[A-Za-z0-9_-]+$/);
   assert.equal(first.headers()['x-nextjs-cache'], 'MISS', 'the first load renders the page');
+  assert.equal(first.headers()['x-atlas-page-cache'], undefined, 'the proxy held nothing yet');
   assert.doesNotMatch(await explanations(page), /fires before a closing quote/);
 
+  await untilProxyHolds(path);
   const again = await load(page, path);
   assert.equal(again.headers()['x-atlas-page-version'], firstVersion, 'nothing changed, so the same version');
-  assert.equal(again.headers()['x-nextjs-cache'], 'HIT', 'the second load is served from the page cache');
+  assert.equal(again.headers()['x-atlas-page-cache'], 'proxy', 'a repeat load is answered by the proxy');
+  assert.ok((await again.body()).equals(firstHtml), "byte for byte the first load's render");
+  assert.equal(again.headers()['content-type'], first.headers()['content-type']);
+  assert.equal(again.headers()['etag'], first.headers()['etag']);
+  assert.match(await page.getByTestId('feature-title').innerText(), /^#3\b/, 'and the page works in the browser');
 
   sql(
     `INSERT INTO explanations (dictionary_id, feature_index, text, source, author)
@@ -408,28 +430,43 @@ test('an unchanged page comes from the page cache; each change by another proces
   const explained = await load(page, path);
   assert.notEqual(explained.headers()['x-atlas-page-version'], firstVersion);
   assert.equal(explained.headers()['x-nextjs-cache'], 'MISS', 'a new version is rendered afresh');
+  assert.equal(explained.headers()['x-atlas-page-cache'], undefined, "not the proxy's copy of the old version");
   assert.match(await explanations(page), /fires before a closing quote — e2e-other-process/);
+  // The new version's copy, once held, has the new text too.
+  const explainedCopy = await untilProxyHolds(path);
+  assert.equal(explainedCopy.headers.get('x-atlas-page-version'), explained.headers()['x-atlas-page-version']);
+  assert.match(await load(page, path).then((r) => r.text()), /fires before a closing quote/);
 
   sql(`UPDATE dictionaries SET name = 'renamed-by-another-process' WHERE id = ${ids.narrow}`);
-  await load(page, path);
+  const renamed = await load(page, path);
+  assert.equal(renamed.headers()['x-atlas-page-cache'], undefined);
   assert.match(await page.locator('main p.muted').first().innerText(), /renamed-by-another-process/);
   // The explanation is still there: the renamed page is a new render of the current data, not an older one.
   assert.match(await explanations(page), /fires before a closing quote/);
 });
 
-test('links between feature pages navigate in the browser through the same versioned pages', async () => {
+test('links between feature pages navigate in the browser through the same versioned pages, as RSC payloads from Next', async () => {
+  // The proxy holds #4's HTML, yet a client-side navigation to it must get Next's RSC payload, not that HTML.
+  await untilProxyHolds(`/d/${ids.narrow}/f/4`);
   const page = await browser.newPage();
   await load(page, `/d/${ids.narrow}/f/3`);
+  const navigation = page.waitForResponse(
+    (res) => new URL(res.url()).pathname === `/d/${ids.narrow}/f/4` && res.request().headers()['rsc'] === '1',
+  );
   await page.getByRole('link', { name: 'next →' }).click();
   await page.waitForURL(`${stack.webUrl}/d/${ids.narrow}/f/4`);
   assert.match(await page.getByTestId('feature-title').innerText(), /^#4\b/);
+  const rsc = await navigation;
+  assert.equal(rsc.status(), 200);
+  assert.equal(rsc.headers()['x-atlas-page-cache'], undefined, 'an RSC request is not answered by the proxy');
+  assert.match(rsc.headers()['content-type'], /^text\/x-component/);
 });
 
 test('a deleted dictionary: its feature page, cached a moment ago, answers 404 on the next load', async () => {
   const page = await browser.newPage();
   const path = `/d/${ids.wide}/f/2`;
   assert.equal((await load(page, path)).status(), 200);
-  assert.equal((await load(page, path)).headers()['x-nextjs-cache'], 'HIT');
+  await untilProxyHolds(path);
   sql(`DELETE FROM dictionaries WHERE id = ${ids.wide}`);
   const gone = await load(page, path);
   assert.equal(gone.status(), 404);

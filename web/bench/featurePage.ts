@@ -93,7 +93,7 @@ async function loadPhase(webUrl: string, dictionaries: LoadOptions['dictionaries
       ? ` (goal p99 < ${LOAD_BUDGET_P99_MS} ms: ${r.p99Ms < LOAD_BUDGET_P99_MS ? 'met' : 'MISSED'})`
       : '';
     console.log(
-      `  ${pass.padEnd(19)} ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms, max ${r.maxMs.toFixed(0)} ms, errors ${r.errors}, page cache hits ${((100 * r.pageCacheHits) / Math.max(1, r.requests - r.errors)).toFixed(1)}% of ${r.requests}, ${r.distinctPages} distinct pages; machine load after ${loadavg()
+      `  ${pass.padEnd(19)} ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms, max ${r.maxMs.toFixed(0)} ms, errors ${r.errors}, page cache hits ${((100 * r.pageCacheHits) / Math.max(1, r.requests - r.errors)).toFixed(1)}% of ${r.requests} (${((100 * r.proxyHits) / Math.max(1, r.requests - r.errors)).toFixed(1)}% from the proxy's copy), ${r.distinctPages} distinct pages; machine load after ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}${verdict}`,
     );

@@ -22,8 +22,10 @@ export interface LoadResult {
   p99Ms: number;
   maxMs: number;
   errors: number;
-  /** Responses Next served from its page cache (x-nextjs-cache: HIT), of all 2xx. */
+  /** Responses served from a page cache, of all 2xx: Next's (x-nextjs-cache: HIT) or the proxy's (below). */
   pageCacheHits: number;
+  /** Of those, answered by the proxy itself from its copy of the page (x-atlas-page-cache: proxy). */
+  proxyHits: number;
   /** Distinct pages asked for. */
   distinctPages: number;
 }
@@ -45,6 +47,7 @@ if (process.argv[2]) {
   const draw = zipfSampler(pages.length, o.s, seededUniform(o.seed));
   const asked = new Set<string>();
   let hits = 0;
+  let proxyHits = 0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     autocannon(
       {
@@ -60,7 +63,9 @@ if (process.argv[2]) {
               return { ...req, path };
             },
             onResponse: (status, _body, _context, headers) => {
-              if (status < 300 && headers?.['x-nextjs-cache'] === 'HIT') hits++;
+              if (status >= 300) return;
+              if (headers?.['x-atlas-page-cache'] === 'proxy') proxyHits++;
+              if (headers?.['x-nextjs-cache'] === 'HIT' || headers?.['x-atlas-page-cache'] === 'proxy') hits++;
             },
           },
         ],
@@ -76,6 +81,7 @@ if (process.argv[2]) {
     maxMs: result.latency.max,
     errors: result.errors + result.non2xx + result.timeouts,
     pageCacheHits: hits,
+    proxyHits,
     distinctPages: asked.size,
   };
   console.log(JSON.stringify(out));
