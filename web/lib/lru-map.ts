@@ -1,10 +1,10 @@
 // A map bounded by total weight (by default each entry weighs 1, so by entry count) that forgets the least recently
-// used entries first. The web's own: it speaks to the api only over HTTP, so it cannot share the api's LruCache
-// (api/src/services/lruCache.ts).
+// used entries first. Over isaacs' lru-cache (O(1) touches and evictions), as the api's LruCache is; the web's own
+// wrapper because it speaks to the api only over HTTP and shares no code with it.
+import { LRUCache } from 'lru-cache';
 
-export class LruMap<K, V> {
-  private readonly entries = new Map<K, { value: V; weight: number }>();
-  private total = 0;
+export class LruMap<K extends NonNullable<unknown>, V extends NonNullable<unknown>> {
+  private readonly entries: LRUCache<K, V>;
 
   /**
    * @param capacity the most total weight held (entries, with the default weight)
@@ -12,10 +12,13 @@ export class LruMap<K, V> {
    */
   constructor(
     readonly capacity: number,
-    private readonly weigh: (value: V) => number = () => 1,
+    private readonly weigh?: (value: V) => number,
   ) {
     if (!(Number.isInteger(capacity) && capacity >= 1))
       throw new RangeError(`LruMap capacity must be an integer >= 1 (got ${capacity})`);
+    this.entries = weigh
+      ? new LRUCache<K, V>({ maxSize: capacity, sizeCalculation: (v) => Math.max(1, weigh(v)) })
+      : new LRUCache<K, V>({ max: capacity });
   }
 
   get size(): number {
@@ -24,32 +27,23 @@ export class LruMap<K, V> {
 
   /** Total weight of the entries held (their count, with the default weight). */
   get weight(): number {
-    return this.total;
+    return this.weigh ? this.entries.calculatedSize : this.entries.size;
   }
 
   /** The value, marked most recently used; undefined if absent. */
   get(key: K): V | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return entry.value;
+    return this.entries.get(key);
   }
 
   /** Store (as most recently used), forgetting the least recently used entries past capacity. */
   set(key: K, value: V): void {
-    this.delete(key);
-    const weight = this.weigh(value);
+    this.entries.delete(key);
+    const weight = this.weigh ? this.weigh(value) : 1;
     if (!(weight >= 0 && weight <= this.capacity)) return;
-    this.entries.set(key, { value, weight });
-    this.total += weight;
-    while (this.total > this.capacity) this.delete(this.entries.keys().next().value as K);
+    this.entries.set(key, value);
   }
 
   delete(key: K): void {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return;
     this.entries.delete(key);
-    this.total -= entry.weight;
   }
 }
