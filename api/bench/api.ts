@@ -1,5 +1,5 @@
 // `npm run bench:api [-- --features 100000 --examples 20 --seconds 10 --warmup-seconds 20 --zipf-s 1.1 --cache-mb 256
-// --read-path-only --cpu-profile FILE --db-process --api-processes N --seed-only --ingest-features 8192
+// --read-path-only --no-stored --cpu-profile FILE --db-process --api-processes N --seed-only --ingest-features 8192
 // --ingest-examples 43]`: the api under load, on the embedded database or (DATABASE_URL) a native PostgreSQL.
 // First the read path (readPath.ts): the web's whole feature page under 50 clients, uniform and Zipf popularity,
 // each cold and warm, and with the response cache off; one table of req/s, p50, p99, hit rate, CPU per page and
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     'seed-only': { type: 'boolean', default: false },
     /** The read path table only (the sections after it take several minutes more). */
     'read-path-only': { type: 'boolean', default: false },
+    'no-stored': { type: 'boolean', default: false },
     /** Read path: the unmeasured load between the cold and the warm run of each popularity. */
     'warmup-seconds': { type: 'string', default: '20' },
     'zipf-s': { type: 'string', default: '1.1' },
@@ -166,6 +167,7 @@ const readPath = await benchReadPath({
   cacheBytes: Math.round(Number(values['cache-mb']) * 2 ** 20),
   zipfS: Number(values['zipf-s']),
   cpuProfile: values['cpu-profile'],
+  stored: !values['no-stored'],
   runLoad: (options) => runFeaturePageLoad(options),
 });
 console.log(readPathTable(readPath, cpuOf));

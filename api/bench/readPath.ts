@@ -10,7 +10,10 @@ import { Session } from 'node:inspector/promises';
 import type { DataSource } from 'typeorm';
 import { pino } from 'pino';
 import { startApiServer, type ApiServer } from '../src/server.js';
+import type { StoredAnswersUse } from '../src/responseCache/storedAnswers.js';
 import type { ResponseCacheStats } from '../src/responseCache/responseCache.js';
+import type { StoredAnswerStats } from '../src/responseCache/storedAnswers.js';
+import { prerender } from '../src/responseCache/prerender.js';
 import type { FeaturePageLoadOptions, FeaturePageLoadResult } from './featurePageLoad.js';
 import { featurePageOperation } from '../src/responseCache/featurePageOperation.js';
 import { describePopularity, zipfHeadShare, type PagePopularity } from './pagePopularity.js';
@@ -27,6 +30,8 @@ export interface ReadPathOptions {
   /** Response cache bytes of the cached runs. */
   cacheBytes: number;
   zipfS: number;
+  /** Read stored answers (prerendered into the bench database first) in the cached runs. */
+  stored: boolean;
   /** Where to write a CPU profile (.cpuprofile) of this process under one more Zipf warm load; absent: none. */
   cpuProfile?: string;
   runLoad: (options: FeaturePageLoadOptions) => Promise<FeaturePageLoadResult>;
@@ -34,21 +39,23 @@ export interface ReadPathOptions {
 
 export interface ReadPathRow {
   popularity: string;
-  state: 'cold' | 'warm' | 'cache off';
+  state: 'cold' | 'warm' | 'warm, nothing stored' | 'cache off';
   load: FeaturePageLoadResult;
   /** Hits / lookups during the load, from GET /cache; undefined when the cache was off (no lookups). */
   hitRate: number | undefined;
+  /** Answers found in the stored answers / lookups (the memory's misses that the database's stored answers took). */
+  storedRate: number | undefined;
   cpuMsPerPage: number;
   cacheBytes: number;
   cacheEntries: number;
   /** Time from the request's arrival in the api to its answer's last byte handed to the kernel, by x-atlas-cache. */
-  inApi: Record<'hit' | 'miss', { p50Ms: number; p99Ms: number } | undefined>;
+  inApi: Record<'hit' | 'stored' | 'miss', { p50Ms: number; p99Ms: number } | undefined>;
   /** Reads of the database's read versions per page (concurrent requests share one). */
   versionReadsPerPage: number;
   rssBytes: number;
 }
 
-type CacheCounters = ResponseCacheStats & { versionReads: number };
+type CacheCounters = ResponseCacheStats & { versionReads: number; stored: StoredAnswerStats };
 
 async function cacheCounters(api: ApiServer): Promise<CacheCounters> {
   const res = await fetch(`${api.url}/cache`);
@@ -101,7 +108,7 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
       `--cache-mb must be above 0 (got ${o.cacheBytes / 2 ** 20}): the read path's cached runs need a cache; its last row is already the cache off`,
     );
   const query = featurePageOperation();
-  const start = (cacheBytes: number) =>
+  const start = (cacheBytes: number, storedAnswers: StoredAnswersUse = o.stored ? 'read' : 'off') =>
     startApiServer({
       dataSource: o.dataSource,
       log: pino({ level: 'silent' }),
@@ -110,7 +117,9 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
       maxBodyBytes: 1_000_000,
       responseCacheBytes: cacheBytes,
       featurePartsBytes: cacheBytes === 0 ? 0 : undefined, // "off" is no caching at all, as ATLAS_API_CACHE_MB=0
+      storedAnswers,
     });
+  if (o.stored) await prepareStoredAnswers(o, query, () => start(0, 'store'));
 
   // The page answers, the cache answers it the second time byte for byte, and an ETag round trip gives a 304;
   // on an api of its own, so the measured ones start empty.
@@ -124,7 +133,12 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
         throw new Error(`the feature page of feature ${index} answered ${first.status}: ${first.body.slice(0, 300)}`);
       const second = await fetchPage(api, query, o.dictionaryId, index);
       const revalidated = await fetchPage(api, query, o.dictionaryId, index, first.etag);
-      if (first.cache !== 'miss' || second.cache !== 'hit' || second.body !== first.body || revalidated.status !== 304)
+      if (
+        !(first.cache === 'miss' || first.cache === 'stored') ||
+        second.cache !== 'hit' ||
+        second.body !== first.body ||
+        revalidated.status !== 304
+      )
         throw new Error(
           `the response cache did not answer as expected: x-atlas-cache ${first.cache} then ${second.cache}, bodies ${second.body === first.body ? 'equal' : 'differ'}, If-None-Match answered ${revalidated.status}`,
         );
@@ -149,12 +163,12 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
     seconds = o.seconds,
   ): Promise<ReadPathRow> => {
     const before = await cacheCounters(api);
-    const inApi = { hit: [] as number[], miss: [] as number[] };
+    const inApi = { hit: [] as number[], stored: [] as number[], miss: [] as number[] };
     const time = (_req: IncomingMessage, res: ServerResponse) => {
       const t0 = performance.now();
       res.once('finish', () => {
         const how = res.getHeader('x-atlas-cache');
-        if (how === 'hit' || how === 'miss') inApi[how].push(performance.now() - t0);
+        if (how === 'hit' || how === 'stored' || how === 'miss') inApi[how].push(performance.now() - t0);
       });
     };
     api.httpServer.prependListener('request', time);
@@ -178,10 +192,11 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
       state,
       load,
       hitRate: lookups > 0 ? (after.hits - before.hits) / lookups : undefined,
+      storedRate: lookups > 0 ? (after.stored.hits - before.stored.hits) / lookups : undefined,
       cpuMsPerPage: (cpu.user + cpu.system) / 1000 / Math.max(1, load.requests),
       cacheBytes: after.bytes,
       cacheEntries: after.entries,
-      inApi: { hit: quantiles(inApi.hit), miss: quantiles(inApi.miss) },
+      inApi: { hit: quantiles(inApi.hit), stored: quantiles(inApi.stored), miss: quantiles(inApi.miss) },
       versionReadsPerPage: (after.versionReads - before.versionReads) / Math.max(1, load.requests),
       rssBytes: process.memoryUsage().rss,
     };
@@ -202,6 +217,16 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
       await api.stop();
     }
   }
+  if (o.stored) {
+    // The same warm Zipf load without the stored answers: what memory alone gives.
+    const api = await start(o.cacheBytes, 'off');
+    try {
+      await measure(api, zipf, 'warm', o.warmupSeconds);
+      rows.push(await measure(api, zipf, 'warm, nothing stored'));
+    } finally {
+      await api.stop();
+    }
+  }
   // The baseline last, so it meets the warmest database buffers of the run.
   const uncached = await start(0);
   try {
@@ -210,6 +235,47 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
     await uncached.stop();
   }
   return rows;
+}
+
+/**
+ * Every feature page of the bench dictionary in the stored answers (npm run prerender's work), once per bench
+ * database: kept with it, so later runs find them current and only check.
+ */
+async function prepareStoredAnswers(o: ReadPathOptions, query: string, startStoring: () => Promise<ApiServer>) {
+  const [{ n }] = (await o.dataSource.query(`SELECT count(*)::int AS n FROM stored_answers`)) as { n: number }[];
+  if (n >= o.features) {
+    console.log(`  stored answers: ${n.toLocaleString('en')} in the bench database (prerendered earlier)`);
+    return;
+  }
+  const api = await startStoring();
+  try {
+    const started = performance.now();
+    let shown = started;
+    const result = await prerender({
+      graphqlUrl: api.graphqlUrl,
+      query,
+      variables: (function* () {
+        for (let i = 0; i < o.features; i++) yield { d: String(o.dictionaryId), i };
+      })(),
+      total: o.features,
+      onProgress(done, total) {
+        const now = performance.now();
+        if (now - shown < 10_000 && done < total) return;
+        shown = now;
+        const rate = done / ((now - started) / 1000);
+        console.log(
+          `  prerendering the stored answers: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} (${((100 * done) / total).toFixed(0)}%), ${Math.round(rate)} pages/s, ETA ${Math.round((total - done) / rate)} s`,
+        );
+      },
+    });
+    await api.cache.stored.flush();
+    if (result.failed) throw new Error(`prerendering failed for ${result.failed} pages: ${result.firstFailure}`);
+    console.log(
+      `  stored answers: ${result.rendered.toLocaleString('en')} prerendered in ${((performance.now() - started) / 1000).toFixed(0)} s (kept in the bench database)`,
+    );
+  } finally {
+    await api.stop();
+  }
 }
 
 /** Runs `work` under V8's sampling profiler and writes the profile (Chrome DevTools' .cpuprofile format). */
@@ -232,12 +298,12 @@ const split = (q: { p50Ms: number; p99Ms: number } | undefined) => (q ? `${q.p50
 /** The rows as a Markdown table (what docs/performance.md records). */
 export function readPathTable(rows: ReadPathRow[], cpuOf: string): string {
   const lines = [
-    `| popularity | response cache | req/s | p50 | p99 | hit rate | ${cpuOf} CPU per page | in the api: hit p50 / p99 | miss p50 / p99 | version reads per page | cache holds | RSS |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| popularity | response cache | req/s | p50 | p99 | hits: memory + stored | ${cpuOf} CPU per page | in the api: hit p50 / p99 | stored p50 / p99 | miss p50 / p99 | version reads per page | cache holds | RSS |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows)
     lines.push(
-      `| ${r.popularity} | ${r.state} | ${Math.round(r.load.requestsPerSecond)}${r.load.errors ? ` (${r.load.errors} errors)` : ''} | ${r.load.p50Ms} ms | ${r.load.p99Ms} ms | ${percent(r.hitRate)} | ${r.cpuMsPerPage.toFixed(2)} ms | ${split(r.inApi.hit)} | ${split(r.inApi.miss)} | ${r.versionReadsPerPage.toFixed(2)} | ${r.state === 'cache off' ? '–' : `${mib(r.cacheBytes)} (${r.cacheEntries.toLocaleString('en')} answers)`} | ${mib(r.rssBytes)} |`,
+      `| ${r.popularity} | ${r.state} | ${Math.round(r.load.requestsPerSecond)}${r.load.errors ? ` (${r.load.errors} errors)` : ''} | ${r.load.p50Ms} ms | ${r.load.p99Ms} ms | ${percent(r.hitRate)}${r.storedRate ? ` + ${percent(r.storedRate)}` : ''} | ${r.cpuMsPerPage.toFixed(2)} ms | ${split(r.inApi.hit)} | ${split(r.inApi.stored)} | ${split(r.inApi.miss)} | ${r.versionReadsPerPage.toFixed(2)} | ${r.state === 'cache off' ? '–' : `${mib(r.cacheBytes)} (${r.cacheEntries.toLocaleString('en')} answers)`} | ${mib(r.rssBytes)} |`,
     );
   return lines.join('\n');
 }

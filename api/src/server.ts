@@ -22,6 +22,7 @@ import { serveSubscriptions } from './subscriptions/subscriptionServer.js';
 import { ReadPathCache } from './responseCache/readPathCache.js';
 import { ReadScopes } from './responseCache/readScopes.js';
 import { ImmutablePartsCache } from './responseCache/immutablePartsCache.js';
+import type { StoredAnswersUse } from './responseCache/storedAnswers.js';
 
 /** 256 MiB: ~8,000 feature pages of ~30 kB, about 90% of the requests of a Zipf(1.1) popularity over 100,000. */
 export const DEFAULT_RESPONSE_CACHE_BYTES = 256 * 2 ** 20;
@@ -60,8 +61,11 @@ export interface ApiServerOptions {
   featurePartsBytes?: number;
   /** Cache-Control max-age (seconds) of public answers, for a CDN in front; default 0 (revalidate every time). */
   cacheMaxAgeSeconds?: number;
-  /** Also write every answer rendered to the database's stored answers (the prerender's own api; default false). */
-  storeAnswers?: boolean;
+  /**
+   * Answers rendered ahead of time in the database: 'read' them (default), also 'store' every answer rendered (the
+   * prerender's own api), or leave them 'off' (a bench's baseline).
+   */
+  storedAnswers?: StoredAnswersUse;
   /** Origins whose pages may call the api (ATLAS_API_CORS_ORIGINS; `*` for any); absent: the api's own only. */
   corsOrigins?: readonly string[];
 }
@@ -92,7 +96,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const cache = new ReadPathCache(dataSource, schema, {
     maxBytes: options.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES,
     maxAgeSeconds: options.cacheMaxAgeSeconds ?? 0,
-    storeAnswers: options.storeAnswers,
+    storedAnswers: options.storedAnswers ?? 'read',
   });
   const graphql = createGraphqlHandler({
     apollo,

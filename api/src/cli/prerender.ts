@@ -52,7 +52,7 @@ async function main(): Promise<number> {
     port: 0,
     maxBodyBytes: config.maxBodyBytes,
     responseCacheBytes: 0, // every page rendered or read from the stored answers, none held in memory
-    storeAnswers: true,
+    storedAnswers: 'store',
   });
   try {
     const wanted = values.dictionary;

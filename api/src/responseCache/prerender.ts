@@ -1,10 +1,10 @@
 // Rendering answers ahead of time into the stored answers (storedAnswers.ts): one operation over many variable sets,
-// sent to an api started to store what it renders (`storeAnswers`), a few at a time. Pages whose stored answer is
+// sent to an api started to store what it renders (`storedAnswers: 'store'`), a few at a time. Pages whose stored answer is
 // still current are answered from it and not rendered again, so a second run after a re-analysis redoes only what
 // changed.
 
 export interface PrerenderOptions {
-  /** The api's /graphql URL; the api must have been started with storeAnswers. */
+  /** The api's /graphql URL; the api must have been started with storedAnswers: 'store'. */
   graphqlUrl: string;
   query: string;
   variables: Iterable<Record<string, unknown>>;

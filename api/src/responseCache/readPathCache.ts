@@ -9,15 +9,15 @@ import { PersistedQueryTexts, readGraphqlRequest } from './graphqlRequest.js';
 import type { ReadScopes } from './readScopes.js';
 import { ReadVersionWatch, type VersionSnapshot } from './readVersionWatch.js';
 import { ResponseCache, type CachedAnswer, type Stamp } from './responseCache.js';
-import { StoredAnswers } from './storedAnswers.js';
+import { StoredAnswers, type StoredAnswersUse } from './storedAnswers.js';
 
 export interface ReadPathCacheOptions {
   /** Bytes of answers held (0: no response cache; HTTP validators still sent). */
   maxBytes: number;
   /** Cache-Control max-age of public answers, seconds: how long a CDN or browser may reuse one unasked. */
   maxAgeSeconds: number;
-  /** Write every answer rendered to the stored answers too (the prerender's api; a serving api only reads them). */
-  storeAnswers?: boolean;
+  /** Whether to read the stored answers, and store every answer rendered (the prerender's api); default 'read'. */
+  storedAnswers?: StoredAnswersUse;
 }
 
 /** A request the cache may answer: its key, and whether it was precise about what it read. */
@@ -47,7 +47,7 @@ export class ReadPathCache {
     this.answers = new ResponseCache(Math.max(1, options.maxBytes));
     this.policies = new OperationPolicies(schema);
     const build = createHash('sha256').update(API_BUILD).update(printSchema(schema)).digest('base64url');
-    this.stored = new StoredAnswers(ds, build, options.storeAnswers ?? false);
+    this.stored = new StoredAnswers(ds, build, options.storedAnswers === 'store');
   }
 
   /** The plan for a request, or undefined when it must go to Apollo uncached. */
@@ -77,7 +77,8 @@ export class ReadPathCache {
   /** The answer rendered ahead of time for this request, if it is current; held in memory from then on. */
   async lookupStored(plan: CachePlan, now: VersionSnapshot): Promise<CachedAnswer | undefined> {
     // With the cache off (ATLAS_API_CACHE_MB=0) every answer is the operation's, unless this api stores them.
-    if (this.options.maxBytes === 0 && !this.stored.writes) return undefined;
+    const use = this.options.storedAnswers ?? 'read';
+    if (use === 'off' || (this.options.maxBytes === 0 && use !== 'store')) return undefined;
     const answer = await this.stored.lookup(this.stored.keyOf(plan.etagBase()), now);
     if (answer && this.options.maxBytes > 0) this.answers.set(plan.key, answer);
     return answer;

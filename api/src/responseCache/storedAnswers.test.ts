@@ -60,7 +60,7 @@ async function post(server: TestApi, variables: object, headers: Record<string, 
 }
 
 test('prerendered pages are answered from the database, byte for byte, and only while current', async () => {
-  const storing = await startTestApi(atlas.db, { responseCacheBytes: 0, storeAnswers: true });
+  const storing = await startTestApi(atlas.db, { responseCacheBytes: 0, storedAnswers: 'store' });
   try {
     const progress: number[] = [];
     const first = await prerender({
@@ -130,7 +130,7 @@ test('prerendered pages are answered from the database, byte for byte, and only 
 test('a caller with a key, or a closed atlas, never gets a public stored answer', async () => {
   const { key } = await createApiKey(atlas.db.dataSource, 'stored-answers-test');
   const page = { d: String(atlas.atlas.wide), i: 7 };
-  const storing = await startTestApi(atlas.db, { responseCacheBytes: 0, storeAnswers: true });
+  const storing = await startTestApi(atlas.db, { responseCacheBytes: 0, storedAnswers: 'store' });
   try {
     await prerender({ graphqlUrl: storing.api.graphqlUrl, query: FEATURE_PAGE_QUERY, variables: [page], total: 1 });
     await storing.api.cache.stored.flush();

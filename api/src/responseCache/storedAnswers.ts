@@ -10,6 +10,9 @@ import { preparedQuery } from '../services/preparedQuery.js';
 import { isCurrent, type CachedAnswer, type Stamp } from './responseCache.js';
 import type { VersionSnapshot } from './readVersionWatch.js';
 
+/** Read the stored answers; also store every answer rendered (the prerender's api); or neither. */
+export type StoredAnswersUse = 'read' | 'store' | 'off';
+
 /** Answers written per statement. */
 const STORE_BATCH = 200;
 
