@@ -22,6 +22,15 @@ const CONTINUES = new Set(['P', 'B', 'D', 'E', 'C'].map((c) => c.charCodeAt(0)))
 const SYNC = 'S'.charCodeAt(0);
 const QUERY = 'Q'.charCodeAt(0);
 
+/** The last 6 bytes of `before` followed by `data` (a unit's reply ends with ReadyForQuery's 6 when it is done). */
+function lastBytes(before: Uint8Array, data: Uint8Array): Uint8Array {
+  if (data.length >= 6) return data.slice(data.length - 6);
+  const joined = new Uint8Array(before.length + data.length);
+  joined.set(before);
+  joined.set(data, before.length);
+  return joined.slice(Math.max(0, joined.length - 6));
+}
+
 function concat(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -78,6 +87,7 @@ export class SerialProtocolQueue {
         if (at === -1) break; // the owner has not sent its next unit yet; everyone else waits
         const [unit] = this.queue.splice(at, 1);
         let sent = 0;
+        let tail: Uint8Array = new Uint8Array(0);
         // A unit of another client's transaction or exchange may commit what came before it: never read-only.
         const mayWrite = this.owner !== null || this.db.isInTransaction() || !isReadOnlyUnit(unit.bytes);
         if (mayWrite) this.writes.begin();
@@ -86,6 +96,7 @@ export class SerialProtocolQueue {
             this.db.execProtocolRawStream(unit.bytes, {
               onRawData: (data) => {
                 sent += data.length;
+                tail = lastBytes(tail, data);
                 unit.onData(data);
               },
             }),
@@ -96,7 +107,9 @@ export class SerialProtocolQueue {
           continue;
         }
         this.owner = this.db.isInTransaction() || !unit.endsExchange ? unit.handlerId : null;
-        if (mayWrite) await this.writes.end(this.db, this.owner === null);
+        // Quiet: the backend said ReadyForQuery, idle ('Z', length 5, 'I'), not e.g. waiting for COPY data.
+        const idle = tail.length === 6 && tail[0] === 0x5a && tail[5] === 0x49;
+        if (mayWrite) await this.writes.end(this.db, this.owner === null && idle);
         unit.resolve(sent);
       }
     } finally {
