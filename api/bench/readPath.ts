@@ -187,6 +187,8 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
     api.httpServer.off('request', time);
     const after = await cacheCounters(api);
     const lookups = after.hits + after.misses - before.hits - before.misses;
+    const staleStored = after.stored.stale - before.stored.stale;
+    if (staleStored > 0) console.log(`  (${staleStored} stored answers found stale during this run)`);
     return {
       popularity: describePopularity(popularity),
       state,
@@ -242,13 +244,16 @@ export async function benchReadPath(o: ReadPathOptions): Promise<ReadPathRow[]> 
  * database: kept with it, so later runs find them current and only check.
  */
 async function prepareStoredAnswers(o: ReadPathOptions, query: string, startStoring: () => Promise<ApiServer>) {
-  const [{ n }] = (await o.dataSource.query(`SELECT count(*)::int AS n FROM stored_answers`)) as { n: number }[];
-  if (n >= o.features) {
-    console.log(`  stored answers: ${n.toLocaleString('en')} in the bench database (prerendered earlier)`);
-    return;
-  }
   const api = await startStoring();
   try {
+    await api.cache.stored.dropOtherBuilds();
+    const [{ n }] = (await o.dataSource.query(`SELECT count(*)::int AS n FROM stored_answers WHERE build = $1`, [
+      api.cache.stored.build,
+    ])) as { n: number }[];
+    if (n >= o.features) {
+      console.log(`  stored answers: ${n.toLocaleString('en')} in the bench database (prerendered earlier)`);
+      return;
+    }
     const started = performance.now();
     let shown = started;
     const result = await prerender({

@@ -64,6 +64,8 @@ async function main(): Promise<number> {
       console.error(`NOT_FOUND: no ready dictionary with id ${wanted}; list them with the api's dictionaries query.`);
       return 2;
     }
+    const dropped = await api.cache.stored.dropOtherBuilds();
+    if (dropped) console.log(`prerender: dropped ${dropped} answers stored by another version of the api`);
     const total = dictionaries.reduce((n, d) => n + d.n_latents, 0);
     const started = performance.now();
     let lastLine = 0;

@@ -2,7 +2,7 @@
 // versions it checks against (ReadVersionWatch), the answers (ResponseCache), and the HTTP validators it sends
 // (ETag from the key and versions; Cache-Control for a proxy or CDN in front).
 import { createHash } from 'node:crypto';
-import { printSchema, type GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { canonicalJson, OperationPolicies } from './operationPolicy.js';
 import { PersistedQueryTexts, readGraphqlRequest } from './graphqlRequest.js';
@@ -46,7 +46,11 @@ export class ReadPathCache {
     this.watch = new ReadVersionWatch(ds);
     this.answers = new ResponseCache(Math.max(1, options.maxBytes));
     this.policies = new OperationPolicies(schema);
-    const build = createHash('sha256').update(API_BUILD).update(printSchema(schema)).digest('base64url');
+    // Sorted: type-graphql may list a field's arguments in another order when a process builds the schema again.
+    const build = createHash('sha256')
+      .update(API_BUILD)
+      .update(printSchema(lexicographicSortSchema(schema)))
+      .digest('base64url');
     this.stored = new StoredAnswers(ds, build, options.storedAnswers === 'store');
   }
 

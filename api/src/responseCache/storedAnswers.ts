@@ -46,7 +46,7 @@ export class StoredAnswers {
    */
   constructor(
     private readonly ds: DataSource,
-    private readonly build: string,
+    readonly build: string,
     readonly writes: boolean,
   ) {}
 
@@ -89,11 +89,12 @@ export class StoredAnswers {
     if (!batch.length) return this.writing;
     this.writing = this.writing.then(async () => {
       await this.ds.query(
-        `INSERT INTO stored_answers (key, stamp, etag, content_type, body)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+        `INSERT INTO stored_answers (build, key, stamp, etag, content_type, body)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
          ON CONFLICT (key) DO UPDATE SET stamp = EXCLUDED.stamp, etag = EXCLUDED.etag,
            content_type = EXCLUDED.content_type, body = EXCLUDED.body, stored_at = now()`,
         [
+          this.build,
           batch.map((b) => b.key),
           batch.map((b) => JSON.stringify(b.answer.stamp)),
           batch.map((b) => b.answer.etag),
@@ -104,6 +105,15 @@ export class StoredAnswers {
       this.counts.written += batch.length;
     });
     return this.writing;
+  }
+
+  /** Delete the answers an api of another build stored (no key of this build can name them); returns how many. */
+  async dropOtherBuilds(): Promise<number> {
+    const [, count] = (await this.ds.query(`DELETE FROM stored_answers WHERE build <> $1`, [this.build])) as [
+      unknown,
+      number,
+    ];
+    return count;
   }
 
   stats(): StoredAnswerStats {

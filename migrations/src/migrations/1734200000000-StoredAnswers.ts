@@ -13,12 +13,15 @@ export class StoredAnswers1734200000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE IF NOT EXISTS stored_answers (
         key text PRIMARY KEY,
+        build text NOT NULL,
         stamp text NOT NULL,
         etag text NOT NULL,
         content_type text NOT NULL,
         body text NOT NULL,
         stored_at timestamptz NOT NULL DEFAULT now()
       )`);
+    // The prerender drops an older api's answers (their keys can never be asked for again).
+    await q.query(`CREATE INDEX IF NOT EXISTS stored_answers_build_idx ON stored_answers (build)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
