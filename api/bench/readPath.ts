@@ -13,7 +13,7 @@ import { startApiServer, type ApiServer } from '../src/server.js';
 import type { StoredAnswersUse } from '../src/responseCache/storedAnswers.js';
 import type { ResponseCacheStats } from '../src/responseCache/responseCache.js';
 import type { StoredAnswerStats } from '../src/responseCache/storedAnswers.js';
-import { prerender } from '../src/responseCache/prerender.js';
+import { describeProgress, prerender } from '../src/responseCache/prerender.js';
 import type { FeaturePageLoadOptions, FeaturePageLoadResult } from './featurePageLoad.js';
 import { featurePageOperation } from '../src/responseCache/featurePageOperation.js';
 import { describePopularity, zipfHeadShare, type PagePopularity } from './pagePopularity.js';
@@ -255,7 +255,6 @@ async function prepareStoredAnswers(o: ReadPathOptions, query: string, startStor
       return;
     }
     const started = performance.now();
-    let shown = started;
     const result = await prerender({
       graphqlUrl: api.graphqlUrl,
       query,
@@ -263,15 +262,8 @@ async function prepareStoredAnswers(o: ReadPathOptions, query: string, startStor
         for (let i = 0; i < o.features; i++) yield { d: String(o.dictionaryId), i };
       })(),
       total: o.features,
-      onProgress(done, total) {
-        const now = performance.now();
-        if (now - shown < 10_000 && done < total) return;
-        shown = now;
-        const rate = done / ((now - started) / 1000);
-        console.log(
-          `  prerendering the stored answers: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} (${((100 * done) / total).toFixed(0)}%), ${Math.round(rate)} pages/s, ETA ${Math.round((total - done) / rate)} s`,
-        );
-      },
+      progressEveryMs: 10_000,
+      onProgress: (p) => console.log(`  prerendering the stored answers: ${describeProgress(p)}`),
     });
     await api.cache.stored.flush();
     if (result.failed) throw new Error(`prerendering failed for ${result.failed} pages: ${result.firstFailure}`);

@@ -10,7 +10,7 @@ import { AtlasError, openDatabase } from '@atlas/migrations';
 import { pino } from 'pino';
 import { loadApiConfig } from '../config.js';
 import { featurePageOperation } from '../responseCache/featurePageOperation.js';
-import { prerender } from '../responseCache/prerender.js';
+import { describeProgress, duration, prerender } from '../responseCache/prerender.js';
 import { startApiServer } from '../server.js';
 
 const USAGE = 'usage: npm run prerender -w api -- [--dictionary <id>] [--operation FILE] [--concurrency N]';
@@ -18,12 +18,6 @@ const USAGE = 'usage: npm run prerender -w api -- [--dictionary <id>] [--operati
 function* featureVariables(dictionaries: { id: number; n_latents: number }[]) {
   for (const d of dictionaries) for (let i = 0; i < d.n_latents; i++) yield { d: String(d.id), i };
 }
-
-/** "1m 05s" */
-const duration = (seconds: number) =>
-  seconds >= 60
-    ? `${Math.floor(seconds / 60)}m ${String(Math.round(seconds % 60)).padStart(2, '0')}s`
-    : `${Math.round(seconds)}s`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -33,6 +27,12 @@ async function main(): Promise<number> {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     console.error(
       `ARGUMENT_INVALID: --concurrency must be an integer from 1 to 64 (got ${values.concurrency}); ${USAGE}`,
+    );
+    return 2;
+  }
+  if (values.dictionary !== undefined && !/^[1-9][0-9]{0,9}$/.test(values.dictionary)) {
+    console.error(
+      `ARGUMENT_INVALID: --dictionary takes a dictionary's numeric id (got ${values.dictionary}); ${USAGE}`,
     );
     return 2;
   }
@@ -68,22 +68,13 @@ async function main(): Promise<number> {
     if (dropped) console.log(`prerender: dropped ${dropped} answers stored by another version of the api`);
     const total = dictionaries.reduce((n, d) => n + d.n_latents, 0);
     const started = performance.now();
-    let lastLine = 0;
     const result = await prerender({
       graphqlUrl: api.graphqlUrl,
       query,
       variables: featureVariables(dictionaries),
       total,
       concurrency,
-      onProgress(done, of) {
-        const now = performance.now();
-        if (now - lastLine < 2000 && done < of) return;
-        lastLine = now;
-        const rate = done / ((now - started) / 1000);
-        console.log(
-          `prerender: ${done.toLocaleString('en-US')} / ${of.toLocaleString('en-US')} pages (${((100 * done) / of).toFixed(1)}%), ${Math.round(rate)} pages/s, ETA ${duration((of - done) / rate)}`,
-        );
-      },
+      onProgress: (p) => console.log(`prerender: ${describeProgress(p)}`),
     });
     await api.cache.stored.flush();
     console.log(

@@ -11,7 +11,28 @@ export interface PrerenderOptions {
   total: number;
   /** Requests in flight at once (default 4). */
   concurrency?: number;
-  onProgress?: (done: number, total: number) => void;
+  /** Called at most every `progressEveryMs` (default 2,000) and once at the end. */
+  onProgress?: (progress: PrerenderProgress) => void;
+  progressEveryMs?: number;
+}
+
+export interface PrerenderProgress {
+  done: number;
+  total: number;
+  pagesPerSecond: number;
+  etaSeconds: number;
+}
+
+/** "1m 05s" */
+export function duration(seconds: number): string {
+  return seconds >= 60
+    ? `${Math.floor(seconds / 60)}m ${String(Math.round(seconds % 60)).padStart(2, '0')}s`
+    : `${Math.round(seconds)}s`;
+}
+
+/** "12,000 / 100,000 pages (12.0%), 310 pages/s, ETA 4m 44s" */
+export function describeProgress(p: PrerenderProgress): string {
+  return `${p.done.toLocaleString('en-US')} / ${p.total.toLocaleString('en-US')} pages (${((100 * p.done) / Math.max(1, p.total)).toFixed(1)}%), ${Math.round(p.pagesPerSecond)} pages/s, ETA ${duration(p.etaSeconds)}`;
 }
 
 export interface PrerenderResult {
@@ -28,6 +49,20 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
   const result: PrerenderResult = { rendered: 0, current: 0, failed: 0 };
   const source = options.variables[Symbol.iterator]();
   let done = 0;
+  const started = performance.now();
+  let reported = started;
+  const report = () => {
+    const now = performance.now();
+    if (now - reported < (options.progressEveryMs ?? 2000) && done < options.total) return;
+    reported = now;
+    const pagesPerSecond = done / Math.max(1e-3, (now - started) / 1000);
+    options.onProgress?.({
+      done,
+      total: options.total,
+      pagesPerSecond,
+      etaSeconds: (options.total - done) / Math.max(1e-9, pagesPerSecond),
+    });
+  };
   const one = async (variables: Record<string, unknown>) => {
     const res = await fetch(options.graphqlUrl, {
       method: 'POST',
@@ -41,7 +76,8 @@ export async function prerender(options: PrerenderOptions): Promise<PrerenderRes
       result.firstFailure ??= `${JSON.stringify(variables)}: HTTP ${res.status} ${body.slice(0, 300)}`;
     } else if (how === 'stored') result.current++;
     else result.rendered++;
-    options.onProgress?.(++done, options.total);
+    done++;
+    report();
   };
   const lane = async () => {
     for (let next = source.next(); !next.done; next = source.next()) await one(next.value);

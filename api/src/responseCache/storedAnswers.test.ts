@@ -68,7 +68,7 @@ test('prerendered pages are answered from the database, byte for byte, and only 
       query: FEATURE_PAGE_QUERY,
       variables: pages,
       total: pages.length,
-      onProgress: (done) => progress.push(done),
+      onProgress: (p) => progress.push(p.done),
     });
     await storing.api.cache.stored.flush();
     assert.deepEqual(first, { rendered: pages.length, current: 0, failed: 0 });
