@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { loadDbConfig, openDatabase } from '@atlas/migrations';
 import { startApiServer } from '../src/server.js';
 import { featurePageOperation } from '../src/responseCache/featurePageOperation.js';
+import { withoutPlanSetting } from '../src/services/preparedQuery.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,7 +45,8 @@ const seen = new Map<string, Seen>();
 const original = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
   const q = a[0] as string | { text: string; values?: unknown[]; name?: string };
-  const text = typeof q === 'string' ? q : q.text;
+  // A message's leading plan setting is not a statement of the page's (preparedQuery's GENERIC_PLANS).
+  const text = withoutPlanSetting(typeof q === 'string' ? q : q.text);
   const values = (typeof q === 'string' ? (a[1] as unknown[] | undefined) : q.values) ?? [];
   const t0 = performance.now();
   const result = (original as (...x: unknown[]) => Promise<unknown>).apply(this, a);

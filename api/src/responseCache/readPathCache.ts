@@ -91,7 +91,7 @@ export class ReadPathCache {
   store(plan: CachePlan, body: Buffer, contentType: string, stamp: Stamp): CachedAnswer {
     const answer = { body, contentType, stamp, etag: etagOf(plan.etagBase(), stamp) };
     if (this.options.maxBytes > 0) this.answers.set(plan.key, answer);
-    this.stored.save(this.stored.keyOf(plan.etagBase()), answer);
+    if (this.stored.writes) this.stored.save(this.stored.keyOf(plan.etagBase()), answer); // no hash on a serving api's misses
     return answer;
   }
 

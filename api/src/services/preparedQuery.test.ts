@@ -4,7 +4,7 @@ import pg from 'pg';
 import { loadDbConfig, openDatabase } from '@atlas/migrations';
 import { openTestDatabase } from '@atlas/migrations/testing';
 import { applyStatementTimeout } from '../statementTimeout.js';
-import { GENERIC_PLANS, preparedName, preparedQuery } from './preparedQuery.js';
+import { preparedName, preparedQuery, withoutPlanSetting } from './preparedQuery.js';
 
 const SERIES = `SELECT g AS n, g * $2::int AS m FROM generate_series(1, $1::int) g ORDER BY g`;
 const series = (count: number, times: number) =>
@@ -52,7 +52,7 @@ test('prepared statements answer as plain ones on every connection, prepared onc
       const messages: string[] = [];
       const original = pg.Client.prototype.query;
       pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
-        if (typeof a[0] === 'string') messages.push(a[0].replace(GENERIC_PLANS, ''));
+        if (typeof a[0] === 'string') messages.push(withoutPlanSetting(a[0]));
         return (original as (...x: unknown[]) => unknown).apply(this, a);
       } as typeof original;
       const divide = `SELECT 12 / $1::int AS q`;

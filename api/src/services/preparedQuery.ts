@@ -114,6 +114,11 @@ export const STATEMENT_SEPARATOR = ';\n';
  * with the message, and others' statements on the shared session keep 'auto'.
  */
 export const GENERIC_PLANS = `SET LOCAL plan_cache_mode = force_generic_plan${STATEMENT_SEPARATOR}`;
+
+/** A message's statements without the plan setting it starts with (for those who count or time statements). */
+export function withoutPlanSetting(message: string): string {
+  return message.startsWith(GENERIC_PLANS) ? message.slice(GENERIC_PLANS.length) : message;
+}
 /** Per data source on one shared session: the statements asked for in this turn of the event loop. */
 const waiting = new WeakMap<DataSource, Waiting[]>();
 /**

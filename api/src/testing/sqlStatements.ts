@@ -3,15 +3,16 @@
 // embedded engine's, preparedQuery.ts) counts as each of them, by the text each name stands for.
 import pg from 'pg';
 import { READ_STATEMENT_PREFIX } from '@atlas/migrations';
-import { GENERIC_PLANS, preparedText, STATEMENT_SEPARATOR } from '../services/preparedQuery.js';
+import { preparedText, STATEMENT_SEPARATOR, withoutPlanSetting } from '../services/preparedQuery.js';
 
 /** The statements one message sends: `EXECUTE name(…)` as the text `name` was prepared from (the plan setting aside). */
 function statementsOf(text: string): string[] {
-  const statements = text.startsWith(GENERIC_PLANS) ? text.slice(GENERIC_PLANS.length) : text;
-  return statements.split(STATEMENT_SEPARATOR).map((s) => {
-    const executed = /^EXECUTE (\w+)\(/.exec(s);
-    return (executed && preparedText(executed[1])) ?? s;
-  });
+  return withoutPlanSetting(text)
+    .split(STATEMENT_SEPARATOR)
+    .map((s) => {
+      const executed = /^EXECUTE (\w+)\(/.exec(s);
+      return (executed && preparedText(executed[1])) ?? s;
+    });
 }
 
 export async function recordStatements<T>(run: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
